@@ -1,0 +1,1 @@
+"""Database access: connections, server capabilities, local servers and catalog snapshots."""

@@ -1,0 +1,99 @@
+"""Opening sessions on a user's database: read-only, with timeouts, and errors in one line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import conninfo, sql
+from psycopg.rows import TupleRow
+
+from pgsage.errors import ConnectionFailed, MissingPrivilege, PgsageError, QueryTimeout, UsageError
+
+DEFAULT_CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    statement_timeout_ms: int = 30_000
+    lock_timeout_ms: int = 1_000
+    application_name: str = "pgsage"
+    read_only: bool = True
+
+
+def validate_dsn(dsn: str) -> dict[str, str]:
+    """Parse a URI or key=value DSN; a malformed one is a usage error, not a traceback."""
+    try:
+        parsed = conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise UsageError(f"invalid DSN: {one_line(str(exc))}") from None
+    return {key: str(value) for key, value in parsed.items() if value is not None}
+
+
+def redact(dsn: str) -> str:
+    """The DSN with its password removed, for messages and reports."""
+    try:
+        parsed = conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "<invalid DSN>"
+    parsed.pop("password", None)
+    return conninfo.make_conninfo(**{k: v for k, v in parsed.items() if v is not None})
+
+
+def one_line(message: str) -> str:
+    """Collapse a libpq/server message to its first meaningful line."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    text = lines[0] if lines else "unknown error"
+    text = re.sub(r"^(connection failed|connection is bad):\s*", "", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def translate(exc: psycopg.Error) -> PgsageError:
+    """Map a psycopg error to the pgsage error a user sees."""
+    message = one_line(str(exc))
+    if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+        return QueryTimeout(message)
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return MissingPrivilege(message)
+    return ConnectionFailed(message)
+
+
+@contextmanager
+def connect(dsn: str, options: SessionOptions | None = None) -> Iterator[psycopg.Connection[TupleRow]]:
+    """A session on the user's database with pgsage's safety settings applied."""
+    opts = options or SessionOptions()
+    params = validate_dsn(dsn)
+    kwargs: dict[str, str | int] = {}
+    if "connect_timeout" not in params:
+        kwargs["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT_S
+    if "application_name" not in params:
+        kwargs["application_name"] = opts.application_name
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, **kwargs)
+    except psycopg.Error as exc:
+        raise translate(exc) from None
+    try:
+        apply_session_settings(conn, opts)
+        yield conn
+    finally:
+        conn.close()
+
+
+def apply_session_settings(conn: psycopg.Connection[TupleRow], opts: SessionOptions) -> None:
+    # SET rather than startup options, so that connection poolers that reject unknown startup
+    # parameters (pgbouncer) still work.
+    statements = [
+        ("statement_timeout", f"{opts.statement_timeout_ms}ms"),
+        ("lock_timeout", f"{opts.lock_timeout_ms}ms"),
+        ("idle_in_transaction_session_timeout", f"{max(opts.statement_timeout_ms, 60_000)}ms"),
+    ]
+    if opts.read_only:
+        statements.append(("default_transaction_read_only", "on"))
+    try:
+        for name, value in statements:
+            conn.execute(sql.SQL("SELECT set_config({}, {}, false)").format(name, value))
+    except psycopg.Error as exc:
+        raise translate(exc) from None

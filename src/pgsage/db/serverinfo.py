@@ -1,0 +1,86 @@
+"""What the server is and what it lets us do: version, privileges, extensions, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from pgsage.errors import UnsupportedServer
+
+MIN_SERVER_VERSION = 130000
+INTERESTING_EXTENSIONS = ("pg_stat_statements", "hypopg", "vector", "pg_qualstats", "pg_trgm")
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version_num: int
+    version: str
+    database: str
+    current_user: str
+    is_superuser: bool
+    has_pg_monitor: bool
+    has_read_all_stats: bool
+    in_recovery: bool
+    shared_preload_libraries: list[str]
+    installed_extensions: dict[str, str] = field(default_factory=dict)
+    available_extensions: list[str] = field(default_factory=list)
+
+    @property
+    def major(self) -> int:
+        return self.version_num // 10000
+
+    @property
+    def can_read_all_stats(self) -> bool:
+        """Whether other roles' query texts and activity are visible to us."""
+        return self.is_superuser or self.has_pg_monitor or self.has_read_all_stats
+
+    def has_extension(self, name: str) -> bool:
+        return name in self.installed_extensions
+
+    def extension_available(self, name: str) -> bool:
+        return name in self.available_extensions or name in self.installed_extensions
+
+    def preloaded(self, library: str) -> bool:
+        return library in self.shared_preload_libraries
+
+
+_INFO_SQL = """
+SELECT current_setting('server_version_num')::int,
+       current_setting('server_version'),
+       current_database(),
+       current_user,
+       coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false),
+       pg_has_role(current_user, 'pg_monitor', 'USAGE'),
+       pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
+       pg_is_in_recovery(),
+       current_setting('shared_preload_libraries'),
+       coalesce((SELECT json_object_agg(extname, extversion ORDER BY extname)
+                 FROM pg_extension), '{}'::json),
+       coalesce((SELECT json_agg(name ORDER BY name) FROM pg_available_extensions), '[]'::json)
+"""
+
+
+def fetch_server_info(conn: psycopg.Connection[TupleRow]) -> ServerInfo:
+    version_num = int(str(conn.execute("SHOW server_version_num").fetchone()[0]))  # type: ignore[index]
+    if version_num < MIN_SERVER_VERSION:
+        raise UnsupportedServer(
+            f"PostgreSQL {version_num // 10000} is not supported; pgsage needs 13 or newer"
+        )
+    row = conn.execute(_INFO_SQL).fetchone()
+    assert row is not None
+    preload = [lib.strip().strip('"') for lib in str(row[8]).split(",") if lib.strip()]
+    return ServerInfo(
+        version_num=row[0],
+        version=row[1],
+        database=row[2],
+        current_user=row[3],
+        is_superuser=row[4],
+        has_pg_monitor=row[5],
+        has_read_all_stats=row[6],
+        in_recovery=row[7],
+        shared_preload_libraries=preload,
+        installed_extensions=dict(row[9]),
+        available_extensions=list(row[10]),
+    )

@@ -1,0 +1,319 @@
+"""One pass over the catalogs into a typed, JSON-serialisable Snapshot.
+
+Everything runs in a single read-only REPEATABLE READ transaction, so all sections see the same
+moment. Each section runs under a savepoint: a section that fails (a missing privilege, a lock
+timeout on a size function) is recorded in ``errors`` and the rest of the snapshot survives.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow, class_row
+from pydantic import TypeAdapter, ValidationError
+
+from pgsage import __version__
+from pgsage.db.connect import one_line
+from pgsage.db.rows import (
+    VECTOR_TYPES,
+    Column,
+    Constraint,
+    DatabaseStats,
+    Extension,
+    Index,
+    Replica,
+    ReplicationSlot,
+    Sequence,
+    Session,
+    Setting,
+    Statement,
+    StatementsInfo,
+    Table,
+    VectorColumn,
+)
+from pgsage.db.serverinfo import ServerInfo, fetch_server_info
+from pgsage.db.sqlfiles import load_sql
+from pgsage.errors import SnapshotError
+
+FORMAT_VERSION = 1
+STATEMENTS_LIMIT = 5000
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    format_version: int
+    pgsage_version: str
+    collected_at: datetime
+    duration_ms: float
+    server: ServerInfo
+    database: DatabaseStats | None
+    settings: list[Setting] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    sequences: list[Sequence] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    statements_info: StatementsInfo = field(default_factory=lambda: StatementsInfo("not-installed"))
+    activity: list[Session] = field(default_factory=list)
+    replication: list[Replica] = field(default_factory=list)
+    slots: list[ReplicationSlot] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    # -- look-ups for checks -----------------------------------------------------------
+    @cached_property
+    def _settings_by_name(self) -> dict[str, Setting]:
+        return {s.name: s for s in self.settings}
+
+    def setting(self, name: str) -> str | None:
+        found = self._settings_by_name.get(name)
+        return found.setting if found else None
+
+    @cached_property
+    def tables_by_name(self) -> dict[tuple[str, str], Table]:
+        return {(t.schema, t.name): t for t in self.tables}
+
+    def table(self, schema: str, name: str) -> Table | None:
+        return self.tables_by_name.get((schema, name))
+
+    @cached_property
+    def indexes_by_table(self) -> dict[tuple[str, str], list[Index]]:
+        grouped: dict[tuple[str, str], list[Index]] = {}
+        for index in self.indexes:
+            grouped.setdefault((index.schema, index.table), []).append(index)
+        return grouped
+
+    @cached_property
+    def columns_by_table(self) -> dict[tuple[str, str], list[Column]]:
+        grouped: dict[tuple[str, str], list[Column]] = {}
+        for column in self.columns:
+            grouped.setdefault((column.schema, column.table), []).append(column)
+        return grouped
+
+    @property
+    def vector_columns(self) -> list[VectorColumn]:
+        found = []
+        for column in self.columns:
+            if column.type_name not in VECTOR_TYPES:
+                continue
+            indexes = [
+                ix.name
+                for ix in self.indexes_by_table.get((column.schema, column.table), [])
+                if column.name in ix.key_columns[: ix.key_count]
+            ]
+            dims = column.typmod if column.typmod > 0 else None
+            found.append(VectorColumn(column.schema, column.table, column.name, column.type,
+                                      dims, indexes))
+        return found
+
+    def missing(self, section: str) -> str | None:
+        """Why a section is unavailable (its collection error), or None when it was collected."""
+        return self.errors.get(section)
+
+    # -- persistence -------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = _ADAPTER.dump_python(self, mode="json")
+        return data
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot:
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise SnapshotError(f"snapshot file not found: {path}") from None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
+        if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+            raise SnapshotError(
+                f"{path} is not a pgsage snapshot of format {FORMAT_VERSION}"
+            )
+        try:
+            return _ADAPTER.validate_python(data)
+        except ValidationError as exc:
+            raise SnapshotError(f"{path} is not a valid snapshot: {exc.errors()[0]['msg']} "
+                                f"at {exc.errors()[0]['loc']}") from None
+
+
+_ADAPTER: TypeAdapter[Snapshot] = TypeAdapter(Snapshot)
+
+
+class _Collector:
+    def __init__(self, conn: psycopg.Connection[TupleRow], info: ServerInfo) -> None:
+        self.conn = conn
+        self.info = info
+        self.errors: dict[str, str] = {}
+
+    def section(self, name: str, run: Callable[[], Row], default: Row) -> Row:
+        try:
+            with self.conn.transaction():
+                return run()
+        except psycopg.Error as exc:
+            self.errors[name] = one_line(str(exc))
+            return default
+
+    def rows(self, name: str, row_type: type[Row]) -> list[Row]:
+        query = load_sql(name, self.info.major)
+
+        def run() -> list[Row]:
+            with self.conn.cursor(row_factory=class_row(row_type)) as cur:
+                cur.execute(query.encode())
+                return cur.fetchall()
+
+        return self.section(name, run, [])
+
+
+def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
+    """Collect a snapshot over an open pgsage session (see ``connect``)."""
+    started = time.perf_counter()
+    info = fetch_server_info(conn)
+    conn.autocommit = False
+    conn.read_only = True
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    try:
+        with conn.transaction():
+            collected_at = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+            c = _Collector(conn, info)
+            database_rows = c.rows("database", DatabaseStats)
+            statements, statements_info = _statements(c)
+            snapshot = Snapshot(
+                format_version=FORMAT_VERSION,
+                pgsage_version=__version__,
+                collected_at=collected_at,
+                duration_ms=0.0,
+                server=info,
+                database=database_rows[0] if database_rows else None,
+                settings=c.rows("settings", Setting),
+                tables=c.rows("tables", Table),
+                columns=c.rows("columns", Column),
+                indexes=c.rows("indexes", Index),
+                constraints=c.rows("constraints", Constraint),
+                sequences=c.rows("sequences", Sequence),
+                statements=statements,
+                statements_info=statements_info,
+                activity=c.rows("activity", Session),
+                replication=c.rows("replication", Replica),
+                slots=c.rows("slots", ReplicationSlot),
+                extensions=c.rows("extensions", Extension),
+                errors=c.errors,
+            )
+    finally:
+        conn.rollback()
+        conn.autocommit = True
+    elapsed = (time.perf_counter() - started) * 1000
+    return _with_duration(snapshot, elapsed)
+
+
+def _with_duration(snapshot: Snapshot, duration_ms: float) -> Snapshot:
+    from dataclasses import replace
+
+    return replace(snapshot, duration_ms=round(duration_ms, 1))
+
+
+# pg_stat_statements renamed columns across extension versions; the view is introspected so
+# that any version the server has can be read (1.8 on PG 13 through 1.12 on PG 18).
+_STATEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "total_exec_time": ("total_exec_time", "total_time"),
+    "mean_exec_time": ("mean_exec_time", "mean_time"),
+    "min_exec_time": ("min_exec_time", "min_time"),
+    "max_exec_time": ("max_exec_time", "max_time"),
+    "stddev_exec_time": ("stddev_exec_time", "stddev_time"),
+    "blk_read_time": ("shared_blk_read_time", "blk_read_time"),
+    "blk_write_time": ("shared_blk_write_time", "blk_write_time"),
+}
+_STATEMENT_PLAIN = ("calls", "rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+                    "shared_blks_written", "temp_blks_read", "temp_blks_written")
+
+
+def _statements(c: _Collector) -> tuple[list[Statement], StatementsInfo]:
+    version = c.info.installed_extensions.get("pg_stat_statements")
+    if version is None:
+        status = "not-available"
+        if c.info.extension_available("pg_stat_statements"):
+            status = "not-installed"
+        return [], StatementsInfo(status=status)
+    if not c.info.preloaded("pg_stat_statements"):
+        return [], StatementsInfo(status="not-preloaded", extension_version=version)
+
+    def run() -> tuple[list[Statement], StatementsInfo]:
+        schema_row = c.conn.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_stat_statements'"
+        ).fetchone()
+        assert schema_row is not None
+        schema = str(schema_row[0])
+        view = sql.Identifier(schema, "pg_stat_statements")
+        present = {
+            str(r[0])
+            for r in c.conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                [f'"{schema}".pg_stat_statements'],
+            ).fetchall()
+        }
+        fields: list[sql.Composable] = [
+            sql.SQL("s.queryid"),
+            sql.SQL("r.rolname AS username"),
+            sql.SQL("s.toplevel") if "toplevel" in present else sql.SQL("NULL::bool AS toplevel"),
+            sql.SQL("coalesce(s.query, '') AS query"),
+        ]
+        for target, candidates in _STATEMENT_COLUMNS.items():
+            source = next((col for col in candidates if col in present), None)
+            fields.append(
+                sql.SQL("s.{}::float8 AS {}").format(sql.Identifier(source), sql.Identifier(target))
+                if source else sql.SQL("0::float8 AS {}").format(sql.Identifier(target))
+            )
+        fields += [sql.SQL("s.{}::bigint").format(sql.Identifier(col)) for col in _STATEMENT_PLAIN]
+        fields.append(sql.SQL("s.wal_bytes::bigint") if "wal_bytes" in present
+                      else sql.SQL("NULL::bigint AS wal_bytes"))
+        order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
+        query = sql.SQL(
+            "SELECT {fields} FROM {view} s LEFT JOIN pg_roles r ON r.oid = s.userid "
+            "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
+        ).format(fields=sql.SQL(", ").join(fields), view=view,
+                 order=sql.Identifier(order_col), limit=STATEMENTS_LIMIT)
+        ordered = sql.SQL("SELECT {fields} FROM ({inner}) s ORDER BY s.total_exec_time DESC, "
+                          "s.queryid, s.username").format(
+            fields=sql.SQL(", ").join(sql.Identifier(f) for f in _statement_field_names()),
+            inner=query)
+        with c.conn.cursor(row_factory=class_row(Statement)) as cur:
+            rows = cur.execute(ordered).fetchall()
+        total = c.conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE dbid = "
+                                       "(SELECT oid FROM pg_database WHERE datname = "
+                                       "current_database())").format(view)).fetchone()
+        dealloc = reset = None
+        if c.conn.execute("SELECT to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
+                          ).fetchone() != (None,):
+            info_row = c.conn.execute(sql.SQL("SELECT dealloc, stats_reset FROM {}").format(
+                sql.Identifier(schema, "pg_stat_statements_info"))).fetchone()
+            if info_row:
+                dealloc, reset = info_row
+        return rows, StatementsInfo(status="ok", extension_version=version, dealloc=dealloc,
+                                    stats_reset=reset, total_statements=int(total[0]) if total else 0)
+
+    fallback: tuple[list[Statement], StatementsInfo] = ([], StatementsInfo(status="error"))
+    result = c.section("statements", run, fallback)
+    if "statements" in c.errors:
+        return [], StatementsInfo(status="error", detail=c.errors["statements"],
+                                  extension_version=version)
+    return result
+
+
+def _statement_field_names() -> list[str]:
+    from dataclasses import fields
+
+    return [f.name for f in fields(Statement)]

@@ -1,0 +1,19 @@
+-- Sessions other than our own, with transaction and query ages and who blocks them.
+SELECT a.pid,
+       a.datname AS database,
+       a.usename AS username,
+       a.application_name,
+       a.client_addr::text AS client_addr,
+       a.backend_type,
+       a.state,
+       a.wait_event_type,
+       a.wait_event,
+       a.xact_start,
+       a.query_start,
+       a.state_change,
+       a.backend_start,
+       pg_blocking_pids(a.pid) AS blocked_by,
+       left(a.query, 1000) AS query
+FROM pg_stat_activity a
+WHERE a.pid <> pg_backend_pid()
+ORDER BY a.pid

@@ -1,0 +1,32 @@
+-- Columns of the snapshot's tables with their planner statistics.
+SELECT c.oid::bigint AS table_oid,
+       n.nspname AS schema,
+       c.relname AS table,
+       a.attnum::int AS attnum,
+       a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) AS type,
+       t.typname AS type_name,
+       a.atttypmod AS typmod,
+       a.attnotnull AS not_null,
+       pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       a.attidentity::text AS identity,
+       a.attgenerated::text AS generated,
+       a.attlen::int AS type_length,
+       s.null_frac::float8 AS null_frac,
+       s.n_distinct::float8 AS n_distinct,
+       s.correlation::float8 AS correlation,
+       s.avg_width::int AS avg_width
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+                    AND s.attname = a.attname AND s.inherited = (c.relkind = 'p')
+WHERE c.relkind IN ('r', 'p', 'm')
+  AND a.attnum > 0 AND NOT a.attisdropped
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname, a.attnum

@@ -1,0 +1,16 @@
+-- The current database's size and statistics.
+SELECT d.datname AS name,
+       pg_database_size(d.oid) AS size_bytes,
+       age(d.datfrozenxid)::bigint AS frozenxid_age,
+       mxid_age(d.datminmxid)::bigint AS minmxid_age,
+       s.numbackends, s.xact_commit, s.xact_rollback, s.blks_read, s.blks_hit,
+       s.tup_returned, s.tup_fetched, s.tup_inserted, s.tup_updated, s.tup_deleted,
+       s.conflicts, s.temp_files, s.temp_bytes, s.deadlocks,
+       s.stats_reset,
+       pg_postmaster_start_time() AS postmaster_start_time,
+       (SELECT setting::int FROM pg_settings WHERE name = 'max_connections') AS max_connections,
+       (SELECT setting::int FROM pg_settings WHERE name = 'superuser_reserved_connections')
+           AS superuser_reserved_connections
+FROM pg_database d
+JOIN pg_stat_database s ON s.datid = d.oid
+WHERE d.datname = current_database()

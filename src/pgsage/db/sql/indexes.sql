@@ -1,0 +1,54 @@
+-- Indexes of the snapshot's tables: full definition, parts, flags, size and usage.
+SELECT ic.oid::bigint AS oid,
+       tc.oid::bigint AS table_oid,
+       n.nspname AS schema,
+       tc.relname AS table,
+       ic.relname AS name,
+       pg_get_indexdef(i.indexrelid) AS definition,
+       am.amname AS method,
+       i.indnkeyatts::int AS key_count,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS key_columns,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+               FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include_columns,
+       string_to_array(i.indkey::text, ' ')::int[] AS key_attnums,
+       ARRAY(SELECT coalesce(oc.opcname, '')
+               FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, ord)
+               LEFT JOIN pg_opclass oc ON oc.oid = u.opc ORDER BY u.ord) AS opclasses,
+       ARRAY(SELECT coalesce(co.collname, '')
+               FROM unnest(i.indcollation::oid[]) WITH ORDINALITY u(coll, ord)
+               LEFT JOIN pg_collation co ON co.oid = u.coll ORDER BY u.ord) AS collations,
+       string_to_array(i.indoption::text, ' ')::int[] AS options,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       i.indisunique AS is_unique,
+       i.indisprimary AS is_primary,
+       i.indisexclusion AS is_exclusion,
+       i.indisvalid AS is_valid,
+       i.indisready AS is_ready,
+       i.indislive AS is_live,
+       i.indnullsnotdistinct AS nulls_not_distinct,    -- pg>=15
+       false AS nulls_not_distinct,                    -- pg<15
+       con.conname AS constraint_name,
+       con.contype::text AS constraint_type,
+       coalesce(ic.reloptions, '{}') AS reloptions,
+       ic.reltuples::float8 AS reltuples,
+       pg_relation_size(ic.oid) AS size_bytes,
+       s.idx_scan, s.idx_tup_read, s.idx_tup_fetch,
+       s.last_idx_scan,                                -- pg>=16
+       NULL::timestamptz AS last_idx_scan,             -- pg<16
+       io.idx_blks_read, io.idx_blks_hit
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class tc ON tc.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = tc.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+                           AND con.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
+LEFT JOIN pg_statio_all_indexes io ON io.indexrelid = i.indexrelid
+WHERE tc.relkind IN ('r', 'p', 'm')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                   WHERE d.classid = 'pg_class'::regclass AND d.objid = tc.oid AND d.deptype = 'e')
+ORDER BY n.nspname, tc.relname, ic.relname
