@@ -1,0 +1,82 @@
+"""The check contract: metadata, named thresholds and a pure ``evaluate``.
+
+A check is one small module with one subclass of ``Check``; defining the class registers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pgsage.db.snapshot import Snapshot
+from pgsage.model import Finding, ObjectRef, Severity
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named threshold with its default and what it means."""
+
+    name: str
+    default: int | float | str | bool
+    description: str
+
+
+@dataclass(frozen=True)
+class CheckDocs:
+    problem: str
+    why: str
+    fix: str
+    alembic: str = ""
+
+
+class Check:
+    id: ClassVar[str]
+    category: ClassVar[str]
+    severity: ClassVar[Severity]
+    title: ClassVar[str]
+    docs: ClassVar[CheckDocs]
+    params: ClassVar[tuple[Param, ...]] = ()
+    min_server_version: ClassVar[int] = 130000
+    requires_extensions: ClassVar[tuple[str, ...]] = ()
+    # Snapshot sections the check reads; a section that failed to collect skips the check.
+    requires_sections: ClassVar[tuple[str, ...]] = ()
+
+    registry: ClassVar[dict[str, type[Check]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" not in cls.__dict__:
+            return  # an abstract intermediate class
+        if cls.id in Check.registry:
+            raise TypeError(f"duplicate check id {cls.id!r}")
+        Check.registry[cls.id] = cls
+
+    def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
+        raise NotImplementedError
+
+    # -- helpers for subclasses -------------------------------------------------------
+    def finding(
+        self,
+        obj: ObjectRef,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        evidence: Mapping[str, Any] | None = None,
+        recommendation: str = "",
+        fix_sql: str | None = None,
+    ) -> Finding:
+        return Finding(
+            check=self.id,
+            category=self.category,
+            severity=severity or self.severity,
+            object=obj,
+            message=message,
+            evidence=dict(evidence or {}),
+            recommendation=recommendation,
+            fix_sql=fix_sql,
+        )
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        return {p.name: p.default for p in cls.params}

@@ -1,0 +1,1 @@
+"""Index checks: invalid, duplicate, redundant, unused and missing (foreign keys)."""

@@ -1,0 +1,110 @@
+"""Running checks over a snapshot, each in isolation: one failure never hides the others."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pgsage.checks import all_checks
+from pgsage.checks.base import Check
+from pgsage.db.snapshot import Snapshot
+from pgsage.errors import UsageError
+from pgsage.model import CheckResult, Report, Status
+
+_TIMEOUT_MARKERS = ("statement timeout", "lock timeout", "canceling statement")
+
+
+def select_checks(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Check]]:
+    """Checks chosen by id or category; an unknown name is a usage error."""
+    checks = all_checks()
+    known = {c.id for c in checks} | {c.category for c in checks} | {"ALL"}
+    select, ignore = list(select), list(ignore)
+    unknown = sorted({name for name in [*select, *ignore] if name not in known})
+    if unknown:
+        raise UsageError(f"unknown check or category: {', '.join(unknown)} "
+                         "(see `pgsage checks`)")
+
+    def matches(check: type[Check], names: list[str]) -> bool:
+        return "ALL" in names or check.id in names or check.category in names
+
+    chosen = [c for c in checks if not select or matches(c, select)]
+    return [c for c in chosen if not matches(c, ignore)]
+
+
+def resolve_params(check: type[Check], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    params = check.default_params()
+    unknown = sorted(set(overrides) - set(params))
+    if unknown:
+        raise UsageError(f"check {check.id} has no parameter(s): {', '.join(unknown)}")
+    for name, value in overrides.items():
+        default = params[name]
+        try:
+            params[name] = type(default)(value)
+        except (TypeError, ValueError):
+            raise UsageError(f"check {check.id}: {name} must be a {type(default).__name__}, "
+                             f"not {value!r}") from None
+    return params
+
+
+def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
+    if snapshot.server.version_num < check.min_server_version:
+        return CheckResult(check.id, Status.SKIPPED,
+                           reason=f"needs PostgreSQL {check.min_server_version // 10000}+")
+    missing_ext = [e for e in check.requires_extensions if not snapshot.server.has_extension(e)]
+    if missing_ext:
+        return CheckResult(check.id, Status.SKIPPED,
+                           reason=f"extension not installed: {', '.join(missing_ext)}")
+    for section in check.requires_sections:
+        error = snapshot.missing(section)
+        if error is not None:
+            status = (Status.TIMEOUT if any(m in error for m in _TIMEOUT_MARKERS)
+                      else Status.ERROR)
+            return CheckResult(check.id, status, reason=f"snapshot section {section}: {error}")
+    return None
+
+
+def run_check(check: type[Check], snapshot: Snapshot, overrides: Mapping[str, Any]) -> CheckResult:
+    unavailable = _unavailable(check, snapshot)
+    if unavailable is not None:
+        return unavailable
+    params = resolve_params(check, overrides)
+    started = time.perf_counter()
+    try:
+        findings = check().evaluate(snapshot, params)
+    except Exception as exc:  # isolation: a broken check becomes an error result
+        return CheckResult(check.id, Status.ERROR, reason=f"{type(exc).__name__}: {exc}",
+                           duration_ms=(time.perf_counter() - started) * 1000)
+    elapsed = (time.perf_counter() - started) * 1000
+    ordered = tuple(sorted(findings, key=lambda f: f.sort_key()))
+    return CheckResult(check.id, Status.FINDINGS if ordered else Status.OK, ordered,
+                       duration_ms=elapsed)
+
+
+def run_checks(
+    snapshot: Snapshot,
+    checks: Iterable[type[Check]],
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Report:
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(Check.registry))
+    if unknown:
+        raise UsageError(f"settings for unknown check(s): {', '.join(unknown)}")
+    results = tuple(run_check(c, snapshot, overrides.get(c.id, {})) for c in checks)
+    return Report(server=server_summary(snapshot), results=results)
+
+
+def server_summary(snapshot: Snapshot) -> dict[str, Any]:
+    info = snapshot.server
+    return {
+        "version": info.version,
+        "version_num": info.version_num,
+        "database": info.database,
+        "user": info.current_user,
+        "superuser": info.is_superuser,
+        "can_read_all_stats": info.can_read_all_stats,
+        "in_recovery": info.in_recovery,
+        "extensions": dict(sorted(info.installed_extensions.items())),
+        "collected_at": snapshot.collected_at.isoformat(),
+        "snapshot_ms": snapshot.duration_ms,
+    }

@@ -1,0 +1,236 @@
+"""The Typer adapter: parse, call a command function, render, map errors to exit codes.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, connection or server errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pgsage import __version__, commands
+from pgsage.checks import all_checks
+from pgsage.db.connect import validate_dsn
+from pgsage.errors import PgsageError, UsageError
+from pgsage.model import Severity
+from pgsage.reports import RENDERERS
+from pgsage.reports.text import render as render_text
+from pgsage.settings import Settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="pgsage — PostgreSQL performance and operations toolkit.")
+server_app = typer.Typer(no_args_is_help=True, help="Manage the embedded default server.")
+app.add_typer(server_app, name="server")
+
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class FailOn(str, Enum):
+    never = "never"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+DsnOpt = Annotated[str | None, typer.Option(
+    "--dsn", help="PostgreSQL DSN (URI or key=value). Default: $DATABASE_URL, else the "
+                  "embedded server.", show_default=False)]
+SnapshotOpt = Annotated[Path | None, typer.Option(
+    "--snapshot", help="Work offline from a snapshot file made by `pgsage snapshot`.",
+    show_default=False)]
+StatementTimeoutOpt = Annotated[int | None, typer.Option(
+    "--statement-timeout", help="statement_timeout in ms for pgsage's session [default: 30000]",
+    show_default=False)]
+LockTimeoutOpt = Annotated[int | None, typer.Option(
+    "--lock-timeout", help="lock_timeout in ms for pgsage's session [default: 1000]",
+    show_default=False)]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="pyproject.toml with a [tool.pgsage] table [default: ./pyproject.toml]",
+    show_default=False)]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"pgsage: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def build_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    if config is not None and not config.is_file():
+        raise UsageError(f"config file not found: {config}")
+    settings = load_settings(config, **overrides)
+    if settings.dsn:
+        validate_dsn(settings.dsn)
+    return settings
+
+
+def write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"pgsage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback,
+                                          is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """pgsage — PostgreSQL performance and operations toolkit."""
+
+
+@app.command()
+def audit(
+    dsn: DsnOpt = None,
+    snapshot: SnapshotOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.",
+                                                show_default=False)] = None,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at or above this severity.")] = FailOn.never,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Run only these checks or categories (repeatable).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        "--ignore", help="Skip these checks or categories (repeatable).")] = None,
+    statement_timeout: StatementTimeoutOpt = None,
+    lock_timeout: LockTimeoutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Audit a database: run the health checks and report findings with fixes."""
+    settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
+                              lock_timeout_ms=lock_timeout, select=select or None,
+                              ignore=ignore or None)
+    report = commands.audit(settings, snapshot)
+    write_output(RENDERERS[fmt.value](report), output)
+    if fail_on is not FailOn.never and report.count_at_or_above(Severity(fail_on.value)):
+        raise typer.Exit(1)
+
+
+@app.command("snapshot")
+def snapshot_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the snapshot JSON.")],
+    dsn: DsnOpt = None,
+    statement_timeout: StatementTimeoutOpt = None,
+    lock_timeout: LockTimeoutOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Collect a catalog snapshot into a JSON file, for offline audits (--snapshot)."""
+    settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
+                              lock_timeout_ms=lock_timeout)
+    try:
+        taken = commands.snapshot(settings, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    err.print(f"snapshot of {taken.server.database}: {len(taken.tables)} tables, "
+              f"{len(taken.indexes)} indexes, {len(taken.statements)} statements in "
+              f"{taken.duration_ms / 1000:.2f} s → {out}", highlight=False)
+    for section, message in sorted(taken.errors.items()):
+        err.print(f"  section {section} not collected: {message}", highlight=False)
+
+
+@app.command("checks")
+def checks_cmd() -> None:
+    """List the available checks with their categories, severities and parameters."""
+    table = Table("check", "category", "severity", "parameters", "title")
+    for check in all_checks():
+        params = ", ".join(f"{p.name}={p.default}" for p in check.params)
+        table.add_row(check.id, check.category, check.severity.value, params, check.title)
+    Console(width=140).print(table)
+
+
+@app.command()
+def demo(
+    dsn: DsnOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the audit report.")] = Path(
+        "demo-report"),
+    scale: Annotated[float, typer.Option("--scale", min=0.001, max=10.0,
+                                         help="Row-count multiplier (1.0 ≈ 2M rows).")] = 1.0,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Allow --dsn to a database not named pgsage_demo*.")] = False,
+) -> None:
+    """Build the demo database, run its workload, audit it and write the report."""
+    settings = build_settings(None, dsn=dsn)
+    if settings.dsn and not force:
+        dbname = validate_dsn(settings.dsn).get("dbname", "")
+        if not dbname.startswith(commands.DEMO_DATABASE):
+            raise UsageError(f"the demo replaces tables in the target database; use a database "
+                             f"named {commands.DEMO_DATABASE}* or pass --force")
+    result = commands.demo(settings, out, scale=scale,
+                           progress=lambda msg: err.print(f"· {msg}", highlight=False))
+    sys.stdout.write(render_text(result.report))
+    err.print(f"reports written: {', '.join(str(p) for p in result.files)}", highlight=False)
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start the embedded server (initialising it on first use)."""
+    server = commands.server_start()
+    status = server.status()
+    typer.echo(f"running on port {status['port']} ({status['binaries']})")
+    typer.echo(f"data: {status['data_directory']}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the embedded server."""
+    typer.echo("stopped" if commands.server_stop() else "not running")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Show whether the embedded server runs, where, and from which binaries."""
+    status = commands.server_status()
+    for key, value in status.items():
+        typer.echo(f"{key}: {value}")
+    if not status["running"]:
+        raise typer.Exit(3)
+
+
+@server_app.command("dsn")
+def server_dsn(
+    database: Annotated[str | None, typer.Option("--database", "-d",
+                                                 help="Database (created if missing).")] = None,
+) -> None:
+    """Print a DSN for the embedded server (starting it if needed)."""
+    typer.echo(commands.server_dsn(database))
+
+
+def main() -> None:
+    # Click handles its own usage errors (exit 2); ours become one line on stderr.
+    try:
+        app()
+    except PgsageError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as exc:
+        if os.environ.get("PGSAGE_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} "
+             "(please report it; set PGSAGE_DEBUG=1 for the traceback)", 3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Small formatting helpers shared by the text renderers."""
+
+from __future__ import annotations
+
+from pgsage.model import Report, Severity, Status
+
+SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+def human_bytes(value: float) -> str:
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(size) < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+def format_evidence_value(key: str, value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool) and key.endswith("bytes"):
+        return human_bytes(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def summary_counts(report: Report) -> dict[str, int]:
+    counts = {s.value: 0 for s in SEVERITY_ORDER}
+    for finding in report.findings:
+        counts[finding.severity.value] += 1
+    return counts
+
+
+def problem_results(report: Report) -> list[tuple[str, str, str]]:
+    """(check, status, reason) for checks that did not run cleanly."""
+    return [(r.check, r.status.value, r.reason or "") for r in report.results
+            if r.status in (Status.ERROR, Status.TIMEOUT, Status.SKIPPED)]

@@ -1,0 +1,51 @@
+"""Markdown report: a summary table, then each finding with its evidence and fix."""
+
+from __future__ import annotations
+
+from pgsage.model import Report
+from pgsage.reports.common import (
+    SEVERITY_ORDER,
+    format_evidence_value,
+    problem_results,
+    summary_counts,
+)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: Report) -> str:
+    server = report.server
+    lines = [
+        f"# pgsage audit: {server.get('database')}",
+        "",
+        f"PostgreSQL {server.get('version')}, collected {server.get('collected_at')}.",
+        "",
+        "| severity | findings |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {level} | {n} |" for level, n in summary_counts(report).items()]
+    findings = report.findings
+    for severity in SEVERITY_ORDER:
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        lines += ["", f"## {severity.value.capitalize()} ({len(group)})"]
+        for finding in group:
+            lines += ["", f"### `{finding.check}` — {finding.object}", "", finding.message, ""]
+            if finding.evidence:
+                lines += ["| evidence | value |", "| --- | --- |"]
+                lines += [f"| {_cell(k)} | {_cell(format_evidence_value(k, v))} |"
+                          for k, v in finding.evidence.items()]
+                lines.append("")
+            if finding.recommendation:
+                lines += [f"**Recommendation:** {finding.recommendation}", ""]
+            if finding.fix_sql:
+                lines += ["```sql", finding.fix_sql, "```"]
+    problems = problem_results(report)
+    if problems:
+        lines += ["", "## Checks that did not run", "", "| check | status | reason |",
+                  "| --- | --- | --- |"]
+        lines += [f"| {c} | {s} | {_cell(r)} |" for c, s, r in problems]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,66 @@
+"""Terminal report with Rich: findings grouped by severity, then a summary."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from pgsage.model import Finding, Report
+from pgsage.reports.common import (
+    SEVERITY_ORDER,
+    format_evidence_value,
+    problem_results,
+    summary_counts,
+)
+
+STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _finding(finding: Finding) -> Group:
+    parts: list[Text | Table] = [
+        Text.assemble((f"[{finding.check}] ", "bold"), finding.message),
+    ]
+    if finding.evidence:
+        table = Table.grid(padding=(0, 2))
+        for key, value in finding.evidence.items():
+            table.add_row(Text(f"  {key}", style="dim"), format_evidence_value(key, value))
+        parts.append(table)
+    if finding.recommendation:
+        parts.append(Text(f"  → {finding.recommendation}", style="green"))
+    if finding.fix_sql:
+        parts.append(Text("  " + finding.fix_sql.replace("\n", "\n  "), style="magenta"))
+    return Group(*parts)
+
+
+def render(report: Report, width: int = 110, color: bool = False) -> str:
+    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None)
+    server = report.server
+    console.print(Text(f"pgsage audit — {server.get('database')} on PostgreSQL "
+                       f"{server.get('version')}", style="bold"))
+    findings = report.findings
+    for severity in SEVERITY_ORDER:
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        console.print()
+        console.print(Text(f"{severity.value.upper()} ({len(group)})", style=STYLES[severity.value]))
+        for finding in group:
+            console.print(_finding(finding))
+    problems = problem_results(report)
+    if problems:
+        console.print()
+        console.print(Text("Checks that did not run", style="bold"))
+        for check, status, reason in problems:
+            console.print(f"  {check}: {status} — {reason}")
+    counts = summary_counts(report)
+    summary = ", ".join(f"{n} {level}" for level, n in counts.items())
+    ran = sum(1 for r in report.results if r.status.value in ("ok", "findings"))
+    console.print()
+    console.print(Panel(f"{len(findings)} findings ({summary}); {ran}/{len(report.results)} "
+                        "checks ran", expand=False))
+    return console.export_text(styles=color)
