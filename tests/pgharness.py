@@ -35,6 +35,7 @@ TEST_SETTINGS = {
 
 @dataclass
 class TestServer:
+    __test__ = False  # not a pytest test class
     name: str
     cluster: LocalCluster
     major: int = 0
@@ -60,6 +61,7 @@ class TestServer:
 
 @dataclass
 class TestDatabase:
+    __test__ = False
     server: TestServer
     name: str
     dsn: str

@@ -27,11 +27,26 @@ def key_parts(index: Index) -> tuple[KeyPart, ...]:
     )
 
 
+# indoption bits: 1 = DESC, 2 = NULLS FIRST. Scanning a btree backwards flips both, so
+# (a DESC) — which defaults to NULLS FIRST — serves exactly what (a) serves.
+_REVERSED = {0: 3, 3: 0, 1: 2, 2: 1}
+
+
+def reversed_parts(parts: tuple[KeyPart, ...]) -> tuple[KeyPart, ...]:
+    return tuple(KeyPart(p.expr, p.opclass, p.collation, _REVERSED.get(p.option, p.option))
+                 for p in parts)
+
+
+def equivalent_keys(a: tuple[KeyPart, ...], b: tuple[KeyPart, ...], method: str) -> bool:
+    """Same keys, or (for btree) the same keys in exactly reversed order and null placement."""
+    return a == b or (method == "btree" and a == reversed_parts(b))
+
+
 def same_shape(a: Index, b: Index) -> bool:
     """Same method, keys, predicate and INCLUDE list: one index can do the other's work."""
     return (
         a.method == b.method
-        and key_parts(a) == key_parts(b)
+        and equivalent_keys(key_parts(a), key_parts(b), a.method)
         and (a.predicate or "") == (b.predicate or "")
         and sorted(a.include_columns) == sorted(b.include_columns)
     )
@@ -42,15 +57,30 @@ def is_protected(index: Index) -> bool:
     return index.is_unique or index.is_primary or index.is_exclusion or index.is_constraint_backed
 
 
-def keep_rank(index: Index) -> tuple[bool, bool, bool, bool, int, str]:
-    """Which of two equivalent indexes to keep: the one that enforces more, then the used one."""
-    return (index.is_primary, index.is_constraint_backed, index.is_unique, index.is_valid,
-            index.idx_scan or 0, _reverse(index.name))
+def keep_order(index: Index) -> tuple[bool, bool, bool, bool, int, bool, str]:
+    """Sort key, best first, for which of equivalent indexes to keep: the one that enforces
+    more, then the valid one, the used one, the one in natural (ascending) order, and finally
+    the alphabetically first name."""
+    natural = not any(index.options[: index.key_count])
+    return (not index.is_primary, not index.is_constraint_backed, not index.is_unique,
+            not index.is_valid, -(index.idx_scan or 0), not natural, index.name)
 
 
-def _reverse(name: str) -> str:
-    # Prefer the alphabetically first name on a tie, inside a max(): invert the ordering.
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in name)
+def duplicate_losers(indexes: list[Index]) -> list[tuple[Index, Index]]:
+    """(dropped, kept) pairs among same-shape indexes; protected indexes are never dropped."""
+    groups: list[list[Index]] = []
+    for index in indexes:
+        for group in groups:
+            if same_shape(group[0], index):
+                group.append(index)
+                break
+        else:
+            groups.append([index])
+    pairs = []
+    for group in groups:
+        keeper = min(group, key=keep_order)
+        pairs += [(ix, keeper) for ix in group if ix is not keeper and not is_protected(ix)]
+    return sorted(pairs, key=lambda pair: pair[0].name)
 
 
 def index_ref(index: Index) -> ObjectRef:

@@ -7,11 +7,9 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.indexes.common import (
+    duplicate_losers,
     index_evidence,
     index_ref,
-    is_protected,
-    keep_rank,
-    same_shape,
     valid_indexes,
 )
 from pgsage.db.snapshot import Snapshot
@@ -41,29 +39,13 @@ class DuplicateIndex(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         for (schema, table), _ in sorted(snapshot.indexes_by_table.items()):
-            indexes = valid_indexes(snapshot, schema, table)
-            groups: list[list[Any]] = []
-            for index in indexes:
-                for group in groups:
-                    if same_shape(group[0], index):
-                        group.append(index)
-                        break
-                else:
-                    groups.append([index])
-            for group in groups:
-                if len(group) < 2:
-                    continue
-                keeper = max(group, key=keep_rank)
-                for index in sorted(group, key=lambda ix: ix.name):
-                    # Two unique indexes are reported by unique-index-duplicates-constraint.
-                    if index is keeper or is_protected(index):
-                        continue
-                    findings.append(self.finding(
-                        index_ref(index),
-                        f"index {index.name} duplicates {keeper.name} on {schema}.{table}",
-                        evidence={**index_evidence(index), **index_evidence(keeper, "kept_")},
-                        recommendation=f"Drop {index.name}; {keeper.name} serves the same "
-                                       "queries.",
-                        fix_sql=DropIndex(schema, index.name).to_ddl(),
-                    ))
+            # Two unique indexes are reported by unique-index-duplicates-constraint instead.
+            for index, keeper in duplicate_losers(valid_indexes(snapshot, schema, table)):
+                findings.append(self.finding(
+                    index_ref(index),
+                    f"index {index.name} duplicates {keeper.name} on {schema}.{table}",
+                    evidence={**index_evidence(index), **index_evidence(keeper, "kept_")},
+                    recommendation=f"Drop {index.name}; {keeper.name} serves the same queries.",
+                    fix_sql=DropIndex(schema, index.name).to_ddl(),
+                ))
         return findings

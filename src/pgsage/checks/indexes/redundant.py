@@ -7,6 +7,8 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.indexes.common import (
+    duplicate_losers,
+    equivalent_keys,
     index_evidence,
     index_ref,
     is_protected,
@@ -27,7 +29,9 @@ def covers(longer: Index, shorter: Index) -> bool:
     short_keys, long_keys = key_parts(shorter), key_parts(longer)
     if longer.method != shorter.method or shorter.method not in PREFIX_METHODS:
         return False
-    if len(short_keys) >= len(long_keys) or long_keys[: len(short_keys)] != short_keys:
+    if len(short_keys) >= len(long_keys):
+        return False
+    if not equivalent_keys(short_keys, long_keys[: len(short_keys)], shorter.method):
         return False
     if (shorter.predicate or "") != (longer.predicate or ""):
         return False
@@ -59,8 +63,10 @@ class RedundantIndex(Check):
         findings = []
         for (schema, table), _ in sorted(snapshot.indexes_by_table.items()):
             indexes = valid_indexes(snapshot, schema, table)
+            # An exact duplicate is duplicate-index's to report; judge only the copy it keeps.
+            dropped = {ix.name for ix, _ in duplicate_losers(indexes)}
             for shorter in sorted(indexes, key=lambda ix: ix.name):
-                if is_protected(shorter):
+                if is_protected(shorter) or shorter.name in dropped:
                     continue
                 longer_ones = [ix for ix in indexes if ix is not shorter and covers(ix, shorter)]
                 if not longer_ones:

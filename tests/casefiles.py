@@ -1,0 +1,71 @@
+"""Check cases as SQL files: the setup, the findings expected, and optional check parameters.
+
+Header comments:
+  -- expect: <check-id> <object as reported>   (one per finding; the set must match exactly)
+  -- expect-nothing                            (a healthy schema: no finding at all)
+  -- params: {"check-id": {"param": value}}    (JSON, check parameter overrides)
+  -- may-fail                                  (the next statement is expected to fail)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+CASES = Path(__file__).parent / "cases"
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    statements: list[tuple[str, bool]]  # (sql, may_fail)
+    expected: set[tuple[str, str]] = field(default_factory=set)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem}"
+
+
+def load_case(path: Path) -> Case:
+    expected: set[tuple[str, str]] = set()
+    params: dict[str, dict[str, Any]] = {}
+    statements: list[tuple[str, bool]] = []
+    buffer: list[str] = []
+    may_fail = False
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if m := re.match(r"--\s*expect:\s*(\S+)\s+(.+)$", stripped):
+            expected.add((m.group(1), m.group(2).strip()))
+        elif m := re.match(r"--\s*params:\s*(.+)$", stripped):
+            params.update(json.loads(m.group(1)))
+        elif stripped == "-- may-fail":
+            may_fail = True
+        elif stripped.startswith("--") or not stripped:
+            continue
+        else:
+            buffer.append(line)
+            if stripped.endswith(";"):
+                statements.append(("\n".join(buffer), may_fail))
+                buffer, may_fail = [], False
+    return Case(path, statements, expected, params)
+
+
+def all_cases(folder: str) -> list[Case]:
+    return [load_case(p) for p in sorted((CASES / folder).glob("*.sql"))]
+
+
+def apply_case(dsn: str, case: Case) -> None:
+    """Run the case's statements in one autocommit session (so SETs carry over)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement, may_fail in case.statements:
+            try:
+                conn.execute(statement.encode())
+            except psycopg.Error:
+                if not may_fail:
+                    raise
