@@ -69,3 +69,7 @@ def apply_case(dsn: str, case: Case) -> None:
             except psycopg.Error:
                 if not may_fail:
                     raise
+
+
+def case_named(folder: str, stem: str) -> Case:
+    return load_case(CASES / folder / f"{stem}.sql")

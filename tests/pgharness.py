@@ -80,13 +80,23 @@ class TestDatabase:
         self.execute("SELECT pg_stat_reset(); SELECT pg_stat_statements_reset();")
 
 
+# A role that must authenticate with a password, to test failed authentication for real
+# (every other connection to the test servers is trusted).
+PASSWORD_ROLE = "pgsage_pw_user"
+
+
 def start_server(name: str, bindir: Path, root: Path) -> TestServer:
     home = root / name
     cluster = LocalCluster(bindir=bindir, home=home, settings=dict(TEST_SETTINGS))
+    cluster.init()
+    hba = cluster.datadir / "pg_hba.conf"
+    hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
     cluster.start()
     server = TestServer(name=name, cluster=cluster)
     with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
         server.major = int(str(conn.execute("SHOW server_version_num").fetchone()[0])) // 10000  # type: ignore[index]
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'right-password'").format(
+            sql.Identifier(PASSWORD_ROLE)))
         rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
         server.available_extensions = frozenset(str(r[0]) for r in rows)
     return server

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -32,13 +32,13 @@ app.add_typer(server_app, name="server")
 err = Console(stderr=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     never = "never"
     info = "info"
     warning = "warning"

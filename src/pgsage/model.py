@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -20,7 +20,7 @@ class Severity(str, Enum):
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OK = "ok"
     FINDINGS = "findings"
     SKIPPED = "skipped"
@@ -44,7 +44,7 @@ class ObjectRef:
         return qualified
 
 
-Evidence = dict[str, "int | float | str | bool | None | list[str]"]
+Evidence = dict[str, "int | float | str | bool | list[str] | None"]
 
 
 @dataclass(frozen=True)

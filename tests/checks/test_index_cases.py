@@ -22,5 +22,5 @@ def test_case(db: TestDatabase, case: Case) -> None:
                if r.status.value not in ("ok", "findings")]
     assert not_run == []
     for finding in report.findings:
-        assert finding.fix_sql and "CONCURRENTLY" in finding.fix_sql or "CONSTRAINT" in (
+        assert (finding.fix_sql and "CONCURRENTLY" in finding.fix_sql) or "CONSTRAINT" in (
             finding.fix_sql or "")

@@ -107,4 +107,6 @@ def server_summary(snapshot: Snapshot) -> dict[str, Any]:
         "extensions": dict(sorted(info.installed_extensions.items())),
         "collected_at": snapshot.collected_at.isoformat(),
         "snapshot_ms": snapshot.duration_ms,
+        "locked_relations": sorted({f"{r.schema}.{r.name}" for r in snapshot.locked}),
+        "snapshot_errors": dict(sorted(snapshot.errors.items())),
     }

@@ -39,7 +39,8 @@ def ensure_runner_user(name: str = RUNNER_USER) -> str:
             check=False,
         )
         if result.returncode != 0 and "already exists" not in result.stderr:
-            raise ServerError(f"cannot create system user {name!r}: {result.stderr.strip()}") from None
+            raise ServerError(
+                f"cannot create system user {name!r}: {result.stderr.strip()}") from None
     return name
 
 
@@ -201,7 +202,8 @@ class LocalCluster:
             log_tail = ""
             with contextlib.suppress(OSError):
                 log_tail = self.logfile.read_text().strip().splitlines()[-1]
-            raise ServerError(f"the server in {self.datadir} did not start: {log_tail or result.stderr.strip()}")
+            reason = log_tail or result.stderr.strip()
+            raise ServerError(f"the server in {self.datadir} did not start: {reason}")
         started = self.port()
         if started is None:
             raise ServerError(f"the server in {self.datadir} did not report a port")

@@ -40,7 +40,7 @@ def redact(dsn: str) -> str:
     except psycopg.ProgrammingError:
         return "<invalid DSN>"
     parsed.pop("password", None)
-    return conninfo.make_conninfo(**{k: v for k, v in parsed.items() if v is not None})
+    return conninfo.make_conninfo(**{k: str(v) for k, v in parsed.items() if v is not None})
 
 
 def one_line(message: str) -> str:
@@ -62,17 +62,19 @@ def translate(exc: psycopg.Error) -> PgsageError:
 
 
 @contextmanager
-def connect(dsn: str, options: SessionOptions | None = None) -> Iterator[psycopg.Connection[TupleRow]]:
+def connect(
+    dsn: str, options: SessionOptions | None = None
+) -> Iterator[psycopg.Connection[TupleRow]]:
     """A session on the user's database with pgsage's safety settings applied."""
     opts = options or SessionOptions()
     params = validate_dsn(dsn)
-    kwargs: dict[str, str | int] = {}
+    extra: dict[str, str] = {}
     if "connect_timeout" not in params:
-        kwargs["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT_S
+        extra["connect_timeout"] = str(DEFAULT_CONNECT_TIMEOUT_S)
     if "application_name" not in params:
-        kwargs["application_name"] = opts.application_name
+        extra["application_name"] = opts.application_name
     try:
-        conn = psycopg.connect(dsn, autocommit=True, **kwargs)
+        conn = psycopg.connect(conninfo.make_conninfo(dsn, **extra), autocommit=True)
     except psycopg.Error as exc:
         raise translate(exc) from None
     try:

@@ -42,7 +42,8 @@ def embedded_bindir() -> Path | None:
 def system_bindir() -> Path | None:
     pg_config = shutil.which("pg_config")
     if pg_config:
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
+        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
+                                check=False)
         candidate = Path(result.stdout.strip())
         if result.returncode == 0 and (candidate / "postgres").exists():
             return candidate

@@ -307,3 +307,14 @@ class VectorColumn:
     type: str
     dimensions: int | None
     indexes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LockedRelation:
+    """A relation left out of the snapshot: another session holds or awaits ACCESS EXCLUSIVE."""
+
+    schema: str
+    name: str
+    pid: int
+    granted: bool
+    query: str | None

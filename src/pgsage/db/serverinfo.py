@@ -23,7 +23,8 @@ class ServerInfo:
     has_pg_monitor: bool
     has_read_all_stats: bool
     in_recovery: bool
-    shared_preload_libraries: list[str]
+    # None when the role may not read it (it needs pg_read_all_settings).
+    shared_preload_libraries: list[str] | None
     installed_extensions: dict[str, str] = field(default_factory=dict)
     available_extensions: list[str] = field(default_factory=list)
 
@@ -42,7 +43,10 @@ class ServerInfo:
     def extension_available(self, name: str) -> bool:
         return name in self.available_extensions or name in self.installed_extensions
 
-    def preloaded(self, library: str) -> bool:
+    def preloaded(self, library: str) -> bool | None:
+        """Whether a library is preloaded; None when the setting is not visible to us."""
+        if self.shared_preload_libraries is None:
+            return None
         return library in self.shared_preload_libraries
 
 
@@ -55,22 +59,28 @@ SELECT current_setting('server_version_num')::int,
        pg_has_role(current_user, 'pg_monitor', 'USAGE'),
        pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
        pg_is_in_recovery(),
-       current_setting('shared_preload_libraries'),
+       (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'),
        coalesce((SELECT json_object_agg(extname, extversion ORDER BY extname)
                  FROM pg_extension), '{}'::json),
        coalesce((SELECT json_agg(name ORDER BY name) FROM pg_available_extensions), '[]'::json)
 """
 
 
+def check_supported(version_num: int) -> None:
+    if version_num < MIN_SERVER_VERSION:
+        major = version_num // 10000 if version_num >= 100000 else version_num / 10000
+        raise UnsupportedServer(
+            f"PostgreSQL {major:g} is not supported; pgsage needs PostgreSQL 13 or newer"
+        )
+
+
 def fetch_server_info(conn: psycopg.Connection[TupleRow]) -> ServerInfo:
     version_num = int(str(conn.execute("SHOW server_version_num").fetchone()[0]))  # type: ignore[index]
-    if version_num < MIN_SERVER_VERSION:
-        raise UnsupportedServer(
-            f"PostgreSQL {version_num // 10000} is not supported; pgsage needs 13 or newer"
-        )
+    check_supported(version_num)
     row = conn.execute(_INFO_SQL).fetchone()
     assert row is not None
-    preload = [lib.strip().strip('"') for lib in str(row[8]).split(",") if lib.strip()]
+    preload = (None if row[8] is None else
+               [lib.strip().strip('"') for lib in str(row[8]).split(",") if lib.strip()])
     return ServerInfo(
         version_num=row[0],
         version=row[1],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +22,7 @@ from psycopg.rows import TupleRow, class_row
 from pydantic import TypeAdapter, ValidationError
 
 from pgsage import __version__
-from pgsage.db.connect import one_line
+from pgsage.db.connect import one_line, translate
 from pgsage.db.rows import (
     VECTOR_TYPES,
     Column,
@@ -30,6 +30,7 @@ from pgsage.db.rows import (
     DatabaseStats,
     Extension,
     Index,
+    LockedRelation,
     Replica,
     ReplicationSlot,
     Sequence,
@@ -70,6 +71,7 @@ class Snapshot:
     replication: list[Replica] = field(default_factory=list)
     slots: list[ReplicationSlot] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
+    locked: list[LockedRelation] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
     # -- look-ups for checks -----------------------------------------------------------
@@ -159,12 +161,19 @@ class _Collector:
         self.errors: dict[str, str] = {}
 
     def section(self, name: str, run: Callable[[], Row], default: Row) -> Row:
-        try:
-            with self.conn.transaction():
-                return run()
-        except psycopg.Error as exc:
-            self.errors[name] = one_line(str(exc))
-            return default
+        # Relations under an ACCESS EXCLUSIVE lock are left out by the SQL itself; a lock taken
+        # between that look and our read still times out, so a lock timeout gets one retry.
+        for attempt in (1, 2):
+            try:
+                with self.conn.transaction():
+                    return run()
+            except psycopg.errors.LockNotAvailable as exc:
+                if attempt == 2:
+                    self.errors[name] = one_line(str(exc))
+            except psycopg.Error as exc:
+                self.errors[name] = one_line(str(exc))
+                break
+        return default
 
     def rows(self, name: str, row_type: type[Row]) -> list[Row]:
         query = load_sql(name, self.info.major)
@@ -180,7 +189,10 @@ class _Collector:
 def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
     """Collect a snapshot over an open pgsage session (see ``connect``)."""
     started = time.perf_counter()
-    info = fetch_server_info(conn)
+    try:
+        info = fetch_server_info(conn)
+    except psycopg.Error as exc:
+        raise translate(exc) from None
     conn.autocommit = False
     conn.read_only = True
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -209,6 +221,7 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
                 replication=c.rows("replication", Replica),
                 slots=c.rows("slots", ReplicationSlot),
                 extensions=c.rows("extensions", Extension),
+                locked=c.rows("locked", LockedRelation),
                 errors=c.errors,
             )
     finally:
@@ -219,8 +232,6 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
 
 
 def _with_duration(snapshot: Snapshot, duration_ms: float) -> Snapshot:
-    from dataclasses import replace
-
     return replace(snapshot, duration_ms=round(duration_ms, 1))
 
 
@@ -246,7 +257,7 @@ def _statements(c: _Collector) -> tuple[list[Statement], StatementsInfo]:
         if c.info.extension_available("pg_stat_statements"):
             status = "not-installed"
         return [], StatementsInfo(status=status)
-    if not c.info.preloaded("pg_stat_statements"):
+    if c.info.preloaded("pg_stat_statements") is False:
         return [], StatementsInfo(status="not-preloaded", extension_version=version)
 
     def run() -> tuple[list[Statement], StatementsInfo]:
@@ -302,18 +313,20 @@ def _statements(c: _Collector) -> tuple[list[Statement], StatementsInfo]:
                 sql.Identifier(schema, "pg_stat_statements_info"))).fetchone()
             if info_row:
                 dealloc, reset = info_row
+        count = int(total[0]) if total else 0
         return rows, StatementsInfo(status="ok", extension_version=version, dealloc=dealloc,
-                                    stats_reset=reset, total_statements=int(total[0]) if total else 0)
+                                    stats_reset=reset, total_statements=count)
 
     fallback: tuple[list[Statement], StatementsInfo] = ([], StatementsInfo(status="error"))
     result = c.section("statements", run, fallback)
     if "statements" in c.errors:
-        return [], StatementsInfo(status="error", detail=c.errors["statements"],
-                                  extension_version=version)
+        detail = c.errors.pop("statements")
+        status = "not-preloaded" if "shared_preload_libraries" in detail else "error"
+        if status == "error":
+            c.errors["statements"] = detail
+        return [], StatementsInfo(status=status, detail=detail, extension_version=version)
     return result
 
 
 def _statement_field_names() -> list[str]:
-    from dataclasses import fields
-
     return [f.name for f in fields(Statement)]

@@ -26,6 +26,7 @@ def load_sql(name: str, major: int) -> str:
             op, version = guard.group(1), int(guard.group(2))
             if (op == ">=" and major < version) or (op == "<" and major >= version):
                 continue
-            line = line[: guard.start()].rstrip()
-        kept.append(line)
+            kept.append(line[: guard.start()].rstrip())
+        else:
+            kept.append(line)
     return "\n".join(kept)

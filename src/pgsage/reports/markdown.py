@@ -43,6 +43,10 @@ def render(report: Report) -> str:
                 lines += [f"**Recommendation:** {finding.recommendation}", ""]
             if finding.fix_sql:
                 lines += ["```sql", finding.fix_sql, "```"]
+    locked = server.get("locked_relations") or []
+    if locked:
+        lines += ["", "Not examined, because another session holds an ACCESS EXCLUSIVE lock on "
+                  "them: " + ", ".join(f"`{name}`" for name in locked) + "."]
     problems = problem_results(report)
     if problems:
         lines += ["", "## Checks that did not run", "", "| check | status | reason |",

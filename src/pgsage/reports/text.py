@@ -37,8 +37,8 @@ def _finding(finding: Finding) -> Group:
 
 
 def render(report: Report, width: int = 110, color: bool = False) -> str:
-    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=color, no_color=not color,
-                      color_system="standard" if color else None)
+    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=color,
+                      no_color=not color, color_system="standard" if color else None)
     server = report.server
     console.print(Text(f"pgsage audit — {server.get('database')} on PostgreSQL "
                        f"{server.get('version')}", style="bold"))
@@ -48,9 +48,15 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         if not group:
             continue
         console.print()
-        console.print(Text(f"{severity.value.upper()} ({len(group)})", style=STYLES[severity.value]))
+        heading = f"{severity.value.upper()} ({len(group)})"
+        console.print(Text(heading, style=STYLES[severity.value]))
         for finding in group:
             console.print(_finding(finding))
+    locked = server.get("locked_relations") or []
+    if locked:
+        console.print()
+        console.print(Text(f"Not examined (another session holds an ACCESS EXCLUSIVE lock): "
+                           f"{', '.join(locked)}", style="yellow"))
     problems = problem_results(report)
     if problems:
         console.print()

@@ -45,7 +45,9 @@ class UniqueIndexDuplicatesConstraint(Check):
             reported: set[str] = set()
             for a in sorted(uniques, key=lambda ix: ix.name):
                 for b in sorted(uniques, key=lambda ix: ix.name):
-                    if a is b or not same_shape(a, b) or a.nulls_not_distinct != b.nulls_not_distinct:
+                    if a is b or not same_shape(a, b):
+                        continue
+                    if a.nulls_not_distinct != b.nulls_not_distinct:
                         continue
                     if not (a.is_constraint_backed or b.is_constraint_backed):
                         continue  # two plain unique indexes: still redundant, report once below
@@ -59,7 +61,8 @@ class UniqueIndexDuplicatesConstraint(Check):
                          and not (a.is_constraint_backed or b.is_constraint_backed)]
                 if twins and a.name not in reported and a.name > min(t.name for t in twins):
                     reported.add(a.name)
-                    findings.append(self._report(schema, table, a, min(twins, key=lambda t: t.name)))
+                    first = min(twins, key=lambda t: t.name)
+                    findings.append(self._report(schema, table, a, first))
         return findings
 
     def _report(self, schema: str, table: str, drop: Index, keep: Index) -> Finding:

@@ -1,4 +1,12 @@
 -- Columns of the snapshot's tables with their planner statistics.
+WITH locked AS (
+    -- Relations another session holds or awaits an ACCESS EXCLUSIVE lock on (an ALTER TABLE,
+    -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
+    SELECT DISTINCT l.relation FROM pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+      AND l.pid <> pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
 SELECT c.oid::bigint AS table_oid,
        n.nspname AS schema,
        c.relname AS table,
@@ -29,4 +37,5 @@ WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND c.oid NOT IN (SELECT relation FROM locked)
 ORDER BY n.nspname, c.relname, a.attnum

@@ -1,4 +1,12 @@
 -- Indexes of the snapshot's tables: full definition, parts, flags, size and usage.
+WITH locked AS (
+    -- Relations another session holds or awaits an ACCESS EXCLUSIVE lock on (an ALTER TABLE,
+    -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
+    SELECT DISTINCT l.relation FROM pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+      AND l.pid <> pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
 SELECT ic.oid::bigint AS oid,
        tc.oid::bigint AS table_oid,
        n.nspname AS schema,
@@ -51,4 +59,6 @@ WHERE tc.relkind IN ('r', 'p', 'm')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                    WHERE d.classid = 'pg_class'::regclass AND d.objid = tc.oid AND d.deptype = 'e')
+  AND tc.oid NOT IN (SELECT relation FROM locked)
+  AND i.indexrelid NOT IN (SELECT relation FROM locked)
 ORDER BY n.nspname, tc.relname, ic.relname

@@ -1,5 +1,13 @@
 -- User tables, partitioned tables and materialized views with sizes and activity.
 -- Objects that belong to extensions are left out: the user cannot change them.
+WITH locked AS (
+    -- Relations another session holds or awaits an ACCESS EXCLUSIVE lock on (an ALTER TABLE,
+    -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
+    SELECT DISTINCT l.relation FROM pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+      AND l.pid <> pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
 SELECT c.oid::bigint AS oid,
        n.nspname AS schema,
        c.relname AS name,
@@ -39,4 +47,5 @@ WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  AND c.oid NOT IN (SELECT relation FROM locked)
 ORDER BY n.nspname, c.relname

@@ -1,0 +1,42 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG15_READY = [ -x /usr/lib/postgresql/15/bin/postgres ] && \
+             [ -f /usr/share/postgresql/15/extension/hypopg.control ]
+
+.PHONY: demo test lint typecheck unit bench system-deps docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/pgsage demo --out demo-report
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP) system-deps
+	if $(PG15_READY); then export PGSAGE_REQUIRE_ALL_SERVERS=1; fi; \
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+docs: $(STAMP)
+	$(BIN)/python -m pgsage.docs > docs/checks.md
+
+bench: $(STAMP)
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) .bench-venv .pytest_cache .mypy_cache .ruff_cache demo-report

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the system packages the test suite needs: Debian's PostgreSQL 15 with HypoPG.
+# As root with apt we install them; otherwise we say what is missing and carry on (those
+# tests then skip, unless PGSAGE_REQUIRE_ALL_SERVERS=1).
+set -u
+PG15=/usr/lib/postgresql/15/bin/postgres
+HYPOPG=/usr/share/postgresql/15/extension/hypopg.control
+have_all() { [ -x "$PG15" ] && [ -f "$HYPOPG" ]; }
+
+if have_all; then
+    echo "system-deps: PostgreSQL 15 and HypoPG are installed"
+    exit 0
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: installing postgresql-15 and postgresql-15-hypopg with apt"
+    # Debian would create and start a default cluster on install; the tests make their own.
+    mkdir -p /etc/postgresql-common
+    grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
+        echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1 || true
+    apt-get install -y -qq postgresql-15 postgresql-15-hypopg >/dev/null 2>&1 ||
+        echo "system-deps: apt-get install failed" >&2
+fi
+if have_all; then
+    echo "system-deps: PostgreSQL 15 and HypoPG are installed"
+else
+    echo "system-deps: MISSING Debian's postgresql-15 and/or postgresql-15-hypopg;" \
+         "install them (apt-get install postgresql-15 postgresql-15-hypopg) to run the" \
+         "PostgreSQL 15 tests; they are skipped for now" >&2
+fi
+exit 0

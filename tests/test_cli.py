@@ -1,0 +1,193 @@
+"""The CLI end to end, as a user runs it: real servers, real processes, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import conninfo
+
+from casefiles import all_cases, apply_case, case_named
+from pgharness import PASSWORD_ROLE, TestDatabase, TestServer
+
+PGSAGE = str(Path(sys.executable).parent / "pgsage")
+
+# One database with every planted index problem from the case files, tables renamed apart.
+PLANTED = [c for c in all_cases("indexes") if c.path.stem in {
+    "invalid_index", "duplicate_index", "redundant_index", "unique_duplicates_constraint",
+    "fk_without_index"}]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PGSAGE, *args], capture_output=True, text=True, timeout=120,
+                          env=env, check=False)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("pgsage: error: ")
+    assert fragment in lines[0]
+
+
+def test_json_reports_each_planted_problem_by_name(db: TestDatabase) -> None:
+    expected = set()
+    for case in PLANTED:
+        # Each case in its own schema of one database, so that names stay apart.
+        schema = case.path.stem
+        db.execute(f'CREATE SCHEMA "{schema}"')
+        with psycopg.connect(db.dsn, autocommit=True) as conn:
+            conn.execute(f'SET search_path = "{schema}"'.encode())
+            for statement, may_fail in case.statements:
+                try:
+                    conn.execute(statement.encode())
+                except psycopg.Error:
+                    assert may_fail
+        expected |= {(check, obj.replace("public.", f"{schema}."))
+                     for check, obj in case.expected}
+    result = run("audit", "--dsn", db.dsn, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"server", "findings", "results"}
+    found = {(f["check"], f["object"]) for f in data["findings"]}
+    assert found == expected
+    for finding in data["findings"]:
+        assert set(finding) >= {"check", "category", "severity", "object", "message", "evidence",
+                                "recommendation", "fix_sql"}
+        assert finding["object_ref"]["name"] in finding["object"]
+    assert {r["status"] for r in data["results"]} <= {"ok", "findings"}
+    failing = run("audit", "--dsn", db.dsn, "--fail-on", "warning", "--format", "json")
+    assert failing.returncode == 1
+
+
+def test_healthy_database_reports_nothing(db: TestDatabase) -> None:
+    apply_case(db.dsn, case_named("healthy", "realistic_schema"))
+    result = run("audit", "--dsn", db.dsn, "--format", "json", "--fail-on", "info")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["findings"] == []
+    text = run("audit", "--dsn", db.dsn)
+    assert "0 findings" in text.stdout
+
+
+def test_markdown_and_text_formats(db: TestDatabase) -> None:
+    apply_case(db.dsn, case_named("indexes", "invalid_index"))
+    md = run("audit", "--dsn", db.dsn, "--format", "markdown")
+    assert md.returncode == 0
+    assert md.stdout.startswith("# pgsage audit")
+    assert "```sql" in md.stdout and "REINDEX INDEX CONCURRENTLY" in md.stdout
+    text = run("audit", "--dsn", db.dsn)
+    assert "ERROR (1)" in text.stdout and "orders_ref_key" in text.stdout
+
+
+def test_dsn_from_environment_and_key_value_form(db: TestDatabase) -> None:
+    apply_case(db.dsn, case_named("indexes", "invalid_index"))
+    params = conninfo.conninfo_to_dict(db.dsn)
+    key_value = conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    assert "://" not in key_value
+    env = {**os.environ, "DATABASE_URL": key_value}
+    result = run("audit", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert [f["check"] for f in json.loads(result.stdout)["findings"]] == ["invalid-index"]
+
+
+def test_offline_audit_from_snapshot_matches_online(db: TestDatabase, tmp_path: Path) -> None:
+    apply_case(db.dsn, case_named("indexes", "duplicate_index"))
+    snap = tmp_path / "snap.json"
+    taken = run("snapshot", "--dsn", db.dsn, "--out", str(snap))
+    assert taken.returncode == 0, taken.stderr
+    online = json.loads(run("audit", "--dsn", db.dsn, "--format", "json").stdout)
+    offline = json.loads(run("audit", "--snapshot", str(snap), "--format", "json").stdout)
+    assert offline["findings"] == online["findings"]
+    assert offline["findings"]
+
+
+def test_select_and_ignore(db: TestDatabase) -> None:
+    apply_case(db.dsn, case_named("indexes", "duplicate_index"))
+    only = json.loads(run("audit", "--dsn", db.dsn, "--format", "json",
+                          "--select", "redundant-index").stdout)
+    assert only["findings"]
+    assert {f["check"] for f in only["findings"]} == {"redundant-index"}
+    assert [r["check"] for r in only["results"]] == ["redundant-index"]
+    ignored = json.loads(run("audit", "--dsn", db.dsn, "--format", "json",
+                             "--ignore", "indexes").stdout)
+    assert ignored["results"] == []
+    assert_one_line_error(run("audit", "--dsn", db.dsn, "--select", "no-such-check"),
+                          "unknown check or category: no-such-check")
+
+
+# -- bad input: one line, exit 2, never a traceback -------------------------------------
+def test_refused_connection() -> None:
+    assert_one_line_error(run("audit", "--dsn", "postgresql://u@127.0.0.1:1/db"),
+                          "Connection refused")
+
+
+def test_malformed_dsn() -> None:
+    assert_one_line_error(run("audit", "--dsn", "hostx=1"), "invalid DSN")
+    assert_one_line_error(run("snapshot", "--dsn", "postgresql://a b", "--out", "/tmp/x.json"),
+                          "invalid DSN")
+
+
+def test_failed_authentication(server: TestServer) -> None:
+    params = conninfo.conninfo_to_dict(server.admin_dsn())
+    params.update(user=PASSWORD_ROLE, password="wrong-password")
+    dsn = conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    result = run("audit", "--dsn", dsn)
+    assert_one_line_error(result, "password authentication failed")
+    assert "wrong-password" not in result.stderr
+
+
+def test_missing_database(server: TestServer) -> None:
+    assert_one_line_error(run("audit", "--dsn", server.admin_dsn("no_such_db")),
+                          'database "no_such_db" does not exist')
+
+
+def test_bad_snapshot_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert_one_line_error(run("audit", "--snapshot", str(bad)), "cannot read snapshot")
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}')
+    assert_one_line_error(run("audit", "--snapshot", str(other)), "not a pgsage snapshot")
+    assert_one_line_error(run("audit", "--snapshot", str(tmp_path / "none.json")), "not found")
+
+
+def test_bad_check_parameter(tmp_path: Path, db: TestDatabase) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.pgsage.checks.unused-index]\nmin_size_bytes = "big"\n')
+    assert_one_line_error(run("audit", "--dsn", db.dsn, "--config", str(config)),
+                          "min_size_bytes must be a int")
+    config.write_text('[tool.pgsage.checks.unused-index]\nno_such = 1\n')
+    assert_one_line_error(run("audit", "--dsn", db.dsn, "--config", str(config)),
+                          "has no parameter(s): no_such")
+
+
+def test_unprivileged_role_still_gets_a_report(db: TestDatabase) -> None:
+    apply_case(db.dsn, case_named("indexes", "duplicate_index"))
+    db.execute("CREATE ROLE pgsage_limited LOGIN")
+    db.execute(f'GRANT CONNECT ON DATABASE "{db.name}" TO pgsage_limited')
+    params = conninfo.conninfo_to_dict(db.dsn)
+    params["user"] = "pgsage_limited"
+    dsn = conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    try:
+        result = run("audit", "--dsn", dsn, "--format", "json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["server"]["superuser"] is False
+        assert {f["check"] for f in data["findings"]} >= {"duplicate-index"}
+    finally:
+        db.execute(f'REVOKE ALL ON DATABASE "{db.name}" FROM pgsage_limited')
+        db.execute("DROP OWNED BY pgsage_limited; DROP ROLE pgsage_limited")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["checks"]])
+def test_informational_commands(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 0
+    assert result.stdout.strip()
