@@ -69,4 +69,5 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
     console.print()
     console.print(Panel(f"{len(findings)} findings ({summary}); {ran}/{len(report.results)} "
                         "checks ran", expand=False))
-    return console.export_text(styles=color)
+    text = console.export_text(styles=color)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
