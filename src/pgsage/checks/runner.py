@@ -13,6 +13,15 @@ from pgsage.errors import UsageError
 from pgsage.model import CheckResult, Report, Status
 
 _TIMEOUT_MARKERS = ("statement timeout", "lock timeout", "canceling statement")
+_PRIVILEGE_MARKERS = ("permission denied", "must be superuser", "privileges of")
+# What a role needs to read each section that plain pg_monitor does not give.
+_SUPERUSER_SECTIONS = {"role_passwords": "pg_authid", "hba_rules": "pg_hba_file_rules"}
+
+
+def _privilege_hint(section: str, user: str) -> str:
+    if section in _SUPERUSER_SECTIONS:
+        return f"only a superuser can read {_SUPERUSER_SECTIONS[section]}"
+    return f"GRANT pg_monitor TO {user};"
 
 
 def select_checks(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[type[Check]]:
@@ -57,6 +66,10 @@ def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
                            reason=f"extension not installed: {', '.join(missing_ext)}")
     for section in check.requires_sections:
         error = snapshot.missing(section)
+        if error is not None and any(m in error for m in _PRIVILEGE_MARKERS):
+            hint = _privilege_hint(section, snapshot.server.current_user)
+            return CheckResult(check.id, Status.SKIPPED,
+                               reason=f"cannot read {section} ({error}); {hint}")
         if error is not None:
             status = (Status.TIMEOUT if any(m in error for m in _TIMEOUT_MARKERS)
                       else Status.ERROR)

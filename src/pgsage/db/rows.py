@@ -318,3 +318,62 @@ class LockedRelation:
     pid: int
     granted: bool
     query: str | None
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    superuser: bool
+    can_login: bool
+    create_role: bool
+    create_db: bool
+    replication: bool
+    bypass_rls: bool
+    connection_limit: int
+    valid_until: datetime | None
+    member_of: list[str]
+    settings: list[str]  # "name=value" from ALTER ROLE ... SET
+
+
+@dataclass(frozen=True)
+class RolePassword:
+    name: str
+    method: str  # none, md5, scram-sha-256, other
+
+
+@dataclass(frozen=True)
+class HbaRule:
+    line_number: int | None
+    type: str | None
+    database: list[str] | None
+    user_name: list[str] | None
+    address: str | None
+    auth_method: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    owner: str
+    public_create: bool
+
+
+@dataclass(frozen=True)
+class Checkpointer:
+    timed: int
+    requested: int
+    write_time_ms: float
+    sync_time_ms: float
+    buffers_written: int
+    stats_reset: datetime | None
+
+
+@dataclass(frozen=True)
+class WalStats:
+    records: int
+    full_page_images: int
+    bytes: int
+    buffers_full: int
+    stats_reset: datetime | None
+    lsn_bytes: int | None

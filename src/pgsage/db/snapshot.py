@@ -25,6 +25,12 @@ from pgsage import __version__
 from pgsage.db.connect import one_line, translate
 from pgsage.db.rows import (
     VECTOR_TYPES,
+    Checkpointer,
+    HbaRule,
+    Role,
+    RolePassword,
+    Schema,
+    WalStats,
     Column,
     Constraint,
     DatabaseStats,
@@ -72,6 +78,12 @@ class Snapshot:
     slots: list[ReplicationSlot] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     locked: list[LockedRelation] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    role_passwords: list[RolePassword] = field(default_factory=list)
+    hba_rules: list[HbaRule] = field(default_factory=list)
+    schemas: list[Schema] = field(default_factory=list)
+    checkpointer: Checkpointer | None = None
+    wal: WalStats | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
     # -- look-ups for checks -----------------------------------------------------------
@@ -222,6 +234,12 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
                 slots=c.rows("slots", ReplicationSlot),
                 extensions=c.rows("extensions", Extension),
                 locked=c.rows("locked", LockedRelation),
+                roles=c.rows("roles", Role),
+                role_passwords=c.rows("role_passwords", RolePassword),
+                hba_rules=c.rows("hba_rules", HbaRule),
+                schemas=c.rows("schemas", Schema),
+                checkpointer=_first(c.rows("checkpointer", Checkpointer)),
+                wal=_first(c.rows("wal", WalStats)),
                 errors=c.errors,
             )
     finally:
@@ -229,6 +247,10 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
         conn.autocommit = True
     elapsed = (time.perf_counter() - started) * 1000
     return _with_duration(snapshot, elapsed)
+
+
+def _first(rows: list[Row]) -> Row | None:
+    return rows[0] if rows else None
 
 
 def _with_duration(snapshot: Snapshot, duration_ms: float) -> Snapshot:

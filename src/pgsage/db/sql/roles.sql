@@ -1,0 +1,15 @@
+-- Roles, their attributes, memberships and per-role settings (for this database or all).
+SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolcanlogin AS can_login,
+       r.rolcreaterole AS create_role, r.rolcreatedb AS create_db,
+       r.rolreplication AS replication, r.rolbypassrls AS bypass_rls,
+       r.rolconnlimit AS connection_limit, r.rolvaliduntil AS valid_until,
+       ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+              WHERE m.member = r.oid ORDER BY g.rolname) AS member_of,
+       ARRAY(SELECT unnest(s.setconfig) FROM pg_db_role_setting s
+              WHERE s.setrole = r.oid
+                AND s.setdatabase IN (0, (SELECT oid FROM pg_database
+                                          WHERE datname = current_database()))
+              ORDER BY 1) AS settings
+FROM pg_roles r
+WHERE r.rolname !~ '^pg_'
+ORDER BY r.rolname
