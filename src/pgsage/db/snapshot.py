@@ -26,19 +26,18 @@ from pgsage.db.connect import one_line, translate
 from pgsage.db.rows import (
     VECTOR_TYPES,
     Checkpointer,
-    HbaRule,
-    Role,
-    RolePassword,
-    Schema,
-    WalStats,
     Column,
     Constraint,
     DatabaseStats,
     Extension,
+    HbaRule,
     Index,
     LockedRelation,
     Replica,
     ReplicationSlot,
+    Role,
+    RolePassword,
+    Schema,
     Sequence,
     Session,
     Setting,
@@ -46,6 +45,7 @@ from pgsage.db.rows import (
     StatementsInfo,
     Table,
     VectorColumn,
+    WalStats,
 )
 from pgsage.db.serverinfo import ServerInfo, fetch_server_info
 from pgsage.db.sqlfiles import load_sql
