@@ -4,6 +4,8 @@ Header comments:
   -- expect: <check-id> <object as reported>   (one per finding; the set must match exactly)
   -- expect-nothing                            (a healthy schema: no finding at all)
   -- params: {"check-id": {"param": value}}    (JSON, check parameter overrides)
+  -- scope: <check ids or categories>          (which checks' findings are compared;
+                                                default: the category named like the folder)
   -- may-fail                                  (the next statement is expected to fail)
 """
 
@@ -26,6 +28,7 @@ class Case:
     statements: list[tuple[str, bool]]  # (sql, may_fail)
     expected: set[tuple[str, str]] = field(default_factory=set)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scope: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -35,6 +38,7 @@ class Case:
 def load_case(path: Path) -> Case:
     expected: set[tuple[str, str]] = set()
     params: dict[str, dict[str, Any]] = {}
+    scope: tuple[str, ...] = (path.parent.name,)
     statements: list[tuple[str, bool]] = []
     buffer: list[str] = []
     may_fail = False
@@ -42,6 +46,8 @@ def load_case(path: Path) -> Case:
         stripped = line.strip()
         if m := re.match(r"--\s*expect:\s*(\S+)\s+(.+)$", stripped):
             expected.add((m.group(1), m.group(2).strip()))
+        elif m := re.match(r"--\s*scope:\s*(.+)$", stripped):
+            scope = tuple(m.group(1).split())
         elif m := re.match(r"--\s*params:\s*(.+)$", stripped):
             params.update(json.loads(m.group(1)))
         elif stripped == "-- may-fail":
@@ -53,11 +59,12 @@ def load_case(path: Path) -> Case:
             if stripped.endswith(";"):
                 statements.append(("\n".join(buffer), may_fail))
                 buffer, may_fail = [], False
-    return Case(path, statements, expected, params)
+    return Case(path, statements, expected, params, scope)
 
 
-def all_cases(folder: str) -> list[Case]:
-    return [load_case(p) for p in sorted((CASES / folder).glob("*.sql"))]
+def all_cases(folder: str | None = None) -> list[Case]:
+    pattern = f"{folder}/*.sql" if folder else "*/*.sql"
+    return [load_case(p) for p in sorted(CASES.glob(pattern))]
 
 
 def apply_case(dsn: str, case: Case) -> None:

@@ -1,4 +1,5 @@
 -- A healthy schema modelled on the seeds: every FK indexed, no duplicates, nothing invalid.
+-- scope: indexes
 -- expect-nothing
 CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                     telegram_id bigint NOT NULL UNIQUE, username varchar(100),
