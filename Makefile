@@ -34,6 +34,7 @@ test: lint typecheck unit
 
 docs: $(STAMP)
 	$(BIN)/python -m pgsage.docs > docs/checks.md
+	$(BIN)/python -m pgsage.docs --pages docs/checks
 
 bench: $(STAMP)
 	bash bench/run.sh

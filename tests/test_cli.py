@@ -191,3 +191,59 @@ def test_informational_commands(args: list[str]) -> None:
     result = run(*args)
     assert result.returncode == 0
     assert result.stdout.strip()
+
+
+def test_baseline_fails_ci_only_on_new_findings(db: TestDatabase, tmp_path: Path) -> None:
+    apply_case(db.dsn, case_named("indexes", "duplicate_index"))
+    baseline = tmp_path / "baseline.json"
+    first = run("audit", "--dsn", db.dsn, "--select", "indexes", "--write-baseline",
+                str(baseline), "--format", "json")
+    assert first.returncode == 0 and "findings accepted" in first.stderr
+    accepted = json.loads(baseline.read_text())["findings"]
+    assert "duplicate-index::public.idx_users_telegram_id on public.users" in accepted
+    again = run("audit", "--dsn", db.dsn, "--select", "indexes", "--baseline", str(baseline),
+                "--fail-on", "info", "--format", "json")
+    assert again.returncode == 0, again.stdout
+    assert json.loads(again.stdout)["findings"] == []
+    # A new problem fails the run; a fixed one is reported as removable from the baseline.
+    db.execute("CREATE TABLE extra (id int); CREATE INDEX extra_a ON extra (id);"
+               "CREATE INDEX extra_b ON extra (id); DROP INDEX idx_users_telegram_id")
+    new = run("audit", "--dsn", db.dsn, "--select", "indexes", "--baseline", str(baseline),
+              "--fail-on", "warning", "--format", "json")
+    assert new.returncode == 1
+    assert [f["object"] for f in json.loads(new.stdout)["findings"]] == [
+        "public.extra_b on public.extra"]
+    assert "1 baseline entries are fixed" in new.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    assert_one_line_error(run("audit", "--dsn", db.dsn, "--baseline", str(bad)),
+                          "is not a pgsage baseline")
+
+
+def test_html_report_is_one_escaped_file(db: TestDatabase, tmp_path: Path) -> None:
+    db.execute('CREATE TABLE "<b>" (id int); CREATE INDEX "x<script>" ON "<b>" (id);'
+               'CREATE INDEX "y" ON "<b>" (id)')
+    out = tmp_path / "report.html"
+    result = run("audit", "--dsn", db.dsn, "--select", "indexes", "--format", "html",
+                 "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script>" not in page and "x&lt;script&gt;" in page
+    assert "<link" not in page and "src=" not in page  # self-contained
+
+
+def test_thresholds_from_cli_env_and_pyproject(db: TestDatabase, tmp_path: Path) -> None:
+    apply_case(db.dsn, case_named("indexes", "unused_index"))
+    base = ["audit", "--dsn", db.dsn, "--select", "unused-index", "--format", "json"]
+    assert json.loads(run(*base).stdout)["findings"] == []  # below the 1 MB default
+    via_cli = json.loads(run(*base, "--param", "unused-index.min_size_bytes=0").stdout)
+    assert [f["object"] for f in via_cli["findings"]] == ["public.news_source_idx on public.news"]
+    env = {**os.environ, "PGSAGE_CHECKS": '{"unused-index": {"min_size_bytes": 0}}'}
+    via_env = json.loads(run(*base, env=env).stdout)
+    assert len(via_env["findings"]) == 1
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.pgsage.checks.unused-index]\nmin_size_bytes = 0\n')
+    via_file = json.loads(run(*base, "--config", str(config)).stdout)
+    assert len(via_file["findings"]) == 1
+    assert_one_line_error(run(*base, "--param", "oops"), "--param expects CHECK.NAME=VALUE")

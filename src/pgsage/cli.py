@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pgsage import __version__, commands
+from pgsage.baseline import apply_baseline, load_baseline
+from pgsage.baseline import write_baseline as pgsage_write_baseline
 from pgsage.checks import all_checks
 from pgsage.db.connect import validate_dsn
 from pgsage.errors import PgsageError, UsageError
@@ -36,6 +38,7 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 class FailOn(StrEnum):
@@ -76,6 +79,19 @@ def build_settings(config: Path | None = None, **overrides: Any) -> Settings:
     return settings
 
 
+def merge_params(base: dict[str, dict[str, Any]], assignments: list[str]
+                 ) -> dict[str, dict[str, Any]]:
+    """Apply --param CHECK.NAME=VALUE overrides on top of the configured ones."""
+    merged = {check: dict(values) for check, values in base.items()}
+    for assignment in assignments:
+        target, sep, value = assignment.partition("=")
+        check, dot, name = target.partition(".")
+        if not (sep and dot and check and name):
+            raise UsageError(f"--param expects CHECK.NAME=VALUE, not {assignment!r}")
+        merged.setdefault(check, {})[name] = value
+    return merged
+
+
 def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -114,6 +130,14 @@ def audit(
         "--select", help="Run only these checks or categories (repeatable).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(
         "--ignore", help="Skip these checks or categories (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="Override a check threshold: CHECK.NAME=VALUE (repeatable).")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="Leave out findings accepted in this baseline file.",
+        show_default=False)] = None,
+    write_baseline: Annotated[Path | None, typer.Option(
+        "--write-baseline", help="Accept the current findings: write them to this file.",
+        show_default=False)] = None,
     statement_timeout: StatementTimeoutOpt = None,
     lock_timeout: LockTimeoutOpt = None,
     config: ConfigOpt = None,
@@ -122,7 +146,19 @@ def audit(
     settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
                               lock_timeout_ms=lock_timeout, select=select or None,
                               ignore=ignore or None)
+    if param:
+        settings = settings.model_copy(update={"checks": merge_params(settings.checks, param)})
+    accepted = load_baseline(baseline) if baseline else None
     report = commands.audit(settings, snapshot)
+    if write_baseline is not None:
+        count = pgsage_write_baseline(report, write_baseline)
+        err.print(f"baseline: {count} findings accepted → {write_baseline}", highlight=False)
+    if accepted is not None:
+        applied = apply_baseline(report, accepted)
+        report = applied.report
+        err.print(f"baseline: {applied.suppressed} known findings left out"
+                  + (f"; {len(applied.fixed)} baseline entries are fixed and can be removed"
+                     if applied.fixed else ""), highlight=False)
     write_output(RENDERERS[fmt.value](report), output)
     if fail_on is not FailOn.never and report.count_at_or_above(Severity(fail_on.value)):
         raise typer.Exit(1)

@@ -1,11 +1,16 @@
 """The check reference, generated from the checks' own metadata (`make docs`).
 
-A test compares docs/checks.md with this output, so the reference never goes stale.
+Two forms: one page listing every check (docs/checks.md) and one page per check
+(docs/checks/<id>.md). A test compares both with this output, so they never go stale.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from pgsage.checks import all_checks
+from pgsage.checks.base import Check
 
 
 def checks_reference() -> str:
@@ -18,28 +23,68 @@ def checks_reference() -> str:
         "| --- | --- | --- | --- |",
     ]
     checks = all_checks()
-    lines += [f"| [`{c.id}`](#{c.id}) | {c.category} | {c.severity.value} | {c.title} |"
-              for c in checks]
+    lines += [f"| [`{c.id}`](checks/{c.id}.md) | {c.category} | {c.severity.value} | "
+              f"{c.title} |" for c in checks]
     for check in checks:
-        lines += ["", f"## {check.id}", "", f"**{check.title}** — category `{check.category}`, "
-                  f"default severity `{check.severity.value}`.", ""]
-        lines += [f"**Problem.** {check.docs.problem}", "",
-                  f"**Why it matters.** {check.docs.why}", "",
-                  f"**How to fix.** {check.docs.fix}", ""]
-        if check.docs.alembic:
-            lines += [f"**In Alembic.** {check.docs.alembic}", ""]
-        if check.params:
-            lines += ["| parameter | default | meaning |", "| --- | --- | --- |"]
-            lines += [f"| `{p.name}` | `{p.default}` | {p.description} |" for p in check.params]
-            lines.append("")
-        needs = []
-        if check.min_server_version > 130000:
-            needs.append(f"PostgreSQL {check.min_server_version // 10000}+")
-        needs += [f"extension `{e}`" for e in check.requires_extensions]
-        if needs:
-            lines += [f"Needs: {', '.join(needs)}.", ""]
+        lines += ["", *check_section(check, "##")]
     return "\n".join(lines).rstrip() + "\n"
 
 
+def check_section(check: type[Check], heading: str) -> list[str]:
+    docs = check.docs
+    lines = [f"{heading} {check.id}", "", f"**{check.title}** — category `{check.category}`, "
+             f"default severity `{check.severity.value}`.", "",
+             f"**Problem.** {docs.problem}", "",
+             f"**Why it matters.** {docs.why}", "",
+             f"**How to fix.** {docs.fix}", ""]
+    if docs.alembic:
+        lines += [f"**In Alembic.** {docs.alembic}", ""]
+    if check.params:
+        lines += ["| parameter | default | meaning |", "| --- | --- | --- |"]
+        lines += [f"| `{p.name}` | `{p.default}` | {p.description} |" for p in check.params]
+        lines.append("")
+    needs = []
+    if check.min_server_version > 130000:
+        needs.append(f"PostgreSQL {check.min_server_version // 10000}+")
+    needs += [f"extension `{e}`" for e in check.requires_extensions]
+    if needs:
+        lines += [f"Needs: {', '.join(needs)}.", ""]
+    lines += [f"Select or ignore it with `--select {check.id}` / `--ignore {check.id}` (or the "
+              f"whole category, `{check.category}`)."]
+    if check.params:
+        lines += ["", "Override its thresholds in `pyproject.toml`:", "", "```toml",
+                  f"[tool.pgsage.checks.{check.id}]",
+                  *(f"{p.name} = {_toml(p.default)}" for p in check.params), "```"]
+    return lines
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def check_pages() -> dict[str, str]:
+    """One Markdown page per check, keyed by file name."""
+    return {f"{check.id}.md": "\n".join(["# " + check.title, "",
+                                          *check_section(check, "##")]).rstrip() + "\n"
+            for check in all_checks()}
+
+
+def write_pages(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = check_pages()
+    for stale in folder.glob("*.md"):
+        if stale.name not in pages:
+            stale.unlink()
+    for name, text in pages.items():
+        (folder / name).write_text(text)
+
+
 if __name__ == "__main__":
-    print(checks_reference(), end="")
+    if len(sys.argv) == 3 and sys.argv[1] == "--pages":
+        write_pages(Path(sys.argv[2]))
+    else:
+        print(checks_reference(), end="")

@@ -49,11 +49,24 @@ def resolve_params(check: type[Check], overrides: Mapping[str, Any]) -> dict[str
     for name, value in overrides.items():
         default = params[name]
         try:
-            params[name] = type(default)(value)
+            params[name] = _coerce(default, value)
         except (TypeError, ValueError):
             raise UsageError(f"check {check.id}: {name} must be a {type(default).__name__}, "
                              f"not {value!r}") from None
     return params
+
+
+def _coerce(default: Any, value: Any) -> Any:
+    """A parameter value in its default's type; strings from the CLI or env are parsed."""
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1", "yes")
+        return bool(value)
+    if isinstance(default, int | float) and isinstance(value, bool):
+        raise TypeError(value)
+    return type(default)(value)
 
 
 def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
