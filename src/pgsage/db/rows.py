@@ -377,3 +377,22 @@ class WalStats:
     buffers_full: int
     stats_reset: datetime | None
     lsn_bytes: int | None
+
+
+@dataclass(frozen=True)
+class ColumnValues:
+    """pg_stats' most common values of a low-cardinality column, as text, with frequencies."""
+
+    schema: str
+    table: str
+    column: str
+    values: list[str]
+    freqs: list[float]
+
+
+@dataclass(frozen=True)
+class VectorSetting:
+    """A pgvector setting (ivfflat.probes, hnsw.ef_search, ...) as sessions here start with it."""
+
+    name: str
+    setting: str | None  # None: not set anywhere, pgvector's built-in default applies

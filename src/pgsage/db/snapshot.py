@@ -27,6 +27,7 @@ from pgsage.db.rows import (
     VECTOR_TYPES,
     Checkpointer,
     Column,
+    ColumnValues,
     Constraint,
     DatabaseStats,
     Extension,
@@ -45,6 +46,7 @@ from pgsage.db.rows import (
     StatementsInfo,
     Table,
     VectorColumn,
+    VectorSetting,
     WalStats,
 )
 from pgsage.db.serverinfo import ServerInfo, fetch_server_info
@@ -82,6 +84,8 @@ class Snapshot:
     role_passwords: list[RolePassword] = field(default_factory=list)
     hba_rules: list[HbaRule] = field(default_factory=list)
     schemas: list[Schema] = field(default_factory=list)
+    vector_settings: list[VectorSetting] = field(default_factory=list)
+    column_values: list[ColumnValues] = field(default_factory=list)
     checkpointer: Checkpointer | None = None
     wal: WalStats | None = None
     errors: dict[str, str] = field(default_factory=dict)
@@ -238,6 +242,8 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
                 role_passwords=c.rows("role_passwords", RolePassword),
                 hba_rules=c.rows("hba_rules", HbaRule),
                 schemas=c.rows("schemas", Schema),
+                vector_settings=c.rows("vector_settings", VectorSetting),
+                column_values=c.rows("column_values", ColumnValues),
                 checkpointer=_first(c.rows("checkpointer", Checkpointer)),
                 wal=_first(c.rows("wal", WalStats)),
                 errors=c.errors,

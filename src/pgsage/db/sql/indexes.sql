@@ -20,9 +20,9 @@ SELECT ic.oid::bigint AS oid,
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
                FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include_columns,
        string_to_array(i.indkey::text, ' ')::int[] AS key_attnums,
-       ARRAY(SELECT coalesce(oc.opcname, '')
-               FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, ord)
-               LEFT JOIN pg_opclass oc ON oc.oid = u.opc ORDER BY u.ord) AS opclasses,
+       -- one look-up by oid per key column: a join here hashed all of pg_opclass per index
+       ARRAY(SELECT coalesce((SELECT oc.opcname FROM pg_opclass oc WHERE oc.oid = u.opc), '')
+               FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, ord) ORDER BY u.ord) AS opclasses,
        ARRAY(SELECT coalesce(co.collname, '')
                FROM unnest(i.indcollation::oid[]) WITH ORDINALITY u(coll, ord)
                LEFT JOIN pg_collation co ON co.oid = u.coll ORDER BY u.ord) AS collations,

@@ -1,0 +1,1 @@
+"""Sequence checks: sequences running out of values for the columns they feed."""

@@ -1,0 +1,1 @@
+"""Table checks: primary keys, vacuum and analyze health, bloat, wraparound, scans, width."""

@@ -1,0 +1,86 @@
+"""index-bloat: a btree index much larger than its entries need (a statistical estimate)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pgsage.checks.base import Check, CheckDocs, Param
+from pgsage.checks.indexes.common import index_ref
+from pgsage.checks.tables.estimate import index_estimate
+from pgsage.checks.tables.table_bloat import human_bytes
+from pgsage.db.snapshot import Snapshot
+from pgsage.fixes import ReindexIndex
+from pgsage.model import Finding, Severity
+
+
+class IndexBloat(Check):
+    id = "index-bloat"
+    category = "indexes"
+    severity = Severity.WARNING
+    title = "Bloated btree index"
+    requires_sections = ("indexes", "columns", "settings")
+    params = (
+        Param("max_ratio", 0.3, "report an estimated wasted share of the index above this"),
+        Param("min_wasted_bytes", 10 * 1024 * 1024, "and only when at least this many bytes "
+                                                    "are wasted"),
+        Param("error_ratio", 0.7, "an estimated wasted share above this is an error"),
+    )
+    docs = CheckDocs(
+        problem="A btree index takes far more pages than its entries need. The estimate comes "
+                "from the key (and INCLUDE) columns' average widths and null fractions in "
+                "pg_stats, the index's reltuples, the block size and its fillfactor, compared "
+                "with its size. Indexes on expressions and other access methods are not "
+                "estimated.",
+        why="Btree pages emptied by deletes and updates are rarely given back: the index "
+            "stays large, more of it has to be cached, and every scan touches more pages. "
+            "Deduplication (PostgreSQL 13+) only makes indexes smaller than estimated, so "
+            "duplicates do not cause false reports.",
+        fix="REINDEX INDEX CONCURRENTLY rebuilds it without blocking reads or writes "
+            "(PostgreSQL 12+; it needs twice the space while it runs, and a failed run leaves "
+            "an invalid index to drop). pg_repack can also rebuild indexes online. VACUUM FULL "
+            "of the table rebuilds them too, but under an ACCESS EXCLUSIVE lock.",
+        alembic="op.execute('REINDEX INDEX CONCURRENTLY ...') inside "
+                "op.get_context().autocommit_block().",
+    )
+
+    def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
+        max_ratio = float(params["max_ratio"])
+        min_wasted = int(params["min_wasted_bytes"])
+        findings = []
+        for index in snapshot.indexes:
+            if not (index.is_valid and index.is_ready):
+                continue
+            estimate = index_estimate(snapshot, index)
+            if estimate is None:
+                continue
+            if estimate.ratio <= max_ratio or estimate.wasted_bytes < min_wasted:
+                continue
+            error = estimate.ratio > float(params["error_ratio"])
+            findings.append(self.finding(
+                index_ref(index),
+                f"index {index.name} on {index.schema}.{index.table} is about "
+                f"{estimate.ratio:.0%} bloat: {human_bytes(estimate.actual_bytes)} where its "
+                f"{estimate.rows:,.0f} entries need about "
+                f"{human_bytes(estimate.expected_bytes)} "
+                f"({human_bytes(estimate.wasted_bytes)} wasted)",
+                severity=Severity.ERROR if error else None,
+                evidence={
+                    "definition": index.definition,
+                    "index_bytes": estimate.actual_bytes,
+                    "expected_bytes": estimate.expected_bytes,
+                    "wasted_bytes": estimate.wasted_bytes,
+                    "bloat_ratio": round(estimate.ratio, 4),
+                    "entries": int(estimate.rows),
+                    "estimated_entry_bytes": estimate.tuple_bytes,
+                    "entries_per_leaf_page": estimate.rows_per_page,
+                    "fillfactor": estimate.fillfactor,
+                    "max_ratio": max_ratio,
+                    "min_wasted_bytes": min_wasted,
+                },
+                recommendation=f"Rebuild {index.name} with REINDEX INDEX CONCURRENTLY (or "
+                               "pg_repack); it needs about its current size in free disk "
+                               "while it runs.",
+                fix_sql=ReindexIndex(index.schema, index.name).to_ddl(),
+            ))
+        return findings

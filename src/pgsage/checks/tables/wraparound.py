@@ -1,0 +1,118 @@
+"""What the two wraparound checks share: ages of the database and of each table against the
+age at which autovacuum must freeze them, and the 2^31 hard limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pgsage.checks.base import Check, Param
+from pgsage.checks.tables.common import VACUUMED_KINDS, number, reloption, table_ref
+from pgsage.db.rows import Table
+from pgsage.db.snapshot import Snapshot
+from pgsage.fixes import LOCK_TIMEOUT
+from pgsage.fixes_tables import Vacuum
+from pgsage.model import Finding, ObjectRef, Severity
+
+HARD_LIMIT = 2**31  # the server stops assigning IDs a few million short of this
+OLDEST_LISTED = 5
+
+
+def wraparound_params(error_age: int) -> tuple[Param, ...]:
+    return (
+        Param("warning_factor", 1.5, "report an age above this many times the freeze max age "
+                                     "(autovacuum should have frozen it at 1x)"),
+        Param("error_age", error_age, "an age above this is an error (the hard limit is "
+                                      "2^31 = 2,147,483,648)"),
+    )
+
+
+class WraparoundCheck(Check):
+    """Abstract: subclasses name the age column, the setting and the storage parameter."""
+
+    age_field: ClassVar[str]
+    setting_name: ClassVar[str]
+    noun: ClassVar[str]
+    requires_sections = ("database", "tables", "settings")
+
+    def _age(self, obj: Any) -> int | None:
+        value = getattr(obj, self.age_field)
+        return int(value) if value is not None else None
+
+    def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
+        server_max = number(snapshot.setting(self.setting_name))
+        if server_max is None:
+            return []
+        factor = float(params["warning_factor"])
+        error_age = int(params["error_age"])
+        tables = sorted((t for t in snapshot.tables
+                         if t.kind in VACUUMED_KINDS and self._age(t) is not None),
+                        key=lambda t: (-(self._age(t) or 0), t.schema, t.name))
+        findings = []
+        db = snapshot.database
+        if db is not None:
+            age = self._age(db) or 0
+            if age > factor * server_max or age > error_age:
+                findings.append(self._database(db.name, age, server_max, tables, params))
+        for table in tables:
+            age = self._age(table) or 0
+            own = number(reloption(table.reloptions, self.setting_name))
+            freeze_max = min(own, server_max) if own is not None and own >= 0 else server_max
+            if age > factor * freeze_max or age > error_age:
+                findings.append(self._table(table, age, freeze_max, own is not None, params))
+        return findings
+
+    def _evidence(self, age: int, freeze_max: float, params: Mapping[str, Any]
+                  ) -> dict[str, Any]:
+        return {
+            "age": age,
+            "freeze_max_age": int(freeze_max),
+            "warning_age": int(float(params["warning_factor"]) * freeze_max),
+            "error_age": int(params["error_age"]),
+            "hard_limit": HARD_LIMIT,
+            "percent_of_limit": round(100 * age / HARD_LIMIT, 2),
+            "remaining": HARD_LIMIT - age,
+        }
+
+    def _severity(self, age: int, params: Mapping[str, Any]) -> Severity | None:
+        return Severity.ERROR if age > int(params["error_age"]) else None
+
+    def _database(self, name: str, age: int, server_max: float, tables: list[Table],
+                  params: Mapping[str, Any]) -> Finding:
+        oldest = tables[:OLDEST_LISTED]
+        fixes = [Vacuum(t.schema, t.name, ("FREEZE", "VERBOSE")).statement() for t in oldest]
+        return self.finding(
+            ObjectRef("database", "", name),
+            f"database {name} has a {self.noun} age of {age:,}, "
+            f"{age / server_max:.1f}x {self.setting_name} ({server_max:,.0f}) and "
+            f"{100 * age / HARD_LIMIT:.1f} % of the way to the wraparound limit",
+            severity=self._severity(age, params),
+            evidence={**self._evidence(age, server_max, params),
+                      "oldest_tables": [f"{t.qualified}: {self._age(t)}" for t in oldest]},
+            recommendation="Freeze the oldest tables (VACUUM (FREEZE, VERBOSE), or vacuumdb "
+                           "--all --freeze) and find what stops autovacuum from doing it: long "
+                           "or prepared transactions, stale replication slots, autovacuum "
+                           "switched off or starved of workers.",
+            fix_sql="\n".join([LOCK_TIMEOUT, *fixes]) if fixes else None,
+        )
+
+    def _table(self, table: Table, age: int, freeze_max: float, own: bool,
+               params: Mapping[str, Any]) -> Finding:
+        source = "its storage parameter" if own else "the server setting"
+        return self.finding(
+            table_ref(table),
+            f"{table.qualified} has a {self.noun} age of {age:,}, "
+            f"{age / freeze_max:.1f}x its freeze max age ({freeze_max:,.0f}, from {source}): "
+            "autovacuum has not managed to freeze it",
+            severity=self._severity(age, params),
+            evidence={**self._evidence(age, freeze_max, params),
+                      "freeze_max_age_source": "table" if own else "server",
+                      "last_vacuum": table.last_vacuum.isoformat() if table.last_vacuum
+                      else None,
+                      "last_autovacuum": table.last_autovacuum.isoformat()
+                      if table.last_autovacuum else None},
+            recommendation=f"VACUUM (FREEZE, VERBOSE) {table.qualified} and check what holds "
+                           "autovacuum back (long or prepared transactions, replication slots, "
+                           "autovacuum switched off, a cost limit too low for its size).",
+            fix_sql=Vacuum(table.schema, table.name, ("FREEZE", "VERBOSE")).to_ddl(),
+        )

@@ -1,0 +1,179 @@
+"""Fixes for the table and sequence checks, as data: maintenance (VACUUM, ANALYZE), storage
+parameters, primary keys and column type changes.
+
+Like ``pgsage.fixes``: identifiers are quoted with ``ident()``, every statement that takes a lock
+comes after a lock_timeout, and statements that cannot run in a transaction (VACUUM) run inside
+``autocommit_block()`` in their Alembic form. Statements that rewrite a table or block its
+readers say so in a comment above them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pgsage.fixes import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, _autocommit_block, ident
+
+# Options VACUUM accepts here; they are constants of the checks, never text from the database.
+VACUUM_OPTIONS = frozenset({"VERBOSE", "ANALYZE", "FREEZE", "FULL"})
+
+
+def _op_execute(statement: str) -> str:
+    return f"op.execute({statement!r})"
+
+
+@dataclass(frozen=True)
+class Vacuum:
+    """VACUUM (options) schema.table. FULL rewrites the table under an ACCESS EXCLUSIVE lock."""
+
+    schema: str
+    table: str
+    options: tuple[str, ...] = ("VERBOSE", "ANALYZE")
+
+    def statement(self) -> str:
+        unknown = set(self.options) - VACUUM_OPTIONS
+        if unknown:
+            raise ValueError(f"unknown VACUUM option(s): {sorted(unknown)}")
+        options = f"({', '.join(self.options)}) " if self.options else ""
+        return f"VACUUM {options}{ident(self.schema, self.table)};"
+
+    def to_ddl(self) -> str:
+        lines = [LOCK_TIMEOUT]
+        if "FULL" in self.options:
+            lines = ["-- VACUUM FULL rewrites the table and its indexes under an ACCESS EXCLUSIVE "
+                     "lock:", "-- reads and writes wait until it ends. Prefer pg_repack online.",
+                     *lines]
+        return "\n".join([*lines, self.statement()])
+
+    def to_alembic(self) -> str:
+        return _autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(self.statement())])
+
+
+@dataclass(frozen=True)
+class Analyze:
+    schema: str
+    table: str
+
+    def statement(self) -> str:
+        return f"ANALYZE {ident(self.schema, self.table)};"
+
+    def to_ddl(self) -> str:
+        return f"{LOCK_TIMEOUT}\n{self.statement()}"
+
+    def to_alembic(self) -> str:
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statement())}"
+
+
+@dataclass(frozen=True)
+class ResetStorageParameter:
+    """ALTER TABLE ... RESET (parameter): back to the server's setting."""
+
+    schema: str
+    table: str
+    parameter: str
+
+    def statement(self) -> str:
+        return f"ALTER TABLE {ident(self.schema, self.table)} RESET ({ident(self.parameter)});"
+
+    def to_ddl(self) -> str:
+        return f"{LOCK_TIMEOUT}\n{self.statement()}"
+
+    def to_alembic(self) -> str:
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statement())}"
+
+
+@dataclass(frozen=True)
+class PromoteUniqueIndex:
+    """ADD CONSTRAINT ... PRIMARY KEY USING INDEX: an existing unique index on NOT NULL columns
+    becomes the primary key without a rebuild. An index that already backs a UNIQUE constraint
+    cannot be promoted; a copy of it is built CONCURRENTLY first (``copy_columns``)."""
+
+    schema: str
+    table: str
+    index: str
+    constraint: str
+    copy_columns: tuple[str, ...] = ()
+
+    def statements(self) -> list[str]:
+        lines = []
+        if self.copy_columns:
+            cols = ", ".join(ident(c) for c in self.copy_columns)
+            lines.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.index)} "
+                         f"ON {ident(self.schema, self.table)} ({cols});")
+        lines.append(f"ALTER TABLE {ident(self.schema, self.table)} ADD CONSTRAINT "
+                     f"{ident(self.constraint)} PRIMARY KEY USING INDEX {ident(self.index)};")
+        return lines
+
+    def to_ddl(self) -> str:
+        return "\n".join([LOCK_TIMEOUT, *self.statements()])
+
+    def to_alembic(self) -> str:
+        if not self.copy_columns:
+            return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statements()[0])}"
+        create, promote = self.statements()
+        return (_autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(create)])
+                + f"\n    {_op_execute(promote)}")
+
+
+@dataclass(frozen=True)
+class AddIdentityPrimaryKey:
+    """A new bigint identity column as the primary key: rewrites the table (every row gets a
+    value) under an ACCESS EXCLUSIVE lock."""
+
+    schema: str
+    table: str
+    column: str
+
+    def statement(self) -> str:
+        return (f"ALTER TABLE {ident(self.schema, self.table)} ADD COLUMN {ident(self.column)} "
+                "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")
+
+    def to_ddl(self) -> str:
+        return "\n".join(["-- rewrites the table under an ACCESS EXCLUSIVE lock (reads and "
+                          "writes wait): run it in a maintenance window",
+                          LOCK_TIMEOUT, self.statement()])
+
+    def to_alembic(self) -> str:
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statement())}"
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    schema: str
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class WidenSequence:
+    """Move a sequence and the columns it feeds (and the foreign keys referencing them) to
+    bigint. ALTER COLUMN ... TYPE rewrites each table under an ACCESS EXCLUSIVE lock."""
+
+    sequence_schema: str
+    sequence: str
+    columns: tuple[ColumnRef, ...] = ()  # owning column first, then referencing columns
+    alter_sequence: bool = True  # identity sequences follow their column's type by themselves
+    drop_maxvalue: bool = False  # an explicit MAXVALUE below the type's own maximum
+
+    def statements(self) -> list[str]:
+        lines = [f"ALTER TABLE {ident(c.schema, c.table)} ALTER COLUMN {ident(c.column)} "
+                 "TYPE bigint;" for c in self.columns]
+        seq = ident(self.sequence_schema, self.sequence)
+        if self.alter_sequence and self.drop_maxvalue:
+            lines.append(f"ALTER SEQUENCE {seq} AS bigint NO MAXVALUE;")
+        elif self.alter_sequence:
+            lines.append(f"ALTER SEQUENCE {seq} AS bigint;")
+        elif self.drop_maxvalue:
+            lines.append(f"ALTER SEQUENCE {seq} NO MAXVALUE;")
+        return lines
+
+    def to_ddl(self) -> str:
+        header = []
+        if self.columns:
+            header = ["-- ALTER COLUMN ... TYPE bigint rewrites the table and its indexes under "
+                      "an ACCESS EXCLUSIVE lock", "-- (reads and writes wait): plan a "
+                      "maintenance window, or migrate through a new column online."]
+        return "\n".join([*header, LOCK_TIMEOUT, *self.statements()])
+
+    def to_alembic(self) -> str:
+        return "\n".join([f"    {ALEMBIC_LOCK_TIMEOUT}",
+                          *(f"    {_op_execute(s)}" for s in self.statements())])
