@@ -1,0 +1,1 @@
+"""Activity checks: connections, idle and long transactions, long queries and lock waits."""

@@ -1,0 +1,100 @@
+"""What activity checks share: session ages, references, evidence and the SQL they suggest."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from psycopg import sql
+
+from pgsage.db.rows import Session
+from pgsage.fixes import ident
+from pgsage.model import ObjectRef
+
+CLIENT_BACKEND = "client backend"
+IDLE_IN_TRANSACTION = ("idle in transaction", "idle in transaction (aborted)")
+QUERY_PREVIEW_CHARS = 200
+VISIBILITY_NOTE = (" Other roles' sessions are only visible to superusers and members of "
+                   "pg_monitor or pg_read_all_stats; without them only the auditing role's own "
+                   "sessions are judged.")
+
+
+def seconds_since(now: datetime, then: datetime | None) -> float | None:
+    """Seconds from ``then`` to the snapshot's ``now``; None when the moment is unknown."""
+    if then is None:
+        return None
+    return max((now - then).total_seconds(), 0.0)
+
+
+def human_duration(seconds: float) -> str:
+    """'42 s', '12.5 min', '3.2 h' — the unit that keeps the number readable."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def client_sessions(sessions: list[Session]) -> list[Session]:
+    """Sessions of applications and users (not walsenders, autovacuum or parallel workers)."""
+    return sorted((s for s in sessions if s.backend_type == CLIENT_BACKEND), key=lambda s: s.pid)
+
+
+def session_ref(session: Session) -> ObjectRef:
+    return ObjectRef("session", "", f"pid {session.pid}")
+
+
+def preview(query: str | None) -> str:
+    """The query on one line, cut to a readable length."""
+    if not query:
+        return ""
+    text = re.sub(r"\s+", " ", query).strip()
+    if len(text) <= QUERY_PREVIEW_CHARS:
+        return text
+    return text[: QUERY_PREVIEW_CHARS - 1] + "…"
+
+
+def describe(session: Session) -> str:
+    """'pid 123 (app_user@shop, app "api")' for messages."""
+    who = f"{session.username or '?'}@{session.database or '?'}"
+    app = f', app "{session.application_name}"' if session.application_name else ""
+    return f"pid {session.pid} ({who}{app})"
+
+
+def session_evidence(session: Session, now: datetime) -> dict[str, int | float | str | None]:
+    xact_age = seconds_since(now, session.xact_start)
+    return {
+        "pid": session.pid,
+        "database": session.database,
+        "user": session.username,
+        "application": session.application_name or "",
+        "client_addr": session.client_addr,
+        "state": session.state,
+        "xact_age_seconds": None if xact_age is None else round(xact_age, 1),
+        "query": preview(session.query),
+    }
+
+
+def literal(value: str | int | float) -> str:
+    return sql.Literal(value).as_string(None)
+
+
+def terminate_comment(session: Session, what: str = "pg_terminate_backend") -> list[str]:
+    """The kill command as a commented-out suggestion: ending a session is a human decision."""
+    effect = ("its open transaction rolls back" if what == "pg_terminate_backend"
+              else "only the running statement is cancelled")
+    return [f"-- Only if you are sure the session may be ended ({effect}):",
+            f"-- SELECT {what}({session.pid});"]
+
+
+def role_setting_sql(session: Session, name: str, value: str) -> str:
+    """ALTER ROLE ... IN DATABASE ... SET for the session's role and database, as far as known."""
+    setting = f"SET {name} = {literal(value)};"
+    if session.username and session.database:
+        return (f"ALTER ROLE {ident(session.username)} IN DATABASE {ident(session.database)} "
+                f"{setting}")
+    if session.username:
+        return f"ALTER ROLE {ident(session.username)} {setting}"
+    if session.database:
+        return f"ALTER DATABASE {ident(session.database)} {setting}"
+    return f"ALTER SYSTEM {setting}\nSELECT pg_reload_conf();"

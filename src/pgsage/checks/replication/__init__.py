@@ -1,0 +1,1 @@
+"""Replication checks: lagging replicas and inactive slots that retain WAL."""

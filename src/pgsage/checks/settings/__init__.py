@@ -1,0 +1,1 @@
+"""Settings checks: server configuration that hurts performance or observability."""

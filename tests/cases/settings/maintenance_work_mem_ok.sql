@@ -1,0 +1,8 @@
+-- The same large index, with maintenance_work_mem raised for the database.
+-- scope: maintenance-work-mem-low
+-- params: {"maintenance-work-mem-low": {"min_index_bytes": 1048576}}
+-- expect-nothing
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET maintenance_work_mem = ''512MB''', current_database()); END $$;
+CREATE TABLE visits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, path text NOT NULL);
+INSERT INTO visits (path) SELECT '/page/' || g FROM generate_series(1, 100000) g;
+CREATE INDEX visits_path ON visits (path);
