@@ -1,0 +1,127 @@
+"""What the query checks share: pg_stat_statements rows folded per queryid, minus monitoring.
+
+pg_stat_statements keeps one row per (user, queryid, top-level flag); the checks judge a
+statement as a whole, so rows of the same queryid are added up. Statements that only read
+system catalogs and statistics views (monitoring tools, pgsage's own snapshot) and utility
+statements (SET, VACUUM, CREATE INDEX ...) are not the application's workload and are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pgsage.db.rows import Statement
+from pgsage.db.snapshot import Snapshot
+from pgsage.model import ObjectRef
+from pgsage.sqlparse import TableRef, analyze
+
+QUERY_PREVIEW_CHARS = 300
+CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+
+
+@dataclass(frozen=True)
+class QueryStats:
+    """One statement (queryid) over every user that ran it."""
+
+    queryid: int | None
+    query: str
+    calls: int
+    rows: int
+    total_ms: float
+    max_ms: float
+    toplevel_ms: float  # time of top-level executions (nested ones are inside other statements)
+    shared_blks_hit: int
+    shared_blks_read: int
+    temp_blks_read: int
+    temp_blks_written: int
+    users: tuple[str, ...]
+
+    @property
+    def mean_ms(self) -> float:
+        return self.total_ms / self.calls if self.calls else 0.0
+
+    @property
+    def rows_per_call(self) -> float:
+        return self.rows / self.calls if self.calls else 0.0
+
+    @property
+    def shared_blocks(self) -> int:
+        return self.shared_blks_hit + self.shared_blks_read
+
+
+def is_catalog(table: TableRef) -> bool:
+    """System catalogs and statistics/extension views (pg_class, pg_stat_statements...)."""
+    return table.schema in CATALOG_SCHEMAS or table.name.startswith("pg_")
+
+
+def is_workload(query: str) -> bool:
+    """Whether a statement is the application's: not a utility statement, not catalog-only.
+
+    A text the parser cannot read is kept: it is somebody's workload all the same.
+    """
+    info = analyze(query)
+    if info is None:
+        return True
+    if info.kind == "other":
+        return False
+    return not (info.tables and all(is_catalog(t) for t in info.tables))
+
+
+def workload(snapshot: Snapshot) -> list[QueryStats]:
+    """The workload's statements, folded per queryid, heaviest (total time) first."""
+    groups: dict[tuple[int | None, str], list[Statement]] = {}
+    for row in snapshot.statements:
+        key = (row.queryid, row.query if row.queryid is None else "")
+        groups.setdefault(key, []).append(row)
+    folded = [_fold(rows) for rows in groups.values()]
+    kept = [q for q in folded if q.calls > 0 and is_workload(q.query)]
+    return sorted(kept, key=lambda q: (-q.total_ms, q.queryid or 0, q.query))
+
+
+def _fold(rows: list[Statement]) -> QueryStats:
+    first = min(rows, key=lambda r: (r.username or "", r.toplevel is False))
+    return QueryStats(
+        queryid=first.queryid,
+        query=first.query,
+        calls=sum(r.calls for r in rows),
+        rows=sum(r.rows for r in rows),
+        total_ms=sum(r.total_exec_time for r in rows),
+        max_ms=max(r.max_exec_time for r in rows),
+        toplevel_ms=sum(r.total_exec_time for r in rows if r.toplevel is not False),
+        shared_blks_hit=sum(r.shared_blks_hit for r in rows),
+        shared_blks_read=sum(r.shared_blks_read for r in rows),
+        temp_blks_read=sum(r.temp_blks_read for r in rows),
+        temp_blks_written=sum(r.temp_blks_written for r in rows),
+        users=tuple(sorted({r.username or "?" for r in rows})),
+    )
+
+
+def query_ref(query: QueryStats) -> ObjectRef:
+    return ObjectRef("query", "", f"queryid {query.queryid}")
+
+
+def preview(query: str) -> str:
+    """The statement on one line, cut to a readable length."""
+    text = re.sub(r"\s+", " ", query).strip()
+    if len(text) <= QUERY_PREVIEW_CHARS:
+        return text
+    return text[: QUERY_PREVIEW_CHARS - 1] + "…"
+
+
+def query_evidence(query: QueryStats) -> dict[str, int | float | str | None]:
+    return {
+        "queryid": query.queryid,
+        "calls": query.calls,
+        "mean_ms": round(query.mean_ms, 2),
+        "max_ms": round(query.max_ms, 2),
+        "total_ms": round(query.total_ms, 2),
+        "rows_per_call": round(query.rows_per_call, 1),
+        "users": ", ".join(query.users),
+        "query": preview(query.query),
+    }
+
+
+def advise_hint(query: QueryStats) -> str:
+    return (f"Run EXPLAIN (ANALYZE, BUFFERS) on it with typical parameters, and "
+            f"`pgsage advise` for index candidates (queryid {query.queryid}).")

@@ -1,0 +1,1 @@
+"""Schema-pattern checks: the schema measured against how the workload uses it."""

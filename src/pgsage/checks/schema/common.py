@@ -1,0 +1,141 @@
+"""What the schema-pattern checks share: the workload's column uses mapped onto the catalog.
+
+Statement texts come from pg_stat_statements (``sqlparse`` reads them); a table written without
+a schema is matched to the one table of that name, preferring ``public`` when several schemas
+have one (the search path is not known from a snapshot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pgsage.checks.queries.common import preview, workload
+from pgsage.db.rows import Column, Index, Table
+from pgsage.db.snapshot import Snapshot
+from pgsage.fixes import index_name
+from pgsage.model import ObjectRef
+from pgsage.sqlparse import ColumnUse, StatementInfo, TableRef, analyze, expression_columns
+
+DEFAULT_SCHEMA = "public"
+EXAMPLE_QUERIES = 3
+
+
+@dataclass
+class ColumnUsage:
+    """How the workload uses one column with one kind of operation, summed over statements."""
+
+    table: Table
+    column: Column
+    uses: list[ColumnUse] = field(default_factory=list)
+    queryids: set[int] = field(default_factory=set)
+    calls: int = 0
+    total_ms: float = 0.0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, use: ColumnUse, queryid: int | None, query: str, calls: int,
+            total_ms: float) -> None:
+        self.uses.append(use)
+        if queryid is not None and queryid in self.queryids:
+            return  # the same statement using the column twice: count it once
+        if queryid is not None:
+            self.queryids.add(queryid)
+        self.calls += calls
+        self.total_ms += total_ms
+        if len(self.examples) < EXAMPLE_QUERIES and query not in self.examples:
+            self.examples.append(query)
+
+    @property
+    def operators(self) -> list[str]:
+        return sorted({u.operator for u in self.uses})
+
+    def evidence(self) -> dict[str, int | float | str | None]:
+        return {
+            "statements": len(self.queryids) or len(self.examples),
+            "calls": self.calls,
+            "total_ms": round(self.total_ms, 2),
+            "queryids": ", ".join(str(q) for q in sorted(self.queryids)[:10]),
+            "example_query": preview(self.examples[0]) if self.examples else None,
+        }
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    queryid: int | None
+    query: str
+    calls: int
+    total_ms: float
+    info: StatementInfo
+
+
+class Catalog:
+    """Look-ups from names in statement texts to the snapshot's tables, columns and indexes."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._by_name: dict[str, list[Table]] = {}
+        for table in snapshot.tables:
+            self._by_name.setdefault(table.name, []).append(table)
+        self._columns: dict[tuple[str, str], dict[str, Column]] = {
+            key: {c.name: c for c in cols} for key, cols in snapshot.columns_by_table.items()
+        }
+
+    def table(self, ref: TableRef) -> Table | None:
+        if ref.schema is not None:
+            return self.snapshot.table(ref.schema, ref.name)
+        candidates = self._by_name.get(ref.name, [])
+        if len(candidates) == 1:
+            return candidates[0]
+        return next((t for t in candidates if t.schema == DEFAULT_SCHEMA), None)
+
+    def column(self, table: Table, name: str) -> Column | None:
+        return self._columns.get((table.schema, table.name), {}).get(name)
+
+    def columns(self, table: Table) -> list[Column]:
+        return sorted(self._columns.get((table.schema, table.name), {}).values(),
+                      key=lambda c: c.attnum)
+
+    def resolve(self, use: ColumnUse) -> tuple[Table, Column] | None:
+        """The table and column a use refers to: the innermost candidate having the column."""
+        for ref in use.tables:
+            table = self.table(ref)
+            if table is None:
+                continue
+            column = self.column(table, use.column)
+            if column is not None:
+                return table, column
+        return None
+
+    def indexes(self, table: Table) -> list[Index]:
+        return [ix for ix in self.snapshot.indexes_by_table.get((table.schema, table.name), [])
+                if ix.is_valid and ix.is_ready]
+
+
+def parsed_workload(snapshot: Snapshot) -> list[ParsedStatement]:
+    """The workload statements that parse, folded per queryid (every user), in a stable order."""
+    parsed = []
+    for query in workload(snapshot):
+        info = analyze(query.query)
+        if info is not None:
+            parsed.append(ParsedStatement(query.queryid, query.query, query.calls,
+                                          query.total_ms, info))
+    return parsed
+
+
+def key_mentions(index: Index, position: int, column: Column) -> bool:
+    """Whether key ``position`` of the index is the column or an expression of it."""
+    attnum = index.key_attnums[position] if position < len(index.key_attnums) else 0
+    if attnum == column.attnum:
+        return True
+    return attnum == 0 and column.name in expression_columns(index.key_columns[position])
+
+
+def key_is_column(index: Index, position: int, column: Column) -> bool:
+    return position < len(index.key_attnums) and index.key_attnums[position] == column.attnum
+
+
+def column_ref(table: Table, column: Column) -> ObjectRef:
+    return ObjectRef("column", table.schema, f"{table.name}.{column.name}")
+
+
+def new_index_name(table: Table, parts: list[str], suffix: str) -> str:
+    return index_name(table.name, parts, suffix)

@@ -1,0 +1,230 @@
+"""Fixes for the schema-pattern checks, as data: indexes with operator classes or a function
+around the column (GIN for JSONB, trigram GIN for LIKE), partial indexes, constraint validation.
+
+Like ``pgsage.fixes``: identifiers are quoted with ``ident()``, indexes are built CONCURRENTLY
+after a lock_timeout, and the Alembic form runs inside ``autocommit_block()``. Operator classes,
+methods and wrapper functions come from the checks' own constants, never from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from psycopg import sql
+
+from pgsage.fixes import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, _autocommit_block, ident
+
+
+def literal(value: str | bool | int | float) -> str:
+    """An SQL literal, quoted by psycopg (booleans and numbers as themselves)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return sql.Literal(value).as_string(None).strip()
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """One key: a column, optionally wrapped in a function (``lower``), with an operator class."""
+
+    column: str
+    opclass: str | None = None
+    function: str | None = None
+
+    def expression(self) -> str:
+        return f"{self.function}({ident(self.column)})" if self.function else ident(self.column)
+
+    def to_sql(self) -> str:
+        return self.expression() + (f" {self.opclass}" if self.opclass else "")
+
+
+@dataclass(frozen=True)
+class CreateKeyedIndex:
+    schema: str
+    table: str
+    name: str
+    keys: tuple[IndexKey, ...]
+    method: str = "btree"
+    where: str | None = None  # built by the caller from ident() and literal()
+    extension: str | None = None  # an extension the operator class needs (pg_trgm)
+
+    def to_ddl(self) -> str:
+        lines = []
+        if self.extension:
+            lines.append(f"CREATE EXTENSION IF NOT EXISTS {ident(self.extension)};")
+        using = "" if self.method == "btree" else f" USING {self.method}"
+        keys = ", ".join(k.to_sql() for k in self.keys)
+        where = f" WHERE {self.where}" if self.where else ""
+        lines += [LOCK_TIMEOUT,
+                  f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
+                  f"{ident(self.schema, self.table)}{using} ({keys}){where};"]
+        return "\n".join(lines)
+
+    def to_alembic(self) -> str:
+        plain = all(k.function is None for k in self.keys)
+        columns = (repr([k.column for k in self.keys]) if plain else
+                   "[" + ", ".join(f"sa.text({k.expression()!r})" for k in self.keys) + "]")
+        args = [repr(self.name), repr(self.table), columns, f"schema={self.schema!r}",
+                "postgresql_concurrently=True", "if_not_exists=True"]
+        if self.method != "btree":
+            args.append(f"postgresql_using={self.method!r}")
+        ops = {k.column if plain else k.expression(): k.opclass for k in self.keys if k.opclass}
+        if ops:
+            args.append(f"postgresql_ops={ops!r}")
+        if self.where:
+            args.append(f"postgresql_where=sa.text({self.where!r})")
+        lines = []
+        if self.extension:
+            lines.append(f'op.execute("CREATE EXTENSION IF NOT EXISTS {self.extension}")')
+        lines += [ALEMBIC_LOCK_TIMEOUT, f"op.create_index({', '.join(args)})"]
+        return _autocommit_block(lines)
+
+
+@dataclass(frozen=True)
+class ValidateConstraint:
+    """VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."""
+
+    schema: str
+    table: str
+    name: str
+
+    def to_ddl(self) -> str:
+        return (f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
+                f"VALIDATE CONSTRAINT {ident(self.name)};")
+
+    def to_alembic(self) -> str:
+        statement = self.to_ddl().splitlines()[-1]
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({statement!r})"
+
+
+@dataclass(frozen=True)
+class PartitionPlan:
+    """Monthly range partitioning of an existing table, with a retention job.
+
+    The first step is runnable as is (it creates a new, empty partitioned twin, so it locks
+    nothing in use); the migration and retention steps are written as commented SQL to adapt,
+    because their batching and timing depend on the application.
+    """
+
+    schema: str
+    table: str
+    column: str
+    months: tuple[date, ...]  # first day of each month to create a partition for
+    current_month: date  # the month the snapshot was taken in
+    retention_days: int
+    copy_columns: tuple[str, ...]  # columns to copy (generated columns left out)
+    primary_key: tuple[str, ...] = ()  # the current primary key's columns
+    index_statements: tuple[str, ...] = ()  # CREATE INDEX ON <twin> ..., ready to run
+    blocked_indexes: tuple[str, ...] = ()  # unique indexes that cannot be partitioned as is
+    identity_columns: tuple[str, ...] = ()
+    owned_sequences: tuple[tuple[str, str, str], ...] = ()  # (schema, sequence, column)
+    referencing: tuple[str, ...] = ()  # foreign keys of other tables pointing here
+    nullable: bool = False
+    detach_concurrently: bool = True  # PostgreSQL 14+
+
+    @property
+    def twin(self) -> str:
+        return twin_name(self.table)
+
+    def partition(self, month: date) -> str:
+        return _fit(f"{self.table}_p{month:%Y_%m}", keep=f"_p{month:%Y_%m}")
+
+    def _bounds(self, month: date) -> str:
+        return f"FROM ({literal(month.isoformat())}) TO ({literal(_next(month).isoformat())})"
+
+    def to_ddl(self) -> str:
+        table, twin = ident(self.schema, self.table), ident(self.schema, self.twin)
+        col = ident(self.column)
+        key = [*self.primary_key] + ([] if self.column in self.primary_key or
+                                     not self.primary_key else [self.column])
+        lines = [
+            f"-- Monthly range partitioning of {self.schema}.{self.table} on {self.column}, "
+            f"keeping {self.retention_days} days.",
+            "-- Step 1 — a partitioned twin with monthly partitions (new, empty tables: no lock "
+            "on the live one).",
+            LOCK_TIMEOUT,
+            f"CREATE TABLE {twin} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS) "
+            f"PARTITION BY RANGE ({col});",
+        ]
+        if key:
+            lines.append(f"ALTER TABLE {twin} ADD PRIMARY KEY "
+                         f"({', '.join(ident(k) for k in key)});")
+        lines += list(self.index_statements)
+        for name in self.blocked_indexes:
+            lines.append(f"-- {name} (unique or exclusion, without {self.column}) cannot be "
+                         f"created on a partitioned table: add {self.column} to it or enforce "
+                         "the rule otherwise.")
+        lines += [f"CREATE TABLE {ident(self.schema, self.partition(m))} PARTITION OF {twin} "
+                  f"FOR VALUES {self._bounds(m)};" for m in self.months]
+        if self.nullable:
+            lines.append(f"-- {self.column} allows NULL: such rows fit no partition; set it "
+                         "NOT NULL (or add a DEFAULT partition) before migrating.")
+        cols = ", ".join(ident(c) for c in self.copy_columns)
+        overriding = " OVERRIDING SYSTEM VALUE" if self.identity_columns else ""
+        old = ident(self.schema, _fit(self.table + "_old"))
+        lines.append(f"-- Step 2 — copy the finished months of the retention window, one batch "
+                     f"per month (older rows are past the {self.retention_days}-day retention):")
+        for month in self.months:
+            if month >= self.current_month:
+                break
+            lines += [
+                f"--   INSERT INTO {twin} ({cols}){overriding}",
+                f"--   SELECT {cols} FROM {table}",  # noqa: S608 — identifiers via ident()
+                f"--   WHERE {col} >= {literal(month.isoformat())} AND {col} < "
+                f"{literal(_next(month).isoformat())};",
+            ]
+        lines += [
+            "-- Step 3 — in one short transaction: copy the current month, swap the names, hand "
+            "over the sequences:",
+            "--   BEGIN;",
+            f"--   LOCK TABLE {table} IN EXCLUSIVE MODE;",
+            f"--   INSERT INTO {twin} ({cols}){overriding}",
+            f"--   SELECT {cols} FROM {table} WHERE {col} >= "  # noqa: S608 — ident()
+            f"{literal(self.current_month.isoformat())};",
+            f"--   ALTER TABLE {table} RENAME TO {ident(_fit(self.table + '_old'))};",
+            f"--   ALTER TABLE {twin} RENAME TO {ident(self.table)};",
+        ]
+        for name in self.identity_columns:
+            sequence = f"pg_get_serial_sequence({literal(table)}, {literal(name)})"
+            highest = f"SELECT max({ident(name)}) FROM {old}"  # noqa: S608 — ident()
+            lines.append(f"--   SELECT setval({sequence}, ({highest}));")
+        lines += [f"--   ALTER SEQUENCE {ident(seq_schema, seq)} OWNED BY {table}.{ident(column)};"
+                  for seq_schema, seq, column in self.owned_sequences]
+        lines.append("--   COMMIT;")
+        if self.referencing:
+            lines.append(f"-- Foreign keys pointing at {self.table} ("
+                         f"{', '.join(self.referencing)}) must be re-created against the new "
+                         f"table, referencing its primary key (which includes {self.column}).")
+        if self.months:
+            ahead, oldest = _next(self.months[-1]), self.months[0]
+            detach = " CONCURRENTLY" if self.detach_concurrently else ""
+            lines += [
+                "-- Step 4 — retention, every month (pg_cron or a scheduled job): create the next "
+                "partition ahead; detach and drop each partition once its whole month is more "
+                f"than {self.retention_days} days old (the oldest first):",
+                f"--   CREATE TABLE IF NOT EXISTS {ident(self.schema, self.partition(ahead))} "
+                f"PARTITION OF {table} FOR VALUES {self._bounds(ahead)};",
+                f"--   ALTER TABLE {table} DETACH PARTITION "
+                f"{ident(self.schema, self.partition(oldest))}{detach};",
+                f"--   DROP TABLE {ident(self.schema, self.partition(oldest))};",
+            ]
+        return "\n".join(lines)
+
+
+def twin_name(table: str) -> str:
+    """The name of the partitioned table built next to ``table`` before the swap."""
+    return _fit(f"{table}_partitioned")
+
+
+def _next(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _fit(name: str, keep: str = "") -> str:
+    """Cut a derived name to PostgreSQL's 63-byte limit, keeping its suffix."""
+    limit = 63
+    if len(name.encode()) <= limit:
+        return name
+    head = name[: len(name) - len(keep)] if keep else name
+    return head.encode()[: limit - len(keep.encode())].decode(errors="ignore") + keep
