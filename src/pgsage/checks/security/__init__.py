@@ -1,0 +1,1 @@
+"""Security checks: roles, passwords, authentication, privileges and secrets in columns."""

@@ -1,0 +1,1 @@
+"""pgvector checks: ANN indexes, their build options and the query-time settings."""
