@@ -46,7 +46,8 @@ class ColumnKind:
 COLUMN_KINDS = (
     ColumnKind("name", "text NOT NULL", "'name ' || g"),
     ColumnKind("email", "varchar(255)", "'user' || g || '@example.com'"),
-    ColumnKind("status", "text NOT NULL DEFAULT 'new'", "(ARRAY['new','paid','shipped'])[1 + g % 3]"),
+    ColumnKind("status", "text NOT NULL DEFAULT 'new'",
+               "(ARRAY['new','paid','shipped'])[1 + g % 3]"),
     ColumnKind("amount", "numeric(12,2)", "(g * 3.7)::numeric(12,2)"),
     ColumnKind("quantity", "integer", "g % 17"),
     ColumnKind("is_active", "boolean NOT NULL DEFAULT true", "g % 5 <> 0", indexable=False),

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make bench`: pgsage's snapshot of a 10,000-table database beside postgres-mcp's health check.
+# Extra arguments go to bench/bench_snapshot.py (--runs N, --fresh, --tables N, --json FILE).
+# When postgres-mcp cannot be installed, pgsage's figures are still measured and the reason
+# the peer is missing is printed with them.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+PY=${BENCH_PYTHON:-.venv/bin/python}
+if [ ! -x "$PY" ]; then
+    echo "bench: $PY not found; create the venv first (make test, or make demo)" >&2
+    exit 2
+fi
+
+echo "== setting up the peer (postgres-mcp)"
+SETUP_LOG=$(mktemp -t pgsage-bench-peers.XXXXXX)
+trap 'rm -f "$SETUP_LOG"' EXIT
+bash bench/setup_peers.sh 2>&1 | tee "$SETUP_LOG"
+setup_status=${PIPESTATUS[0]}
+
+peer_args=()
+if [ "$setup_status" -ne 0 ]; then
+    reason=$(grep '^setup_peers: ' "$SETUP_LOG" | tail -n 1 | sed 's/^setup_peers: //')
+    peer_args=(--peer-missing "${reason:-bench/setup_peers.sh exited with $setup_status}")
+fi
+
+rm -f "$SETUP_LOG"
+"$PY" bench/bench_snapshot.py "${peer_args[@]}" "$@"
