@@ -173,7 +173,7 @@ def test_a_locked_table_is_left_out_and_named(db: TestDatabase) -> None:
     assert snap.errors == {}
     assert [(r.name, r.granted) for r in snap.locked] == [("a", True)]
     assert snap.table("public", "a") is None and snap.table("public", "b") is not None
-    report = run_checks(snap, select_checks())
+    report = run_checks(snap, select_checks(["indexes"]))
     assert [str(f.object) for f in report.findings] == ["public.b_v2 on public.b"]
     assert report.server["locked_relations"] == ["public.a"]
 
@@ -215,7 +215,7 @@ def test_a_crashing_check_is_an_error_result_not_a_lost_report(db: TestDatabase)
             raise RuntimeError("boom")
 
     try:
-        report = run_checks(snap, select_checks())
+        report = run_checks(snap, select_checks(["indexes"]))
     finally:
         del Check.registry["test-broken"]
     status = {r.check: r for r in report.results}

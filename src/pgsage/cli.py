@@ -253,6 +253,12 @@ def server_dsn(
     typer.echo(commands.server_dsn(database))
 
 
+# -- command families in their own packages: each registers itself with one line here ------
+# (a module-level `register(app: typer.Typer) -> None` in its cli.py).
+# COMMAND FAMILIES START
+# COMMAND FAMILIES END
+
+
 def main() -> None:
     # Click handles its own usage errors (exit 2); ours become one line on stderr.
     try:

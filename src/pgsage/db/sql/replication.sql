@@ -1,5 +1,5 @@
 -- Standbys streaming from this server, with their lag.
-SELECT r.pid, r.application_name, r.client_addr::text AS client_addr, r.state,
+SELECT r.pid, r.application_name, host(r.client_addr) AS client_addr, r.state,
        r.sync_state,
        CASE WHEN pg_is_in_recovery() THEN NULL
             ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint END AS replay_lag_bytes,

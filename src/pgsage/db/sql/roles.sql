@@ -2,7 +2,7 @@
 SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolcanlogin AS can_login,
        r.rolcreaterole AS create_role, r.rolcreatedb AS create_db,
        r.rolreplication AS replication, r.rolbypassrls AS bypass_rls,
-       r.rolconnlimit AS connection_limit, r.rolvaliduntil AS valid_until,
+       r.rolconnlimit AS connection_limit, NULLIF(r.rolvaliduntil, 'infinity') AS valid_until,
        ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
               WHERE m.member = r.oid ORDER BY g.rolname) AS member_of,
        ARRAY(SELECT unnest(s.setconfig) FROM pg_db_role_setting s
