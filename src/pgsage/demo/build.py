@@ -53,10 +53,10 @@ PLANTED_PROBLEMS: list[tuple[str, str]] = [
     ("fk-without-index", "knowledge_embeddings_document_id_fkey"),
     # a failed CREATE UNIQUE INDEX CONCURRENTLY: daily_stats has duplicate dates
     ("invalid-index", "uq_daily_stats_stat_date"),
-    ("table-without-primary-key", "daily_stats"),
+    ("no-primary-key", "daily_stats"),
     ("not-valid-constraint", "services_price_check"),
     # int4 serial at 83 % of its range
-    ("sequence-near-exhaustion", "bot_logs_id_seq"),
+    ("sequence-exhaustion", "bot_logs_id_seq"),
     ("autovacuum-disabled", "dialogs"),
     ("dead-tuples", "dialogs"),
     # IVFFlat with lists = 1000 on ~20k rows (only where pgvector is installed)
