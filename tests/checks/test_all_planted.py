@@ -58,10 +58,9 @@ def test_every_planted_problem_is_found_by_name(db: TestDatabase) -> None:
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             conn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(schema)))
             for statement, may_fail in case.statements:
-                if statement.strip().upper() == "ANALYZE;":
-                    statement = SCHEMA_ANALYZE
+                scoped = SCHEMA_ANALYZE if statement.strip().upper() == "ANALYZE;" else statement
                 try:
-                    conn.execute(statement.encode())
+                    conn.execute(scoped.encode())
                 except psycopg.Error:
                     assert may_fail, (case.id, statement)
             expected |= {(check, obj.replace("public.", f"{schema}."))
