@@ -215,6 +215,25 @@ def bench_cli(exe: Path, dsn: str, runs: int, workdir: Path) -> Row:
     return row
 
 
+def bench_audit_cli(exe: Path, dsn: str, runs: int) -> Row:
+    """The whole audit as a user runs it: snapshot, every check, the JSON report."""
+    row = Row("pgsage audit CLI, all checks (whole process)")
+    for number in range(1 + runs):
+        proc = run_process([str(exe), "audit", "--dsn", dsn, "--format", "json",
+                            "--fail-on", "never"])
+        if proc.returncode != 0:
+            row.note = f"failed: {proc.why()}"
+            return row
+        if number == 0:
+            continue
+        row.runs.append(proc.seconds)
+        row.rss_kb = max(row.rss_kb or 0, proc.rss_kb)
+        data = json.loads(proc.stdout)
+        row.note = (f"{len(data['results'])} checks, {len(data['findings'])} findings, "
+                    f"{sum(1 for r in data['results'] if r['status'] == 'error')} errors")
+    return row
+
+
 def section_order() -> list[str]:
     """The snapshot's SQL files in the order collect_snapshot reads them, the rest after."""
     from pgsage.db import snapshot
@@ -335,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             say("-- pgsage: `pgsage snapshot` as a whole process")
             rows.append(bench_cli(exe, dsn, args.runs, workdir))
+            say("-- pgsage: `pgsage audit` (every check) as a whole process")
+            rows.append(bench_audit_cli(exe, dsn, args.runs))
         if not args.no_sections:
             say("-- pgsage: each catalog query on its own (src/pgsage/db/sql/*.sql)")
             sections = time_sections(dsn)
