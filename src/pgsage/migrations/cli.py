@@ -1,0 +1,105 @@
+"""Typer adapter for ``pgsage migrations check|trace|squash``: parse, call, render, exit code.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on`` (default warning), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pgsage.migrations.check import CheckOptions, run_check
+from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.project import AlembicProject, find_project
+from pgsage.migrations.render import render_check
+from pgsage.model import Severity
+
+migrations_app = typer.Typer(no_args_is_help=True, help=(
+    "Alembic migrations: check the revision graph, round-trip and drift on a throwaway server; "
+    "trace the locks each statement takes; squash into one baseline revision."))
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    never = "never"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-c", help="alembic.ini of the project [default: ./alembic.ini]",
+    show_default=False)]
+DirOpt = Annotated[Path | None, typer.Option(
+    "--dir", help="The Alembic script directory (instead of --config).", show_default=False)]
+DsnOpt = Annotated[str | None, typer.Option(
+    "--dsn", help="A server where pgsage may create and drop scratch databases "
+                  "(pgsage_scratch_*); default: the embedded server. The DSN's own database "
+                  "is never written to.", show_default=False)]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FailOnOpt = Annotated[FailOn, typer.Option(
+    "--fail-on", help="Exit 1 when a finding is at or above this severity.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(migrations_app, name="migrations")
+
+
+def _project(config: Path | None, directory: Path | None) -> AlembicProject:
+    return find_project(config, directory)
+
+
+def _exit_for(findings: list[MigrationFinding], fail_on: FailOn) -> None:
+    if fail_on is FailOn.never:
+        return
+    level = Severity(fail_on.value)
+    if any(f.severity.rank >= level.rank for f in findings):
+        raise typer.Exit(1)
+
+
+def _progress(fmt: OutputFormat) -> Any:
+    return lambda message: err.print(f"· {message}", highlight=False, markup=False)
+
+
+def _write_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+@migrations_app.command("check")
+def check_cmd(
+    config: ConfigOpt = None,
+    directory: DirOpt = None,
+    dsn: DsnOpt = None,
+    models: Annotated[str | None, typer.Option(
+        "--models", help="The models' MetaData as module:attribute (a declarative base works "
+                         "too) [default: env.py's target_metadata]", show_default=False)] = None,
+    no_server: Annotated[bool, typer.Option(
+        "--no-server", help="Check the revision graph only.")] = False,
+    no_roundtrip: Annotated[bool, typer.Option(
+        "--no-roundtrip", help="Skip the down/up round-trip.")] = False,
+    no_drift: Annotated[bool, typer.Option(
+        "--no-drift", help="Skip the comparison with the models.")] = False,
+    fmt: FormatOpt = OutputFormat.text,
+    fail_on: FailOnOpt = FailOn.warning,
+) -> None:
+    """Check the revision graph, upgrade/downgrade round-trips and drift from the models."""
+    project = _project(config, directory)
+    options = CheckOptions(dsn=dsn, models=models, server=not no_server,
+                           roundtrip=not no_roundtrip, drift=not no_drift)
+    outcome = run_check(project, options, _progress(fmt))
+    if fmt is OutputFormat.json:
+        _write_json(outcome.to_json())
+    else:
+        sys.stdout.write(render_check(outcome))
+    _exit_for(outcome.findings, fail_on)

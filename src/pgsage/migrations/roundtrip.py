@@ -1,0 +1,149 @@
+"""Upgrade from empty to head, then down → up revision by revision, comparing catalog dumps.
+
+For each revision, from the head down: its downgrade must succeed and (a warning otherwise)
+bring the schema back to what it was before the revision; upgrading again must succeed and give
+exactly the schema the first upgrade gave (an error otherwise: a database that was downgraded
+and upgraded again would differ from a fresh one). The walk stops at the first revision whose
+downgrade is missing, empty or raises — the graph check reports those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pgsage.migrations.catalog import SchemaDump, diff, dump_schema
+from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.graph import Revision, RevisionGraph
+from pgsage.migrations.runner import StepFailed, engine_for, run_step
+from pgsage.model import Severity
+
+MAX_DETAILS = 25
+NOT_REVERSIBLE = {"missing-downgrade", "empty-downgrade", "irreversible-downgrade"}
+
+
+@dataclass
+class Upgraded:
+    """The scratch database after upgrading revision by revision (``states[i]`` is the schema
+    before ``order[i]``; the last state is the head, when every upgrade succeeded)."""
+
+    dsn: str
+    order: list[Revision]
+    states: list[SchemaDump] = field(default_factory=list)
+    findings: list[MigrationFinding] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.states) == len(self.order) + 1
+
+    @property
+    def head(self) -> SchemaDump:
+        return self.states[-1]
+
+
+def upgrade_all(graph: RevisionGraph, dsn: str, opts: dict[str, Any] | None = None) -> Upgraded:
+    result = Upgraded(dsn=dsn, order=graph.order(), states=[dump_schema(dsn)])
+    engine = engine_for(dsn)
+    try:
+        for revision in result.order:
+            try:
+                _run(engine, revision, "upgrade", opts)
+            except StepFailed as exc:
+                result.findings.append(_step_finding(graph, revision, "upgrade-fails",
+                                                     Severity.ERROR, exc,
+                                                     "upgrade from an empty database"))
+                return result
+            result.states.append(dump_schema(dsn))
+    finally:
+        engine.dispose()
+    return result
+
+
+def round_trip(graph: RevisionGraph, upgraded: Upgraded,
+               opts: dict[str, Any] | None = None) -> list[MigrationFinding]:
+    """Walk down from the head; expects ``upgraded`` complete. Leaves the database at base (or
+    where the walk stopped)."""
+    found: list[MigrationFinding] = []
+    irreversible = {f.revision for f in graph.findings if f.check in NOT_REVERSIBLE}
+    engine = engine_for(upgraded.dsn)
+    try:
+        for index in reversed(range(len(upgraded.order))):
+            revision = upgraded.order[index]
+            if revision.id in irreversible:
+                found.append(MigrationFinding(
+                    "roundtrip-stopped", Severity.INFO,
+                    f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
+                    f"raises; {index} older revision(s) not round-tripped",
+                    revision=revision.id))
+                break
+            problem = _down_up_down(graph, engine, upgraded, index, opts)
+            found.extend(problem)
+            if any(f.severity is Severity.ERROR for f in problem):
+                break
+    finally:
+        engine.dispose()
+    return found
+
+
+def _down_up_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, index: int,
+                  opts: dict[str, Any] | None) -> list[MigrationFinding]:
+    revision = upgraded.order[index]
+    before, after = upgraded.states[index], upgraded.states[index + 1]
+    found: list[MigrationFinding] = []
+    try:
+        _run(engine, revision, "downgrade", opts)
+    except StepFailed as exc:
+        return [_step_finding(graph, revision, "downgrade-fails", Severity.ERROR, exc,
+                              "downgrade right after its upgrade")]
+    restored = dump_schema(upgraded.dsn)
+    residue = diff(before, restored)
+    if residue:
+        found.append(_diff_finding(
+            graph, revision, "downgrade-incomplete", Severity.WARNING,
+            f"the downgrade of {revision.id} does not restore the schema before it "
+            f"({len(residue)} difference(s))",
+            [d.describe("before the upgrade", "after the downgrade") for d in residue]))
+    try:
+        _run(engine, revision, "upgrade", opts)
+    except StepFailed as exc:
+        found.append(_step_finding(graph, revision, "reupgrade-fails", Severity.ERROR, exc,
+                                   "upgrade after its downgrade"))
+        return found
+    again = dump_schema(upgraded.dsn)
+    mismatch = diff(after, again)
+    if mismatch:
+        found.append(_diff_finding(
+            graph, revision, "roundtrip-mismatch", Severity.ERROR,
+            f"upgrade → downgrade → upgrade of {revision.id} gives a different schema than "
+            f"the first upgrade ({len(mismatch)} difference(s))",
+            [d.describe("after the first upgrade", "after up → down → up") for d in mismatch]))
+    try:
+        _run(engine, revision, "downgrade", opts)
+    except StepFailed as exc:
+        found.append(_step_finding(graph, revision, "downgrade-fails", Severity.ERROR, exc,
+                                   "second downgrade"))
+    return found
+
+
+def _run(engine: Engine, revision: Revision, direction: str,
+         opts: dict[str, Any] | None) -> None:
+    with engine.connect() as conn:
+        run_step(conn, revision, direction, opts)
+
+
+def _step_finding(graph: RevisionGraph, revision: Revision, check: str, severity: Severity,
+                  exc: StepFailed, when: str) -> MigrationFinding:
+    return MigrationFinding(check, severity, f"{exc.direction} of {revision.id} fails ({when}): "
+                            f"{exc.reason}", revision=revision.id,
+                            file=graph.display_path(revision.path))
+
+
+def _diff_finding(graph: RevisionGraph, revision: Revision, check: str, severity: Severity,
+                  message: str, details: list[str]) -> MigrationFinding:
+    shown = details[:MAX_DETAILS]
+    if len(details) > MAX_DETAILS:
+        shown.append(f"... and {len(details) - MAX_DETAILS} more")
+    return MigrationFinding(check, severity, message, revision=revision.id,
+                            file=graph.display_path(revision.path), details=tuple(shown))

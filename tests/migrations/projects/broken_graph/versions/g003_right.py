@@ -1,0 +1,17 @@
+"""g003_right"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "g003"
+down_revision = "g001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("a", sa.Column("y", sa.Integer))
+
+
+def downgrade() -> None:
+    op.drop_column("a", "y")

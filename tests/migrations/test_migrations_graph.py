@@ -1,0 +1,85 @@
+"""The revision graph: every problem is a finding with its file and line, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from migproj import PROJECTS, project, run_cli
+
+from pgsage.migrations.graph import load_graph
+from pgsage.migrations.project import find_project
+from pgsage.model import Severity
+
+
+def by_check(name: str) -> dict[str, list[str]]:
+    graph = load_graph(project(name))
+    found: dict[str, list[str]] = {}
+    for finding in graph.findings:
+        found.setdefault(finding.check, []).append(finding.revision or finding.file or "")
+    return found
+
+
+def test_healthy_project_has_one_head_and_no_findings() -> None:
+    graph = load_graph(project("healthy"))
+    assert graph.findings == []
+    assert graph.heads == ["h003"]
+    assert [r.id for r in graph.order()] == ["h001", "h002", "h003"]
+
+
+def test_broken_graph_reports_every_problem_at_once() -> None:
+    found = by_check("broken_graph")
+    assert set(found) == {"dangling-down-revision", "duplicate-revision", "multiple-heads",
+                          "unloadable-revision"}
+    assert found["dangling-down-revision"] == ["g004"]
+    assert found["duplicate-revision"] == ["g002"]
+    assert found["unloadable-revision"][0].endswith("g006_unloadable.py")
+    heads = next(f for f in load_graph(project("broken_graph")).findings
+                 if f.check == "multiple-heads")
+    assert "g002, g003, g004" in heads.message
+
+
+def test_missing_and_bare_pass_downgrades() -> None:
+    graph = load_graph(project("missing_downgrade"))
+    found = {(f.check, f.revision, f.line) for f in graph.findings}
+    assert found == {("empty-downgrade", "m002", 15), ("missing-downgrade", "m003", 12)}
+    assert all(f.severity is Severity.WARNING for f in graph.findings)
+
+
+def test_labelled_branches_are_not_multiple_heads(tmp_path: Path) -> None:
+    root = tmp_path
+    (root / "versions").mkdir()
+    for rev, down, label in (("b1", None, "alpha"), ("b2", None, "beta"), ("b3", "b1", None)):
+        (root / "versions" / f"{rev}.py").write_text(
+            f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = "
+            f"{(label,) if label else None!r}\n\ndef upgrade():\n    pass\n\n"
+            "def downgrade():\n    pass\n")
+    graph = load_graph(find_project(None, root))
+    assert graph.heads == ["b2", "b3"]
+    assert [f.check for f in graph.findings] == []
+
+
+def test_cli_graph_only_json_and_exit_codes() -> None:
+    result = run_cli("check", "--dir", str(PROJECTS / "broken_graph"), "--no-server",
+                     "--format", "json")
+    assert result.returncode == 1, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["stages"]["graph"] == "findings"
+    assert payload["stages"]["upgrade"] == "not run: --no-server"
+    assert {f["check"] for f in payload["findings"]} >= {"multiple-heads", "duplicate-revision"}
+    assert "Traceback" not in result.stderr
+    clean = run_cli("check", "--config", str(PROJECTS / "healthy" / "alembic.ini"),
+                    "--no-server")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_cli_bad_input_is_one_line_and_exit_2() -> None:
+    for args in (["check", "--config", "/nonexistent/alembic.ini"],
+                 ["check", "--dir", "/nonexistent/alembic"],
+                 ["check", "--dir", str(PROJECTS / "healthy" / "alembic"), "--models",
+                  "no_such_module:metadata", "--no-roundtrip"]):
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert lines[-1].startswith("pgsage: error: "), lines
+        assert "Traceback" not in result.stderr
