@@ -256,6 +256,7 @@ def server_dsn(
 # -- command families in their own packages: each registers itself with one line here ------
 # (a module-level `register(app: typer.Typer) -> None` in its cli.py).
 # COMMAND FAMILIES START
+from pgsage.monitoring.cli import register as _monitoring; _monitoring(app)  # noqa: E402, E702, I001
 from pgsage.migrations.cli import register as _migrations; _migrations(app)  # noqa: E402, E702, I001
 # COMMAND FAMILIES END
 

@@ -1,0 +1,1 @@
+"""Prometheus exporter: one read-only session per scrape, bounded series, a time budget."""

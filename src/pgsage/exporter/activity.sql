@@ -1,0 +1,16 @@
+-- Client sessions by state, with the ages of the oldest transaction, query and idle transaction.
+-- Our own session is counted (it holds a connection) but never the oldest of anything.
+SELECT coalesce(a.state, 'unknown') AS state,
+       count(*)::int AS sessions,
+       count(*) FILTER (WHERE a.wait_event_type = 'Lock')::int AS lock_waits,
+       coalesce(max(extract(epoch FROM now() - a.xact_start))
+                FILTER (WHERE a.pid <> pg_backend_pid()), 0)::float8 AS oldest_xact_s,
+       coalesce(max(extract(epoch FROM now() - a.query_start))
+                FILTER (WHERE a.state = 'active' AND a.pid <> pg_backend_pid()), 0)::float8
+           AS oldest_query_s,
+       coalesce(max(extract(epoch FROM now() - a.state_change))
+                FILTER (WHERE a.state LIKE 'idle in transaction%'), 0)::float8 AS oldest_idle_xact_s
+FROM pg_stat_activity a
+WHERE a.backend_type = 'client backend'
+GROUP BY 1
+ORDER BY 1

@@ -1,0 +1,1 @@
+"""Alert rules, Grafana dashboard and monitoring plan, generated from one set of definitions."""

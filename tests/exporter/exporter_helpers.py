@@ -1,0 +1,45 @@
+"""Scraping a real database with the exporter's collector and reading the samples back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from pgsage.exporter.collector import DatabaseCollector, ExporterOptions
+
+
+@dataclass
+class Scraped:
+    text: str
+    families: set[str]
+    samples: dict[str, list[tuple[dict[str, str], float]]]
+
+    def value(self, name: str, **labels: str) -> float:
+        found = self.values(name, **labels)
+        assert len(found) == 1, f"{name}{labels}: {len(found)} samples"
+        return found[0]
+
+    def values(self, name: str, **labels: str) -> list[float]:
+        return [value for sample_labels, value in self.samples.get(name, [])
+                if all(sample_labels.get(k) == v for k, v in labels.items())]
+
+    def labels(self, name: str) -> list[dict[str, str]]:
+        return [sample_labels for sample_labels, _ in self.samples.get(name, [])]
+
+
+def parse(text: str) -> Scraped:
+    families: set[str] = set()
+    samples: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        families.add(family.name)
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((dict(sample.labels), sample.value))
+    return Scraped(text, families, samples)
+
+
+def scrape(dsn: str, **options: object) -> Scraped:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector(dsn, ExporterOptions(**options)))  # type: ignore[arg-type]
+    return parse(generate_latest(registry).decode())

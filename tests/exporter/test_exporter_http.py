@@ -1,0 +1,93 @@
+"""The exporter's HTTP endpoints and its CLI, against real servers."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from exporter_helpers import parse
+from psycopg import conninfo
+
+from pgharness import TestDatabase
+from pgsage.exporter.collector import ExporterOptions
+from pgsage.exporter.server import Exporter, make_http_server
+
+
+@contextmanager
+def serving(targets: dict[str, str]) -> Iterator[str]:
+    server = make_http_server(Exporter(targets, ExporterOptions(budget_s=3.0)), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def closed_port_dsn(dsn: str) -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return conninfo.make_conninfo(dsn, host="127.0.0.1", port=port)
+
+
+def test_endpoints(db: TestDatabase) -> None:
+    down = closed_port_dsn(db.dsn)
+    with serving({"default": db.dsn, "other": db.dsn, "down": down}) as base:
+        assert get(base + "/health") == (200, "ok\n")
+        assert get(base + "/ready") == (200, "ready\n")
+        status, body = get(base + "/ready?target=down")
+        assert status == 503 and body.startswith("not ready: ")
+        status, body = get(base + "/metrics")
+        assert status == 200 and parse(body).value("pgsage_up") == 1
+        status, body = get(base + "/probe?target=other")
+        assert status == 200 and parse(body).value("pgsage_up") == 1
+        status, body = get(base + "/probe?target=down")
+        assert status == 200 and parse(body).value("pgsage_up") == 0
+        assert get(base + "/probe")[0] == 400
+        status, body = get(base + "/probe?target=nope")
+        assert status == 404 and "configured: default, down, other" in body
+        assert get(base + "/nowhere")[0] == 404
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pgsage.cli", *args], capture_output=True,
+                          text=True, timeout=60, env=env, check=False)
+
+
+def test_cli_once_prints_one_scrape(db: TestDatabase) -> None:
+    done = run_cli("exporter", "--dsn", db.dsn, "--once", "--top-tables", "3")
+    assert done.returncode == 0, done.stderr
+    scraped = parse(done.stdout)
+    assert scraped.value("pgsage_up") == 1
+    assert scraped.value("pgsage_exporter_top_k", kind="tables") == 3
+
+
+def test_cli_errors_are_one_line() -> None:
+    for args, message in (
+        (("exporter", "--target", "nodsn"), "--target expects NAME=DSN"),
+        (("exporter", "--dsn", "host=x port=", "--target", "a=b c"), "invalid DSN"),
+        (("monitoring", "rules", "--threshold", "PostgresDown.critical=1"), "no threshold"),
+        (("monitoring", "rules", "--for", "PostgresLongTransaction.warning=soon"),
+         "not a Prometheus duration"),
+    ):
+        done = run_cli(*args, env={"PATH": "/usr/bin:/bin"})
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("pgsage: error: "), done.stderr
+        assert message in lines[0], lines[0]
