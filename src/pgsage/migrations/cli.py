@@ -103,3 +103,38 @@ def check_cmd(
     else:
         sys.stdout.write(render_check(outcome))
     _exit_for(outcome.findings, fail_on)
+
+
+@migrations_app.command("trace")
+def trace_cmd(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="SQL files to trace (instead of the project's revisions), in order.",
+        show_default=False)] = None,
+    config: ConfigOpt = None,
+    directory: DirOpt = None,
+    revision: Annotated[list[str] | None, typer.Option(
+        "--revision", "-r", help="Trace only this revision (repeatable).",
+        show_default=False)] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Trace only the revisions after this one.", show_default=False)] = None,
+    setup: Annotated[Path | None, typer.Option(
+        "--setup", help="SQL file that creates the schema the SQL files run against "
+                        "(default: the Alembic project's head, when there is one).",
+        show_default=False)] = None,
+    dsn: DsnOpt = None,
+    fmt: FormatOpt = OutputFormat.text,
+    fail_on: FailOnOpt = FailOn.warning,
+) -> None:
+    """Run revisions or SQL files on a scratch database and report the locks each statement
+    takes, the tables it rewrites and scans."""
+    from pgsage.migrations.render import render_trace
+    from pgsage.migrations.tracecmd import TraceOptions, run_trace
+
+    result = run_trace(TraceOptions(files=list(files or []), config=config, directory=directory,
+                                    revisions=list(revision or []), since=since, setup=setup,
+                                    dsn=dsn))
+    if fmt is OutputFormat.json:
+        _write_json(result.to_json())
+    else:
+        sys.stdout.write(render_trace(result))
+    _exit_for(result.findings, fail_on)

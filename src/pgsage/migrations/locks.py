@@ -1,0 +1,124 @@
+"""Measuring what one statement did, from inside its own transaction.
+
+Before and after each statement the same backend reads, without leaving its transaction:
+its own granted relation locks (``pg_locks`` where ``pid = pg_backend_pid()``; heavyweight locks
+are held to the end of the transaction, so the difference is what the statement took), the
+``relfilenode`` of every user relation (a new one on an existing relation means the table was
+rewritten or the index rebuilt), and ``pg_stat_xact_user_tables.seq_scan`` (a full scan, e.g. to
+validate a constraint). System catalogs (oid < 16384) are left out: every DDL statement locks
+them briefly and they say nothing about the application's tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+LOCK_NAMES = {
+    "AccessShareLock": "ACCESS SHARE", "RowShareLock": "ROW SHARE",
+    "RowExclusiveLock": "ROW EXCLUSIVE", "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE",
+    "ShareLock": "SHARE", "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE",
+    "ExclusiveLock": "EXCLUSIVE", "AccessExclusiveLock": "ACCESS EXCLUSIVE",
+}
+LOCK_STRENGTH = {name: rank for rank, name in enumerate(LOCK_NAMES.values())}
+# Modes that block writes (SHARE and above) or everything (ACCESS EXCLUSIVE) on a live table.
+BLOCKING_MODES = frozenset({"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"})
+
+RELKINDS = {"r": "table", "p": "partitioned table", "i": "index", "I": "partitioned index",
+            "S": "sequence", "v": "view", "m": "materialized view", "t": "toast table",
+            "f": "foreign table", "c": "type"}
+
+FIRST_NORMAL_OID = 16384
+
+LOCKS_QUERY = """
+SELECT l.relation::bigint, l.mode
+FROM pg_locks l
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND l.relation >= 16384::oid
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+RELATIONS_QUERY = """
+SELECT c.oid::bigint, c.relfilenode::bigint, n.nspname, c.relname, c.relkind::text,
+       COALESCE(s.seq_scan, 0)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
+WHERE c.oid >= 16384::oid
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+"""
+
+
+@dataclass(frozen=True)
+class Relation:
+    oid: int
+    filenode: int
+    name: str       # schema.name
+    kind: str
+    seq_scans: int
+
+
+@dataclass(frozen=True)
+class State:
+    locks: frozenset[tuple[int, str]]
+    relations: dict[int, Relation]
+
+
+@dataclass(frozen=True)
+class LockTaken:
+    relation: str
+    kind: str
+    mode: str
+    preexisting: bool  # the relation existed before the migration step began
+
+    def to_json(self) -> dict[str, Any]:
+        return {"relation": self.relation, "kind": self.kind, "mode": self.mode,
+                "preexisting": self.preexisting}
+
+
+@dataclass(frozen=True)
+class Effects:
+    locks: tuple[LockTaken, ...]
+    rewritten: tuple[str, ...]
+    scanned: tuple[str, ...]
+    created: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def read_state(dbapi_connection: Any) -> State:
+    """Both snapshots on the given DB-API (psycopg) connection, inside its transaction."""
+    with dbapi_connection.cursor() as cur:
+        cur.execute(LOCKS_QUERY)
+        locks = frozenset((int(oid), LOCK_NAMES.get(str(mode), str(mode)))
+                          for oid, mode in cur.fetchall())
+        cur.execute(RELATIONS_QUERY)
+        relations = {
+            int(oid): Relation(int(oid), int(node), f"{schema}.{name}",
+                               RELKINDS.get(str(kind), str(kind)), int(scans))
+            for oid, node, schema, name, kind, scans in cur.fetchall()}
+    return State(locks, relations)
+
+
+def effects(before: State, after: State, baseline: dict[int, Relation]) -> Effects:
+    """What happened between two states; ``baseline`` are the relations before the step."""
+    names = {**baseline, **before.relations, **after.relations}
+    taken = []
+    for oid, mode in sorted(after.locks - before.locks):
+        relation = names.get(oid)
+        if relation is None or relation.kind == "toast table":
+            continue
+        taken.append(LockTaken(relation.name, relation.kind, mode, oid in baseline))
+    taken.sort(key=lambda t: (t.relation, -LOCK_STRENGTH.get(t.mode, 0), t.mode))
+    rewritten = sorted(
+        f"{rel.name} ({rel.kind})" for oid, rel in after.relations.items()
+        if oid in before.relations and rel.filenode and before.relations[oid].filenode
+        and rel.filenode != before.relations[oid].filenode and rel.kind != "toast table")
+    scanned = sorted(rel.name for oid, rel in after.relations.items()
+                     if oid in before.relations and rel.seq_scans >
+                     before.relations[oid].seq_scans)
+    created = sorted(f"{rel.name} ({rel.kind})" for oid, rel in after.relations.items()
+                     if oid not in before.relations and rel.kind != "toast table")
+    dropped = sorted(f"{rel.name} ({rel.kind})" for oid, rel in before.relations.items()
+                     if oid not in after.relations and rel.kind != "toast table")
+    return Effects(tuple(taken), tuple(rewritten), tuple(scanned), tuple(created),
+                   tuple(dropped))

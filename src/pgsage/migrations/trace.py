@@ -1,0 +1,274 @@
+"""``migrations trace``: run revisions (or SQL files) on a scratch database seeded with the
+schema before them, and record per statement which locks it took and what it rewrote.
+
+Revisions run through :mod:`runner` in Alembic's transaction; every statement Alembic sends is
+measured (see :mod:`locks`) before the transaction commits. Statements in an
+``autocommit_block()`` (CREATE INDEX CONCURRENTLY...) run outside any transaction: their locks
+are released when they end, so they are listed as not measured rather than as lock-free.
+SQL files run statement by statement in one transaction (a statement that cannot run in a
+transaction block is retried on its own, in autocommit, and marked likewise). Tables are empty:
+what is measured is which locks and rewrites PostgreSQL chooses, not how long they would last.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pglast
+import psycopg
+from sqlalchemy import Engine, event
+
+from pgsage.errors import UsageError
+from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.graph import Revision, RevisionGraph
+from pgsage.migrations.locks import BLOCKING_MODES, Effects, LockTaken, State, effects, read_state
+from pgsage.migrations.runner import StepFailed, engine_for, run_step
+from pgsage.model import Severity
+
+
+@dataclass(frozen=True)
+class StatementTrace:
+    source: str            # revision id or file path
+    number: int            # 1-based position in its source
+    sql: str
+    transactional: bool
+    line: int | None = None
+    effects: Effects | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        fx = self.effects
+        return {
+            "source": self.source, "number": self.number, "line": self.line, "sql": self.sql,
+            "transactional": self.transactional, "measured": fx is not None,
+            "locks": [t.to_json() for t in fx.locks] if fx else [],
+            "rewritten": list(fx.rewritten) if fx else [],
+            "scanned": list(fx.scanned) if fx else [],
+            "created": list(fx.created) if fx else [],
+            "dropped": list(fx.dropped) if fx else [],
+            "error": self.error,
+        }
+
+
+@dataclass
+class TraceResult:
+    statements: list[StatementTrace] = field(default_factory=list)
+    findings: list[MigrationFinding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"statements": [s.to_json() for s in self.statements],
+                "findings": [f.to_json() for f in sorted(self.findings,
+                                                        key=MigrationFinding.sort_key)]}
+
+
+def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
+    """Warnings for what would hurt a live table: a rewrite, a blocking lock on a table that
+    existed before the step (tables created in the same step are nobody else's yet)."""
+    found: list[MigrationFinding] = []
+    fx = trace.effects
+    location = dict(revision=trace.source if not trace.source.endswith(".sql") else None,
+                    file=trace.source if trace.source.endswith(".sql") else None,
+                    line=trace.line)
+    short = " ".join(trace.sql.split())[:120]
+    if trace.error:
+        found.append(MigrationFinding("statement-fails", Severity.ERROR,
+                                      f"statement {trace.number} fails: {trace.error}",
+                                      details=(short,), **location))  # type: ignore[arg-type]
+    if fx is None:
+        return found
+    for table in fx.rewritten:
+        if table.endswith("(table)") or table.endswith("(materialized view)"):
+            found.append(MigrationFinding(
+                "table-rewrite", Severity.WARNING,
+                f"statement {trace.number} rewrites {table.rsplit(' ', 1)[0]}",
+                details=(short,), **location))  # type: ignore[arg-type]
+    blocking = [t for t in fx.locks if t.preexisting and t.mode in BLOCKING_MODES
+                and t.kind in {"table", "partitioned table", "materialized view"}]
+    for lock in _strongest_per_relation(blocking):
+        found.append(MigrationFinding(
+            "blocking-lock", Severity.WARNING,
+            f"statement {trace.number} takes {lock.mode} on {lock.relation}"
+            + (" (blocks reads and writes)" if lock.mode == "ACCESS EXCLUSIVE"
+               else " (blocks writes)"),
+            details=(short,), **location))  # type: ignore[arg-type]
+    return found
+
+
+def _strongest_per_relation(locks: list[LockTaken]) -> list[LockTaken]:
+    from pgsage.migrations.locks import LOCK_STRENGTH
+
+    best: dict[str, LockTaken] = {}
+    for lock in locks:
+        current = best.get(lock.relation)
+        if current is None or LOCK_STRENGTH[lock.mode] > LOCK_STRENGTH[current.mode]:
+            best[lock.relation] = lock
+    return [best[k] for k in sorted(best)]
+
+
+class _Recorder:
+    """SQLAlchemy cursor events on the scratch engine: measure around every statement."""
+
+    def __init__(self) -> None:
+        self.source: str | None = None
+        self.baseline: dict[int, Any] = {}
+        self.traces: list[StatementTrace] = []
+        self._before: State | None = None
+        self._started = 0.0
+
+    def before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        if self.source is None:
+            return
+        dbapi = cursor.connection
+        self._before = None if dbapi.autocommit else read_state(dbapi)
+        self._started = time.perf_counter()
+
+    def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+              executemany: bool) -> None:
+        if self.source is None:
+            return
+        elapsed = (time.perf_counter() - self._started) * 1000
+        dbapi = cursor.connection
+        measured = None
+        if self._before is not None and not dbapi.autocommit:
+            measured = effects(self._before, read_state(dbapi), self.baseline)
+        self.traces.append(StatementTrace(
+            source=self.source, number=sum(1 for t in self.traces if t.source == self.source)
+            + 1, sql=statement.strip(), transactional=measured is not None,
+            effects=measured, duration_ms=elapsed))
+
+
+@contextmanager
+def _recording(engine: Engine) -> Iterator[_Recorder]:
+    recorder = _Recorder()
+    event.listen(engine, "before_cursor_execute", recorder.before)
+    event.listen(engine, "after_cursor_execute", recorder.after)
+    try:
+        yield recorder
+    finally:
+        event.remove(engine, "before_cursor_execute", recorder.before)
+        event.remove(engine, "after_cursor_execute", recorder.after)
+
+
+def select_revisions(graph: RevisionGraph, revisions: list[str] | None, since: str | None
+                     ) -> set[str]:
+    order = [r.id for r in graph.order()]
+    chosen = set(order)
+    if revisions:
+        unknown = sorted(set(revisions) - set(order))
+        if unknown:
+            raise UsageError(f"unknown revision(s): {', '.join(unknown)}")
+        chosen = set(revisions)
+    if since:
+        if since not in order:
+            raise UsageError(f"unknown revision for --since: {since}")
+        chosen &= set(order[order.index(since) + 1:])
+    return chosen
+
+
+def trace_revisions(graph: RevisionGraph, dsn: str, chosen: set[str]) -> TraceResult:
+    """Upgrade every revision in order on ``dsn``; the chosen ones are measured."""
+    result = TraceResult()
+    engine = engine_for(dsn)
+    try:
+        with _recording(engine) as recorder:
+            for revision in graph.order():
+                if not _upgrade(engine, recorder, revision, revision.id in chosen, dsn,
+                                result, graph):
+                    break
+            result.statements = recorder.traces
+    finally:
+        engine.dispose()
+    for trace in result.statements:
+        result.findings.extend(statement_findings(trace))
+    return result
+
+
+def _upgrade(engine: Engine, recorder: _Recorder, revision: Revision, measured: bool,
+             dsn: str, result: TraceResult, graph: RevisionGraph) -> bool:
+    if measured:
+        with psycopg.connect(dsn) as probe:
+            recorder.baseline = read_state(probe).relations
+    recorder.source = revision.id if measured else None
+    try:
+        with engine.connect() as conn:
+            run_step(conn, revision, "upgrade")
+    except StepFailed as exc:
+        result.findings.append(MigrationFinding(
+            "upgrade-fails", Severity.ERROR, f"upgrade of {revision.id} fails: {exc.reason}",
+            revision=revision.id, file=graph.display_path(revision.path)))
+        return False
+    finally:
+        recorder.source = None
+    return True
+
+
+def split_sql(text: str) -> list[tuple[int, str]]:
+    """(line, statement) pairs; a file pglast cannot parse is a usage error."""
+    try:
+        slices = list(pglast.split(text, only_slices=True))
+    except pglast.parser.ParseError as exc:
+        raise UsageError(f"cannot parse SQL: {exc}") from None
+    return [(text.count("\n", 0, s.start) + 1, text[s]) for s in slices]
+
+
+def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
+    """Run a file's statements in one transaction on ``dsn``, measuring each; committed."""
+    try:
+        statements = split_sql(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    result = TraceResult()
+    with psycopg.connect(dsn, application_name="pgsage-migrations") as conn:
+        baseline = read_state(conn).relations
+        for number, (line, statement) in enumerate(statements, start=1):
+            result.statements.append(_traced_statement(conn, shown, number, line, statement,
+                                                       baseline))
+        conn.commit()
+    for trace in result.statements:
+        result.findings.extend(statement_findings(trace))
+    return result
+
+
+def _traced_statement(conn: psycopg.Connection[Any], shown: str, number: int, line: int,
+                      statement: str, baseline: dict[int, Any]) -> StatementTrace:
+    before = read_state(conn)
+    conn.execute("SAVEPOINT pgsage_trace")
+    started = time.perf_counter()
+    try:
+        conn.execute(statement.encode())
+    except psycopg.errors.ActiveSqlTransaction:
+        # CONCURRENTLY and friends: commit what came before and run it on its own.
+        conn.execute("ROLLBACK TO SAVEPOINT pgsage_trace")
+        conn.commit()
+        conn.autocommit = True
+        try:
+            conn.execute(statement.encode())
+            error = None
+        except psycopg.Error as exc:
+            error = _one_line(exc)
+        finally:
+            conn.autocommit = False
+        return StatementTrace(shown, number, statement, transactional=False, line=line,
+                              error=error,
+                              duration_ms=(time.perf_counter() - started) * 1000)
+    except psycopg.Error as exc:
+        conn.execute("ROLLBACK TO SAVEPOINT pgsage_trace")
+        return StatementTrace(shown, number, statement, transactional=True, line=line,
+                              error=_one_line(exc))
+    elapsed = (time.perf_counter() - started) * 1000
+    measured = effects(before, read_state(conn), baseline)
+    conn.execute("RELEASE SAVEPOINT pgsage_trace")
+    return StatementTrace(shown, number, statement, transactional=True, line=line,
+                          effects=measured, duration_ms=elapsed)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"

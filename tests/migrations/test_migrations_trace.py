@@ -1,0 +1,77 @@
+"""migrations trace on real servers: the locks, rewrites and scans each statement measures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from migproj import PROJECTS, project, run_cli
+
+from pgharness import TestServer
+from pgsage.migrations.graph import load_graph
+from pgsage.migrations.scratch import ScratchServer
+from pgsage.migrations.trace import StatementTrace, trace_revisions
+from pgsage.migrations.tracecmd import TraceOptions, run_trace
+
+SQL = Path(__file__).parent / "sql"
+
+
+def locks(trace: StatementTrace) -> set[tuple[str, str]]:
+    assert trace.effects is not None, trace
+    return {(lock.mode, lock.relation) for lock in trace.effects.locks}
+
+
+def test_revisions_per_statement(server: TestServer) -> None:
+    graph = load_graph(project("healthy"))
+    with ScratchServer(server.admin_dsn()).database("t") as dsn:
+        result = trace_revisions(graph, dsn, {"h002", "h003"})
+    by_source: dict[str, list[StatementTrace]] = {}
+    for trace in result.statements:
+        by_source.setdefault(trace.source, []).append(trace)
+    assert set(by_source) == {"h002", "h003"}  # h001 ran untraced, as the seed
+    create_posts, create_index = by_source["h002"]
+    # the foreign key locks the referenced table against writes
+    assert ("SHARE ROW EXCLUSIVE", "public.users") in locks(create_posts)
+    assert create_index.effects is not None
+    assert create_index.effects.scanned == ("public.posts",)
+    add_column, concurrently = by_source["h003"]
+    assert ("ACCESS EXCLUSIVE", "public.users") in locks(add_column)
+    assert add_column.effects is not None
+    assert add_column.effects.rewritten == ()  # a constant default: no rewrite since PG 11
+    assert concurrently.effects is None and not concurrently.transactional
+    findings = {(f.check, f.revision, f.message) for f in result.findings}
+    assert ("blocking-lock", "h003", "statement 1 takes ACCESS EXCLUSIVE on public.users "
+            "(blocks reads and writes)") in findings
+
+
+def test_sql_files_with_setup(server: TestServer) -> None:
+    result = run_trace(TraceOptions(files=[SQL / "changes.sql"], setup=SQL / "setup.sql",
+                                    dsn=server.admin_dsn()))
+    traces = result.statements
+    assert [t.line for t in traces] == [2, 3, 4, 5, 6, 7, 8]
+    not_valid, validate, to_text, to_bigint, concurrently, failing, ledger = traces
+    assert locks(not_valid) == {("ACCESS EXCLUSIVE", "public.accounts")}
+    assert not_valid.effects and not_valid.effects.scanned == ()
+    assert ("SHARE UPDATE EXCLUSIVE", "public.accounts") in locks(validate)
+    assert validate.effects and validate.effects.scanned == ("public.accounts",)
+    assert to_text.effects and to_text.effects.rewritten == ()  # binary coercible
+    assert to_bigint.effects and "public.accounts (table)" in to_bigint.effects.rewritten
+    assert not concurrently.transactional and concurrently.error is None
+    assert failing.error is not None and "DivisionByZero" in failing.error
+    assert ("SHARE ROW EXCLUSIVE", "public.accounts") in locks(ledger)
+    checks = sorted({f.check for f in result.findings})
+    assert checks == ["blocking-lock", "statement-fails", "table-rewrite"]
+
+
+def test_cli_trace_json(server: TestServer) -> None:
+    result = run_cli("trace", "--config", str(PROJECTS / "healthy" / "alembic.ini"),
+                     "--revision", "h003", "--dsn", server.admin_dsn(), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    payload = json.loads(result.stdout)
+    assert [s["source"] for s in payload["statements"]] == ["h003", "h003"]
+    first = payload["statements"][0]
+    assert {"relation": "public.users", "kind": "table", "mode": "ACCESS EXCLUSIVE",
+            "preexisting": True} in first["locks"]
+    bad = run_cli("trace", "--config", str(PROJECTS / "healthy" / "alembic.ini"),
+                  "--revision", "nope", "--dsn", server.admin_dsn())
+    assert bad.returncode == 2 and bad.stderr.startswith("pgsage: error: unknown revision")
