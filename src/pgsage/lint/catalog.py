@@ -1,0 +1,45 @@
+"""--dsn: read table sizes, column types and the server version, in a read-only session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import psycopg
+
+from pgsage.db.connect import SessionOptions, connect, translate
+from pgsage.lint.engine import Catalog, TableSize
+
+# to_regclass resolves each name with the session's search_path, as the migration would.
+_SIZES = """
+SELECT q.name, c.oid IS NOT NULL, coalesce(pg_total_relation_size(c.oid), 0),
+       coalesce(pg_relation_size(c.oid), 0), coalesce(c.reltuples, 0)::bigint
+FROM unnest(%(names)s::text[]) AS q(name)
+LEFT JOIN pg_class c ON c.oid = to_regclass(q.name)
+"""
+_COLUMNS = """
+SELECT q.name, a.attname, t.typname, a.atttypmod
+FROM unnest(%(names)s::text[]) AS q(name)
+JOIN pg_attribute a ON a.attrelid = to_regclass(q.name) AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+ORDER BY 1, a.attnum
+"""
+
+
+def read_catalog(dsn: str, tables: Iterable[str]) -> Catalog:
+    names = sorted(set(tables))
+    with connect(dsn, SessionOptions()) as conn:
+        try:
+            version = int(str(conn.execute("SHOW server_version_num").fetchone()[0]))  # type: ignore[index]
+            catalog = Catalog(server_version=version // 10000)
+            if not names:
+                return catalog
+            for name, exists, total, main, rows in conn.execute(_SIZES, {"names": names}):
+                if exists:
+                    # An empty table has no pages in its main fork whatever its indexes hold.
+                    catalog.sizes[name] = TableSize(bytes=int(total) if main else 0,
+                                                    rows=max(int(rows), 0))
+            for name, column, type_name, typmod in conn.execute(_COLUMNS, {"names": names}):
+                catalog.column_types[(name, column)] = (str(type_name), int(typmod))
+        except psycopg.Error as exc:
+            raise translate(exc) from None
+    return catalog

@@ -1,0 +1,92 @@
+"""`pgsage lint`: the Typer adapter over pgsage.lint.command.lint."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pgsage.errors import UsageError
+from pgsage.lint.command import lint
+from pgsage.lint.render import RENDERERS
+from pgsage.lint.rule import all_rules
+
+
+class LintFormat(StrEnum):
+    human = "human"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def _list_rules() -> str:
+    rows = [f"{'rule':46} {'group':14} {'default':8} aliases"]
+    for rule in all_rules():
+        aliases = ", ".join(a for a in rule.aliases if a != rule.id) or "-"
+        rows.append(f"{rule.id:46} {rule.group.value:14} "
+                    f"{'on' if rule.default_on else 'opt-in':8} {aliases}")
+    return "\n".join(rows) + "\n"
+
+
+def lint_command(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help=".sql files, Alembic revision files, or folders of them.", show_default=False)
+    ] = None,
+    fmt: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")
+                   ] = LintFormat.human,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.",
+                                                show_default=False)] = None,
+    pg_version: Annotated[int | None, typer.Option(
+        "--pg-version", min=9, max=30,
+        help="Target PostgreSQL major version [default: the server's with --dsn, else 18]",
+        show_default=False)] = None,
+    dsn: Annotated[str | None, typer.Option(
+        "--dsn", help="Read-only look-up of table sizes and column types: grades lock "
+                      "warnings by size and skips empty tables.", show_default=False)] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Lint only Alembic revisions newer than this revision id.",
+        show_default=False)] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Only these rules or groups (ids, squawk aliases, groups, ALL); "
+                         "repeatable.")] = None,
+    extend_select: Annotated[list[str] | None, typer.Option(
+        "--extend-select", help="Add rules or groups to the default set; repeatable.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        "--ignore", help="Skip these rules or groups; repeatable.")] = None,
+    assume_in_transaction: Annotated[bool, typer.Option(
+        "--assume-in-transaction",
+        help="SQL files run inside a transaction the migration tool opens.")] = False,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")
+                          ] = False,
+) -> None:
+    """Lint migrations (.sql files and Alembic revisions) for locking, rewrites, breaking
+    changes and transaction mistakes. Exit 1 on violations, 2 on errors."""
+    if list_rules:
+        sys.stdout.write(_list_rules())
+        return
+    result = lint(paths or [], pg_version=pg_version,
+                  assume_in_transaction=assume_in_transaction, select=select or (),
+                  ignore=ignore or (), extend_select=extend_select or (), since=since, dsn=dsn)
+    text = RENDERERS[fmt.value](result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    if result.errors and fmt is not LintFormat.human:
+        for error in result.errors:
+            typer.echo(f"pgsage: error: {error.file}: {error.message}", err=True)
+    if result.errors:
+        raise typer.Exit(2)
+    if result.violations:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("lint")(lint_command)

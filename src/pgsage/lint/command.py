@@ -1,0 +1,97 @@
+"""The lint command function: inputs → units → (catalog) → rules → LintResult."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from pgsage.errors import UsageError
+from pgsage.lint.engine import Catalog, altered_tables, lint_units, select_rules
+from pgsage.lint.model import (
+    DEFAULT_PG_VERSION,
+    LintOptions,
+    LintResult,
+    SourceKind,
+    Unit,
+    UnitError,
+)
+from pgsage.lint.source_alembic import (
+    looks_like_revision,
+    newer_than,
+    order_revisions,
+    render_revision,
+)
+from pgsage.lint.source_sql import parse_statements
+
+
+def collect_units(paths: Sequence[Path]) -> tuple[list[Unit], list[UnitError]]:
+    """SQL files as they are, Alembic revisions rendered offline; directories searched."""
+    if not paths:
+        raise UsageError("give .sql files, Alembic revision files or folders to lint")
+    sql_files: list[Path] = []
+    revision_files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+        if path.is_dir():
+            sql_files.extend(sorted(path.rglob("*.sql")))
+            revision_files.extend(p for p in sorted(path.rglob("*.py"))
+                                  if "__pycache__" not in p.parts and p.name != "env.py"
+                                  and looks_like_revision(_read(p)))
+        elif path.suffix == ".sql":
+            sql_files.append(path)
+        elif path.suffix == ".py":
+            if not looks_like_revision(_read(path)):
+                raise UsageError(f"{path} is not an Alembic revision (no upgrade())")
+            revision_files.append(path)
+        else:
+            raise UsageError(f"{path}: lint reads .sql files and Alembic revision .py files")
+    units = [Unit(path=p, kind=SourceKind.SQL, sql=_read(p)) for p in dict.fromkeys(sql_files)]
+    errors: list[UnitError] = []
+    revisions: list[Unit] = []
+    for path in dict.fromkeys(revision_files):
+        unit, error = render_revision(path)
+        if unit is not None:
+            revisions.append(unit)
+        if error is not None:
+            errors.append(error)
+    return units + order_revisions(revisions), errors
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def lint(paths: Sequence[Path], *, pg_version: int | None = None,
+         assume_in_transaction: bool = False, select: Sequence[str] = (),
+         ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
+         since: str | None = None, dsn: str | None = None) -> LintResult:
+    rules = select_rules(select, ignore, extend_select)
+    units, errors = collect_units(paths)
+    if since is not None:
+        revisions = [u for u in units if u.kind is SourceKind.ALEMBIC]
+        if not revisions:
+            raise UsageError("--since needs Alembic revisions among the inputs")
+        keep = {id(u) for u in newer_than(revisions, since)}
+        units = [u for u in units if u.kind is SourceKind.SQL or id(u) in keep]
+    parsed = {i: parse_statements(u) for i, u in enumerate(units)}
+    catalog: Catalog | None = None
+    notes: list[str] = []
+    if dsn:
+        from pgsage.lint.catalog import read_catalog
+
+        tables = set().union(*(altered_tables(s) for s, _ in parsed.values())) if parsed else set()
+        catalog = read_catalog(dsn, tables)
+        if pg_version is None:
+            pg_version = catalog.server_version
+            notes.append(f"PostgreSQL {pg_version} (from the server)")
+    options = LintOptions(pg_version=pg_version or DEFAULT_PG_VERSION,
+                          assume_in_transaction=assume_in_transaction,
+                          select=tuple(select), ignore=tuple(ignore), since=since)
+    result = lint_units(units, options, rules, catalog, parsed)
+    return replace(result, errors=tuple(errors) + result.errors,
+                   notes=tuple(notes) + result.notes)

@@ -1,0 +1,136 @@
+"""What the rules know about a migration while it is read statement by statement.
+
+The engine calls every rule on a statement first and then ``advance`` with it, so a rule sees
+the state *before* its statement: whether a transaction is open, which tables this migration
+created (new tables are empty: locking them is harmless), which timeouts were set, which
+constraints were added NOT VALID or validated, and the column types it knows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast
+from pglast.enums.parsenodes import AlterTableType, ConstrType, TransactionStmtKind
+
+from pgsage.lint.model import LintOptions, SourceKind, Statement, Unit
+from pgsage.lint.syntax import (
+    bare_name,
+    named_column_definitions,
+    not_null_check_column,
+    relation_name,
+)
+
+TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout")
+_BEGIN = (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
+_END = (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK)
+DISABLE_ASSUME_MARKERS = ("squawk-disable-assume-in-transaction",
+                          "pgsage: disable-assume-in-transaction")
+
+
+@dataclass
+class Context:
+    unit: Unit
+    options: LintOptions
+    statements: list[Statement]
+    assumed_transaction: bool = False
+    in_transaction: bool = False
+    explicit_transaction: bool = False
+    transaction_id: int = 0
+    begin_statement: Statement | None = None
+    created_tables: set[str] = field(default_factory=set)
+    timeouts: set[str] = field(default_factory=set)
+    not_valid: dict[tuple[str, str], int] = field(default_factory=dict)
+    check_columns: dict[tuple[str, str], str] = field(default_factory=dict)
+    validated: set[tuple[str, str]] = field(default_factory=set)
+    dropped_if_exists: set[tuple[str, str]] = field(default_factory=set)
+    added_constraints: set[tuple[str, str]] = field(default_factory=set)
+    column_types: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # From --dsn: (table, column) → (type name, typmod) of the live schema.
+    catalog_types: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    seen_transaction_control: bool = False
+    # Rules that report once per migration remember here that they did.
+    reported_once: set[str] = field(default_factory=set)
+
+    @classmethod
+    def start(cls, unit: Unit, options: LintOptions, statements: list[Statement]) -> Context:
+        assume = options.assume_in_transaction if unit.assume_in_transaction is None \
+            else unit.assume_in_transaction
+        if any(marker in unit.sql for marker in DISABLE_ASSUME_MARKERS):
+            assume = False
+        return cls(unit=unit, options=options, statements=statements,
+                   assumed_transaction=assume, in_transaction=assume,
+                   transaction_id=1 if assume else 0)
+
+    @property
+    def pg_version(self) -> int:
+        return self.options.pg_version
+
+    @property
+    def is_alembic(self) -> bool:
+        return self.unit.kind is SourceKind.ALEMBIC
+
+    def is_new_table(self, name: str) -> bool:
+        return bare_name(name) in self.created_tables
+
+    def work_statements(self) -> list[Statement]:
+        """Statements other than SET and transaction control."""
+        return [s for s in self.statements
+                if not isinstance(s.node, ast.VariableSetStmt | ast.TransactionStmt)]
+
+    def advance(self, stmt: Statement) -> None:
+        node = stmt.node
+        if isinstance(node, ast.TransactionStmt):
+            self._transaction(stmt, node)
+        elif isinstance(node, ast.VariableSetStmt):
+            name = (node.name or "").lower()
+            if name in TIMEOUT_SETTINGS:
+                self.timeouts.add(name)
+        elif isinstance(node, ast.CreateStmt | ast.CreateForeignTableStmt):
+            base: Any = node.base if isinstance(node, ast.CreateForeignTableStmt) else node
+            self.created_tables.add(bare_name(relation_name(base.relation)))
+        elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
+            self.created_tables.add(bare_name(relation_name(node.into.rel)))
+        elif isinstance(node, ast.AlterTableStmt):
+            self._alter_table(node)
+        for column, table, _how, name in named_column_definitions(node):
+            if column.typeName is not None:
+                self.column_types[(bare_name(table), name)] = column.typeName
+
+    def _transaction(self, stmt: Statement, node: Any) -> None:
+        self.seen_transaction_control = True
+        if node.kind in _BEGIN:
+            if not self.in_transaction:
+                self.in_transaction = True
+                self.explicit_transaction = True
+                self.transaction_id += 1
+                self.begin_statement = stmt
+        elif node.kind in _END:
+            self.in_transaction = False
+            self.explicit_transaction = False
+            self.begin_statement = None
+
+    def _alter_table(self, node: Any) -> None:
+        table = bare_name(relation_name(node.relation))
+        tx = self.transaction_id if self.in_transaction else -1
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_,
+                                                                             ast.Constraint):
+                con = cmd.def_
+                key = (table, str(con.conname or ""))
+                self.added_constraints.add(key)
+                # A DROP ... IF EXISTS makes one later ADD of that name re-runnable, not two.
+                self.dropped_if_exists.discard(key)
+                if con.skip_validation:
+                    self.not_valid[key] = tx
+                if con.contype == ConstrType.CONSTR_CHECK:
+                    column = not_null_check_column(con)
+                    if column:
+                        self.check_columns[key] = column
+                        if not con.skip_validation:
+                            self.validated.add(key)
+            elif cmd.subtype == AlterTableType.AT_ValidateConstraint:
+                self.validated.add((table, str(cmd.name)))
+            elif cmd.subtype == AlterTableType.AT_DropConstraint and cmd.missing_ok:
+                self.dropped_if_exists.add((table, str(cmd.name)))

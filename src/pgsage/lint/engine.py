@@ -1,0 +1,219 @@
+"""Run the selected rules over migrations: parse, check, suppress, grade, sort."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from pglast import ast
+
+from pgsage.errors import UsageError
+from pgsage.lint.context import Context
+from pgsage.lint.model import (
+    LintOptions,
+    LintResult,
+    SourceKind,
+    Statement,
+    Unit,
+    UnitError,
+    Violation,
+)
+from pgsage.lint.rule import Hit, Rule, all_rules, rule_by_name
+from pgsage.lint.source_sql import find_suppressions, parse_statements
+from pgsage.lint.syntax import bare_name, relation_name
+from pgsage.model import Severity
+
+SYNTAX_ERROR = "syntax-error"
+UNUSED_SUPPRESSION = "unused-suppression"
+SMALL_TABLE_BYTES = 10 * 1024 * 1024
+LARGE_TABLE_BYTES = 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TableSize:
+    bytes: int
+    rows: int
+
+
+@dataclass
+class Catalog:
+    """What --dsn tells the linter: the server version, table sizes and column types."""
+
+    server_version: int
+    sizes: dict[str, TableSize] = field(default_factory=dict)
+    column_types: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def size(self, table: str) -> TableSize | None:
+        return self.sizes.get(table) or self.sizes.get(bare_name(table))
+
+
+def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = (),
+                 extend_select: Sequence[str] = ()) -> list[Rule]:
+    """Default rules, or exactly --select (ids, aliases, groups, ALL), plus --extend-select,
+    minus --ignore."""
+    rules = all_rules()
+    chosen = (set(_resolve(select, rules)) if select
+              else {rule for rule in rules if rule.default_on})
+    chosen |= set(_resolve(extend_select, rules))
+    chosen -= set(_resolve(ignore, rules))
+    return [rule() for rule in sorted(chosen, key=lambda r: r.id)]
+
+
+def _resolve(names: Iterable[str], rules: list[type[Rule]]) -> list[type[Rule]]:
+    found: list[type[Rule]] = []
+    for name in names:
+        for part in name.split(","):
+            if not part.strip():
+                continue
+            if part.strip().upper() == "ALL":
+                found.extend(rules)
+                continue
+            matches = rule_by_name(part)
+            if not matches:
+                raise UsageError(f"unknown lint rule or group: {part.strip()!r} "
+                                 "(see `pgsage lint --list-rules`)")
+            found.extend(matches)
+    return found
+
+
+def altered_tables(statements: Iterable[Statement]) -> set[str]:
+    """Tables a migration alters, indexes, locks or retypes: what --dsn needs to look up."""
+    tables: set[str] = set()
+    for stmt in statements:
+        node = stmt.node
+        if isinstance(node, ast.AlterTableStmt | ast.IndexStmt | ast.ClusterStmt):
+            tables.add(relation_name(node.relation))
+        elif isinstance(node, ast.LockStmt | ast.TruncateStmt):
+            tables.update(relation_name(r) for r in node.relations or ())
+        elif isinstance(node, ast.VacuumStmt):
+            tables.update(relation_name(r.relation) for r in node.rels or ())
+        elif isinstance(node, ast.RenameStmt) and node.relation is not None:
+            tables.add(relation_name(node.relation))
+    tables.discard("")
+    return tables
+
+
+def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule],
+               catalog: Catalog | None = None,
+               parsed: dict[int, tuple[list[Statement], list[tuple[int, int, str]]]]
+               | None = None) -> LintResult:
+    violations: list[Violation] = []
+    errors: list[UnitError] = []
+    statement_count = 0
+    notes: set[str] = set()
+    enabled = {rule.id for rule in rules}
+    for position, unit in enumerate(units):
+        statements, problems = (parsed or {}).get(position) or parse_statements(unit)
+        statement_count += len(statements)
+        found = _lint_unit(unit, statements, options, rules, catalog)
+        if SYNTAX_ERROR in enabled:
+            found.extend(_violation(unit, _rule(SYNTAX_ERROR), line, column,
+                                    f"pglast cannot parse this statement: {message}")
+                         for line, column, message in problems)
+        found = _apply_suppressions(unit, statements, found, enabled)
+        if catalog is not None:
+            found = _grade(found, catalog, notes)
+        violations.extend(found)
+    return LintResult(violations=tuple(sorted(violations, key=Violation.sort_key)),
+                      errors=tuple(errors), files=len({u.path for u in units}),
+                      statements=statement_count, notes=tuple(sorted(notes)))
+
+
+def _rule(rule_id: str) -> Rule:
+    return next(rule for rule in all_rules() if rule.id == rule_id)()
+
+
+def _lint_unit(unit: Unit, statements: list[Statement], options: LintOptions,
+               rules: Sequence[Rule], catalog: Catalog | None) -> list[Violation]:
+    ctx = Context.start(unit, options, statements)
+    if catalog is not None:
+        ctx.catalog_types = catalog.column_types
+    found: list[Violation] = []
+    for stmt in statements:
+        for rule in rules:
+            for hit in rule.check(stmt, ctx):
+                found.append(_from_hit(unit, rule, hit, hit.statement or stmt))
+        ctx.advance(stmt)
+    for rule in rules:
+        for hit in rule.finish(ctx):
+            found.append(_from_hit(unit, rule, hit, hit.statement))
+    return found
+
+
+def _from_hit(unit: Unit, rule: Rule, hit: Hit, stmt: Statement | None) -> Violation:
+    line = stmt.line if stmt else (unit.upgrade_line or 1)
+    column = stmt.column if stmt else 1
+    return _violation(unit, rule, line, column, hit.message, hit.table)
+
+
+def _violation(unit: Unit, rule: Rule, line: int, column: int, message: str,
+               table: str | None = None) -> Violation:
+    return Violation(file=str(unit.path), line=line, column=column, rule=rule.id,
+                     aliases=rule.aliases, severity=rule.severity, message=message,
+                     fix=rule.fix, group=rule.group.value, revision=unit.revision, table=table)
+
+
+def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Violation],
+                        enabled: set[str]) -> list[Violation]:
+    python = unit.kind is SourceKind.ALEMBIC
+    text = unit.source_text if python else unit.sql
+    suppressions = find_suppressions(text, statements, python)
+    if not suppressions:
+        return found
+    kept: list[Violation] = []
+    used: set[tuple[int, str]] = set()
+    for violation in found:
+        matched = False
+        for sup in suppressions:
+            names = {violation.rule, *violation.aliases}
+            if violation.line in sup.target_lines and names & set(sup.rules):
+                used.update((sup.line, name) for name in names & set(sup.rules))
+                matched = True
+        if not matched:
+            kept.append(violation)
+    if UNUSED_SUPPRESSION in enabled:
+        unused_rule = _rule(UNUSED_SUPPRESSION)
+        for sup in suppressions:
+            for name in sup.rules:
+                if (sup.line, name) in used:
+                    continue
+                known = rule_by_name(name)
+                if known and not any(r.id in enabled for r in known):
+                    continue  # the rule is not selected: the suppression is not stale
+                why = "is not a known rule" if not known else "suppresses nothing here"
+                kept.append(_violation(unit, unused_rule, sup.line, 1,
+                                       f"suppression ignore[{name}] {why}"))
+    return kept
+
+
+def _grade(found: list[Violation], catalog: Catalog, notes: set[str]) -> list[Violation]:
+    """Drop lock warnings on tables that do not exist yet or are empty; grade the rest by size."""
+    graded: list[Violation] = []
+    size_graded = {rule.id for rule in all_rules() if rule.size_graded}
+    for violation in found:
+        if violation.rule not in size_graded or not violation.table:
+            graded.append(violation)
+            continue
+        size = catalog.size(violation.table)
+        if size is None:
+            notes.add(f"{violation.table}: not on the server, lock warnings skipped")
+            continue
+        if size.bytes == 0:
+            notes.add(f"{violation.table}: empty on the server, lock warnings skipped")
+            continue
+        severity = (Severity.INFO if size.bytes < SMALL_TABLE_BYTES
+                    else Severity.ERROR if size.bytes >= LARGE_TABLE_BYTES
+                    else Severity.WARNING)
+        message = (f"{violation.message} (table {violation.table}: "
+                   f"{_human_bytes(size.bytes)}, ~{size.rows:,} rows)")
+        graded.append(replace(violation, severity=severity, message=message))
+    return graded
+
+
+def _human_bytes(value: int) -> str:
+    size = float(value)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"

@@ -1,0 +1,185 @@
+"""Alembic revisions → SQL, one unit per revision, with Alembic's offline (``as_sql``) mode.
+
+Each revision's ``upgrade()`` runs against an offline PostgreSQL MigrationContext, so ``op.*``
+calls and ``op.execute`` texts are rendered exactly as ``alembic upgrade --sql`` would, without
+the project's env.py or a database. The output buffer records, for every statement written,
+the line of the revision file that emitted it (from the call stack) and whether it was written
+inside ``autocommit_block()`` (which offline mode renders as COMMIT … BEGIN).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pgsage.errors import UsageError
+from pgsage.lint.model import SourceKind, Unit, UnitError
+
+_UPGRADE = re.compile(r"^def upgrade\(", re.MULTILINE)
+_TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout")
+
+
+def looks_like_revision(text: str) -> bool:
+    return bool(_UPGRADE.search(text)) and "revision" in text
+
+
+class _RecordingBuffer(io.StringIO):
+    """Collects the rendered SQL and, per write, (offset, revision line, in autocommit block)."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__()
+        self.filename = filename
+        self.chunks: list[tuple[int, int | None, bool]] = []
+        self.running = False
+        self.in_block = False
+
+    def write(self, text: str) -> int:
+        offset = self.tell()
+        statement = text.strip().rstrip(";").strip().upper()
+        if self.running and statement == "COMMIT":
+            self.in_block = True
+        elif self.running and statement == "BEGIN":
+            self.in_block = False
+        self.chunks.append((offset, self._caller_line(), self.in_block))
+        return super().write(text)
+
+    def _caller_line(self) -> int | None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == self.filename:
+                return frame.f_lineno
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
+
+
+@contextmanager
+def _project_on_path() -> Iterator[None]:
+    # Revisions may import the application (models, helpers) relative to the project root,
+    # as alembic.ini's `prepend_sys_path = .` allows.
+    cwd = str(Path.cwd())
+    added = cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        yield
+    finally:
+        if added and cwd in sys.path:
+            sys.path.remove(cwd)
+
+
+def _load_module(path: Path) -> ModuleType:
+    name = "_pgsage_revision_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _down_revisions(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _preset_settings(path: Path) -> frozenset[str]:
+    """Timeouts the project's env.py sets for every revision (searched up to two levels)."""
+    for folder in (path.parent, path.parent.parent):
+        env = folder / "env.py"
+        if env.is_file():
+            text = env.read_text(encoding="utf-8", errors="replace")
+            return frozenset(name for name in _TIMEOUT_SETTINGS if name in text)
+    return frozenset()
+
+
+def render_revision(path: Path) -> tuple[Unit | None, UnitError | None]:
+    """One revision file → a unit of rendered SQL (and an error if rendering stopped early)."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    match = _UPGRADE.search(text)
+    upgrade_line = text.count("\n", 0, match.start()) + 1 if match else None
+    try:
+        with _project_on_path():
+            module = _load_module(path)
+    except Exception as exc:
+        return None, UnitError(str(path), f"cannot import the revision: "
+                                          f"{type(exc).__name__}: {exc}")
+    buffer = _RecordingBuffer(str(path))
+    context = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True})
+    error: UnitError | None = None
+    context.impl.emit_begin()
+    buffer.running = True
+    try:
+        upgrade = getattr(module, "upgrade", None)
+        if not callable(upgrade):
+            raise UsageError("no upgrade() function")
+        with Operations.context(context):
+            upgrade()
+    except Exception as exc:
+        error = UnitError(str(path), f"upgrade() could not be rendered offline past this point "
+                                     f"({type(exc).__name__}: {exc}); linted what was rendered")
+    buffer.running = False
+    context.impl.emit_commit()
+    unit = Unit(path=path, kind=SourceKind.ALEMBIC, sql=buffer.getvalue(),
+                revision=str(getattr(module, "revision", "") or "") or None,
+                down_revisions=_down_revisions(getattr(module, "down_revision", None)),
+                chunk_lines=buffer.chunks, source_text=text, upgrade_line=upgrade_line,
+                preset_settings=_preset_settings(path))
+    return unit, error
+
+
+def order_revisions(units: Sequence[Unit]) -> list[Unit]:
+    """Base first, each revision after its down revisions; ties by file name."""
+    by_id = {u.revision: u for u in units if u.revision}
+    placed: set[str] = set()
+    ordered: list[Unit] = []
+    pending = sorted(units, key=lambda u: str(u.path))
+    while pending:
+        progressed = False
+        for unit in list(pending):
+            parents = [d for d in unit.down_revisions if d in by_id]
+            if all(p in placed for p in parents):
+                ordered.append(unit)
+                placed.add(unit.revision or str(unit.path))
+                pending.remove(unit)
+                progressed = True
+        if not progressed:  # a cycle or duplicate ids: keep the rest in file order
+            ordered.extend(pending)
+            break
+    return ordered
+
+
+def newer_than(units: Sequence[Unit], since: str) -> list[Unit]:
+    """The revisions descending from ``since`` (an id or a unique prefix), not ``since`` itself."""
+    ids = sorted({u.revision for u in units if u.revision})
+    matches = [r for r in ids if r == since] or [r for r in ids if r.startswith(since)]
+    if len(matches) != 1:
+        what = "is ambiguous" if matches else "is not among the linted revisions"
+        raise UsageError(f"--since {since} {what}")
+    children: dict[str, list[str]] = {}
+    for unit in units:
+        for parent in unit.down_revisions:
+            children.setdefault(parent, []).append(unit.revision or "")
+    newer: set[str] = set()
+    queue = list(children.get(matches[0], []))
+    while queue:
+        current = queue.pop()
+        if current and current not in newer:
+            newer.add(current)
+            queue.extend(children.get(current, []))
+    return [u for u in units if u.revision in newer]

@@ -1,0 +1,3 @@
+-- expect: none
+ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';
+ALTER TABLE users ADD COLUMN plan2 text;

@@ -1,0 +1,3 @@
+-- expect: 2, 3
+CREATE TABLE t (code char(3));
+ALTER TABLE t ADD COLUMN flag character;

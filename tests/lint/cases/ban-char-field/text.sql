@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TABLE t (code text, name varchar(10));

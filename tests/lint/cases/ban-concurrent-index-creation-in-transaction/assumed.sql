@@ -1,0 +1,4 @@
+-- assume-in-transaction
+-- expect: 3
+DROP INDEX CONCURRENTLY ix_a;
+ALTER TABLE t ADD COLUMN b text;

@@ -1,0 +1,4 @@
+-- expect: 3
+BEGIN;
+CREATE INDEX CONCURRENTLY ix_a ON t (a);
+COMMIT;

@@ -1,0 +1,2 @@
+-- expect: none
+CREATE INDEX CONCURRENTLY ix_a ON t (a);

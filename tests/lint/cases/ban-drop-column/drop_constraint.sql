@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE users DROP CONSTRAINT users_legacy_check;

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE users ALTER COLUMN email SET DEFAULT '';

@@ -1,0 +1,4 @@
+-- expect: none
+BEGIN;
+CREATE TABLE t (id bigint);
+COMMIT;

@@ -1,0 +1,3 @@
+-- expect: 2
+BEGIN;
+CREATE TABLE t (id bigint);

@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE users ALTER COLUMN id TYPE bigint;

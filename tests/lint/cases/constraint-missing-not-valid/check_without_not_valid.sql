@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);

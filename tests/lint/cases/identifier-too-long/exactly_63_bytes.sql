@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TABLE table_very_long_very_long_very_long_very_long_very_long_very_lo (id bigint);

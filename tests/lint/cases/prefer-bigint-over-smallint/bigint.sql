@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TABLE t (n bigint, m integer);

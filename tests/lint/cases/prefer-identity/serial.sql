@@ -1,0 +1,2 @@
+-- expect: 2
+CREATE TABLE t (id bigserial PRIMARY KEY);

@@ -1,0 +1,3 @@
+-- expect: none
+VACUUM FULL orders;
+VACUUM (ANALYZE) orders;

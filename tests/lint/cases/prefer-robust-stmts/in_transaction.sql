@@ -1,0 +1,4 @@
+-- expect: none
+BEGIN;
+ALTER TABLE t ADD COLUMN b text;
+COMMIT;

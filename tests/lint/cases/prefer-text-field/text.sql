@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TABLE t (name text, other varchar);

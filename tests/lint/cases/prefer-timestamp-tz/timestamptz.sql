@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TABLE t (created_at timestamptz, updated_at timestamp with time zone);

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER INDEX ix_a RENAME TO ix_b;

@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE events DETACH PARTITION events_2020;

@@ -1,0 +1,4 @@
+-- expect: none
+REINDEX TABLE CONCURRENTLY orders;
+REINDEX (CONCURRENTLY) INDEX ix_orders_user;
+REINDEX SYSTEM app;

@@ -1,0 +1,3 @@
+-- expect: 2, 3
+REINDEX TABLE orders;
+REINDEX (VERBOSE) INDEX ix_orders_user;

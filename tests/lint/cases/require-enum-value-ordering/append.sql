@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TYPE mood ADD VALUE 'meh';

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TYPE mood ADD VALUE 'meh' AFTER 'ok';

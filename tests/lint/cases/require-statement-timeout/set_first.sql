@@ -1,0 +1,3 @@
+-- expect: none
+SET Statement_Timeout = '5min';
+ALTER TABLE t ADD COLUMN c text;

@@ -1,0 +1,3 @@
+-- expect: none
+CREATE TABLE public.t (id bigint);
+CREATE TEMP TABLE scratch (id bigint);

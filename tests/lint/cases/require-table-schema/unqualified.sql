@@ -1,0 +1,3 @@
+-- expect: 2, 3
+CREATE TABLE t (id bigint);
+DROP TABLE t;

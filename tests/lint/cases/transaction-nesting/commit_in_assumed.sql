@@ -1,0 +1,4 @@
+-- assume-in-transaction
+-- expect: 4
+SELECT 1;
+COMMIT;

@@ -1,0 +1,5 @@
+-- expect: 3
+BEGIN;
+BEGIN;
+SELECT 1;
+COMMIT;

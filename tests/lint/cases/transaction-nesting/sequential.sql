@@ -1,0 +1,7 @@
+-- expect: none
+BEGIN;
+SELECT 1;
+COMMIT;
+BEGIN;
+SELECT 2;
+COMMIT;

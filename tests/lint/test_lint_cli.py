@@ -1,0 +1,107 @@
+"""`pgsage lint` as a user runs it: formats, exit codes, selection, suppressions, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PGSAGE = str(Path(sys.executable).parent / "pgsage")
+
+MIGRATION = """\
+SET lock_timeout = '2s';
+CREATE INDEX ix_orders_user ON orders (user_id);
+-- pgsage: ignore[ban-drop-column] the column is unused since release 41
+ALTER TABLE orders DROP COLUMN legacy;
+ALTER TABLE orders ADD COLUMN note text; -- pgsage: ignore[renaming-column] stale
+"""
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PGSAGE, "lint", *args], capture_output=True, text=True, timeout=120,
+                          check=False, cwd=cwd)
+
+
+@pytest.fixture
+def migration(tmp_path: Path) -> Path:
+    path = tmp_path / "0001_orders.sql"
+    path.write_text(MIGRATION)
+    return path
+
+
+def test_json_output_shape_and_exit_code(migration: Path) -> None:
+    result = run(str(migration), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    violations = json.loads(result.stdout)["violations"]
+    assert [(v["line"], v["rule"]) for v in violations] == [
+        (2, "require-concurrent-index-creation"), (5, "unused-suppression")]
+    first = violations[0]
+    assert set(first) >= {"file", "line", "column", "rule", "aliases", "severity", "message"}
+    assert first["file"] == str(migration) and first["column"] == 1
+    assert first["aliases"] == ["require-concurrent-index-creation"]
+    assert "SHARE lock" in first["message"]
+
+
+def test_human_output_names_the_place_rule_and_fix(migration: Path) -> None:
+    result = run(str(migration))
+    assert result.returncode == 1
+    assert f"{migration}:2:1: require-concurrent-index-creation [warning]" in result.stdout
+    assert "fix: CREATE INDEX CONCURRENTLY" in result.stdout
+    assert "2 violations in 1 file" in result.stdout
+
+
+def test_clean_file_exits_zero(tmp_path: Path) -> None:
+    path = tmp_path / "ok.sql"
+    path.write_text("SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY ix ON t (c);\n")
+    result = run(str(path))
+    assert result.returncode == 0, result.stdout
+    assert "0 violations" in result.stdout
+
+
+def test_select_ignore_and_groups(migration: Path) -> None:
+    only_style = run(str(migration), "-f", "json", "--select", "locking")
+    rules = {v["rule"] for v in json.loads(only_style.stdout)["violations"]}
+    assert rules == {"require-concurrent-index-creation"}
+    ignored = run(str(migration), "-f", "json", "--ignore", "require-concurrent-index-creation",
+                  "--ignore", "unused-suppression")
+    assert ignored.returncode == 0 and json.loads(ignored.stdout)["violations"] == []
+    everything = run(str(migration), "-f", "json", "--select", "ALL")
+    assert "prefer-robust-stmts" in {v["rule"] for v in json.loads(everything.stdout)["violations"]}
+
+
+def test_sarif_and_github_formats(migration: Path) -> None:
+    sarif = json.loads(run(str(migration), "-f", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert results[0]["ruleId"] == "require-concurrent-index-creation"
+    assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert rule_ids == sorted(rule_ids) and "prefer-identity" in rule_ids
+    github = run(str(migration), "-f", "github").stdout.splitlines()
+    assert github[0].startswith(f"::warning file={migration},line=2,col=1,title=pgsage "
+                                "require-concurrent-index-creation::")
+
+
+def test_bad_input_is_one_line_exit_two(tmp_path: Path) -> None:
+    for args, fragment in (([str(tmp_path / "missing.sql")], "no such file"),
+                           ([str(tmp_path), "--select", "no-such-rule"], "unknown lint rule")):
+        result = run(*args)
+        assert result.returncode == 2, result
+        assert result.stderr.startswith("pgsage: error: ") and fragment in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_assume_in_transaction_and_pg_version(tmp_path: Path) -> None:
+    path = tmp_path / "m.sql"
+    path.write_text("SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY ix ON t (c);\n"
+                    "ALTER TABLE t ADD COLUMN d boolean DEFAULT false;\n")
+    assert run(str(path)).returncode == 0
+    assumed = run(str(path), "-f", "json", "--assume-in-transaction")
+    assert {v["rule"] for v in json.loads(assumed.stdout)["violations"]} == {
+        "ban-concurrent-index-creation-in-transaction"}
+    old = run(str(path), "-f", "json", "--pg-version", "10")
+    assert {v["rule"] for v in json.loads(old.stdout)["violations"]} == {
+        "adding-field-with-default"}
