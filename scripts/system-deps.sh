@@ -7,6 +7,31 @@ PG15=/usr/lib/postgresql/15/bin/postgres
 HYPOPG=/usr/share/postgresql/15/extension/hypopg.control
 have_all() { [ -x "$PG15" ] && [ -f "$HYPOPG" ]; }
 
+# Debian's prometheus: promtool and the server for the monitoring tests. The packaged service
+# must not start (policy-rc.d; systemd hosts: stopped); the tests run their own on a free port.
+have_prometheus() { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; }
+if ! have_prometheus && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: installing prometheus with apt"
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+        >/dev/null 2>&1 || echo "system-deps: apt-get install prometheus failed" >&2
+    [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
+fi
+if have_prometheus; then
+    echo "system-deps: prometheus (promtool) is installed"
+else
+    echo "system-deps: MISSING Debian's prometheus; install it (apt-get install prometheus)" \
+         "to run the monitoring tests; they are skipped for now" >&2
+fi
+
 if have_all; then
     echo "system-deps: PostgreSQL 15 and HypoPG are installed"
     exit 0
