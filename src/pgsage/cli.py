@@ -259,6 +259,7 @@ def server_dsn(
 from pgsage.monitoring.cli import register as _monitoring; _monitoring(app)  # noqa: E402, E702, I001
 from pgsage.migrations.cli import register as _migrations; _migrations(app)  # noqa: E402, E702, I001
 from pgsage.lint.cli import register as _lint; _lint(app)  # noqa: E402, E702, I001
+from pgsage.advise.cli import register as _advise; _advise(app)  # noqa: E402, E702, I001
 # COMMAND FAMILIES END
 
 

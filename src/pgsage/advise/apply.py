@@ -1,0 +1,106 @@
+"""``--apply``: build the recommended indexes for real, concurrently, only when asked.
+
+Each index is built in its own autocommit session with a lock_timeout, so a build never waits
+long behind (and then blocks) the application's traffic. A build that loses the lock race is
+retried; one that fails leaves an INVALID index behind (CREATE INDEX CONCURRENTLY cannot roll
+back), which is dropped concurrently before the next attempt and at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+from pgsage.advise.ddl import index_sql, partition_index_name
+from pgsage.advise.model import Candidate, Recommendation, RelName
+from pgsage.db.connect import SessionOptions, connect, one_line
+
+APPLY_SESSION = SessionOptions(statement_timeout_ms=0, lock_timeout_ms=5_000,
+                               application_name="pgsage advise --apply", read_only=False)
+RETRIES = 3
+RETRY_PAUSE_S = 2.0
+
+
+def apply(dsn: str, recommendations: tuple[Recommendation, ...], *, retries: int = RETRIES,
+          pause_s: float = RETRY_PAUSE_S, progress: Callable[[str], None] = lambda _: None
+          ) -> tuple[str, ...]:
+    """Create each index; one line per index says what happened."""
+    results = []
+    with connect(dsn, APPLY_SESSION) as conn:
+        for rec in recommendations:
+            results.append(_apply_one(conn, rec, retries, pause_s))
+            progress(results[-1])
+    return tuple(results)
+
+
+def _apply_one(conn: psycopg.Connection[TupleRow], rec: Recommendation, retries: int,
+               pause_s: float) -> str:
+    table = rec.candidate.table
+    steps: list[tuple[sql.Composed, RelName, str]] = []
+    if rec.partitions:
+        # ON ONLY the parent: instant, and invalid until every partition's index is attached.
+        try:
+            conn.execute(index_sql(rec.candidate, rec.name, concurrently=False,
+                                   if_not_exists=True, only=True))
+        except psycopg.Error as exc:
+            return f"{table.schema}.{rec.name}: failed: {one_line(str(exc))}"
+        for schema, part in rec.partitions:
+            child = partition_index_name(rec.name, part)
+            on_part = Candidate(table=RelName(schema, part), keys=rec.candidate.keys,
+                                method=rec.candidate.method, where=rec.candidate.where,
+                                include=rec.candidate.include, opclass=rec.candidate.opclass,
+                                kind=rec.candidate.kind)
+            steps.append((index_sql(on_part, child, concurrently=True, if_not_exists=True),
+                          RelName(schema, part), child))
+            steps.append((sql.SQL("ALTER INDEX {} ATTACH PARTITION {}").format(
+                sql.Identifier(table.schema, rec.name), sql.Identifier(schema, child)),
+                RelName(schema, part), child))  # idempotent once attached
+    else:
+        steps.append((index_sql(rec.candidate, rec.name, concurrently=True, if_not_exists=True),
+                      table, rec.name))
+    for statement, owner, name in steps:
+        error = _with_retries(conn, statement, owner.schema, name, retries, pause_s)
+        if error is not None:
+            return f"{table.schema}.{rec.name}: failed: {error}"
+    return f"{table.schema}.{rec.name}: created"
+
+
+def _with_retries(conn: psycopg.Connection[TupleRow], statement: sql.Composed,
+                  schema: str, name: str, retries: int, pause_s: float) -> str | None:
+    error = None
+    for attempt in range(1, retries + 1):
+        try:
+            conn.execute(statement)
+            if not _is_invalid(conn, schema, name):
+                return None
+            error = "the build left an invalid index"
+        except psycopg.Error as exc:
+            error = one_line(str(exc))
+        drop_invalid(conn, schema, name)
+        if attempt < retries:
+            time.sleep(pause_s)
+    return error
+
+
+def _is_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> bool:
+    row = conn.execute(
+        "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
+        "AND c.relkind = 'i'", (schema, name)).fetchone()
+    return bool(row and row[0])
+
+
+def drop_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> bool:
+    """Drop ``schema.name`` if it is an invalid index (what a failed concurrent build leaves)."""
+    if not _is_invalid(conn, schema, name):
+        return False
+    try:
+        conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
+            sql.Identifier(schema, name)))
+    except psycopg.Error:
+        return False
+    return True

@@ -1,0 +1,209 @@
+"""Index candidates from what the statements ask of each table.
+
+Btree keys follow the rule that serves the most plans: equality columns first (the most
+selective first), then one range column, then the ORDER BY columns, at most three keys. Around
+that core: a partial variant when a condition compares with a literal on a column with few
+values (``WHERE NOT is_admin``, ``status = 'active'``), a covering variant (``INCLUDE``) when
+the few other columns the statement reads would make an index-only scan, expression keys as
+written (``lower(email)``), join keys, GROUP BY keys, GIN for JSONB and array operators,
+trigram GIN for ``LIKE '%…%'`` and HNSW (with the operator class of the distance operator)
+for ``ORDER BY embedding <-> $1 LIMIT k``. Costing decides which of them are worth it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pgsage.advise.catalog import ExistingIndex, RelInfo
+from pgsage.advise.model import Candidate, Key, Predicate, RelName, TableAccess
+
+MAX_WIDTH = 3
+MAX_INCLUDE = 3
+MAX_INCLUDE_WIDTH = 64  # average bytes: wider columns make the index a second heap
+PARTIAL_MAX_DISTINCT = 20  # a literal on a column with at most this many values → partial
+T = TypeVar("T")
+HNSW_OPCLASSES = {"<->": "vector_l2_ops", "<=>": "vector_cosine_ops", "<#>": "vector_ip_ops",
+                  "<+>": "vector_l1_ops"}
+JSONB_KEY_OPERATORS = frozenset({"?", "?|", "?&"})
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the server can build: trigram needs pg_trgm, HNSW needs pgvector."""
+
+    trigram: bool = False
+    vector: bool = False
+
+
+def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidate]:
+    """Every candidate index for one statement's use of one table, in a stable order."""
+    found: list[Candidate] = []
+    table = access.table
+    conj = [p for p in access.predicates if p.conjunct]
+    partial = _partial_conditions(conj, rel)
+    partial_columns = {p.key.column for p in partial}
+    equal = _ordered_keys([p for p in conj if p.kind in ("eq", "in")
+                           and p.key.column not in partial_columns], rel)
+    ranges = _unique(p.key for p in conj if p.kind == "range")
+    joins = _unique(p.key for p in access.predicates if p.kind == "join")
+    sort = [s for s in access.sort if s.operator is None]
+    sort_keys = [s.key for s in sort] if sort and len({s.descending for s in sort}) == 1 else []
+
+    cores: list[tuple[Key, ...]] = []
+    if equal:
+        cores.append(tuple(equal[:MAX_WIDTH]))
+        cores += [(*tuple(equal[:MAX_WIDTH - 1]), r) for r in ranges if r not in equal]
+    cores += [(r,) for r in ranges]
+    if sort_keys:
+        cores.append(_truncate(tuple(equal) + tuple(sort_keys)))
+        if partial or not equal:
+            cores.append(_truncate(tuple(sort_keys)))
+    if access.group and not sort_keys:
+        cores.append(_truncate(tuple(equal) + tuple(access.group)))
+    for join in joins:
+        cores.append((join,))
+        if equal and join not in equal:
+            cores.append(_truncate((equal[0], join)))
+    # Single keys of conditions inside OR (each arm can use its own index: BitmapOr).
+    cores += [(p.key,) for p in access.predicates
+              if not p.conjunct and p.kind in ("eq", "in", "range")]
+
+    where = " AND ".join(sorted({p.constant for p in partial if p.constant})) or None
+    for keys in _unique(cores):
+        found.append(_btree(table, keys))
+        if where is not None:
+            found.append(_btree(table, keys, where=where))
+    if where is not None and not cores:
+        # Only constant conditions: the partial index keyed on what the statement sorts by or
+        # reads first is as small as an index gets and still answers it.
+        key = sort_keys[0] if sort_keys else None
+        if key is not None:
+            found.append(_btree(table, (key,), where=where))
+
+    covering = _covering(access, rel, found)
+    found += covering
+    found += _gin(access, rel, caps)
+    found += _hnsw(access, rel, caps)
+    return [c for c in _unique(found) if not covered_by_existing(c, rel.indexes)]
+
+
+def _btree(table: RelName, keys: tuple[Key, ...], where: str | None = None) -> Candidate:
+    if any(k.expression is not None for k in keys):
+        kind = "expression"
+    elif where is not None:
+        kind = "partial"
+    elif len(keys) > 1:
+        kind = "composite"
+    else:
+        kind = "btree"
+    return Candidate(table=table, keys=keys, where=where, kind=kind)
+
+
+def _covering(access: TableAccess, rel: RelInfo, found: list[Candidate]) -> list[Candidate]:
+    if access.written_columns is not None or not found:
+        return []
+    best = max((c for c in found if c.method == "btree"), key=lambda c: len(c.keys), default=None)
+    if best is None:
+        return []
+    in_keys = {col for key in best.keys for col in key.columns}
+    rest = sorted(access.columns - in_keys)
+    if not rest or len(rest) > MAX_INCLUDE:
+        return []
+    for name in rest:
+        info = rel.columns.get(name)
+        if info is None or info.is_array or info.type_name in ("jsonb", "json", "vector") or (
+                info.avg_width or 0) > MAX_INCLUDE_WIDTH:
+            return []
+    return [Candidate(table=best.table, keys=best.keys, where=best.where, include=tuple(rest),
+                      kind="covering")]
+
+
+def _gin(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidate]:
+    found: list[Candidate] = []
+    by_key: dict[Key, list[Predicate]] = {}
+    for p in access.predicates:
+        if p.kind in ("jsonb", "array", "like"):
+            by_key.setdefault(p.key, []).append(p)
+    for key, predicates in sorted(by_key.items()):
+        kinds = {p.kind for p in predicates}
+        if "jsonb" in kinds:
+            only_containment = all(p.operator == "@>" for p in predicates)
+            found.append(Candidate(table=access.table, keys=(key,), method="gin", kind="gin",
+                                   opclass="jsonb_path_ops" if only_containment else None))
+        elif "array" in kinds:
+            found.append(Candidate(table=access.table, keys=(key,), method="gin", kind="gin"))
+        elif "like" in kinds and caps.trigram:
+            column = rel.columns.get(key.columns[0]) if key.columns else None
+            if column is not None and column.type_name in ("text", "varchar", "bpchar"):
+                found.append(Candidate(table=access.table, keys=(key,), method="gin",
+                                       opclass="gin_trgm_ops", kind="trigram"))
+    return found
+
+
+def _hnsw(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidate]:
+    if not caps.vector or not access.has_limit:
+        return []
+    found = []
+    for sort in access.sort:
+        column = rel.columns.get(sort.key.column or "")
+        opclass = HNSW_OPCLASSES.get(sort.operator or "")
+        if column is not None and column.type_name == "vector" and opclass is not None:
+            found.append(Candidate(table=access.table, keys=(sort.key,), method="hnsw",
+                                   opclass=opclass, kind="hnsw"))
+    return found
+
+
+def _partial_conditions(conj: list[Predicate], rel: RelInfo) -> list[Predicate]:
+    """Literal conditions on few-valued columns: better as an index's WHERE than as a key."""
+    found = []
+    for p in conj:
+        if p.constant is None or p.key.column is None or p.kind not in ("eq", "notnull"):
+            continue
+        info = rel.columns.get(p.key.column)
+        if info is None:
+            continue
+        if p.kind == "notnull" or info.type_name == "bool" or \
+                info.distinct_count(rel.rows) <= PARTIAL_MAX_DISTINCT:
+            found.append(p)
+    return found
+
+
+def _ordered_keys(predicates: list[Predicate], rel: RelInfo) -> list[Key]:
+    """Equality keys, most selective first (then IN lists), ties by name: deterministic."""
+    def rank(p: Predicate) -> tuple[int, float, str]:
+        info = rel.columns.get(p.key.columns[0]) if p.key.columns else None
+        distinct = info.distinct_count(rel.rows) if info is not None else rel.rows
+        return (0 if p.kind == "eq" else 1, -distinct, p.key.label())
+    return _unique(p.key for p in sorted(predicates, key=rank))
+
+
+def _truncate(keys: tuple[Key, ...]) -> tuple[Key, ...]:
+    return tuple(_unique(keys))[:MAX_WIDTH]
+
+
+def _unique(items: Iterable[T]) -> list[T]:
+    return list(dict.fromkeys(items))
+
+
+def covered_by_existing(candidate: Candidate, indexes: tuple[ExistingIndex, ...]) -> bool:
+    """An existing valid index of the same method whose keys start with the candidate's keys,
+    with the same predicate (or none), already does what the candidate would."""
+    labels = list(candidate.columns)
+    for index in indexes:
+        if not index.valid or index.method != candidate.method:
+            continue
+        if candidate.opclass is not None and candidate.opclass not in index.definition:
+            continue
+        if list(index.keys[: len(labels)]) != labels:
+            continue
+        if index.predicate is not None and index.predicate != candidate.where:
+            continue
+        if candidate.include and not set(candidate.include) <= set(index.keys) | set(
+                index.include):
+            continue
+        if candidate.where is not None and index.predicate is None:
+            continue  # the partial candidate is smaller; let costing judge
+        return True
+    return False

@@ -1,0 +1,203 @@
+"""What the advisor needs to know about the relations a workload touches, loaded lazily.
+
+Names are resolved by the server (``to_regclass`` honours search_path, quoted and mixed-case
+names), so a statement is read exactly as the server would read it. Only the relations the
+workload names are loaded: one short query per relation, in the advisor's read-only session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from pgsage.advise.model import RelName
+from pgsage.sqlparse import TableRef
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str  # format_type, e.g. "character varying(255)"
+    type_name: str  # pg_type.typname, e.g. "varchar", "_int4", "jsonb", "vector"
+    typlen: int
+    typalign: str
+    is_array: bool
+    not_null: bool
+    avg_width: int | None
+    n_distinct: float | None
+    null_frac: float | None
+    common_values: tuple[str, ...] = ()
+    common_freqs: tuple[float, ...] = ()
+    histogram: tuple[str, ...] = ()
+
+    def distinct_count(self, rows: float) -> float:
+        """Distinct values, from pg_stats' n_distinct (negative: a fraction of the rows)."""
+        if self.n_distinct is None:
+            return max(1.0, rows / 10)
+        if self.n_distinct < 0:
+            return max(1.0, -self.n_distinct * rows)
+        return max(1.0, self.n_distinct)
+
+
+@dataclass(frozen=True)
+class ExistingIndex:
+    name: str
+    schema: str
+    definition: str
+    method: str
+    keys: tuple[str, ...]  # column names; an expression key is its text in parentheses
+    include: tuple[str, ...]
+    predicate: str | None
+    unique: bool
+    primary: bool
+    constraint: bool
+    valid: bool
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class RelInfo:
+    oid: int
+    name: RelName
+    kind: str  # r table, p partitioned table, v view, m materialized view, f foreign
+    reltuples: float
+    relpages: int
+    fillfactor: int | None
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    view_sql: str | None = None
+    indexes: tuple[ExistingIndex, ...] = ()
+    writes: int = 0  # n_tup_ins + n_tup_upd + n_tup_del since the last stats reset
+    partitions: tuple[tuple[str, str], ...] = ()  # a partitioned table's direct partitions
+
+    @property
+    def rows(self) -> float:
+        return max(self.reltuples, 0.0)
+
+
+_RESOLVE_QUALIFIED = (
+    "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s AND c.relname = %s")
+_RESOLVE = "SELECT to_regclass(quote_ident(%s))::oid"
+_RELATION = """
+SELECT n.nspname, c.relname, c.relkind::text,
+       CASE WHEN c.relkind = 'p' THEN coalesce((
+           SELECT sum(greatest(l.reltuples, 0)) FROM pg_partition_tree(c.oid) t
+           JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf), 0)
+       ELSE c.reltuples END::float8,
+       CASE WHEN c.relkind = 'p' THEN coalesce((
+           SELECT sum(l.relpages) FROM pg_partition_tree(c.oid) t
+           JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf), 0)
+       ELSE c.relpages END::bigint,
+       (SELECT split_part(o, '=', 2)::int FROM unnest(c.reloptions) o
+         WHERE o LIKE 'fillfactor=%%'),
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
+       coalesce((SELECT s.n_tup_ins + s.n_tup_upd + s.n_tup_del FROM pg_stat_all_tables s
+                 WHERE s.relid = c.oid), 0)::bigint,
+       array(SELECT pn.nspname || '.' || p.relname FROM pg_inherits i
+             JOIN pg_class p ON p.oid = i.inhrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+             WHERE i.inhparent = c.oid AND c.relkind = 'p' ORDER BY pn.nspname, p.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s
+"""
+_COLUMNS = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname::text, t.typlen::int,
+       t.typalign::text, t.typcategory = 'A', a.attnotnull,
+       s.avg_width, s.n_distinct::float8, s.null_frac::float8,
+       s.most_common_vals::text::text[], s.most_common_freqs::float8[],
+       s.histogram_bounds::text::text[]
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (
+    SELECT * FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+       AND s.attname = a.attname ORDER BY s.inherited DESC LIMIT 1) s ON true
+WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+_INDEXES = """
+SELECT ic.relname, n.nspname, pg_get_indexdef(i.indexrelid), am.amname::text,
+       array(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnkeyatts) k),
+       array(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(i.indnkeyatts + 1, i.indnatts) k),
+       pg_get_expr(i.indpred, i.indrelid, true), i.indisunique, i.indisprimary,
+       EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid),
+       i.indisvalid, pg_relation_size(i.indexrelid)
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = ic.relnamespace JOIN pg_am am ON am.oid = ic.relam
+WHERE i.indrelid = %s ORDER BY ic.relname
+"""
+
+
+class Catalog:
+    """Relations looked up on demand and cached for the run (one advisor session)."""
+
+    def __init__(self, conn: psycopg.Connection[TupleRow]) -> None:
+        self.conn = conn
+        self._by_ref: dict[TableRef, RelInfo | None] = {}
+        self._by_oid: dict[int, RelInfo] = {}
+
+    def lookup(self, ref: TableRef) -> RelInfo | None:
+        if ref not in self._by_ref:
+            self._by_ref[ref] = self._load_ref(ref)
+        return self._by_ref[ref]
+
+    def get(self, name: RelName) -> RelInfo | None:
+        return self.lookup(TableRef(name.schema, name.name))
+
+    def loaded(self) -> list[RelInfo]:
+        return sorted(self._by_oid.values(), key=lambda r: r.name)
+
+    def _load_ref(self, ref: TableRef) -> RelInfo | None:
+        try:
+            with self.conn.transaction():
+                if ref.schema is not None:
+                    row = self.conn.execute(_RESOLVE_QUALIFIED, (ref.schema, ref.name)).fetchone()
+                else:
+                    row = self.conn.execute(_RESOLVE, (ref.name,)).fetchone()
+                if row is None or row[0] is None:
+                    return None
+                oid = int(row[0])
+                if oid not in self._by_oid:
+                    self._by_oid[oid] = self._load(oid)
+                return self._by_oid[oid]
+        except psycopg.errors.InvalidName:
+            return None
+
+    def _load(self, oid: int) -> RelInfo:
+        row = self.conn.execute(_RELATION, (oid,)).fetchone()
+        assert row is not None
+        schema, name, kind, reltuples, relpages, fillfactor, view_sql, writes, parts = row
+        columns = {}
+        for c in self.conn.execute(_COLUMNS, (oid,)).fetchall():
+            columns[c[0]] = ColumnInfo(
+                name=c[0], type=c[1], type_name=c[2], typlen=c[3], typalign=c[4],
+                is_array=bool(c[5]), not_null=bool(c[6]), avg_width=c[7], n_distinct=c[8],
+                null_frac=c[9], common_values=tuple(c[10] or ()),
+                common_freqs=tuple(c[11] or ()), histogram=tuple(c[12] or ()))
+        indexes = tuple(
+            ExistingIndex(name=r[0], schema=r[1], definition=r[2], method=r[3],
+                          keys=tuple(_key_text(k) for k in r[4]),
+                          include=tuple(_key_text(k) for k in r[5]), predicate=r[6],
+                          unique=bool(r[7]), primary=bool(r[8]), constraint=bool(r[9]),
+                          valid=bool(r[10]), size_bytes=int(r[11]))
+            for r in self.conn.execute(_INDEXES, (oid,)).fetchall())
+        return RelInfo(oid=oid, name=RelName(schema, name), kind=kind, reltuples=reltuples,
+                       relpages=relpages, fillfactor=fillfactor, columns=columns,
+                       view_sql=view_sql, indexes=indexes, writes=int(writes),
+                       partitions=tuple(_split_name(p) for p in parts or ()))
+
+
+def _split_name(qualified: str) -> tuple[str, str]:
+    schema, _, name = qualified.partition(".")
+    return schema, name
+
+
+def _key_text(key: str) -> str:
+    """A key as pg_get_indexdef prints it: a bare (maybe quoted) column name, or an
+    expression, which we keep in parentheses so it never looks like a column."""
+    if key.startswith('"') and key.endswith('"') and key.count('"') == 2:
+        return key[1:-1]
+    if key.replace("_", "").isalnum() and key == key.lower():
+        return key
+    return key if key.startswith("(") else f"({key})"

@@ -1,0 +1,234 @@
+"""``advise``: the command function the CLI (and any other adapter) calls.
+
+One read-only session (read-write only when real indexes are allowed), one transaction rolled
+back at the end, so the user's database is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from pgsage.advise.analysis import analyze_query
+from pgsage.advise.candidates import Capabilities, candidates_for
+from pgsage.advise.catalog import Catalog
+from pgsage.advise.ddl import candidate_name
+from pgsage.advise.model import (
+    Advice,
+    Candidate,
+    DropProposal,
+    HelpedQuery,
+    QueryResult,
+    QueryShape,
+    Recommendation,
+    WorkloadQuery,
+)
+from pgsage.advise.search import Budget, Search
+from pgsage.advise.sizing import estimate_size
+from pgsage.advise.whatif import PlannedQuery, WhatIf
+from pgsage.advise.workload import StatementFilter, from_file, from_log, from_statements
+from pgsage.db.connect import SessionOptions, connect, translate
+from pgsage.errors import MissingExtension, UsageError
+
+HELPED_MIN_GAIN = 0.01  # a query is "helped" when its plan gets at least 1 % cheaper
+
+
+@dataclass(frozen=True)
+class AdviseOptions:
+    queries_file: Path | None = None
+    log_file: Path | None = None
+    filters: StatementFilter = field(default_factory=StatementFilter)
+    budget: Budget = field(default_factory=Budget)
+    allow_real_indexes: bool = False
+
+
+def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions
+                ) -> list[WorkloadQuery]:
+    if options.queries_file is not None and options.log_file is not None:
+        raise UsageError("give the workload with either --queries or --log, not both")
+    if options.queries_file is not None:
+        return from_file(options.queries_file)
+    if options.log_file is not None:
+        return from_log(options.log_file)
+    return from_statements(conn, options.filters)
+
+
+def advise(dsn: str, options: AdviseOptions, session: SessionOptions | None = None,
+           progress: Callable[[str], None] = lambda _: None) -> Advice:
+    opts = replace(session or SessionOptions(), read_only=not options.allow_real_indexes)
+    started = time.perf_counter()
+    with connect(dsn, opts) as conn:
+        # Our PREPAREd statements live next to psycopg's automatic ones; keep psycopg's off.
+        conn.prepare_threshold = None
+        try:
+            workload = workload_of(conn, options)
+            conn.autocommit = False
+            try:
+                advice = _advise(conn, workload, options, progress)
+            finally:
+                conn.rollback()
+                conn.autocommit = True
+        except psycopg.Error as exc:
+            raise translate(exc) from None
+    return replace(advice, seconds=round(time.perf_counter() - started, 3))
+
+
+def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
+            options: AdviseOptions, progress: Callable[[str], None]) -> Advice:
+    major = int(conn.info.server_version) // 10000
+    hypopg = _has_extension(conn, "hypopg")
+    if not hypopg and not options.allow_real_indexes:
+        raise MissingExtension(_hypopg_hint(conn, major))
+    caps = Capabilities(
+        trigram=_exists(conn, "SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops'"),
+        vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"))
+    catalog = Catalog(conn)
+    notes: list[str] = []
+    skipped: list[QueryResult] = []
+    analysed: list[tuple[WorkloadQuery, QueryShape]] = []
+    for query in workload:
+        shape = analyze_query(query.text, catalog)
+        if shape is None:
+            skipped.append(QueryResult(query, None, None, skipped="cannot be parsed"))
+        elif shape.kind == "other" or not shape.accesses:
+            continue  # utility statements, catalog and table-less queries: no index work
+        else:
+            analysed.append((query, shape))
+    progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped)")
+
+    candidates: list[Candidate] = []
+    for _, shape in analysed:
+        for access in shape.accesses:
+            rel = catalog.get(access.table)
+            if rel is not None and rel.kind in ("r", "p", "m"):
+                candidates += candidates_for(access, rel, caps)
+    candidates = sorted(dict.fromkeys(candidates), key=lambda c: c.sort_key)
+    names = _names(candidates)
+    if not caps.trigram and any(p.kind == "like" for _, s in analysed for a in s.accesses
+                                for p in a.predicates):
+        notes.append("LIKE '%…%' patterns seen: CREATE EXTENSION pg_trgm would allow trigram "
+                     "GIN candidates")
+
+    whatif = WhatIf(conn, catalog, major=major, hypopg=hypopg,
+                    real_allowed=options.allow_real_indexes)
+    planned = whatif.plan_queries(analysed)
+    whatif.prepare(candidates, names)
+    usable = [c for c in candidates if c not in whatif.backend.failed]
+    sizes = {c: _size(c, catalog, whatif) for c in candidates}
+    progress(f"{len(usable)} candidates costed with "
+             f"{'HypoPG' if hypopg else 'real indexes'}")
+    search = Search(whatif, planned, usable, sizes, names, options.budget, progress)
+    chosen = search.run()
+    final = frozenset(chosen)
+    recommendations = tuple(_recommendation(c, search, final, names, sizes, catalog)
+                            for c in chosen)
+    results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
+    drops = tuple(_drops(chosen, catalog))
+    whatif.close()
+    costing = "hypopg" if hypopg and not whatif.backend.real else (
+        "real indexes (rolled back)" if not hypopg else "hypopg + real indexes (rolled back)")
+    return Advice(
+        recommendations=recommendations, queries=results, drops=drops,
+        uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
+        notes=tuple(notes),
+        costing=costing, objective_before=round(search.objective(frozenset()), 3),
+        objective_after=round(search.objective(final), 3))
+
+
+def _recommendation(candidate: Candidate, search: Search, final: frozenset[Candidate],
+                    names: dict[Candidate, str], sizes: dict[Candidate, int],
+                    catalog: Catalog) -> Recommendation:
+    helped = []
+    for query in search.live:
+        if candidate.table not in query.shape.tables:
+            continue
+        before = search.whatif.cost(query, frozenset())
+        after = search.whatif.cost(query, final)
+        without = search.whatif.cost(query, final - {candidate})
+        if before is None or after is None or without is None:
+            continue
+        if after.cost < without.cost * (1 - HELPED_MIN_GAIN):
+            helped.append(HelpedQuery(query.query.text, before.cost, after.cost, before.nodes,
+                                      after.nodes))
+    rel = catalog.get(candidate.table)
+    return Recommendation(candidate=candidate, name=names[candidate], size_bytes=sizes[candidate],
+                          partitions=rel.partitions if rel is not None else (),
+                          queries=tuple(helped))
+
+
+def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidate]
+                  ) -> QueryResult:
+    before = search.whatif.cost(query, frozenset())
+    after = search.whatif.cost(query, final)
+    if before is None:
+        return QueryResult(query.query, None, None,
+                           skipped=query.skipped or "could not be planned")
+    if after is None:
+        after = before
+    return QueryResult(query.query, before.cost, after.cost, before.nodes, after.nodes)
+
+
+def _drops(chosen: list[Candidate], catalog: Catalog) -> list[DropProposal]:
+    """Existing plain btree indexes whose keys lead a recommended index: it serves them too."""
+    found = []
+    for candidate in chosen:
+        rel = catalog.get(candidate.table)
+        if rel is None or candidate.method != "btree" or candidate.where is not None:
+            continue
+        labels = list(candidate.columns)
+        for index in rel.indexes:
+            if (index.method != "btree" or index.unique or index.primary or index.constraint
+                    or index.predicate is not None or index.include or not index.valid):
+                continue
+            if len(index.keys) < len(labels) and labels[: len(index.keys)] == list(index.keys):
+                found.append(DropProposal(
+                    schema=index.schema, name=index.name, table=str(rel.name),
+                    definition=index.definition,
+                    reason=f"its keys lead the recommended {candidate_name(candidate)}"))
+    return sorted(set(found), key=lambda d: (d.schema, d.name))
+
+
+def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
+    rel = catalog.get(candidate.table)
+    if rel is None:
+        return 0
+    rows = whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
+    return estimate_size(candidate, rel, rows)
+
+
+def _names(candidates: list[Candidate]) -> dict[Candidate, str]:
+    names: dict[Candidate, str] = {}
+    taken: set[str] = set()
+    for candidate in candidates:
+        base = candidate_name(candidate)
+        name, n = base, 2
+        while name in taken:
+            name = f"{base[:60]}{n}"
+            n += 1
+        taken.add(name)
+        names[candidate] = name
+    return names
+
+
+def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
+    return _exists(conn, "SELECT 1 FROM pg_extension WHERE extname = %s", (name,))
+
+
+def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
+    return conn.execute(query.encode(), params).fetchone() is not None
+
+
+def _hypopg_hint(conn: psycopg.Connection[TupleRow], major: int) -> str:
+    available = _exists(conn, "SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'")
+    how = ("run CREATE EXTENSION hypopg; in this database" if available else
+           f"install it on the server (Debian/Ubuntu: apt install postgresql-{major}-hypopg; "
+           "RHEL: hypopg_" + str(major) + "), then CREATE EXTENSION hypopg;")
+    return (f"the advisor needs HypoPG for hypothetical indexes: {how} — or rerun with "
+            "--allow-real-indexes to build indexes inside a rolled-back transaction "
+            "(it blocks writes to the tables while it runs)")
+

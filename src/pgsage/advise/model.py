@@ -1,0 +1,190 @@
+"""Typed values the advisor passes between its stages; frozen, so results are deterministic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class RelName:
+    """A relation as the catalog names it (schema always known)."""
+
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class WorkloadQuery:
+    """One statement of the workload and what it weighs.
+
+    ``calls`` and ``total_ms`` come from the source (1 and 0 for a file); ``params`` holds
+    sample values for ``$n`` placeholders as SQL literals when the source knew them (a log's
+    ``DETAIL: parameters:`` line).
+    """
+
+    text: str
+    calls: int = 1
+    total_ms: float = 0.0
+    source: str = "file"
+    params: tuple[str | None, ...] = ()
+
+    @property
+    def mean_ms(self) -> float:
+        return self.total_ms / self.calls if self.calls else 0.0
+
+
+@dataclass(frozen=True, order=True)
+class Key:
+    """An index key: a column (``column``) or an expression (``expression``, SQL text with
+    unqualified columns, e.g. ``lower(email)``)."""
+
+    column: str | None = None
+    expression: str | None = None
+    columns: tuple[str, ...] = ()  # the table columns the key reads
+
+    @staticmethod
+    def of(column: str) -> Key:
+        return Key(column=column, columns=(column,))
+
+    def label(self) -> str:
+        return self.column if self.column is not None else f"({self.expression})"
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """How a statement filters one table.
+
+    kind: ``eq`` (``=``, ``IS NULL``, a boolean test), ``in`` (``IN``, ``= ANY``), ``range``
+    (``<``, ``>=``, ``BETWEEN``), ``like`` (a ``LIKE``/``ILIKE`` pattern that is not an
+    anchored literal prefix), ``jsonb`` (``@>``, ``?``, ``?|``, ``?&``), ``array`` (``&&``,
+    ``@>``, ``<@``) and ``join`` (``= other_table.column``). ``constant`` is the condition as
+    SQL when it compares with a literal (a partial-index predicate), ``conjunct`` whether every
+    returned row passes it.
+    """
+
+    key: Key
+    kind: str
+    operator: str
+    conjunct: bool
+    constant: str | None = None
+    param: int | None = None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    key: Key
+    descending: bool = False
+    operator: str | None = None  # a distance operator (``<->``) for ORDER BY col <-> $1
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """Everything one statement asks of one table."""
+
+    table: RelName
+    predicates: tuple[Predicate, ...] = ()
+    sort: tuple[SortKey, ...] = ()  # the ORDER BY, when it sorts by this table only
+    has_limit: bool = False
+    group: tuple[Key, ...] = ()
+    columns: frozenset[str] = frozenset()  # every column read, for covering indexes
+    written_columns: frozenset[str] | None = None  # UPDATE SET columns; None: not updated
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    kind: str  # select, insert, update, delete, other
+    accesses: tuple[TableAccess, ...]
+    tables: frozenset[RelName]
+    params: frozenset[int] = frozenset()
+    param_columns: tuple[tuple[int, RelName, str, str], ...] = ()  # $n, table, column, operator
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible index. ``keys`` in order; ``opclass`` applies to every key when set."""
+
+    table: RelName
+    keys: tuple[Key, ...]
+    method: str = "btree"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    opclass: str | None = None
+    kind: str = "btree"  # btree, composite, partial, covering, expression, gin, trigram, hnsw
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(k.label() for k in self.keys)
+
+    @property
+    def sort_key(self) -> tuple[str, str, tuple[str, ...], str, str, tuple[str, ...], str]:
+        return (self.table.schema, self.table.name, self.columns, self.method, self.where or "",
+                self.include, self.opclass or "")
+
+
+@dataclass(frozen=True)
+class PlanCost:
+    cost: float
+    nodes: tuple[str, ...]  # scan nodes, e.g. "Seq Scan on users", "Index Scan using ... on t"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    query: WorkloadQuery
+    cost_before: float | None
+    cost_after: float | None
+    plan_before: tuple[str, ...] = ()
+    plan_after: tuple[str, ...] = ()
+    skipped: str | None = None  # why the query could not be planned
+
+
+@dataclass(frozen=True)
+class HelpedQuery:
+    query: str
+    cost_before: float
+    cost_after: float
+    plan_before: tuple[str, ...]
+    plan_after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    candidate: Candidate
+    name: str
+    size_bytes: int
+    partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of a partitioned parent's
+    queries: tuple[HelpedQuery, ...] = ()
+
+
+@dataclass(frozen=True)
+class DropProposal:
+    schema: str
+    name: str
+    table: str
+    definition: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Measured:
+    query: str
+    before_ms: float | None
+    after_ms: float | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Advice:
+    recommendations: tuple[Recommendation, ...]
+    queries: tuple[QueryResult, ...]
+    drops: tuple[DropProposal, ...] = ()
+    uncosted: tuple[tuple[Candidate, str], ...] = ()  # candidates that could not be costed
+    notes: tuple[str, ...] = ()
+    costing: str = "hypopg"
+    objective_before: float = 0.0
+    objective_after: float = 0.0
+    seconds: float = 0.0
+    verified: tuple[Measured, ...] = ()
+    applied: tuple[str, ...] = ()

@@ -1,0 +1,153 @@
+"""Choosing the set of indexes: lazy greedy, then improvement steps, under a budget.
+
+The objective is the workload's weighted cost: each statement weighs what it costs the server
+now (calls x mean time from pg_stat_statements or the log; its plan cost for a file), scaled by
+how much cheaper its plan gets, plus a write charge per index for the statements that would
+have to maintain it (INSERTs, UPDATEs of an indexed column). Greedy adds the candidate with
+the largest gain while it pays; gains only shrink as the set grows, so a candidate's old gain
+is an upper bound and is recomputed only when it could win (lazy greedy). Improvement steps then
+drop what the rest of the set made useless and try same-table swaps. Ties break on size, then
+name: the same input always gives the same answer in the same order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pgsage.advise.model import Candidate
+from pgsage.advise.whatif import PlannedQuery, WhatIf
+
+MIN_GAIN = 0.005  # of the workload's objective: smaller gains do not pay for an index
+WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_size: int | None = None
+    max_per_table: int | None = None
+    max_indexes: int | None = None
+
+
+@dataclass
+class Search:
+    whatif: WhatIf
+    queries: list[PlannedQuery]
+    candidates: list[Candidate]
+    sizes: dict[Candidate, int]
+    names: dict[Candidate, str]
+    budget: Budget
+    progress: Callable[[str], None] = lambda _: None
+
+    def __post_init__(self) -> None:
+        self.base: dict[int, float] = {}
+        for query in self.queries:
+            cost = self.whatif.cost(query, frozenset())
+            if cost is not None:  # an INSERT plans at cost 0 and still weighs its write
+                self.base[query.index] = cost.cost
+        self.weights = {q.index: _weight(q, self.base[q.index]) for q in self.queries
+                        if q.index in self.base}
+        self.live = [q for q in self.queries if q.index in self.base]
+
+    # -- the objective ---------------------------------------------------------------------
+    def objective(self, config: frozenset[Candidate]) -> float:
+        total = 0.0
+        for query in self.live:
+            total += self.weights[query.index] * self.ratio(query, config)
+        return total + sum(self.write_charge(c) for c in config)
+
+    def ratio(self, query: PlannedQuery, config: frozenset[Candidate]) -> float:
+        cost = self.whatif.cost(query, config)
+        base = self.base[query.index]
+        if cost is None or base <= 0:
+            return 1.0
+        return min(cost.cost / base, 1.0)
+
+    def write_charge(self, candidate: Candidate) -> float:
+        charge = 0.0
+        columns = {col for key in candidate.keys for col in key.columns} | set(candidate.include)
+        for query in self.live:
+            for access in query.shape.accesses:
+                if access.table != candidate.table or access.written_columns is None:
+                    continue
+                if query.shape.kind == "insert" or access.written_columns & columns:
+                    charge += self.weights[query.index] * WRITE_CHARGE
+        return charge
+
+    # -- greedy + improvement ----------------------------------------------------------------
+    def run(self) -> list[Candidate]:
+        if not self.live:
+            return []
+        start = self.objective(frozenset())
+        threshold = start * MIN_GAIN
+        chosen: list[Candidate] = []
+        current = start
+        heap: list[tuple[float, int, str, int, Candidate]] = []
+        ordered = sorted(self.candidates, key=lambda c: (self.sizes[c], self.names[c]))
+        for order, candidate in enumerate(ordered):
+            gain = start - self.objective(frozenset([candidate]))
+            if gain > threshold:
+                heapq.heappush(heap, (-gain, self.sizes[candidate], self.names[candidate],
+                                      order, candidate))
+        self.progress(f"{len(heap)} of {len(ordered)} candidates help on their own")
+        while heap:
+            _neg_gain, size, name, order, candidate = heapq.heappop(heap)
+            if not self.fits(candidate, chosen):
+                continue
+            config = frozenset(chosen)
+            gain = current - self.objective(config | {candidate})
+            if gain <= threshold:
+                continue
+            if heap and gain < -heap[0][0] - 1e-9:  # stale bound: requeue with the fresh gain
+                heapq.heappush(heap, (-gain, size, name, order, candidate))
+                continue
+            chosen.append(candidate)
+            current -= gain
+        chosen = self.improve(chosen, threshold)
+        return chosen
+
+    def improve(self, chosen: list[Candidate], threshold: float) -> list[Candidate]:
+        # Drop what the others made useless (a later composite serving an earlier single).
+        for candidate in list(chosen):
+            config = frozenset(chosen)
+            without = config - {candidate}
+            if self.objective(without) - self.objective(config) <= threshold:
+                chosen.remove(candidate)
+        # Same-table swaps: a smaller or better candidate in place of a chosen one.
+        for candidate in list(chosen):
+            config = frozenset(chosen)
+            current = self.objective(config)
+            best: tuple[float, Candidate] | None = None
+            for other in self.candidates:
+                if other in config or other.table != candidate.table:
+                    continue
+                trial = (config - {candidate}) | {other}
+                if not self.fits(other, [c for c in chosen if c != candidate]):
+                    continue
+                value = self.objective(trial)
+                better = current - value > threshold or (
+                    abs(current - value) <= threshold / 10 and self.sizes[other] < 0.8 *
+                    self.sizes[candidate])
+                if better and (best is None or value < best[0]):
+                    best = (value, other)
+            if best is not None:
+                chosen[chosen.index(candidate)] = best[1]
+        return chosen
+
+    def fits(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
+        if self.budget.max_indexes is not None and len(chosen) >= self.budget.max_indexes:
+            return False
+        if self.budget.max_size is not None and sum(
+                self.sizes[c] for c in chosen) + self.sizes[candidate] > self.budget.max_size:
+            return False
+        per_table = sum(1 for c in chosen if c.table == candidate.table)
+        return self.budget.max_per_table is None or per_table < self.budget.max_per_table
+
+
+def _weight(query: PlannedQuery, base_cost: float) -> float:
+    """What a statement weighs now: its measured time when the source has it, else its plan
+    cost times its calls (a file)."""
+    if query.query.total_ms > 0:
+        return query.query.total_ms
+    return base_cost * max(query.query.calls, 1)

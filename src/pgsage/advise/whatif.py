@@ -1,0 +1,326 @@
+"""What-if costing: how the planner would run each statement with a set of extra indexes.
+
+One session, one transaction, rolled back at the end. Two ways to make an index exist for the
+planner only:
+
+* **HypoPG** (``hypopg_create_index``): hypothetical btree indexes, nothing written. Created
+  for one evaluation inside a savepoint and reset right after.
+* **Real indexes in the transaction**, allowed on the embedded server or with
+  ``--allow-real-indexes``: each candidate HypoPG cannot simulate (GIN, HNSW — or every
+  candidate when HypoPG is missing) is built once with a plain CREATE INDEX; an evaluation
+  drops the ones it must not see inside a savepoint and rolls the drop back. The builds hold a
+  SHARE lock (writes wait) until the final ROLLBACK, which is why it must be asked for.
+
+Statements with ``$n`` placeholders are planned with ``EXPLAIN (GENERIC_PLAN)`` on PostgreSQL
+16+; otherwise (and whenever the source gave sample values) they are PREPAREd and planned with
+``EXPLAIN EXECUTE`` on values drawn from pg_stats for the column each placeholder is compared
+with, passed as quoted literals the server casts to the parameter types it inferred.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+from pgsage.advise.catalog import Catalog, ColumnInfo
+from pgsage.advise.ddl import index_sql
+from pgsage.advise.model import Candidate, PlanCost, QueryShape, RelName, WorkloadQuery
+from pgsage.db.connect import one_line
+
+HYPOPG_METHODS = frozenset({"btree"})
+_HYPO_NAME = re.compile(r"<(\d+)>[A-Za-z0-9_]+")
+
+
+@dataclass
+class PlannedQuery:
+    """How one workload statement is explained."""
+
+    index: int
+    query: WorkloadQuery
+    shape: QueryShape
+    explain: sql.Composed | None = None
+    skipped: str | None = None
+
+
+@dataclass
+class Backend:
+    """How each candidate is made visible: ``hypo`` or ``real``; failures carry a reason."""
+
+    hypo: dict[Candidate, str] = field(default_factory=dict)  # candidate -> index name
+    real: dict[Candidate, str] = field(default_factory=dict)
+    failed: dict[Candidate, str] = field(default_factory=dict)
+
+
+class WhatIf:
+    def __init__(self, conn: psycopg.Connection[TupleRow], catalog: Catalog, *, major: int,
+                 hypopg: bool, real_allowed: bool) -> None:
+        self.conn = conn
+        self.catalog = catalog
+        self.major = major
+        self.hypopg = hypopg
+        self.real_allowed = real_allowed
+        self.backend = Backend()
+        self._cache: dict[tuple[int, frozenset[Candidate]], PlanCost | None] = {}
+        self._savepoints = 0
+        self.explains = 0
+        # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
+        # ignore the indexes created since and make costs depend on the evaluation order.
+        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+
+    # -- statements ------------------------------------------------------------------------
+    def plan_queries(self, queries: Sequence[tuple[WorkloadQuery, QueryShape]], *,
+                     analyze: bool = False) -> list[PlannedQuery]:
+        """The EXPLAIN to run for each statement; ``analyze`` executes it (EXPLAIN ANALYZE,
+        always with values for the placeholders)."""
+        planned = []
+        for number, (query, shape) in enumerate(queries):
+            item = PlannedQuery(number, query, shape)
+            try:
+                item.explain = self._explain_statement(number, query, shape, analyze)
+            except psycopg.Error as exc:
+                item.skipped = one_line(str(exc))
+            planned.append(item)
+        return planned
+
+    def _explain_statement(self, number: int, query: WorkloadQuery, shape: QueryShape,
+                           analyze: bool) -> sql.Composed:
+        text = query.text.strip().rstrip(";")
+        explain = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON)" if analyze else "EXPLAIN (FORMAT JSON)")
+        if not shape.params:
+            return sql.SQL("{} {}").format(explain, sql.SQL(text))
+        if self.major >= 16 and not any(query.params) and not analyze:
+            return sql.SQL("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(sql.SQL(text))
+        name = sql.Identifier(f"pgsage_advise_{number}")
+        with self._savepoint():
+            self.conn.execute(sql.SQL("PREPARE {} AS {}").format(name, sql.SQL(text)))
+        row = self.conn.execute(
+            "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s",
+            (f"pgsage_advise_{number}",)).fetchone()
+        types = list(row[0]) if row and row[0] else []
+        values = [self._value(query, shape, n, typ) for n, typ in enumerate(types, start=1)]
+        return sql.SQL("{} EXECUTE {}({})").format(
+            explain, name, sql.SQL(", ").join(sql.Literal(v) for v in values))
+
+    def _value(self, query: WorkloadQuery, shape: QueryShape, n: int, typ: str) -> str:
+        """A value for ``$n``: the source's sample, else a typical value of the column it is
+        compared with (pg_stats), else a neutral value of its type."""
+        if n <= len(query.params) and query.params[n - 1] is not None:
+            return str(query.params[n - 1])
+        for number, table, column, operator in shape.param_columns:
+            if number != n:
+                continue
+            rel = self.catalog.get(table)
+            info = rel.columns.get(column) if rel is not None else None
+            if info is None:
+                continue
+            value = _typical(info, operator, typ)
+            if value is not None:
+                return value
+        return _neutral(typ)
+
+    # -- candidates ------------------------------------------------------------------------
+    def prepare(self, candidates: Sequence[Candidate], names: dict[Candidate, str]) -> None:
+        """Decide and check how each candidate is simulated; build the real ones."""
+        for candidate in candidates:
+            name = names[candidate]
+            if self.hypopg and candidate.method in HYPOPG_METHODS:
+                error = self._try_hypo(candidate, name)
+                if error is None:
+                    self.backend.hypo[candidate] = name
+                    continue
+                if not self.real_allowed:
+                    self.backend.failed[candidate] = error
+                    continue
+            if not self.real_allowed:
+                self.backend.failed[candidate] = (
+                    f"HypoPG cannot simulate {candidate.method} indexes; rerun with "
+                    "--allow-real-indexes (builds it inside a rolled-back transaction)"
+                    if self.hypopg else "HypoPG is not installed")
+                continue
+            error = self._build_real(candidate, name)
+            if error is None:
+                self.backend.real[candidate] = name
+            else:
+                self.backend.failed[candidate] = error
+
+    def _try_hypo(self, candidate: Candidate, name: str) -> str | None:
+        try:
+            with self._savepoint():
+                self.conn.execute("SELECT * FROM hypopg_create_index(%s)",
+                                  (self._ddl(candidate, name),))
+        except psycopg.Error as exc:
+            return one_line(str(exc))
+        finally:
+            self.conn.execute("SELECT hypopg_reset()")
+        return None
+
+    def _build_real(self, candidate: Candidate, name: str) -> str | None:
+        try:
+            with self._savepoint():
+                self.conn.execute(index_sql(candidate, name, concurrently=False))
+        except psycopg.Error as exc:
+            return one_line(str(exc))
+        return None
+
+    def _ddl(self, candidate: Candidate, name: str) -> str:
+        return index_sql(candidate, name, concurrently=False).as_string(self.conn)
+
+    # -- costing ---------------------------------------------------------------------------
+    def cost(self, query: PlannedQuery, config: frozenset[Candidate]) -> PlanCost | None:
+        relevant = frozenset(c for c in config if c.table in query.shape.tables)
+        key = (query.index, relevant)
+        if key not in self._cache:
+            self._cache[key] = self._evaluate(query, relevant)
+        return self._cache[key]
+
+    def _evaluate(self, query: PlannedQuery, config: frozenset[Candidate]) -> PlanCost | None:
+        if query.explain is None:
+            return None
+        names: dict[str, str] = {}
+        hypos = sorted((c for c in config if c in self.backend.hypo), key=lambda c: c.sort_key)
+        hidden = sorted((c for c in self.backend.real
+                         if c not in config and c.table in query.shape.tables),
+                        key=lambda c: c.sort_key)
+        try:
+            with self._savepoint():
+                for candidate in hidden:
+                    self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(
+                        candidate.table.schema, self.backend.real[candidate])))
+                for candidate in hypos:
+                    row = self.conn.execute(
+                        "SELECT indexrelid FROM hypopg_create_index(%s)",
+                        (self._ddl(candidate, self.backend.hypo[candidate]),)).fetchone()
+                    if row is not None:
+                        names[str(row[0])] = self.backend.hypo[candidate]
+                self.explains += 1
+                row = self.conn.execute(query.explain).fetchone()
+                raise _Rollback(row[0] if row else None)
+        except _Rollback as done:
+            plan = done.plan
+        except psycopg.Error as exc:
+            if not config:
+                query.skipped = one_line(str(exc))
+            return None
+        finally:
+            if hypos:
+                self.conn.execute("SELECT hypopg_reset()")
+        if plan is None:
+            return None
+        document = plan if isinstance(plan, list) else json.loads(plan)
+        top = document[0]["Plan"]
+        return PlanCost(float(top["Total Cost"]), tuple(_scan_nodes(top, names)))
+
+    def close(self) -> None:
+        """Forget the prepared statements and hypothetical indexes; the caller rolls back."""
+        self.conn.execute("DEALLOCATE ALL")
+        if self.hypopg:
+            self.conn.execute("SELECT hypopg_reset()")
+
+    def estimate_rows(self, table: RelName, where: str | None) -> float | None:
+        """The planner's row estimate for ``SELECT FROM table [WHERE where]``."""
+        query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
+            sql.Identifier(table.schema, table.name),
+            sql.SQL(" WHERE {}").format(sql.SQL(where)) if where else sql.SQL(""))
+        try:
+            with self._savepoint():
+                row = self.conn.execute(query).fetchone()
+        except psycopg.Error:
+            return None
+        if row is None:
+            return None
+        document = row[0] if isinstance(row[0], list) else json.loads(row[0])
+        return float(document[0]["Plan"]["Plan Rows"])
+
+    def _savepoint(self) -> _Savepoint:
+        self._savepoints += 1
+        return _Savepoint(self.conn, f"pgsage_sp_{self._savepoints}")
+
+
+class _Rollback(Exception):
+    def __init__(self, plan: Any) -> None:
+        super().__init__("rollback")
+        self.plan = plan
+
+
+class _Savepoint:
+    """SAVEPOINT … ROLLBACK TO on any exception (including the _Rollback signal), RELEASE
+    otherwise. psycopg's nested transaction() would do the same, but its exceptions for an
+    intentional rollback are heavier than this."""
+
+    def __init__(self, conn: psycopg.Connection[TupleRow], name: str) -> None:
+        self.conn = conn
+        self.name = sql.Identifier(name)
+
+    def __enter__(self) -> None:
+        self.conn.execute(sql.SQL("SAVEPOINT {}").format(self.name))
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        if kind is None:
+            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+        else:
+            self.conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+
+
+def _scan_nodes(plan: dict[str, Any], names: dict[str, str]) -> list[str]:
+    found: list[str] = []
+    node = str(plan.get("Node Type", ""))
+    relation = plan.get("Relation Name")
+    index = plan.get("Index Name")
+    if index is not None:
+        index = _HYPO_NAME.sub(lambda m: names.get(m.group(1), m.group(0)), str(index))
+        where = f" on {relation}" if relation else ""
+        found.append(f"{node} using {index}{where}")
+    elif relation is not None and node != "Bitmap Heap Scan":
+        found.append(f"{node} on {relation}")
+    elif node in ("Sort", "Incremental Sort"):
+        found.append(node)
+    for child in plan.get("Plans", ()) or ():
+        found += _scan_nodes(child, names)
+    return found
+
+
+_NEUTRAL = {
+    "integer": "1", "bigint": "1", "smallint": "1", "numeric": "1", "real": "1",
+    "double precision": "1", "boolean": "true", "date": "today", "jsonb": "{}", "json": "{}",
+    "timestamp with time zone": "now", "timestamp without time zone": "now",
+    "interval": "1 day", "uuid": "00000000-0000-0000-0000-000000000000", "inet": "127.0.0.1",
+}
+
+
+def _neutral(typ: str) -> str:
+    if typ.endswith("[]"):
+        return "{}"
+    return _NEUTRAL.get(typ, "a" if "char" in typ or typ == "text" else "1")
+
+
+def _typical(info: ColumnInfo, operator: str, typ: str) -> str | None:
+    """A realistic value of the column for ``column <operator> $n``, as SQL text."""
+    if info.type_name == "vector":
+        match = re.search(r"\((\d+)\)", info.type)
+        dims = int(match.group(1)) if match else 3
+        return "[" + ",".join(["0.1"] * dims) + "]"
+    value: str | None = None
+    if operator in (">", ">=") and info.histogram:
+        # "recent rows": the top tenth; paired with "< $2" (the last bound) it stays a tenth.
+        value = info.histogram[int(0.9 * (len(info.histogram) - 1))]
+    elif operator in ("<", "<=") and info.histogram:
+        value = info.histogram[-1]
+    elif info.common_values:
+        value = info.common_values[0]
+    elif info.histogram:
+        value = info.histogram[len(info.histogram) // 2]
+    if value is None:
+        return None
+    if operator in ("~~", "~~*") and not typ.endswith("[]"):
+        return f"%{value[:4]}%"
+    if operator in ("= any",) and typ.endswith("[]") and not info.is_array:
+        return "{" + json.dumps(value) + "}"
+    return value

@@ -1,0 +1,165 @@
+"""Where the workload comes from: pg_stat_statements, a SQL file, or a PostgreSQL log.
+
+* **pg_stat_statements** — the current database's statements, heaviest total time first, with
+  ``--min-calls`` / ``--min-mean-ms`` filters; texts keep their ``$n`` placeholders.
+* **A SQL file** — statements separated by ``;`` (split by pglast's scanner, so ``;`` inside
+  strings and dollar quotes is safe); each weighs one call.
+* **A PostgreSQL log** — ``log_min_duration_statement`` lines (``duration: … ms  statement:``
+  and ``execute <name>:`` with the ``DETAIL:  parameters:`` line that follows), multi-line
+  statements included. Statements that differ only in their constants are merged (pglast's
+  fingerprint); calls and total time add up and the first text, with its literals, is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pglast
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+from pgsage.advise.model import WorkloadQuery
+from pgsage.db.connect import one_line
+from pgsage.errors import MissingExtension, UsageError
+
+DEFAULT_TOP = 200
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    min_calls: int = 1
+    min_mean_ms: float = 0.0
+    top: int = DEFAULT_TOP
+
+
+def from_statements(conn: psycopg.Connection[TupleRow], filters: StatementFilter
+                    ) -> list[WorkloadQuery]:
+    """The current database's statements from pg_stat_statements, heaviest first."""
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_stat_statements'").fetchone()
+    if row is None:
+        raise MissingExtension(
+            "pg_stat_statements is not installed in this database: add it to "
+            "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements, or give "
+            "the workload with --queries FILE or --log FILE")
+    view = sql.Identifier(str(row[0]), "pg_stat_statements")
+    columns = {str(r[0]) for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+        (sql.Identifier(str(row[0]), "pg_stat_statements").as_string(conn),)).fetchall()}
+    total = sql.Identifier("total_exec_time" if "total_exec_time" in columns else "total_time")
+    toplevel = sql.SQL(" AND s.toplevel") if "toplevel" in columns else sql.SQL("")
+    query = sql.SQL(
+        "SELECT s.query, sum(s.calls)::bigint AS calls, sum(s.{total})::float8 AS total_ms "
+        "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_database "
+        "WHERE datname = current_database()){toplevel} "
+        "GROUP BY s.query HAVING sum(s.calls) >= %s "
+        "AND sum(s.{total}) / greatest(sum(s.calls), 1) >= %s "
+        "ORDER BY total_ms DESC, s.query LIMIT %s").format(
+            total=total, view=view, toplevel=toplevel)
+    try:
+        with conn.transaction():
+            rows = conn.execute(query, (filters.min_calls, filters.min_mean_ms,
+                                        filters.top)).fetchall()
+    except psycopg.Error as exc:
+        raise MissingExtension(f"cannot read pg_stat_statements: {one_line(str(exc))}") from None
+    return [WorkloadQuery(text=str(text), calls=int(calls), total_ms=float(total_ms),
+                          source="pg_stat_statements") for text, calls, total_ms in rows]
+
+
+def from_file(path: Path) -> list[WorkloadQuery]:
+    """Statements of a SQL file, separated by ``;``."""
+    text = _read(path)
+    return [WorkloadQuery(text=statement, source="file") for statement in split_statements(text)]
+
+
+def split_statements(text: str) -> list[str]:
+    try:
+        parts = list(pglast.split(text, with_parser=False))
+    except (pglast.parser.ParseError, ValueError):
+        parts = text.split(";")
+    return [p.strip() for p in parts if p.strip() and not _only_comments(p)]
+
+
+def _only_comments(text: str) -> bool:
+    stripped = re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+    return not stripped.strip()
+
+
+# -- logs ------------------------------------------------------------------------------------
+_LINE = re.compile(
+    r"(?:LOG|LOCATION|STATEMENT|DETAIL|ERROR|WARNING|HINT|CONTEXT|FATAL):\s{2}(?P<body>.*)$")
+_DURATION = re.compile(
+    r"^duration: (?P<ms>[0-9.]+) ms\s+(?:(?:statement)|(?:execute [^:]*)): (?P<sql>.*)$", re.S)
+_PARAM = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
+
+
+@dataclass
+class _Entry:
+    ms: float
+    text: str
+    params: tuple[str | None, ...] = ()
+
+
+def from_log(path: Path) -> list[WorkloadQuery]:
+    """Statements of a PostgreSQL log with log_min_duration_statement lines."""
+    merged: dict[str, WorkloadQuery] = {}
+    for entry in _log_entries(_read(path).splitlines()):
+        text = entry.text.strip().rstrip(";")
+        try:
+            key = pglast.parser.fingerprint(text)
+        except (pglast.parser.ParseError, ValueError):
+            key = text
+        found = merged.get(key)
+        if found is None:
+            merged[key] = WorkloadQuery(text=text, calls=1, total_ms=entry.ms, source="log",
+                                        params=entry.params)
+        else:
+            merged[key] = replace(found, calls=found.calls + 1,
+                                  total_ms=found.total_ms + entry.ms)
+    return sorted(merged.values(), key=lambda q: (-q.total_ms, q.text))
+
+
+def _log_entries(lines: Iterable[str]) -> Iterator[_Entry]:
+    current: _Entry | None = None
+    for line in lines:
+        if line.startswith(("\t", " ")) and current is not None and not _LINE.search(line):
+            current.text += "\n" + line.strip()
+            continue
+        match = _LINE.search(line)
+        if match is None:
+            continue
+        body = match.group("body")
+        if body.startswith("parameters:") and current is not None:
+            current.params = _parameters(body)
+            continue
+        duration = _DURATION.match(body)
+        if duration is None:
+            continue
+        if current is not None:
+            yield current
+        current = _Entry(float(duration.group("ms")), duration.group("sql"))
+    if current is not None:
+        yield current
+
+
+def _parameters(body: str) -> tuple[str | None, ...]:
+    values: dict[int, str | None] = {}
+    for number, value in _PARAM.findall(body):
+        values[int(number)] = None if value == "NULL" else value[1:-1].replace("''", "'")
+    if not values:
+        return ()
+    return tuple(values.get(n) for n in range(1, max(values) + 1))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
