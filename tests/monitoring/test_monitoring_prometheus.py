@@ -1,0 +1,140 @@
+"""End to end: a real Prometheus (Debian's) scrapes the exporter and evaluates the generated
+rules; a transaction held open past a lowered threshold makes PostgresLongTransaction fire.
+
+Runs on PostgreSQL 18 only: what it tests is the Prometheus wiring, which does not depend on
+the server version (the collector's version differences are tested on both servers).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from monitoring_tools import require_tool
+
+from pgharness import TestServer
+from pgsage.exporter.collector import ExporterOptions
+from pgsage.exporter.server import Exporter, make_http_server
+from pgsage.monitoring.definitions import ALERTS
+from pgsage.monitoring.rules import apply_overrides, render_rules
+
+WAIT_S = 40
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def api(base: str, path: str, **params: str) -> Any:
+    url = f"{base}{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())["data"]
+
+
+def wait_for(what: str, check: Any, timeout: float = WAIT_S) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except OSError as exc:  # not listening yet
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+@contextmanager
+def exporter_for(dsn: str) -> Iterator[int]:
+    server = make_http_server(Exporter({"default": dsn}, ExporterOptions(budget_s=2.0)),
+                              "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def prometheus(workdir: Path, exporter_port: int, rules: str) -> Iterator[str]:
+    binary = require_tool("prometheus")
+    (workdir / "rules.yml").write_text(rules)
+    (workdir / "prometheus.yml").write_text(json.dumps({
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s",
+                   "scrape_timeout": "1s"},
+        "rule_files": ["rules.yml"],
+        "scrape_configs": [{"job_name": "pgsage",
+                            "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}],
+    }))
+    port = free_port()
+    log = (workdir / "prometheus.log").open("w")
+    proc = subprocess.Popen(
+        [binary, f"--config.file={workdir / 'prometheus.yml'}",
+         f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+         "--log.level=warn"],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for("Prometheus to be ready",
+                 lambda: urllib.request.urlopen(base + "/-/ready", timeout=2).status == 200)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def firing(base: str, name: str, severity: str) -> list[dict[str, Any]]:
+    return [alert for alert in api(base, "/api/v1/alerts")["alerts"]
+            if alert["labels"]["alertname"] == name and alert["state"] == "firing"
+            and alert["labels"]["severity"] == severity]
+
+
+def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
+        pg18: TestServer, tmp_path: Path) -> None:
+    db = pg18.create_database("prom")
+    rules = render_rules(apply_overrides(
+        ALERTS, {"PostgresLongTransaction.warning": 3}, {"PostgresLongTransaction.warning": "2s"}))
+    try:
+        with exporter_for(db.dsn) as port, prometheus(tmp_path, port, rules) as base:
+            wait_for("a successful scrape", lambda: [
+                r for r in api(base, "/api/v1/query", query="pgsage_up == 1")["result"]])
+            targets = api(base, "/api/v1/targets")["activeTargets"]
+            assert [t["health"] for t in targets] == ["up"]
+            groups = api(base, "/api/v1/rules")["groups"]
+            assert {g["name"] for g in groups} >= {"pgsage-recording", "pgsage-connections"}
+            assert not firing(base, "PostgresLongTransaction", "warning")
+
+            with psycopg.connect(db.dsn) as holder:
+                holder.execute("SELECT txid_current()")  # a transaction held open
+                alerts = wait_for("PostgresLongTransaction to fire",
+                                  lambda: firing(base, "PostgresLongTransaction", "warning"))
+                holder.rollback()
+            alert = alerts[0]
+            assert alert["labels"]["job"] == "pgsage"
+            assert float(alert["value"]) > 3
+            assert alert["annotations"]["summary"].startswith("A transaction on 127.0.0.1:")
+            assert not firing(base, "PostgresExporterDown", "critical")
+    finally:
+        pg18.drop_database(db.name)
