@@ -240,3 +240,36 @@ def test_session_is_read_only_with_timeouts(db: TestDatabase) -> None:
         assert settings == ("on", "1234ms", "567ms", "pgsage")
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("CREATE TABLE should_not_exist (id int)")
+
+
+def _catalog_parts(snap: Snapshot) -> tuple[Any, ...]:
+    return snap.tables, snap.indexes, snap.columns, snap.constraints, snap.errors
+
+
+def test_the_second_session_reads_the_same_moment(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE p (id int PRIMARY KEY, v text CHECK (v <> ''));"
+               "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p, w int);"
+               "CREATE INDEX c_w ON c (w) WHERE w > 0; ANALYZE")
+    with connect(db.dsn) as conn:
+        parallel = collect_snapshot(conn)
+    with connect(db.dsn) as conn:
+        serial = collect_snapshot(conn, parallel=False)
+    assert _catalog_parts(parallel) == _catalog_parts(serial)
+    assert {i.name for i in parallel.indexes} >= {"p_pkey", "c_pkey", "c_w"}
+
+
+def test_a_refused_second_session_falls_back_to_one(db: TestDatabase) -> None:
+    # A role allowed one connection: the companion session is refused, the snapshot whole.
+    db.execute("CREATE TABLE t (id int PRIMARY KEY); CREATE INDEX t_id ON t (id);"
+               "CREATE ROLE pgsage_one_conn LOGIN CONNECTION LIMIT 1;"
+               "GRANT pg_monitor TO pgsage_one_conn")
+    params = conninfo.conninfo_to_dict(db.dsn)
+    params["user"] = "pgsage_one_conn"
+    try:
+        with connect(conninfo.make_conninfo(**{k: v for k, v in params.items() if v})) as conn:
+            snap = collect_snapshot(conn)
+    finally:
+        db.execute("DROP OWNED BY pgsage_one_conn; DROP ROLE pgsage_one_conn")
+    assert set(snap.errors) <= {"hba_rules", "role_passwords"}  # superuser-only views
+    assert {i.name for i in snap.indexes} == {"t_pkey", "t_id"}
+    assert snap.columns and snap.constraints

@@ -3,12 +3,19 @@
 Everything runs in a single read-only REPEATABLE READ transaction, so all sections see the same
 moment. Each section runs under a savepoint: a section that fails (a missing privilege, a lock
 timeout on a size function) is recorded in ``errors`` and the rest of the snapshot survives.
+
+The biggest sections (indexes, columns, constraints) are read on a second session that imports
+the first one's exported snapshot (``SET TRANSACTION SNAPSHOT``), so both halves see the same
+moment and the server works on them on two cores. When that session cannot be had (a
+connection limit, a pooler, a standby that refuses), everything is read on the first.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -53,6 +60,8 @@ from pgsage.db.rows import (
 from pgsage.db.serverinfo import ServerInfo, fetch_server_info
 from pgsage.db.sqlfiles import load_sql
 from pgsage.errors import SnapshotError
+
+logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 STATEMENTS_LIMIT = 5000
@@ -217,7 +226,76 @@ def build_rows(row_type: type[Row], names: list[str], tuples: list[tuple[Any, ..
     return [row_type(**dict(zip(names, values, strict=True))) for values in tuples]
 
 
-def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
+# Read on the second session: together about as long as the rest (tables.sql above all).
+PARALLEL_SECTIONS: dict[str, type[Any]] = {
+    "indexes": Index, "columns": Column, "constraints": Constraint}
+
+
+class _Companion:
+    """A second session reading some sections in a thread, in the first session's snapshot."""
+
+    def __init__(self, main: psycopg.Connection[TupleRow], info: ServerInfo) -> None:
+        self.info = info
+        self.results: dict[str, list[Any]] = {}
+        self.errors: dict[str, str] = {}
+        self.failure: BaseException | None = None
+        snapshot_id = main.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
+        settings = main.execute(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+            "current_setting('application_name')").fetchone()
+        assert settings is not None
+        # The conninfo as the first session used it, password included (not the masked dsn).
+        params = {o.keyword.decode(): o.val.decode() for o in main.pgconn.info
+                  if o.val is not None and o.val != b""}
+        self.conn = psycopg.connect(**params, autocommit=True)  # type: ignore[arg-type]
+        try:
+            for name, value in zip(("statement_timeout", "lock_timeout", "application_name"),
+                                   settings, strict=True):
+                self.conn.execute("SELECT set_config(%s, %s, false)", [name, value])
+            self.conn.execute("SET default_transaction_read_only = on")
+            self.conn.autocommit = False
+            self.conn.read_only = True
+            self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            self.conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
+                sql.Literal(snapshot_id)))
+        except BaseException:
+            self.conn.close()
+            raise
+        self.thread = threading.Thread(target=self._run, name="pgsage-snapshot", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            collector = _Collector(self.conn, self.info)
+            for name, row_type in PARALLEL_SECTIONS.items():
+                self.results[name] = collector.rows(name, row_type)
+            self.errors = collector.errors
+        except BaseException as exc:  # reported to the main thread, which reads the rest
+            self.failure = exc
+
+    def finish(self) -> tuple[dict[str, list[Any]], dict[str, str]]:
+        self.thread.join()
+        try:
+            self.conn.rollback()
+        finally:
+            self.conn.close()
+        if self.failure is not None:
+            raise self.failure
+        return self.results, self.errors
+
+
+def _start_companion(conn: psycopg.Connection[TupleRow], info: ServerInfo) -> _Companion | None:
+    """Export the snapshot as the first statement of the (implicit) transaction — it cannot be
+    exported from a savepoint — and start the second session on it; None when refused."""
+    try:
+        return _Companion(conn, info)
+    except (psycopg.Error, OSError) as exc:
+        logger.debug("snapshot: reading on one session (%s)", one_line(str(exc)))
+        conn.rollback()  # the next statement starts a fresh transaction
+        return None
+
+
+def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = True) -> Snapshot:
     """Collect a snapshot over an open pgsage session (see ``connect``)."""
     started = time.perf_counter()
     try:
@@ -228,9 +306,29 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
     conn.read_only = True
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
+        companion = _start_companion(conn, info) if parallel else None
+        # Inside the transaction the companion's export began, this block is a savepoint.
         with conn.transaction():
             collected_at = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
             c = _Collector(conn, info)
+            parallel_rows: dict[str, list[Any]] = {}
+
+            def read(name: str, row_type: type[Row]) -> list[Row]:
+                # Called for the companion's sections last, when the rest has been read here.
+                nonlocal companion
+                if companion is not None:
+                    try:
+                        rows_by_name, errors = companion.finish()
+                        parallel_rows.update(rows_by_name)
+                        c.errors.update(errors)
+                    except psycopg.Error as exc:  # read them here instead
+                        logger.debug("snapshot: second session failed (%s)", one_line(str(exc)))
+                    companion = None
+                if name in parallel_rows:
+                    rows: list[Row] = parallel_rows[name]
+                    return rows
+                return c.rows(name, row_type)
+
             database_rows = c.rows("database", DatabaseStats)
             statements, statements_info = _statements(c)
             snapshot = Snapshot(
@@ -242,9 +340,6 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
                 database=database_rows[0] if database_rows else None,
                 settings=c.rows("settings", Setting),
                 tables=c.rows("tables", Table),
-                columns=c.rows("columns", Column),
-                indexes=c.rows("indexes", Index),
-                constraints=c.rows("constraints", Constraint),
                 sequences=c.rows("sequences", Sequence),
                 statements=statements,
                 statements_info=statements_info,
@@ -261,6 +356,10 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow]) -> Snapshot:
                 column_values=c.rows("column_values", ColumnValues),
                 checkpointer=_first(c.rows("checkpointer", Checkpointer)),
                 wal=_first(c.rows("wal", WalStats)),
+                # keyword arguments are evaluated in order: these wait for the companion
+                columns=read("columns", Column),
+                indexes=read("indexes", Index),
+                constraints=read("constraints", Constraint),
                 errors=c.errors,
             )
     finally:
