@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from pgsage.advise.catalog import ExistingIndex, RelInfo
+from pgsage.advise.catalog import ColumnInfo, ExistingIndex, RelInfo
 from pgsage.advise.model import Candidate, Key, Predicate, RelName, TableAccess
 
 MAX_WIDTH = 3
 MAX_INCLUDE = 3
 MAX_INCLUDE_WIDTH = 64  # average bytes: wider columns make the index a second heap
 PARTIAL_MAX_DISTINCT = 20  # a literal on a column with at most this many values → partial
+PARTIAL_MAX_SHARE = 0.25  # ... when that value is at most this share of the rows
 T = TypeVar("T")
 HNSW_OPCLASSES = {"<->": "vector_l2_ops", "<=>": "vector_cosine_ops", "<#>": "vector_ip_ops",
                   "<+>": "vector_l1_ops"}
@@ -44,14 +45,19 @@ def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> lis
     conj = [p for p in access.predicates if p.conjunct]
     partial = _partial_conditions(conj, rel)
     partial_columns = {p.key.column for p in partial}
-    equal = _ordered_keys([p for p in conj if p.kind in ("eq", "in")
-                           and p.key.column not in partial_columns], rel)
+    equal_all = _ordered_keys([p for p in conj if p.kind in ("eq", "in")], rel)
+    equal = [k for k in equal_all if k.column not in partial_columns]
     ranges = _unique(p.key for p in conj if p.kind == "range")
     joins = _unique(p.key for p in access.predicates if p.kind == "join")
     sort = [s for s in access.sort if s.operator is None]
     sort_keys = [s.key for s in sort] if sort and len({s.descending for s in sort}) == 1 else []
 
     cores: list[tuple[Key, ...]] = []
+    plain: list[tuple[Key, ...]] = []  # with the partial conditions' columns as keys instead
+    if equal_all != equal:
+        plain.append(tuple(equal_all[:MAX_WIDTH]))
+        if sort_keys:
+            plain.append(_truncate(tuple(equal_all) + tuple(sort_keys)))
     if equal:
         cores.append(tuple(equal[:MAX_WIDTH]))
         cores += [(*tuple(equal[:MAX_WIDTH - 1]), r) for r in ranges if r not in equal]
@@ -75,6 +81,7 @@ def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> lis
         found.append(_btree(table, keys))
         if where is not None:
             found.append(_btree(table, keys, where=where))
+    found += [_btree(table, keys) for keys in _unique(plain)]
     if where is not None and not cores:
         # Only constant conditions: the partial index keyed on what the statement sorts by or
         # reads first is as small as an index gets and still answers it.
@@ -164,10 +171,22 @@ def _partial_conditions(conj: list[Predicate], rel: RelInfo) -> list[Predicate]:
         info = rel.columns.get(p.key.column)
         if info is None:
             continue
-        if p.kind == "notnull" or info.type_name == "bool" or \
-                info.distinct_count(rel.rows) <= PARTIAL_MAX_DISTINCT:
+        if p.kind == "notnull" or info.type_name == "bool" or (
+                info.distinct_count(rel.rows) <= PARTIAL_MAX_DISTINCT
+                and _rare(p, info) and p.operator == "="):
             found.append(p)
     return found
+
+
+def _rare(p: Predicate, info: ColumnInfo) -> bool:
+    """A literal whose value is a small share of the rows (``status = 'pending'``): a partial
+    index on it is small. A common value (``country = 'DE'``) is more likely one value of a
+    parameter the application varies."""
+    text = (p.constant or "").split("=", 1)[-1].strip()
+    for value, freq in zip(info.common_values, info.common_freqs, strict=False):
+        if text in (f"'{value}'", value):
+            return freq <= PARTIAL_MAX_SHARE
+    return True
 
 
 def _ordered_keys(predicates: list[Predicate], rel: RelInfo) -> list[Key]:
