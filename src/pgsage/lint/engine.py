@@ -25,6 +25,7 @@ from pgsage.model import Severity
 
 SYNTAX_ERROR = "syntax-error"
 UNUSED_SUPPRESSION = "unused-suppression"
+NOT_RENDERED = "revision-not-rendered"
 SMALL_TABLE_BYTES = 10 * 1024 * 1024
 LARGE_TABLE_BYTES = 1024 * 1024 * 1024
 
@@ -110,6 +111,9 @@ def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule
             found.extend(_violation(unit, _rule(SYNTAX_ERROR), line, column,
                                     f"pglast cannot parse this statement: {message}")
                          for line, column, message in problems)
+        if unit.render_problem and NOT_RENDERED in enabled:
+            line, message = unit.render_problem
+            found.append(_violation(unit, _rule(NOT_RENDERED), line, 1, message))
         found = _apply_suppressions(unit, statements, found, enabled)
         if catalog is not None:
             found = _grade(found, catalog, notes)

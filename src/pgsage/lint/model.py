@@ -72,6 +72,8 @@ class Unit:
     assume_in_transaction: bool | None = None
     # Settings the migration runner applies before each migration (e.g. lock_timeout in env.py).
     preset_settings: frozenset[str] = frozenset()
+    # Alembic: where offline rendering stopped (line, reason), e.g. at op.get_bind().
+    render_problem: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)

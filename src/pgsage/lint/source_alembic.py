@@ -117,30 +117,45 @@ def render_revision(path: Path) -> tuple[Unit | None, UnitError | None]:
     except Exception as exc:
         return None, UnitError(str(path), f"cannot import the revision: "
                                           f"{type(exc).__name__}: {exc}")
-    buffer = _RecordingBuffer(str(path))
+    upgrade = getattr(module, "upgrade", None)
+    code = getattr(upgrade, "__code__", None)
+    # The loader records the absolute file name in the code objects; match frames against it.
+    buffer = _RecordingBuffer(code.co_filename if code else str(path.resolve()))
     context = MigrationContext.configure(
         dialect_name="postgresql",
         opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True})
-    error: UnitError | None = None
+    problem: tuple[int, str] | None = None
     context.impl.emit_begin()
     buffer.running = True
     try:
-        upgrade = getattr(module, "upgrade", None)
         if not callable(upgrade):
             raise UsageError("no upgrade() function")
         with Operations.context(context):
             upgrade()
     except Exception as exc:
-        error = UnitError(str(path), f"upgrade() could not be rendered offline past this point "
-                                     f"({type(exc).__name__}: {exc}); linted what was rendered")
+        line = _failing_line(exc, buffer.filename) or upgrade_line or 1
+        hint = (" (op.get_bind() has no connection in offline mode)"
+                if "NoneType" in str(exc) else "")
+        problem = (line, f"upgrade() cannot be rendered offline from here{hint}: "
+                         f"{type(exc).__name__}: {exc}; the statements before were linted")
     buffer.running = False
     context.impl.emit_commit()
     unit = Unit(path=path, kind=SourceKind.ALEMBIC, sql=buffer.getvalue(),
                 revision=str(getattr(module, "revision", "") or "") or None,
                 down_revisions=_down_revisions(getattr(module, "down_revision", None)),
                 chunk_lines=buffer.chunks, source_text=text, upgrade_line=upgrade_line,
-                preset_settings=_preset_settings(path))
-    return unit, error
+                preset_settings=_preset_settings(path), render_problem=problem)
+    return unit, None
+
+
+def _failing_line(exc: BaseException, filename: str) -> int | None:
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == filename:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
 
 
 def order_revisions(units: Sequence[Unit]) -> list[Unit]:

@@ -1,0 +1,63 @@
+"""Alembic revisions as lint input: offline rendering, revision ids, Python lines, --since,
+suppression comments in revision files, and a revision that cannot render offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgsage.errors import UsageError
+from pgsage.lint.command import lint
+
+VERSIONS = Path(__file__).parent / "alembic_shop" / "versions"
+
+
+def found(**kwargs: object) -> list[tuple[str, str | None, int, str]]:
+    result = lint([VERSIONS], **kwargs)  # type: ignore[arg-type]
+    assert not result.errors
+    return [(Path(v.file).name, v.revision, v.line, v.rule) for v in result.violations]
+
+
+def test_revisions_are_rendered_and_mapped_to_their_python_lines() -> None:
+    assert found() == [
+        ("0002_orders_state.py", "0002", 14, "adding-required-field"),
+        ("0002_orders_state.py", "0002", 15, "concurrent-index-outside-autocommit-block"),
+        ("0002_orders_state.py", "0002", 16, "data-migration-in-schema-revision"),
+        # line 15's type change is suppressed by the comment above it (with a reason)
+        ("0003_orders_total.py", "0003", 16, "adding-not-nullable-field"),
+        ("0003_orders_total.py", "0003", 16, "unused-suppression"),
+        ("0004_reads_the_database.py", "0004", 15, "revision-not-rendered"),
+    ]
+
+
+def test_new_table_and_env_py_lock_timeout_are_understood() -> None:
+    # 0001 indexes the table it creates, and env.py sets lock_timeout for every revision.
+    assert not [v for v in found(select=["ALL"]) if v[1] == "0001" and v[3] in {
+        "require-concurrent-index-creation", "require-lock-timeout"}]
+
+
+def test_since_lints_only_newer_revisions() -> None:
+    assert {revision for _, revision, _, _ in found(since="0002")} == {"0003", "0004"}
+    with pytest.raises(UsageError, match="ambiguous"):
+        found(since="000")
+    with pytest.raises(UsageError, match="not among"):
+        found(since="ffff")
+
+
+def test_single_revision_file_and_sql_side_by_side(tmp_path: Path) -> None:
+    sql = tmp_path / "extra.sql"
+    sql.write_text("SET lock_timeout = '1s';\nALTER TABLE orders RENAME TO purchases;\n")
+    result = lint([VERSIONS / "0002_orders_state.py", sql])
+    assert {(Path(v.file).name, v.rule) for v in result.violations} >= {
+        ("extra.sql", "renaming-table"),
+        ("0002_orders_state.py", "concurrent-index-outside-autocommit-block")}
+
+
+def test_a_revision_that_cannot_be_imported_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    broken = tmp_path / "0009_broken.py"
+    broken.write_text('revision = "0009"\ndown_revision = None\nimport not_a_module\n\n\n'
+                      "def upgrade() -> None:\n    pass\n")
+    result = lint([broken, VERSIONS / "0002_orders_state.py"])
+    assert [e.message.split(":")[0] for e in result.errors] == ["cannot import the revision"]
+    assert result.violations  # the other revision is still linted
