@@ -138,3 +138,38 @@ def trace_cmd(
     else:
         sys.stdout.write(render_trace(result))
     _exit_for(result.findings, fail_on)
+
+
+@migrations_app.command("squash")
+def squash_cmd(
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Directory to write the baseline revision into.")] = Path(
+        "squashed"),
+    config: ConfigOpt = None,
+    directory: DirOpt = None,
+    rev_id: Annotated[str | None, typer.Option(
+        "--rev-id", help="Revision id of the baseline [default: a hash of the schema]",
+        show_default=False)] = None,
+    dsn: DsnOpt = None,
+    fmt: FormatOpt = OutputFormat.text,
+) -> None:
+    """Write one baseline revision equal to the head schema, verified on a scratch database,
+    with instructions for stamping existing databases."""
+    from pgsage.migrations.render import finding_lines
+    from pgsage.migrations.squash import squash
+
+    result = squash(_project(config, directory), out, dsn, rev_id)
+    if fmt is OutputFormat.json:
+        _write_json(result.to_json())
+    elif result.path is not None:
+        sys.stdout.write(f"baseline revision {result.revision_id} ({result.statements} "
+                         f"statements, {result.squashed} revisions squashed) → {result.path}\n"
+                         "verified: same schema as the old head; downgrade and upgrade again "
+                         f"give it too\n\n{result.instructions}\n")
+    else:
+        lines = ["the baseline failed verification; nothing written"]
+        for finding in result.findings:
+            lines.extend(finding_lines(finding))
+        sys.stdout.write("\n".join(lines) + "\n")
+    if result.path is None:
+        raise typer.Exit(1)
