@@ -9,6 +9,7 @@ statements (SET, VACUUM, CREATE INDEX ...) are not the application's workload an
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from pgsage.db.rows import Statement
@@ -68,8 +69,21 @@ def is_workload(query: str) -> bool:
     return not (info.tables and all(is_catalog(t) for t in info.tables))
 
 
+# Nine checks read the workload of one snapshot: it is folded and filtered once (for the last
+# snapshot seen; a weak reference, so that the cache never keeps a snapshot alive).
+_LAST_WORKLOAD: list[tuple[weakref.ref[Snapshot], tuple[QueryStats, ...]]] = []
+
+
 def workload(snapshot: Snapshot) -> list[QueryStats]:
     """The workload's statements, folded per queryid, heaviest (total time) first."""
+    if _LAST_WORKLOAD and _LAST_WORKLOAD[0][0]() is snapshot:
+        return list(_LAST_WORKLOAD[0][1])
+    queries = _workload(snapshot)
+    _LAST_WORKLOAD[:] = [(weakref.ref(snapshot), tuple(queries))]
+    return queries
+
+
+def _workload(snapshot: Snapshot) -> list[QueryStats]:
     groups: dict[tuple[int | None, str], list[Statement]] = {}
     for row in snapshot.statements:
         key = (row.queryid, row.query if row.queryid is None else "")
