@@ -42,6 +42,8 @@ def collect_units(paths: Sequence[Path]) -> tuple[list[Unit], list[UnitError]]:
         elif path.suffix == ".sql":
             sql_files.append(path)
         elif path.suffix == ".py":
+            if path.name == "__init__.py":
+                continue  # pre-commit may pass a versions package's __init__.py
             if not looks_like_revision(_read(path)):
                 raise UsageError(f"{path} is not an Alembic revision (no upgrade())")
             revision_files.append(path)
