@@ -58,7 +58,8 @@ def test_dsn_grades_by_size_and_skips_empty_or_missing_tables(db: TestDatabase,
 def test_explicit_pg_version_wins_over_the_server(db: TestDatabase, tmp_path: Path) -> None:
     db.execute("CREATE TABLE t (id bigint); INSERT INTO t VALUES (1);")
     path = tmp_path / "m.sql"
-    path.write_text("SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN flag boolean DEFAULT true;\n")
+    path.write_text("SET lock_timeout = '2s';\n"
+                    "ALTER TABLE t ADD COLUMN flag boolean DEFAULT true;\n")
     assert [v.rule for v in lint([path], dsn=db.dsn, pg_version=10).violations] == [
         "adding-field-with-default"]
     assert lint([path], dsn=db.dsn).violations == ()
