@@ -27,3 +27,4 @@ fi
 rm -f "$SETUP_LOG"
 "$PY" bench/bench_snapshot.py "${peer_args[@]}" "$@"
 echo; echo "== instrumentation overhead (SQLAlchemy, primary-key look-ups)"; "$PY" bench/bench_instrument.py || echo "bench: instrument failed"
+bash bench/exporter.sh || echo "bench: exporter failed"

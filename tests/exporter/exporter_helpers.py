@@ -40,6 +40,10 @@ def parse(text: str) -> Scraped:
 
 
 def scrape(dsn: str, **options: object) -> Scraped:
+    return scrape_with(DatabaseCollector(dsn, ExporterOptions(**options)))  # type: ignore[arg-type]
+
+
+def scrape_with(collector: DatabaseCollector) -> Scraped:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector(dsn, ExporterOptions(**options)))  # type: ignore[arg-type]
+    registry.register(collector)
     return parse(generate_latest(registry).decode())

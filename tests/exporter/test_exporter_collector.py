@@ -8,10 +8,11 @@ import time
 
 import psycopg
 import pytest
-from exporter_helpers import scrape
+from exporter_helpers import scrape, scrape_with
 from psycopg import conninfo
 
 from pgharness import TestDatabase
+from pgsage.exporter.collector import DatabaseCollector, ExporterOptions
 
 GROUPS_EVERYWHERE = ("server", "activity", "databases", "replication", "wal", "checkpoints",
                      "statements", "tables", "sequences", "vector")
@@ -162,3 +163,21 @@ def test_vector_indexes(db: TestDatabase) -> None:
     assert result.value("pgsage_vector_index_rows", **labels) == 500
     assert result.value("pgsage_vector_index_scans_total", **labels) >= 1
 
+
+
+def test_no_per_table_series_still_counts_the_tables(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE a (id int); CREATE TABLE b (id int)")
+    result = scrape(db.dsn, top_tables=0)
+    assert result.value("pgsage_tables") == 2
+    assert result.value("pgsage_tables_reported") == 0
+    assert result.values("pgsage_table_dead_tuples") == []
+
+
+def test_costly_catalog_facts_are_refreshed_on_their_interval(db: TestDatabase) -> None:
+    cached = DatabaseCollector(db.dsn)
+    fresh = DatabaseCollector(db.dsn, ExporterOptions(catalog_interval_s=0, size_interval_s=0))
+    scrape_with(cached)
+    scrape_with(fresh)
+    db.execute("CREATE SEQUENCE late AS integer; SELECT nextval('late')")
+    assert scrape_with(cached).values("pgsage_sequence_last_value", sequence="late") == []
+    assert scrape_with(fresh).value("pgsage_sequence_last_value", sequence="late") == 1

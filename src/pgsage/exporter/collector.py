@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -52,6 +52,25 @@ class ExporterOptions:
     top_sequences: int = 20
     top_vector_indexes: int = 20
     include_query_text: bool = False
+    # Facts too costly to read on every scrape of a big catalog, and slow to change.
+    size_interval_s: float = 60.0  # pg_database_size: stats every file of the database
+    catalog_interval_s: float = 300.0  # which sequences can run out (owning columns' types)
+
+
+@dataclass
+class TimedCache:
+    """Values kept between scrapes for a while; it belongs to one collector (one target)."""
+
+    entries: dict[str, tuple[float, Any]] = field(default_factory=dict)
+
+    def get(self, key: str, ttl_s: float, compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        found = self.entries.get(key)
+        if found is not None and now - found[0] < ttl_s:
+            return found[1]
+        value = compute()
+        self.entries[key] = (now, value)
+        return value
 
 
 class BudgetExhausted(Exception):
@@ -67,6 +86,7 @@ class Scrape:
     deadline: float
     major: int = 0
     server: Row | None = None
+    cache: TimedCache = field(default_factory=TimedCache)
 
     def remaining_ms(self) -> int:
         return int((self.deadline - time.perf_counter()) * 1000)
@@ -129,8 +149,12 @@ def server_group(scrape: Scrape) -> list[Metric]:
         family = gauge(name, doc)
         add(family, [], value)
         families.append(family)
-    size = gauge("pgsage_database_size_bytes", "Size of the scraped database", ["database"])
-    add(size, [row["database"]], row["database_bytes"])
+    size = gauge("pgsage_database_size_bytes",
+                 "Size of the scraped database (measured at most once per size interval)",
+                 ["database"])
+    measured = scrape.cache.get("database_size", scrape.options.size_interval_s,
+                                lambda: scrape.rows("database_size")[0]["bytes"])
+    add(size, [row["database"]], measured)
     families.append(size)
     return families
 
@@ -231,8 +255,9 @@ TABLE_METRICS: tuple[tuple[str, str, str, Callable[[str, str, Sequence[str]], An
 
 
 def tables_group(scrape: Scrape) -> list[Metric]:
-    totals = scrape.rows("table_totals")[0]
-    rows = scrape.rows("tables", {"limit": scrape.options.top_tables})
+    found = scrape.rows("tables", {"limit": scrape.options.top_tables})
+    totals = found[0]  # the counts come with every row, and with a lone row of NULL names
+    rows = [row for row in found if row["schema"] is not None]
     labels = ["schema", "table"]
     families = {column: make(name, doc + " (top-K tables)", labels)
                 for column, name, doc, make in TABLE_METRICS}
@@ -250,10 +275,10 @@ def tables_group(scrape: Scrape) -> list[Metric]:
         ("pgsage_tables_reported", "Tables exported per table (the top-K by size and by dead "
                                    "rows)", len(rows)),
         ("pgsage_tables_dead_tuples", "Estimated dead rows over all tables",
-         totals["dead_tuples"]),
+         totals["all_dead_tuples"]),
         ("pgsage_tables_live_tuples", "Estimated live rows over all tables",
-         totals["live_tuples"]),
-        ("pgsage_sequences", "Sequences in the database", totals["sequences"]),
+         totals["all_live_tuples"]),
+        ("pgsage_sequences", "Sequences in the database", (scrape.server or {})["sequences"]),
     ):
         family = gauge(name, doc)
         family.add_metric([], value)
@@ -262,7 +287,11 @@ def tables_group(scrape: Scrape) -> list[Metric]:
 
 
 def sequences_group(scrape: Scrape) -> list[Metric]:
-    rows = scrape.rows("sequences", {"limit": scrape.options.top_sequences})
+    limits = scrape.cache.get("sequence_limits", scrape.options.catalog_interval_s,
+                              lambda: scrape.rows("sequence_limits"))
+    rows = scrape.rows("sequences", {"oids": [r["oid"] for r in limits],
+                                     "limits": [r["upper_limit"] for r in limits],
+                                     "limit": scrape.options.top_sequences})
     labels = ["schema", "sequence"]
     used = gauge("pgsage_sequence_used_ratio",
                  "Share of the reachable range used (the sequence's or its column's maximum); "
@@ -466,6 +495,7 @@ class DatabaseCollector(Collector):
         validate_dsn(dsn)
         self.dsn = dsn
         self.options = options or ExporterOptions()
+        self.cache = TimedCache()
         self._lock = threading.Lock()
 
     def describe(self) -> Iterable[Metric]:
@@ -497,7 +527,7 @@ class DatabaseCollector(Collector):
         try:
             with connect(self.session_dsn(), session) as conn:
                 scrape = Scrape(conn, self.options, started + self.options.budget_s,
-                                major=conn.info.server_version // 10000)
+                                major=conn.info.server_version // 10000, cache=self.cache)
                 up = 1
                 for group in GROUPS:
                     if group.name != "server" and scrape.server is None:

@@ -1,4 +1,4 @@
--- One row about the server and the current database: limits, recovery, WAL position, size,
+-- One row about the server and the current database: limits, recovery, WAL position,
 -- and where pg_stat_statements is installed.
 SELECT current_setting('server_version_num')::int AS version_num,
        current_setting('max_connections')::int AS max_connections,
@@ -11,7 +11,7 @@ SELECT current_setting('server_version_num')::int AS version_num,
             THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
        END AS replay_delay_s,
        current_database() AS database,
-       pg_database_size(current_database())::float8 AS database_bytes,
+       (SELECT count(*) FROM pg_sequence)::int AS sequences,
        (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
          WHERE e.extname = 'pg_stat_statements') AS pgss_schema,
        (SELECT e.extversion FROM pg_extension e

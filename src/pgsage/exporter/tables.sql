@@ -1,7 +1,8 @@
 -- The K largest user tables (ranked by the pg_class page estimate, which costs no file-system
--- call or lock) together with the K with the most dead tuples; only those K..2K are measured exactly.
+-- call or lock) and the K with the most dead tuples; only those (K to 2K) are measured exactly.
 -- Tables another session holds or awaits an ACCESS EXCLUSIVE lock on are not measured: the size
 -- functions would queue behind it (their other figures come from shared memory and are kept).
+-- Every row also carries the counts over all tables (the candidates are read once).
 WITH locked AS (
     SELECT DISTINCT l.relation FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
@@ -14,13 +15,18 @@ WITH locked AS (
            CASE WHEN c.relpages > 0 THEN c.relpages + coalesce(t.relpages, 0)
                 ELSE (pg_stat_get_live_tuples(c.oid) + pg_stat_get_dead_tuples(c.oid)) / 100.0
            END AS pages,
-           pg_stat_get_dead_tuples(c.oid) AS dead
+           pg_stat_get_dead_tuples(c.oid) AS dead,
+           pg_stat_get_live_tuples(c.oid) AS live
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
     WHERE c.relkind IN ('r', 'm')
       AND c.relpersistence <> 't'
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+), totals AS (
+    SELECT count(*)::int AS tables, coalesce(sum(dead), 0)::float8 AS all_dead_tuples,
+           coalesce(sum(live), 0)::float8 AS all_live_tuples
+    FROM candidates
 ), chosen AS (
     (SELECT oid FROM candidates ORDER BY pages DESC, oid LIMIT %(limit)s)
     UNION
@@ -44,9 +50,11 @@ SELECT n.nspname AS schema,
        extract(epoch FROM greatest(pg_stat_get_last_analyze_time(c.oid),
                                    pg_stat_get_last_autoanalyze_time(c.oid)))::float8
            AS last_analyze_time,
-       age(c.relfrozenxid)::float8 AS xid_age
-FROM chosen
-JOIN pg_class c ON c.oid = chosen.oid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN locked l ON l.relation = c.oid
+       age(c.relfrozenxid)::float8 AS xid_age,
+       totals.*
+FROM totals  -- one row with NULL names when no table is chosen, so the counts still arrive
+LEFT JOIN (chosen
+           JOIN pg_class c ON c.oid = chosen.oid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           LEFT JOIN locked l ON l.relation = c.oid) ON true
 ORDER BY n.nspname, c.relname

