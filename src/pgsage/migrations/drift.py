@@ -49,7 +49,7 @@ class AutogenDiff:
 
 def drift_findings(server: ScratchServer, migrated_dsn: str, migrated: SchemaDump,
                    metadata: sa.MetaData, env: EnvOptions) -> list[MigrationFinding]:
-    include = _safe_include(env.include_object)
+    include = _safe_include(env.include_object, _extension_relations(migrated_dsn))
     found: list[MigrationFinding] = []
     autogen = _autogenerate(migrated_dsn, metadata, env, include)
     if isinstance(autogen, str):
@@ -67,12 +67,28 @@ def drift_findings(server: ScratchServer, migrated_dsn: str, migrated: SchemaDum
             return found
         modelled = dump_schema(models_dsn)
     found.extend(_catalog_findings(migrated, modelled, covered, include))
-    return found
+    return _one_rename_per_constraint(found)
 
 
-def _safe_include(include_object: IncludeObject | None) -> IncludeObject:
+EXTENSION_RELATIONS = """
+SELECT DISTINCT c.relname
+FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+"""
+
+
+def _extension_relations(dsn: str) -> frozenset[str]:
+    """Tables and indexes created by extensions (PostGIS's spatial_ref_sys...): never drift."""
+    with connect(dsn, SessionOptions(application_name="pgsage-migrations")) as conn:
+        return frozenset(str(r[0]) for r in conn.execute(EXTENSION_RELATIONS).fetchall())
+
+
+def _safe_include(include_object: IncludeObject | None,
+                  extension_relations: frozenset[str] = frozenset()) -> IncludeObject:
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
                 ) -> bool:
+        if reflected and type_ in {"table", "index"} and name in extension_relations:
+            return False
         if include_object is None:
             return True
         try:
@@ -270,3 +286,14 @@ def _catalog_findings(migrated: SchemaDump, modelled: SchemaDump, covered: froze
                                       d.describe("in the database", "in the models")
                                       .replace("only in the", "is only in the")))
     return found
+
+
+def _one_rename_per_constraint(found: list[MigrationFinding]) -> list[MigrationFinding]:
+    """The index behind a renamed unique/primary key is the same rename: report it once."""
+    renamed = {m.group(1) for f in found if f.check == "drift-name-only"
+               and (m := re.match(r"same definition, other name: constraint \S+\.(\S+) in the "
+                                  r"database", f.message))}
+    return [f for f in found if not (
+        f.check == "drift-name-only"
+        and (m := re.match(r"same definition, other name: index \S+?\.(\S+) in the database",
+                           f.message)) and m.group(1) in renamed)]

@@ -30,6 +30,8 @@ def render_trace(result: TraceResult) -> str:
     source = None
     for trace in result.statements:
         if trace.source != source:
+            if source is not None:
+                lines.extend(_held(result, source))
             source = trace.source
             lines.append(f"== {source}")
         where = f" (line {trace.line})" if trace.line else ""
@@ -51,6 +53,8 @@ def render_trace(result: TraceResult) -> str:
                 lines.append(f"    {label}: {', '.join(items)}")
         if not (fx.locks or fx.rewritten or fx.scanned or fx.created or fx.dropped):
             lines.append("    no locks on user relations")
+    if source is not None:
+        lines.extend(_held(result, source))
     findings = sorted(result.findings, key=MigrationFinding.sort_key)
     if findings:
         lines.append("")
@@ -59,3 +63,11 @@ def render_trace(result: TraceResult) -> str:
     lines.append("")
     lines.append(f"{len(result.statements)} statement(s), {len(findings)} finding(s)")
     return "\n".join(lines) + "\n"
+
+
+def _held(result: TraceResult, source: str) -> list[str]:
+    held = result.held_until_commit(source)
+    if not held:
+        return []
+    return ["  held until commit when run in one transaction: " + ", ".join(
+        f"{lock.mode} on {lock.relation}" for lock in held)]

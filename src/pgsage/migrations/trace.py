@@ -1,13 +1,17 @@
 """``migrations trace``: run revisions (or SQL files) on a scratch database seeded with the
 schema before them, and record per statement which locks it took and what it rewrote.
 
-Revisions run through :mod:`runner` in Alembic's transaction; every statement Alembic sends is
-measured (see :mod:`locks`) before the transaction commits. Statements in an
-``autocommit_block()`` (CREATE INDEX CONCURRENTLY...) run outside any transaction: their locks
-are released when they end, so they are listed as not measured rather than as lock-free.
-SQL files run statement by statement in one transaction (a statement that cannot run in a
-transaction block is retried on its own, in autocommit, and marked likewise). Tables are empty:
-what is measured is which locks and rewrites PostgreSQL chooses, not how long they would last.
+Every statement is measured (see :mod:`locks`) inside its transaction, before the commit, from
+the backend's own ``pg_locks``. A transaction that already holds a lock does not list it again
+when a later statement asks for the same lock, so the trace commits after each measured
+statement: each one starts holding nothing and shows everything it asks for. (In the real
+migration the revision's transaction keeps all of them until its end; the report adds that
+union per revision.) Revisions run through :mod:`runner` with Alembic's own operations.
+Statements in an ``autocommit_block()`` (CREATE INDEX CONCURRENTLY...) run outside any
+transaction: their locks are gone when they end, so they are listed as not measured rather than
+as lock-free; an SQL-file statement that cannot run in a transaction block is run the same way.
+Tables are empty: what is measured is which locks and rewrites PostgreSQL chooses, not how long
+they would last.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from sqlalchemy import Engine, event
 from pgsage.errors import UsageError
 from pgsage.migrations.findings import MigrationFinding
 from pgsage.migrations.graph import Revision, RevisionGraph
-from pgsage.migrations.locks import BLOCKING_MODES, Effects, LockTaken, State, effects, read_state
+from pgsage.migrations.locks import (
+    BLOCKING_MODES,
+    LOCK_STRENGTH,
+    Effects,
+    LockTaken,
+    State,
+    effects,
+    read_state,
+)
 from pgsage.migrations.runner import StepFailed, engine_for, run_step
 from pgsage.model import Severity
 
@@ -61,8 +73,21 @@ class TraceResult:
     statements: list[StatementTrace] = field(default_factory=list)
     findings: list[MigrationFinding] = field(default_factory=list)
 
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(s.source for s in self.statements))
+
+    def held_until_commit(self, source: str) -> list[LockTaken]:
+        """The strongest lock per relation over a source's measured statements: what its one
+        transaction holds at the end (the relations that existed before it)."""
+        taken = [lock for s in self.statements if s.source == source and s.effects
+                 for lock in s.effects.locks if lock.preexisting]
+        return _strongest_per_relation(taken)
+
     def to_json(self) -> dict[str, Any]:
-        return {"statements": [s.to_json() for s in self.statements],
+        return {"sources": [{"source": source, "held_until_commit": [
+                    lock.to_json() for lock in self.held_until_commit(source)]}
+                    for source in self.sources()],
+                "statements": [s.to_json() for s in self.statements],
                 "findings": [f.to_json() for f in sorted(self.findings,
                                                         key=MigrationFinding.sort_key)]}
 
@@ -101,8 +126,6 @@ def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
 
 
 def _strongest_per_relation(locks: list[LockTaken]) -> list[LockTaken]:
-    from pgsage.migrations.locks import LOCK_STRENGTH
-
     best: dict[str, LockTaken] = {}
     for lock in locks:
         current = best.get(lock.relation)
@@ -138,6 +161,9 @@ class _Recorder:
         measured = None
         if self._before is not None and not dbapi.autocommit:
             measured = effects(self._before, read_state(dbapi), self.baseline)
+            # Commit now, so that the next statement starts holding nothing: a lock this one
+            # took would otherwise hide the same request by the next (see the module doc).
+            dbapi.commit()
         self.traces.append(StatementTrace(
             source=self.source, number=sum(1 for t in self.traces if t.source == self.source)
             + 1, sql=statement.strip(), transactional=measured is not None,
@@ -227,10 +253,10 @@ def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
     result = TraceResult()
     with psycopg.connect(dsn, application_name="pgsage-migrations") as conn:
         baseline = read_state(conn).relations
+        conn.commit()
         for number, (line, statement) in enumerate(statements, start=1):
             result.statements.append(_traced_statement(conn, shown, number, line, statement,
                                                        baseline))
-        conn.commit()
     for trace in result.statements:
         result.findings.extend(statement_findings(trace))
     return result
@@ -238,15 +264,14 @@ def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
 
 def _traced_statement(conn: psycopg.Connection[Any], shown: str, number: int, line: int,
                       statement: str, baseline: dict[int, Any]) -> StatementTrace:
+    """One statement in a transaction of its own, measured before its commit."""
     before = read_state(conn)
-    conn.execute("SAVEPOINT pgsage_trace")
     started = time.perf_counter()
     try:
         conn.execute(statement.encode())
     except psycopg.errors.ActiveSqlTransaction:
-        # CONCURRENTLY and friends: commit what came before and run it on its own.
-        conn.execute("ROLLBACK TO SAVEPOINT pgsage_trace")
-        conn.commit()
+        # CONCURRENTLY, VACUUM and friends: run it on its own, outside a transaction block.
+        conn.rollback()
         conn.autocommit = True
         try:
             conn.execute(statement.encode())
@@ -259,12 +284,12 @@ def _traced_statement(conn: psycopg.Connection[Any], shown: str, number: int, li
                               error=error,
                               duration_ms=(time.perf_counter() - started) * 1000)
     except psycopg.Error as exc:
-        conn.execute("ROLLBACK TO SAVEPOINT pgsage_trace")
+        conn.rollback()
         return StatementTrace(shown, number, statement, transactional=True, line=line,
                               error=_one_line(exc))
     elapsed = (time.perf_counter() - started) * 1000
     measured = effects(before, read_state(conn), baseline)
-    conn.execute("RELEASE SAVEPOINT pgsage_trace")
+    conn.commit()
     return StatementTrace(shown, number, statement, transactional=True, line=line,
                           effects=measured, duration_ms=elapsed)
 
