@@ -78,10 +78,23 @@ def from_file(path: Path) -> list[WorkloadQuery]:
 
 
 def split_statements(text: str) -> list[str]:
+    """Statements at each ``;`` token of PostgreSQL's scanner (never inside strings, quoted
+    names, dollar quotes or comments). Unlike pglast.split, a statement that does not parse is
+    kept, so that it can be reported as skipped."""
+    data = text.encode()
+    parts: list[str] = []
+    start = 0
     try:
-        parts = list(pglast.split(text, with_parser=False))
+        tokens = pglast.parser.scan(text)
     except (pglast.parser.ParseError, ValueError):
+        tokens = []
         parts = text.split(";")
+    for token in tokens:
+        if token.name == "ASCII_59":
+            parts.append(data[start:token.start].decode(errors="replace"))
+            start = token.end + 1
+    if tokens:
+        parts.append(data[start:].decode(errors="replace"))
     return [p.strip() for p in parts if p.strip() and not _only_comments(p)]
 
 

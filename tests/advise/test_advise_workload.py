@@ -1,0 +1,73 @@
+"""Workload sources: pg_stat_statements (with $n placeholders: EXPLAIN (GENERIC_PLAN) on 18,
+pg_stats values on 15), SQL files and PostgreSQL logs; statements that cannot be planned are
+skipped with the reason and never stop the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+from advise_support import hypopg, load, on, run, shapes
+from psycopg.types.numeric import Int4
+
+from pgharness import TestDatabase
+from pgsage.advise.command import AdviseOptions, advise
+from pgsage.advise.workload import StatementFilter, from_log, split_statements
+
+LOG = (Path(__file__).parent / "data" / "postgresql.log").read_text()
+
+
+def test_split_statements_keeps_semicolons_in_strings() -> None:
+    text = "SELECT ';' AS a;\n-- only a comment;\nSELECT $$x;y$$;\n\n"
+    assert split_statements(text) == ["SELECT ';' AS a", "-- only a comment;\nSELECT $$x;y$$"]
+    assert split_statements("SELEC broken; SELECT 'é'") == ["SELEC broken", "SELECT 'é'"]
+
+
+def test_log_lines_are_merged_by_shape(tmp_path: Path) -> None:
+    path = tmp_path / "postgresql.log"
+    path.write_text(LOG)
+    found = from_log(path)
+    assert [(q.calls, q.total_ms, q.params) for q in found] == [(2, 14.5, ()), (1, 3.1, ("77",))]
+    assert found[0].text == "SELECT id, name\nFROM users WHERE email = 'user42@example.com'"
+
+
+def test_pg_stat_statements_with_placeholders(db: TestDatabase) -> None:
+    load(db)
+    db.execute("SELECT pg_stat_statements_reset()")
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        for n in range(5):
+            conn.execute("SELECT id, name FROM users WHERE email = %s", (f"user{n}@example.com",))
+        for n in range(2):
+            conn.execute("SELECT id FROM orders WHERE user_id = %s", (Int4(n),))
+    options = AdviseOptions(allow_real_indexes=not hypopg(db))
+    advice = advise(db.dsn, options)
+    assert ("public.users", ("email",), None) in shapes(advice)
+    assert ("public.orders", ("user_id",), None) in shapes(advice)
+    assert any("$1" in q.query.text for q in advice.queries)
+    frequent = advise(db.dsn, AdviseOptions(allow_real_indexes=not hypopg(db),
+                                            filters=StatementFilter(min_calls=5)))
+    assert shapes(frequent) == [("public.users", ("email",), None)]
+
+
+def test_log_source(db: TestDatabase, tmp_path: Path) -> None:
+    load(db)
+    path = tmp_path / "postgresql.log"
+    path.write_text(LOG)
+    advice = advise(db.dsn, AdviseOptions(log_file=path, allow_real_indexes=not hypopg(db)))
+    assert ("public.users", ("email",), None) in shapes(advice)
+    assert on(advice, "public.orders")
+
+
+def test_unplannable_statements_are_skipped_with_the_reason(db: TestDatabase, tmp_path: Path
+                                                            ) -> None:
+    load(db)
+    advice = run(db, tmp_path, ["SELECT nope FROM users WHERE email = 'x'",
+                                "SELECT id FROM users WHERE tenant_id = $1 AND city = $2",
+                                "SELECT id FROM users WHERE email = 'user1@example.com'",
+                                "SELEC broken"])
+    skipped = {q.query.text: q.skipped for q in advice.queries if q.skipped}
+    assert "nope" in (skipped["SELECT nope FROM users WHERE email = 'x'"] or "")
+    assert skipped["SELEC broken"] == "cannot be parsed"
+    assert ("public.users", ("email",), None) in shapes(advice)
+    planned = [q for q in advice.queries if q.query.text.endswith("city = $2")]
+    assert planned and planned[0].skipped is None and planned[0].cost_before
