@@ -365,8 +365,18 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = Tru
     finally:
         conn.rollback()
         conn.autocommit = True
+    snapshot = replace(snapshot, tables=_with_index_sizes(snapshot.tables, snapshot.indexes))
     elapsed = (time.perf_counter() - started) * 1000
     return _with_duration(snapshot, elapsed)
+
+
+def _with_index_sizes(tables: list[Table], indexes: list[Index]) -> list[Table]:
+    """tables.sql leaves index_bytes to the indexes section (see the comment there)."""
+    per_table: dict[int, int] = {}
+    for index in indexes:
+        per_table[index.table_oid] = per_table.get(index.table_oid, 0) + index.size_bytes
+    return [replace(t, index_bytes=per_table[t.oid], total_bytes=t.total_bytes + per_table[t.oid])
+            if t.oid in per_table else t for t in tables]
 
 
 def _first(rows: list[Row]) -> Row | None:

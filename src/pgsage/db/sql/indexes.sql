@@ -15,10 +15,17 @@ SELECT ic.oid::bigint AS oid,
        pg_get_indexdef(i.indexrelid) AS definition,
        am.amname AS method,
        i.indnkeyatts::int AS key_count,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-               FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS key_columns,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-               FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include_columns,
+       -- A plain column prints as pg_get_indexdef(oid, k, true) would (quote_ident of its
+       -- name) without deparsing the index once more per column; expressions are deparsed.
+       ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 THEN quote_ident(a.attname)
+                         ELSE pg_get_indexdef(i.indexrelid, k, true) END
+               FROM generate_series(1, i.indnkeyatts) k
+               LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+               ORDER BY k) AS key_columns,
+       ARRAY(SELECT quote_ident(a.attname)
+               FROM generate_series(i.indnkeyatts + 1, i.indnatts) k
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+               ORDER BY k) AS include_columns,
        string_to_array(i.indkey::text, ' ')::int[] AS key_attnums,
        -- one look-up by oid per key column: a join here hashed all of pg_opclass per index
        ARRAY(SELECT coalesce((SELECT oc.opcname FROM pg_opclass oc WHERE oc.oid = u.opc), '')
