@@ -4,6 +4,7 @@ application instrumentation) really exports: scraped from a real server, never a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -73,6 +74,13 @@ def test_every_metric_used_is_exported(db: TestDatabase) -> None:
     assert "pgsage_connections_used_ratio" in used and "db_query_errors_total" in used
     missing = sorted(n for n in used if n not in exporter_names and n not in app_names)
     assert not missing, f"used in rules/dashboard but never exported: {missing}"
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "monitoring.md").read_text()
+    undocumented = sorted(
+        name for name in (f.name + ("_total" if f.type == "counter" else "")
+                          for f in text_string_to_metric_families(exporter_text))
+        if f"`{name}`" not in doc)
+    assert not undocumented, f"exported but not in docs/monitoring.md: {undocumented}"
 
     no_vector = "vector" not in db.server.available_extensions  # PG 15 here
     without_samples = sorted(n for n in used if n.startswith("pgsage_")

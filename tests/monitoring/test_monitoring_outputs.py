@@ -16,6 +16,7 @@ from pgsage.monitoring.definitions import ALERTS
 from pgsage.monitoring.plan import COLUMNS, render_csv, render_markdown
 
 runner = CliRunner()
+DOC = Path(__file__).resolve().parents[2] / "docs" / "monitoring.md"
 
 
 def test_dashboard_sections_ids_and_rate_intervals() -> None:
@@ -65,3 +66,10 @@ def test_cli_writes_rules_dashboard_and_plan(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "dashboard.json").read_text())["panels"]
     assert (tmp_path / "plan.md").read_text() == render_markdown()
     assert (tmp_path / "plan.csv").read_text() == render_csv()
+
+
+def test_the_plan_in_the_docs_is_current() -> None:
+    text = DOC.read_text()
+    start = text.index("-->", text.index("<!-- plan:start")) + len("-->\n")
+    end = text.index("<!-- plan:end -->")
+    assert text[start:end] == render_markdown(), "regenerate: pgsage monitoring plan"

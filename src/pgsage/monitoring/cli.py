@@ -81,6 +81,17 @@ def exporter(
                                                 help="Statements exported one by one.")] = 50,
     top_sequences: Annotated[int, typer.Option("--top-sequences", min=0, max=10_000,
                                                help="Sequences exported one by one.")] = 20,
+    top_vector_indexes: Annotated[int, typer.Option(
+        "--top-vector-indexes", min=0, max=10_000,
+        help="pgvector indexes exported one by one.")] = 20,
+    size_interval: Annotated[float, typer.Option(
+        "--size-interval", min=0.0, help="Seconds between measurements of the database size "
+                                         "(pg_database_size stats every file).")] = 60.0,
+    catalog_interval: Annotated[float, typer.Option(
+        "--catalog-interval", min=0.0,
+        help="Seconds between refreshes of the list of sequences that can run out.")] = 300.0,
+    lock_timeout: Annotated[int, typer.Option(
+        "--lock-timeout", min=1, help="lock_timeout in ms for the exporter's session.")] = 100,
     include_query_text: Annotated[bool, typer.Option(
         "--include-query-text", help="Export normalised statement texts (pgsage_statement_info)"
         "; off by default, as texts can hold names of customers' data.")] = False,
@@ -96,9 +107,11 @@ def exporter(
             raise UsageError(f"--target {DEFAULT_TARGET} clashes with --dsn")
         validate_dsn(default)
         targets[DEFAULT_TARGET] = default
-    options = ExporterOptions(budget_s=budget, top_tables=top_tables,
-                              top_statements=top_statements, top_sequences=top_sequences,
-                              include_query_text=include_query_text)
+    options = ExporterOptions(budget_s=budget, lock_timeout_ms=lock_timeout,
+                              top_tables=top_tables, top_statements=top_statements,
+                              top_sequences=top_sequences, top_vector_indexes=top_vector_indexes,
+                              include_query_text=include_query_text,
+                              size_interval_s=size_interval, catalog_interval_s=catalog_interval)
     app = Exporter(targets, options)
     if once:
         name = DEFAULT_TARGET if DEFAULT_TARGET in targets else sorted(targets)[0]
