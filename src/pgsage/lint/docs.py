@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from pgsage.lint.model import DEFAULT_PG_VERSION
-from pgsage.lint.rule import all_rules
+from pgsage.lint.rule import Rule, all_rules
 
 INTRO = f"""\
 # `pgsage lint` — static lint of migrations
@@ -86,7 +86,7 @@ and `ban-char-field`.
 """
 
 
-def _default(rule: type) -> str:
+def _default(rule: type[Rule]) -> str:
     return "on" if rule.default_on else "opt-in"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pglast import ast
+from pglast.enums.parsenodes import ConstrType
 
 # Reading, setting and transaction control take no lock worth a timeout; creating a function
 # only touches its own new catalog row. DML takes ROW EXCLUSIVE, which conflicts only with DDL.
@@ -16,4 +17,16 @@ _NO_TIMEOUT_NEEDED = (
 
 
 def needs_timeout(node: Any) -> bool:
+    if isinstance(node, ast.CreateStmt):
+        # A new table locks nothing that exists, unless a foreign key locks the referenced one.
+        return _has_foreign_key(node)
     return not isinstance(node, _NO_TIMEOUT_NEEDED)
+
+
+def _has_foreign_key(node: Any) -> bool:
+    for element in node.tableElts or ():
+        constraints = [element] if isinstance(element, ast.Constraint) else list(
+            getattr(element, "constraints", None) or ())
+        if any(c.contype == ConstrType.CONSTR_FOREIGN for c in constraints):
+            return True
+    return False

@@ -27,6 +27,9 @@ class ConstraintMissingNotValid(Rule):
     fix_sql = ("ALTER TABLE t ADD CONSTRAINT t_c_positive CHECK (c > 0) NOT VALID;\n"
                "COMMIT;  -- or a separate migration\n"
                "ALTER TABLE t VALIDATE CONSTRAINT t_c_positive;")
+    deviations = ("UNIQUE and PRIMARY KEY constraints cannot be NOT VALID; squawk reports them "
+                  "here too, pgsage under disallowed-unique-constraint and "
+                  "adding-serial-primary-key-field, with the USING INDEX rewrite.")
     fix_alembic = ("op.create_check_constraint('t_c_positive', 't', 'c > 0',\n"
                    "                          postgresql_not_valid=True)\n"
                    "# next revision:\n"

@@ -34,8 +34,10 @@ class PreferRobustStmts(Rule):
                "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_key;")
     fix_alembic = "op.create_index(..., if_not_exists=True); op.drop_index(..., if_exists=True)"
     deviations = ("Opt-in in pgsage (Alembic runs revisions in transactions). As in squawk, a "
-                  "file with a single statement is not checked, and SET NOT NULL and ENABLE/"
-                  "DISABLE ROW LEVEL SECURITY are reported.")
+                  "file with a single statement is not checked, and SET NOT NULL, RENAME and "
+                  "ENABLE/DISABLE ROW LEVEL SECURITY are reported. Unlike squawk, ALTER TABLE "
+                  "actions that are idempotent (ALTER COLUMN TYPE / SET DEFAULT / DROP NOT NULL, "
+                  "VALIDATE CONSTRAINT) are not: re-running them succeeds.")
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if ctx.in_transaction or len(ctx.statements) <= 1 or ctx.is_alembic:
@@ -57,6 +59,8 @@ class PreferRobustStmts(Rule):
                           "IF EXISTS")
         elif isinstance(node, ast.AlterTableStmt):
             yield from self._alter(node, ctx)
+        elif isinstance(node, ast.RenameStmt) and not node.missing_ok:
+            yield Hit("RENAME fails when the migration is re-run (the old name is gone)")
 
     @staticmethod
     def _alter(node: Any, ctx: Context) -> Iterable[Hit]:

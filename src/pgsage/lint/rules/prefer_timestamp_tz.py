@@ -7,7 +7,7 @@ from pgsage.lint.typerule import ColumnTypeRule
 
 class PreferTimestampTz(ColumnTypeRule):
     id = "prefer-timestamp-tz"
-    aliases = ("prefer-timestamp-tz", "prefer-timestamptz")
+    aliases = ("prefer-timestamp-tz",)
     type_names = frozenset({"timestamp"})
     summary = "A timestamp (without time zone) column."
     why = ("timestamp stores wall-clock time without an offset: values depend on the writer's "

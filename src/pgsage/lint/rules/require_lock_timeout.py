@@ -22,7 +22,9 @@ class RequireLockTimeout(Rule):
     fix_alembic = ("# env.py, before context.run_migrations():\n"
                    "connection.exec_driver_sql(\"SET lock_timeout = '2s'\")\n"
                    "# or in the revision: op.execute(\"SET lock_timeout = '2s'\")")
-    deviations = ("Reported once per migration, at the first statement that needs it. For "
+    deviations = ("Reported once per migration, at the first statement that needs it (as "
+                  "squawk); CREATE TABLE without a foreign key locks nothing existing and does "
+                  "not need it; neither does DML (ROW EXCLUSIVE). For "
                   "Alembic revisions, an env.py that sets lock_timeout counts for every "
                   "revision.")
 
