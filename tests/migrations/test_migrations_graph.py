@@ -77,9 +77,28 @@ def test_cli_bad_input_is_one_line_and_exit_2() -> None:
     for args in (["check", "--config", "/nonexistent/alembic.ini"],
                  ["check", "--dir", "/nonexistent/alembic"],
                  ["check", "--dir", str(PROJECTS / "healthy" / "alembic"), "--models",
-                  "no_such_module:metadata", "--no-roundtrip"]):
+                  "no_such_module:metadata", "--no-roundtrip"],
+                 ["check", "--dir", str(PROJECTS / "healthy" / "alembic"), "--dsn",
+                  "this is = not a dsn"],
+                 ["trace", "--dir", str(PROJECTS / "healthy" / "alembic"), "missing.sql"],
+                 ["squash", "--dir", str(PROJECTS / "healthy" / "alembic"), "--rev-id",
+                  "bad id!"]):
         result = run_cli(*args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert lines[-1].startswith("pgsage: error: "), lines
         assert "Traceback" not in result.stderr
+
+
+def test_trace_revision_selection() -> None:
+    import pytest
+
+    from pgsage.errors import UsageError
+    from pgsage.migrations.trace import select_revisions
+
+    graph = load_graph(project("healthy"))
+    assert select_revisions(graph, None, None) == {"h001", "h002", "h003"}
+    assert select_revisions(graph, None, "h001") == {"h002", "h003"}
+    assert select_revisions(graph, ["h001", "h003"], "h001") == {"h003"}
+    with pytest.raises(UsageError):
+        select_revisions(graph, None, "nope")

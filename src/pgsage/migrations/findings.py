@@ -20,8 +20,9 @@ class MigrationFinding:
     line: int | None = None
     details: tuple[str, ...] = ()
 
-    def sort_key(self) -> tuple[int, str, str, str]:
-        return (-self.severity.rank, self.check, self.revision or "", self.message)
+    def sort_key(self) -> tuple[int, str, str, int, str]:
+        return (-self.severity.rank, self.check, self.revision or self.file or "",
+                self.line or 0, self.message)
 
     def to_json(self) -> dict[str, Any]:
         return {

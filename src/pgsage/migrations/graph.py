@@ -64,7 +64,8 @@ class RevisionGraph:
         children: dict[str, list[str]] = {r: [] for r in self.revisions}
         pending: dict[str, int] = {}
         for rev in self.revisions.values():
-            known = [d for d in rev.down if d in self.revisions]
+            # depends_on orders like down_revision does (Alembic runs dependencies first).
+            known = sorted({d for d in (*rev.down, *rev.depends_on) if d in self.revisions})
             pending[rev.id] = len(known)
             for parent in known:
                 children[parent].append(rev.id)

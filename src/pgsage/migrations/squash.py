@@ -192,6 +192,8 @@ def _module_from(source: str, revision_id: str, path: Path) -> Revision:
 
 def squash(project: AlembicProject, out: Path, dsn: str | None,
            revision_id: str | None = None) -> SquashResult:
+    if revision_id is not None and not re.fullmatch(r"[A-Za-z0-9_]+", revision_id):
+        raise UsageError(f"--rev-id must be letters, digits and underscores: {revision_id!r}")
     graph = load_graph(project)
     if not graph.runnable:
         problems = "; ".join(f.message for f in graph.findings if f.severity is Severity.ERROR)
@@ -208,8 +210,6 @@ def squash(project: AlembicProject, out: Path, dsn: str | None,
     heads = graph.heads
     drops = drop_statements(upgraded.head)
     rev = revision_id or hashlib.sha256("\n".join(statements).encode()).hexdigest()[:12]
-    if not re.fullmatch(r"[A-Za-z0-9_]+", rev):
-        raise UsageError(f"--rev-id must be letters, digits and underscores: {rev!r}")
     filename = f"{rev}_baseline.py"
     instructions = stamping_instructions(rev, heads, filename)
     source = render_revision(rev, heads, len(graph.revisions), statements, drops, instructions)
