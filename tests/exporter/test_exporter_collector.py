@@ -181,3 +181,21 @@ def test_costly_catalog_facts_are_refreshed_on_their_interval(db: TestDatabase) 
     db.execute("CREATE SEQUENCE late AS integer; SELECT nextval('late')")
     assert scrape_with(cached).values("pgsage_sequence_last_value", sequence="late") == []
     assert scrape_with(fresh).value("pgsage_sequence_last_value", sequence="late") == 1
+
+
+def test_a_plain_role_without_privileges_gets_every_group(db: TestDatabase) -> None:
+    """No superuser, no pg_monitor: figures about other roles' sessions and statements are
+    hidden by PostgreSQL, but no group fails."""
+    role = f"plain_{db.name}"
+    db.execute(f'CREATE ROLE "{role}" LOGIN; CREATE TABLE t (id serial PRIMARY KEY);'
+               "INSERT INTO t DEFAULT VALUES")
+    try:
+        result = scrape(conninfo.make_conninfo(db.dsn, user=role))
+        assert result.value("pgsage_up") == 1
+        for group in GROUPS_EVERYWHERE:
+            assert result.value("pgsage_exporter_collector_success", collector=group) == 1, group
+        assert result.value("pgsage_table_live_tuples", schema="public", table="t") == 1
+        # the sequence belongs to the superuser: its position is unknown, so no sample
+        assert result.values("pgsage_sequence_used_ratio", sequence="t_id_seq") == []
+    finally:
+        db.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -541,6 +541,7 @@ class DatabaseCollector(Collector):
                 if scrape.server is None:
                     up = 0
         except PgsageError as exc:
+            up = 0
             log.warning("pgsage exporter: cannot scrape %s: %s", redact(self.dsn), exc)
         families += self._self_metrics(up, time.perf_counter() - started, durations, success)
         return families
@@ -555,6 +556,10 @@ class DatabaseCollector(Collector):
             log.warning("pgsage exporter: group %s failed: %s", group.name, one_line(str(exc)))
             if scrape.conn.closed or scrape.conn.broken:
                 raise PgsageError(f"connection lost during {group.name}") from None
+            return False
+        except Exception as exc:  # a bug in one group must not take the others down
+            log.warning("pgsage exporter: group %s failed: %s: %s", group.name,
+                        type(exc).__name__, exc)
             return False
         return True
 

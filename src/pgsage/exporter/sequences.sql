@@ -1,10 +1,11 @@
 -- The positions of the sequences that can run out (listed by sequence_limits.sql), the K most
 -- used. pg_sequence_last_value reads each sequence's page; sequences dropped since the list was
--- made are skipped by the join.
+-- made are skipped by the join. Reading a position needs SELECT or USAGE on the sequence.
 WITH limits AS (
     SELECT * FROM unnest(%(oids)s::oid[], %(limits)s::bigint[]) AS l(oid, upper_limit)
 ), measured AS (
     SELECT n.nspname AS schema, c.relname AS name, s.seqmin, l.upper_limit,
+           has_sequence_privilege(c.oid, 'SELECT,USAGE') AS readable,
            CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
                 THEN pg_sequence_last_value(c.oid) END AS last_value
     FROM limits l
@@ -14,9 +15,12 @@ WITH limits AS (
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 )
 SELECT schema, name,
-       coalesce((last_value - seqmin)::float8 / nullif(upper_limit - seqmin, 0), 0) AS used_ratio,
+       -- unknown (no sample) without the privilege to read it; 0 when never used
+       CASE WHEN readable
+            THEN coalesce((last_value - seqmin)::float8 / nullif(upper_limit - seqmin, 0), 0)
+       END AS used_ratio,
        last_value::float8 AS last_value,
        upper_limit::float8 AS upper_limit
 FROM measured
-ORDER BY used_ratio DESC, schema, name
+ORDER BY used_ratio DESC NULLS LAST, schema, name
 LIMIT %(limit)s
