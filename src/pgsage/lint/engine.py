@@ -82,7 +82,8 @@ def altered_tables(statements: Iterable[Statement]) -> set[str]:
     tables: set[str] = set()
     for stmt in statements:
         node = stmt.node
-        if isinstance(node, ast.AlterTableStmt | ast.IndexStmt | ast.ClusterStmt):
+        if isinstance(node, ast.AlterTableStmt | ast.IndexStmt | ast.ClusterStmt
+                      | ast.ReindexStmt):
             tables.add(relation_name(node.relation))
         elif isinstance(node, ast.LockStmt | ast.TruncateStmt):
             tables.update(relation_name(r) for r in node.relations or ())

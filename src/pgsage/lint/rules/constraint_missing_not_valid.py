@@ -52,7 +52,7 @@ class ConstraintMissingNotValid(Rule):
             if (con.contype in _VALIDATED_KINDS and not con.skip_validation
                     and not ctx.is_new_table(table)):
                 kind = "CHECK" if con.contype == ConstrType.CONSTR_CHECK else "FOREIGN KEY"
-                lock = ("ACCESS EXCLUSIVE" if kind == "CHECK" else "SHARE ROW EXCLUSIVE")
+                lock = ("an ACCESS EXCLUSIVE" if kind == "CHECK" else "a SHARE ROW EXCLUSIVE")
                 yield Hit(f"adding {kind} constraint {con.conname or ''} on {table} checks every "
-                          f"row under an {lock} lock; add it NOT VALID and VALIDATE it "
+                          f"row under {lock} lock; add it NOT VALID and VALIDATE it "
                           "separately".replace("  ", " "), table=table)
