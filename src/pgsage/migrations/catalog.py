@@ -11,6 +11,8 @@ an extension and the ``alembic_version`` table are left out: they are not the pr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
@@ -222,6 +224,13 @@ def dump_schema(dsn: str, excluded_tables: frozenset[str] = DEFAULT_EXCLUDED_TAB
                 ) -> SchemaDump:
     with connect(dsn, SessionOptions(application_name="pgsage-migrations")) as conn:
         return dump_with(conn, excluded_tables)
+
+
+@contextmanager
+def schema_reader(dsn: str) -> Iterator[Callable[[], SchemaDump]]:
+    """One read-only session for many dumps of the same database (round-trips dump often)."""
+    with connect(dsn, SessionOptions(application_name="pgsage-migrations")) as conn:
+        yield lambda: dump_with(conn)
 
 
 def dump_with(conn: psycopg.Connection[Any],

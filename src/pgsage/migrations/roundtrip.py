@@ -9,12 +9,13 @@ downgrade is missing, empty or raises — the graph check reports those.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
 
-from pgsage.migrations.catalog import SchemaDump, diff, dump_schema
+from pgsage.migrations.catalog import SchemaDump, diff, schema_reader
 from pgsage.migrations.findings import MigrationFinding
 from pgsage.migrations.graph import Revision, RevisionGraph
 from pgsage.migrations.runner import StepFailed, engine_for, run_step
@@ -44,7 +45,13 @@ class Upgraded:
 
 
 def upgrade_all(graph: RevisionGraph, dsn: str, opts: dict[str, Any] | None = None) -> Upgraded:
-    result = Upgraded(dsn=dsn, order=graph.order(), states=[dump_schema(dsn)])
+    with schema_reader(dsn) as dump_schema:
+        return _upgrade_all(graph, dsn, dump_schema, opts)
+
+
+def _upgrade_all(graph: RevisionGraph, dsn: str, dump_schema: Callable[[], SchemaDump],
+                 opts: dict[str, Any] | None) -> Upgraded:
+    result = Upgraded(dsn=dsn, order=graph.order(), states=[dump_schema()])
     engine = engine_for(dsn)
     try:
         for revision in result.order:
@@ -55,7 +62,7 @@ def upgrade_all(graph: RevisionGraph, dsn: str, opts: dict[str, Any] | None = No
                                                      Severity.ERROR, exc,
                                                      "upgrade from an empty database"))
                 return result
-            result.states.append(dump_schema(dsn))
+            result.states.append(dump_schema())
     finally:
         engine.dispose()
     return result
@@ -69,26 +76,36 @@ def round_trip(graph: RevisionGraph, upgraded: Upgraded,
     irreversible = {f.revision for f in graph.findings if f.check in NOT_REVERSIBLE}
     engine = engine_for(upgraded.dsn)
     try:
-        for index in reversed(range(len(upgraded.order))):
-            revision = upgraded.order[index]
-            if revision.id in irreversible:
-                found.append(MigrationFinding(
-                    "roundtrip-stopped", Severity.INFO,
-                    f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
-                    f"raises; {index} older revision(s) not round-tripped",
-                    revision=revision.id))
-                break
-            problem = _down_up_down(graph, engine, upgraded, index, opts)
-            found.extend(problem)
-            if any(f.severity is Severity.ERROR for f in problem):
-                break
+        with schema_reader(upgraded.dsn) as dump_schema:
+            found.extend(_walk_down(graph, engine, upgraded, irreversible, dump_schema, opts))
     finally:
         engine.dispose()
     return found
 
 
+def _walk_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, irreversible: set[Any],
+               dump_schema: Callable[[], SchemaDump], opts: dict[str, Any] | None
+               ) -> list[MigrationFinding]:
+    found: list[MigrationFinding] = []
+    for index in reversed(range(len(upgraded.order))):
+        revision = upgraded.order[index]
+        if revision.id in irreversible:
+            found.append(MigrationFinding(
+                "roundtrip-stopped", Severity.INFO,
+                f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
+                f"raises; {index} older revision(s) not round-tripped",
+                revision=revision.id))
+            break
+        problem = _down_up_down(graph, engine, upgraded, index, dump_schema, opts)
+        found.extend(problem)
+        if any(f.severity is Severity.ERROR for f in problem):
+            break
+    return found
+
+
 def _down_up_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, index: int,
-                  opts: dict[str, Any] | None) -> list[MigrationFinding]:
+                  dump_schema: Callable[[], SchemaDump], opts: dict[str, Any] | None
+                  ) -> list[MigrationFinding]:
     revision = upgraded.order[index]
     before, after = upgraded.states[index], upgraded.states[index + 1]
     found: list[MigrationFinding] = []
@@ -97,7 +114,7 @@ def _down_up_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, inde
     except StepFailed as exc:
         return [_step_finding(graph, revision, "downgrade-fails", Severity.ERROR, exc,
                               "downgrade right after its upgrade")]
-    restored = dump_schema(upgraded.dsn)
+    restored = dump_schema()
     residue = diff(before, restored)
     if residue:
         found.append(_diff_finding(
@@ -111,7 +128,7 @@ def _down_up_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, inde
         found.append(_step_finding(graph, revision, "reupgrade-fails", Severity.ERROR, exc,
                                    "upgrade after its downgrade"))
         return found
-    again = dump_schema(upgraded.dsn)
+    again = dump_schema()
     mismatch = diff(after, again)
     if mismatch:
         found.append(_diff_finding(
