@@ -1,0 +1,51 @@
+"""Projects as they come: an env.py that cannot run offline, several heads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from migproj import PROJECTS
+
+from pgharness import TestServer
+from pgsage.migrations.check import CheckOptions, run_check
+from pgsage.migrations.project import find_project
+
+
+def test_env_py_that_needs_settings_then_models_option(server: TestServer,
+                                                       tmp_path: Path) -> None:
+    copy = tmp_path / "healthy"
+    shutil.copytree(PROJECTS / "healthy", copy)
+    env = copy / "alembic" / "env.py"
+    env.write_text("import os\nURL = os.environ['PGSAGE_TEST_UNSET_DATABASE_URL']\n"
+                   + env.read_text())
+    project = find_project(copy / "alembic.ini", None)
+    outcome = run_check(project, CheckOptions(dsn=server.admin_dsn(), roundtrip=False))
+    assert outcome.stages["drift"].startswith("not run: no models")
+    assert "KeyError" in outcome.stages["drift"]
+    with_models = run_check(project, CheckOptions(dsn=server.admin_dsn(), roundtrip=False,
+                                                  models="mp_healthy_models:metadata"))
+    # the models match; without env.py's include_object the PERF_INDEXES index is drift
+    assert with_models.stages["drift"] == "findings"
+    assert [f.message for f in with_models.findings] == [
+        "index public.ix_posts_author_created is only in the database"]
+
+
+def test_two_heads_still_upgrade_and_round_trip(server: TestServer, tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    revisions = {"a1": (None, 'op.create_table("a", sa.Column("id", sa.Integer, '
+                              'primary_key=True))', 'op.drop_table("a")'),
+                 "b1": ('"a1"', 'op.add_column("a", sa.Column("x", sa.Integer))',
+                        'op.drop_column("a", "x")'),
+                 "c1": ('"a1"', 'op.create_index("ix_a_id", "a", ["id"])',
+                        'op.drop_index("ix_a_id", table_name="a")')}
+    for rev, (down, up, back) in revisions.items():
+        (versions / f"{rev}.py").write_text(
+            f"import sqlalchemy as sa\nfrom alembic import op\n\nrevision = {rev!r}\n"
+            f"down_revision = {down}\n\n\ndef upgrade():\n    {up}\n\n\n"
+            f"def downgrade():\n    {back}\n")
+    outcome = run_check(find_project(None, tmp_path),
+                        CheckOptions(dsn=server.admin_dsn(), drift=False))
+    assert [f.check for f in outcome.findings] == ["multiple-heads"]
+    assert outcome.stages == {"graph": "findings", "upgrade": "ok", "roundtrip": "ok"}
