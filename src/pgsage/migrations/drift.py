@@ -252,6 +252,23 @@ def _included(obj: SchemaObject, include: IncludeObject, reflected: bool) -> boo
     return True
 
 
+# What SQLAlchemy models do not describe: only in the migrated database, these are not drift.
+NOT_MODELLED_KINDS = frozenset({"function", "trigger", "domain", "extension", "schema"})
+NOT_MODELLED_RELATIONS = frozenset({"view", "materialized view", "foreign table"})
+
+
+def _outside_models(obj: SchemaObject, dump: SchemaDump) -> bool:
+    if obj.kind in NOT_MODELLED_KINDS:
+        return True
+    table_key = obj.key if obj.kind == "table" else None
+    if obj.kind == "column":
+        table_key = "table " + obj.key.split(" ", 1)[1].rsplit(".", 1)[0]
+    if table_key is None:
+        return False
+    table = dump.objects.get(table_key)
+    return table is not None and table.attrs.get("kind") in NOT_MODELLED_RELATIONS
+
+
 def _catalog_findings(migrated: SchemaDump, modelled: SchemaDump, covered: frozenset[str],
                       include: IncludeObject) -> list[MigrationFinding]:
     differences = [d for d in diff(migrated, modelled)
@@ -259,6 +276,8 @@ def _catalog_findings(migrated: SchemaDump, modelled: SchemaDump, covered: froze
     kept: list[Difference] = []
     for d in differences:
         obj = migrated.objects.get(d.key) or modelled.objects[d.key]
+        if d.attribute is None and d.left is not None and _outside_models(obj, migrated):
+            continue
         if d.attribute is None and not _included(obj, include, reflected=d.left is not None):
             continue
         kept.append(d)
