@@ -61,8 +61,8 @@ def wait_for(what: str, check: Any, timeout: float = WAIT_S) -> Any:
 
 @contextmanager
 def exporter_for(dsn: str) -> Iterator[int]:
-    server = make_http_server(Exporter({"default": dsn}, ExporterOptions(budget_s=2.0)),
-                              "127.0.0.1", 0)
+    targets = {"default": dsn, "second": dsn}
+    server = make_http_server(Exporter(targets, ExporterOptions(budget_s=2.0)), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -80,8 +80,18 @@ def prometheus(workdir: Path, exporter_port: int, rules: str) -> Iterator[str]:
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s",
                    "scrape_timeout": "1s"},
         "rule_files": ["rules.yml"],
-        "scrape_configs": [{"job_name": "pgsage",
-                            "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}],
+        "scrape_configs": [
+            {"job_name": "pgsage",
+             "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]},
+            # docs/monitoring.md's /probe configuration: the target NAME becomes the instance
+            {"job_name": "pgsage-probe", "metrics_path": "/probe",
+             "static_configs": [{"targets": ["second"]}],
+             "relabel_configs": [
+                 {"source_labels": ["__address__"], "target_label": "__param_target"},
+                 {"source_labels": ["__param_target"], "target_label": "instance"},
+                 {"target_label": "__address__", "replacement": f"127.0.0.1:{exporter_port}"},
+             ]},
+        ],
     }))
     port = free_port()
     log = (workdir / "prometheus.log").open("w")
@@ -118,10 +128,13 @@ def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
         ALERTS, {"PostgresLongTransaction.warning": 3}, {"PostgresLongTransaction.warning": "2s"}))
     try:
         with exporter_for(db.dsn) as port, prometheus(tmp_path, port, rules) as base:
-            wait_for("a successful scrape", lambda: [
-                r for r in api(base, "/api/v1/query", query="pgsage_up == 1")["result"]])
+            wait_for("a successful scrape of both jobs", lambda: len(
+                api(base, "/api/v1/query", query="pgsage_up == 1")["result"]) == 2)
             targets = api(base, "/api/v1/targets")["activeTargets"]
-            assert [t["health"] for t in targets] == ["up"]
+            assert sorted((t["labels"]["job"], t["health"]) for t in targets) == [
+                ("pgsage", "up"), ("pgsage-probe", "up")]
+            probed = api(base, "/api/v1/query", query='pgsage_up{job="pgsage-probe"}')["result"]
+            assert [r["metric"]["instance"] for r in probed] == ["second"]
             groups = api(base, "/api/v1/rules")["groups"]
             assert {g["name"] for g in groups} >= {"pgsage-recording", "pgsage-connections"}
             assert not firing(base, "PostgresLongTransaction", "warning")
@@ -131,8 +144,7 @@ def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
                 alerts = wait_for("PostgresLongTransaction to fire",
                                   lambda: firing(base, "PostgresLongTransaction", "warning"))
                 holder.rollback()
-            alert = alerts[0]
-            assert alert["labels"]["job"] == "pgsage"
+            alert = next(a for a in alerts if a["labels"]["job"] == "pgsage")
             assert float(alert["value"]) > 3
             assert alert["annotations"]["summary"].startswith("A transaction on 127.0.0.1:")
             assert not firing(base, "PostgresExporterDown", "critical")
