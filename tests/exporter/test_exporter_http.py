@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from exporter_helpers import parse
 from psycopg import conninfo
@@ -76,6 +77,17 @@ def test_cli_once_prints_one_scrape(db: TestDatabase) -> None:
     scraped = parse(done.stdout)
     assert scraped.value("pgsage_up") == 1
     assert scraped.value("pgsage_exporter_top_k", kind="tables") == 3
+
+
+def test_cli_targets_file(db: TestDatabase, tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f'[targets]\napp = "{db.dsn}"\n')
+    done = run_cli("exporter", "--targets-file", str(targets), "--once")
+    assert done.returncode == 0, done.stderr
+    assert parse(done.stdout).value("pgsage_up") == 1
+    targets.write_text("[targets]\napp = 1\n")
+    done = run_cli("exporter", "--targets-file", str(targets), "--once")
+    assert done.returncode == 2 and "needs a [targets] table" in done.stderr
 
 
 def test_cli_errors_are_one_line() -> None:

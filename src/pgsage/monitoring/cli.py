@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -63,12 +64,30 @@ def parse_targets(values: list[str]) -> dict[str, str]:
     return targets
 
 
+def load_targets_file(path: Path) -> list[str]:
+    """``NAME=DSN`` entries from a TOML file's ``[targets]`` table (``name = "dsn"``), which
+    keeps passwords out of the process list."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} is not valid TOML: {exc}") from None
+    targets = data.get("targets")
+    if not isinstance(targets, dict) or not all(isinstance(v, str) for v in targets.values()):
+        raise UsageError(f'{path} needs a [targets] table of name = "dsn" entries')
+    return [f"{name}={dsn}" for name, dsn in targets.items()]
+
+
 def exporter(
     dsn: Annotated[str | None, typer.Option(
         "--dsn", help="The database served on /metrics. Default: $DATABASE_URL.",
         show_default=False)] = None,
     target: Annotated[list[str] | None, typer.Option(
         "--target", help="NAME=DSN served on /probe?target=NAME (repeatable).")] = None,
+    targets_file: Annotated[Path | None, typer.Option(
+        "--targets-file", help='TOML file with a [targets] table of name = "dsn" entries.',
+        show_default=False)] = None,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")
                     ] = 9188,
     listen: Annotated[str, typer.Option("--listen", help="Address to listen on.")
@@ -100,7 +119,8 @@ def exporter(
     )] = False,
 ) -> None:
     """Serve PostgreSQL metrics for Prometheus: /metrics, /probe, /health, /ready."""
-    targets = parse_targets(target or [])
+    targets = parse_targets([*(load_targets_file(targets_file) if targets_file else []),
+                             *(target or [])])
     default = dsn or load_settings(None).dsn
     if default:
         if DEFAULT_TARGET in targets:
