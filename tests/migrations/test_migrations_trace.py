@@ -38,7 +38,13 @@ def test_revisions_per_statement(server: TestServer) -> None:
     assert ("ACCESS EXCLUSIVE", "public.users") in locks(add_column)
     assert add_column.effects is not None
     assert add_column.effects.rewritten == ()  # a constant default: no rewrite since PG 11
-    assert concurrently.effects is None and not concurrently.transactional
+    # outside a transaction: sampled while it waited for an older snapshot
+    assert not concurrently.transactional
+    assert locks(concurrently) == {("SHARE UPDATE EXCLUSIVE", "public.posts")}
+    assert concurrently.effects is not None
+    assert concurrently.effects.created == ("public.ix_posts_author_created (index)",)
+    assert [f"{lock.mode} on {lock.relation}" for lock in result.held_until_commit("h003")] \
+        == ["ACCESS EXCLUSIVE on public.users"]
     findings = {(f.check, f.revision, f.message) for f in result.findings}
     assert ("blocking-lock", "h003", "statement 1 takes ACCESS EXCLUSIVE on public.users "
             "(blocks reads and writes)") in findings
@@ -57,6 +63,7 @@ def test_sql_files_with_setup(server: TestServer) -> None:
     assert to_text.effects and to_text.effects.rewritten == ()  # binary coercible
     assert to_bigint.effects and "public.accounts (table)" in to_bigint.effects.rewritten
     assert not concurrently.transactional and concurrently.error is None
+    assert locks(concurrently) == {("SHARE UPDATE EXCLUSIVE", "public.accounts")}
     assert failing.error is not None and "DivisionByZero" in failing.error
     assert ("SHARE ROW EXCLUSIVE", "public.accounts") in locks(ledger)
     checks = sorted({f.check for f in result.findings})

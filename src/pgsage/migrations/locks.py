@@ -122,3 +122,74 @@ def effects(before: State, after: State, baseline: dict[int, Relation]) -> Effec
                      if oid not in after.relations and rel.kind != "toast table")
     return Effects(tuple(taken), tuple(rewritten), tuple(scanned), tuple(created),
                    tuple(dropped))
+
+
+SAMPLE_QUERY = """
+SELECT l.relation::bigint, l.mode, l.granted
+FROM pg_locks l
+WHERE l.pid = %s AND (NOT l.granted OR (l.locktype = 'relation' AND l.relation >= 16384::oid))
+"""
+
+
+class WaitSampler:
+    """Measure a statement that must run outside a transaction (CREATE INDEX CONCURRENTLY,
+    REINDEX CONCURRENTLY), whose locks are gone by the time it returns.
+
+    Such a statement waits for every transaction with an older snapshot before it finishes. A
+    *blocker* session holds a snapshot open while an *observer* thread polls ``pg_locks`` for the
+    statement's backend; once the statement is seen waiting, its granted locks are recorded and
+    the blocker lets it go. A statement that never waits (so is never caught holding its locks)
+    stays unmeasured — nothing is guessed.
+    """
+
+    POLL_S = 0.005
+    MAX_WAIT_S = 10.0
+
+    def __init__(self, dsn: str, backend_pid: int) -> None:
+        import threading
+
+        import psycopg
+
+        self.pid = backend_pid
+        self.locks: set[tuple[int, str]] = set()
+        self.caught_waiting = False
+        self._stop = threading.Event()
+        self._blocker = psycopg.connect(dsn, application_name="pgsage-trace-blocker")
+        self._blocker.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self._blocker.execute("SELECT 1")  # takes the snapshot the statement will wait for
+        self._observer = psycopg.connect(dsn, autocommit=True,
+                                         application_name="pgsage-trace-observer")
+        self.before = read_state(self._observer)
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        import time as _time
+
+        deadline = _time.monotonic() + self.MAX_WAIT_S
+        try:
+            while not self._stop.is_set() and _time.monotonic() < deadline:
+                rows = self._observer.execute(SAMPLE_QUERY, [self.pid]).fetchall()
+                self.locks.update((int(oid), LOCK_NAMES.get(str(mode), str(mode)))
+                                  for oid, mode, granted in rows if granted and oid is not None)
+                if any(not granted for _oid, _mode, granted in rows):
+                    self.caught_waiting = True
+                    break
+                _time.sleep(self.POLL_S)
+        finally:
+            self._blocker.rollback()  # let the statement finish
+
+    def finish(self, baseline: dict[int, Relation]) -> Effects | None:
+        self._stop.set()
+        self._thread.join()
+        try:
+            if not self.caught_waiting:
+                return None
+            after = read_state(self._observer)
+            measured = effects(State(frozenset(), self.before.relations),
+                               State(frozenset(self.locks), after.relations), baseline)
+            return Effects(measured.locks, measured.rewritten, (), measured.created,
+                           measured.dropped)
+        finally:
+            self._blocker.close()
+            self._observer.close()

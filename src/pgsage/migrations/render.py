@@ -44,6 +44,9 @@ def render_trace(result: TraceResult) -> str:
             if not trace.error or not trace.transactional:
                 lines.append("    ran outside a transaction (autocommit): locks not measured")
             continue
+        if not trace.transactional:
+            lines.append("    ran outside a transaction (autocommit): locks sampled while it "
+                         "waited for older transactions")
         for lock in fx.locks:
             new = "" if lock.preexisting else "  (created in this step)"
             lines.append(f"    lock  {lock.mode:<22} {lock.relation} ({lock.kind}){new}")

@@ -8,8 +8,9 @@ statement: each one starts holding nothing and shows everything it asks for. (In
 migration the revision's transaction keeps all of them until its end; the report adds that
 union per revision.) Revisions run through :mod:`runner` with Alembic's own operations.
 Statements in an ``autocommit_block()`` (CREATE INDEX CONCURRENTLY...) run outside any
-transaction: their locks are gone when they end, so they are listed as not measured rather than
-as lock-free; an SQL-file statement that cannot run in a transaction block is run the same way.
+transaction, so their locks are gone when they end: they are sampled while they wait for an
+older snapshot (:class:`locks.WaitSampler`), else listed as not measured rather than as
+lock-free; an SQL-file statement that cannot run in a transaction block is run the same way.
 Tables are empty: what is measured is which locks and rewrites PostgreSQL chooses, not how long
 they would last.
 """
@@ -36,6 +37,7 @@ from pgsage.migrations.locks import (
     Effects,
     LockTaken,
     State,
+    WaitSampler,
     effects,
     read_state,
 )
@@ -79,7 +81,8 @@ class TraceResult:
     def held_until_commit(self, source: str) -> list[LockTaken]:
         """The strongest lock per relation over a source's measured statements: what its one
         transaction holds at the end (the relations that existed before it)."""
-        taken = [lock for s in self.statements if s.source == source and s.effects
+        taken = [lock for s in self.statements
+                 if s.source == source and s.effects and s.transactional
                  for lock in s.effects.locks if lock.preexisting]
         return _strongest_per_relation(taken)
 
@@ -137,11 +140,13 @@ def _strongest_per_relation(locks: list[LockTaken]) -> list[LockTaken]:
 class _Recorder:
     """SQLAlchemy cursor events on the scratch engine: measure around every statement."""
 
-    def __init__(self) -> None:
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
         self.source: str | None = None
         self.baseline: dict[int, Any] = {}
         self.traces: list[StatementTrace] = []
         self._before: State | None = None
+        self._sampler: WaitSampler | None = None
         self._started = 0.0
 
     def before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -149,8 +154,18 @@ class _Recorder:
         if self.source is None:
             return
         dbapi = cursor.connection
-        self._before = None if dbapi.autocommit else read_state(dbapi)
+        if dbapi.autocommit:  # an autocommit_block(): sample while it waits (see WaitSampler)
+            self._before = None
+            self._sampler = WaitSampler(self.dsn, dbapi.info.backend_pid)
+        else:
+            self._before = read_state(dbapi)
         self._started = time.perf_counter()
+
+    def failed(self, context: Any) -> None:
+        """SQLAlchemy's handle_error: a failing statement still releases its sampler."""
+        if self._sampler is not None:
+            self._sampler.finish(self.baseline)
+            self._sampler = None
 
     def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
               executemany: bool) -> None:
@@ -159,27 +174,38 @@ class _Recorder:
         elapsed = (time.perf_counter() - self._started) * 1000
         dbapi = cursor.connection
         measured = None
+        if self._sampler is not None:
+            measured = self._sampler.finish(self.baseline)
+            self._sampler = None
+            self.traces.append(StatementTrace(
+                source=self.source, number=self._next_number(), sql=statement.strip(),
+                transactional=False, effects=measured, duration_ms=elapsed))
+            return
         if self._before is not None and not dbapi.autocommit:
             measured = effects(self._before, read_state(dbapi), self.baseline)
             # Commit now, so that the next statement starts holding nothing: a lock this one
             # took would otherwise hide the same request by the next (see the module doc).
             dbapi.commit()
         self.traces.append(StatementTrace(
-            source=self.source, number=sum(1 for t in self.traces if t.source == self.source)
-            + 1, sql=statement.strip(), transactional=measured is not None,
-            effects=measured, duration_ms=elapsed))
+            source=self.source, number=self._next_number(), sql=statement.strip(),
+            transactional=measured is not None, effects=measured, duration_ms=elapsed))
+
+    def _next_number(self) -> int:
+        return sum(1 for t in self.traces if t.source == self.source) + 1
 
 
 @contextmanager
-def _recording(engine: Engine) -> Iterator[_Recorder]:
-    recorder = _Recorder()
+def _recording(engine: Engine, dsn: str) -> Iterator[_Recorder]:
+    recorder = _Recorder(dsn)
     event.listen(engine, "before_cursor_execute", recorder.before)
     event.listen(engine, "after_cursor_execute", recorder.after)
+    event.listen(engine, "handle_error", recorder.failed)
     try:
         yield recorder
     finally:
         event.remove(engine, "before_cursor_execute", recorder.before)
         event.remove(engine, "after_cursor_execute", recorder.after)
+        event.remove(engine, "handle_error", recorder.failed)
 
 
 def select_revisions(graph: RevisionGraph, revisions: list[str] | None, since: str | None
@@ -203,7 +229,7 @@ def trace_revisions(graph: RevisionGraph, dsn: str, chosen: set[str]) -> TraceRe
     result = TraceResult()
     engine = engine_for(dsn)
     try:
-        with _recording(engine) as recorder:
+        with _recording(engine, dsn) as recorder:
             for revision in graph.order():
                 if not _upgrade(engine, recorder, revision, revision.id in chosen, dsn,
                                 result, graph):
@@ -255,15 +281,15 @@ def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
         baseline = read_state(conn).relations
         conn.commit()
         for number, (line, statement) in enumerate(statements, start=1):
-            result.statements.append(_traced_statement(conn, shown, number, line, statement,
-                                                       baseline))
+            result.statements.append(_traced_statement(conn, dsn, shown, number, line,
+                                                       statement, baseline))
     for trace in result.statements:
         result.findings.extend(statement_findings(trace))
     return result
 
 
-def _traced_statement(conn: psycopg.Connection[Any], shown: str, number: int, line: int,
-                      statement: str, baseline: dict[int, Any]) -> StatementTrace:
+def _traced_statement(conn: psycopg.Connection[Any], dsn: str, shown: str, number: int,
+                      line: int, statement: str, baseline: dict[int, Any]) -> StatementTrace:
     """One statement in a transaction of its own, measured before its commit."""
     before = read_state(conn)
     started = time.perf_counter()
@@ -273,15 +299,17 @@ def _traced_statement(conn: psycopg.Connection[Any], shown: str, number: int, li
         # CONCURRENTLY, VACUUM and friends: run it on its own, outside a transaction block.
         conn.rollback()
         conn.autocommit = True
+        sampler = WaitSampler(dsn, conn.info.backend_pid)
+        error = None
         try:
             conn.execute(statement.encode())
-            error = None
         except psycopg.Error as exc:
             error = _one_line(exc)
         finally:
             conn.autocommit = False
+            sampled = sampler.finish(baseline)
         return StatementTrace(shown, number, statement, transactional=False, line=line,
-                              error=error,
+                              error=error, effects=None if error else sampled,
                               duration_ms=(time.perf_counter() - started) * 1000)
     except psycopg.Error as exc:
         conn.rollback()
