@@ -55,11 +55,13 @@ class StatementTrace:
     effects: Effects | None = None
     error: str | None = None
     duration_ms: float = 0.0
+    from_file: bool = False  # an SQL file rather than a revision
 
     def to_json(self) -> dict[str, Any]:
         fx = self.effects
         return {
-            "source": self.source, "number": self.number, "line": self.line, "sql": self.sql,
+            "source": self.source, "source_kind": "file" if self.from_file else "revision",
+            "number": self.number, "line": self.line, "sql": self.sql,
             "transactional": self.transactional, "measured": fx is not None,
             "locks": [t.to_json() for t in fx.locks] if fx else [],
             "rewritten": list(fx.rewritten) if fx else [],
@@ -98,33 +100,31 @@ class TraceResult:
 def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
     """Warnings for what would hurt a live table: a rewrite, a blocking lock on a table that
     existed before the step (tables created in the same step are nobody else's yet)."""
-    found: list[MigrationFinding] = []
-    fx = trace.effects
-    location = dict(revision=trace.source if not trace.source.endswith(".sql") else None,
-                    file=trace.source if trace.source.endswith(".sql") else None,
-                    line=trace.line)
     short = " ".join(trace.sql.split())[:120]
+
+    def finding(check: str, severity: Severity, message: str) -> MigrationFinding:
+        from_file = trace.from_file
+        return MigrationFinding(check, severity, f"statement {trace.number} {message}",
+                                revision=None if from_file else trace.source,
+                                file=trace.source if from_file else None, line=trace.line,
+                                details=(short,))
+
+    found: list[MigrationFinding] = []
     if trace.error:
-        found.append(MigrationFinding("statement-fails", Severity.ERROR,
-                                      f"statement {trace.number} fails: {trace.error}",
-                                      details=(short,), **location))  # type: ignore[arg-type]
+        found.append(finding("statement-fails", Severity.ERROR, f"fails: {trace.error}"))
+    fx = trace.effects
     if fx is None:
         return found
     for table in fx.rewritten:
         if table.endswith("(table)") or table.endswith("(materialized view)"):
-            found.append(MigrationFinding(
-                "table-rewrite", Severity.WARNING,
-                f"statement {trace.number} rewrites {table.rsplit(' ', 1)[0]}",
-                details=(short,), **location))  # type: ignore[arg-type]
+            found.append(finding("table-rewrite", Severity.WARNING,
+                                 f"rewrites {table.rsplit(' ', 1)[0]}"))
     blocking = [t for t in fx.locks if t.preexisting and t.mode in BLOCKING_MODES
                 and t.kind in {"table", "partitioned table", "materialized view"}]
     for lock in _strongest_per_relation(blocking):
-        found.append(MigrationFinding(
-            "blocking-lock", Severity.WARNING,
-            f"statement {trace.number} takes {lock.mode} on {lock.relation}"
-            + (" (blocks reads and writes)" if lock.mode == "ACCESS EXCLUSIVE"
-               else " (blocks writes)"),
-            details=(short,), **location))  # type: ignore[arg-type]
+        blocks = "reads and writes" if lock.mode == "ACCESS EXCLUSIVE" else "writes"
+        found.append(finding("blocking-lock", Severity.WARNING,
+                             f"takes {lock.mode} on {lock.relation} (blocks {blocks})"))
     return found
 
 
@@ -310,16 +310,17 @@ def _traced_statement(conn: psycopg.Connection[Any], dsn: str, shown: str, numbe
             sampled = sampler.finish(baseline)
         return StatementTrace(shown, number, statement, transactional=False, line=line,
                               error=error, effects=None if error else sampled,
-                              duration_ms=(time.perf_counter() - started) * 1000)
+                              duration_ms=(time.perf_counter() - started) * 1000,
+                              from_file=True)
     except psycopg.Error as exc:
         conn.rollback()
         return StatementTrace(shown, number, statement, transactional=True, line=line,
-                              error=_one_line(exc))
+                              error=_one_line(exc), from_file=True)
     elapsed = (time.perf_counter() - started) * 1000
     measured = effects(before, read_state(conn), baseline)
     conn.commit()
     return StatementTrace(shown, number, statement, transactional=True, line=line,
-                          effects=measured, duration_ms=elapsed)
+                          effects=measured, duration_ms=elapsed, from_file=True)
 
 
 def _one_line(exc: BaseException) -> str:
