@@ -73,7 +73,7 @@ def _progress(fmt: OutputFormat) -> Any:
 
 
 def _write_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
 @migrations_app.command("check")

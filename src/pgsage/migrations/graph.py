@@ -299,3 +299,13 @@ def assignment_line(path: Path, name: str) -> int | None:
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return node.lineno
     return None
+
+
+def function_line(path: Path, name: str) -> int | None:
+    """The line of a top-level ``def name`` in a revision file, for findings about it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    function = _function(tree, name)
+    return function.lineno if function else None

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from pgsage.migrations.catalog import SchemaDump, diff, schema_reader
 from pgsage.migrations.findings import MigrationFinding
-from pgsage.migrations.graph import Revision, RevisionGraph
+from pgsage.migrations.graph import Revision, RevisionGraph, function_line
 from pgsage.migrations.runner import StepFailed, engine_for, run_step
 from pgsage.model import Severity
 
@@ -154,7 +154,8 @@ def _step_finding(graph: RevisionGraph, revision: Revision, check: str, severity
                   exc: StepFailed, when: str) -> MigrationFinding:
     return MigrationFinding(check, severity, f"{exc.direction} of {revision.id} fails ({when}): "
                             f"{exc.reason}", revision=revision.id,
-                            file=graph.display_path(revision.path))
+                            file=graph.display_path(revision.path),
+                            line=function_line(revision.path, exc.direction))
 
 
 def _diff_finding(graph: RevisionGraph, revision: Revision, check: str, severity: Severity,
@@ -162,5 +163,7 @@ def _diff_finding(graph: RevisionGraph, revision: Revision, check: str, severity
     shown = details[:MAX_DETAILS]
     if len(details) > MAX_DETAILS:
         shown.append(f"... and {len(details) - MAX_DETAILS} more")
+    function = "upgrade" if check == "roundtrip-mismatch" else "downgrade"
     return MigrationFinding(check, severity, message, revision=revision.id,
-                            file=graph.display_path(revision.path), details=tuple(shown))
+                            file=graph.display_path(revision.path),
+                            line=function_line(revision.path, function), details=tuple(shown))
