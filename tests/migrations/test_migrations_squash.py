@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 from migproj import PROJECTS, project, run_cli
 
 from pgharness import TestServer
 from pgsage.migrations.check import CheckOptions, run_check
+from pgsage.migrations.graph import load_graph
 from pgsage.migrations.project import find_project
+from pgsage.migrations.roundtrip import upgrade_all
+from pgsage.migrations.scratch import ScratchServer
 from pgsage.migrations.squash import squash
 
 
@@ -39,3 +43,17 @@ def test_cli_squash_refuses_a_broken_graph(tmp_path: Path) -> None:
                      str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("pgsage: error: cannot squash: the revision graph has")
+
+
+def test_reference_rows_survive_the_squash(server: TestServer, tmp_path: Path) -> None:
+    result = squash(project("reference_data"), tmp_path / "versions", server.admin_dsn())
+    assert result.findings == [] and result.data_tables == ["public.plans"]
+    graph = load_graph(find_project(None, tmp_path))
+    with ScratchServer(server.admin_dsn()).database("t") as dsn:
+        assert upgrade_all(graph, dsn).complete
+        with psycopg.connect(dsn) as conn:
+            rows = conn.execute("SELECT id, name, note FROM plans ORDER BY id").fetchall()
+            next_id = conn.execute("SELECT nextval('plans_id_seq')").fetchone()
+    # a colon and quotes in the data survive op.execute's text() handling
+    assert rows == [(1, "free", "time: 10:30"), (2, "pro", 'it\'s "quoted"')]
+    assert next_id == (3,)

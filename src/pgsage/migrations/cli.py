@@ -165,7 +165,10 @@ def squash_cmd(
         sys.stdout.write(f"baseline revision {result.revision_id} ({result.statements} "
                          f"statements, {result.squashed} revisions squashed) → {result.path}\n"
                          "verified: same schema as the old head; downgrade and upgrade again "
-                         f"give it too\n\n{result.instructions}\n")
+                         "give it too\n"
+                         + (f"rows the migrations inserted are kept as INSERTs: "
+                            f"{', '.join(result.data_tables)}\n" if result.data_tables else "")
+                         + f"\n{result.instructions}\n")
     else:
         lines = ["the baseline failed verification; nothing written"]
         for finding in result.findings:

@@ -18,8 +18,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pglast
-from psycopg import conninfo
+from psycopg import conninfo, sql
 
+from pgsage.db.connect import SessionOptions, connect
 from pgsage.errors import PgsageError, ServerError, UsageError
 from pgsage.migrations.catalog import SchemaDump, diff, dump_schema
 from pgsage.migrations.findings import MigrationFinding
@@ -48,11 +49,13 @@ class SquashResult:
     statements: int
     findings: list[MigrationFinding] = field(default_factory=list)
     instructions: str = ""
+    data_tables: list[str] = field(default_factory=list)  # rows the migrations inserted
 
     def to_json(self) -> dict[str, object]:
         return {"revision": self.revision_id, "path": str(self.path) if self.path else None,
                 "heads": self.heads, "squashed_revisions": self.squashed,
-                "statements": self.statements, "instructions": self.instructions,
+                "statements": self.statements, "data_tables": self.data_tables,
+                "instructions": self.instructions,
                 "findings": [f.to_json() for f in self.findings]}
 
 
@@ -65,14 +68,14 @@ def pg_dump_binary() -> Path:
     return binary
 
 
-def schema_sql(dsn: str) -> list[str]:
-    """The schema of ``dsn`` as statements, from pg_dump."""
+def _pg_dump(dsn: str, *options: str) -> list[str]:
+    """pg_dump's statements, without its session settings and psql meta-commands."""
     params = conninfo.conninfo_to_dict(dsn)
     env = dict(os.environ)
     password = params.pop("password", None)
-    if password:
+    if password:  # not on the command line, where other users could read it
         env["PGPASSWORD"] = str(password)
-    command = [str(pg_dump_binary()), "--schema-only", "--no-owner", "--no-privileges",
+    command = [str(pg_dump_binary()), *options, "--no-owner", "--no-privileges",
                "--no-comments", "--exclude-table=alembic_version",
                "--dbname", conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})]
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False,
@@ -83,6 +86,48 @@ def schema_sql(dsn: str) -> list[str]:
             if not SKIPPED_LINE.match(line) and not line.startswith("--")]
     statements = [s.strip() for s in pglast.split("\n".join(kept))]
     return [s for s in statements if not SERVER_COLUMN_OPTION.match(s)]
+
+
+def schema_sql(dsn: str) -> list[str]:
+    """The schema of ``dsn`` as statements."""
+    return _pg_dump(dsn, "--schema-only")
+
+
+TABLES = """
+SELECT n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_%' AND c.relname <> 'alembic_version'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1, 2
+"""
+
+
+def tables_with_rows(dsn: str) -> list[tuple[str, str]]:
+    """Tables the migrations filled (reference data): a schema-only baseline would lose it."""
+    filled = []
+    with connect(dsn, SessionOptions(application_name="pgsage-migrations")) as conn:
+        for schema, name in conn.execute(TABLES).fetchall():
+            query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {}.{})").format(
+                sql.Identifier(str(schema)), sql.Identifier(str(name)))
+            row = conn.execute(query).fetchone()
+            if row and row[0]:
+                filled.append((str(schema), str(name)))
+    return filled
+
+
+def data_sql(dsn: str, tables: list[tuple[str, str]]) -> list[str]:
+    """INSERTs (and sequence positions) for the rows the migrations put in ``tables``."""
+    if not tables:
+        return []
+    patterns = [f"--table={_pattern(schema)}.{_pattern(name)}" for schema, name in tables]
+    return _pg_dump(dsn, "--data-only", "--column-inserts", *patterns)
+
+
+def _pattern(name: str) -> str:
+    # pg_dump patterns: inside double quotes every character is literal, "" is a quote.
+    return '"' + name.replace('"', '""') + '"'
 
 
 def drop_statements(head: SchemaDump) -> list[str]:
@@ -207,6 +252,8 @@ def squash(project: AlembicProject, out: Path, dsn: str | None,
         if not upgraded.complete:
             raise PgsageError("cannot squash: " + "; ".join(f.message for f in upgraded.findings))
         statements = schema_sql(head_dsn)
+        filled = tables_with_rows(head_dsn)
+        statements += data_sql(head_dsn, filled)
     heads = graph.heads
     drops = drop_statements(upgraded.head)
     rev = revision_id or hashlib.sha256("\n".join(statements).encode()).hexdigest()[:12]
@@ -214,7 +261,8 @@ def squash(project: AlembicProject, out: Path, dsn: str | None,
     instructions = stamping_instructions(rev, heads, filename)
     source = render_revision(rev, heads, len(graph.revisions), statements, drops, instructions)
     result = SquashResult(rev, None, heads, len(graph.revisions), len(statements),
-                          instructions=instructions)
+                          instructions=instructions,
+                          data_tables=[f"{schema}.{name}" for schema, name in filled])
     result.findings = verify(server, _module_from(source, rev, out / filename), upgraded.head)
     if any(f.severity is Severity.ERROR for f in result.findings):
         return result
