@@ -198,7 +198,7 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
     if rel is None:
         return 0
     rows = whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
-    return estimate_size(candidate, rel, rows)
+    return estimate_size(candidate, rel, rows, whatif.major)
 
 
 def _names(candidates: list[Candidate]) -> dict[Candidate, str]:

@@ -30,7 +30,8 @@ ALIGN = {"c": 1, "s": 2, "i": 4, "d": 8}
 EXPRESSION_WIDTH = {"date_trunc": 8, "date": 4, "extract": 8, "date_part": 8}
 
 
-def estimate_size(candidate: Candidate, rel: RelInfo, rows: float | None = None) -> int:
+def estimate_size(candidate: Candidate, rel: RelInfo, rows: float | None = None,
+                  major: int = 18) -> int:
     """Bytes the index would take once built. ``rows``: the rows it holds (a partial index's
     share of the table; the planner's estimate for its WHERE), default all rows."""
     total = rel.rows if rows is None else max(rows, 0.0)
@@ -38,10 +39,10 @@ def estimate_size(candidate: Candidate, rel: RelInfo, rows: float | None = None)
         return _gin_size(candidate, rel, total)
     if candidate.method == "hnsw":
         return _hnsw_size(candidate, rel, total)
-    return _btree_size(candidate, rel, total)
+    return _btree_size(candidate, rel, total, major)
 
 
-def _btree_size(candidate: Candidate, rel: RelInfo, rows: float) -> int:
+def _btree_size(candidate: Candidate, rel: RelInfo, rows: float, major: int) -> int:
     widths = [_key_width(k, rel) for k in candidate.keys]
     widths += [_column_width(rel.columns.get(c)) for c in candidate.include]
     data = 0
@@ -51,7 +52,7 @@ def _btree_size(candidate: Candidate, rel: RelInfo, rows: float) -> int:
     fill = (rel_fillfactor(candidate) or 90) / 100
     distinct = _distinct(candidate, rel, rows)
     dedup = (not candidate.include and distinct < rows and not any(
-        _no_dedup(k, rel) for k in candidate.keys))
+        _no_dedup(k, rel, major) for k in candidate.keys))
     if dedup:
         per_key = rows / distinct
         tuples_per_key = math.ceil(per_key / MAX_POSTING_TIDS) if per_key > 1 else 1
@@ -89,9 +90,12 @@ def _truncates(key: Key) -> bool:
     return bool(key.expression and key.expression.startswith(("date_trunc", "date(")))
 
 
-def _no_dedup(key: Key, rel: RelInfo) -> bool:
+def _no_dedup(key: Key, rel: RelInfo, major: int) -> bool:
     info = rel.columns.get(key.columns[0]) if key.columns else None
-    return info is not None and info.type_name in NO_DEDUP_TYPES and key.expression is None
+    if info is None or key.expression is not None:
+        return False
+    # Measured: a char(n) key is not deduplicated on PostgreSQL 15, and is on 18.
+    return info.type_name in NO_DEDUP_TYPES or (info.type_name == "bpchar" and major < 18)
 
 
 def _key_width(key: Key, rel: RelInfo) -> tuple[int, int]:

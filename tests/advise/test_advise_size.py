@@ -1,0 +1,65 @@
+"""Size estimates within 30 % of the real built size, on the demo database: unique and
+duplicate-heavy keys (btree deduplication), composites, a partial, an expression, INCLUDE."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from pgharness import TestDatabase
+from pgsage.advise.catalog import Catalog
+from pgsage.advise.ddl import index_sql
+from pgsage.advise.model import Candidate, Key, RelName
+from pgsage.advise.sizing import estimate_size
+from pgsage.advise.whatif import WhatIf
+from pgsage.demo import build_demo
+
+SCALE = 0.05
+TOLERANCE = 0.30
+
+
+def _c(table: str, *keys: Key, where: str | None = None, include: tuple[str, ...] = ()
+       ) -> Candidate:
+    return Candidate(table=RelName("public", table), keys=keys, where=where, include=include)
+
+
+EXPRESSION = Key(expression="lower((email)::text)", columns=("email",))
+CANDIDATES = [
+    _c("site_visits", Key.of("session_id")),
+    _c("site_visits", Key.of("visited_at")),
+    _c("site_visits", Key.of("country"), Key.of("device")),
+    _c("site_visits", Key.of("is_admin")),
+    _c("site_visits", Key.of("visit_date"), where="is_admin = false"),
+    _c("site_visits", Key.of("page_path"), include=("visited_at",)),
+    _c("bot_logs", Key.of("telegram_user_id"), Key.of("created_at")),
+    _c("bot_logs", Key.of("event_type")),
+    _c("dialog_messages", Key.of("dialog_id")),
+    _c("users", EXPRESSION),
+    _c("ai_requests", Key.of("application_id")),
+]
+
+
+def test_btree_size_estimates(db: TestDatabase) -> None:
+    build_demo(db.dsn, scale=SCALE)
+    failures = []
+    with psycopg.connect(db.dsn) as conn:
+        catalog = Catalog(conn)
+        whatif = WhatIf(conn, catalog, major=db.major, hypopg=False, real_allowed=True)
+        for number, candidate in enumerate(CANDIDATES):
+            rel = catalog.get(candidate.table)
+            assert rel is not None
+            rows = whatif.estimate_rows(candidate.table, candidate.where) \
+                if candidate.where else None
+            estimate = estimate_size(candidate, rel, rows, db.major)
+            name = f"size_probe_{number}"
+            conn.execute(index_sql(candidate, name, concurrently=False))
+            real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(
+                sql.Literal(name))).fetchone()
+            assert real is not None
+            error = abs(estimate - int(real[0])) / int(real[0])
+            if error > TOLERANCE:
+                failures.append(f"{candidate.table} {candidate.columns} where={candidate.where}"
+                                f" include={candidate.include}: estimated {estimate:,}, "
+                                f"real {int(real[0]):,} ({error:.0%})")
+        conn.rollback()
+    assert not failures, "\n".join(failures)
