@@ -125,8 +125,7 @@ def trace_cmd(
     fmt: FormatOpt = OutputFormat.text,
     fail_on: FailOnOpt = FailOn.warning,
 ) -> None:
-    """Run revisions or SQL files on a scratch database and report the locks each statement
-    takes, the tables it rewrites and scans."""
+    """Measure per statement the locks, rewrites and scans of revisions or SQL files."""
     from pgsage.migrations.render import render_trace
     from pgsage.migrations.tracecmd import TraceOptions, run_trace
 
@@ -153,8 +152,7 @@ def squash_cmd(
     dsn: DsnOpt = None,
     fmt: FormatOpt = OutputFormat.text,
 ) -> None:
-    """Write one baseline revision equal to the head schema, verified on a scratch database,
-    with instructions for stamping existing databases."""
+    """Write one verified baseline revision equal to the head schema, with stamping steps."""
     from pgsage.migrations.render import finding_lines
     from pgsage.migrations.squash import squash
 
