@@ -27,11 +27,20 @@ def scratch_databases(server: TestServer) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def user_relations(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_class WHERE oid >= 16384").fetchone()
+    return int(row[0]) if row else 0
+
+
 def test_healthy_project_is_clean_and_leaves_no_database(server: TestServer) -> None:
+    before = user_relations(server.admin_dsn())
     outcome = run_check(project("healthy"), CheckOptions(dsn=server.admin_dsn()))
     assert outcome.findings == []
     assert outcome.stages == {"graph": "ok", "upgrade": "ok", "drift": "ok", "roundtrip": "ok"}
     assert scratch_databases(server) == []
+    # the database named in --dsn is only used to create and drop the scratch databases
+    assert user_relations(server.admin_dsn()) == before
 
 
 def test_roundtrip_finds_a_downgrade_that_leaves_a_column(server: TestServer) -> None:
