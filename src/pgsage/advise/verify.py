@@ -40,8 +40,8 @@ def verify(dsn: str, recommendations: tuple[Recommendation, ...],
             raise translate(exc) from None
         finally:
             conn.rollback()
-            conn.execute("DEALLOCATE ALL")
             conn.autocommit = True
+            conn.execute("DEALLOCATE ALL")
 
 
 def _verify(conn: psycopg.Connection[TupleRow], recommendations: tuple[Recommendation, ...],

@@ -1,0 +1,151 @@
+"""`pgsage advise` as a user runs it: JSON in the issue's shape, Markdown, the Alembic revision
+(run for real: upgrade builds CONCURRENTLY, downgrade drops), --apply, --verify, errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from advise_support import hypopg, load, run
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+
+from pgharness import TestDatabase
+from pgsage.advise.alembic import single_head
+from pgsage.advise.apply import apply
+from pgsage.advise.model import Candidate, Key, Recommendation, RelName
+from pgsage.advise.verify import verify
+
+PGSAGE = str(Path(sys.executable).parent / "pgsage")
+WORKLOAD = ["SELECT id, name FROM users WHERE email = 'user42@example.com'",
+            "SELECT id FROM users WHERE tenant_id = 17 ORDER BY created_at DESC LIMIT 5",
+            "SELECT count(*) FROM orders"]
+
+
+def pgsage(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGSAGE_DSN")}
+    return subprocess.run([PGSAGE, "advise", *args], capture_output=True, text=True,
+                          timeout=180, env=env, check=False)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pgsage: error: "), lines
+    assert fragment in lines[0]
+
+
+def index_names(db: TestDatabase) -> set[str]:
+    rows = db.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+    return {str(r[0]) for r in rows}
+
+
+def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -> None:
+    load(db)
+    queries = tmp_path / "q.sql"
+    queries.write_text(";\n".join(WORKLOAD))
+    real = [] if hypopg(db) else ["--allow-real-indexes"]
+    first = pgsage("--dsn", db.dsn, "--queries", str(queries), "--format", "json", *real)
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert list(data) == ["recommendations", "queries"]
+    assert [list(r)[:8] for r in data["recommendations"]] == [[
+        "table", "columns", "method", "where", "include", "ddl", "size_bytes", "queries"]] * 2
+    assert all(list(q) == ["query", "cost_before", "cost_after"] for q in data["queries"])
+    email = next(r for r in data["recommendations"] if r["columns"] == ["email"])
+    assert "CREATE INDEX CONCURRENTLY" in email["ddl"] and "lock_timeout" in email["ddl"]
+    assert email["queries"][0]["cost_after"] < email["queries"][0]["cost_before"]
+    assert any("Seq Scan" in n for n in email["queries"][0]["plan_before"])
+    again = pgsage("--dsn", db.dsn, "--queries", str(queries), "--format", "json", *real)
+    assert again.stdout == first.stdout  # deterministic: same input, same answer and order
+    markdown = pgsage("--dsn", db.dsn, "--queries", str(queries), "-f", "markdown", *real)
+    assert markdown.returncode == 0 and "| table | columns |" in markdown.stdout
+    text = pgsage("--dsn", db.dsn, "--queries", str(queries), *real)
+    assert "Workload cost:" in text.stdout and "Seq Scan on users" in text.stdout
+
+
+def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
+    one_line_error(pgsage("--dsn", db.dsn, "--queries", str(tmp_path / "missing.sql")),
+                   "file not found")
+    one_line_error(pgsage("--dsn", db.dsn, "--max-size", "lots"), "--max-size")
+    one_line_error(pgsage("--dsn", "postgresql://x@127.0.0.1:1/none", "--verify"),
+                   "--verify-dsn")
+
+
+@pytest.mark.pg(">= 16")
+def test_without_hypopg_it_says_how_to_get_it(db: TestDatabase, tmp_path: Path) -> None:
+    queries = tmp_path / "q.sql"
+    queries.write_text("SELECT 1")
+    one_line_error(pgsage("--dsn", db.dsn, "--queries", str(queries)), "HypoPG")
+
+
+def test_alembic_revision_upgrades_and_downgrades(db: TestDatabase, tmp_path: Path) -> None:
+    load(db)
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0001_base.py").write_text('revision = "0001"\ndown_revision = None\n')
+    queries = tmp_path / "q.sql"
+    queries.write_text(";\n".join(WORKLOAD))
+    real = [] if hypopg(db) else ["--allow-real-indexes"]
+    result = pgsage("--dsn", db.dsn, "--queries", str(queries), "--alembic", str(versions),
+                    *real)
+    assert result.returncode == 0, result.stderr
+    written = sorted(versions.glob("*_pgsage_advise_indexes.py"))
+    assert len(written) == 1
+    text = written[0].read_text()
+    assert "down_revision = '0001'" in text and "autocommit_block()" in text
+    assert "PERF_INDEXES" in text and "include_object" in text
+    assert "DROP INDEX CONCURRENTLY" in text
+    assert single_head(versions) == written[0].name.split("_")[0]
+    spec = importlib.util.spec_from_file_location("revision", written[0])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    engine = sa.create_engine(db.dsn.replace("postgresql://", "postgresql+psycopg://"))
+    before = index_names(db)
+    try:
+        with engine.connect() as conn, Operations.context(MigrationContext.configure(conn)):
+            module.upgrade()
+        created = index_names(db) - before
+        assert created == set(module.PERF_INDEXES)
+        invalid = db.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+        assert invalid == [(0,)]
+        with engine.connect() as conn, Operations.context(MigrationContext.configure(conn)):
+            module.downgrade()
+        assert index_names(db) == before
+    finally:
+        engine.dispose()
+
+
+def test_apply_creates_and_cleans_up_a_failed_build(db: TestDatabase) -> None:
+    load(db)
+    good = Recommendation(Candidate(RelName("public", "orders"), (Key.of("user_id"),)),
+                          "orders_user_id_idx", 0)
+    # Division by zero halfway through the build: CONCURRENTLY leaves an invalid index.
+    bad = Recommendation(Candidate(RelName("public", "orders"), (
+        Key(expression="1 / (id - 60000)", columns=("id",)),)), "orders_broken_idx", 0)
+    results = apply(db.dsn, (good, bad), retries=2, pause_s=0)
+    assert results[0] == "public.orders_user_id_idx: created"
+    assert results[1].startswith("public.orders_broken_idx: failed: division by zero")
+    assert "orders_user_id_idx" in index_names(db)
+    assert "orders_broken_idx" not in index_names(db)  # the invalid leftover was dropped
+
+
+def test_verify_measures_before_and_after_and_leaves_nothing(db: TestDatabase,
+                                                            tmp_path: Path) -> None:
+    load(db)
+    advice = run(db, tmp_path, WORKLOAD[:1])
+    before = index_names(db)
+    measured = verify(db.dsn, advice.recommendations, [q.query for q in advice.queries])
+    assert len(measured) == 1 and measured[0].error is None
+    assert measured[0].before_ms is not None and measured[0].after_ms is not None
+    assert index_names(db) == before
+    with psycopg.connect(db.dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (40000,)
