@@ -88,21 +88,22 @@ def find_project(config_file: Path | None, script_dir: Path | None) -> AlembicPr
 
 
 def _project(config: Config, location: Path, base: Path) -> AlembicProject:
-    paths = [base]
-    prepend = config.get_main_option("prepend_sys_path")
-    if prepend:
-        for part in prepend.replace(",", " ").replace(":", " ").split():
-            candidate = Path(part)
-            paths.append(candidate if candidate.is_absolute() else (base / candidate).resolve())
-    versions_option = config.get_main_option("version_locations")
-    if versions_option:
-        separator = ";" if ";" in versions_option else None
-        parts = versions_option.split(separator) if separator else versions_option.split()
-        versions = [Path(p.replace("%(here)s", str(base))).resolve() for p in parts if p]
-    else:
-        versions = [location / "versions"]
+    # Alembic's own parsing of the lists (path_separator, %(here)s...), relative paths against
+    # the ini's folder.
+    try:
+        prepend = config.get_prepend_sys_paths_list() or []
+        versions_option = config.get_version_locations_list() or []
+    except Exception as exc:
+        raise UsageError(f"cannot read the Alembic config: {exc}") from None
+    paths = [base, *(_resolved(part, base) for part in prepend)]
+    versions = [_resolved(part, base) for part in versions_option] or [location / "versions"]
     return AlembicProject(config=config, script_location=location, version_locations=versions,
                           sys_paths=paths)
+
+
+def _resolved(part: str, base: Path) -> Path:
+    candidate = Path(part)
+    return candidate if candidate.is_absolute() else (base / candidate).resolve()
 
 
 @dataclass
