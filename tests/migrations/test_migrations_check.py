@@ -107,3 +107,20 @@ def test_cli_check_json_on_a_server(server: TestServer) -> None:
     payload = json.loads(result.stdout)
     assert payload["stages"]["roundtrip"] == "findings"
     assert "roundtrip-mismatch" in {f["check"] for f in payload["findings"]}
+
+
+def test_drift_honours_include_name(server: TestServer, tmp_path: Path) -> None:
+    copy = tmp_path / "drift"
+    shutil.copytree(PROJECTS / "drift", copy)
+    env = copy / "alembic" / "env.py"
+    env.write_text(env.read_text()
+                   .replace("def include_object(",
+                            "def include_name(name, type_, parent_names):\n"
+                            "    return name != 'ix_posts_title'\n\n\n"
+                            "def include_object(")
+                   .replace("include_object=include_object)",
+                            "include_object=include_object, include_name=include_name)"))
+    outcome = run_check(find_project(copy / "alembic.ini", None),
+                        CheckOptions(dsn=server.admin_dsn(), roundtrip=False))
+    assert outcome.stages["drift"] == "findings"
+    assert not any("ix_posts_title" in f.message for f in outcome.findings)

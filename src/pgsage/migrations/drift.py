@@ -17,7 +17,7 @@ drift). A difference in names only (same definition, other name) is reported at 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,8 @@ class AutogenDiff:
 
 def drift_findings(server: ScratchServer, migrated_dsn: str, migrated: SchemaDump,
                    metadata: sa.MetaData, env: EnvOptions) -> list[MigrationFinding]:
-    include = _safe_include(env.include_object, _extension_relations(migrated_dsn))
+    include = _safe_include(env.include_object, _extension_relations(migrated_dsn),
+                            env.include_name)
     found: list[MigrationFinding] = []
     autogen = _autogenerate(migrated_dsn, metadata, env, include)
     if isinstance(autogen, str):
@@ -84,16 +85,23 @@ def _extension_relations(dsn: str) -> frozenset[str]:
 
 
 def _safe_include(include_object: IncludeObject | None,
-                  extension_relations: frozenset[str] = frozenset()) -> IncludeObject:
+                  extension_relations: frozenset[str] = frozenset(),
+                  include_name: Callable[[str | None, str, dict[str, Any]], bool] | None = None
+                  ) -> IncludeObject:
+    """env.py's include_object (and include_name, for names found in the database) as one
+    filter that never raises: a filter written for real objects keeps what it cannot judge."""
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
                 ) -> bool:
         if reflected and type_ in {"table", "index"} and name in extension_relations:
             return False
-        if include_object is None:
-            return True
         try:
-            return bool(include_object(obj, name, type_, reflected, compare_to))
-        except Exception:  # a filter written for real objects: keep what it cannot judge
+            if reflected and include_name is not None and not include_name(
+                    name, type_, {"schema_name": None, "table_name": getattr(
+                        getattr(obj, "table", None), "name", None)}):
+                return False
+            return include_object is None or bool(
+                include_object(obj, name, type_, reflected, compare_to))
+        except Exception:
             return True
     return include
 
@@ -106,7 +114,8 @@ def _autogenerate(dsn: str, metadata: sa.MetaData, env: EnvOptions, include: Inc
             context = MigrationContext.configure(connection=conn, opts={
                 "target_metadata": metadata, "compare_type": True,
                 "compare_server_default": True, "include_object": include,
-                "include_schemas": env.include_schemas})
+                "include_schemas": env.include_schemas,
+                **({"include_name": env.include_name} if env.include_name else {})})
             raw = compare_metadata(context, metadata)
     except Exception as exc:
         return short_error(exc)

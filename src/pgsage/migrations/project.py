@@ -112,6 +112,7 @@ class EnvOptions:
 
     target_metadata: MetaData | None = None
     include_object: IncludeObject | None = None
+    include_name: Callable[[str | None, str, dict[str, Any]], bool] | None = None
     include_schemas: bool = False
     error: str | None = None
 
@@ -148,6 +149,7 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
         metadata = merged
     return EnvOptions(target_metadata=metadata if isinstance(metadata, MetaData) else None,
                       include_object=opts.get("include_object"),
+                      include_name=opts.get("include_name"),
                       include_schemas=bool(opts.get("include_schemas", False)))
 
 
