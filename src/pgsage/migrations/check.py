@@ -61,7 +61,7 @@ def run_check(project: AlembicProject, options: CheckOptions,
         if options.drift:
             from pgsage.migrations.drift import drift_findings
 
-            metadata = given_models or env.target_metadata
+            metadata = given_models if given_models is not None else env.target_metadata
             if metadata is None:
                 outcome.stages["drift"] = ("not run: no models (pass --models module:metadata"
                                            + (f"; {env.error}" if env.error else
