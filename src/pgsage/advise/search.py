@@ -41,6 +41,7 @@ class Search:
     progress: Callable[[str], None] = lambda _: None
 
     def __post_init__(self) -> None:
+        self.helpful: list[Candidate] = []
         self.base: dict[int, float] = {}
         for query in self.queries:
             cost = self.whatif.cost(query, frozenset())
@@ -90,6 +91,7 @@ class Search:
             if gain > threshold:
                 heapq.heappush(heap, (-gain, self.sizes[candidate], self.names[candidate],
                                       order, candidate))
+        self.helpful = [entry[4] for entry in sorted(heap)]
         self.progress(f"{len(heap)} of {len(ordered)} candidates help on their own")
         while heap:
             _neg_gain, size, name, order, candidate = heapq.heappop(heap)
@@ -119,7 +121,7 @@ class Search:
             config = frozenset(chosen)
             current = self.objective(config)
             best: tuple[float, Candidate] | None = None
-            for other in self.candidates:
+            for other in self.helpful:  # only what helps on its own can help in a swap
                 if other in config or other.table != candidate.table:
                     continue
                 trial = (config - {candidate}) | {other}

@@ -69,6 +69,8 @@ class WhatIf:
         self.backend = Backend()
         self._cache: dict[tuple[int, frozenset[Candidate]], PlanCost | None] = {}
         self._savepoints = 0
+        self._ddl_cache: dict[tuple[Candidate, str], str] = {}
+        self._based = False  # the savepoint failed evaluations roll back to exists
         self.explains = 0
         # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
         # ignore the indexes created since and make costs depend on the evaluation order.
@@ -170,7 +172,11 @@ class WhatIf:
         return None
 
     def _ddl(self, candidate: Candidate, name: str) -> str:
-        return index_sql(candidate, name, concurrently=False).as_string(self.conn)
+        key = (candidate, name)
+        if key not in self._ddl_cache:
+            self._ddl_cache[key] = index_sql(candidate, name, concurrently=False).as_string(
+                self.conn)
+        return self._ddl_cache[key]
 
     # -- costing ---------------------------------------------------------------------------
     def cost(self, query: PlannedQuery, config: frozenset[Candidate]) -> PlanCost | None:
@@ -183,22 +189,43 @@ class WhatIf:
     def _evaluate(self, query: PlannedQuery, config: frozenset[Candidate]) -> PlanCost | None:
         if query.explain is None:
             return None
-        names: dict[str, str] = {}
         hypos = sorted((c for c in config if c in self.backend.hypo), key=lambda c: c.sort_key)
         hidden = sorted((c for c in self.backend.real
                          if c not in config and c.table in query.shape.tables),
                         key=lambda c: c.sort_key)
+        if hidden:
+            return self._evaluate_hiding(query, config, hypos, hidden)
+        if not self._based:
+            self.start()
+        # HypoPG only: nothing to undo but the hypothetical indexes, so no savepoint; the few
+        # round trips per evaluation (create all, EXPLAIN, reset) are what the search pays.
+        names: dict[str, str] = {}
+        try:
+            names = self._create_hypos(hypos)
+            self.explains += 1
+            row = self.conn.execute(query.explain).fetchone()
+        except psycopg.Error as exc:
+            self._recover()
+            if not config:
+                query.skipped = one_line(str(exc))
+            return None
+        finally:
+            if hypos:
+                self.conn.execute("SELECT hypopg_reset()")
+        return _plan_cost(row[0] if row else None, names)
+
+    def _evaluate_hiding(self, query: PlannedQuery, config: frozenset[Candidate],
+                         hypos: list[Candidate], hidden: list[Candidate]) -> PlanCost | None:
+        """With real indexes built: drop the ones this evaluation must not see inside a
+        savepoint, and roll the drop back."""
+        assert query.explain is not None
+        names: dict[str, str] = {}
         try:
             with self._savepoint():
                 for candidate in hidden:
                     self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(
                         candidate.table.schema, self.backend.real[candidate])))
-                for candidate in hypos:
-                    row = self.conn.execute(
-                        "SELECT indexrelid FROM hypopg_create_index(%s)",
-                        (self._ddl(candidate, self.backend.hypo[candidate]),)).fetchone()
-                    if row is not None:
-                        names[str(row[0])] = self.backend.hypo[candidate]
+                names = self._create_hypos(hypos)
                 self.explains += 1
                 row = self.conn.execute(query.explain).fetchone()
                 raise _Rollback(row[0] if row else None)
@@ -211,11 +238,26 @@ class WhatIf:
         finally:
             if hypos:
                 self.conn.execute("SELECT hypopg_reset()")
-        if plan is None:
-            return None
-        document = plan if isinstance(plan, list) else json.loads(plan)
-        top = document[0]["Plan"]
-        return PlanCost(float(top["Total Cost"]), tuple(_scan_nodes(top, names)))
+        return _plan_cost(plan, names)
+
+    def _create_hypos(self, hypos: list[Candidate]) -> dict[str, str]:
+        """Create the hypothetical indexes in one round trip; their oid → our name."""
+        if not hypos:
+            return {}
+        ddl = [self._ddl(c, self.backend.hypo[c]) for c in hypos]
+        rows = self.conn.execute(
+            "SELECT h.indexrelid FROM unnest(%s::text[]) WITH ORDINALITY AS d(ddl, n), "
+            "LATERAL hypopg_create_index(d.ddl) AS h ORDER BY d.n", (ddl,)).fetchall()
+        return {str(row[0]): self.backend.hypo[c] for row, c in zip(rows, hypos, strict=False)}
+
+    def _recover(self) -> None:
+        """After a failed statement outside a savepoint: back to the session's base point."""
+        self.conn.execute("ROLLBACK TO SAVEPOINT pgsage_base")
+
+    def start(self) -> None:
+        """Mark the point failed evaluations return to (after the statements are prepared)."""
+        self.conn.execute("SAVEPOINT pgsage_base")
+        self._based = True
 
     def close(self) -> None:
         """Forget the prepared statements and hypothetical indexes; the caller rolls back."""
@@ -267,6 +309,14 @@ class _Savepoint:
         else:
             self.conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(self.name))
             self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+
+
+def _plan_cost(plan: Any, names: dict[str, str]) -> PlanCost | None:
+    if plan is None:
+        return None
+    document = plan if isinstance(plan, list) else json.loads(plan)
+    top = document[0]["Plan"]
+    return PlanCost(float(top["Total Cost"]), tuple(_scan_nodes(top, names)))
 
 
 def _scan_nodes(plan: dict[str, Any], names: dict[str, str]) -> list[str]:

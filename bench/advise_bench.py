@@ -1,0 +1,253 @@
+"""pgsage advise beside postgres-mcp's index advisor, on the demo workload and on TPC-H.
+
+Both tools run against the same Debian PostgreSQL 15 cluster with HypoPG (started here, as the
+unprivileged user when run as root), with the same size budget. Each tool's recommended set is
+then scored by one evaluator, so the numbers compare like with like: the workload's plan cost
+(sum over statements of calls x EXPLAIN total cost, every recommended index made hypothetical
+with HypoPG), before and after; the number of indexes and their total size (HypoPG's own
+estimate, neutral to both); the tool's wall time for its analysis.
+
+    .venv/bin/python bench/advise_bench.py [--demo-scale 1.0] [--tpch-dir DIR] [--budget-mb N]
+        [--skip-demo] [--skip-tpch] [--peer-missing REASON] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from pgsage.advise.analysis import analyze_query
+from pgsage.advise.catalog import Catalog
+from pgsage.advise.command import AdviseOptions, advise
+from pgsage.advise.ddl import candidate_name
+from pgsage.advise.model import Candidate, Key, RelName, WorkloadQuery
+from pgsage.advise.search import Budget
+from pgsage.advise.whatif import WhatIf
+from pgsage.advise.workload import StatementFilter, from_statements, split_statements
+from pgsage.db.cluster import LocalCluster
+from pgsage.demo import build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PG15 = Path("/usr/lib/postgresql/15/bin")
+PEER_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
+TPCH_TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "orders",
+               "lineitem")
+CLUSTER_SETTINGS = {"shared_buffers": "'512MB'", "maintenance_work_mem": "'512MB'",
+                    "max_wal_size": "'4GB'", "fsync": "off", "synchronous_commit": "off",
+                    "full_page_writes": "off", "pg_stat_statements.track": "'top'"}
+
+
+@dataclass
+class Outcome:
+    tool: str
+    seconds: float | None
+    indexes: list[Candidate] = field(default_factory=list)
+    error: str | None = None
+    cost_before: float | None = None
+    cost_after: float | None = None
+    size_bytes: int = 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--demo-scale", type=float, default=1.0)
+    parser.add_argument("--tpch-dir", type=Path, default=Path.home() / ".cache" /
+                        "pgsage-bench" / "tpch-sf1")
+    parser.add_argument("--budget-mb", type=int, default=10_000)
+    parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--skip-tpch", action="store_true")
+    parser.add_argument("--peer-missing", default=None)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="pgsage-bench-advise-"))
+    home.chmod(0o755)
+    cluster = LocalCluster(bindir=PG15, home=home / "pg15", settings=dict(CLUSTER_SETTINGS))
+    cluster.init()
+    cluster.start()
+    results: dict[str, list[Outcome]] = {}
+    try:
+        admin = cluster.dsn("postgres")
+        if not args.skip_demo:
+            results["demo"] = demo(admin, cluster, args)
+        if not args.skip_tpch:
+            results["tpch-sf1"] = tpch(admin, cluster, args)
+    finally:
+        cluster.stop()
+        cluster.destroy()
+    report(results, args.budget_mb)
+    if args.json:
+        args.json.write_text(json.dumps({w: [o.__dict__ | {"indexes": [candidate_name(c) for c in
+                                                                       o.indexes]}
+                                             for o in out] for w, out in results.items()},
+                                        indent=2, default=str))
+
+
+def create_database(admin: str, name: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def demo(admin: str, cluster: LocalCluster, args: argparse.Namespace) -> list[Outcome]:
+    create_database(admin, "pgsage_demo")
+    dsn = cluster.dsn("pgsage_demo")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION hypopg")
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+    print(f"== demo database (scale {args.demo_scale}) and its workload", flush=True)
+    started = time.perf_counter()
+    build_demo(dsn, scale=args.demo_scale)
+    print(f"   built in {time.perf_counter() - started:.0f} s", flush=True)
+    # The advisors' own EXPLAINs must not become workload for the one that runs second.
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("ALTER DATABASE pgsage_demo SET pg_stat_statements.track = 'none'")
+    with psycopg.connect(dsn) as conn:
+        workload = from_statements(conn, StatementFilter())
+    outcomes = [run_pgsage(dsn, None, args.budget_mb), run_peer(dsn, None, args)]
+    evaluate(dsn, workload, outcomes)
+    return outcomes
+
+
+def tpch(admin: str, cluster: LocalCluster, args: argparse.Namespace) -> list[Outcome]:
+    create_database(admin, "tpch")
+    dsn = cluster.dsn("tpch")
+    print(f"== TPC-H SF1 from {args.tpch_dir}", flush=True)
+    started = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION hypopg")
+        conn.execute((ROOT / "bench" / "tpch" / "schema.sql").read_text().encode())
+        for table in TPCH_TABLES:
+            load_csv(conn, table, args.tpch_dir / f"{table}.csv")
+        conn.execute("VACUUM ANALYZE")
+    print(f"   loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    queries_dir = ROOT / "bench" / "tpch" / "queries"
+    workload_file = Path(tempfile.mkdtemp()) / "tpch.sql"
+    texts = [(queries_dir / f"q{n:02d}.sql").read_text() for n in range(1, 23)]
+    workload_file.write_text(";\n".join(t.strip().rstrip(";") for t in texts) + ";\n")
+    workload = [WorkloadQuery(text=q) for q in split_statements(workload_file.read_text())]
+    outcomes = [run_pgsage(dsn, workload_file, args.budget_mb),
+                run_peer(dsn, queries_dir, args)]
+    evaluate(dsn, workload, outcomes)
+    return outcomes
+
+
+def load_csv(conn: psycopg.Connection[Any], table: str, path: Path) -> None:
+    copy = sql.SQL("COPY {} FROM STDIN (FORMAT csv, HEADER true)").format(sql.Identifier(table))
+    with conn.cursor() as cur, cur.copy(copy) as out, path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            out.write(chunk)
+
+
+def run_pgsage(dsn: str, queries: Path | None, budget_mb: int) -> Outcome:
+    print("   pgsage advise ...", flush=True)
+    started = time.perf_counter()
+    advice = advise(dsn, AdviseOptions(queries_file=queries,
+                                       budget=Budget(max_size=budget_mb * 1024 * 1024)))
+    seconds = time.perf_counter() - started
+    return Outcome("pgsage", round(seconds, 3), [r.candidate for r in advice.recommendations])
+
+
+def run_peer(dsn: str, queries: Path | None, args: argparse.Namespace) -> Outcome:
+    if args.peer_missing or not PEER_PYTHON.exists():
+        return Outcome("postgres-mcp", None, error=args.peer_missing or "not installed")
+    print("   postgres-mcp index advisor ...", flush=True)
+    command = [str(PEER_PYTHON), str(ROOT / "bench" / "advise_peer.py"), "--dsn", dsn,
+               "--budget-mb", str(args.budget_mb)]
+    if queries is not None:
+        command += ["--queries", str(queries)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    lines = done.stdout.strip().splitlines()
+    if not lines:
+        return Outcome("postgres-mcp", None, error=(done.stderr.strip().splitlines() or
+                                                    ["no output"])[-1])
+    data = json.loads(lines[-1])
+    indexes = [Candidate(table=_rel(i["table"]), keys=tuple(Key.of(c) for c in i["columns"]),
+                         method=i.get("using") or "btree") for i in data["indexes"]]
+    return Outcome("postgres-mcp", data["seconds"], indexes, data["error"])
+
+
+def _rel(table: str) -> RelName:
+    schema, _, name = table.rpartition(".")
+    return RelName(schema or "public", name)
+
+
+def evaluate(dsn: str, workload: list[WorkloadQuery], outcomes: list[Outcome]) -> None:
+    """Score every tool's set with the same HypoPG costing: sum of calls x plan cost."""
+    with psycopg.connect(dsn) as conn:
+        conn.prepare_threshold = None
+        catalog = Catalog(conn)
+        shaped = []
+        for query in workload:
+            shape = analyze_query(query.text, catalog)
+            if shape is not None and shape.accesses and shape.kind != "other":
+                shaped.append((query, shape))
+        whatif = WhatIf(conn, catalog, major=15, hypopg=True, real_allowed=False)
+        planned = whatif.plan_queries(shaped)
+        everything = [c for o in outcomes for c in o.indexes]
+        names = {c: f"bench_{n}" for n, c in enumerate(dict.fromkeys(everything))}
+        whatif.prepare(list(names), names)
+        for outcome in outcomes:
+            config = frozenset(outcome.indexes)
+            before = after = 0.0
+            for query in planned:
+                base = whatif.cost(query, frozenset())
+                if base is None:
+                    continue
+                cost = whatif.cost(query, config) or base
+                before += base.cost * query.query.calls
+                after += cost.cost * query.query.calls
+            outcome.cost_before, outcome.cost_after = before, after
+            outcome.size_bytes = sum(_hypo_size(conn, c, names[c]) for c in outcome.indexes)
+        whatif.close()
+        conn.rollback()
+
+
+def _hypo_size(conn: psycopg.Connection[Any], candidate: Candidate, name: str) -> int:
+    from pgsage.advise.ddl import index_sql
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "SELECT hypopg_relation_size(indexrelid) FROM hypopg_create_index(%s)",
+                (index_sql(candidate, name, concurrently=False).as_string(conn),)).fetchone()
+            conn.execute("SELECT hypopg_reset()")
+    except psycopg.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def report(results: dict[str, list[Outcome]], budget_mb: int) -> None:
+    print()
+    print(f"pgsage advise vs postgres-mcp (budget {budget_mb} MB; PostgreSQL 15 + HypoPG; cost "
+          "= sum of calls x plan cost, both sets scored by the same evaluator)")
+    header = (f"{'workload':<10} {'tool':<13} {'cost before':>14} {'cost after':>14} "
+              f"{'reduction':>9} {'indexes':>7} {'size':>10} {'wall s':>8}")
+    print(header)
+    print("-" * len(header))
+    for workload, outcomes in results.items():
+        for o in outcomes:
+            if o.error and not o.indexes and o.seconds is None:
+                print(f"{workload:<10} {o.tool:<13} not run: {o.error}")
+                continue
+            reduction = (1 - o.cost_after / o.cost_before) * 100 if o.cost_before else 0.0
+            print(f"{workload:<10} {o.tool:<13} {o.cost_before or 0:>14,.0f} "
+                  f"{o.cost_after or 0:>14,.0f} {reduction:>8.1f}% {len(o.indexes):>7} "
+                  f"{o.size_bytes / 1024 / 1024:>8.1f}MB {o.seconds or 0:>8.2f}"
+                  + (f"  ({o.error})" if o.error else ""))
+        if len(outcomes) == 2 and all(o.seconds for o in outcomes):
+            ratio = (outcomes[0].seconds or 0) / (outcomes[1].seconds or 1)
+            print(f"{workload:<10} pgsage time / postgres-mcp time = {ratio:.2f}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
