@@ -30,3 +30,4 @@ echo; echo "== instrumentation overhead (SQLAlchemy, primary-key look-ups)"; "$P
 bash bench/exporter.sh || echo "bench: exporter failed"
 bash bench/lint.sh || echo "bench: lint failed"
 bash bench/migrations.sh || echo "bench: migrations failed"
+bash bench/advise.sh || echo "bench: advise failed"
