@@ -122,7 +122,10 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
     progress(f"{len(usable)} candidates costed with "
              f"{'HypoPG' if hypopg else 'real indexes'}")
-    search = Search(whatif, planned, usable, sizes, names, options.budget, progress)
+    data_bytes = sum(rel.relpages * 8192 for rel in catalog.loaded()
+                     if rel.name in {a.table for _, s in analysed for a in s.accesses})
+    search = Search(whatif, planned, usable, sizes, names, options.budget, data_bytes,
+                    progress)
     chosen = search.run()
     final = frozenset(chosen)
     recommendations = tuple(_recommendation(c, search, final, names, sizes, catalog)
@@ -136,8 +139,8 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
         recommendations=recommendations, queries=results, drops=drops,
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
-        costing=costing, objective_before=round(search.objective(frozenset()), 3),
-        objective_after=round(search.objective(final), 3))
+        costing=costing, objective_before=round(search.workload(frozenset()), 3),
+        objective_after=round(search.workload(final), 3))
 
 
 def _recommendation(candidate: Candidate, search: Search, final: frozenset[Candidate],

@@ -1,7 +1,7 @@
 """Choosing the set of indexes: lazy greedy, then improvement steps, under a budget.
 
 The objective is the workload's weighted cost: each statement weighs what it costs the server
-now (calls x mean time from pg_stat_statements or the log; its plan cost for a file), scaled by
+now (calls x mean time from pg_stat_statements or the log; one call for a file), scaled by
 how much cheaper its plan gets, plus a write charge per index for the statements that would
 have to maintain it (INSERTs, UPDATEs of an indexed column). Greedy adds the candidate with
 the largest gain while it pays; gains only shrink as the set grows, so a candidate's old gain
@@ -21,6 +21,7 @@ from pgsage.advise.whatif import PlannedQuery, WhatIf
 
 MIN_GAIN = 0.005  # of the workload's objective: smaller gains do not pay for an index
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
+STORAGE_CHARGE = 0.05  # of the workload's cost, for an index as large as all its tables
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Search:
     sizes: dict[Candidate, int]
     names: dict[Candidate, str]
     budget: Budget
+    data_bytes: int = 0  # the size of the tables the workload reads
     progress: Callable[[str], None] = lambda _: None
 
     def __post_init__(self) -> None:
@@ -50,13 +52,28 @@ class Search:
         self.weights = {q.index: _weight(q, self.base[q.index]) for q in self.queries
                         if q.index in self.base}
         self.live = [q for q in self.queries if q.index in self.base]
+        self.start = self.workload(frozenset())
 
     # -- the objective ---------------------------------------------------------------------
-    def objective(self, config: frozenset[Candidate]) -> float:
+    def workload(self, config: frozenset[Candidate]) -> float:
+        """The workload's weighted cost with ``config`` (what the report shows)."""
         total = 0.0
         for query in self.live:
             total += self.weights[query.index] * self.ratio(query, config)
-        return total + sum(self.write_charge(c) for c in config)
+        return total
+
+    def objective(self, config: frozenset[Candidate]) -> float:
+        """What the search minimises: the workload's cost plus each index's upkeep (writes)
+        and storage."""
+        return self.workload(config) + sum(self.write_charge(c) + self.storage_charge(c)
+                                           for c in config)
+
+    def storage_charge(self, candidate: Candidate) -> float:
+        """An index as large as all the workload's tables costs STORAGE_CHARGE of the
+        workload: a wide covering index must earn its megabytes."""
+        if self.data_bytes <= 0:
+            return 0.0
+        return self.start * STORAGE_CHARGE * self.sizes[candidate] / self.data_bytes
 
     def ratio(self, query: PlannedQuery, config: frozenset[Candidate]) -> float:
         cost = self.whatif.cost(query, config)
@@ -138,6 +155,9 @@ class Search:
         return chosen
 
     def fits(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
+        if any(c.table == candidate.table and c.keys == candidate.keys and c.where ==
+               candidate.where and c.method == candidate.method for c in chosen):
+            return False  # another INCLUDE list of a chosen index: a swap, not an addition
         if self.budget.max_indexes is not None and len(chosen) >= self.budget.max_indexes:
             return False
         if self.budget.max_size is not None and sum(
@@ -148,8 +168,10 @@ class Search:
 
 
 def _weight(query: PlannedQuery, base_cost: float) -> float:
-    """What a statement weighs now: its measured time when the source has it, else its plan
-    cost times its calls (a file)."""
+    """What a statement weighs now: its measured time when the source has it, else its calls
+    (a file: one each). Plan costs are not times, and one huge plan would otherwise drown every
+    other statement of the file."""
+    del base_cost
     if query.query.total_ms > 0:
         return query.query.total_ms
-    return base_cost * max(query.query.calls, 1)
+    return float(max(query.query.calls, 1))
