@@ -57,7 +57,7 @@ async def advise(dsn: str, queries: list[str] | None, budget_mb: int) -> dict[st
             # table of an implicit join (TPC-H). Keep the statements it can analyse on their
             # own and run it once more on those, so that it gives an answer to compare. The
             # time reported is of that last run alone (the fairest to it).
-            candidates, _ = await explainable(advisor, queries)
+            candidates, dropped = await explainable(advisor, queries)
             kept = []
             for item in candidates:
                 probe = DatabaseTuningAdvisor(driver)
@@ -65,7 +65,7 @@ async def advise(dsn: str, queries: list[str] | None, budget_mb: int) -> dict[st
                                                      max_index_size_mb=budget_mb)
                 if not alone.error:
                     kept.append(item)
-            total = len(queries) if queries else len(candidates)
+            total = len(candidates) + dropped
             retry = DatabaseTuningAdvisor(driver)
             started = time.perf_counter()
             result = await retry.analyze_workload(workload=[dict(k) for k in kept],
