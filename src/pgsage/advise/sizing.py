@@ -54,10 +54,11 @@ def _btree_size(candidate: Candidate, rel: RelInfo, rows: float, major: int) -> 
     dedup = (not candidate.include and distinct < rows and not any(
         _no_dedup(k, rel, major) for k in candidate.keys))
     if dedup:
+        # Each run of equal keys: one entry (key + first TID), 6 bytes per further row, and
+        # a new posting tuple every MAX_POSTING_TIDS rows. Unique keys cost a plain entry.
         per_key = rows / distinct
-        tuples_per_key = math.ceil(per_key / MAX_POSTING_TIDS) if per_key > 1 else 1
-        posting = TID * per_key if per_key > 1 else 0
-        leaf_bytes = distinct * (tuples_per_key * entry + posting)
+        tuples_per_key = max(1, math.ceil(per_key / MAX_POSTING_TIDS))
+        leaf_bytes = distinct * tuples_per_key * entry + (rows - distinct) * TID
     else:
         leaf_bytes = rows * entry
     leaf_pages = max(1, math.ceil(leaf_bytes / (USABLE * fill)))
