@@ -17,11 +17,13 @@ from advise_support import hypopg, load, run
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
-from pgharness import TestDatabase
+from pgharness import TestDatabase, TestServer
 from pgsage.advise.alembic import single_head
 from pgsage.advise.apply import apply
 from pgsage.advise.model import Candidate, Key, Recommendation, RelName
+from pgsage.advise.sample import drop_copy, make_sampled_copy
 from pgsage.advise.verify import verify
+from pgsage.db.embedded import embedded_bindir
 
 PGSAGE = str(Path(sys.executable).parent / "pgsage")
 WORKLOAD = ["SELECT id, name FROM users WHERE email = 'user42@example.com'",
@@ -75,8 +77,7 @@ def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
     one_line_error(pgsage("--dsn", db.dsn, "--queries", str(tmp_path / "missing.sql")),
                    "file not found")
     one_line_error(pgsage("--dsn", db.dsn, "--max-size", "lots"), "--max-size")
-    one_line_error(pgsage("--dsn", "postgresql://x@127.0.0.1:1/none", "--verify"),
-                   "--verify-dsn")
+    one_line_error(pgsage("--dsn", "postgresql://x@127.0.0.1:1/none", "--verify"), "port 1")
 
 
 @pytest.mark.pg(">= 16")
@@ -149,3 +150,22 @@ def test_verify_measures_before_and_after_and_leaves_nothing(db: TestDatabase,
     assert index_names(db) == before
     with psycopg.connect(db.dsn) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (40000,)
+
+
+def test_verify_on_a_sampled_copy(db: TestDatabase, pg18: TestServer, tmp_path: Path) -> None:
+    """--verify without --verify-dsn: schema + sample on the (here: PG 18 test) local server."""
+    load(db)
+    advice = run(db, tmp_path, [*WORKLOAD[:1], "SELECT id FROM orders WHERE user_id = 5"])
+    bindir = embedded_bindir()
+    assert bindir is not None
+    name = f"sampled_{db.name}"
+    copy = make_sampled_copy(db.dsn, pg18.admin_dsn(), pg18.admin_dsn, bindir / "pg_dump",
+                             name, list(advice.tables), max_rows=5_000)
+    try:
+        assert set(copy.rows) == {"public.orders", "public.users"}
+        assert 3_000 < copy.rows["public.orders"] < 7_000  # a 5,000-row Bernoulli sample
+        assert copy.rows["public.users"] < 7_000
+        measured = verify(copy.dsn, advice.recommendations, [q.query for q in advice.queries])
+        assert [m.error for m in measured] == [None, None]
+    finally:
+        drop_copy(pg18.admin_dsn(), name)

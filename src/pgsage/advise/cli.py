@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -16,11 +18,14 @@ from pgsage import commands
 from pgsage.advise.alembic import write_revision
 from pgsage.advise.apply import apply
 from pgsage.advise.command import AdviseOptions, advise
+from pgsage.advise.model import Measured, Recommendation, RelName, WorkloadQuery
 from pgsage.advise.render import render_json, render_markdown, render_text
+from pgsage.advise.sample import drop_copy, make_sampled_copy
 from pgsage.advise.search import Budget
 from pgsage.advise.verify import verify
 from pgsage.advise.workload import DEFAULT_TOP, StatementFilter
 from pgsage.db.connect import validate_dsn
+from pgsage.db.embedded import EmbeddedServer
 from pgsage.errors import UsageError
 from pgsage.settings import load_settings
 
@@ -86,7 +91,8 @@ def advise_cmd(
         "directory.", show_default=False)] = None,
     verify_flag: Annotated[bool, typer.Option(
         "--verify", help="Measure with EXPLAIN ANALYZE before/after the indexes, in a "
-        "rolled-back transaction on --verify-dsn (or on the embedded server).")] = False,
+        "rolled-back transaction on --verify-dsn, else on a schema + sampled-data copy on the "
+        "embedded server (or on the embedded server's database itself).")] = False,
     verify_dsn: Annotated[str | None, typer.Option(
         "--verify-dsn", help="The copy of the database --verify measures on.",
         show_default=False)] = None,
@@ -109,9 +115,6 @@ def advise_cmd(
     if verify_dsn:
         validate_dsn(verify_dsn)
     embedded = not settings.dsn
-    if verify_flag and not verify_dsn and not embedded:
-        raise UsageError("--verify needs --verify-dsn (a copy of the database) unless it runs "
-                         "on the embedded server")
     target = commands.resolve_dsn(settings)
     options = AdviseOptions(
         queries_file=queries, log_file=log,
@@ -123,8 +126,12 @@ def advise_cmd(
     advice = advise(target, options, commands.session_options(settings), progress)
     if verify_flag:
         planned = [q.query for q in advice.queries if q.skipped is None]
-        advice = replace(advice, verified=verify(verify_dsn or target, advice.recommendations,
-                                                 planned, progress))
+        if verify_dsn or embedded:
+            measured = verify(verify_dsn or target, advice.recommendations, planned, progress)
+        else:
+            measured = _verify_on_sampled_copy(target, advice.tables, advice.recommendations,
+                                               planned, progress)
+        advice = replace(advice, verified=measured)
     if apply_flag and advice.recommendations:
         advice = replace(advice, applied=apply(target, advice.recommendations,
                                                progress=progress))
@@ -141,6 +148,25 @@ def advise_cmd(
             output.write_text(text)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def _verify_on_sampled_copy(source: str, tables: tuple[RelName, ...],
+                            recommendations: tuple[Recommendation, ...],
+                            queries: list[WorkloadQuery], progress: Callable[[str], None]
+                            ) -> tuple[Measured, ...]:
+    """--verify without --verify-dsn on a remote database: a schema + sampled-data copy on the
+    embedded server, measured there and dropped."""
+    server = EmbeddedServer()
+    server.start()
+    name = f"pgsage_verify_{os.getpid()}"
+    admin = server.dsn("postgres")
+    progress(f"making a sampled copy on the embedded server ({name})")
+    copy = make_sampled_copy(source, admin, server.dsn, server.binaries.bindir / "pg_dump",
+                             name, list(tables), progress=progress)
+    try:
+        return verify(copy.dsn, recommendations, queries, progress)
+    finally:
+        drop_copy(admin, name)
 
 
 def _progress(message: str) -> None:

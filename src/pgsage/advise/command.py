@@ -139,6 +139,7 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
         recommendations=recommendations, queries=results, drops=drops,
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
+        tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
         costing=costing, objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3))
 

@@ -188,3 +188,4 @@ class Advice:
     seconds: float = 0.0
     verified: tuple[Measured, ...] = ()
     applied: tuple[str, ...] = ()
+    tables: tuple[RelName, ...] = ()  # the tables the planned statements read
