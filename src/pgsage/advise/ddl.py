@@ -17,7 +17,7 @@ def candidate_name(candidate: Candidate) -> str:
     if candidate.where:
         parts.append("partial")
     if candidate.include:
-        parts.append("incl")
+        parts += ["incl", *candidate.include]
     if candidate.opclass == "gin_trgm_ops":
         parts.append("trgm")
     return index_name(candidate.table.name, parts, NAME_SUFFIX.get(candidate.method, "idx"))
