@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -28,12 +29,13 @@ from pathlib import Path
 from lint_corpus import write_corpus
 from pgsage.lint.engine import lint_units, select_rules
 from pgsage.lint.model import LintOptions, SourceKind, Unit
+from pgsage.lint.rule import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 0.3
-# Names pgsage knows that squawk's default run never prints: an opt-in rule (squawk runs it only
-# with --include) and the umbrella name the binary splits into its two timeout rules.
-NOT_IN_SQUAWK_DEFAULT = {"require-table-schema", "require-timeout-settings"}
+# The umbrella name squawk's binary splits into require-lock-timeout / require-statement-timeout.
+NOT_REPORTED_BY_SQUAWK = {"require-timeout-settings"}
+INVALID_NAME = re.compile(r"invalid value '([^']+)' for '--include")
 PGSAGE = Path(sys.executable).parent / "pgsage"
 
 
@@ -47,9 +49,23 @@ def timed(action: Callable[[], object], runs: int) -> list[float]:
     return times
 
 
-def squawk_verdicts(squawk: str, paths: list[Path]) -> set[tuple[str, int, str]]:
-    proc = subprocess.run([squawk, "--reporter", "json", *map(str, paths)], capture_output=True,
-                          text=True, timeout=300, check=False)
+def squawk_command(squawk: str, paths: list[Path]) -> list[str]:
+    """squawk with every rule on (its opt-in ones included), like pgsage's --select ALL."""
+    names = sorted({alias for rule in all_rules() for alias in rule.aliases}
+                   - NOT_REPORTED_BY_SQUAWK)
+    for _ in range(len(names)):
+        command = [squawk, "--include", ",".join(names), "--reporter", "json"]
+        probe = subprocess.run([*command, str(paths[0])], capture_output=True, text=True,
+                               timeout=60, check=False)
+        invalid = INVALID_NAME.search(probe.stderr)
+        if not invalid:
+            return [*command, *map(str, paths)]
+        names.remove(invalid.group(1))  # a name this squawk version does not know
+    return [squawk, "--reporter", "json", *map(str, paths)]
+
+
+def squawk_verdicts(command: list[str]) -> set[tuple[str, int, str]]:
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     found = json.loads(proc.stdout or "[]")
     return {(Path(v["file"]).name, int(v["line"]) + 1, v["rule_name"]) for v in found}
 
@@ -76,11 +92,11 @@ def main() -> int:
                 ("pgsage lint CLI (whole process)", cli)]
         squawk_set: set[tuple[str, int, str]] | None = None
         if args.squawk:
-            squawk_cmd = [args.squawk, "--reporter", "json", *map(str, paths)]
-            rows.append(("squawk 2.x CLI (whole process)", timed(
+            squawk_cmd = squawk_command(args.squawk, paths)
+            rows.append(("squawk CLI, all rules (whole process)", timed(
                 lambda: subprocess.run(squawk_cmd, capture_output=True, check=False),
                 max(3, args.runs // 2))))
-            squawk_set = squawk_verdicts(args.squawk, paths)
+            squawk_set = squawk_verdicts(squawk_cmd)
 
     print(f"\n== lint benchmark: {result.statements} statements in {result.files} files, "
           f"{len(rules)} pgsage rules (--select ALL)")
@@ -93,9 +109,10 @@ def main() -> int:
         print(f"squawk: not measured ({args.peer_missing or 'no --squawk given'})")
         return 0
     ours = {(Path(v.file).name, v.line, alias) for v in result.violations for alias in v.aliases
-            if alias not in NOT_IN_SQUAWK_DEFAULT}
+            if alias not in NOT_REPORTED_BY_SQUAWK}
     shared = squawk_set & ours
-    print(f"squawk reported {len(squawk_set)} violations; pgsage shares {len(shared)} of them "
+    print(f"squawk (all rules included) reported {len(squawk_set)} violations; pgsage shares "
+          f"{len(shared)} of them "
           f"({len(shared) / max(len(squawk_set), 1):.1%}) and reports "
           f"{len(ours - squawk_set)} more under squawk's rule names "
           f"({len(result.violations)} violations in all)")

@@ -82,7 +82,18 @@ a revision that cannot be imported) — always one line on stderr.
 **squawk conformance.** squawk's own 341 test cases
 (`../shared/conformance/squawk_cases.tsv`) run as a test with every rule selected: pgsage agrees
 on 339 (99.4 %); the two deliberate disagreements are documented at `adding-field-with-default`
-and `ban-char-field`.
+and `ban-char-field`. Every squawk 2.70 rule has a pgsage rule that lists its name as an alias
+(and is on or opt-in as in squawk, except where a rule says otherwise). The lock level and the
+rewrite each locking rule names are checked against `pg_locks` and `relfilenode` on real
+PostgreSQL 18 and 15 servers in the tests (tests/lint/test_lint_locks.py).
+
+**Benchmark.** `bash bench/lint.sh` (part of `make bench`) lints 1,000 statements in 100 files
+with every rule, in-process and as a CLI, beside squawk (PyPI `squawk-cli`, installed into
+`.cache/bench-lint-venv`) with all its rules, and prints how many of squawk's verdicts pgsage
+shares. On the 2-core machine: about 0.1 s in-process (goal ≤ 0.3 s), 1.3 s for the whole
+`pgsage lint` process (mostly interpreter and import start-up), squawk 0.03 s; pgsage shares
+93 % of squawk's 2,350 verdicts — the rest are the documented differences in
+`prefer-robust-stmts`, `constraint-missing-not-valid` and binary-coercible type changes.
 """
 
 

@@ -17,7 +17,7 @@ class RequireTableSchema(Rule):
     aliases = ("require-table-schema",)
     group = Group.STYLE
     default_on = False
-    summary = "CREATE/ALTER/DROP TABLE without a schema-qualified name."
+    summary = "CREATE/ALTER/DROP/RENAME TABLE without a schema-qualified name."
     why = "The table lands wherever search_path points when the migration runs."
     fix_sql = "CREATE TABLE public.t (id bigint);"
     fix_alembic = "op.create_table('t', ..., schema='public')"
@@ -29,6 +29,9 @@ class RequireTableSchema(Rule):
             relation = node.relation
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             relation = node.into.rel
+        elif isinstance(node, ast.RenameStmt) and ObjectType.OBJECT_TABLE in (node.renameType,
+                                                                  node.relationType):
+            relation = node.relation
         if relation is not None:
             if relation.relpersistence != "t" and not relation.schemaname:
                 yield Hit(f"table {relation.relname} has no schema; qualify it")

@@ -8,6 +8,7 @@ from pgsage.lint.rule import Rule
 
 class UnusedSuppression(Rule):
     id = "unused-suppression"
+    aliases = ("unused-ignore",)
     group = Group.STYLE
     summary = "An ignore comment that matches no violation (or names no rule)."
     why = "Stale suppressions hide the next real problem on that line."

@@ -1,0 +1,20 @@
+"""ban-drop-type, from squawk 2.70 (default on): a change that can break clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pglast.enums.parsenodes import ObjectType
+
+from pgsage.lint.banrule import StatementBan, dropped
+
+
+class BanDropType(StatementBan):
+    id = "ban-drop-type"
+    aliases = ("ban-drop-type",)
+    summary = "DROP TYPE."
+    why = "Dropping a type may break existing clients that use it."
+
+    def matches(self, node: Any) -> Iterable[str]:
+        yield from dropped(node, ObjectType.OBJECT_TYPE)

@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TYPE address ADD ATTRIBUTE zip text;

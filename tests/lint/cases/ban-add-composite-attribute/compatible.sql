@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TYPE address AS (street text, city text);

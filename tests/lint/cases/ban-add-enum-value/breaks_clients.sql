@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TYPE order_state ADD VALUE 'refunded' AFTER 'paid';

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TYPE order_state RENAME VALUE 'cancelled' TO 'canceled';

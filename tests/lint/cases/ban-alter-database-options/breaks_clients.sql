@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER DATABASE app SET statement_timeout = '5s';

@@ -1,0 +1,2 @@
+-- expect: none
+SET statement_timeout = '5s';

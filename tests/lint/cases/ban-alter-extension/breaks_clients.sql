@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER EXTENSION postgis UPDATE;

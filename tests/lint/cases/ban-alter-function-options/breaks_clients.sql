@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER FUNCTION touch_updated_at() SECURITY DEFINER;

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER FUNCTION touch_updated_at() RENAME TO touch;

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER POLICY tenant_isolation ON orders USING (true);

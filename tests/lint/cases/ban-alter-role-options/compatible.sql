@@ -1,0 +1,2 @@
+-- expect: none
+CREATE ROLE reporting NOLOGIN;

@@ -1,0 +1,2 @@
+-- expect: none
+SET work_mem = '64MB';

@@ -1,0 +1,2 @@
+-- expect: 2
+CREATE POLICY tenant_isolation ON orders USING (tenant_id = 1);

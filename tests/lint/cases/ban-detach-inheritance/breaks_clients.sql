@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE orders_2020 NO INHERIT orders;

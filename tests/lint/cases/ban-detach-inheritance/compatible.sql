@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE orders_2020 INHERIT orders;

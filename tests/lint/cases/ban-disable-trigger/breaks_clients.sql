@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE orders DISABLE TRIGGER orders_audit;

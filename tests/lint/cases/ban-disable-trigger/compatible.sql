@@ -1,0 +1,2 @@
+-- expect: none
+DROP TRIGGER IF EXISTS orders_audit ON orders;

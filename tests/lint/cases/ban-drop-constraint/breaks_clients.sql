@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE orders DROP CONSTRAINT orders_total_check;

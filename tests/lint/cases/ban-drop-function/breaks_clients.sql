@@ -1,0 +1,2 @@
+-- expect: 2
+DROP FUNCTION touch_updated_at();

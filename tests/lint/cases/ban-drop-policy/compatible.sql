@@ -1,0 +1,2 @@
+-- expect: none
+DROP TRIGGER IF EXISTS audit ON orders;

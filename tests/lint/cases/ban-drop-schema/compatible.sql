@@ -1,0 +1,2 @@
+-- expect: none
+CREATE SCHEMA IF NOT EXISTS reporting;

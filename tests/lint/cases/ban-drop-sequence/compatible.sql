@@ -1,0 +1,2 @@
+-- expect: none
+CREATE SEQUENCE invoice_numbers;

@@ -1,0 +1,2 @@
+-- expect: 2
+DROP TYPE order_state;

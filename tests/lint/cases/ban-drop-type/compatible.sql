@@ -1,0 +1,2 @@
+-- expect: none
+CREATE TYPE order_state AS ENUM ('new', 'paid');

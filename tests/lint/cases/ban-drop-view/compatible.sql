@@ -1,0 +1,2 @@
+-- expect: none
+CREATE VIEW active_users AS SELECT 1;

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE orders SET (autovacuum_enabled = true);

@@ -1,0 +1,2 @@
+-- expect: 2
+REVOKE SELECT ON orders FROM reporting;

@@ -1,0 +1,2 @@
+-- expect: 2
+ALTER TABLE orders ALTER COLUMN state SET DEFAULT 'new';

@@ -1,0 +1,2 @@
+-- expect: none
+ALTER TABLE orders RENAME COLUMN note TO remark;
