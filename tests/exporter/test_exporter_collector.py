@@ -15,7 +15,7 @@ from pgharness import TestDatabase
 from pgsage.exporter.collector import DatabaseCollector, ExporterOptions
 
 GROUPS_EVERYWHERE = ("server", "activity", "databases", "replication", "wal", "checkpoints",
-                     "statements", "tables", "sequences", "vector")
+                     "statements", "tables", "sequences", "vector", "size")
 
 
 def test_every_group_collects_and_the_figures_are_the_database_s(db: TestDatabase) -> None:

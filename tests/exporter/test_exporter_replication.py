@@ -86,7 +86,7 @@ def test_lag_on_the_primary_and_replay_delay_on_the_standby(
         assert replica.value("pgsage_standby_replay_delay_seconds") >= 0
         assert replica.values("pgsage_wal_position_bytes") == []  # a primary-only figure
         for group in ("server", "activity", "databases", "replication", "wal", "checkpoints",
-                      "statements", "tables", "sequences", "vector"):
+                      "statements", "tables", "sequences", "vector", "size"):
             assert replica.value("pgsage_exporter_collector_success", collector=group) == 1, group
     finally:
         pg18.drop_database(db.name)

@@ -149,14 +149,19 @@ def server_group(scrape: Scrape) -> list[Metric]:
         family = gauge(name, doc)
         add(family, [], value)
         families.append(family)
+    return families
+
+
+def size_group(scrape: Scrape) -> list[Metric]:
+    # Last in the scrape: on a big catalog it is the costliest read, and it can wait for the
+    # next interval if the budget has run out.
     size = gauge("pgsage_database_size_bytes",
                  "Size of the scraped database (measured at most once per size interval)",
                  ["database"])
     measured = scrape.cache.get("database_size", scrape.options.size_interval_s,
-                                lambda: scrape.rows("database_size")[0]["bytes"])
-    add(size, [row["database"]], measured)
-    families.append(size)
-    return families
+                                lambda: scrape.rows("database_size")[0])
+    add(size, [measured["database"]], measured["bytes"])
+    return [size]
 
 
 def activity_group(scrape: Scrape) -> list[Metric]:
@@ -481,6 +486,7 @@ GROUPS = (
     Group("tables", tables_group),
     Group("sequences", sequences_group),
     Group("vector", vector_group),
+    Group("size", size_group),
 )
 
 

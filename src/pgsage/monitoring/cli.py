@@ -93,7 +93,7 @@ def exporter(
     listen: Annotated[str, typer.Option("--listen", help="Address to listen on.")
                       ] = "127.0.0.1",
     budget: Annotated[float, typer.Option(
-        "--budget", min=0.1, max=300.0, help="Time budget of one scrape, in seconds.")] = 5.0,
+        "--budget", min=0.01, max=300.0, help="Time budget of one scrape, in seconds.")] = 5.0,
     top_tables: Annotated[int, typer.Option("--top-tables", min=0, max=10_000,
                                             help="Tables exported one by one.")] = 50,
     top_statements: Annotated[int, typer.Option("--top-statements", min=0, max=5_000,
