@@ -105,3 +105,32 @@ def test_assume_in_transaction_and_pg_version(tmp_path: Path) -> None:
     old = run(str(path), "-f", "json", "--pg-version", "10")
     assert {v["rule"] for v in json.loads(old.stdout)["violations"]} == {
         "adding-field-with-default"}
+
+
+def test_suppressions_pgsage_squawk_and_file_level(tmp_path: Path) -> None:
+    from pgsage.lint.command import lint
+
+    path = tmp_path / "m.sql"
+    path.write_text("SET lock_timeout = '2s';\n"
+                    "-- squawk-ignore ban-drop-table\n"
+                    "DROP TABLE legacy;\n"
+                    "-- pgsage: ignore-file[ban-drop-column] moved to audit in 0041\n"
+                    "ALTER TABLE a DROP COLUMN x;\n"
+                    "ALTER TABLE b\n"
+                    "  DROP COLUMN y;  -- pgsage: ignore[renaming-column] stale\n"
+                    "DROP TABLE other;\n")
+    found = [(v.line, v.rule) for v in lint([path]).violations]
+    assert found == [(7, "unused-suppression"), (8, "ban-drop-table")]
+
+
+def test_project_config_in_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pgsage.lint]\npg-version = 10\nignore = ["require-lock-timeout"]\n'
+        'extend-select = ["prefer-text-field"]\n')
+    (tmp_path / "m.sql").write_text("ALTER TABLE t ADD COLUMN c varchar(20) DEFAULT 'x';\n")
+    result = run("m.sql", "-f", "json", cwd=tmp_path)
+    assert {v["rule"] for v in json.loads(result.stdout)["violations"]} == {
+        "adding-field-with-default", "prefer-text-field"}
+    (tmp_path / "pyproject.toml").write_text("[tool.pgsage.lint]\nselct = []\n")
+    bad = run("m.sql", cwd=tmp_path)
+    assert bad.returncode == 2 and "unknown [tool.pgsage.lint] key(s): selct" in bad.stderr

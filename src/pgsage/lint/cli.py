@@ -11,6 +11,7 @@ import typer
 
 from pgsage.errors import UsageError
 from pgsage.lint.command import lint
+from pgsage.lint.config import load_lint_config
 from pgsage.lint.render import RENDERERS
 from pgsage.lint.rule import all_rules
 
@@ -61,15 +62,22 @@ def lint_command(
         help="SQL files run inside a transaction the migration tool opens.")] = False,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")
                           ] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="pyproject.toml with a [tool.pgsage.lint] table "
+                         "[default: ./pyproject.toml]", show_default=False)] = None,
 ) -> None:
     """Lint migrations (.sql files and Alembic revisions) for locking, rewrites, breaking
     changes and transaction mistakes. Exit 1 on violations, 2 on errors."""
     if list_rules:
         sys.stdout.write(_list_rules())
         return
-    result = lint(paths or [], pg_version=pg_version,
-                  assume_in_transaction=assume_in_transaction, select=select or (),
-                  ignore=ignore or (), extend_select=extend_select or (), since=since, dsn=dsn)
+    project = load_lint_config(config)
+    result = lint(paths or [], pg_version=pg_version or project.pg_version,
+                  assume_in_transaction=assume_in_transaction or project.assume_in_transaction,
+                  select=select or project.select,
+                  ignore=[*project.ignore, *(ignore or ())],
+                  extend_select=[*project.extend_select, *(extend_select or ())],
+                  since=since, dsn=dsn)
     text = RENDERERS[fmt.value](result)
     if output is None:
         sys.stdout.write(text)

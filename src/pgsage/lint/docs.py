@@ -56,12 +56,23 @@ dropped (and noted); the others are graded: under 10 MB `info`, under 1 GB `warn
 **Selection.** By default the rules marked *on* below run. `--select` takes rule ids, squawk
 names (aliases) or groups (`locking`, `compatibility`, `transactions`, `style`) and runs exactly
 those; `--select ALL` runs every rule including the opt-in ones; `--extend-select` adds to the
-default set; `--ignore` removes. All are repeatable and accept comma-separated lists.
+default set; `--ignore` removes. All are repeatable and accept comma-separated lists. Project
+defaults live in `pyproject.toml` (`--config` points elsewhere); options given on the command
+line win, and `ignore` / `extend-select` add up:
+
+```toml
+[tool.pgsage.lint]
+pg-version = 16
+extend-select = ["prefer-text-field"]
+ignore = ["prefer-bigint-over-int"]
+assume-in-transaction = false
+```
 
 **Suppressions.** `-- pgsage: ignore[rule-id, other-rule] reason` in SQL, `# pgsage:
 ignore[rule-id] reason` in revision files — at the end of the statement's (or `op.*` call's)
-line, or on its own line just before it. Squawk names work too. A suppression that matches
-nothing is reported as `unused-suppression`.
+line, or on its own line just before it; `ignore-file[rule]` covers the whole file. Squawk
+names work too, and so do squawk's `-- squawk-ignore rule` and `-- squawk-ignore-file rule`
+comments. A suppression that matches nothing is reported as `unused-suppression`.
 
 **Output.** `human` (default): `file:line:column: rule [severity] message` and the fix. `json`:
 `{{"violations": [{{"file", "line", "column", "rule", "aliases", "severity", "message", "group",

@@ -18,8 +18,10 @@ from pglast import parser
 from pgsage.lint.model import Statement, Suppression, Unit
 
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
-SQL_SUPPRESSION = re.compile(r"--\s*pgsage:\s*ignore\[([^\]]*)\]\s*(.*)$")
-PY_SUPPRESSION = re.compile(r"#\s*pgsage:\s*ignore\[([^\]]*)\]\s*(.*)$")
+SQL_SUPPRESSION = re.compile(r"--\s*pgsage:\s*ignore(-file)?\[([^\]]*)\]\s*(.*)$")
+PY_SUPPRESSION = re.compile(r"#\s*pgsage:\s*ignore(-file)?\[([^\]]*)\]\s*(.*)$")
+# squawk's own comments, so that files linted by squawk before keep their decisions.
+SQUAWK_SUPPRESSION = re.compile(r"--\s*squawk-ignore(-file)?\s+([\w,\s-]+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -128,21 +130,29 @@ def _split_rules(text: str) -> tuple[str, ...]:
 
 def find_suppressions(text: str, statements: list[Statement], python: bool) -> list[Suppression]:
     """``-- pgsage: ignore[rule] reason`` (``#`` in revision files): the statement on the same
-    line, else the next statement after the comment."""
+    line, else the next statement after the comment; ``ignore-file[rule]``: every statement.
+    squawk's ``-- squawk-ignore rule`` and ``-- squawk-ignore-file rule`` work the same way."""
     pattern = PY_SUPPRESSION if python else SQL_SUPPRESSION
     found: list[Suppression] = []
     lines = text.splitlines()
     for number, content in enumerate(lines, start=1):
         match = pattern.search(content)
+        reason_group = 3
+        if not match and not python:
+            match = SQUAWK_SUPPRESSION.search(content)
+            reason_group = 0
         if not match:
             continue
-        rules = _split_rules(match.group(1))
+        rules = _split_rules(match.group(2))
+        reason = match.group(reason_group).strip() if reason_group else "squawk-ignore"
         code_before = content[:match.start()].strip()
-        if python:
+        if match.group(1):  # -file
+            targets: tuple[int, ...] = tuple(sorted({s.line for s in statements}))
+        elif python:
             targets = _python_targets(lines, number, bool(code_before))
         else:
             targets = _sql_targets(statements, number)
-        found.append(Suppression(line=number, rules=rules, reason=match.group(2).strip(),
+        found.append(Suppression(line=number, rules=rules, reason=reason,
                                  target_lines=targets))
     return found
 
