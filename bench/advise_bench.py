@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,7 @@ def main() -> None:
     finally:
         cluster.stop()
         cluster.destroy()
+        shutil.rmtree(home, ignore_errors=True)
     report(results, args.budget_mb)
     if args.json:
         args.json.write_text(json.dumps({w: [o.__dict__ | {"indexes": [candidate_name(c) for c in
@@ -131,7 +133,7 @@ def tpch(admin: str, cluster: LocalCluster, args: argparse.Namespace) -> list[Ou
         conn.execute("VACUUM ANALYZE")
     print(f"   loaded in {time.perf_counter() - started:.0f} s", flush=True)
     queries_dir = ROOT / "bench" / "tpch" / "queries"
-    workload_file = Path(tempfile.mkdtemp()) / "tpch.sql"
+    workload_file = Path(cluster.home).parent / "tpch.sql"
     texts = [(queries_dir / f"q{n:02d}.sql").read_text() for n in range(1, 23)]
     workload_file.write_text(";\n".join(t.strip().rstrip(";") for t in texts) + ";\n")
     workload = [WorkloadQuery(text=q) for q in split_statements(workload_file.read_text())]
