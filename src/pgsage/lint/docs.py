@@ -81,13 +81,18 @@ scanning (`github/codeql-action/upload-sarif`). `github`: workflow commands that
 request. **Exit codes:** 0 clean, 1 violations, 2 bad input (an unreadable file, an unknown rule,
 a revision that cannot be imported) — always one line on stderr.
 
-**pre-commit.**
+**pre-commit.** The repository ships `.pre-commit-hooks.yaml` (hook id `pgsage-lint`), so a
+project lists pgsage's git URL with `hooks: [{{id: pgsage-lint}}]`; with pgsage already installed
+in the project's environment, a local hook does the same:
 
 ```yaml
-- repo: https://github.com/pgsage/pgsage
-  rev: v0.1.0
+- repo: local
   hooks:
     - id: pgsage-lint
+      name: pgsage lint
+      entry: pgsage lint
+      language: system
+      files: (\\.sql$|(^|/)(alembic|migrations)/versions/[^/]+\\.py$)
 ```
 
 **squawk conformance.** squawk's own 341 test cases

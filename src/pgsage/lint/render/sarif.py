@@ -19,7 +19,6 @@ def render(result: LintResult) -> str:
     index = {rule.id: position for position, rule in enumerate(rules)}
     driver: dict[str, Any] = {
         "name": "pgsage", "version": __version__,
-        "informationUri": "https://github.com/pgsage/pgsage/blob/main/docs/lint.md",
         "rules": [{
             "id": rule.id, "name": rule.id,
             "shortDescription": {"text": rule.summary},

@@ -9,6 +9,7 @@ from pglast import ast
 from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
+from pgsage.lint.syntax import relation_name
 from pgsage.lint.timeouts import needs_timeout
 
 _DML = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
@@ -17,7 +18,8 @@ _DML = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 class DataMigrationInSchemaRevision(Rule):
     id = "data-migration-in-schema-revision"
     group = Group.TRANSACTIONS
-    summary = "Alembic: UPDATE/INSERT/DELETE in a revision that also runs DDL."
+    summary = ("Alembic: UPDATE/INSERT/DELETE in a revision that also runs DDL (seed rows for a "
+               "table the revision creates are fine).")
     why = ("The DDL's locks (often ACCESS EXCLUSIVE) are held until the revision commits, so a "
            "backfill in the same transaction keeps the table locked for its whole run; a big "
            "UPDATE also bloats the table and cannot be retried in batches.")
@@ -29,6 +31,8 @@ class DataMigrationInSchemaRevision(Rule):
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if not ctx.is_alembic or not isinstance(stmt.node, _DML):
             return
+        if ctx.is_new_table(relation_name(stmt.node.relation)):
+            return  # seed rows for a table this revision creates: nothing existing is locked
         if any(needs_timeout(s.node) and not isinstance(s.node, ast.TransactionStmt)
                for s in ctx.statements if s.index != stmt.index):
             verb = type(stmt.node).__name__.removesuffix("Stmt").upper()
