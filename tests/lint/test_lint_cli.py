@@ -87,7 +87,8 @@ def test_sarif_and_github_formats(migration: Path) -> None:
 
 def test_bad_input_is_one_line_exit_two(tmp_path: Path) -> None:
     for args, fragment in (([str(tmp_path / "missing.sql")], "no such file"),
-                           ([str(tmp_path), "--select", "no-such-rule"], "unknown lint rule")):
+                           ([str(tmp_path), "--select", "no-such-rule"], "unknown lint rule"),
+                           ([str(tmp_path)], "no .sql files or Alembic revisions found")):
         result = run(*args)
         assert result.returncode == 2, result
         assert result.stderr.startswith("pgsage: error: ") and fragment in result.stderr

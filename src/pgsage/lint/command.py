@@ -49,6 +49,9 @@ def collect_units(paths: Sequence[Path]) -> tuple[list[Unit], list[UnitError]]:
             revision_files.append(path)
         else:
             raise UsageError(f"{path}: lint reads .sql files and Alembic revision .py files")
+    if not sql_files and not revision_files:
+        raise UsageError("no .sql files or Alembic revisions found in: "
+                         + ", ".join(str(p) for p in paths))
     units = [Unit(path=p, kind=SourceKind.SQL, sql=_read(p)) for p in dict.fromkeys(sql_files)]
     errors: list[UnitError] = []
     revisions: list[Unit] = []

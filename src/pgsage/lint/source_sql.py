@@ -57,7 +57,8 @@ def _raw_statements(sql: str) -> tuple[list[tuple[Any, int, int]], list[SyntaxPr
         try:
             parsed = pglast.parse_sql(piece)
         except parser.ParseError as exc:
-            problems.append(SyntaxProblem(start + _skip_noise(piece, 0), str(exc).split("\n")[0]))
+            message = re.sub(r", at index \d+$", "", str(exc).split("\n")[0])
+            problems.append(SyntaxProblem(start + _skip_noise(piece, 0), message))
             continue
         found.extend((raw.stmt, start + int(raw.stmt_location or 0), start + _end(piece, raw))
                      for raw in parsed)
