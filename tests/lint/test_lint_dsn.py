@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from pgharness import TestDatabase
 from pgsage.lint.command import lint
 from pgsage.lint.engine import SMALL_TABLE_BYTES
@@ -63,3 +66,25 @@ def test_explicit_pg_version_wins_over_the_server(db: TestDatabase, tmp_path: Pa
     assert [v.rule for v in lint([path], dsn=db.dsn, pg_version=10).violations] == [
         "adding-field-with-default"]
     assert lint([path], dsn=db.dsn).violations == ()
+
+
+def test_partitioned_table_from_the_server(db: TestDatabase, tmp_path: Path) -> None:
+    db.execute("""
+        CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01')
+            TO ('2025-01-01');
+        INSERT INTO events SELECT g, '2024-03-01' FROM generate_series(1, 1000) g;
+    """)
+    path = tmp_path / "m.sql"
+    path.write_text("SET lock_timeout = '2s';\n"
+                    "CREATE INDEX CONCURRENTLY ix_events_at ON events (at);\n"
+                    "CREATE INDEX ix_events_id ON events (id);\n"
+                    "CREATE INDEX ix_events_only ON ONLY events (at, id);\n")
+    found = {(v.line, v.rule): v for v in lint([path], dsn=db.dsn).violations}
+    assert sorted(found) == [(2, "concurrent-index-on-partitioned-table"),
+                             (3, "require-concurrent-index-creation")]
+    # graded by the partitions' size, not the (empty) parent's
+    assert "ON ONLY" in found[(3, "require-concurrent-index-creation")].message
+    # and PostgreSQL does reject the concurrent build
+    with pytest.raises(psycopg.errors.FeatureNotSupported):
+        db.execute("CREATE INDEX CONCURRENTLY ix_events_at ON events (at)")

@@ -12,7 +12,10 @@ from pgsage.lint.engine import Catalog, TableSize
 # to_regclass resolves each name with the session's search_path, as the migration would.
 _SIZES = """
 SELECT q.name, c.oid IS NOT NULL, coalesce(pg_total_relation_size(c.oid), 0),
-       coalesce(pg_relation_size(c.oid), 0), coalesce(c.reltuples, 0)::bigint
+       coalesce(pg_relation_size(c.oid), 0), coalesce(c.reltuples, 0)::bigint,
+       c.relkind = 'p' AS partitioned,
+       (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)
+        FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions_bytes
 FROM unnest(%(names)s::text[]) AS q(name)
 LEFT JOIN pg_class c ON c.oid = to_regclass(q.name)
 """
@@ -33,8 +36,15 @@ def read_catalog(dsn: str, tables: Iterable[str]) -> Catalog:
             catalog = Catalog(server_version=version // 10000)
             if not names:
                 return catalog
-            for name, exists, total, main, rows in conn.execute(_SIZES, {"names": names}):
-                if exists:
+            for name, exists, total, main, rows, partitioned, parts in conn.execute(
+                    _SIZES, {"names": names}):
+                if not exists:
+                    continue
+                if partitioned:
+                    # A partitioned table holds no rows itself: its size is its partitions'.
+                    catalog.partitioned.add(name)
+                    catalog.sizes[name] = TableSize(bytes=int(parts), rows=0)
+                else:
                     # An empty table has no pages in its main fork whatever its indexes hold.
                     catalog.sizes[name] = TableSize(bytes=int(total) if main else 0,
                                                     rows=max(int(rows), 0))

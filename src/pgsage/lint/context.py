@@ -49,6 +49,8 @@ class Context:
     column_types: dict[tuple[str, str], Any] = field(default_factory=dict)
     # From --dsn: (table, column) → (type name, typmod) of the live schema.
     catalog_types: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    # Partitioned tables: created PARTITION BY in this migration, or known from --dsn.
+    partitioned: set[str] = field(default_factory=set)
     seen_transaction_control: bool = False
     # Rules that report once per migration remember here that they did.
     reported_once: set[str] = field(default_factory=set)
@@ -74,6 +76,9 @@ class Context:
     def is_new_table(self, name: str) -> bool:
         return bare_name(name) in self.created_tables
 
+    def is_partitioned(self, name: str) -> bool:
+        return name in self.partitioned or bare_name(name) in self.partitioned
+
     def work_statements(self) -> list[Statement]:
         """Statements other than SET and transaction control."""
         return [s for s in self.statements
@@ -90,6 +95,8 @@ class Context:
         elif isinstance(node, ast.CreateStmt | ast.CreateForeignTableStmt):
             base: Any = node.base if isinstance(node, ast.CreateForeignTableStmt) else node
             self.created_tables.add(bare_name(relation_name(base.relation)))
+            if getattr(base, "partspec", None) is not None:
+                self.partitioned.add(bare_name(relation_name(base.relation)))
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             self.created_tables.add(bare_name(relation_name(node.into.rel)))
         elif isinstance(node, ast.AlterTableStmt):

@@ -43,6 +43,7 @@ class Catalog:
     server_version: int
     sizes: dict[str, TableSize] = field(default_factory=dict)
     column_types: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    partitioned: set[str] = field(default_factory=set)
 
     def size(self, table: str) -> TableSize | None:
         return self.sizes.get(table) or self.sizes.get(bare_name(table))
@@ -133,6 +134,7 @@ def _lint_unit(unit: Unit, statements: list[Statement], options: LintOptions,
     ctx = Context.start(unit, options, statements)
     if catalog is not None:
         ctx.catalog_types = catalog.column_types
+        ctx.partitioned |= catalog.partitioned
     found: list[Violation] = []
     for stmt in statements:
         for rule in rules:
