@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pgsage.advise.model import Candidate
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 
-MIN_GAIN = 0.005  # of the workload's objective: smaller gains do not pay for an index
+MIN_GAIN = 0.002  # of the workload's objective: smaller gains do not pay for an index
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
 STORAGE_CHARGE = 0.05  # of the workload's cost, for an index as large as all its tables
 
