@@ -46,6 +46,7 @@ class Statement:
     index: int
     py_line: int | None = None
     in_autocommit_block: bool = False
+    type_hints: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Unit:
     preset_settings: frozenset[str] = frozenset()
     # Alembic: where offline rendering stopped (line, reason), e.g. at op.get_bind().
     render_problem: tuple[int, str] | None = None
+    # Alembic: (table, column, old type as PostgreSQL spells it) by chunk offset in ``sql``.
+    type_hints: dict[int, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

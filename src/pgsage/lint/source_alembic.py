@@ -40,6 +40,9 @@ class _RecordingBuffer(io.StringIO):
         self.chunks: list[tuple[int, int | None, bool]] = []
         self.running = False
         self.in_block = False
+        # existing_type= of op.alter_column, attached to the statements it renders next.
+        self.pending_types: list[tuple[str, str, str]] = []
+        self.type_hints: dict[int, tuple[tuple[str, str, str], ...]] = {}
 
     def write(self, text: str) -> int:
         offset = self.tell()
@@ -49,6 +52,8 @@ class _RecordingBuffer(io.StringIO):
         elif self.running and statement == "BEGIN":
             self.in_block = False
         self.chunks.append((offset, self._caller_line(), self.in_block))
+        if self.pending_types:
+            self.type_hints[offset] = tuple(self.pending_types)
         return super().write(text)
 
     def _caller_line(self) -> int | None:
@@ -125,6 +130,7 @@ def render_revision(path: Path) -> tuple[Unit | None, UnitError | None]:
         dialect_name="postgresql",
         opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True})
     problem: tuple[int, str] | None = None
+    _record_existing_types(context, buffer)
     context.impl.emit_begin()
     buffer.running = True
     try:
@@ -144,8 +150,34 @@ def render_revision(path: Path) -> tuple[Unit | None, UnitError | None]:
                 revision=str(getattr(module, "revision", "") or "") or None,
                 down_revisions=_down_revisions(getattr(module, "down_revision", None)),
                 chunk_lines=buffer.chunks, source_text=text, upgrade_line=upgrade_line,
-                preset_settings=_preset_settings(path), render_problem=problem)
+                preset_settings=_preset_settings(path), render_problem=problem,
+                type_hints=buffer.type_hints)
     return unit, None
+
+
+def _record_existing_types(context: Any, buffer: _RecordingBuffer) -> None:
+    """Remember op.alter_column(existing_type=...) so a type change can be judged offline:
+    Alembic autogenerate always writes the old type there, the rendered SQL does not."""
+    impl = context.impl
+    original = impl.alter_column
+    dialect = context.dialect
+
+    def alter_column(table_name: str, column_name: str, **kw: Any) -> Any:
+        existing, new = kw.get("existing_type"), kw.get("type_")
+        if existing is not None and new is not None:
+            try:
+                spelled = str(existing.compile(dialect=dialect))
+            except Exception:  # a type the dialect cannot spell: judge without it
+                spelled = ""
+            if spelled:
+                table = f"{kw['schema']}.{table_name}" if kw.get("schema") else table_name
+                buffer.pending_types = [(table, column_name, spelled)]
+        try:
+            return original(table_name, column_name, **kw)
+        finally:
+            buffer.pending_types = []
+
+    impl.alter_column = alter_column
 
 
 def _failing_line(exc: BaseException, filename: str) -> int | None:

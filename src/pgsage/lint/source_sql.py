@@ -106,15 +106,18 @@ def parse_statements(unit: Unit) -> tuple[list[Statement], list[tuple[int, int, 
         end_line, _ = index.position(max(real_start, end - 1))
         py_line: int | None = None
         autocommit = False
+        hints: tuple[tuple[str, str, str], ...] = ()
         if unit.chunk_lines:
             chunk = max(bisect.bisect_right(chunk_offsets, real_start) - 1, 0)
-            _, py_line, autocommit = unit.chunk_lines[chunk]
+            chunk_start, py_line, autocommit = unit.chunk_lines[chunk]
+            hints = unit.type_hints.get(chunk_start, ())
             line = py_line or unit.upgrade_line or 1
             end_line = line
             column = 1
         statements.append(Statement(node=node, text=text, start=real_start, line=line,
                                     column=column, end_line=end_line, index=position,
-                                    py_line=py_line, in_autocommit_block=autocommit))
+                                    py_line=py_line, in_autocommit_block=autocommit,
+                                    type_hints=hints))
     errors = []
     for problem in problems:
         line, column = index.position(problem.offset)

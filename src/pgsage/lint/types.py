@@ -6,6 +6,7 @@ no rewrite and, for the widening ones, no index rebuild.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _ALIASES = {
@@ -39,6 +40,18 @@ class ColumnType:
         if base == "varbit":
             return cls(base, (typmod,))
         return cls(base, (typmod,))
+
+
+_SPELLED = re.compile(r"^\s*([a-z ]+?)\s*(?:\(([\d,\s]+)\))?\s*$")
+
+
+def from_spelling(spelled: str) -> ColumnType | None:
+    """``VARCHAR(50)``, ``NUMERIC(12, 2)``, ``TEXT`` (a compiled SQLAlchemy type) → ColumnType."""
+    match = _SPELLED.match(spelled.lower())
+    if not match:
+        return None
+    mods = tuple(int(m) for m in (match.group(2) or "").replace(" ", "").split(",") if m)
+    return ColumnType.of(match.group(1), mods)
 
 
 def is_binary_coercible(old: ColumnType, new: ColumnType) -> bool:

@@ -19,7 +19,7 @@ from pgsage.lint.syntax import (
     type_name,
     type_typmods,
 )
-from pgsage.lint.types import ColumnType, is_binary_coercible
+from pgsage.lint.types import ColumnType, from_spelling, is_binary_coercible
 
 
 class ChangingColumnType(Rule):
@@ -36,7 +36,8 @@ class ChangingColumnType(Rule):
     fix_alembic = ("op.add_column('t', sa.Column('c_new', sa.BigInteger()))\n"
                    "# backfill in batches in a data revision, then swap the columns")
     deviations = ("Deliberate deviation from squawk: when the old type is known (the column was "
-                  "created earlier in the migration, or --dsn reads it from the server), a "
+                  "created earlier in the migration, an Alembic op.alter_column() names it in "
+                  "existing_type=, or --dsn reads it from the server), a "
                   "binary-coercible change such as varchar → text or varchar(n) → varchar(m > n) "
                   "is not reported. squawk reports every type change.")
 
@@ -47,12 +48,20 @@ class ChangingColumnType(Rule):
         for cmd in alter_commands(stmt.node, AlterTableType.AT_AlterColumnType):
             column = cmd.def_
             new = ColumnType.of(type_name(column.typeName), type_typmods(column.typeName))
-            old = self._old_type(ctx, table, str(cmd.name))
+            old = self._hinted_type(stmt, table, str(cmd.name)) or self._old_type(
+                ctx, table, str(cmd.name))
             if old is not None and _plain_using(column, str(cmd.name)) and is_binary_coercible(
                     old, new):
                 continue
             yield Hit(f"changing {table}.{cmd.name} to {type_label(column.typeName)} rewrites the "
                       "table and its indexes under an ACCESS EXCLUSIVE lock", table=table)
+
+    @staticmethod
+    def _hinted_type(stmt: Statement, table: str, column: str) -> ColumnType | None:
+        for hint_table, hint_column, spelled in stmt.type_hints:
+            if bare_name(hint_table) == bare_name(table) and hint_column == column:
+                return from_spelling(spelled)
+        return None
 
     @staticmethod
     def _old_type(ctx: Context, table: str, column: str) -> ColumnType | None:
