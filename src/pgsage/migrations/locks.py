@@ -125,10 +125,13 @@ def effects(before: State, after: State, baseline: dict[int, Relation]) -> Effec
 
 
 SAMPLE_QUERY = """
-SELECT l.relation::bigint, l.mode, l.granted
+SELECT l.relation::bigint, l.mode, l.granted, l.locktype
 FROM pg_locks l
 WHERE l.pid = %s AND (NOT l.granted OR (l.locktype = 'relation' AND l.relation >= 16384::oid))
 """
+# Waiting for another transaction to end: the phase where the statement holds all its locks.
+# (A wait for a relation lock — autovacuum on the table, say — comes earlier: keep polling.)
+TRANSACTION_WAITS = frozenset({"virtualxid", "transactionid"})
 
 
 class WaitSampler:
@@ -171,8 +174,10 @@ class WaitSampler:
             while not self._stop.is_set() and _time.monotonic() < deadline:
                 rows = self._observer.execute(SAMPLE_QUERY, [self.pid]).fetchall()
                 self.locks.update((int(oid), LOCK_NAMES.get(str(mode), str(mode)))
-                                  for oid, mode, granted in rows if granted and oid is not None)
-                if any(not granted for _oid, _mode, granted in rows):
+                                  for oid, mode, granted, _kind in rows
+                                  if granted and oid is not None)
+                if any(not granted and kind in TRANSACTION_WAITS
+                       for _oid, _mode, granted, kind in rows):
                     self.caught_waiting = True
                     break
                 _time.sleep(self.POLL_S)
