@@ -307,6 +307,8 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = Tru
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         companion = _start_companion(conn, info) if parallel else None
+        # The second session is ours, like the first: the activity checks must not see it.
+        own_pids = {companion.conn.info.backend_pid} if companion is not None else set()
         # Inside the transaction the companion's export began, this block is a savepoint.
         with conn.transaction():
             collected_at = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
@@ -343,7 +345,7 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = Tru
                 sequences=c.rows("sequences", Sequence),
                 statements=statements,
                 statements_info=statements_info,
-                activity=c.rows("activity", Session),
+                activity=[s for s in c.rows("activity", Session) if s.pid not in own_pids],
                 replication=c.rows("replication", Replica),
                 slots=c.rows("slots", ReplicationSlot),
                 extensions=c.rows("extensions", Extension),
