@@ -71,3 +71,32 @@ def test_unplannable_statements_are_skipped_with_the_reason(db: TestDatabase, tm
     assert ("public.users", ("email",), None) in shapes(advice)
     planned = [q for q in advice.queries if q.query.text.endswith("city = $2")]
     assert planned and planned[0].skipped is None and planned[0].cost_before
+
+
+def test_log_written_by_the_server(db: TestDatabase, tmp_path: Path) -> None:
+    """A real log_min_duration_statement = 0 log of the extended protocol: parse and bind
+    lines (with their own parameters) between the execute entries, multi-line statements,
+    and "Parameters:" capitalised since PostgreSQL 16."""
+    load(db)
+    logfile = db.server.cluster.logfile
+    start = logfile.stat().st_size
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute("SET log_min_duration_statement = 0")
+        for n in range(3):
+            conn.execute("SELECT id, name FROM users WHERE email = %s", (f"user{n}@example.com",))
+            conn.execute("SELECT id\n  FROM orders\n WHERE user_id = %s\n ORDER BY placed_at",
+                         (Int4(n + 1),))
+            conn.execute("SELECT id FROM users WHERE tenant_id = %s AND city = %s",
+                         (Int4(n), f"c{n}"))
+    with logfile.open("rb") as f:
+        f.seek(start)
+        (tmp_path / "postgresql.log").write_bytes(f.read())
+    found = {q.text: q for q in from_log(tmp_path / "postgresql.log")}
+    assert found["SELECT id, name FROM users WHERE email = $1"].params == ("user0@example.com",)
+    assert found["SELECT id\nFROM orders\nWHERE user_id = $1\nORDER BY placed_at"].calls == 3
+    assert found["SELECT id FROM users WHERE tenant_id = $1 AND city = $2"].params == ("0", "c0")
+    advice = advise(db.dsn, AdviseOptions(log_file=tmp_path / "postgresql.log",
+                                          allow_real_indexes=not hypopg(db)))
+    assert not [q.skipped for q in advice.queries if q.skipped]
+    assert ("public.users", ("email",), None) in shapes(advice)
+    assert on(advice, "public.orders")

@@ -138,24 +138,32 @@ def from_log(path: Path) -> list[WorkloadQuery]:
 
 
 def _log_entries(lines: Iterable[str]) -> Iterator[_Entry]:
+    """The statement and execute entries of a log. Continuation lines (a multi-line
+    statement) and the ``DETAIL:  parameters:`` line belong to the message right above them,
+    so any other message (``parse``/``bind`` durations, errors, checkpoints…) closes the entry
+    before it."""
     current: _Entry | None = None
+    open_ = False  # whether the next continuation or DETAIL line belongs to ``current``
     for line in lines:
-        if line.startswith(("\t", " ")) and current is not None and not _LINE.search(line):
-            current.text += "\n" + line.strip()
-            continue
         match = _LINE.search(line)
         if match is None:
+            if open_ and current is not None and line.startswith(("\t", " ")):
+                current.text += "\n" + line.strip()
             continue
         body = match.group("body")
-        if body.startswith("parameters:") and current is not None:
-            current.params = _parameters(body)
+        if body.lower().startswith("parameters:"):  # "Parameters:" since PostgreSQL 16
+            if open_ and current is not None:
+                current.params = _parameters(body)
+            open_ = False
             continue
         duration = _DURATION.match(body)
         if duration is None:
+            open_ = False
             continue
         if current is not None:
             yield current
         current = _Entry(float(duration.group("ms")), duration.group("sql"))
+        open_ = True
     if current is not None:
         yield current
 
