@@ -78,6 +78,12 @@ def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
                    "file not found")
     one_line_error(pgsage("--dsn", db.dsn, "--max-size", "lots"), "--max-size")
     one_line_error(pgsage("--dsn", "postgresql://x@127.0.0.1:1/none", "--verify"), "port 1")
+    one_line_error(pgsage("--dsn", "not a dsn"), "invalid DSN")
+    one_line_error(pgsage("--dsn", db.dsn + "_missing"), "does not exist")
+    broken = tmp_path / "broken.sql"
+    broken.write_text("SELECT 1;\nSELEC * FRM users;\n")
+    one_line_error(pgsage("--dsn", db.dsn, "--queries", str(broken)),
+                   'broken.sql:2: syntax error at or near "SELEC"')
 
 
 @pytest.mark.pg(">= 16")

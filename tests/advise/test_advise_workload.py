@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 from advise_support import hypopg, load, on, run, shapes
 from psycopg.types.numeric import Int4
 
 from pgharness import TestDatabase
 from pgsage.advise.command import AdviseOptions, advise
-from pgsage.advise.workload import StatementFilter, from_log, split_statements
+from pgsage.advise.workload import StatementFilter, from_file, from_log, split_statements
+from pgsage.errors import UsageError
 
 LOG = (Path(__file__).parent / "data" / "postgresql.log").read_text()
 
@@ -64,10 +66,10 @@ def test_unplannable_statements_are_skipped_with_the_reason(db: TestDatabase, tm
     advice = run(db, tmp_path, ["SELECT nope FROM users WHERE email = 'x'",
                                 "SELECT id FROM users WHERE tenant_id = $1 AND city = $2",
                                 "SELECT id FROM users WHERE email = 'user1@example.com'",
-                                "SELEC broken"])
+                                "SELECT * FROM nosuch WHERE x = 1"])
     skipped = {q.query.text: q.skipped for q in advice.queries if q.skipped}
     assert "nope" in (skipped["SELECT nope FROM users WHERE email = 'x'"] or "")
-    assert skipped["SELEC broken"] == "cannot be parsed"
+    assert skipped["SELECT * FROM nosuch WHERE x = 1"] == 'relation "nosuch" does not exist'
     assert ("public.users", ("email",), None) in shapes(advice)
     planned = [q for q in advice.queries if q.query.text.endswith("city = $2")]
     assert planned and planned[0].skipped is None and planned[0].cost_before
@@ -100,3 +102,25 @@ def test_log_written_by_the_server(db: TestDatabase, tmp_path: Path) -> None:
     assert not [q.skipped for q in advice.queries if q.skipped]
     assert ("public.users", ("email",), None) in shapes(advice)
     assert on(advice, "public.orders")
+
+
+def test_a_query_file_that_does_not_parse_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "workload.sql"
+    path.write_text("SELECT 1;\n\n-- the next one\nSELECT *\n  FROM users\n WHER id = 1;\n")
+    with pytest.raises(UsageError, match=r"workload\.sql:6: syntax error at or near \"id\""):
+        from_file(path)
+
+
+def test_a_logged_statement_that_does_not_parse_is_skipped(db: TestDatabase, tmp_path: Path
+                                                           ) -> None:
+    """pg_stat_statements and logs may hold texts cut at track_activity_query_size: skipped
+    with the parser's reason, the run goes on."""
+    load(db)
+    path = tmp_path / "postgresql.log"
+    cut = "SELECT id FROM users WHERE email = 'user4"
+    path.write_text(f"{LOG}2026-12-01 08:00:03.000 UTC [125] LOG:  duration: 9.000 ms  "
+                    f"statement: {cut}\n")
+    advice = advise(db.dsn, AdviseOptions(log_file=path, allow_real_indexes=not hypopg(db)))
+    skipped = [q.skipped for q in advice.queries if q.skipped]
+    assert skipped == ["cannot be parsed: unterminated quoted string at or near \"'user4\""]
+    assert ("public.users", ("email",), None) in shapes(advice)

@@ -69,7 +69,8 @@ def analyze_query(text: str, catalog: CatalogLike) -> QueryShape | None:
     return QueryShape(kind=kind, accesses=tuple(unique),
                       tables=frozenset(a.table for a in unique),
                       params=frozenset(walker.params),
-                      param_columns=tuple(sorted(set(walker.param_columns))))
+                      param_columns=tuple(sorted(set(walker.param_columns))),
+                      missing=tuple(sorted(walker.missing)))
 
 
 def parameter_numbers(text: str) -> frozenset[int]:
@@ -143,6 +144,7 @@ class _Walker:
         self.params: set[int] = set()
         self.param_columns: set[tuple[int, RelName, str, str]] = set()
         self.system = False  # read a system catalog
+        self.missing: set[str] = set()  # relations the catalog does not know
 
     # -- statements ------------------------------------------------------------------------
     def statement(self, node: Any, parent: _Scope | None) -> dict[str, _Target | None]:
@@ -332,6 +334,8 @@ class _Walker:
         if rel is None or rel.name.schema in SYSTEM_SCHEMAS:
             scope.items[alias] = _Derived({})
             self.system |= rel is not None
+            if rel is None:
+                self.missing.add(_qualified(node))
             return
         if rel.kind == "v" and rel.view_sql and self.depth < MAX_VIEW_DEPTH:
             scope.items[alias] = self.view(rel)
@@ -345,6 +349,8 @@ class _Walker:
         if not isinstance(node, ast.RangeVar):
             return None
         rel = self.catalog.lookup(TableRef(node.schemaname, str(node.relname)))
+        if rel is None:
+            self.missing.add(_qualified(node))
         if rel is None or rel.kind == "v":
             return None
         access = _Access(rel)
@@ -628,6 +634,10 @@ def _item_column(item: _Item | None, column: str) -> _Target | None:
     if isinstance(item, _Derived):
         return item.columns.get(column)
     return None
+
+
+def _qualified(node: ast.RangeVar) -> str:
+    return ".".join(str(part) for part in (node.schemaname, node.relname) if part)
 
 
 def _aliases(item: Any) -> list[str]:

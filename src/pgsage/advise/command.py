@@ -31,7 +31,13 @@ from pgsage.advise.model import (
 from pgsage.advise.search import Budget, Search
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.whatif import PlannedQuery, WhatIf
-from pgsage.advise.workload import StatementFilter, from_file, from_log, from_statements
+from pgsage.advise.workload import (
+    StatementFilter,
+    from_file,
+    from_log,
+    from_statements,
+    parse_error,
+)
 from pgsage.db.connect import SessionOptions, connect, translate
 from pgsage.errors import MissingExtension, UsageError
 
@@ -94,7 +100,12 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
     for query in workload:
         shape = analyze_query(query.text, catalog)
         if shape is None:
-            skipped.append(QueryResult(query, None, None, skipped="cannot be parsed"))
+            skipped.append(QueryResult(query, None, None,
+                                       skipped=f"cannot be parsed: {parse_error(query.text)}"))
+        elif shape.kind != "other" and shape.missing:
+            missing = ", ".join(f'"{name}"' for name in shape.missing)
+            skipped.append(QueryResult(query, None, None,
+                                       skipped=f"relation {missing} does not exist"))
         elif shape.kind == "other" or not shape.accesses:
             continue  # utility statements, catalog and table-less queries: no index work
         else:

@@ -100,6 +100,7 @@ class QueryShape:
     tables: frozenset[RelName]
     params: frozenset[int] = frozenset()
     param_columns: tuple[tuple[int, RelName, str, str], ...] = ()  # $n, table, column, operator
+    missing: tuple[str, ...] = ()  # relations named but not in the catalog
 
 
 @dataclass(frozen=True)

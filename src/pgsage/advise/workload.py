@@ -72,30 +72,68 @@ def from_statements(conn: psycopg.Connection[TupleRow], filters: StatementFilter
 
 
 def from_file(path: Path) -> list[WorkloadQuery]:
-    """Statements of a SQL file, separated by ``;``."""
+    """Statements of a SQL file, separated by ``;``. The user wrote the file: a statement that
+    does not parse is a usage error that names its line, not a statement to skip."""
     text = _read(path)
-    return [WorkloadQuery(text=statement, source="file") for statement in split_statements(text)]
+    queries = []
+    for line, statement in _split(text):
+        try:
+            pglast.parse_sql(statement)
+        except pglast.parser.ParseError as exc:
+            at = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+            where = line + statement[:at].count("\n")
+            raise UsageError(f"{path}:{where}: {one_line(str(exc.args[0]))}") from None
+        except (ValueError, RecursionError):
+            raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
+        queries.append(WorkloadQuery(text=statement, source="file"))
+    return queries
+
+
+def parse_error(text: str) -> str | None:
+    """pglast's message when ``text`` does not parse, else None."""
+    try:
+        pglast.parse_sql(text)
+    except pglast.parser.ParseError as exc:
+        return one_line(str(exc.args[0] if exc.args else exc))
+    except (ValueError, RecursionError) as exc:
+        return one_line(str(exc)) or type(exc).__name__
+    return None
 
 
 def split_statements(text: str) -> list[str]:
     """Statements at each ``;`` token of PostgreSQL's scanner (never inside strings, quoted
     names, dollar quotes or comments). Unlike pglast.split, a statement that does not parse is
-    kept, so that it can be reported as skipped."""
+    kept, so that it can be reported."""
+    return [statement for _, statement in _split(text)]
+
+
+def _split(text: str) -> list[tuple[int, str]]:
+    """``split_statements`` with the line each statement starts on."""
     data = text.encode()
-    parts: list[str] = []
+    parts: list[tuple[int, str]] = []  # (byte offset, text)
     start = 0
     try:
         tokens = pglast.parser.scan(text)
     except (pglast.parser.ParseError, ValueError):
         tokens = []
-        parts = text.split(";")
+        offset = 0
+        for piece in text.split(";"):
+            parts.append((len(text[:offset].encode()), piece))
+            offset += len(piece) + 1
     for token in tokens:
         if token.name == "ASCII_59":
-            parts.append(data[start:token.start].decode(errors="replace"))
+            parts.append((start, data[start:token.start].decode(errors="replace")))
             start = token.end + 1
     if tokens:
-        parts.append(data[start:].decode(errors="replace"))
-    return [p.strip() for p in parts if p.strip() and not _only_comments(p)]
+        parts.append((start, data[start:].decode(errors="replace")))
+    found = []
+    for offset, part in parts:
+        if not part.strip() or _only_comments(part):
+            continue
+        lead = len(part) - len(part.lstrip())
+        line = data[:offset].count(b"\n") + part[:lead].count("\n") + 1
+        found.append((line, part.strip()))
+    return found
 
 
 def _only_comments(text: str) -> bool:
