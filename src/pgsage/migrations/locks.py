@@ -142,7 +142,8 @@ class WaitSampler:
     *blocker* session holds a snapshot open while an *observer* thread polls ``pg_locks`` for the
     statement's backend; once the statement is seen waiting, its granted locks are recorded and
     the blocker lets it go. A statement that never waits (so is never caught holding its locks)
-    stays unmeasured — nothing is guessed.
+    stays unmeasured — nothing is guessed. Locks on relations the statement itself creates are
+    left out: they are held only before its first commit, when no other session can see them.
     """
 
     POLL_S = 0.005
@@ -191,8 +192,13 @@ class WaitSampler:
             if not self.caught_waiting:
                 return None
             after = read_state(self._observer)
+            # A relation the statement creates (the new index) is invisible to other sessions
+            # until its first transaction commits; whether a poll catches that instant's lock on
+            # it is luck, so only locks on relations that existed before are reported.
+            seen = frozenset((oid, mode) for oid, mode in self.locks
+                             if oid in self.before.relations)
             measured = effects(State(frozenset(), self.before.relations),
-                               State(frozenset(self.locks), after.relations), baseline)
+                               State(seen, after.relations), baseline)
             return Effects(measured.locks, measured.rewritten, (), measured.created,
                            measured.dropped)
         finally:
