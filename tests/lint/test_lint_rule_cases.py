@@ -2,7 +2,8 @@
 
 Header comments (``--`` in SQL, ``#`` in revisions) say what to expect:
 ``expect: 3, 7`` (lines where the folder's rule fires) or ``expect: none``; optional
-``pg-version: 11``, ``assume-in-transaction``, ``select: other-rule`` (extra rules to run).
+``pg-version: 11``, ``assume-in-transaction``, ``select: other-rule`` (extra rules to run),
+``message: text`` (text one of the rule's messages must contain).
 Only the folder's rule is reported on; every rule has at least one positive and one negative case.
 """
 
@@ -17,7 +18,7 @@ from pgsage.lint.command import lint
 from pgsage.lint.rule import all_rules
 
 CASES = Path(__file__).parent / "cases"
-HEADER = re.compile(r"^(?:--|#)\s*(expect|pg-version|assume-in-transaction|select)\s*:?\s*(.*)$")
+HEADER = re.compile(r"^(?:--|#)\s*(expect|pg-version|assume-in-transaction|select|message)\s*:?\s*(.*)$")
 
 
 def case_files() -> list[Path]:
@@ -49,6 +50,9 @@ def test_rule_case(path: Path) -> None:
     assert not result.errors, result.errors
     got = sorted({v.line for v in result.violations if v.rule == rule})
     assert got == expected_lines(header), [v.message for v in result.violations]
+    if "message" in header:
+        messages = [v.message for v in result.violations if v.rule == rule]
+        assert any(header["message"] in m for m in messages), messages
 
 
 def test_every_rule_has_positive_and_negative_cases() -> None:

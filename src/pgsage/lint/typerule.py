@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
-from pgsage.lint.syntax import column_definitions, type_label, type_name
+from pgsage.lint.syntax import named_column_definitions, type_label, type_name
 
 
 class ColumnTypeRule(Rule):
@@ -20,7 +20,7 @@ class ColumnTypeRule(Rule):
         return type_name(type_node) in self.type_names
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
-        for column, table, _how in column_definitions(stmt.node):
+        for column, table, _how, name in named_column_definitions(stmt.node):
             if column.typeName is not None and self.matches(column.typeName):
-                yield Hit(f"{table}.{column.colname} is {type_label(column.typeName)}: "
+                yield Hit(f"{table}.{name} is {type_label(column.typeName)}: "
                           f"{self.advice}")
