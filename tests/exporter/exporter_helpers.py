@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pgsage.exporter.collector import DatabaseCollector, ExporterOptions
+from pgsage.exporter.server import Exporter, make_http_server
 
 
 @dataclass
@@ -47,3 +53,23 @@ def scrape_with(collector: DatabaseCollector) -> Scraped:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     return parse(generate_latest(registry).decode())
+
+
+@contextmanager
+def serving(targets: dict[str, str]) -> Iterator[str]:
+    server = make_http_server(Exporter(targets, ExporterOptions(budget_s=3.0)), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()

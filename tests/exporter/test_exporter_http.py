@@ -5,39 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from exporter_helpers import parse
+from exporter_helpers import get, parse, serving
 from psycopg import conninfo
 
 from pgharness import TestDatabase
-from pgsage.exporter.collector import ExporterOptions
-from pgsage.exporter.server import Exporter, make_http_server
-
-
-@contextmanager
-def serving(targets: dict[str, str]) -> Iterator[str]:
-    server = make_http_server(Exporter(targets, ExporterOptions(budget_s=3.0)), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 def closed_port_dsn(dsn: str) -> str:
