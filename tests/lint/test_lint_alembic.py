@@ -61,3 +61,13 @@ def test_a_revision_that_cannot_be_imported_is_an_error_not_a_crash(tmp_path: Pa
     result = lint([broken, VERSIONS / "0002_orders_state.py"])
     assert [e.message.split(":")[0] for e in result.errors] == ["cannot import the revision"]
     assert result.violations  # the other revision is still linted
+
+
+def test_revision_violations_carry_the_alembic_form_of_the_fix(tmp_path: Path) -> None:
+    result = lint([VERSIONS / "0002_orders_state.py"])
+    fixes = {v.rule: v.fix for v in result.violations}
+    assert fixes["concurrent-index-outside-autocommit-block"].startswith(
+        "with op.get_context().autocommit_block():")
+    sql = tmp_path / "m.sql"
+    sql.write_text("SET lock_timeout = '2s';\nCREATE INDEX ix ON t (c);\n")
+    assert lint([sql]).violations[0].fix.startswith("CREATE INDEX CONCURRENTLY")

@@ -80,9 +80,16 @@ def test_sarif_and_github_formats(migration: Path) -> None:
     assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
     rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
     assert rule_ids == sorted(rule_ids) and "prefer-identity" in rule_ids
+    uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == migration.as_uri()  # absolute paths as file:// URIs, relative ones as given
+    relative = json.loads(run(migration.name, "-f", "sarif", cwd=migration.parent).stdout)
+    assert relative["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+        "artifactLocation"]["uri"] == migration.name
     github = run(str(migration), "-f", "github").stdout.splitlines()
     assert github[0].startswith(f"::warning file={migration},line=2,col=1,title=pgsage "
                                 "require-concurrent-index-creation::")
+    # the fix keeps its lines (%0A), so a `-- comment` line does not swallow the SQL after it
+    assert "%0A%0Afix:%0ACREATE INDEX CONCURRENTLY" in github[0]
 
 
 def test_bad_input_is_one_line_exit_two(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from pgsage.lint.command import lint
 from pgsage.lint.rule import all_rules
 
 CASES = Path(__file__).parent / "cases"
-HEADER = re.compile(r"^(?:--|#)\s*(expect|pg-version|assume-in-transaction|select|message)\s*:?\s*(.*)$")
+HEADER = re.compile(r"^(?:--|#)\s*(expect|pg-version|assume-in-transaction|select|message)"
+                    r"\s*:?\s*(.*)$")
 
 
 def case_files() -> list[Path]:

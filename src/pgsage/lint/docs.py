@@ -75,7 +75,8 @@ line, or on its own line just before it; `ignore-file[rule]` covers the whole fi
 names work too, and so do squawk's `-- squawk-ignore rule` and `-- squawk-ignore-file rule`
 comments. A suppression that matches nothing is reported as `unused-suppression`.
 
-**Output.** `human` (default): `file:line:column: rule [severity] message` and the fix. `json`:
+**Output.** `human` (default): `file:line:column: rule [severity] message` and the fix (its
+Alembic form for a revision, its SQL form for an SQL file; both in this reference). `json`:
 `{{"violations": [{{"file", "line", "column", "rule", "aliases", "severity", "message", "group",
 "fix", "revision"}}], "errors": [...], "summary": {{...}}}}`. `sarif`: SARIF 2.1.0 for GitHub code
 scanning (`github/codeql-action/upload-sarif`). `github`: workflow commands that annotate the pull

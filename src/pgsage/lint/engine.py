@@ -155,9 +155,12 @@ def _from_hit(unit: Unit, rule: Rule, hit: Hit, stmt: Statement | None) -> Viola
 
 def _violation(unit: Unit, rule: Rule, line: int, column: int, message: str,
                table: str | None = None) -> Violation:
+    # A revision's author writes op.* calls: show the Alembic form of the safe rewrite there.
+    fix = (rule.fix_alembic.strip() if unit.kind is SourceKind.ALEMBIC and rule.fix_alembic
+           else rule.fix)
     return Violation(file=str(unit.path), line=line, column=column, rule=rule.id,
                      aliases=rule.aliases, severity=rule.severity, message=message,
-                     fix=rule.fix, group=rule.group.value, revision=unit.revision, table=table)
+                     fix=fix, group=rule.group.value, revision=unit.revision, table=table)
 
 
 def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Violation],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from pgsage import __version__
@@ -32,9 +33,16 @@ def render(result: LintResult) -> str:
         "ruleId": v.rule, "ruleIndex": index.get(v.rule, 0), "level": _LEVEL[v.severity],
         "message": {"text": v.message + (f" Fix: {v.fix}" if v.fix else "")},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": v.file.replace("\\", "/")},
+            "artifactLocation": {"uri": _uri(v.file)},
             "region": {"startLine": v.line, "startColumn": v.column}}}],
     } for v in result.violations]
     document = {"$schema": SCHEMA, "version": "2.1.0",
                 "runs": [{"tool": {"driver": driver}, "results": results}]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _uri(file: str) -> str:
+    """A relative path as given (code scanning resolves it from the repository root); an
+    absolute one as a file:// URI, which upload-sarif maps into the checkout."""
+    path = Path(file)
+    return path.as_uri() if path.is_absolute() else path.as_posix()
