@@ -17,10 +17,11 @@ from pathlib import Path
 
 from psycopg import sql
 
-from pgsage.advise.ddl import drop_ddl
+from pgsage.advise.ddl import drop_ddl, partition_index_name
 from pgsage.advise.model import Advice
 from pgsage.advise.render import ddl_of
 from pgsage.errors import UsageError
+from pgsage.fixes import LOCK_TIMEOUT
 
 _REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
@@ -29,34 +30,51 @@ _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 def write_revision(advice: Advice, directory: Path, now: datetime | None = None) -> Path:
     if not advice.recommendations:
         raise UsageError("no index to write: the advice recommends none")
-    if not directory.is_dir():
-        raise UsageError(f"--alembic: {directory} is not a directory (the versions folder)")
+    head = check_versions(directory)
     statements = [ddl_of(rec) for rec in advice.recommendations]
     revision = hashlib.sha1("\n".join(statements).encode()).hexdigest()[:12]
     path = directory / f"{revision}_pgsage_advise_indexes.py"
-    path.write_text(revision_text(advice, revision, single_head(directory), now))
+    path.write_text(revision_text(advice, revision, head, now))
     return path
+
+
+def check_versions(directory: Path) -> str | None:
+    """The head a new revision goes on (None: the first revision); a usage error when
+    ``directory`` is no versions folder or has several heads. Checked before the analysis."""
+    if not directory.is_dir():
+        raise UsageError(f"--alembic: {directory} is not a directory (the versions folder)")
+    found = heads(directory)
+    if len(found) > 1:
+        raise UsageError(f"--alembic: {directory} has {len(found)} heads ({', '.join(found)}); "
+                         "merge them first (alembic merge heads)")
+    return found[0] if found else None
 
 
 def revision_text(advice: Advice, revision: str, down_revision: str | None,
                   now: datetime | None = None) -> str:
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
-    names = [rec.name for rec in advice.recommendations]
+    # the partitions' own indexes too: autogenerate reflects them on the partitions
+    names = [name for rec in advice.recommendations
+             for name in (rec.name, *(partition_index_name(rec.name, part)
+                                      for _, part in rec.partitions))]
     upgrade: list[str] = []
     downgrade: list[str] = []
     for rec in advice.recommendations:
         for statement in _statements(ddl_of(rec)):
             upgrade.append(f"        op.execute({statement!r})")
-        if rec.partitions:  # dropping the parent's index drops the attached ones with it
+        if rec.partitions:
+            # Dropping the parent's index drops the attached ones with it; a partitioned
+            # index cannot be dropped CONCURRENTLY, so the lock_timeout bounds the wait.
             drop = sql.SQL("DROP INDEX IF EXISTS {}").format(
                 sql.Identifier(rec.candidate.table.schema, rec.name)).as_string(None)
+            downgrade.append(f"        op.execute({LOCK_TIMEOUT.rstrip(';')!r})")
             downgrade.append(f"        op.execute({drop!r})")
         else:
             for statement in _statements(drop_ddl(rec.candidate.table.schema, rec.name)):
                 downgrade.append(f"        op.execute({statement!r})")
     perf = "\n".join(f"    {name!r}," for name in names)
     down = repr(down_revision)
-    return f'''"""pgsage advise: {len(names)} recommended index(es)
+    return f'''"""pgsage advise: {len(advice.recommendations)} recommended index(es)
 
 Revision ID: {revision}
 Revises: {down_revision or ""}
@@ -108,6 +126,12 @@ def _statements(ddl: str) -> list[str]:
 
 def single_head(directory: Path) -> str | None:
     """The head of the revisions in ``directory`` (None when there are none or several)."""
+    found = heads(directory)
+    return found[0] if len(found) == 1 else None
+
+
+def heads(directory: Path) -> list[str]:
+    """The revisions in ``directory`` that no other revision revises."""
     revisions: set[str] = set()
     referenced: set[str] = set()
     for path in sorted(directory.glob("*.py")):
@@ -122,5 +146,4 @@ def single_head(directory: Path) -> str | None:
         down = _DOWN.search(text)
         if down is not None:
             referenced.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
-    heads = sorted(revisions - referenced)
-    return heads[0] if len(heads) == 1 else None
+    return sorted(revisions - referenced)

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from pgsage import commands
-from pgsage.advise.alembic import write_revision
+from pgsage.advise.alembic import check_versions, write_revision
 from pgsage.advise.apply import apply
 from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.model import Measured, Recommendation, RelName, WorkloadQuery
@@ -114,6 +114,8 @@ def advise_cmd(
         validate_dsn(settings.dsn)
     if verify_dsn:
         validate_dsn(verify_dsn)
+    if alembic is not None:
+        check_versions(alembic)
     embedded = not settings.dsn
     target = commands.resolve_dsn(settings)
     options = AdviseOptions(
@@ -138,6 +140,9 @@ def advise_cmd(
     if alembic is not None and advice.recommendations:
         path = write_revision(advice, alembic)
         _err.print(f"pgsage: wrote {path}", markup=False, highlight=False)
+    elif alembic is not None:
+        _err.print("pgsage: no index recommended, no revision written", markup=False,
+                   highlight=False)
     text = {AdviseFormat.text: render_text, AdviseFormat.json: render_json,
             AdviseFormat.markdown: render_markdown}[fmt](advice)
     if output is None:
