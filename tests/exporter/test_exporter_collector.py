@@ -199,3 +199,26 @@ def test_a_plain_role_without_privileges_gets_every_group(db: TestDatabase) -> N
         assert result.values("pgsage_sequence_used_ratio", sequence="t_id_seq") == []
     finally:
         db.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_checkpoints_come_from_the_version_s_view(db: TestDatabase) -> None:
+    """pg_stat_checkpointer on 17+, pg_stat_bgwriter before: a CHECKPOINT is counted."""
+    view = ("SELECT num_requested::float8, buffers_written::float8 FROM pg_stat_checkpointer"
+            if db.major >= 17 else
+            "SELECT checkpoints_req::float8, buffers_checkpoint::float8 FROM pg_stat_bgwriter")
+    before = scrape(db.dsn).value("pgsage_checkpoints_requested_total")
+    db.execute("CREATE TABLE dirty AS SELECT g FROM generate_series(1, 10000) g; CHECKPOINT")
+    deadline = time.monotonic() + 10
+    while True:  # the checkpointer reports its counters just after the checkpoint
+        low = db.execute(view)[0]
+        result = scrape(db.dsn)
+        high = db.execute(view)[0]
+        requested = result.value("pgsage_checkpoints_requested_total")
+        if requested > before or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert result.value("pgsage_exporter_collector_success", collector="checkpoints") == 1
+    assert low[0] <= requested <= high[0] and requested >= before + 1
+    written = result.value("pgsage_checkpoint_buffers_written_total")
+    assert low[1] <= written <= high[1] and written > 0
+    assert result.value("pgsage_checkpoint_write_seconds_total") >= 0

@@ -64,13 +64,34 @@ def test_cli_targets_file(db: TestDatabase, tmp_path: Path) -> None:
 
 
 def test_cli_errors_are_one_line() -> None:
-    for args, message in (
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        check_one_line_errors((
+            (("exporter", "--dsn", "postgresql://postgres@127.0.0.1:1/x", "--port", port),
+             f"cannot listen on 127.0.0.1:{port}: Address already in use"),
+            (("exporter", "--dsn", "host=x port=", "--target", "a=b c"), "invalid DSN"),
+        ))
+    check_one_line_errors((
         (("exporter", "--target", "nodsn"), "--target expects NAME=DSN"),
-        (("exporter", "--dsn", "host=x port=", "--target", "a=b c"), "invalid DSN"),
         (("monitoring", "rules", "--threshold", "PostgresDown.critical=1"), "no threshold"),
         (("monitoring", "rules", "--for", "PostgresLongTransaction.warning=soon"),
          "not a Prometheus duration"),
-    ):
+    ))
+
+
+def test_cli_once_fails_when_the_database_cannot_be_read(db: TestDatabase) -> None:
+    done = run_cli("exporter", "--dsn", closed_port_dsn(db.dsn), "--once", "--budget", "2")
+    assert done.returncode == 2, done.stderr
+    assert parse(done.stdout).value("pgsage_up") == 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pgsage exporter: cannot scrape "), lines
+    assert "Connection refused" in lines[0] and "Traceback" not in done.stderr
+
+
+def check_one_line_errors(cases: tuple[tuple[tuple[str, ...], str], ...]) -> None:
+    for args, message in cases:
         done = run_cli(*args, env={"PATH": "/usr/bin:/bin"})
         assert done.returncode == 2, (args, done.stderr)
         lines = done.stderr.strip().splitlines()

@@ -503,6 +503,8 @@ class DatabaseCollector(Collector):
         self.options = options or ExporterOptions()
         self.cache = TimedCache()
         self._lock = threading.Lock()
+        # Why the last scrape could not read the database (None when it could): for --once.
+        self.last_error: str | None = None
 
     def describe(self) -> Iterable[Metric]:
         return []  # never connect just to be registered
@@ -527,6 +529,7 @@ class DatabaseCollector(Collector):
                         "time budget ran out", ["collector"])
         families: list[Metric] = []
         up = 0
+        self.last_error = None
         session = SessionOptions(statement_timeout_ms=budget_ms,
                                  lock_timeout_ms=self.options.lock_timeout_ms,
                                  application_name="pgsage-exporter")
@@ -546,8 +549,10 @@ class DatabaseCollector(Collector):
                     success.add_metric([group.name], 1 if ok else 0)
                 if scrape.server is None:
                     up = 0
+                    self.last_error = "the server facts could not be read (see the log)"
         except PgsageError as exc:
             up = 0
+            self.last_error = str(exc)
             log.warning("pgsage exporter: cannot scrape %s: %s", redact(self.dsn), exc)
         families += self._self_metrics(up, time.perf_counter() - started, durations, success)
         return families

@@ -115,8 +115,8 @@ def exporter(
         "--include-query-text", help="Export normalised statement texts (pgsage_statement_info)"
         "; off by default, as texts can hold names of customers' data.")] = False,
     once: Annotated[bool, typer.Option(
-        "--once", help="Print one scrape of the default target (or the only target) and exit."
-    )] = False,
+        "--once", help="Print one scrape of the default target (or the first target) and exit; "
+        "exit code 2 when the database could not be read.")] = False,
 ) -> None:
     """Serve PostgreSQL metrics for Prometheus: /metrics, /probe, /health, /ready."""
     targets = parse_targets([*(load_targets_file(targets_file) if targets_file else []),
@@ -133,11 +133,13 @@ def exporter(
                               include_query_text=include_query_text,
                               size_interval_s=size_interval, catalog_interval_s=catalog_interval)
     app = Exporter(targets, options)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if once:
         name = DEFAULT_TARGET if DEFAULT_TARGET in targets else sorted(targets)[0]
         sys.stdout.write(app.metrics(name).decode())
+        if app.collectors[name].last_error is not None:
+            raise typer.Exit(2)  # the collector has logged the reason, in one line
         return
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     server = make_http_server(app, listen, port)
     typer.echo(f"pgsage exporter listening on http://{listen}:{server.server_port}/metrics "
                f"(targets: {', '.join(sorted(targets))})", err=True)
