@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -163,6 +165,53 @@ def test_apply_creates_and_cleans_up_a_failed_build(db: TestDatabase) -> None:
     assert results[1].startswith("public.orders_broken_idx: failed: division by zero")
     assert "orders_user_id_idx" in index_names(db)
     assert "orders_broken_idx" not in index_names(db)  # the invalid leftover was dropped
+
+
+def test_apply_retries_a_build_that_loses_the_lock_race(db: TestDatabase) -> None:
+    load(db)
+    rec = Recommendation(Candidate(RelName("public", "orders"), (Key.of("user_id"),)),
+                         "orders_user_id_idx", 0)
+    locked = threading.Event()
+
+    def hold_lock() -> None:  # conflicts with CREATE INDEX CONCURRENTLY, not with reads
+        with psycopg.connect(db.dsn) as conn:
+            conn.execute("LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(1.5)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        results = apply(db.dsn, (rec,), retries=10, pause_s=0.1, lock_timeout_ms=300)
+    finally:
+        holder.join()
+    assert results[0].startswith("public.orders_user_id_idx: created after ")
+    assert "lock timeout" in results[0]
+    valid = db.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                       "'orders_user_id_idx'::regclass")
+    assert valid == [(True,)]
+    assert db.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
+
+
+def test_apply_on_a_partitioned_parent_and_its_failure(db: TestDatabase) -> None:
+    load(db)
+    partitions = (("public", "events_2024"), ("public", "events_2025"))
+    good = Recommendation(Candidate(RelName("public", "events"), (Key.of("account_id"),)),
+                          "events_account_id_idx", 0, partitions=partitions)
+    # Fails in the partition that holds id 59999 (after the other one may be built and
+    # attached): the parent's ON ONLY index would stay invalid, so it goes, with what hangs on it.
+    bad = Recommendation(Candidate(RelName("public", "events"), (
+        Key(expression="1 / (id - 59999)", columns=("id",)),)), "events_broken_idx", 0,
+        partitions=partitions)
+    before = index_names(db)
+    results = apply(db.dsn, (good, bad), retries=1, pause_s=0)
+    assert results[0] == "public.events_account_id_idx: created"
+    assert results[1].startswith("public.events_broken_idx: failed: division by zero")
+    created = index_names(db) - before
+    assert created == {"events_account_id_idx", "events_2024_events_account_id_idx",
+                       "events_2025_events_account_id_idx"}
+    assert db.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
 
 
 def test_verify_measures_before_and_after_and_leaves_nothing(db: TestDatabase,

@@ -8,8 +8,10 @@ back), which is dropped concurrently before the next attempt and at the end.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import psycopg
 from psycopg import sql
@@ -26,11 +28,11 @@ RETRY_PAUSE_S = 2.0
 
 
 def apply(dsn: str, recommendations: tuple[Recommendation, ...], *, retries: int = RETRIES,
-          pause_s: float = RETRY_PAUSE_S, progress: Callable[[str], None] = lambda _: None
-          ) -> tuple[str, ...]:
+          pause_s: float = RETRY_PAUSE_S, lock_timeout_ms: int = APPLY_SESSION.lock_timeout_ms,
+          progress: Callable[[str], None] = lambda _: None) -> tuple[str, ...]:
     """Create each index; one line per index says what happened."""
     results = []
-    with connect(dsn, APPLY_SESSION) as conn:
+    with connect(dsn, replace(APPLY_SESSION, lock_timeout_ms=lock_timeout_ms)) as conn:
         for rec in recommendations:
             results.append(_apply_one(conn, rec, retries, pause_s))
             progress(results[-1])
@@ -62,35 +64,55 @@ def _apply_one(conn: psycopg.Connection[TupleRow], rec: Recommendation, retries:
     else:
         steps.append((index_sql(rec.candidate, rec.name, concurrently=True, if_not_exists=True),
                       table, rec.name))
+    retried: list[str] = []
     for statement, owner, name in steps:
-        error = _with_retries(conn, statement, owner.schema, name, retries, pause_s)
-        if error is not None:
-            return f"{table.schema}.{rec.name}: failed: {error}"
+        errors = _with_retries(conn, statement, owner.schema, name, retries, pause_s)
+        if len(errors) == retries:
+            if rec.partitions:
+                # The parent's ON ONLY index stays invalid without every partition's: drop it
+                # (and the partitions' indexes attached so far). Not CONCURRENTLY: a
+                # partitioned index cannot be; it has no storage and the lock_timeout holds.
+                _drop_parent(conn, table.schema, rec.name)
+            return f"{table.schema}.{rec.name}: failed: {errors[-1]}"
+        retried += errors
+    if retried:
+        return (f"{table.schema}.{rec.name}: created after {len(retried)} failed attempt(s) "
+                f"({retried[-1]})")
     return f"{table.schema}.{rec.name}: created"
 
 
 def _with_retries(conn: psycopg.Connection[TupleRow], statement: sql.Composed,
-                  schema: str, name: str, retries: int, pause_s: float) -> str | None:
-    error = None
+                  schema: str, name: str, retries: int, pause_s: float) -> list[str]:
+    """The errors of the failed attempts: fewer than ``retries`` means it succeeded."""
+    errors: list[str] = []
     for attempt in range(1, retries + 1):
         try:
             conn.execute(statement)
             if not _is_invalid(conn, schema, name):
-                return None
-            error = "the build left an invalid index"
+                return errors
+            errors.append("the build left an invalid index")
         except psycopg.Error as exc:
-            error = one_line(str(exc))
+            errors.append(one_line(str(exc)))
         drop_invalid(conn, schema, name)
         if attempt < retries:
             time.sleep(pause_s)
-    return error
+    return errors
 
 
-def _is_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> bool:
+def _drop_parent(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> None:
+    if not _is_invalid(conn, schema, name, kind="I"):
+        return
+    # on failure the caller's line reports the build's error; a next run resumes (IF NOT EXISTS)
+    with contextlib.suppress(psycopg.Error):
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema, name)))
+
+
+def _is_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str,
+                kind: str = "i") -> bool:
     row = conn.execute(
         "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
-        "AND c.relkind = 'i'", (schema, name)).fetchone()
+        "AND c.relkind = %s", (schema, name, kind)).fetchone()
     return bool(row and row[0])
 
 
