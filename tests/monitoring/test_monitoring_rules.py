@@ -46,6 +46,29 @@ def test_seed_thresholds() -> None:
         assert required in by_name
 
 
+# The seeds' table (issue 7): each of its items has a warning and a critical tier.
+SEED_ALERTS = ("PostgresConnectionsHigh", "PostgresLongTransaction", "PostgresQueryLatencyP95High",
+               "PostgresQueryErrorRateHigh", "PostgresReplicationLagHigh",
+               "PostgresTransactionIdWraparound", "PostgresMultixactWraparound",
+               "PostgresSequenceExhaustion", "PostgresDeadTuplesHigh", "PostgresCacheHitRatioLow",
+               "PostgresReplicationSlotInactive", "PostgresExporterDown")
+
+
+def test_seed_items_have_warning_and_critical_tiers() -> None:
+    by_name = {alert.name: alert for alert in ALERTS}
+    for name in SEED_ALERTS:
+        assert [t.severity for t in by_name[name].tiers] == ["warning", "critical"], name
+
+
+def test_every_tier_fires_in_a_promtool_unit_test() -> None:
+    """Each alert's every tier is expected to fire in some case of tests/monitoring/promtool."""
+    expected = {(check["alertname"], alert["exp_labels"]["severity"])
+                for case in CASES for test in json.loads(case.read_text())["tests"]
+                for check in test.get("alert_rule_test", []) for alert in check["exp_alerts"]}
+    untested = sorted({(r.name, r.severity) for r in rendered_alerts()} - expected)
+    assert not untested, f"no promtool unit test fires: {untested}"
+
+
 def test_rules_render_deterministically_and_overrides_apply() -> None:
     assert render_rules() == render_rules()
     lowered = apply_overrides(ALERTS, {"PostgresLongTransaction.warning": 5},

@@ -137,6 +137,8 @@ def server_group(scrape: Scrape) -> list[Metric]:
         ("pgsage_max_connections", "The max_connections setting", row["max_connections"]),
         ("pgsage_autovacuum_freeze_max_age", "The autovacuum_freeze_max_age setting",
          row["freeze_max_age"]),
+        ("pgsage_autovacuum_multixact_freeze_max_age",
+         "The autovacuum_multixact_freeze_max_age setting", row["mxid_freeze_max_age"]),
         ("pgsage_in_recovery", "1 on a standby (in recovery), 0 on a primary",
          int(row["in_recovery"])),
         ("pgsage_start_time_seconds", "When the server started, Unix time", row["start_time"]),

@@ -3,6 +3,7 @@
 SELECT current_setting('server_version_num')::int AS version_num,
        current_setting('max_connections')::int AS max_connections,
        current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
+       current_setting('autovacuum_multixact_freeze_max_age')::bigint AS mxid_freeze_max_age,
        pg_is_in_recovery() AS in_recovery,
        extract(epoch FROM pg_postmaster_start_time())::float8 AS start_time,
        CASE WHEN pg_is_in_recovery() THEN NULL

@@ -32,6 +32,7 @@ class Tier:
     threshold: float | None
     for_: str
     expr: str | None = None  # when this tier's expression differs from the alert's
+    condition: str | None = None  # the plan's wording of that expression ({threshold} filled)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _alerts() -> tuple[Alert, ...]:
         Alert(
             name="PostgresExporterDown", group="exporter",
             expr='up{job="{job}"} == 0',
-            tiers=(Tier("critical", None, "2m"),),
+            tiers=(Tier("warning", None, "1m"), Tier("critical", None, "5m")),
             summary="pgsage exporter {{ $labels.instance }} cannot be scraped",
             runbook="Check that `pgsage exporter` runs and listens where Prometheus scrapes; "
                     "curl its /health and /ready.",
@@ -294,14 +295,20 @@ def _alerts() -> tuple[Alert, ...]:
         Alert(
             name="PostgresReplicationSlotInactive", group="replication",
             expr="pgsage_replication_slot_active == 0",
-            tiers=(Tier("warning", None, "30m"),),
+            tiers=(Tier("warning", None, "30m"),
+                   Tier("critical", check_default("inactive-replication-slot", "warning_bytes"),
+                        "30m",
+                        expr="pgsage_replication_slot_active == 0 and on (job, instance, "
+                             "slot_name, slot_type, database) "
+                             "pgsage_replication_slot_retained_bytes > {threshold}",
+                        condition="inactive and retaining > {threshold}")),
             summary="Replication slot {{ $labels.slot_name }} on {{ $labels.instance }} has "
                     "no consumer",
             runbook="Reconnect the consumer or drop the slot "
                     "(SELECT pg_drop_replication_slot('name')) before it fills the disk.",
             source=EXPORTER + " (`pg_replication_slots`)",
             metric_type="Inactive slots (gauge `pgsage_replication_slot_active`)",
-            unit=Unit.none, comparison="==", notes="An abandoned slot keeps WAL forever.",
+            unit=Unit.bytes, comparison="==", notes="An abandoned slot keeps WAL forever.",
         ),
         Alert(
             name="PostgresReplicationSlotRetainingWal", group="replication",
@@ -322,7 +329,8 @@ def _alerts() -> tuple[Alert, ...]:
             expr="pgsage_database_xid_age > {threshold}",
             tiers=(Tier("warning", check_default("xid-wraparound", "warning_factor"), "15m",
                         expr="pgsage_database_xid_age > on (job, instance) group_left () "
-                             "({threshold} * pgsage_autovacuum_freeze_max_age)"),
+                             "({threshold} * pgsage_autovacuum_freeze_max_age)",
+                        condition="> {threshold} times autovacuum_freeze_max_age"),
                    Tier("critical", check_default("xid-wraparound", "error_age"), "5m")),
             summary="Database {{ $labels.database }} on {{ $labels.instance }} is "
                     "{{ $value | humanize }} transactions from its last freeze",
@@ -331,8 +339,8 @@ def _alerts() -> tuple[Alert, ...]:
             source=EXPORTER + " (`pg_database.datfrozenxid`)",
             metric_type="Wraparound (gauge `pgsage_database_xid_age`)",
             unit=Unit.quantity, comparison=">",
-            notes="Warning at 1.5 times autovacuum_freeze_max_age; at 2^31 the server stops "
-                  "writing.",
+            notes="Warning at 1.5 times autovacuum_freeze_max_age, as the audit; at 2^31 the "
+                  "server stops writing.",
         ),
         Alert(
             name="PostgresMultixactWraparound", group="maintenance",
@@ -340,7 +348,8 @@ def _alerts() -> tuple[Alert, ...]:
             tiers=(Tier("warning", check_default("multixact-wraparound", "warning_factor"),
                         "15m",
                         expr="pgsage_database_mxid_age > on (job, instance) group_left () "
-                             "({threshold} * pgsage_autovacuum_freeze_max_age)"),
+                             "({threshold} * pgsage_autovacuum_multixact_freeze_max_age)",
+                        condition="> {threshold} times autovacuum_multixact_freeze_max_age"),
                    Tier("critical", check_default("multixact-wraparound", "error_age"), "5m")),
             summary="Database {{ $labels.database }} on {{ $labels.instance }} is "
                     "{{ $value | humanize }} multixacts from its last freeze",
@@ -348,7 +357,9 @@ def _alerts() -> tuple[Alert, ...]:
                     "row locks.",
             source=EXPORTER + " (`pg_database.datminmxid`)",
             metric_type="Wraparound (gauge `pgsage_database_mxid_age`)",
-            unit=Unit.quantity, comparison=">", notes="Same failure as xid wraparound.",
+            unit=Unit.quantity, comparison=">",
+            notes="Same failure as xid wraparound; warning at 1.5 times "
+                  "autovacuum_multixact_freeze_max_age, as the audit.",
         ),
         Alert(
             name="PostgresSequenceExhaustion", group="maintenance",

@@ -44,8 +44,8 @@ def human(value: float, unit: Unit) -> str:
 def tier_text(alert: Alert, tier: Tier) -> str:
     if tier.threshold is None:
         condition = "fires"
-    elif tier.expr is not None and "freeze_max_age" in tier.expr:
-        condition = f"{alert.comparison} {tier.threshold:g} times autovacuum_freeze_max_age"
+    elif tier.condition is not None:
+        condition = tier.condition.replace("{threshold}", human(tier.threshold, alert.unit))
     else:
         condition = f"{alert.comparison} {human(tier.threshold, alert.unit)}"
     return f"{condition} for {tier.for_} → {tier.severity}"
