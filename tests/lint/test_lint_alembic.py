@@ -71,3 +71,66 @@ def test_revision_violations_carry_the_alembic_form_of_the_fix(tmp_path: Path) -
     sql = tmp_path / "m.sql"
     sql.write_text("SET lock_timeout = '2s';\nCREATE INDEX ix ON t (c);\n")
     assert lint([sql]).violations[0].fix.startswith("CREATE INDEX CONCURRENTLY")
+
+
+def test_downgrade_is_linted_on_request_as_its_own_unit() -> None:
+    assert not [v for v in lint([VERSIONS]).violations if v.downgrade]
+    result = lint([VERSIONS], downgrade=True)
+    down = [(Path(v.file).name, v.revision, v.line, v.rule)
+            for v in result.violations if v.downgrade]
+    assert down == [
+        ("0001_create_orders.py", "0001", 24, "ban-drop-table"),
+        ("0002_orders_state.py", "0002", 20, "require-concurrent-index-deletion"),
+        ("0002_orders_state.py", "0002", 21, "ban-drop-column"),
+        ("0003_orders_total.py", "0003", 20, "changing-column-type"),
+        ("0004_reads_the_database.py", "0004", 21, "ban-drop-column"),
+    ]
+    # upgrade() verdicts are unchanged by it
+    assert [v for v in result.violations if not v.downgrade] == list(lint([VERSIONS]).violations)
+
+
+REVISION = '''\
+# pgsage: ignore-file[ban-drop-column] the column goes in both directions
+revision = "r1"
+down_revision = None
+from alembic import op
+
+
+def upgrade() -> None:
+    op.execute("SET lock_timeout = '2s'")
+    op.execute("ALTER TABLE t ADD COLUMN c text")
+
+
+def downgrade() -> None:
+    op.execute("SET lock_timeout = '2s'")
+    # pgsage: ignore[require-concurrent-index-deletion] t is tiny
+    op.drop_index("ix_t_c", table_name="t")
+    op.drop_column("t", "c")
+'''
+
+
+def test_suppressions_belong_to_their_function(tmp_path: Path) -> None:
+    path = tmp_path / "r1.py"
+    path.write_text(REVISION)
+    # with --downgrade, both comments are used by downgrade(): nothing stale, nothing reported
+    assert [v.rule for v in lint([path], downgrade=True).violations] == []
+    # without it, the comment inside downgrade() is not judged (downgrade() is not linted);
+    # a file-wide one is, as upgrade() does not use it
+    assert [(v.line, v.rule) for v in lint([path]).violations] == [(1, "unused-suppression")]
+    path.write_text(REVISION.replace('    op.drop_column("t", "c")\n', ""))
+    stale = lint([path], downgrade=True).violations
+    assert [(v.line, v.rule, v.message) for v in stale] == [
+        (1, "unused-suppression", "suppression ignore[ban-drop-column] suppresses nothing here")]
+
+
+def test_downgrade_option_and_config(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    pgsage = str(Path(sys.executable).parent / "pgsage")
+    (tmp_path / "pyproject.toml").write_text("[tool.pgsage.lint]\ndowngrade = true\n")
+    for args in ([], ["--config", str(tmp_path / "pyproject.toml")]):
+        run = subprocess.run([pgsage, "lint", str(VERSIONS / "0002_orders_state.py"), *args],
+                             capture_output=True, text=True, timeout=120, check=False,
+                             cwd=Path(__file__).parent)
+        assert ("(revision 0002, downgrade)" in run.stdout) is bool(args), run.stdout

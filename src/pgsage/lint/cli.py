@@ -60,6 +60,10 @@ def lint_command(
     assume_in_transaction: Annotated[bool, typer.Option(
         "--assume-in-transaction",
         help="SQL files run inside a transaction the migration tool opens.")] = False,
+    downgrade: Annotated[bool, typer.Option(
+        "--downgrade",
+        help="Also lint each Alembic revision's downgrade(), as its own transaction (what a "
+             "rollback runs in production).")] = False,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")
                           ] = False,
     config: Annotated[Path | None, typer.Option(
@@ -77,7 +81,7 @@ def lint_command(
                   select=select or project.select,
                   ignore=[*project.ignore, *(ignore or ())],
                   extend_select=[*project.extend_select, *(extend_select or ())],
-                  since=since, dsn=dsn)
+                  since=since, dsn=dsn, downgrade=downgrade or project.downgrade)
     text = RENDERERS[fmt.value](result)
     if output is None:
         sys.stdout.write(text)

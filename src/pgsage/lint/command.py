@@ -25,8 +25,10 @@ from pgsage.lint.source_alembic import (
 from pgsage.lint.source_sql import parse_statements
 
 
-def collect_units(paths: Sequence[Path]) -> tuple[list[Unit], list[UnitError]]:
-    """SQL files as they are, Alembic revisions rendered offline; directories searched."""
+def collect_units(paths: Sequence[Path], downgrade: bool = False
+                  ) -> tuple[list[Unit], list[UnitError]]:
+    """SQL files as they are, Alembic revisions rendered offline (upgrade(), and downgrade()
+    too with ``downgrade``); directories searched."""
     if not paths:
         raise UsageError("give .sql files, Alembic revision files or folders to lint")
     sql_files: list[Path] = []
@@ -56,9 +58,8 @@ def collect_units(paths: Sequence[Path]) -> tuple[list[Unit], list[UnitError]]:
     errors: list[UnitError] = []
     revisions: list[Unit] = []
     for path in dict.fromkeys(revision_files):
-        unit, error = render_revision(path)
-        if unit is not None:
-            revisions.append(unit)
+        rendered, error = render_revision(path, downgrade)
+        revisions.extend(rendered)
         if error is not None:
             errors.append(error)
     return units + order_revisions(revisions), errors
@@ -74,9 +75,10 @@ def _read(path: Path) -> str:
 def lint(paths: Sequence[Path], *, pg_version: int | None = None,
          assume_in_transaction: bool = False, select: Sequence[str] = (),
          ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
-         since: str | None = None, dsn: str | None = None) -> LintResult:
+         since: str | None = None, dsn: str | None = None,
+         downgrade: bool = False) -> LintResult:
     rules = select_rules(select, ignore, extend_select)
-    units, errors = collect_units(paths)
+    units, errors = collect_units(paths, downgrade)
     if since is not None:
         revisions = [u for u in units if u.kind is SourceKind.ALEMBIC]
         if not revisions:

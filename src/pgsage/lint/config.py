@@ -5,6 +5,7 @@
     extend-select = ["prefer-text-field"]
     ignore = ["prefer-bigint-over-int"]
     assume-in-transaction = false
+    downgrade = true
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from pgsage.errors import UsageError
 
-_KEYS = {"select", "extend-select", "ignore", "pg-version", "assume-in-transaction"}
+_KEYS = {"select", "extend-select", "ignore", "pg-version", "assume-in-transaction",
+         "downgrade"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class LintConfig:
     ignore: tuple[str, ...] = ()
     pg_version: int | None = None
     assume_in_transaction: bool = False
+    downgrade: bool = False
 
 
 def _names(table: dict[str, Any], key: str, source: Path) -> tuple[str, ...]:
@@ -60,7 +63,10 @@ def load_lint_config(path: Path | None) -> LintConfig:
     assume = table.get("assume-in-transaction", False)
     if not isinstance(assume, bool):
         raise UsageError(f"{source}: [tool.pgsage.lint] assume-in-transaction must be a boolean")
+    downgrade = table.get("downgrade", False)
+    if not isinstance(downgrade, bool):
+        raise UsageError(f"{source}: [tool.pgsage.lint] downgrade must be a boolean")
     return LintConfig(select=_names(table, "select", source),
                       extend_select=_names(table, "extend-select", source),
                       ignore=_names(table, "ignore", source), pg_version=version,
-                      assume_in_transaction=assume)
+                      assume_in_transaction=assume, downgrade=downgrade)

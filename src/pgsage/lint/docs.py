@@ -19,6 +19,7 @@ INTRO = f"""\
 pgsage lint migrations/*.sql                  # plain SQL migrations
 pgsage lint alembic/versions/                 # Alembic revisions, rendered offline
 pgsage lint alembic/versions/ --since 3f2a1c  # only revisions newer than 3f2a1c
+pgsage lint alembic/versions/ --downgrade     # downgrade() too, each as its own migration
 pgsage lint alembic/versions/ --dsn "$DATABASE_URL"   # grade lock warnings by table size
 pgsage lint migrations/ --format json|sarif|github     # machine-readable outputs
 pgsage lint --list-rules
@@ -33,6 +34,14 @@ that needs a connection (`op.get_bind()`) is linted up to that line and reported
 `revision-not-rendered`; one that cannot be imported is an error (exit 2) and the others are
 still linted. Folders are searched for `*.sql` and for `*.py` files with an `upgrade()`.
 `--since REV` keeps the revisions that descend from REV (an id or a unique prefix).
+
+**Downgrades.** `--downgrade` (or `downgrade = true` in `[tool.pgsage.lint]`) also lints each
+revision's `downgrade()`, as a unit of its own (its own transaction, as `alembic downgrade` runs
+it): a rollback in production takes the same locks as an upgrade, and is usually run in a
+hurry. Its violations say `(revision R, downgrade)` (`"downgrade": true` in JSON). It is opt-in
+because a downgrade is breaking by nature (`ban-drop-column`, `ban-drop-table` fire on most);
+`--ignore compatibility` keeps only the locking and transaction verdicts. A suppression comment
+inside `downgrade()` belongs to it and is never reported unused when downgrades are not linted.
 
 **What a migration is.** Each file (or revision) is one unit: a table created earlier in the
 same unit is new and empty, so lock warnings about it are skipped. `--assume-in-transaction`
@@ -67,6 +76,7 @@ pg-version = 16
 extend-select = ["prefer-text-field"]
 ignore = ["prefer-bigint-over-int"]
 assume-in-transaction = false
+downgrade = false
 ```
 
 **Suppressions.** `-- pgsage: ignore[rule-id, other-rule] reason` in SQL, `# pgsage:
@@ -78,10 +88,11 @@ comments. A suppression that matches nothing is reported as `unused-suppression`
 **Output.** `human` (default): `file:line:column: rule [severity] message` and the fix (its
 Alembic form for a revision, its SQL form for an SQL file; both in this reference). `json`:
 `{{"violations": [{{"file", "line", "column", "rule", "aliases", "severity", "message", "group",
-"fix", "revision"}}], "errors": [...], "summary": {{...}}}}`. `sarif`: SARIF 2.1.0 for GitHub code
-scanning (`github/codeql-action/upload-sarif`). `github`: workflow commands that annotate the pull
-request. **Exit codes:** 0 clean, 1 violations, 2 bad input (an unreadable file, an unknown rule,
-a revision that cannot be imported) — always one line on stderr.
+"fix", "revision", "downgrade"}}], "errors": [...], "summary": {{...}}}}`. `sarif`: SARIF
+2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). `github`: workflow
+commands that annotate the pull request. **Exit codes:** 0 clean, 1 violations, 2 bad input
+(an unreadable file, an unknown rule, a revision that cannot be imported) — always one line on
+stderr.
 
 **pre-commit.** The repository ships `.pre-commit-hooks.yaml` (hook id `pgsage-lint`), so a
 project lists pgsage's git URL with `hooks: [{{id: pgsage-lint}}]`; with pgsage already installed

@@ -105,6 +105,10 @@ def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule
     statement_count = 0
     notes: set[str] = set()
     enabled = {rule.id for rule in rules}
+    # Suppressions by file: a revision linted as upgrade() and downgrade() is two units, and a
+    # comment is unused only if neither used it.
+    used: dict[str, set[tuple[int, str]]] = {}
+    unused: dict[tuple[str, int, str], Violation] = {}  # (file, line, rule name)
     for position, unit in enumerate(units):
         statements, problems = (parsed or {}).get(position) or parse_statements(unit)
         statement_count += len(statements)
@@ -116,10 +120,15 @@ def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule
         if unit.render_problem and NOT_RENDERED in enabled:
             line, message = unit.render_problem
             found.append(_violation(unit, _rule(NOT_RENDERED), line, 1, message))
-        found = _apply_suppressions(unit, statements, found, enabled)
+        found, unit_used, unit_unused = _apply_suppressions(unit, statements, found, enabled)
+        used.setdefault(str(unit.path), set()).update(unit_used)
+        for line, name, violation in unit_unused:
+            unused.setdefault((str(unit.path), line, name), violation)
         if catalog is not None:
             found = _grade(found, catalog, notes)
         violations.extend(found)
+    violations.extend(v for (file, line, name), v in unused.items()
+                      if (line, name) not in used.get(file, set()))
     return LintResult(violations=tuple(sorted(violations, key=Violation.sort_key)),
                       errors=tuple(errors), files=len({u.path for u in units}),
                       statements=statement_count, notes=tuple(sorted(notes)))
@@ -160,16 +169,24 @@ def _violation(unit: Unit, rule: Rule, line: int, column: int, message: str,
            else rule.fix)
     return Violation(file=str(unit.path), line=line, column=column, rule=rule.id,
                      aliases=rule.aliases, severity=rule.severity, message=message,
-                     fix=fix, group=rule.group.value, revision=unit.revision, table=table)
+                     fix=fix, group=rule.group.value, revision=unit.revision, table=table,
+                     downgrade=unit.function == "downgrade")
 
 
 def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Violation],
-                        enabled: set[str]) -> list[Violation]:
+                        enabled: set[str]
+                        ) -> tuple[list[Violation], set[tuple[int, str]],
+                                   list[tuple[int, str, Violation]]]:
+    """(violations kept, (line, rule name) of the suppressions used, (line, rule name,
+    unused-suppression violation) for the rest)."""
     python = unit.kind is SourceKind.ALEMBIC
     text = unit.source_text if python else unit.sql
     suppressions = find_suppressions(text, statements, python)
+    if unit.other_function_lines:  # comments in downgrade() are not upgrade()'s, and back
+        first, last = unit.other_function_lines
+        suppressions = [s for s in suppressions if not first <= s.line <= last]
     if not suppressions:
-        return found
+        return found, set(), []
     kept: list[Violation] = []
     used: set[tuple[int, str]] = set()
     for violation in found:
@@ -181,6 +198,7 @@ def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Vio
                 matched = True
         if not matched:
             kept.append(violation)
+    unused: list[tuple[int, str, Violation]] = []
     if UNUSED_SUPPRESSION in enabled:
         unused_rule = _rule(UNUSED_SUPPRESSION)
         for sup in suppressions:
@@ -191,9 +209,9 @@ def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Vio
                 if known and not any(r.id in enabled for r in known):
                     continue  # the rule is not selected: the suppression is not stale
                 why = "is not a known rule" if not known else "suppresses nothing here"
-                kept.append(_violation(unit, unused_rule, sup.line, 1,
-                                       f"suppression ignore[{name}] {why}"))
-    return kept
+                unused.append((sup.line, name, _violation(
+                    unit, unused_rule, sup.line, 1, f"suppression ignore[{name}] {why}")))
+    return kept, used, unused
 
 
 def _grade(found: list[Violation], catalog: Catalog, notes: set[str]) -> list[Violation]:

@@ -77,6 +77,10 @@ class Unit:
     render_problem: tuple[int, str] | None = None
     # Alembic: (table, column, old type as PostgreSQL spells it) by chunk offset in ``sql``.
     type_hints: dict[int, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    # Alembic: which function was rendered (``upgrade`` or, with --downgrade, ``downgrade``),
+    # and the lines of the other one, whose suppression comments are not this unit's.
+    function: str = "upgrade"
+    other_function_lines: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Violation:
     group: str = ""
     revision: str | None = None
     table: str | None = None
+    downgrade: bool = False  # found in a revision's downgrade() (--downgrade)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.rule, self.message)

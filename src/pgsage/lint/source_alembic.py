@@ -9,6 +9,7 @@ inside ``autocommit_block()`` (which offline mode renders as COMMIT … BEGIN).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import io
@@ -108,21 +109,44 @@ def _preset_settings(path: Path) -> frozenset[str]:
     return frozenset()
 
 
-def render_revision(path: Path) -> tuple[Unit | None, UnitError | None]:
-    """One revision file → a unit of rendered SQL (and an error if rendering stopped early)."""
-    from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
+def _function_lines(text: str) -> dict[str, tuple[int, int]]:
+    """First and last line of the module-level upgrade() and downgrade() definitions."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return {}
+    return {node.name: (node.lineno, node.end_lineno or node.lineno) for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade")}
 
+
+def render_revision(path: Path, downgrade: bool = False
+                    ) -> tuple[list[Unit], UnitError | None]:
+    """One revision file → a unit of rendered SQL for upgrade() (and, with ``downgrade``, one
+    for downgrade(), which runs in its own transaction), or an error if it cannot be imported."""
     text = path.read_text(encoding="utf-8", errors="replace")
-    match = _UPGRADE.search(text)
-    upgrade_line = text.count("\n", 0, match.start()) + 1 if match else None
     try:
         with _project_on_path():
             module = _load_module(path)
     except Exception as exc:
-        return None, UnitError(str(path), f"cannot import the revision: "
-                                          f"{type(exc).__name__}: {exc}")
-    upgrade = getattr(module, "upgrade", None)
+        return [], UnitError(str(path), f"cannot import the revision: "
+                                        f"{type(exc).__name__}: {exc}")
+    spans = _function_lines(text)
+    units = [_render_function(path, text, module, "upgrade", spans)]
+    if downgrade and callable(getattr(module, "downgrade", None)):
+        units.append(_render_function(path, text, module, "downgrade", spans))
+    return units, None
+
+
+def _render_function(path: Path, text: str, module: ModuleType, name: str,
+                     spans: dict[str, tuple[int, int]]) -> Unit:
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    first_line = spans[name][0] if name in spans else None
+    if first_line is None and name == "upgrade":
+        match = _UPGRADE.search(text)
+        first_line = text.count("\n", 0, match.start()) + 1 if match else None
+    upgrade = getattr(module, name, None)
     code = getattr(upgrade, "__code__", None)
     # The loader records the absolute file name in the code objects; match frames against it.
     buffer = _RecordingBuffer(code.co_filename if code else str(path.resolve()))
@@ -135,24 +159,24 @@ def render_revision(path: Path) -> tuple[Unit | None, UnitError | None]:
     buffer.running = True
     try:
         if not callable(upgrade):
-            raise UsageError("no upgrade() function")
+            raise UsageError(f"no {name}() function")
         with Operations.context(context):
             upgrade()
     except Exception as exc:
-        line = _failing_line(exc, buffer.filename) or upgrade_line or 1
+        line = _failing_line(exc, buffer.filename) or first_line or 1
         hint = (" (op.get_bind() has no connection in offline mode)"
                 if "NoneType" in str(exc) else "")
-        problem = (line, f"upgrade() cannot be rendered offline from here{hint}: "
+        problem = (line, f"{name}() cannot be rendered offline from here{hint}: "
                          f"{type(exc).__name__}: {exc}; the statements before were linted")
     buffer.running = False
     context.impl.emit_commit()
-    unit = Unit(path=path, kind=SourceKind.ALEMBIC, sql=buffer.getvalue(),
+    other = spans.get("downgrade" if name == "upgrade" else "upgrade")
+    return Unit(path=path, kind=SourceKind.ALEMBIC, sql=buffer.getvalue(),
                 revision=str(getattr(module, "revision", "") or "") or None,
                 down_revisions=_down_revisions(getattr(module, "down_revision", None)),
-                chunk_lines=buffer.chunks, source_text=text, upgrade_line=upgrade_line,
+                chunk_lines=buffer.chunks, source_text=text, upgrade_line=first_line,
                 preset_settings=_preset_settings(path), render_problem=problem,
-                type_hints=buffer.type_hints)
-    return unit, None
+                type_hints=buffer.type_hints, function=name, other_function_lines=other)
 
 
 def _record_existing_types(context: Any, buffer: _RecordingBuffer) -> None:
@@ -191,7 +215,14 @@ def _failing_line(exc: BaseException, filename: str) -> int | None:
 
 
 def order_revisions(units: Sequence[Unit]) -> list[Unit]:
-    """Base first, each revision after its down revisions; ties by file name."""
+    """Base first, each revision after its down revisions; ties by file name. A revision's
+    downgrade() unit (--downgrade) follows its upgrade() unit."""
+    downgrades = {u.path: u for u in units if u.function == "downgrade"}
+    upgrades = [u for u in units if u.function != "downgrade"]
+    return [v for u in _order(upgrades) for v in (u, downgrades.get(u.path)) if v is not None]
+
+
+def _order(units: Sequence[Unit]) -> list[Unit]:
     by_id = {u.revision: u for u in units if u.revision}
     placed: set[str] = set()
     ordered: list[Unit] = []

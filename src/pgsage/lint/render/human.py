@@ -9,7 +9,8 @@ def render(result: LintResult) -> str:
     lines: list[str] = []
     for v in result.violations:
         where = f"{v.file}:{v.line}:{v.column}"
-        revision = f" (revision {v.revision})" if v.revision else ""
+        revision = (f" (revision {v.revision}{', downgrade' if v.downgrade else ''})"
+                    if v.revision else "")
         lines.append(f"{where}: {v.rule} [{v.severity.value}] {v.message}{revision}")
         if v.fix:
             fix_lines = v.fix.splitlines()

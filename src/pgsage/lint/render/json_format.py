@@ -13,7 +13,7 @@ def render(result: LintResult) -> str:
         "violations": [{
             "file": v.file, "line": v.line, "column": v.column, "rule": v.rule,
             "aliases": list(v.aliases), "severity": v.severity.value, "message": v.message,
-            "group": v.group, "fix": v.fix, "revision": v.revision,
+            "group": v.group, "fix": v.fix, "revision": v.revision, "downgrade": v.downgrade,
         } for v in result.violations],
         "errors": [{"file": e.file, "message": e.message} for e in result.errors],
         "summary": {"files": result.files, "statements": result.statements,
