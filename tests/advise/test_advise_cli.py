@@ -76,6 +76,26 @@ def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -
     assert "Workload cost:" in text.stdout and "Seq Scan on users" in text.stdout
 
 
+def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> None:
+    """--verify --verify-dsn: measured times in the JSON ("verified", after the issue's keys),
+    skipped statements with their reason, nothing left behind."""
+    load(db)
+    queries = tmp_path / "q.sql"
+    queries.write_text(";\n".join([WORKLOAD[0], "SELECT nope FROM users"]))
+    real = [] if hypopg(db) else ["--allow-real-indexes"]
+    before = index_names(db)
+    result = pgsage("--dsn", db.dsn, "--queries", str(queries), "--verify", "--verify-dsn",
+                    db.dsn, "-f", "json", *real)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == ["recommendations", "queries", "verified"]
+    assert data["queries"][1]["skipped"] == 'column "nope" does not exist'
+    [measured] = data["verified"]
+    assert measured["query"] == WORKLOAD[0] and measured["error"] is None
+    assert measured["ms_after"] < measured["ms_before"]
+    assert index_names(db) == before
+
+
 def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
     one_line_error(pgsage("--dsn", db.dsn, "--queries", str(tmp_path / "missing.sql")),
                    "file not found")

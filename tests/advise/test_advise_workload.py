@@ -124,3 +124,16 @@ def test_a_logged_statement_that_does_not_parse_is_skipped(db: TestDatabase, tmp
     skipped = [q.skipped for q in advice.queries if q.skipped]
     assert skipped == ["cannot be parsed: unterminated quoted string at or near \"'user4\""]
     assert ("public.users", ("email",), None) in shapes(advice)
+
+
+def test_an_empty_workload_says_so(db: TestDatabase, tmp_path: Path) -> None:
+    load(db)
+    db.execute("SELECT pg_stat_statements_reset()")
+    advice = advise(db.dsn, AdviseOptions(allow_real_indexes=not hypopg(db),
+                                          filters=StatementFilter(min_calls=10**9)))
+    assert advice.recommendations == () and advice.queries == ()
+    assert [n for n in advice.notes if "workload is empty: pg_stat_statements" in n]
+    (tmp_path / "empty.sql").write_text("-- nothing yet\n")
+    advice = advise(db.dsn, AdviseOptions(queries_file=tmp_path / "empty.sql",
+                                          allow_real_indexes=not hypopg(db)))
+    assert [n for n in advice.notes if "empty.sql holds no statement" in n]

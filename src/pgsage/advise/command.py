@@ -95,6 +95,8 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
         vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"))
     catalog = Catalog(conn)
     notes: list[str] = []
+    if not workload:
+        notes.append(_empty_workload(options))
     skipped: list[QueryResult] = []
     analysed: list[tuple[WorkloadQuery, QueryShape]] = []
     for query in workload:
@@ -236,6 +238,17 @@ def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
 
 def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
     return conn.execute(query.encode(), params).fetchone() is not None
+
+
+def _empty_workload(options: AdviseOptions) -> str:
+    if options.queries_file is not None:
+        return f"the workload is empty: {options.queries_file} holds no statement"
+    if options.log_file is not None:
+        return (f"the workload is empty: {options.log_file} holds no "
+                "'duration: … ms  statement:' or 'execute' line (log_min_duration_statement)")
+    return ("the workload is empty: pg_stat_statements holds no statement of this database "
+            "(within --min-calls, --min-mean-ms); run the application first, or give "
+            "--queries FILE or --log FILE")
 
 
 def _hypopg_hint(conn: psycopg.Connection[TupleRow], major: int) -> str:

@@ -16,7 +16,7 @@ def ddl_of(rec: Recommendation) -> str:
 
 
 def to_json(advice: Advice) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "recommendations": [{
             "table": str(rec.candidate.table),
             "columns": list(rec.candidate.columns),
@@ -30,8 +30,22 @@ def to_json(advice: Advice) -> dict[str, Any]:
                          "plan_after": list(q.plan_after)} for q in rec.queries],
         } for rec in advice.recommendations],
         "queries": [{"query": q.query.text, "cost_before": q.cost_before,
-                     "cost_after": q.cost_after} for q in advice.queries],
+                     "cost_after": q.cost_after,
+                     **({"skipped": q.skipped} if q.skipped is not None else {})}
+                    for q in advice.queries],
     }
+    # What only some runs produce, under keys of their own after the two.
+    if advice.drops:
+        data["drops"] = [{"index": f"{d.schema}.{d.name}", "table": d.table, "reason": d.reason,
+                          "ddl": drop_ddl(d.schema, d.name)} for d in advice.drops]
+    if advice.verified:
+        data["verified"] = [{"query": m.query, "ms_before": m.before_ms, "ms_after": m.after_ms,
+                             "error": m.error} for m in advice.verified]
+    if advice.applied:
+        data["applied"] = list(advice.applied)
+    if advice.notes:
+        data["notes"] = list(advice.notes)
+    return data
 
 
 def render_json(advice: Advice) -> str:
@@ -66,7 +80,8 @@ def render_text(advice: Advice) -> str:
             lines.append(f"   {drop.schema}.{drop.name} ({drop.reason})")
             lines += [f"      {line}" for line in drop_ddl(drop.schema, drop.name).splitlines()]
         lines.append("")
-    lines.append("Per statement, its best plan:")
+    if planned:
+        lines.append("Per statement, its best plan:")
     for result in planned:
         lines.append(f"   {_cost(result.cost_before)} -> {_cost(result.cost_after)}  "
                      f"{_plan(result.plan_after)}  {_short(result.query.text, 70)}")
