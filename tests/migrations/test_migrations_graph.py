@@ -46,6 +46,13 @@ def test_missing_and_bare_pass_downgrades() -> None:
     assert all(f.severity is Severity.WARNING for f in graph.findings)
 
 
+def test_dir_may_name_the_versions_folder_itself() -> None:
+    versions = PROJECTS / "missing_downgrade" / "versions"
+    graph = load_graph(find_project(None, versions))
+    assert {(f.check, f.revision) for f in graph.findings} == {
+        ("empty-downgrade", "m002"), ("missing-downgrade", "m003")}
+
+
 def test_labelled_branches_are_not_multiple_heads(tmp_path: Path) -> None:
     root = tmp_path
     (root / "versions").mkdir()
