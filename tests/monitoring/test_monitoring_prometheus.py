@@ -12,6 +12,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from monitoring_tools import require_tool
 from pgharness import TestServer
 from pgsage.exporter.collector import ExporterOptions
 from pgsage.exporter.server import Exporter, make_http_server
+from pgsage.monitoring.dashboard import dashboard
 from pgsage.monitoring.definitions import ALERTS
 from pgsage.monitoring.rules import apply_overrides, render_rules
 
@@ -121,9 +123,47 @@ def firing(base: str, name: str, severity: str) -> list[dict[str, Any]]:
             and alert["labels"]["severity"] == severity]
 
 
+# Without a standby, a slot or an instrumented application these have no samples.
+NO_DATA_HERE = {("Replay lag", "{{application_name}}"), ("Replay lag", "this standby"),
+                ("Replication lag (bytes)", "{{application_name}}"),
+                ("Slots: WAL retained", "{{slot_name}}"), ("Application p95 query time", "p95")}
+
+
+def assert_dashboard_queries_answer(base: str) -> None:
+    """Every dashboard query, as Grafana sends it (variables substituted; $__rate_interval is
+    4 x the 1 s scrape interval), is valid PromQL for this Prometheus and, unless listed in
+    NO_DATA_HERE, returns data from the exporter and the generated recording rules."""
+    empty = set()
+    for panel in dashboard()["panels"]:
+        for target in panel.get("targets", []):
+            query = (target["expr"].replace("$__rate_interval", "4s").replace("$job", "pgsage")
+                     .replace("$instance", ".*"))
+            try:
+                result = api(base, "/api/v1/query", query=query)["result"]
+            except urllib.error.HTTPError as exc:
+                raise AssertionError(f"{panel['title']}: {query}: {exc.read()!r}") from None
+            if not result:
+                empty.add((panel["title"], target["legendFormat"]))
+    assert empty <= NO_DATA_HERE, f"dashboard queries without data: {empty - NO_DATA_HERE}"
+
+
 def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
         pg18: TestServer, tmp_path: Path) -> None:
     db = pg18.create_database("prom")
+    # something for every dashboard section: a table with a sequence and dead rows (vacuumed),
+    # a pgvector index that has been scanned
+    db.execute("""
+        CREATE TABLE visits (id serial PRIMARY KEY, path text);
+        INSERT INTO visits (path) SELECT 'p' || g FROM generate_series(1, 1000) g;
+        DELETE FROM visits WHERE id % 2 = 0;
+        CREATE EXTENSION vector;
+        CREATE TABLE items (id int, e vector(2));
+        INSERT INTO items SELECT g, ARRAY[g, g]::vector FROM generate_series(1, 100) g;
+        CREATE INDEX ON items USING hnsw (e vector_l2_ops);
+        SET enable_seqscan = off;
+        SELECT id FROM items ORDER BY e <-> '[1,1]' LIMIT 1;
+    """)
+    db.execute("VACUUM visits")
     rules = render_rules(apply_overrides(
         ALERTS, {"PostgresLongTransaction.warning": 3}, {"PostgresLongTransaction.warning": "2s"}))
     try:
@@ -150,5 +190,6 @@ def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
             assert float(alert["value"]) > 3
             assert alert["annotations"]["summary"].startswith("A transaction on 127.0.0.1:")
             assert not firing(base, "PostgresExporterDown", "critical")
+            assert_dashboard_queries_answer(base)
     finally:
         pg18.drop_database(db.name)
