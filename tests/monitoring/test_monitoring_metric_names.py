@@ -55,7 +55,7 @@ def test_every_metric_used_is_exported(db: TestDatabase) -> None:
         DELETE FROM visits WHERE id % 2 = 0;
         SELECT count(*) FROM visits;
     """)
-    db.execute("VACUUM visits")
+    db.execute("VACUUM (ANALYZE) visits")
     if "vector" in db.server.available_extensions:
         db.execute("CREATE EXTENSION vector; CREATE TABLE items (e vector(2)); "
                    "CREATE INDEX ON items USING hnsw (e vector_l2_ops)")
@@ -81,6 +81,15 @@ def test_every_metric_used_is_exported(db: TestDatabase) -> None:
                           for f in text_string_to_metric_families(exporter_text))
         if f"`{name}`" not in doc)
     assert not undocumented, f"exported but not in docs/monitoring.md: {undocumented}"
+
+    documented_labels = {row[0].strip("` "): row[2].strip() for row in
+                         (line.split("|")[1:] for line in doc.splitlines()
+                          if line.startswith("| `pgsage_"))}
+    for family in text_string_to_metric_families(exporter_text):
+        name = family.name + ("_total" if family.type == "counter" else "")
+        labels = sorted({label for sample in family.samples for label in sample.labels})
+        if family.samples:
+            assert documented_labels[name] == (", ".join(labels) or "-"), name
 
     no_vector = "vector" not in db.server.available_extensions  # PG 15 here
     without_samples = sorted(n for n in used if n.startswith("pgsage_")
