@@ -6,8 +6,9 @@ how much cheaper its plan gets, plus a write charge per index for the statements
 have to maintain it (INSERTs, UPDATEs of an indexed column). Greedy adds the candidate with
 the largest gain while it pays; gains only shrink as the set grows, so a candidate's old gain
 is an upper bound and is recomputed only when it could win (lazy greedy). Improvement steps then
-drop what the rest of the set made useless and try same-table swaps. Ties break on size, then
-name: the same input always gives the same answer in the same order.
+drop what the rest of the set made useless and try same-table swaps; when that freed budget,
+greedy fills it again. Ties break on size, then name: the same input always gives the same
+answer in the same order.
 """
 
 from __future__ import annotations
@@ -123,8 +124,27 @@ class Search:
                 continue
             chosen.append(candidate)
             current -= gain
+        greedy = list(chosen)
         chosen = self.improve(chosen, threshold)
+        if chosen != greedy:  # a drop or a smaller swap may have freed budget
+            chosen = self.fill(chosen, threshold)
         return chosen
+
+    def fill(self, chosen: list[Candidate], threshold: float) -> list[Candidate]:
+        """Add, best gain first, what fits the budget now and still pays."""
+        while True:
+            config = frozenset(chosen)
+            current = self.objective(config)
+            best: tuple[float, Candidate] | None = None
+            for other in self.helpful:
+                if other in config or not self.fits(other, chosen):
+                    continue
+                gain = current - self.objective(config | {other})
+                if gain > threshold and (best is None or gain > best[0]):
+                    best = (gain, other)
+            if best is None:
+                return chosen
+            chosen.append(best[1])
 
     def improve(self, chosen: list[Candidate], threshold: float) -> list[Candidate]:
         # Drop what the others made useless (a later composite serving an earlier single).
