@@ -66,6 +66,7 @@ def find_project(config_file: Path | None, script_dir: Path | None) -> AlembicPr
         if not (location / "versions").is_dir() and not (location / "env.py").is_file() \
                 and any(p.name != "__init__.py" for p in location.glob("*.py")):
             # `--dir alembic/versions`: the revisions themselves, not the script directory.
+            config.set_main_option("path_separator", "os")
             config.set_main_option("version_locations", str(location))
             return _project(config, location, base=location.parent.parent)
         return _project(config, location, base=location.parent)
