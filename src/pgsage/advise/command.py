@@ -95,8 +95,6 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
         vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"))
     catalog = Catalog(conn)
     notes: list[str] = []
-    if not workload:
-        notes.append(_empty_workload(options))
     skipped: list[QueryResult] = []
     analysed: list[tuple[WorkloadQuery, QueryShape]] = []
     for query in workload:
@@ -113,6 +111,8 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
         else:
             analysed.append((query, shape))
     progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped)")
+    if not analysed and not skipped:
+        notes.append(_empty_workload(options))
 
     candidates: list[Candidate] = []
     for _, shape in analysed:
@@ -242,12 +242,12 @@ def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, .
 
 def _empty_workload(options: AdviseOptions) -> str:
     if options.queries_file is not None:
-        return f"the workload is empty: {options.queries_file} holds no statement"
+        return f"the workload is empty: {options.queries_file} holds no statement on a table"
     if options.log_file is not None:
         return (f"the workload is empty: {options.log_file} holds no "
                 "'duration: … ms  statement:' or 'execute' line (log_min_duration_statement)")
-    return ("the workload is empty: pg_stat_statements holds no statement of this database "
-            "(within --min-calls, --min-mean-ms); run the application first, or give "
+    return ("the workload is empty: pg_stat_statements holds no statement on a table of this "
+            "database (within --min-calls, --min-mean-ms); run the application first, or give "
             "--queries FILE or --log FILE")
 
 
