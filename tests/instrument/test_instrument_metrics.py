@@ -177,18 +177,19 @@ def plain_engine(url18: str) -> Iterator[Engine]:
 def test_remove_restores_an_uninstrumented_engine(plain_engine: Engine,
                                                   registry: CollectorRegistry) -> None:
     engine = plain_engine
-    pool = engine.pool
-    handle = pgsage.instrument(engine, registry=registry)
-    assert "connect" in vars(pool)
+    dialect = engine.dialect
+    handle = pgsage.instrument(engine, registry=registry, name="main")
+    assert "raw_connection" in vars(engine)
+    assert {"do_execute", "do_executemany", "do_execute_no_params"} <= set(vars(dialect))
     with pytest.raises(UsageError, match="already instrumented"):
         pgsage.instrument(engine, registry=CollectorRegistry())
-    engine.dispose()  # a new pool: the checkout wrapper follows it
-    assert "connect" in vars(engine.pool)
+    engine.dispose()  # a new pool: the checkout wait is still measured
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+    assert sample(scrape(registry), "db_pool_checkout_wait_seconds_count", pool="main") == 1
     handle.remove()
-    assert "connect" not in vars(engine.pool)
-    assert "connect" not in vars(pool)
+    assert "raw_connection" not in vars(engine)
+    assert not {"do_execute", "do_executemany", "do_execute_no_params"} & set(vars(dialect))
     assert "db_query_duration_seconds" not in scrape(registry)
     assert not hasattr(engine, "_pgsage_instrumentation")
     # the registry is free again, and so is the engine

@@ -1,10 +1,11 @@
-"""``instrument(engine)``: SQLAlchemy event listeners for timing, the slow-query log, metrics,
-pool statistics, EXPLAIN sampling and the N+1 detector; ``.remove()`` takes all of it off again.
+"""``instrument(engine)``: timing, the slow-query log, metrics, pool statistics, EXPLAIN
+sampling and the N+1 detector on a SQLAlchemy engine; ``.remove()`` takes all of it off again.
 
-Hot path: every statement costs two cursor listeners, one LRU lookup (fingerprint, name and
-histogram child are computed once per statement text) and one histogram observation. The call
-site walk and the unit bookkeeping only happen inside a unit of work or for a slow statement.
-Nothing a listener does may raise into the application: errors are logged, rate-limited.
+Hot path: every statement costs a wrapper around the dialect's do_execute, one LRU lookup
+(fingerprint, name and histogram child are computed once per statement text) and one histogram
+observation. The call site walk and the unit bookkeeping only happen inside a unit of work or
+for a slow statement. Nothing pgsage does may raise into the application: its own errors are
+logged, rate-limited.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from pgsage.errors import UsageError
@@ -46,6 +47,9 @@ _MARKER: Final = "_pgsage_instrumentation"  # attribute set on the instrumented 
 _EAGER: Final = LoadTag("eager")
 _REFRESH: Final = LoadTag("refresh")
 ERROR_LOG_EVERY_S = 60.0
+# The dialect methods every statement goes through, and whether they run executemany.
+_DIALECT_METHODS: Final = (("do_execute", False), ("do_executemany", True),
+                           ("do_execute_no_params", False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +103,7 @@ class Instrumentation:
         self.events = EventLog()
         self._callsite = CallSiteFinder()
         self._listeners: list[tuple[Any, str, Callable[..., Any]]] = []
-        self._wrapped_pool: Any = None
+        self._wrapped_dialect: Any = None
         self._last_error_log = 0.0
         self._removed = False
 
@@ -161,11 +165,9 @@ class Instrumentation:
         engine = self.engine
         setattr(engine, _MARKER, self)
         try:
-            # retval=True saves the wrapper SQLAlchemy puts around plain listeners.
-            self._listen(engine, "before_cursor_execute", self._before_cursor_execute,
-                         retval=True)
-            self._listen(engine, "after_cursor_execute", self._after_cursor_execute)
-            self._listen(engine, "handle_error", self._handle_error)
+            # No Connection-level listener (handle_error, engine_disposed, cursor events):
+            # one of them switches on SQLAlchemy's event dispatch at every execution step.
+            self._wrap_dialect(engine.dialect)
             if self._orm_events:
                 self._listen(Session, "do_orm_execute", self._do_orm_execute)
             if self._watch is not None:
@@ -173,8 +175,7 @@ class Instrumentation:
                 self._listen(engine, "checkin", self._on_checkin)
             if self.metrics is not None:
                 self._listen(engine, "connect", self._on_connect)
-                self._listen(engine, "engine_disposed", self._on_engine_disposed)
-                self._wrap_pool(engine.pool)
+                self._wrap_checkout(engine)
         except Exception:
             self.remove()
             raise
@@ -191,7 +192,8 @@ class Instrumentation:
             except exc.InvalidRequestError:
                 logger.debug("pgsage: listener %s already gone", identifier, exc_info=True)
         self._listeners.clear()
-        self._unwrap_pool()
+        self._unwrap_dialect()
+        self._unwrap_checkout()
         if self.metrics is not None:
             self.metrics.pools.discard(self.name)
             if self._owns_metrics:
@@ -209,16 +211,17 @@ class Instrumentation:
         self.remove()
 
     # The checkout wait needs a start time, and no pool event fires before a checkout
-    # begins: the pool's connect() is wrapped on the instance (and unwrapped by remove()).
-    def _wrap_pool(self, pool: Any) -> None:
+    # begins: the engine's raw_connection() (every Connection's checkout, whichever pool
+    # engine.dispose() left in place) is wrapped on the instance and unwrapped by remove().
+    def _wrap_checkout(self, engine: Engine) -> None:
         metrics = self.metrics
-        if metrics is None or "connect" in vars(pool):
+        if metrics is None or "raw_connection" in vars(engine):
             return
-        original = pool.connect
+        original = engine.raw_connection
         wait = metrics.checkout_wait.labels(self.name).observe
         timeouts = metrics.checkout_timeouts.labels(self.name).inc
 
-        def connect() -> Any:
+        def raw_connection() -> Any:
             started = perf_counter()
             try:
                 return original()
@@ -228,23 +231,12 @@ class Instrumentation:
             finally:
                 _quietly(wait, perf_counter() - started)
 
-        connect.__pgsage__ = True  # type: ignore[attr-defined]
-        pool.connect = connect
-        self._wrapped_pool = pool
+        raw_connection.__pgsage__ = True  # type: ignore[attr-defined]
+        engine.raw_connection = raw_connection  # type: ignore[method-assign]
 
-    def _unwrap_pool(self) -> None:
-        for pool in (self._wrapped_pool, self.engine.pool):
-            if pool is not None and getattr(vars(pool).get("connect"), "__pgsage__", False):
-                del pool.connect
-        self._wrapped_pool = None
-
-    def _on_engine_disposed(self, engine: Engine) -> None:
-        # dispose() replaces the pool; listeners are copied over, the wrapper is not.
-        try:
-            self._unwrap_pool()
-            self._wrap_pool(engine.pool)
-        except Exception:
-            self._internal_error()
+    def _unwrap_checkout(self) -> None:
+        if getattr(vars(self.engine).get("raw_connection"), "__pgsage__", False):
+            del self.engine.raw_connection
 
     # -- statements --------------------------------------------------------------------
     def _make_entry(self, statement: str) -> _Entry:
@@ -252,73 +244,86 @@ class Instrumentation:
         metrics = self.metrics
         return _Entry(shape, metrics.observer(shape) if metrics is not None else None)
 
-    # The start time lives on the ExecutionContext (one per execution; nested and concurrent
-    # executions each have their own), under a name no SQLAlchemy attribute uses.
-    def _before_cursor_execute(self, conn: Any, cursor: Any, statement: str, parameters: Any,
-                               context: Any, executemany: bool) -> tuple[str, Any]:
-        if context is not None:
-            context._pgsage_started = perf_counter()
-        return statement, parameters
+    # Statements are timed around the dialect's do_execute / do_executemany /
+    # do_execute_no_params, wrapped on this engine's dialect instance, rather than with
+    # before/after_cursor_execute and handle_error listeners: SQLAlchemy's event dispatch
+    # alone costs more per statement than everything pgsage does (docs/instrument.md,
+    # "Overhead"). The wrapper sees the driver's own exception, SQLSTATE included.
+    def _wrap_dialect(self, dialect: Any) -> None:
+        for method, many in _DIALECT_METHODS:
+            if method in vars(dialect):  # someone else's wrapper: leave the method alone
+                continue
+            setattr(dialect, method, self._timed(getattr(dialect, method), many))
+        self._wrapped_dialect = dialect
 
-    def _after_cursor_execute(self, conn: Any, cursor: Any, statement: str, parameters: Any,
-                              context: Any, executemany: bool) -> None:
-        try:
-            started = context._pgsage_started
-        except AttributeError:
+    def _unwrap_dialect(self) -> None:
+        dialect = self._wrapped_dialect
+        if dialect is None:
             return
-        if started is None:
-            return
-        seconds = perf_counter() - started
-        context._pgsage_started = None  # a later handle_error must not count it again
+        for method, _ in _DIALECT_METHODS:
+            if getattr(vars(dialect).get(method), "__pgsage__", False):
+                delattr(dialect, method)
+        self._wrapped_dialect = None
+
+    def _timed(self, original: Callable[..., Any], executemany: bool) -> Callable[..., Any]:
+        finish = self._finish
+
+        # (cursor, statement, parameters, context), or (cursor, statement, context) for
+        # do_execute_no_params.
+        def timed(cursor: Any, statement: str, *rest: Any) -> Any:
+            started = perf_counter()
+            try:
+                result = original(cursor, statement, *rest)
+            except Exception as error:
+                finish(cursor, statement, rest, executemany, perf_counter() - started, error)
+                raise
+            finish(cursor, statement, rest, executemany, perf_counter() - started, None)
+            return result
+
+        timed.__pgsage__ = True  # type: ignore[attr-defined]
+        return timed
+
+    def _finish(self, cursor: Any, statement: str, rest: tuple[Any, ...], executemany: bool,
+                seconds: float, error: Exception | None) -> None:
         try:
+            context = rest[-1] if rest else None
+            # The dialect's own first-connect queries (version, standard_conforming_strings)
+            # run on a connection created with _has_events=False; they are not the
+            # application's. Other connections leave the attribute to the class.
+            if context is not None \
+                    and vars(context.root_connection).get("_has_events") is False:
+                return
             entry = self._entry(statement)
+            metrics = self.metrics
             if entry.observe is not None:
                 entry.observe(seconds)
+            if error is not None and metrics is not None:
+                sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+                metrics.count_error(sqlstate if isinstance(sqlstate, str) else None)
             unit = current_unit()
             slow = seconds >= self._slow_s
             if unit is None and not slow:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug("query %s: %.2f ms", entry.shape.name, seconds * 1000)
                 return
-            # Start above this listener and SQLAlchemy's dispatch frame, which are never the
-            # call site: each frame looked at costs a frame object on Python 3.11.
+            # Start above this method and the wrapper, which are never the call site: each
+            # frame looked at costs a frame object on Python 3.11.
             call_site = self._callsite.find(2)
+            parameters = rest[0] if len(rest) > 1 else None
             rows = None
-            if slow or (unit is not None and unit.capture):
+            if error is None and (slow or (unit is not None and unit.capture)):
                 count = getattr(cursor, "rowcount", -1)
                 rows = count if isinstance(count, int) and count >= 0 else None
             if unit is not None:
-                unit.record(self, entry.shape, seconds, call_site, parameters, rows,
-                            context.execution_options.get(TAG_OPTION), executemany)
+                tag = context.execution_options.get(TAG_OPTION) if context is not None \
+                    else None
+                unit.record(self, entry.shape, seconds, call_site, parameters, rows, tag,
+                            executemany, error=error is not None)
             if slow:
-                self._slow(entry.shape, seconds, rows, call_site, unit)
-            if seconds >= self._explain_s and self._explain is not None and not executemany:
+                self._slow(entry.shape, seconds, rows, call_site, unit, error=error is not None)
+            if error is None and seconds >= self._explain_s and self._explain is not None \
+                    and not executemany:
                 self._explain.maybe_sample(entry.shape, statement, parameters, seconds)
-        except Exception:
-            self._internal_error()
-
-    def _handle_error(self, ctx: ExceptionContext) -> None:
-        try:
-            if self.metrics is not None:
-                sqlstate = getattr(ctx.original_exception, "sqlstate", None)
-                self.metrics.count_error(sqlstate if isinstance(sqlstate, str) else None)
-            context: Any = ctx.execution_context
-            started = getattr(context, "_pgsage_started", None)
-            if started is None or ctx.statement is None:
-                return
-            seconds = perf_counter() - started
-            context._pgsage_started = None
-            entry = self._entry(ctx.statement)
-            if entry.observe is not None:
-                entry.observe(seconds)
-            unit = current_unit()
-            if unit is None and seconds < self._slow_s:
-                return
-            call_site = self._callsite.find()
-            if unit is not None:
-                unit.record(self, entry.shape, seconds, call_site, ctx.parameters, error=True)
-            if seconds >= self._slow_s:
-                self._slow(entry.shape, seconds, None, call_site, unit, error=True)
         except Exception:
             self._internal_error()
 
