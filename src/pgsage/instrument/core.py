@@ -303,8 +303,6 @@ class Instrumentation:
             unit = current_unit()
             slow = seconds >= self._slow_s
             if unit is None and not slow:
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("query %s: %.2f ms", entry.shape.name, seconds * 1000)
                 return
             # Start above this method and the wrapper, which are never the call site: each
             # frame looked at costs a frame object on Python 3.11.
