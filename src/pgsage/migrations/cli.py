@@ -9,16 +9,18 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from pgsage.migrations.check import CheckOptions, run_check
-from pgsage.migrations.findings import MigrationFinding
-from pgsage.migrations.project import AlembicProject, find_project
-from pgsage.migrations.render import render_check
 from pgsage.model import Severity
+
+# Alembic and SQLAlchemy are imported when a migrations command runs, not whenever `pgsage`
+# starts (they would add a fifth of a second to `pgsage audit`).
+if TYPE_CHECKING:
+    from pgsage.migrations.findings import MigrationFinding
+    from pgsage.migrations.project import AlembicProject
 
 migrations_app = typer.Typer(no_args_is_help=True, help=(
     "Alembic migrations: check the revision graph, round-trip and drift on a throwaway server; "
@@ -57,6 +59,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _project(config: Path | None, directory: Path | None) -> AlembicProject:
+    from pgsage.migrations.project import find_project
+
     return find_project(config, directory)
 
 
@@ -94,6 +98,9 @@ def check_cmd(
     fail_on: FailOnOpt = FailOn.warning,
 ) -> None:
     """Check the revision graph, upgrade/downgrade round-trips and drift from the models."""
+    from pgsage.migrations.check import CheckOptions, run_check
+    from pgsage.migrations.render import render_check
+
     project = _project(config, directory)
     options = CheckOptions(dsn=dsn, models=models, server=not no_server,
                            roundtrip=not no_roundtrip, drift=not no_drift)
