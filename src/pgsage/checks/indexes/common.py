@@ -42,14 +42,26 @@ def equivalent_keys(a: tuple[KeyPart, ...], b: tuple[KeyPart, ...], method: str)
     return a == b or (method == "btree" and a == reversed_parts(b))
 
 
+def _canonical_keys(index: Index) -> tuple[tuple[str, str, str, int], ...]:
+    """The keys as plain tuples; for btree, the smaller of the keys and their reversal, so that
+    two indexes have equal canonical keys exactly when ``equivalent_keys`` holds (reversal
+    is its own inverse)."""
+    keys = tuple((p.expr, p.opclass, p.collation, p.option) for p in key_parts(index))
+    if index.method != "btree":
+        return keys
+    flipped = tuple((e, o, c, _REVERSED.get(opt, opt)) for e, o, c, opt in keys)
+    return min(keys, flipped)
+
+
+def shape_key(index: Index) -> tuple[object, ...]:
+    """Equal for two indexes exactly when ``same_shape`` holds: a key to group them by."""
+    return (index.method, _canonical_keys(index), index.predicate or "",
+            tuple(sorted(index.include_columns)))
+
+
 def same_shape(a: Index, b: Index) -> bool:
     """Same method, keys, predicate and INCLUDE list: one index can do the other's work."""
-    return (
-        a.method == b.method
-        and equivalent_keys(key_parts(a), key_parts(b), a.method)
-        and (a.predicate or "") == (b.predicate or "")
-        and sorted(a.include_columns) == sorted(b.include_columns)
-    )
+    return shape_key(a) == shape_key(b)
 
 
 def is_protected(index: Index) -> bool:
@@ -68,16 +80,15 @@ def keep_order(index: Index) -> tuple[bool, bool, bool, bool, int, bool, str]:
 
 def duplicate_losers(indexes: list[Index]) -> list[tuple[Index, Index]]:
     """(dropped, kept) pairs among same-shape indexes; protected indexes are never dropped."""
-    groups: list[list[Index]] = []
+    if len(indexes) < 2:
+        return []
+    groups: dict[tuple[object, ...], list[Index]] = {}
     for index in indexes:
-        for group in groups:
-            if same_shape(group[0], index):
-                group.append(index)
-                break
-        else:
-            groups.append([index])
+        groups.setdefault(shape_key(index), []).append(index)
     pairs = []
-    for group in groups:
+    for group in groups.values():
+        if len(group) < 2:
+            continue
         keeper = min(group, key=keep_order)
         pairs += [(ix, keeper) for ix in group if ix is not keeper and not is_protected(ix)]
     return sorted(pairs, key=lambda pair: pair[0].name)
