@@ -227,8 +227,7 @@ def build_rows(row_type: type[Row], names: list[str], tuples: list[tuple[Any, ..
 
 
 # Read on the second session: together about as long as the rest (tables.sql above all).
-PARALLEL_SECTIONS: dict[str, type[Any]] = {
-    "indexes": Index, "columns": Column, "constraints": Constraint}
+PARALLEL_SECTIONS: dict[str, type[Any]] = {"indexes": Index, "columns": Column}
 
 
 class _Companion:
@@ -358,10 +357,10 @@ def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = Tru
                 column_values=c.rows("column_values", ColumnValues),
                 checkpointer=_first(c.rows("checkpointer", Checkpointer)),
                 wal=_first(c.rows("wal", WalStats)),
+                constraints=c.rows("constraints", Constraint),
                 # keyword arguments are evaluated in order: these wait for the companion
                 columns=read("columns", Column),
                 indexes=read("indexes", Index),
-                constraints=read("constraints", Constraint),
                 errors=c.errors,
             )
     finally:
