@@ -7,6 +7,7 @@ have one (the search path is not known from a snapshot).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pgsage.checks.queries.common import preview, workload
@@ -119,6 +120,26 @@ def parsed_workload(snapshot: Snapshot) -> list[ParsedStatement]:
             parsed.append(ParsedStatement(query.queryid, query.query, query.calls,
                                           query.total_ms, info))
     return parsed
+
+
+def column_usages(catalog: Catalog, wanted: Callable[[ColumnUse], bool],
+                  column_fits: Callable[[Column], bool]) -> list[ColumnUsage]:
+    """The workload's uses that ``wanted`` accepts, summed per column they resolve to (only
+    columns that ``column_fits``), in (schema, table, column) order so findings are stable."""
+    usages: dict[tuple[str, str, str], ColumnUsage] = {}
+    for statement in parsed_workload(catalog.snapshot):
+        for use in statement.info.uses:
+            if not wanted(use):
+                continue
+            found = catalog.resolve(use)
+            if found is None or not column_fits(found[1]):
+                continue
+            table, column = found
+            usage = usages.setdefault((table.schema, table.name, column.name),
+                                      ColumnUsage(table, column))
+            usage.add(use, statement.queryid, statement.query, statement.calls,
+                      statement.total_ms)
+    return [usages[key] for key in sorted(usages)]
 
 
 def key_mentions(index: Index, position: int, column: Column) -> bool:

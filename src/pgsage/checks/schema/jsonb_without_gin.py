@@ -10,15 +10,16 @@ from pgsage.checks.schema.common import (
     Catalog,
     ColumnUsage,
     column_ref,
+    column_usages,
     key_is_column,
     key_mentions,
     new_index_name,
-    parsed_workload,
 )
 from pgsage.db.rows import Column, Index
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes_schema import CreateKeyedIndex, IndexKey
 from pgsage.model import Finding, Severity
+from pgsage.sqlparse import ColumnUse
 
 # Operators a GIN index on jsonb can serve, and which of them each built-in opclass supports.
 GIN_OPERATORS = frozenset({"@>", "?", "?|", "?&", "@?", "@@"})
@@ -26,6 +27,11 @@ PATH_OPS_OPERATORS = frozenset({"@>", "@?", "@@"})
 OPCLASS_OPERATORS = {"jsonb_ops": GIN_OPERATORS, "jsonb_path_ops": PATH_OPS_OPERATORS}
 # ``data -> 'tags' @> '["x"]'``: the operator applies to a value inside the column.
 PATH_WRAPPERS = frozenset({"->", "#>"})
+
+
+def searches_jsonb(use: ColumnUse) -> bool:
+    """A GIN-able operator on the column itself or on a value inside it (``data -> 'tags'``)."""
+    return use.operator in GIN_OPERATORS and (use.wrapper is None or use.wrapper in PATH_WRAPPERS)
 
 
 def serves(index: Index, column: Column, operators: set[str]) -> bool:
@@ -75,26 +81,9 @@ class JsonbWithoutGin(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         catalog = Catalog(snapshot)
-        usages: dict[tuple[str, str, str], ColumnUsage] = {}
-        for statement in parsed_workload(snapshot):
-            for use in statement.info.uses:
-                if use.operator not in GIN_OPERATORS or \
-                        (use.wrapper is not None and use.wrapper not in PATH_WRAPPERS):
-                    continue
-                found = catalog.resolve(use)
-                if found is None or found[1].type_name != "jsonb":
-                    continue
-                table, column = found
-                usage = usages.setdefault((table.schema, table.name, column.name),
-                                          ColumnUsage(table, column))
-                usage.add(use, statement.queryid, statement.query, statement.calls,
-                          statement.total_ms)
-        findings = []
-        for key in sorted(usages):
-            finding = self._judge(catalog, usages[key], float(params["min_rows"]))
-            if finding is not None:
-                findings.append(finding)
-        return findings
+        usages = column_usages(catalog, searches_jsonb, lambda c: c.type_name == "jsonb")
+        findings = [self._judge(catalog, usage, float(params["min_rows"])) for usage in usages]
+        return [finding for finding in findings if finding is not None]
 
     def _judge(self, catalog: Catalog, usage: ColumnUsage, min_rows: float) -> Finding | None:
         table, column = usage.table, usage.column

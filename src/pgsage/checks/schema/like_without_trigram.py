@@ -10,10 +10,10 @@ from pgsage.checks.schema.common import (
     Catalog,
     ColumnUsage,
     column_ref,
+    column_usages,
     key_is_column,
     key_mentions,
     new_index_name,
-    parsed_workload,
 )
 from pgsage.db.rows import Column, Index
 from pgsage.db.snapshot import Snapshot
@@ -37,6 +37,11 @@ def confidence(use: ColumnUse) -> int:
     if shape == "param-concat" or (shape == "param" and use.operator == "~~*"):
         return LIKELY
     return 0
+
+
+def searches_substring(use: ColumnUse) -> bool:
+    """LIKE/ILIKE on the column (or lower/upper of it) with a pattern that may start with '%'."""
+    return use.operator in LIKE_OPERATORS and use.wrapper in WRAPPERS and confidence(use) > 0
 
 
 def trigram_served(index: Index, column: Column, wrapper: str | None) -> bool:
@@ -88,26 +93,9 @@ class LikeWithoutTrigram(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         catalog = Catalog(snapshot)
-        usages: dict[tuple[str, str, str], ColumnUsage] = {}
-        for statement in parsed_workload(snapshot):
-            for use in statement.info.uses:
-                if use.operator not in LIKE_OPERATORS or use.wrapper not in WRAPPERS \
-                        or confidence(use) == 0:
-                    continue
-                found = catalog.resolve(use)
-                if found is None or found[1].type_name not in TEXT_TYPES:
-                    continue
-                table, column = found
-                usage = usages.setdefault((table.schema, table.name, column.name),
-                                          ColumnUsage(table, column))
-                usage.add(use, statement.queryid, statement.query, statement.calls,
-                          statement.total_ms)
-        findings = []
-        for key in sorted(usages):
-            finding = self._judge(catalog, usages[key], float(params["min_rows"]))
-            if finding is not None:
-                findings.append(finding)
-        return findings
+        usages = column_usages(catalog, searches_substring, lambda c: c.type_name in TEXT_TYPES)
+        findings = [self._judge(catalog, usage, float(params["min_rows"])) for usage in usages]
+        return [finding for finding in findings if finding is not None]
 
     def _judge(self, catalog: Catalog, usage: ColumnUsage, min_rows: float) -> Finding | None:
         table, column = usage.table, usage.column
