@@ -25,10 +25,14 @@ random-order inserts show up as bloat, which they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from pgsage.checks.base import Param
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
+from pgsage.model import Severity
 
 MAXALIGN = 8
 PAGE_HEADER = 24
@@ -118,6 +122,51 @@ class Estimate:
     @property
     def ratio(self) -> float:
         return self.wasted_bytes / self.actual_bytes if self.actual_bytes else 0.0
+
+    def waste_evidence(self) -> dict[str, int | float]:
+        return {
+            "expected_bytes": self.expected_bytes,
+            "wasted_bytes": self.wasted_bytes,
+            "bloat_ratio": round(self.ratio, 4),
+        }
+
+
+def bloat_params(relation: str) -> tuple[Param, ...]:
+    """The thresholds of a bloat check on a ``relation`` ("table", "index"), read by
+    ``BloatLimits``: the table and index checks judge their estimates alike."""
+    return (
+        Param("max_ratio", 0.3,
+              f"report an estimated wasted share of the {relation} above this"),
+        Param("min_wasted_bytes", 10 * 1024 * 1024, "and only when at least this many bytes "
+                                                    "are wasted"),
+        Param("error_ratio", 0.7, "an estimated wasted share above this is an error"),
+    )
+
+
+@dataclass(frozen=True)
+class BloatLimits:
+    """When an estimate is worth a finding, and when that finding is an error."""
+
+    max_ratio: float
+    min_wasted_bytes: int
+    error_ratio: float
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> BloatLimits:
+        return cls(float(params["max_ratio"]), int(params["min_wasted_bytes"]),
+                   float(params["error_ratio"]))
+
+    def exceeded_by(self, estimate: Estimate | None) -> bool:
+        # Both limits: a high share of a small relation wastes too little to rebuild for.
+        return estimate is not None and estimate.ratio > self.max_ratio \
+            and estimate.wasted_bytes >= self.min_wasted_bytes
+
+    def severity(self, estimate: Estimate) -> Severity | None:
+        """ERROR above ``error_ratio``; None keeps the check's own severity."""
+        return Severity.ERROR if estimate.ratio > self.error_ratio else None
+
+    def evidence(self) -> dict[str, float | int]:
+        return {"max_ratio": self.max_ratio, "min_wasted_bytes": self.min_wasted_bytes}
 
 
 def stored_columns(snapshot: Snapshot, table: Table) -> list[Column]:

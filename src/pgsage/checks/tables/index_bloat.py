@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pgsage.checks.base import Check, CheckDocs, Param
+from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.indexes.common import index_ref
-from pgsage.checks.tables.estimate import index_estimate
+from pgsage.checks.tables.estimate import BloatLimits, bloat_params, index_estimate
 from pgsage.checks.tables.table_bloat import human_bytes
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes import ReindexIndex
@@ -20,12 +20,7 @@ class IndexBloat(Check):
     severity = Severity.WARNING
     title = "Bloated btree index"
     requires_sections = ("indexes", "columns", "settings")
-    params = (
-        Param("max_ratio", 0.3, "report an estimated wasted share of the index above this"),
-        Param("min_wasted_bytes", 10 * 1024 * 1024, "and only when at least this many bytes "
-                                                    "are wasted"),
-        Param("error_ratio", 0.7, "an estimated wasted share above this is an error"),
-    )
+    params = bloat_params("index")
     docs = CheckDocs(
         problem="A btree index takes far more pages than its entries need. The estimate comes "
                 "from the key (and INCLUDE) columns' average widths and null fractions in "
@@ -45,18 +40,14 @@ class IndexBloat(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        max_ratio = float(params["max_ratio"])
-        min_wasted = int(params["min_wasted_bytes"])
+        limits = BloatLimits.from_params(params)
         findings = []
         for index in snapshot.indexes:
             if not (index.is_valid and index.is_ready):
                 continue
             estimate = index_estimate(snapshot, index)
-            if estimate is None:
+            if estimate is None or not limits.exceeded_by(estimate):
                 continue
-            if estimate.ratio <= max_ratio or estimate.wasted_bytes < min_wasted:
-                continue
-            error = estimate.ratio > float(params["error_ratio"])
             findings.append(self.finding(
                 index_ref(index),
                 f"index {index.name} on {index.schema}.{index.table} is about "
@@ -64,19 +55,16 @@ class IndexBloat(Check):
                 f"{estimate.rows:,.0f} entries need about "
                 f"{human_bytes(estimate.expected_bytes)} "
                 f"({human_bytes(estimate.wasted_bytes)} wasted)",
-                severity=Severity.ERROR if error else None,
+                severity=limits.severity(estimate),
                 evidence={
                     "definition": index.definition,
                     "index_bytes": estimate.actual_bytes,
-                    "expected_bytes": estimate.expected_bytes,
-                    "wasted_bytes": estimate.wasted_bytes,
-                    "bloat_ratio": round(estimate.ratio, 4),
+                    **estimate.waste_evidence(),
                     "entries": int(estimate.rows),
                     "estimated_entry_bytes": estimate.tuple_bytes,
                     "entries_per_leaf_page": estimate.rows_per_page,
                     "fillfactor": estimate.fillfactor,
-                    "max_ratio": max_ratio,
-                    "min_wasted_bytes": min_wasted,
+                    **limits.evidence(),
                 },
                 recommendation=f"Rebuild {index.name} with REINDEX INDEX CONCURRENTLY (or "
                                "pg_repack); it needs about its current size in free disk "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pgsage.checks.base import Check, CheckDocs, Param
+from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.tables.common import table_ref
-from pgsage.checks.tables.estimate import table_estimate
+from pgsage.checks.tables.estimate import BloatLimits, bloat_params, table_estimate
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes_tables import Vacuum
 from pgsage.model import Finding, Severity
@@ -28,12 +28,7 @@ class TableBloat(Check):
     severity = Severity.WARNING
     title = "Bloated table"
     requires_sections = ("tables", "columns", "settings")
-    params = (
-        Param("max_ratio", 0.3, "report an estimated wasted share of the table above this"),
-        Param("min_wasted_bytes", 10 * 1024 * 1024, "and only when at least this many bytes "
-                                                    "are wasted"),
-        Param("error_ratio", 0.7, "an estimated wasted share above this is an error"),
-    )
+    params = bloat_params("table")
     docs = CheckDocs(
         problem="The table takes far more pages than its rows need. The estimate comes from "
                 "the planner's statistics (pg_stats average width and null fraction of each "
@@ -52,35 +47,28 @@ class TableBloat(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        max_ratio = float(params["max_ratio"])
-        min_wasted = int(params["min_wasted_bytes"])
+        limits = BloatLimits.from_params(params)
         findings = []
         for table in snapshot.tables:
             estimate = table_estimate(snapshot, table)
-            if estimate is None:
+            if estimate is None or not limits.exceeded_by(estimate):
                 continue
-            if estimate.ratio <= max_ratio or estimate.wasted_bytes < min_wasted:
-                continue
-            error = estimate.ratio > float(params["error_ratio"])
             findings.append(self.finding(
                 table_ref(table),
                 f"{table.qualified} is about {estimate.ratio:.0%} bloat: "
                 f"{human_bytes(estimate.actual_bytes)} on disk where its "
                 f"{estimate.rows:,.0f} rows need about {human_bytes(estimate.expected_bytes)} "
                 f"({human_bytes(estimate.wasted_bytes)} wasted)",
-                severity=Severity.ERROR if error else None,
+                severity=limits.severity(estimate),
                 evidence={
                     "table_bytes": estimate.actual_bytes,
-                    "expected_bytes": estimate.expected_bytes,
-                    "wasted_bytes": estimate.wasted_bytes,
-                    "bloat_ratio": round(estimate.ratio, 4),
+                    **estimate.waste_evidence(),
                     "rows": int(estimate.rows),
                     "estimated_row_bytes": estimate.tuple_bytes,
                     "rows_per_page": estimate.rows_per_page,
                     "fillfactor": estimate.fillfactor,
                     "dead_rows": table.n_dead_tup,
-                    "max_ratio": max_ratio,
-                    "min_wasted_bytes": min_wasted,
+                    **limits.evidence(),
                 },
                 recommendation=f"Rebuild {table.qualified} online with pg_repack "
                                f"(pg_repack --table={table.qualified}); VACUUM FULL works too "
