@@ -156,10 +156,9 @@ class BloatLimits:
         return cls(float(params["max_ratio"]), int(params["min_wasted_bytes"]),
                    float(params["error_ratio"]))
 
-    def exceeded_by(self, estimate: Estimate | None) -> bool:
+    def exceeded_by(self, estimate: Estimate) -> bool:
         # Both limits: a high share of a small relation wastes too little to rebuild for.
-        return estimate is not None and estimate.ratio > self.max_ratio \
-            and estimate.wasted_bytes >= self.min_wasted_bytes
+        return estimate.ratio > self.max_ratio and estimate.wasted_bytes >= self.min_wasted_bytes
 
     def severity(self, estimate: Estimate) -> Severity | None:
         """ERROR above ``error_ratio``; None keeps the check's own severity."""
