@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from psycopg import sql
 
 from pgsage.db.rows import Session
 from pgsage.fixes import ident
-from pgsage.model import ObjectRef
+from pgsage.model import ObjectRef, Severity
 
 CLIENT_BACKEND = "client backend"
 IDLE_IN_TRANSACTION = ("idle in transaction", "idle in transaction (aborted)")
@@ -38,6 +39,27 @@ def human_duration(seconds: float) -> str:
 def client_sessions(sessions: list[Session]) -> list[Session]:
     """Sessions of applications and users (not walsenders, autovacuum or parallel workers)."""
     return sorted((s for s in sessions if s.backend_type == CLIENT_BACKEND), key=lambda s: s.pid)
+
+
+def sessions_older_than(sessions: list[Session], now: datetime,
+                        moment: Callable[[Session], datetime | None], minimum: float,
+                        states: Collection[str] | None = None) -> list[tuple[Session, float]]:
+    """Client sessions (in one of ``states``, when given) whose ``moment`` — query start,
+    transaction start, last state change — lies at least ``minimum`` seconds before ``now``,
+    each with that age in seconds. A session whose moment is unknown is never reported."""
+    found = []
+    for session in client_sessions(sessions):
+        if states is not None and session.state not in states:
+            continue
+        age = seconds_since(now, moment(session))
+        if age is not None and age >= minimum:
+            found.append((session, age))
+    return found
+
+
+def age_severity(age: float, error_seconds: float) -> Severity | None:
+    """ERROR from ``error_seconds`` on; None keeps the check's own severity."""
+    return Severity.ERROR if age >= error_seconds else None
 
 
 def session_ref(session: Session) -> ObjectRef:

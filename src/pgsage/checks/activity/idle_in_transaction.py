@@ -8,13 +8,13 @@ from typing import Any
 from pgsage.checks.activity.common import (
     IDLE_IN_TRANSACTION,
     VISIBILITY_NOTE,
-    client_sessions,
+    age_severity,
     describe,
     human_duration,
     role_setting_sql,
-    seconds_since,
     session_evidence,
     session_ref,
+    sessions_older_than,
     terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
@@ -54,15 +54,11 @@ class IdleInTransaction(Check):
         minimum = float(params["min_idle_seconds"])
         error_from = float(params["error_idle_seconds"])
         findings = []
-        for session in client_sessions(snapshot.activity):
-            if session.state not in IDLE_IN_TRANSACTION:
-                continue
-            idle = seconds_since(now, session.state_change)
-            if idle is None or idle < minimum:
-                continue
-            evidence = session_evidence(session, now)
-            evidence.update({"idle_seconds": round(idle, 1), "min_idle_seconds": minimum,
-                             "error_idle_seconds": error_from})
+        idle_sessions = sessions_older_than(snapshot.activity, now, lambda s: s.state_change,
+                                            minimum, IDLE_IN_TRANSACTION)
+        for session, idle in idle_sessions:
+            evidence = {**session_evidence(session, now), "idle_seconds": round(idle, 1),
+                        "min_idle_seconds": minimum, "error_idle_seconds": error_from}
             aborted = " (aborted)" if session.state and "aborted" in session.state else ""
             fix = [*terminate_comment(session),
                    role_setting_sql(session, "idle_in_transaction_session_timeout",
@@ -71,7 +67,7 @@ class IdleInTransaction(Check):
                 session_ref(session),
                 f"{describe(session)} has been idle in transaction{aborted} for "
                 f"{human_duration(idle)}",
-                severity=Severity.ERROR if idle >= error_from else None,
+                severity=age_severity(idle, error_from),
                 evidence=evidence,
                 recommendation="Find the code path that leaves this transaction open (the last "
                                "query is in the evidence) and commit or roll back before slow "

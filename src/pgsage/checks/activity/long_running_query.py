@@ -7,13 +7,13 @@ from typing import Any
 
 from pgsage.checks.activity.common import (
     VISIBILITY_NOTE,
-    client_sessions,
+    age_severity,
     describe,
     human_duration,
     role_setting_sql,
-    seconds_since,
     session_evidence,
     session_ref,
+    sessions_older_than,
     terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
@@ -50,17 +50,13 @@ class LongRunningQuery(Check):
         limit = float(params["max_seconds"])
         error_from = float(params["error_seconds"])
         findings = []
-        for session in client_sessions(snapshot.activity):
-            if session.state != "active":
-                continue
-            runtime = seconds_since(now, session.query_start)
-            if runtime is None or runtime < limit:
-                continue
-            evidence = session_evidence(session, now)
+        running = sessions_older_than(snapshot.activity, now, lambda s: s.query_start, limit,
+                                      ("active",))
+        for session, runtime in running:
             waiting = (f"{session.wait_event_type}: {session.wait_event}"
                        if session.wait_event_type else "")
-            evidence.update({"runtime_seconds": round(runtime, 1), "waiting_on": waiting,
-                             "max_seconds": limit, "error_seconds": error_from})
+            evidence = {**session_evidence(session, now), "runtime_seconds": round(runtime, 1),
+                        "waiting_on": waiting, "max_seconds": limit, "error_seconds": error_from}
             fix = [*terminate_comment(session, "pg_cancel_backend"),
                    role_setting_sql(session, "statement_timeout",
                                     str(params["suggested_timeout"]))]
@@ -69,7 +65,7 @@ class LongRunningQuery(Check):
                 session_ref(session),
                 f"{describe(session)} has been running one statement for {human_duration(runtime)}"
                 f"{on_wait}",
-                severity=Severity.ERROR if runtime >= error_from else None,
+                severity=age_severity(runtime, error_from),
                 evidence=evidence,
                 recommendation="EXPLAIN (ANALYZE, BUFFERS) the statement and fix its plan, or "
                                "move it off the primary; give the application role a "

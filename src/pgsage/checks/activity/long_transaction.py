@@ -7,13 +7,13 @@ from typing import Any
 
 from pgsage.checks.activity.common import (
     VISIBILITY_NOTE,
-    client_sessions,
+    age_severity,
     describe,
     human_duration,
     role_setting_sql,
-    seconds_since,
     session_evidence,
     session_ref,
+    sessions_older_than,
     terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
@@ -53,12 +53,10 @@ class LongTransaction(Check):
         limit = float(params["max_seconds"])
         error_from = float(params["error_seconds"])
         findings = []
-        for session in client_sessions(snapshot.activity):
-            age = seconds_since(now, session.xact_start)
-            if age is None or age < limit:
-                continue
-            evidence = session_evidence(session, now)
-            evidence.update({"max_seconds": limit, "error_seconds": error_from})
+        for session, age in sessions_older_than(snapshot.activity, now, lambda s: s.xact_start,
+                                                limit):
+            evidence = {**session_evidence(session, now), "max_seconds": limit,
+                        "error_seconds": error_from}
             fix = terminate_comment(session)
             if snapshot.server.version_num >= TRANSACTION_TIMEOUT_SINCE:
                 cap = role_setting_sql(session, "transaction_timeout", f"{int(error_from)}s")
@@ -69,7 +67,7 @@ class LongTransaction(Check):
                 f"{describe(session)} has had a transaction open for {human_duration(age)} "
                 f"(state {session.state or 'unknown'}); VACUUM cannot clean up rows that died "
                 "since it began",
-                severity=Severity.ERROR if age >= error_from else None,
+                severity=age_severity(age, error_from),
                 evidence=evidence,
                 recommendation="Find out what holds the transaction open (query and application "
                                "are in the evidence); split batch work into shorter "
