@@ -109,6 +109,16 @@ def alter_commands(node: Any, *subtypes: AlterTableType) -> Iterator[Any]:
                 yield cmd
 
 
+def added_constraints(node: Any) -> Iterator[Any]:
+    """The constraints an ALTER TABLE adds: by ADD CONSTRAINT, or inline on a column it adds
+    (``ADD COLUMN id serial PRIMARY KEY``), which locks and builds the same."""
+    for cmd in alter_commands(node, AlterTableType.AT_AddConstraint, AlterTableType.AT_AddColumn):
+        if cmd.subtype == AlterTableType.AT_AddConstraint:
+            yield cmd.def_
+        else:
+            yield from cmd.def_.constraints or ()
+
+
 def function_name(call: Any) -> str:
     return str(call.funcname[-1].sval).lower() if call.funcname else ""
 

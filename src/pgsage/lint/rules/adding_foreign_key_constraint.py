@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pglast.enums.parsenodes import AlterTableType, ConstrType
+from pglast.enums.parsenodes import ConstrType
 
 from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
-from pgsage.lint.syntax import alter_commands, relation_name
+from pgsage.lint.syntax import added_constraints, relation_name
 
 
 class AddingForeignKeyConstraint(Rule):
@@ -33,15 +33,9 @@ class AddingForeignKeyConstraint(Rule):
         table = relation_name(getattr(stmt.node, "relation", None))
         if not table or ctx.is_new_table(table):
             return
-        for cmd in alter_commands(stmt.node, AlterTableType.AT_AddConstraint,
-                                  AlterTableType.AT_AddColumn):
-            if cmd.subtype == AlterTableType.AT_AddConstraint:
-                constraints = [cmd.def_]
-            else:
-                constraints = list(cmd.def_.constraints or ())
-            for con in constraints:
-                if con.contype == ConstrType.CONSTR_FOREIGN and not con.skip_validation:
-                    target = relation_name(con.pktable)
-                    yield Hit(f"adding a foreign key on {table} → {target} takes SHARE ROW "
-                              "EXCLUSIVE locks on both tables while every row is checked; add "
-                              "it NOT VALID, then VALIDATE CONSTRAINT separately", table=table)
+        for con in added_constraints(stmt.node):
+            if con.contype == ConstrType.CONSTR_FOREIGN and not con.skip_validation:
+                target = relation_name(con.pktable)
+                yield Hit(f"adding a foreign key on {table} → {target} takes SHARE ROW "
+                          "EXCLUSIVE locks on both tables while every row is checked; add "
+                          "it NOT VALID, then VALIDATE CONSTRAINT separately", table=table)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pglast.enums.parsenodes import AlterTableType, ConstrType
+from pglast.enums.parsenodes import ConstrType
 
 from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
-from pgsage.lint.syntax import alter_commands, relation_name
+from pgsage.lint.syntax import added_constraints, relation_name
 
 
 class AddingSerialPrimaryKeyField(Rule):
@@ -32,12 +32,8 @@ class AddingSerialPrimaryKeyField(Rule):
         table = relation_name(getattr(stmt.node, "relation", None))
         if not table or ctx.is_new_table(table):
             return
-        for cmd in alter_commands(stmt.node, AlterTableType.AT_AddConstraint,
-                                  AlterTableType.AT_AddColumn):
-            constraints = ([cmd.def_] if cmd.subtype == AlterTableType.AT_AddConstraint
-                           else list(cmd.def_.constraints or ()))
-            for con in constraints:
-                if con.contype == ConstrType.CONSTR_PRIMARY and not con.indexname:
-                    yield Hit(f"adding a primary key to {table} builds its index under an ACCESS "
-                              "EXCLUSIVE lock; build a unique index CONCURRENTLY and add the key "
-                              "USING INDEX", table=table)
+        for con in added_constraints(stmt.node):
+            if con.contype == ConstrType.CONSTR_PRIMARY and not con.indexname:
+                yield Hit(f"adding a primary key to {table} builds its index under an ACCESS "
+                          "EXCLUSIVE lock; build a unique index CONCURRENTLY and add the key "
+                          "USING INDEX", table=table)
