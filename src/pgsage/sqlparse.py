@@ -154,7 +154,7 @@ def _all_column_fields(node: Any) -> Iterator[tuple[str, ...]]:
         for child in node:
             yield from _all_column_fields(child)
     elif isinstance(node, ast.Node):
-        fields = _column_fields(node)
+        fields = column_fields(node)
         if fields is not None:
             yield fields
             return
@@ -383,7 +383,7 @@ class _Walker:
             self.record(scope, target, "=", Operand("literal", value), conjunct=conjunct)
 
     def a_expr(self, node: ast.A_Expr, scope: _Scope, *, conjunct: bool) -> None:
-        operator = _operator_name(node.name)
+        operator = operator_name(node.name)
         if operator is None:
             return
         kind = node.kind
@@ -422,14 +422,18 @@ class _Walker:
             self.uses.append(ColumnUse(tables, column, operator, operand, wrapper, conjunct))
 
 
-def _operator_name(name: Any) -> str | None:
+# Leaf readers over pglast nodes, shared with the advisor's walk (pgsage.advise.analysis).
+def operator_name(name: Any) -> str | None:
+    """The operator or function name without its schema (``pg_catalog.=`` → ``=``)."""
     if not name:
         return None
     last = name[-1]
     return last.sval if isinstance(last, ast.String) else None
 
 
-def _column_fields(node: Any) -> tuple[str, ...] | None:
+def column_fields(node: Any) -> tuple[str, ...] | None:
+    """The name parts of a column reference (``t.c`` → ``("t", "c")``); None for anything
+    else, ``t.*`` included."""
     if not isinstance(node, ast.ColumnRef):
         return None
     parts = []
@@ -445,19 +449,19 @@ def _column_target(node: Any) -> tuple[tuple[str, ...], str | None] | None:
     or reached through a JSON path; None otherwise."""
     while isinstance(node, ast.TypeCast | ast.CollateClause):
         node = node.arg
-    fields = _column_fields(node)
+    fields = column_fields(node)
     if fields is not None:
         return fields, None
     if isinstance(node, ast.FuncCall) and node.args and len(node.args) == 1:
-        name = _operator_name(node.funcname)
+        name = operator_name(node.funcname)
         inner = node.args[0]
         while isinstance(inner, ast.TypeCast | ast.CollateClause):
             inner = inner.arg
-        fields = _column_fields(inner)
+        fields = column_fields(inner)
         if name in _WRAPPERS and fields is not None:
             return fields, name
     if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP:
-        operator = _operator_name(node.name)
+        operator = operator_name(node.name)
         if operator in JSON_PATH_OPERATORS:
             inner_target = _column_target(node.lexpr)
             if inner_target is not None:
@@ -473,7 +477,7 @@ def _operand(node: Any) -> Operand:
     if isinstance(node, ast.A_Const):
         return Operand("literal", _constant(node))
     if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP \
-            and _operator_name(node.name) == "||":
+            and operator_name(node.name) == "||":
         return Operand("concat", parts=tuple(_concat_parts(node)))
     if _column_target(node) is not None:
         return Operand("column")
@@ -484,7 +488,7 @@ def _concat_parts(node: Any) -> Iterator[Operand]:
     while isinstance(node, ast.TypeCast | ast.CollateClause):
         node = node.arg
     if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP \
-            and _operator_name(node.name) == "||":
+            and operator_name(node.name) == "||":
         yield from _concat_parts(node.lexpr)
         yield from _concat_parts(node.rexpr)
     else:

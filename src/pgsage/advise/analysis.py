@@ -30,7 +30,7 @@ from pglast.stream import RawStream
 
 from pgsage.advise.catalog import RelInfo
 from pgsage.advise.model import Key, Predicate, QueryShape, RelName, SortKey, TableAccess
-from pgsage.sqlparse import TableRef
+from pgsage.sqlparse import TableRef, column_fields, operator_name
 
 MAX_VIEW_DEPTH = 8
 RANGE_OPERATORS = frozenset({"<", ">", "<=", ">="})
@@ -224,7 +224,7 @@ class _Walker:
         if isinstance(value, ast.ColumnRef) and value.fields and isinstance(
                 value.fields[-1], ast.A_Star):
             return self.star(value, scope)
-        fields = _column_fields(value)
+        fields = column_fields(value)
         if fields is not None:
             return {target.name or fields[-1]: self.resolve(fields, scope)}
         return {target.name: None} if target.name else {}
@@ -283,7 +283,7 @@ class _Walker:
             position = int(expr.val.ival or 0)
             if 1 <= position <= len(targets):
                 return targets[position - 1].val
-        fields = _column_fields(expr)
+        fields = column_fields(expr)
         if fields is not None and len(fields) == 1:
             for target in node.targetList or ():
                 if isinstance(target, ast.ResTarget) and target.name == fields[0]:
@@ -394,10 +394,10 @@ class _Walker:
     def key_of(self, node: Any, scope: _Scope) -> tuple[_Access, Key] | None:
         """The access and index key ``node`` is: a column, or an expression over the columns
         of a single table (``lower(email)``, ``date_trunc('day', created_at)``, ``data->>'k'``)."""
-        while isinstance(node, ast.TypeCast | ast.CollateClause) and _column_fields(
+        while isinstance(node, ast.TypeCast | ast.CollateClause) and column_fields(
                 node.arg) is not None:
             node = node.arg
-        fields = _column_fields(node)
+        fields = column_fields(node)
         if fields is not None:
             target = self.resolve(fields, scope)
             return (target[0], Key.of(target[1])) if target else None
@@ -408,7 +408,7 @@ class _Walker:
         if isinstance(node, ast.FuncCall) and (node.agg_star or node.over is not None):
             return None
         refs = [n for n in _nodes(node) if isinstance(n, ast.ColumnRef)]
-        targets = {self.resolve(f, scope) for f in (_column_fields(r) for r in refs) if f}
+        targets = {self.resolve(f, scope) for f in (column_fields(r) for r in refs) if f}
         if not refs or None in targets:
             return None
         owners = {id(t[0]) for t in targets if t is not None}
@@ -421,7 +421,7 @@ class _Walker:
     def renames(self, node: Any, scope: _Scope) -> dict[tuple[str, ...], str]:
         found: dict[tuple[str, ...], str] = {}
         for part in _nodes(node):
-            fields = _column_fields(part)
+            fields = column_fields(part)
             target = self.resolve(fields, scope) if fields is not None else None
             if fields is not None and target is not None:
                 found[fields] = target[1]
@@ -430,11 +430,11 @@ class _Walker:
     def distance_of(self, node: Any, scope: _Scope) -> tuple[_Access, Key, str] | None:
         if not (isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP):
             return None
-        operator = _operator(node.name)
+        operator = operator_name(node.name)
         if operator not in DISTANCE_OPERATORS:
             return None
         for column_side, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
-            fields = _column_fields(column_side)
+            fields = column_fields(column_side)
             if fields is not None and _is_constant(other):
                 target = self.resolve(fields, scope)
                 if target is not None:
@@ -473,12 +473,12 @@ class _Walker:
         elif isinstance(node, ast.SubLink):
             self.sublink(node, scope, conjunct=conjunct)
             return
-        elif _column_fields(node) is not None:
+        elif column_fields(node) is not None:
             self.boolean_column(node, node, scope, conjunct=conjunct)
         self.walk(node, scope)
 
     def boolean_column(self, column: Any, whole: Any, scope: _Scope, *, conjunct: bool) -> bool:
-        fields = _column_fields(column)
+        fields = column_fields(column)
         target = self.resolve(fields, scope) if fields is not None else None
         if target is None:
             return False
@@ -503,7 +503,7 @@ class _Walker:
         self.walk(node.testexpr, scope)
 
     def comparison(self, node: ast.A_Expr, scope: _Scope, *, conjunct: bool) -> None:
-        operator = _operator(node.name)
+        operator = operator_name(node.name)
         if operator is None:
             return
         kind = node.kind
@@ -603,7 +603,7 @@ class _Walker:
             if node.fields and isinstance(node.fields[-1], ast.A_Star):
                 self.star(node, scope)
                 return
-            fields = _column_fields(node)
+            fields = column_fields(node)
             target = self.resolve(fields, scope) if fields else None
             if target is not None:
                 target[0].columns.add(target[1])
@@ -650,24 +650,6 @@ def _aliases(item: Any) -> list[str]:
     return []
 
 
-def _operator(name: Any) -> str | None:
-    if not name:
-        return None
-    last = name[-1]
-    return last.sval if isinstance(last, ast.String) else None
-
-
-def _column_fields(node: Any) -> tuple[str, ...] | None:
-    if not isinstance(node, ast.ColumnRef):
-        return None
-    parts = []
-    for part in node.fields or ():
-        if not isinstance(part, ast.String) or part.sval is None:
-            return None
-        parts.append(part.sval)
-    return tuple(parts) if parts else None
-
-
 def _nodes(node: Any) -> Iterator[Any]:
     if isinstance(node, tuple | list):
         for child in node:
@@ -712,7 +694,7 @@ def _deparse(node: Any, renames: dict[tuple[str, ...], str] | None = None) -> st
     CTE's output column, renamed)."""
     copied = copy.deepcopy(node)
     for part in _nodes(copied):
-        fields = _column_fields(part)
+        fields = column_fields(part)
         if fields is not None:
             name = (renames or {}).get(fields, fields[-1])
             part.fields = (ast.String(sval=name),)
