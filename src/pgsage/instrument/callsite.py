@@ -17,6 +17,7 @@ from types import FrameType
 
 UNKNOWN = "<unknown>"
 MAX_FRAMES = 200
+MAX_HINTS = 4  # distinct code paths (Core, ORM get, ORM query, ...) remembered
 
 
 def _package_dir(module: str) -> str | None:
@@ -43,6 +44,7 @@ class CallSiteFinder:
         # file name -> shown name, or None when the file is internal; bounded by the number of
         # source files the process runs.
         self._verdicts: dict[str, str | None] = {}
+        self._hints: tuple[int, ...] = ()
 
     def _classify(self, filename: str) -> str | None:
         if filename.startswith("<"):
@@ -80,12 +82,16 @@ class CallSiteFinder:
 
     def find(self, depth: int = 0) -> str:
         """The call site, starting the walk ``depth`` frames above the caller."""
+        found = self._by_hint(depth + 2)
+        if found is not None:
+            return found
         try:
             frame: FrameType | None = sys._getframe(depth + 1)
         except ValueError:
             return UNKNOWN
         found, budget = self._walk(frame, MAX_FRAMES)
         if found is not None:
+            self._learn(MAX_FRAMES - budget)
             return found
         greenlet = sys.modules.get("greenlet")
         if greenlet is None:
@@ -97,3 +103,30 @@ class CallSiteFinder:
                 return found
             parent = parent.parent
         return UNKNOWN
+
+    # Walking frame by frame costs a frame object per frame on Python 3.11 (f_back creates
+    # it); sys._getframe(n) creates only the n-th. The same code path puts the application's
+    # frame at the same distance every time, so the last few distances found are tried first:
+    # a hit is a frame outside the internal packages whose callee is inside them. (An
+    # application frame further down, between two SQLAlchemy frames, would be skipped; the
+    # site reported is then its caller, the same one every time.)
+    def _by_hint(self, base: int) -> str | None:
+        verdicts = self._verdicts
+        for distance in self._hints:
+            try:
+                frame = sys._getframe(base + distance)
+                callee = sys._getframe(base + distance - 1)
+            except ValueError:
+                continue
+            filename = frame.f_code.co_filename
+            shown = verdicts[filename] if filename in verdicts else self._classify(filename)
+            if shown is None:
+                continue
+            inner = callee.f_code.co_filename
+            if (verdicts[inner] if inner in verdicts else self._classify(inner)) is None:
+                return f"{shown}:{frame.f_lineno}"
+        return None
+
+    def _learn(self, distance: int) -> None:
+        if distance > 0 and distance not in self._hints:
+            self._hints = (distance, *self._hints)[:MAX_HINTS]
