@@ -142,3 +142,21 @@ def test_project_config_in_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.pgsage.lint]\nselct = []\n")
     bad = run("m.sql", cwd=tmp_path)
     assert bad.returncode == 2 and "unknown [tool.pgsage.lint] key(s): selct" in bad.stderr
+
+
+def test_types_declared_in_an_earlier_file_judge_a_later_change(tmp_path: Path) -> None:
+    (tmp_path / "001_notes.sql").write_text(
+        "CREATE TABLE notes (id bigint PRIMARY KEY, title varchar(10), body varchar(100));\n")
+    (tmp_path / "002_widen.sql").write_text(
+        "SET lock_timeout = '2s';\n"
+        "ALTER TABLE notes ALTER COLUMN title TYPE varchar(20);\n"  # binary-coercible
+        "ALTER TABLE notes ALTER COLUMN body TYPE integer USING length(body);\n")  # a rewrite
+    result = run(str(tmp_path / "001_notes.sql"), str(tmp_path / "002_widen.sql"),
+                 "--select", "changing-column-type", "--format", "json")
+    lines = {(Path(v["file"]).name, v["line"])
+             for v in json.loads(result.stdout)["violations"]}
+    assert lines == {("002_widen.sql", 3)}, result.stdout
+    # Alone, the later file does not know the old type of either column.
+    alone = run(str(tmp_path / "002_widen.sql"), "--select", "changing-column-type",
+                "--format", "json")
+    assert len(json.loads(alone.stdout)["violations"]) == 2, alone.stdout

@@ -47,6 +47,9 @@ class Context:
     dropped_if_exists: set[tuple[str, str]] = field(default_factory=set)
     added_constraints: set[tuple[str, str]] = field(default_factory=set)
     column_types: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Column types declared by the files and revisions linted before this one in the same run
+    # (their upgrade side), read when this migration does not declare the column itself.
+    earlier_types: dict[tuple[str, str], Any] = field(default_factory=dict)
     # From --dsn: (table, column) → (type name, typmod) of the live schema.
     catalog_types: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     # Partitioned tables: created PARTITION BY in this migration, or known from --dsn.

@@ -53,7 +53,8 @@ turns that off for one file). For Alembic, an `env.py` next to the versions fold
 **PostgreSQL version.** `--pg-version N` (default: the server's with `--dsn`, else
 {DEFAULT_PG_VERSION}). It matters for fast defaults (11+), CHECK-backed SET NOT NULL (12+) and
 REPACK (19+). Type changes are judged by binary coercibility when the old type is known (from
-earlier in the migration, from `existing_type=` of an Alembic `op.alter_column()` — which
+earlier in the migration or in an earlier file or revision linted in the same run, from
+`existing_type=` of an Alembic `op.alter_column()` — which
 autogenerate always writes — or from the server with `--dsn`): varchar → text and
 varchar(n) → varchar(m ≥ n) are not rewrites.
 

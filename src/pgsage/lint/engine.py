@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pglast import ast
 
@@ -109,10 +110,11 @@ def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule
     # comment is unused only if neither used it.
     used: dict[str, set[tuple[int, str]]] = {}
     unused: dict[tuple[str, int, str], Violation] = {}  # (file, line, rule name)
+    earlier_types: dict[tuple[str, str], Any] = {}  # grows unit by unit, in the given order
     for position, unit in enumerate(units):
         statements, problems = (parsed or {}).get(position) or parse_statements(unit)
         statement_count += len(statements)
-        found = _lint_unit(unit, statements, options, rules, catalog)
+        found = _lint_unit(unit, statements, options, rules, catalog, earlier_types)
         if SYNTAX_ERROR in enabled:
             found.extend(_violation(unit, _rule(SYNTAX_ERROR), line, column,
                                     f"pglast cannot parse this statement: {message}")
@@ -139,8 +141,10 @@ def _rule(rule_id: str) -> Rule:
 
 
 def _lint_unit(unit: Unit, statements: list[Statement], options: LintOptions,
-               rules: Sequence[Rule], catalog: Catalog | None) -> list[Violation]:
+               rules: Sequence[Rule], catalog: Catalog | None,
+               earlier_types: dict[tuple[str, str], Any]) -> list[Violation]:
     ctx = Context.start(unit, options, statements)
+    ctx.earlier_types = earlier_types
     if catalog is not None:
         ctx.catalog_types = catalog.column_types
         ctx.partitioned |= catalog.partitioned
@@ -153,6 +157,8 @@ def _lint_unit(unit: Unit, statements: list[Statement], options: LintOptions,
     for rule in rules:
         for hit in rule.finish(ctx):
             found.append(_from_hit(unit, rule, hit, hit.statement))
+    if unit.function != "downgrade":  # a rollback's types are not the schema's going forward
+        earlier_types.update(ctx.column_types)
     return found
 
 

@@ -36,7 +36,8 @@ class ChangingColumnType(Rule):
     fix_alembic = ("op.add_column('t', sa.Column('c_new', sa.BigInteger()))\n"
                    "# backfill in batches in a data revision, then swap the columns")
     deviations = ("Deliberate deviation from squawk: when the old type is known (the column was "
-                  "created earlier in the migration, an Alembic op.alter_column() names it in "
+                  "created earlier in the migration or in an earlier file or revision of the same "
+                  "run, an Alembic op.alter_column() names it in "
                   "existing_type=, or --dsn reads it from the server), a "
                   "binary-coercible change such as varchar → text or varchar(n) → varchar(m > n) "
                   "is not reported. squawk reports every type change.")
@@ -65,7 +66,8 @@ class ChangingColumnType(Rule):
 
     @staticmethod
     def _old_type(ctx: Context, table: str, column: str) -> ColumnType | None:
-        known = ctx.column_types.get((bare_name(table), column))
+        key = (bare_name(table), column)
+        known = ctx.column_types.get(key) or ctx.earlier_types.get(key)
         if known is not None:
             return ColumnType.of(type_name(known), type_typmods(known))
         from_server = ctx.catalog_types.get((table, column)) or ctx.catalog_types.get(
