@@ -11,9 +11,10 @@ import pytest
 from advise_support import hypopg, load, on, run, shapes
 from psycopg.types.numeric import Int4
 
-from pgharness import TestDatabase
+from pgharness import TestDatabase, make_root
 from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.workload import StatementFilter, from_file, from_log, split_statements
+from pgsage.db.cluster import LocalCluster
 from pgsage.errors import UsageError
 
 LOG = (Path(__file__).parent / "data" / "postgresql.log").read_text()
@@ -137,3 +138,36 @@ def test_an_empty_workload_says_so(db: TestDatabase, tmp_path: Path) -> None:
     advice = advise(db.dsn, AdviseOptions(queries_file=tmp_path / "empty.sql",
                                           allow_real_indexes=not hypopg(db)))
     assert [n for n in advice.notes if "empty.sql holds no statement on a table" in n]
+
+
+def test_csvlog_and_jsonlog_written_by_a_server(db: TestDatabase, tmp_path: Path) -> None:
+    """The same statements logged by a server of the test's version with logging_collector
+    on and log_destination csvlog (and jsonlog from PostgreSQL 15): read like the plain log,
+    multi-line statements and bound parameters included."""
+    major = int(db.execute("SHOW server_version_num")[0][0]) // 10000
+    destinations = "csvlog,jsonlog" if major >= 15 else "csvlog"
+    root = make_root()
+    cluster = LocalCluster(bindir=db.server.cluster.bindir, home=root / "logged", settings={
+        "fsync": "off", "logging_collector": "on", "log_destination": f"'{destinations}'",
+        "log_directory": "'log'", "log_filename": "'pg'", "log_min_duration_statement": "0"})
+    try:
+        cluster.init()
+        cluster.start()
+        dsn = cluster.dsn("postgres")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE users (id int PRIMARY KEY, email text, city text)")
+            for n in range(3):
+                conn.execute("SELECT id FROM users WHERE email = %s", (f"o'{n}@example.com",))
+                conn.execute("SELECT id\n  FROM users\n WHERE city = 'c1'\n ORDER BY id")
+        logs = cluster.datadir / "log"
+        for suffix in destinations.replace("log", "").split(","):
+            path = logs / f"pg.{suffix}"
+            copy = tmp_path / path.name
+            copy.write_bytes(path.read_bytes())  # the server's files belong to its user
+            found = {q.text: q for q in from_log(copy)}
+            lookup = found["SELECT id FROM users WHERE email = $1"]
+            assert (lookup.calls, lookup.params) == (3, ("o'0@example.com",)), suffix
+            # the statement as the application sent it (the plain log's tab prefixes are gone)
+            assert found["SELECT id\n  FROM users\n WHERE city = 'c1'\n ORDER BY id"].calls == 3
+    finally:
+        cluster.destroy()

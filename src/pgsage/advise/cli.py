@@ -60,7 +60,8 @@ def advise_cmd(
         "--queries", help="Workload from a SQL file (statements separated by ;).",
         show_default=False)] = None,
     log: Annotated[Path | None, typer.Option(
-        "--log", help="Workload from a PostgreSQL log (log_min_duration_statement lines).",
+        "--log", help="Workload from a PostgreSQL log (log_min_duration_statement lines; "
+                      "plain, csvlog or jsonlog).",
         show_default=False)] = None,
     min_calls: Annotated[int, typer.Option(
         "--min-calls", help="pg_stat_statements: only statements called this often.")] = 1,

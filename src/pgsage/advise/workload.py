@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -157,9 +160,10 @@ class _Entry:
 
 
 def from_log(path: Path) -> list[WorkloadQuery]:
-    """Statements of a PostgreSQL log with log_min_duration_statement lines."""
+    """Statements of a PostgreSQL log with log_min_duration_statement lines: the plain
+    (stderr) format, csvlog or jsonlog (PostgreSQL 15+), told apart by their content."""
     merged: dict[str, WorkloadQuery] = {}
-    for entry in _log_entries(_read(path).splitlines()):
+    for entry in _entries_of(_read(path)):
         text = entry.text.strip().rstrip(";")
         try:
             key = pglast.parser.fingerprint(text)
@@ -173,6 +177,53 @@ def from_log(path: Path) -> list[WorkloadQuery]:
             merged[key] = replace(found, calls=found.calls + 1,
                                   total_ms=found.total_ms + entry.ms)
     return sorted(merged.values(), key=lambda q: (-q.total_ms, q.text))
+
+
+def _entries_of(text: str) -> Iterator[_Entry]:
+    first = text.lstrip()[:1]
+    if first == "{":
+        return _json_entries(text.splitlines())
+    if _CSV_START.match(text.lstrip()):
+        return _csv_entries(text)
+    return _log_entries(text.splitlines())
+
+
+# csvlog rows start with the log time, then the user name: 2026-12-04 17:20:01.123 UTC,"app",
+_CSV_START = re.compile(r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? [^,]*,(?:"|,)')
+# Fixed columns of csvlog (the same from PostgreSQL 13 on; later versions only append).
+_CSV_SEVERITY, _CSV_MESSAGE, _CSV_DETAIL = 11, 13, 14
+
+
+def _csv_entries(text: str) -> Iterator[_Entry]:
+    """csvlog: one row per message, the statement (newlines and all) in the message field
+    and the bound values in the detail field of the same row."""
+    for row in csv.reader(io.StringIO(text, newline="")):
+        if len(row) > _CSV_DETAIL and row[_CSV_SEVERITY] == "LOG":
+            entry = _entry(row[_CSV_MESSAGE], row[_CSV_DETAIL])
+            if entry is not None:
+                yield entry
+
+
+def _json_entries(lines: Iterable[str]) -> Iterator[_Entry]:
+    """jsonlog: one JSON object per line, with "message" and "detail" as in csvlog. A line
+    that is not JSON (a truncated last line) is passed over."""
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("error_severity") == "LOG":
+            entry = _entry(str(record.get("message", "")), str(record.get("detail", "")))
+            if entry is not None:
+                yield entry
+
+
+def _entry(message: str, detail: str) -> _Entry | None:
+    duration = _DURATION.match(message)
+    if duration is None:
+        return None
+    params = _parameters(detail) if detail.lower().startswith("parameters:") else ()
+    return _Entry(float(duration.group("ms")), duration.group("sql"), params)
 
 
 def _log_entries(lines: Iterable[str]) -> Iterator[_Entry]:
