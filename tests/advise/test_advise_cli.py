@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from pgharness import TestDatabase, TestServer
 from pgsage.advise.alembic import single_head
 from pgsage.advise.apply import apply
+from pgsage.advise.ddl import index_sql
 from pgsage.advise.model import Candidate, Key, Recommendation, RelName
 from pgsage.advise.sample import drop_copy, make_sampled_copy
 from pgsage.advise.verify import verify
@@ -245,6 +246,24 @@ def test_verify_measures_before_and_after_and_leaves_nothing(db: TestDatabase,
     assert index_names(db) == before
     with psycopg.connect(db.dsn) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (40000,)
+
+
+def test_verify_says_when_an_advised_index_is_already_there(db: TestDatabase,
+                                                            tmp_path: Path) -> None:
+    """--verify-dsn on a database where the index was applied already: not a "build failed",
+    and the before times are said to include it."""
+    load(db)
+    advice = run(db, tmp_path, WORKLOAD[:1])
+    [rec] = advice.recommendations
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute(index_sql(rec.candidate, rec.name, concurrently=False))
+    try:
+        measured = verify(db.dsn, advice.recommendations, [q.query for q in advice.queries])
+        [present] = [m for m in measured if m.query.startswith("CREATE INDEX")]
+        assert present.query == f"CREATE INDEX {rec.name}"
+        assert present.error == "already present on this database (its before times include it)"
+    finally:
+        db.execute(f"DROP INDEX IF EXISTS {rec.name}")
 
 
 def test_verify_on_a_sampled_copy(db: TestDatabase, pg18: TestServer, tmp_path: Path) -> None:

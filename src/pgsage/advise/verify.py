@@ -58,16 +58,21 @@ def _verify(conn: psycopg.Connection[TupleRow], recommendations: tuple[Recommend
     planned = whatif.plan_queries(shaped, analyze=True)
     before = {q.index: _measure(whatif, q) for q in planned}
     progress(f"measured {len(planned)} statements; building {len(recommendations)} index(es)")
-    errors = []
+    problems: list[tuple[str, str]] = []  # (what, why)
     for rec in recommendations:
         try:
             with conn.transaction():
                 conn.execute(index_sql(rec.candidate, rec.name, concurrently=False))
+        except psycopg.errors.DuplicateTable:
+            # The database named by --verify-dsn may have the index already (applied earlier):
+            # its "before" times include it, so they are not the advised database's.
+            problems.append((f"CREATE INDEX {rec.name}", "already present on this database "
+                                                         "(its before times include it)"))
         except psycopg.Error as exc:
-            errors.append(f"{rec.name}: {one_line(str(exc))}")
+            problems.append((f"CREATE INDEX {rec.name}: {one_line(str(exc))}", "build failed"))
     conn.execute("ANALYZE")  # expression indexes bring statistics of their own
     after = {q.index: _measure(whatif, q) for q in planned}
-    found = [Measured(f"CREATE INDEX {error}", None, None, "build failed") for error in errors]
+    found = [Measured(what, None, None, why) for what, why in problems]
     for q in planned:
         b, a = before[q.index], after[q.index]
         error = next((x for x in (b, a) if isinstance(x, str)), None)
