@@ -222,3 +222,41 @@ def test_checkpoints_come_from_the_version_s_view(db: TestDatabase) -> None:
     written = result.value("pgsage_checkpoint_buffers_written_total")
     assert low[1] <= written <= high[1] and written > 0
     assert result.value("pgsage_checkpoint_write_seconds_total") >= 0
+
+
+def test_a_connection_killed_during_scrapes_is_reported_not_raised(db: TestDatabase) -> None:
+    """Another session terminates the exporter's backend again and again while it scrapes:
+    every scrape returns (pgsage_up 0 or a failed group), none raises, and the first scrape
+    after the killing stops is whole again."""
+    collector = DatabaseCollector(db.dsn, ExporterOptions(catalog_interval_s=0,
+                                                          size_interval_s=0))
+    stop = threading.Event()
+    kills = 0
+
+    def killer() -> None:
+        nonlocal kills
+        with psycopg.connect(db.dsn, autocommit=True) as conn:
+            while not stop.is_set():
+                kills += conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity, pg_terminate_backend(pid) "
+                    "WHERE application_name = 'pgsage-exporter'").fetchone()[0]  # type: ignore[index]
+                time.sleep(0.002)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    outcomes = set()
+    try:
+        for _ in range(40):
+            families = {f.name: f for f in collector.scrape()}
+            up = families["pgsage_up"].samples[0].value
+            failed = [s.labels["collector"] for s in
+                      families["pgsage_exporter_collector_success"].samples if s.value == 0]
+            outcomes.add("down" if up == 0 else "partial" if failed else "whole")
+    finally:
+        stop.set()
+        thread.join()
+    assert kills > 0
+    assert outcomes & {"down", "partial"}, outcomes
+    families = {f.name: f for f in collector.scrape()}
+    assert families["pgsage_up"].samples[0].value == 1
+    assert all(s.value == 1 for s in families["pgsage_exporter_collector_success"].samples)
