@@ -76,7 +76,9 @@ def test_rules_render_deterministically_and_overrides_apply() -> None:
                               {"PostgresLongTransaction.warning": "0s"})
     text = render_rules(lowered, job="db")
     assert '"pgsage_oldest_transaction_seconds > 5"' in text
-    assert 'up{job=\\"db\\"} == 0' in text
+    assert 'up{job=~\\"db\\"} == 0' in text
+    # both jobs of one exporter (/metrics and /probe) watched by one rule
+    assert 'up{job=~\\"pgsage|pgsage-probe\\"} == 0' in render_rules(job="pgsage|pgsage-probe")
     assert "for: 0s" in text
 
 

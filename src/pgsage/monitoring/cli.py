@@ -154,7 +154,9 @@ def exporter(
 @monitoring_app.command("rules")
 def rules_cmd(
     output: OutputOpt = None,
-    job: Annotated[str, typer.Option("--job", help="The exporter's Prometheus job name.")
+    job: Annotated[str, typer.Option(
+        "--job", help="The exporter's Prometheus job name, or a regex of several "
+                      "('pgsage|pgsage-probe').")
                    ] = DEFAULT_JOB,
     threshold: Annotated[list[str] | None, typer.Option(
         "--threshold", help="ALERT.SEVERITY=VALUE, e.g. PostgresLongTransaction.warning=600 "

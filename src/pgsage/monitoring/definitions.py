@@ -114,7 +114,8 @@ def _alerts() -> tuple[Alert, ...]:
     return (
         Alert(
             name="PostgresExporterDown", group="exporter",
-            expr='up{job="{job}"} == 0',
+            # =~: --job may name several jobs ("pgsage|pgsage-probe": /metrics and /probe).
+            expr='up{job=~"{job}"} == 0',
             tiers=(Tier("warning", None, "1m"), Tier("critical", None, "5m")),
             summary="pgsage exporter {{ $labels.instance }} cannot be scraped",
             runbook="Check that `pgsage exporter` runs and listens where Prometheus scrapes; "
