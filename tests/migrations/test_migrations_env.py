@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from migproj import PROJECTS
 
 from pgharness import TestServer
@@ -49,3 +50,20 @@ def test_two_heads_still_upgrade_and_round_trip(server: TestServer, tmp_path: Pa
                         CheckOptions(dsn=server.admin_dsn(), drift=False))
     assert [f.check for f in outcome.findings] == ["multiple-heads"]
     assert outcome.stages == {"graph": "findings", "upgrade": "ok", "roundtrip": "ok"}
+
+
+def test_dir_project_imports_models_from_the_working_directory(
+        server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--dir has no ini and so no prepend_sys_path: a --models module in the directory pgsage
+    runs from is found, as it would be for `alembic` run there."""
+    copy = tmp_path / "project"
+    shutil.copytree(PROJECTS / "healthy", copy)
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    (workdir / "wd_models.py").write_text(
+        (copy / "mp_healthy_models.py").read_text())
+    monkeypatch.chdir(workdir)
+    project = find_project(None, copy / "alembic")
+    outcome = run_check(project, CheckOptions(dsn=server.admin_dsn(), roundtrip=False,
+                                              models="wd_models:metadata"))
+    assert not outcome.stages["drift"].startswith("not run"), outcome.stages["drift"]

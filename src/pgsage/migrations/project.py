@@ -58,18 +58,32 @@ class AlembicProject:
 def find_project(config_file: Path | None, script_dir: Path | None) -> AlembicProject:
     """``--dir`` wins over ``--config``; neither given means ``./alembic.ini``."""
     if script_dir is not None:
-        if not script_dir.is_dir():
-            raise UsageError(f"Alembic script directory not found: {script_dir}")
-        location = script_dir.resolve()
-        config = Config()
-        config.set_main_option("script_location", str(location))
-        if not (location / "versions").is_dir() and not (location / "env.py").is_file() \
-                and any(p.name != "__init__.py" for p in location.glob("*.py")):
-            # `--dir alembic/versions`: the revisions themselves, not the script directory.
-            config.set_main_option("path_separator", "os")
-            config.set_main_option("version_locations", str(location))
-            return _project(config, location, base=location.parent.parent)
-        return _project(config, location, base=location.parent)
+        project = _project_of_dir(script_dir)
+        # Without an ini there is no prepend_sys_path: the working directory (where one runs
+        # `alembic` from, and where --models modules usually are) is importable as well.
+        cwd = Path.cwd().resolve()
+        if cwd not in project.sys_paths:
+            project.sys_paths.append(cwd)
+        return project
+    return _project_from_ini(config_file)
+
+
+def _project_of_dir(script_dir: Path) -> AlembicProject:
+    if not script_dir.is_dir():
+        raise UsageError(f"Alembic script directory not found: {script_dir}")
+    location = script_dir.resolve()
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    if not (location / "versions").is_dir() and not (location / "env.py").is_file() \
+            and any(p.name != "__init__.py" for p in location.glob("*.py")):
+        # `--dir alembic/versions`: the revisions themselves, not the script directory.
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", str(location))
+        return _project(config, location, base=location.parent.parent)
+    return _project(config, location, base=location.parent)
+
+
+def _project_from_ini(config_file: Path | None) -> AlembicProject:
     ini = config_file or Path("alembic.ini")
     if not ini.is_file():
         raise UsageError(f"Alembic config not found: {ini} (use --config FILE or --dir "
