@@ -20,6 +20,7 @@ with, passed as quoted literals the server casts to the parameter types it infer
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class WhatIf:
             info = rel.columns.get(column) if rel is not None else None
             if info is None:
                 continue
-            value = _typical(info, operator, typ)
+            value = _typical(info, operator, typ, rel.rows if rel is not None else 0.0)
             if value is not None:
                 return value
         return _neutral(typ)
@@ -351,7 +352,33 @@ def _neutral(typ: str) -> str:
     return _NEUTRAL.get(typ, "a" if "char" in typ or typ == "text" else "1")
 
 
-def _typical(info: ColumnInfo, operator: str, typ: str) -> str | None:
+def _generic_value(info: ColumnInfo, rows: float) -> str | None:
+    """The value whose frequency is nearest what a generic plan assumes for ``= $n``:
+    (1 - null_frac) / n_distinct, at most the most common value's frequency (PostgreSQL's
+    var_eq_non_const). PostgreSQL 16+ plans ``$n`` statements with EXPLAIN (GENERIC_PLAN);
+    choosing so on older servers advises them alike, where the most common value of a skewed
+    column would make every index look useless."""
+    null_frac = info.null_frac or 0.0
+    distinct = info.distinct_count(rows)
+    target = (1.0 - null_frac) / max(distinct, 1.0)
+    if info.common_freqs:
+        target = min(target, info.common_freqs[0])
+    candidates = list(zip(info.common_values, info.common_freqs, strict=False))
+    if info.histogram:  # a value outside the MCV list: the rest of the rows, spread evenly
+        rest = max(1.0 - null_frac - sum(info.common_freqs), 0.0)
+        others = max(distinct - len(info.common_values), 1.0)
+        candidates.append((info.histogram[len(info.histogram) // 2], rest / others))
+    if not candidates:
+        return None
+    floor = 1e-12
+
+    def distance(candidate: tuple[str, float]) -> float:
+        return abs(math.log(max(candidate[1], floor) / max(target, floor)))
+
+    return min(candidates, key=distance)[0]
+
+
+def _typical(info: ColumnInfo, operator: str, typ: str, rows: float) -> str | None:
     """A realistic value of the column for ``column <operator> $n``, as SQL text."""
     if info.type_name == "vector":
         match = re.search(r"\((\d+)\)", info.type)
@@ -363,10 +390,8 @@ def _typical(info: ColumnInfo, operator: str, typ: str) -> str | None:
         value = info.histogram[int(0.9 * (len(info.histogram) - 1))]
     elif operator in ("<", "<=") and info.histogram:
         value = info.histogram[-1]
-    elif info.common_values:
-        value = info.common_values[0]
-    elif info.histogram:
-        value = info.histogram[len(info.histogram) // 2]
+    else:
+        value = _generic_value(info, rows)
     if value is None:
         return None
     if operator in ("~~", "~~*") and not typ.endswith("[]"):
