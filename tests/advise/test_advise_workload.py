@@ -187,3 +187,11 @@ def test_a_parameter_on_a_skewed_column_is_planned_like_a_generic_plan(
     db.execute("ANALYZE tickets")
     advice = run(db, tmp_path, ["SELECT id, body FROM tickets WHERE status = $1"])
     assert ("public.tickets", ("status",), None) in shapes(advice), shapes(advice)
+
+
+def test_comments_above_a_statement_of_a_file_are_not_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "workload.sql"
+    path.write_text("-- the login look-up\n-- (hot)\nSELECT id FROM users WHERE email = 'a';\n"
+                    "/*+ IndexScan(users) */ SELECT 1;\n")
+    assert [q.text for q in from_file(path)] == [
+        "SELECT id FROM users WHERE email = 'a'", "/*+ IndexScan(users) */ SELECT 1"]

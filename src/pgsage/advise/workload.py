@@ -88,8 +88,14 @@ def from_file(path: Path) -> list[WorkloadQuery]:
             raise UsageError(f"{path}:{where}: {one_line(str(exc.args[0]))}") from None
         except (ValueError, RecursionError):
             raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
-        queries.append(WorkloadQuery(text=statement, source="file"))
+        # "-- what this is" lines above a statement are for the file's reader, not the
+        # report (block comments stay: /*+ ... */ may be a planner hint).
+        queries.append(WorkloadQuery(text=_LEADING_LINE_COMMENTS.sub("", statement),
+                                     source="file"))
     return queries
+
+
+_LEADING_LINE_COMMENTS = re.compile(r"\A(?:[ \t]*--[^\n]*\n\s*)+")
 
 
 def parse_error(text: str) -> str | None:
