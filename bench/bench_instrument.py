@@ -9,7 +9,8 @@ two engines on the same server:
 * ``plain``: an uninstrumented engine;
 * ``pgsage``: ``pgsage.instrument(engine, metrics=..., nplusone="warn", slow_query_ms=1000)``
   with Prometheus metrics on a private registry, the slow-query log on, and every "request"
-  of ``--per-unit`` look-ups inside a ``unit_of_work`` (N+1 detection, call sites).
+  of ``--per-unit`` look-ups inside a ``unit_of_work`` (N+1 detection, call sites; by default
+  one unit in ten is tracked, the others counted — a reference row tracks every one).
 
 Two workloads: ORM ``session.get(User, id)`` (a new Session per request) and Core
 ``connection.execute(select(users).where(users.c.id == :id))`` (one connection per request).
@@ -173,6 +174,12 @@ def run(url: str, lookups: int, block: int, per_unit: int,
                                          nplusone="warn", slow_query_ms=1000, orm_events=False,
                                          name="lean"))
         engines["pgsage, orm_events=False"] = (lean, unit)
+        # Every unit of work through the N+1 detector (the default samples one in ten).
+        every = create_engine(url, pool_size=5)
+        handles.append(pgsage.instrument(every, metrics=QueryMetrics(CollectorRegistry()),
+                                         nplusone="warn", slow_query_ms=1000,
+                                         nplusone_sample_rate=1.0, name="every"))
+        engines["pgsage, nplusone_sample_rate=1"] = (every, unit)
         # The floor SQLAlchemy itself sets: listeners that do nothing.
         noop = create_engine(url, pool_size=5)
         event.listen(noop, "before_cursor_execute", _noop)

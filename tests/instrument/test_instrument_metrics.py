@@ -221,3 +221,24 @@ def test_one_metrics_object_for_two_engines(url18: str, registry: CollectorRegis
     # shared metrics stay registered after both handles are removed
     assert "db_query_duration_seconds" in scrape(registry)
     assert sample(scrape(registry), "db_pool_size", pool="primary") is None
+
+
+def test_dialect_methods_called_without_a_context(engine: Engine, registry: CollectorRegistry,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Code of its own may call the dialect's do_execute / do_execute_no_params with no
+    execution context: timed all the same, and no internal error."""
+    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
+            pgsage.instrument(engine, registry=registry, name="main"):
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            engine.dialect.do_execute(cursor, "SELECT 1 FROM users WHERE id = %(id)s", {"id": 1})
+            engine.dialect.do_execute_no_params(cursor, "SELECT 2 FROM users")
+            cursor.close()
+        finally:
+            raw.close()
+        metrics = scrape(registry)
+    counts = re.findall(r'db_query_duration_seconds_count\{statement="SELECT users[^"]*"\} (\S+)',
+                        metrics)
+    assert [float(c) for c in counts] == [1.0, 1.0]  # two shapes of one name
+    assert not [r for r in caplog.records if "instrumentation failed" in r.getMessage()]

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 import pgsage
+from pgsage.errors import UsageError
 from pgsage.instrument import Instrumentation, NPlusOneError, QueryBudgetError, unit_of_work
 from pgsage.instrument.findings import NPlusOneWarning, ProblemKind
 from pgsage.instrument.unit import current_unit
@@ -349,3 +350,38 @@ def test_remove_detaches_everything(url: str) -> None:
     finally:
         engine.dispose()
     assert sys.modules["pgsage.instrument.core"]  # sanity: the module stayed importable
+
+
+@pytest.mark.nplusone("off")
+def test_runtime_units_of_work_are_sampled(engine18: Engine) -> None:
+    """Outside tests, every k-th unit of work (1 / nplusone_sample_rate) goes through the N+1
+    detector and the others are only counted; "raise" units and explicit gates see every
+    statement. Run in a thread of its own: no enclosing pytest unit."""
+    found: list[tuple[str, int, int]] = []
+
+    def requests() -> None:
+        for number in range(8):
+            with unit_of_work(f"request {number}") as unit, engine18.connect() as conn:
+                for key in range(6):
+                    conn.execute(select(User.id).where(User.id == key)).all()
+            found.append((unit.name, unit.query_count, unit.max_repeats))
+        for name, scope in (("raise", unit_of_work("raise", nplusone="raise")),
+                            ("gated", unit_of_work("gated", threshold=3))):
+            try:
+                with scope as unit, engine18.connect() as conn:
+                    for key in range(6):
+                        conn.execute(select(User.id).where(User.id == key)).all()
+            except NPlusOneError:
+                pass  # six look-ups may pass the runtime gates on a slow machine
+            found.append((name, scope.unit.query_count, scope.unit.max_repeats))
+
+    with pgsage.instrument(engine18, metrics=False, nplusone="log",
+                           nplusone_sample_rate=0.25):
+        thread = threading.Thread(target=requests)
+        thread.start()
+        thread.join()
+    assert [count for _, count, _ in found] == [6] * 10  # budgets count every statement
+    assert [name for name, _, repeats in found if repeats] == [
+        "request 0", "request 4", "raise", "gated"]
+    with pytest.raises(UsageError, match="nplusone_sample_rate"):
+        pgsage.instrument(engine18, metrics=False, nplusone_sample_rate=0)

@@ -10,7 +10,8 @@ logged, rate-limited.
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -47,6 +48,11 @@ _MARKER: Final = "_pgsage_instrumentation"  # attribute set on the instrumented 
 _EAGER: Final = LoadTag("eager")
 _REFRESH: Final = LoadTag("refresh")
 ERROR_LOG_EVERY_S = 60.0
+# Share of runtime units of work (requests) whose statements the N+1 detector tracks; the rest
+# are only counted. An N+1 on a live endpoint repeats in request after request, so a sample
+# finds it, at a tenth of the per-statement cost (docs/instrument.md, "Overhead"). Tests and
+# "raise" mode always see every statement.
+DEFAULT_SAMPLE_RATE = 0.1
 # The dialect methods every statement goes through, and whether they run executemany.
 _DIALECT_METHODS: Final = (("do_execute", False), ("do_executemany", True),
                            ("do_execute_no_params", False))
@@ -78,6 +84,7 @@ class Instrumentation:
         name: str | None = None,
         nplusone_threshold: int = RUNTIME_GATES.min_repeats,
         nplusone_min_total_ms: float = RUNTIME_GATES.min_total_ms,
+        nplusone_sample_rate: float = DEFAULT_SAMPLE_RATE,
         explain_threshold_ms: float | None = None,
         explain_every_s: float = 60.0,
         explain_timeout_ms: int = 2000,
@@ -99,6 +106,11 @@ class Instrumentation:
         self.name = name or sync_engine.url.database or "default"
         self._nplusone = check_mode(nplusone)
         self._gates = Gates(nplusone_threshold, nplusone_min_total_ms)
+        if not 0.0 < nplusone_sample_rate <= 1.0:
+            raise UsageError(f"nplusone_sample_rate must be in (0, 1], not {nplusone_sample_rate}")
+        # Every k-th runtime unit of work is tracked: deterministic, evenly spread.
+        self._sample_every = max(1, round(1.0 / nplusone_sample_rate))
+        self._units_seen = itertools.count()
         self._slow_s = slow_query_ms / 1000.0 if slow_query_ms is not None else float("inf")
         self.events = EventLog()
         self._callsite = CallSiteFinder()
@@ -140,7 +152,10 @@ class Instrumentation:
         # still caught as repeated statements. Any listener on it makes SQLAlchemy prepare
         # every ORM execution twice, hence the switch.
         self._orm_events = orm_events
-        self._entry = functools.lru_cache(maxsize=statement_cache_size)(self._make_entry)
+        # Shape, name and histogram child per statement text: a plain dict read on the hot path
+        # (a third of an lru_cache call), the oldest entry dropped when it is full.
+        self._entries: dict[str, _Entry] = {}
+        self._cache_size = max(1, statement_cache_size)
         self._install()
 
     # -- Sink (what units of work read from the instrumentation) --------------------------
@@ -154,6 +169,13 @@ class Instrumentation:
 
     def publish(self, report: UnitReport) -> tuple[NPlusOne, ...]:
         return self.events.add_report(report)
+
+    def _tracks(self, unit: Unit) -> bool:
+        """Whether the N+1 detector follows this unit's statements (see DEFAULT_SAMPLE_RATE)."""
+        if self._sample_every == 1 or unit.needs_every_statement() \
+                or self._nplusone == "raise":
+            return True
+        return next(self._units_seen) % self._sample_every == 0
 
     # -- installing and removing -----------------------------------------------------------
     def _listen(self, target: Any, identifier: str, fn: Callable[..., Any],
@@ -239,10 +261,18 @@ class Instrumentation:
             del self.engine.raw_connection
 
     # -- statements --------------------------------------------------------------------
-    def _make_entry(self, statement: str) -> _Entry:
-        shape = analyse(statement)
-        metrics = self.metrics
-        return _Entry(shape, metrics.observer(shape) if metrics is not None else None)
+    def _entry(self, statement: str) -> _Entry:
+        entry = self._entries.get(statement)
+        if entry is None:
+            shape = analyse(statement)
+            metrics = self.metrics
+            entry = _Entry(shape, metrics.observer(shape) if metrics is not None else None)
+            entries = self._entries
+            if len(entries) >= self._cache_size:
+                with contextlib.suppress(StopIteration, KeyError):  # another thread's pop
+                    del entries[next(iter(entries))]
+            entries[statement] = entry
+        return entry
 
     # Statements are timed around the dialect's do_execute / do_executemany /
     # do_execute_no_params, wrapped on this engine's dialect instance, rather than with
@@ -267,6 +297,7 @@ class Instrumentation:
 
     def _timed(self, original: Callable[..., Any], executemany: bool) -> Callable[..., Any]:
         finish = self._finish
+        entries = self._entries
 
         # (cursor, statement, parameters, context), or (cursor, statement, context) for
         # do_execute_no_params.
@@ -277,7 +308,27 @@ class Instrumentation:
             except Exception as error:
                 finish(cursor, statement, rest, executemany, perf_counter() - started, error)
                 raise
-            finish(cursor, statement, rest, executemany, perf_counter() - started, None)
+            seconds = perf_counter() - started
+            unit = current_unit()
+            if seconds < self._slow_s and (unit is None or (unit.sampled_out and
+                                           self in unit.sinks)):
+                # The common cases: outside a unit of work, or in one the N+1 detector samples
+                # out (after its first statement, which decided that): the histogram (and the
+                # unit's count), nothing else.
+                try:
+                    # _is_dialect_setup, inlined: this runs for every statement. (A caller of
+                    # the dialect method may leave the context out: no root_connection then.)
+                    root = getattr(rest[-1], "root_connection", None) if rest else None
+                    if root is None or vars(root).get("_has_events") is not False:
+                        entry = entries.get(statement) or self._entry(statement)
+                        if entry.observe is not None:
+                            entry.observe(seconds)
+                        if unit is not None:
+                            unit.add(seconds)
+                except Exception:
+                    self._internal_error()
+                return result
+            finish(cursor, statement, rest, executemany, seconds, None)
             return result
 
         timed.__pgsage__ = True  # type: ignore[attr-defined]
@@ -286,12 +337,8 @@ class Instrumentation:
     def _finish(self, cursor: Any, statement: str, rest: tuple[Any, ...], executemany: bool,
                 seconds: float, error: Exception | None) -> None:
         try:
-            context = rest[-1] if rest else None
-            # The dialect's own first-connect queries (version, standard_conforming_strings)
-            # run on a connection created with _has_events=False; they are not the
-            # application's. Other connections leave the attribute to the class.
-            if context is not None \
-                    and vars(context.root_connection).get("_has_events") is False:
+            parameters, context = _arguments(rest)
+            if context is not None and _is_dialect_setup(context):
                 return
             entry = self._entry(statement)
             metrics = self.metrics
@@ -302,17 +349,20 @@ class Instrumentation:
                 metrics.count_error(sqlstate if isinstance(sqlstate, str) else None)
             unit = current_unit()
             slow = seconds >= self._slow_s
-            if unit is None and not slow:
+            tracked = unit is not None
+            if unit is not None and not unit.detects(self, self._tracks):
+                unit.count(self, seconds)
+                tracked = False
+            if not tracked and not slow:
                 return
             # Start above this method and the wrapper, which are never the call site: each
             # frame looked at costs a frame object on Python 3.11.
             call_site = self._callsite.find(2)
-            parameters = rest[0] if len(rest) > 1 else None
             rows = None
             if error is None and (slow or (unit is not None and unit.capture)):
                 count = getattr(cursor, "rowcount", -1)
                 rows = count if isinstance(count, int) and count >= 0 else None
-            if unit is not None:
+            if tracked and unit is not None:
                 tag = context.execution_options.get(TAG_OPTION) if context is not None \
                     else None
                 unit.record(self, entry.shape, seconds, call_site, parameters, rows, tag,
@@ -343,8 +393,10 @@ class Instrumentation:
     # -- ORM: what kind of load a SELECT is ------------------------------------------------
     def _do_orm_execute(self, state: ORMExecuteState) -> None:
         # Top-level queries, the common case, are told apart with the fewest property
-        # reads; only relationship and column loads are tagged.
-        if current_unit() is None:
+        # reads; only relationship and column loads are tagged, and only where the N+1
+        # detector follows the unit.
+        unit = current_unit()
+        if unit is None or unit.sampled_out:
             return
         try:
             if not state.is_select:
@@ -415,6 +467,22 @@ class Instrumentation:
             self._last_error_log = now
             logger.warning("pgsage instrumentation failed (ignored; the application goes on)",
                            exc_info=True)
+
+
+def _arguments(rest: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(parameters, context) of do_execute's (parameters, context), do_executemany's the same,
+    do_execute_no_params's (context,), any of them called without the context."""
+    last = rest[-1] if rest else None
+    if last is not None and hasattr(last, "root_connection"):
+        return (rest[0] if len(rest) > 1 else None), last
+    return (rest[0] if rest else None), None
+
+
+def _is_dialect_setup(context: Any) -> bool:
+    """The dialect's own first-connect queries (version, standard_conforming_strings) run on
+    a connection created with _has_events=False; they are not the application's. Other
+    connections leave the attribute to the class."""
+    return vars(context.root_connection).get("_has_events") is False
 
 
 def _quietly(fn: Callable[..., Any], *args: Any) -> None:

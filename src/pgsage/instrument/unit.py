@@ -125,6 +125,7 @@ current_unit: Callable[[], Unit | None] = _CURRENT.get
 
 class Unit:
     __slots__ = (
+        "_detects",
         "_groups",
         "_last_select",
         "_last_sink",
@@ -186,8 +187,53 @@ class Unit:
         # so one unit can be fed from two threads.
         self._lock = threading.Lock()
         self._token: Token[Unit | None] | None = None
+        self._detects: bool | None = None  # decided by the first statement's instrumentation
 
     # -- recording (called by the SQLAlchemy listeners) ----------------------------------
+    def detects(self, sink: Sink, decide: Callable[[Unit], bool]) -> bool:
+        """Whether this unit's statements go through the N+1 detector (``record``) or are only
+        counted (``count``): decided once, by the first instrumentation that sees it."""
+        decided = self._detects
+        if decided is None:
+            decided = self._detects = decide(self)
+        return decided
+
+    def needs_every_statement(self) -> bool:
+        """Units that must see every statement whatever the sampling: tests (capture, explicit
+        gates such as the pytest plugin's) and "raise" mode, of this unit or an enclosing one."""
+        unit: Unit | None = self
+        while unit is not None:
+            if unit.capture or unit._threshold is not None or unit._min_total_ms is not None \
+                    or unit._mode == "raise":
+                return True
+            unit = unit.parent
+        return False
+
+    @property
+    def sinks(self) -> list[Sink]:
+        return self._sinks
+
+    @property
+    def sampled_out(self) -> bool:
+        """Decided, and not tracked by the N+1 detector: statements are only counted."""
+        return self._detects is False
+
+    def count(self, sink: Sink, seconds: float) -> None:
+        """A statement of a unit the N+1 detector samples out: counted for budgets only."""
+        with self._lock:
+            self.query_count += 1
+            self.total_seconds += seconds
+            if sink is not self._last_sink:
+                self._last_sink = sink
+                if sink not in self._sinks:
+                    self._sinks.append(sink)
+
+    def add(self, seconds: float) -> None:
+        """``count`` for a sink this unit already knows (the instrumentation's fast path)."""
+        with self._lock:
+            self.query_count += 1
+            self.total_seconds += seconds
+
     def record(
         self,
         sink: Sink,
