@@ -353,10 +353,13 @@ def test_remove_detaches_everything(url: str) -> None:
 
 
 @pytest.mark.nplusone("off")
-def test_runtime_units_of_work_are_sampled(engine18: Engine) -> None:
-    """Outside tests, every k-th unit of work (1 / nplusone_sample_rate) goes through the N+1
-    detector and the others are only counted; "raise" units and explicit gates see every
-    statement. Run in a thread of its own: no enclosing pytest unit."""
+def test_runtime_units_of_work_are_sampled(engine18: Engine,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside tests, after the first SAMPLE_AFTER_UNITS units of work (here 2) every k-th
+    (1 / nplusone_sample_rate) goes through the N+1 detector and the others are only counted;
+    "raise" units and explicit gates see every statement. Run in a thread of its own: no
+    enclosing pytest unit."""
+    monkeypatch.setattr("pgsage.instrument.core.SAMPLE_AFTER_UNITS", 2)
     found: list[tuple[str, int, int]] = []
 
     def requests() -> None:
@@ -382,6 +385,6 @@ def test_runtime_units_of_work_are_sampled(engine18: Engine) -> None:
         thread.join()
     assert [count for _, count, _ in found] == [6] * 10  # budgets count every statement
     assert [name for name, _, repeats in found if repeats] == [
-        "request 0", "request 4", "raise", "gated"]
+        "request 0", "request 1", "request 4", "raise", "gated"]
     with pytest.raises(UsageError, match="nplusone_sample_rate"):
         pgsage.instrument(engine18, metrics=False, nplusone_sample_rate=0)

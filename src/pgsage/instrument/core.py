@@ -53,6 +53,9 @@ ERROR_LOG_EVERY_S = 60.0
 # finds it, at a tenth of the per-statement cost (docs/instrument.md, "Overhead"). Tests and
 # "raise" mode always see every statement.
 DEFAULT_SAMPLE_RATE = 0.1
+# The first units of work of an instrumentation are all tracked, so that a developer trying an
+# endpoint or two sees its N+1 at once; sampling starts after them.
+SAMPLE_AFTER_UNITS = 100
 # The dialect methods every statement goes through, and whether they run executemany.
 _DIALECT_METHODS: Final = (("do_execute", False), ("do_executemany", True),
                            ("do_execute_no_params", False))
@@ -175,7 +178,8 @@ class Instrumentation:
         if self._sample_every == 1 or unit.needs_every_statement() \
                 or self._nplusone == "raise":
             return True
-        return next(self._units_seen) % self._sample_every == 0
+        number = next(self._units_seen)
+        return number < SAMPLE_AFTER_UNITS or number % self._sample_every == 0
 
     # -- installing and removing -----------------------------------------------------------
     def _listen(self, target: Any, identifier: str, fn: Callable[..., Any],
@@ -316,15 +320,18 @@ class Instrumentation:
                 # out (after its first statement, which decided that): the histogram (and the
                 # unit's count), nothing else.
                 try:
-                    # _is_dialect_setup, inlined: this runs for every statement. (A caller of
-                    # the dialect method may leave the context out: no root_connection then.)
-                    root = getattr(rest[-1], "root_connection", None) if rest else None
-                    if root is None or vars(root).get("_has_events") is not False:
-                        entry = entries.get(statement) or self._entry(statement)
-                        if entry.observe is not None:
-                            entry.observe(seconds)
-                        if unit is not None:
-                            unit.add(seconds)
+                    entry = entries.get(statement)
+                    # The dialect's setup queries run once, at the first connect: a statement
+                    # seen before is the application's.
+                    if entry is None:
+                        context = _arguments(rest)[1]
+                        if context is not None and _is_dialect_setup(context):
+                            return result
+                        entry = self._entry(statement)
+                    if entry.observe is not None:
+                        entry.observe(seconds)
+                    if unit is not None:
+                        unit.add(seconds)
                 except Exception:
                     self._internal_error()
                 return result
