@@ -36,11 +36,13 @@ def line_of(marker: str) -> int:
     raise AssertionError(marker)
 
 
-@pytest.fixture
-def handle(engine: Engine) -> Iterator[Instrumentation]:
+@pytest.fixture(params=[False, True], ids=["dialect", "orm_events"])
+def handle(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Instrumentation]:
     # Test gates (any repeat counts), raise mode; metrics are tested in test_instrument_metrics.
+    # ORM loads told apart at the dialect (the default) and by the do_orm_execute hook.
     with pgsage.instrument(engine, metrics=False, nplusone="raise", nplusone_threshold=2,
-                           nplusone_min_total_ms=0) as instrumentation:
+                           nplusone_min_total_ms=0,
+                           orm_events=request.param) as instrumentation:
         yield instrumentation
 
 

@@ -96,7 +96,7 @@ class Instrumentation:
         pool_warn_every_s: float = 300.0,
         metrics_top_k: int = 50,
         statement_cache_size: int = 2048,
-        orm_events: bool = True,
+        orm_events: bool = False,
     ) -> None:
         sync_engine = getattr(engine, "sync_engine", engine)
         if not isinstance(sync_engine, Engine):
@@ -151,9 +151,10 @@ class Instrumentation:
                 every_s=explain_every_s, timeout_ms=explain_timeout_ms)
         self._explain_s = self._explain.threshold_s if self._explain else float("inf")
 
-        # do_orm_execute names the relationship of a lazy load; without it lazy loads are
-        # still caught as repeated statements. Any listener on it makes SQLAlchemy prepare
-        # every ORM execution twice, hence the switch.
+        # What kind of ORM load a statement is (lazy, eager, refresh) is read at the dialect
+        # from what the ORM passes down (_orm_load_tag). orm_events=True reads it instead from
+        # the public do_orm_execute hook — a listener on the Session class, which makes
+        # SQLAlchemy prepare every ORM execution of every session twice.
         self._orm_events = orm_events
         # Shape, name and histogram child per statement text: a plain dict read on the hot path
         # (a third of an lru_cache call), the oldest entry dropped when it is full.
@@ -314,8 +315,7 @@ class Instrumentation:
                 raise
             seconds = perf_counter() - started
             unit = current_unit()
-            if seconds < self._slow_s and (unit is None or (unit.sampled_out and
-                                           self in unit.sinks)):
+            if seconds < self._slow_s and (unit is None or unit.counted_by is self):
                 # The common cases: outside a unit of work, or in one the N+1 detector samples
                 # out (after its first statement, which decided that): the histogram (and the
                 # unit's count), nothing else.
@@ -370,8 +370,9 @@ class Instrumentation:
                 count = getattr(cursor, "rowcount", -1)
                 rows = count if isinstance(count, int) and count >= 0 else None
             if tracked and unit is not None:
-                tag = context.execution_options.get(TAG_OPTION) if context is not None \
-                    else None
+                tag = None
+                if context is not None:
+                    tag = context.execution_options.get(TAG_OPTION) or _orm_load_tag(context)
                 unit.record(self, entry.shape, seconds, call_site, parameters, rows, tag,
                             executemany, error=error is not None)
             if slow:
@@ -410,7 +411,8 @@ class Instrumentation:
                 return
             if state.is_relationship_load:
                 parent = state.lazy_loaded_from
-                tag = _EAGER if parent is None else self._lazy_tag(state, parent)
+                tag = _EAGER if parent is None else _lazy_tag(state.loader_strategy_path,
+                                                              parent)
             elif state.is_column_load:
                 tag = _REFRESH
             else:
@@ -418,24 +420,6 @@ class Instrumentation:
             state.update_execution_options(**{TAG_OPTION: tag})
         except Exception:
             self._internal_error()
-
-    @staticmethod
-    def _lazy_tag(state: ORMExecuteState, parent: Any) -> LoadTag:
-        path = state.loader_strategy_path
-        prop = getattr(path, "prop", None)
-        if prop is None:  # a lazy load is always on a relationship path; be defensive
-            return LoadTag("lazy", relationship=f"{parent.class_.__name__}.?",
-                           parent_key=getattr(parent, "runid", None))
-        return LoadTag(
-            "lazy",
-            relationship=f"{prop.parent.class_.__name__}.{prop.key}",
-            # runid identifies the query execution that loaded the parent object, so lazy
-            # loads are grouped per parent query.
-            parent_key=getattr(parent, "runid", None),
-            parent_table=_table_name(parent.mapper),
-            target_table=_table_name(getattr(prop, "mapper", None)),
-            uselist=bool(getattr(prop, "uselist", True)),
-        )
 
     # -- pool --------------------------------------------------------------------------
     def _on_checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
@@ -474,6 +458,43 @@ class Instrumentation:
             self._last_error_log = now
             logger.warning("pgsage instrumentation failed (ignored; the application goes on)",
                            exc_info=True)
+
+
+def _lazy_tag(path: Any, parent: Any) -> LoadTag:
+    prop = getattr(path, "prop", None)
+    if prop is None:  # a lazy load is always on a relationship path; be defensive
+        return LoadTag("lazy", relationship=f"{parent.class_.__name__}.?",
+                       parent_key=getattr(parent, "runid", None))
+    return LoadTag(
+        "lazy",
+        relationship=f"{prop.parent.class_.__name__}.{prop.key}",
+        # runid identifies the query execution that loaded the parent object, so lazy
+        # loads are grouped per parent query.
+        parent_key=getattr(parent, "runid", None),
+        parent_table=_table_name(parent.mapper),
+        target_table=_table_name(getattr(prop, "mapper", None)),
+        uselist=bool(getattr(prop, "uselist", True)),
+    )
+
+
+def _orm_load_tag(context: Any) -> LoadTag | None:
+    """The kind of ORM load of a statement, read where ORMExecuteState reads it: the compiled
+    SELECT's ORM compile options (the loader path, a refresh) — part of the statement's cache
+    key, so the cached compiled statement's are this execution's — and the load options the
+    ORM passes in the execution options (the parent of a lazy load). These are SQLAlchemy
+    2.x internals: where one is missing, no tag, and a lazy load is still caught as a
+    repeated statement."""
+    options = getattr(getattr(context.compiled, "statement", None), "_compile_options", None)
+    if options is None:
+        return None
+    if getattr(options, "_for_refresh_state", False):
+        return _REFRESH
+    path = getattr(options, "_current_path", None)
+    if path is None or getattr(path, "is_root", True):
+        return None
+    load_options = context.execution_options.get("_sa_orm_load_options")
+    parent = getattr(load_options, "_lazy_loaded_from", None)
+    return _EAGER if parent is None else _lazy_tag(path, parent)
 
 
 def _arguments(rest: tuple[Any, ...]) -> tuple[Any, Any]:

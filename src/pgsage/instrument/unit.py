@@ -136,6 +136,7 @@ class Unit:
         "_threshold",
         "_token",
         "capture",
+        "counted_by",
         "dropped",
         "max_queries",
         "max_repeats",
@@ -188,6 +189,9 @@ class Unit:
         self._lock = threading.Lock()
         self._token: Token[Unit | None] | None = None
         self._detects: bool | None = None  # decided by the first statement's instrumentation
+        # The instrumentation that sampled this unit out, once it has counted a statement:
+        # its later statements take its fast path.
+        self.counted_by: Sink | None = None
 
     # -- recording (called by the SQLAlchemy listeners) ----------------------------------
     def detects(self, sink: Sink, decide: Callable[[Unit], bool]) -> bool:
@@ -200,18 +204,15 @@ class Unit:
 
     def needs_every_statement(self) -> bool:
         """Units that must see every statement whatever the sampling: tests (capture, explicit
-        gates such as the pytest plugin's) and "raise" mode, of this unit or an enclosing one."""
+        gates such as the pytest plugin's), "raise" mode and query budgets (exact counts), of
+        this unit or an enclosing one."""
         unit: Unit | None = self
         while unit is not None:
             if unit.capture or unit._threshold is not None or unit._min_total_ms is not None \
-                    or unit._mode == "raise":
+                    or unit._mode == "raise" or unit.max_queries is not None:
                 return True
             unit = unit.parent
         return False
-
-    @property
-    def sinks(self) -> list[Sink]:
-        return self._sinks
 
     @property
     def sampled_out(self) -> bool:
@@ -219,7 +220,7 @@ class Unit:
         return self._detects is False
 
     def count(self, sink: Sink, seconds: float) -> None:
-        """A statement of a unit the N+1 detector samples out: counted for budgets only."""
+        """A statement of a unit the N+1 detector samples out: counted for its report."""
         with self._lock:
             self.query_count += 1
             self.total_seconds += seconds
@@ -227,12 +228,15 @@ class Unit:
                 self._last_sink = sink
                 if sink not in self._sinks:
                     self._sinks.append(sink)
+            if self._detects is False:
+                self.counted_by = sink
 
     def add(self, seconds: float) -> None:
-        """``count`` for a sink this unit already knows (the instrumentation's fast path)."""
-        with self._lock:
-            self.query_count += 1
-            self.total_seconds += seconds
+        """``count`` on the fast path of ``counted_by``. Without the lock: a sampled-out unit
+        has no budget (budgets are never sampled out), and a count lost to two threads
+        racing only shows in the report's statement count."""
+        self.query_count += 1
+        self.total_seconds += seconds
 
     def record(
         self,
