@@ -337,12 +337,18 @@ def test_remove_detaches_everything(url: str) -> None:
     try:
         handle = pgsage.instrument(engine, metrics=False, nplusone="raise",
                                    nplusone_threshold=2, nplusone_min_total_ms=0)
-        listeners = list(handle._listeners)
-        assert listeners
+        listeners = list(handle._listeners)  # none by default: wrappers only
+        hooked = {"do_execute", "do_executemany", "do_execute_no_params"}
+        assert hooked <= set(vars(engine.dialect)) and "raw_connection" in vars(engine)
         handle.remove()
         handle.remove()  # idempotent
         for target, identifier, fn in listeners:
             assert not event.contains(target, identifier, fn), identifier
+        assert not hooked & set(vars(engine.dialect)) and "raw_connection" not in vars(engine)
+        with_hook = pgsage.instrument(engine, metrics=False, orm_events=True)
+        [(target, identifier, fn)] = with_hook._listeners
+        with_hook.remove()
+        assert not event.contains(target, identifier, fn)
         with unit_of_work("after remove", nplusone="raise") as unit, \
                 Session(engine) as session:
             for user in session.scalars(select(User)).all():

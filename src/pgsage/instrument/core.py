@@ -197,12 +197,9 @@ class Instrumentation:
             self._wrap_dialect(engine.dialect)
             if self._orm_events:
                 self._listen(Session, "do_orm_execute", self._do_orm_execute)
-            if self._watch is not None:
-                self._listen(engine, "checkout", self._on_checkout)
-                self._listen(engine, "checkin", self._on_checkin)
             if self.metrics is not None:
                 self._listen(engine, "connect", self._on_connect)
-                self._wrap_checkout(engine)
+            self._wrap_checkout(engine)
         except Exception:
             self.remove()
             raise
@@ -240,23 +237,35 @@ class Instrumentation:
     # The checkout wait needs a start time, and no pool event fires before a checkout
     # begins: the engine's raw_connection() (every Connection's checkout, whichever pool
     # engine.dispose() left in place) is wrapped on the instance and unwrapped by remove().
+    # The pool utilisation watch looks at the pool there too, instead of checkout/checkin
+    # listeners (two event dispatches per checkout); a pool that went back down is seen at
+    # the next checkout.
     def _wrap_checkout(self, engine: Engine) -> None:
-        metrics = self.metrics
-        if metrics is None or "raw_connection" in vars(engine):
+        metrics, watch = self.metrics, self._watch
+        if (metrics is None and watch is None) or "raw_connection" in vars(engine):
             return
         original = engine.raw_connection
-        wait = metrics.checkout_wait.labels(self.name).observe
-        timeouts = metrics.checkout_timeouts.labels(self.name).inc
+        wait = metrics.checkout_wait.labels(self.name).observe if metrics is not None else None
+        timeouts = metrics.checkout_timeouts.labels(self.name).inc if metrics is not None \
+            else None
 
         def raw_connection() -> Any:
             started = perf_counter()
             try:
-                return original()
+                connection = original()
             except exc.TimeoutError:
-                _quietly(timeouts)
+                if timeouts is not None:
+                    _quietly(timeouts)
                 raise
             finally:
-                _quietly(wait, perf_counter() - started)
+                if wait is not None:
+                    _quietly(wait, perf_counter() - started)
+            if watch is not None:
+                try:
+                    watch.quick_check()
+                except Exception:
+                    self._internal_error()
+            return connection
 
         raw_connection.__pgsage__ = True  # type: ignore[attr-defined]
         engine.raw_connection = raw_connection  # type: ignore[method-assign]
@@ -422,21 +431,6 @@ class Instrumentation:
             self._internal_error()
 
     # -- pool --------------------------------------------------------------------------
-    def _on_checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        try:
-            if self._watch is not None:
-                self._watch.quick_check()
-        except Exception:
-            self._internal_error()
-
-    def _on_checkin(self, dbapi_connection: Any, record: Any) -> None:
-        # Only a pool that is currently high needs a look on the way down.
-        try:
-            if self._watch is not None and self._watch.is_high:
-                self._watch.check()
-        except Exception:
-            self._internal_error()
-
     def _on_connect(self, dbapi_connection: Any, record: Any) -> None:
         if self.metrics is not None:
             _quietly(self.metrics.connections_opened.labels(self.name).inc)
