@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import pytest
 from sqlalchemy import exc, text
@@ -117,3 +118,24 @@ def test_explain_sampling_with_an_async_engine(url: str) -> None:
     summary = asyncio.run(scenario())
     assert summary is not None
     assert "users" in str(summary)
+
+
+def test_explain_threshold_below_the_slow_threshold(engine: Engine,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """A statement slower than explain_threshold_ms but not slow is explained, outside any
+    unit of work (a thread of its own: no pytest unit) as well."""
+    def run() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT u.id, pg_sleep(0.02) FROM users u WHERE u.id = 1")).all()
+
+    with caplog.at_level(logging.INFO, logger="pgsage.instrument"), \
+            pgsage.instrument(engine, slow_query_ms=5000, explain_slow=True,
+                              explain_threshold_ms=10, metrics=False) as handle:
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        handle.wait_for_explains()
+        events = handle.events.snapshot()
+    plans = [r for r in caplog.records if r.getMessage().startswith("EXPLAIN")]
+    assert [p.__dict__["statement"] for p in plans] == ["SELECT users"]
+    assert events.slow == ()  # not slow, so not in the slow-query log

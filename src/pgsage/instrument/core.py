@@ -150,6 +150,8 @@ class Instrumentation:
                 sync_engine, async_engine, self.events, threshold_s=threshold_ms / 1000.0,
                 every_s=explain_every_s, timeout_ms=explain_timeout_ms)
         self._explain_s = self._explain.threshold_s if self._explain else float("inf")
+        # Faster statements outside followed units take the wrapper's fast path.
+        self._notable_s = min(self._slow_s, self._explain_s)
 
         # What kind of ORM load a statement is (lazy, eager, refresh) is read at the dialect
         # from what the ORM passes down (_orm_load_tag). orm_events=True reads it instead from
@@ -324,7 +326,7 @@ class Instrumentation:
                 raise
             seconds = perf_counter() - started
             unit = current_unit()
-            if seconds < self._slow_s and (unit is None or unit.counted_by is self):
+            if seconds < self._notable_s and (unit is None or unit.counted_by is self):
                 # The common cases: outside a unit of work, or in one the N+1 detector samples
                 # out (after its first statement, which decided that): the histogram (and the
                 # unit's count), nothing else.
@@ -369,7 +371,7 @@ class Instrumentation:
             if unit is not None and not unit.detects(self, self._tracks):
                 unit.count(self, seconds)
                 tracked = False
-            if not tracked and not slow:
+            if not tracked and not slow and seconds < self._explain_s:
                 return
             # Start above this method and the wrapper, which are never the call site: each
             # frame looked at costs a frame object on Python 3.11.
