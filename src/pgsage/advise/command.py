@@ -215,7 +215,8 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
     if rel is None:
         return 0
     rows = whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
-    return estimate_size(candidate, rel, rows, whatif.major)
+    gin = whatif.gin_sample(candidate, rel.rows) if candidate.method == "gin" else None
+    return estimate_size(candidate, rel, rows, whatif.major, gin)
 
 
 def _names(candidates: list[Candidate]) -> dict[Candidate, str]:

@@ -33,6 +33,7 @@ from psycopg.rows import TupleRow
 from pgsage.advise.catalog import Catalog, ColumnInfo
 from pgsage.advise.ddl import index_sql
 from pgsage.advise.model import Candidate, PlanCost, QueryShape, RelName, WorkloadQuery
+from pgsage.advise.sizing import GinSample
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
@@ -281,9 +282,58 @@ class WhatIf:
         document = row[0] if isinstance(row[0], list) else json.loads(row[0])
         return float(document[0]["Plan"]["Plan Rows"])
 
+    def gin_sample(self, candidate: Candidate, rows: float) -> GinSample | None:
+        """Keys per row and distinct keys of a GIN candidate's column, from up to
+        GIN_SAMPLE_ROWS rows (TABLESAMPLE, so a big table is not read whole); None when the
+        column or operator class is not one this knows, or the sample fails."""
+        column = candidate.keys[0].column if candidate.keys else None
+        keys = _GIN_KEYS.get(candidate.opclass or "jsonb_ops") if column else None
+        if keys is None or column is None:
+            return None
+        percent = min(100.0, max(0.01, 100.0 * 3 * GIN_SAMPLE_ROWS / max(rows, 1.0)))
+        query = sql.SQL(
+            "WITH s AS (SELECT {col} AS v FROM {table} TABLESAMPLE SYSTEM ({percent}) "
+            "WHERE {col} IS NOT NULL LIMIT {limit}), "
+            "k AS (SELECT key, count(*) AS n FROM s, LATERAL ({keys}) AS keys(key) "
+            "GROUP BY key), total AS (SELECT greatest(count(*), 1)::float8 AS rows FROM s) "
+            # bytes per entry by the key's share of rows f: 1.3 + 0.45 log2(1/f), 1.5 to 6
+            "SELECT sum(n) / rows, count(*)::float8, sum(n * least(6, greatest(1.5, "
+            "1.3 + 0.45 * log(2, (rows / n)::numeric)))) / rows FROM k, total "
+            "GROUP BY rows").format(
+            col=sql.Identifier(column),
+            table=sql.Identifier(candidate.table.schema, candidate.table.name),
+            percent=sql.Literal(percent), limit=sql.Literal(GIN_SAMPLE_ROWS),
+            keys=sql.SQL(keys))  # our own constant text, per operator class
+        try:
+            with self._savepoint():
+                row = self.conn.execute(query).fetchone()
+        except psycopg.Error:
+            return None
+        if row is None or row[0] is None or not row[0]:
+            return None
+        return GinSample(keys_per_row=float(row[0]), distinct_keys=float(row[1] or 1.0),
+                         bytes_per_row=float(row[2]))
+
     def _savepoint(self) -> _Savepoint:
         self._savepoints += 1
         return _Savepoint(self.conn, f"pgsage_sp_{self._savepoints}")
+
+
+GIN_SAMPLE_ROWS = 2000
+# Per operator class, the keys GIN makes of one value ``s.v``, as a set-returning subquery.
+_GIN_KEYS = {
+    "gin_trgm_ops": "SELECT unnest(show_trgm(s.v::text))",
+    # jsonb_path_ops: one key per scalar (a hash of its path and value)
+    "jsonb_path_ops": "SELECT x::text FROM jsonb_path_query(s.v, 'strict $.**') x "
+                      "WHERE jsonb_typeof(x) NOT IN ('object', 'array')",
+    # jsonb_ops: every scalar value and every object key
+    "jsonb_ops": "SELECT CASE WHEN jsonb_typeof(x) IN ('object', 'array') THEN 'k:' || o "
+                 "ELSE x::text END FROM jsonb_path_query(s.v, 'strict $.**') x "
+                 "LEFT JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(x) = 'object' "
+                 "THEN x END) o ON true "
+                 "WHERE jsonb_typeof(x) NOT IN ('object', 'array') OR o IS NOT NULL",
+    "array_ops": "SELECT DISTINCT unnest(s.v)::text",
+}
 
 
 class _Rollback(Exception):
