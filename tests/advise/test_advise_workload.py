@@ -159,6 +159,8 @@ def test_csvlog_and_jsonlog_written_by_a_server(db: TestDatabase, tmp_path: Path
             for n in range(3):
                 conn.execute("SELECT id FROM users WHERE email = %s", (f"o'{n}@example.com",))
                 conn.execute("SELECT id\n  FROM users\n WHERE city = 'c1'\n ORDER BY id")
+        # The logging collector writes on its own time; a stopped server has written all.
+        cluster.stop()
         logs = cluster.datadir / "log"
         for suffix in destinations.replace("log", "").split(","):
             path = logs / f"pg.{suffix}"
