@@ -120,10 +120,11 @@ PostgreSQL 18 and 15 servers in the tests (tests/lint/test_lint_locks.py).
 **Benchmark.** `bash bench/lint.sh` (part of `make bench`) lints 1,000 statements in 100 files
 with every rule, in-process and as a CLI, beside squawk (PyPI `squawk-cli`, installed into
 `.cache/bench-lint-venv`) with all its rules, and prints how many of squawk's verdicts pgsage
-shares. On the 2-core machine: about 0.1 s in-process (goal ≤ 0.3 s), 1.1-1.3 s for the whole
-`pgsage lint` process (mostly interpreter and import start-up), squawk 0.03 s; pgsage shares
-94.5 % (2,221) of squawk's 2,350 verdicts — the rest are the documented differences in
-`prefer-robust-stmts`, `constraint-missing-not-valid` and binary-coercible type changes.
+shares. On the 2-core machine (2026-12-04): 0.07 s in-process (goal ≤ 0.3 s), about 0.5 s for
+the whole `pgsage lint` process (mostly interpreter and import start-up), squawk 0.02 s;
+pgsage shares 94.1 % (2,211) of squawk's 2,350 verdicts — the rest are the documented
+differences in `prefer-robust-stmts`, `constraint-missing-not-valid` and binary-coercible
+type changes (earlier files' column types count too).
 """
 
 
