@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from pgharness import TestDatabase
 from pgsage.advise.catalog import Catalog
@@ -39,6 +40,16 @@ CANDIDATES = [
 ]
 
 
+def _size_error(conn: psycopg.Connection[TupleRow], candidate: Candidate, name: str,
+                estimate: int) -> tuple[float, int]:
+    """Build the candidate for real (the caller rolls back) and compare its size."""
+    conn.execute(index_sql(candidate, name, concurrently=False))
+    real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(
+        sql.Literal(name))).fetchone()
+    assert real is not None
+    return abs(estimate - int(real[0])) / int(real[0]), int(real[0])
+
+
 def test_btree_size_estimates(db: TestDatabase) -> None:
     build_demo(db.dsn, scale=SCALE)
     failures = []
@@ -51,16 +62,11 @@ def test_btree_size_estimates(db: TestDatabase) -> None:
             rows = whatif.estimate_rows(candidate.table, candidate.where) \
                 if candidate.where else None
             estimate = estimate_size(candidate, rel, rows, db.major)
-            name = f"size_probe_{number}"
-            conn.execute(index_sql(candidate, name, concurrently=False))
-            real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(
-                sql.Literal(name))).fetchone()
-            assert real is not None
-            error = abs(estimate - int(real[0])) / int(real[0])
+            error, real = _size_error(conn, candidate, f"size_probe_{number}", estimate)
             if error > TOLERANCE:
                 failures.append(f"{candidate.table} {candidate.columns} where={candidate.where}"
                                 f" include={candidate.include}: estimated {estimate:,}, "
-                                f"real {int(real[0]):,} ({error:.0%})")
+                                f"real {real:,} ({error:.0%})")
         conn.rollback()
     assert not failures, "\n".join(failures)
 
@@ -95,14 +101,9 @@ def test_gin_size_estimates_from_a_sample(db: TestDatabase) -> None:
             sample = whatif.gin_sample(candidate, rel.rows)
             assert sample is not None and sample.keys_per_row > 0, candidate
             estimate = estimate_size(candidate, rel, None, db.major, sample)
-            name = f"gin_probe_{number}"
-            conn.execute(index_sql(candidate, name, concurrently=False))
-            real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(
-                sql.Literal(name))).fetchone()
-            assert real is not None
-            error = abs(estimate - int(real[0])) / int(real[0])
+            error, real = _size_error(conn, candidate, f"gin_probe_{number}", estimate)
             if error > GIN_TOLERANCE:
                 failures.append(f"{candidate.table} {candidate.opclass}: estimated "
-                                f"{estimate:,}, real {int(real[0]):,} ({error:.0%})")
+                                f"{estimate:,}, real {real:,} ({error:.0%})")
         conn.rollback()
     assert not failures, "\n".join(failures)

@@ -219,15 +219,19 @@ class Unit:
         """Decided, and not tracked by the N+1 detector: statements are only counted."""
         return self._detects is False
 
+    def _tally(self, sink: Sink, seconds: float) -> None:
+        """One statement more, and the instrumentation it came through (under the lock)."""
+        self.query_count += 1
+        self.total_seconds += seconds
+        if sink is not self._last_sink:
+            self._last_sink = sink
+            if sink not in self._sinks:
+                self._sinks.append(sink)
+
     def count(self, sink: Sink, seconds: float) -> None:
         """A statement of a unit the N+1 detector samples out: counted for its report."""
         with self._lock:
-            self.query_count += 1
-            self.total_seconds += seconds
-            if sink is not self._last_sink:
-                self._last_sink = sink
-                if sink not in self._sinks:
-                    self._sinks.append(sink)
+            self._tally(sink, seconds)
             if self._detects is False:
                 self.counted_by = sink
 
@@ -251,15 +255,10 @@ class Unit:
         *,
         error: bool = False,
     ) -> None:
-        """Count one statement (called by the cursor listeners, for every statement in the
-        unit: keep it cheap)."""
+        """Count one statement of a unit the N+1 detector follows (called by the
+        instrumentation for every such statement: keep it cheap)."""
         with self._lock:
-            self.query_count += 1
-            self.total_seconds += seconds
-            if sink is not self._last_sink:
-                self._last_sink = sink
-                if sink not in self._sinks:
-                    self._sinks.append(sink)
+            self._tally(sink, seconds)
             if self.capture:
                 if len(self.queries) < MAX_CAPTURED:
                     self.queries.append(CapturedQuery(
