@@ -119,7 +119,7 @@ _CURRENT: ContextVar[Unit | None] = ContextVar("pgsage_instrument_unit", default
 
 
 # The innermost active unit of work of this thread or task, if any. The ContextVar's own
-# bound method: the cursor listeners call it for every statement.
+# bound method: the instrumentation calls it for every statement.
 current_unit: Callable[[], Unit | None] = _CURRENT.get
 
 
@@ -193,7 +193,7 @@ class Unit:
         # its later statements take its fast path.
         self.counted_by: Sink | None = None
 
-    # -- recording (called by the SQLAlchemy listeners) ----------------------------------
+    # -- recording (called by the instrumentation) -------------------------------
     def detects(self, sink: Sink, decide: Callable[[Unit], bool]) -> bool:
         """Whether this unit's statements go through the N+1 detector (``record``) or are only
         counted (``count``): decided once, by the first instrumentation that sees it."""
