@@ -25,15 +25,14 @@ query text, so many checks reading the same workload parse each text once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pglast
 from pglast import ast
-from pglast.enums.parsenodes import A_Expr_Kind
-from pglast.enums.primnodes import BoolExprType, BoolTestType
 
 PARSE_CACHE_SIZE = 8192
 
@@ -123,21 +122,28 @@ def analyze(query: str) -> StatementInfo | None:
 
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _analyze_cached(query: str) -> StatementInfo | None:
+    # The walk reads libpg_query's JSON tree rather than pglast's AST objects: building those
+    # objects (every attribute validated in Python) costs about five times the parse itself,
+    # which matters for the thousands of pg_stat_statements texts of a big database.
     try:
-        parsed = pglast.parse_sql(query)
+        statements = json.loads(pglast.parser.parse_sql_json(query)).get("stmts")
     except (pglast.parser.ParseError, ValueError, RecursionError):
         return None
-    if not parsed:
+    if not statements:
         return None
-    root = parsed[0].stmt
-    if isinstance(root, ast.DeclareCursorStmt):  # server-side cursors: the query is the workload
-        root = root.query
+    kind, root = _unwrap(statements[0].get("stmt"))
+    if kind == "DeclareCursorStmt":  # server-side cursors: the query is the workload
+        kind, root = _unwrap(root.get("query"))
     walker = _Walker()
-    walker.statement(root, _Scope(None))
-    kind = {ast.SelectStmt: "select", ast.InsertStmt: "insert", ast.UpdateStmt: "update",
-            ast.DeleteStmt: "delete"}.get(type(root), "other")
-    has_limit = isinstance(root, ast.SelectStmt) and root.limitCount is not None
-    return StatementInfo(kind, frozenset(walker.tables), tuple(walker.uses), has_limit)
+    try:
+        walker.statement(kind, root, _Scope(None))
+    except RecursionError:  # nested deeper than Python's stack allows: unreadable too
+        return None
+    statement_kind = {"SelectStmt": "select", "InsertStmt": "insert", "UpdateStmt": "update",
+                      "DeleteStmt": "delete"}.get(kind, "other")
+    has_limit = kind == "SelectStmt" and root.get("limitCount") is not None
+    return StatementInfo(statement_kind, frozenset(walker.tables), tuple(walker.uses),
+                         has_limit)
 
 
 def expression_columns(expression: str) -> frozenset[str]:
@@ -229,145 +235,201 @@ class _Scope:
         return tuple(found)
 
 
+# A node of libpg_query's JSON tree is the dict of its fields; where the grammar allows any node
+# type (a ``Node*`` or a list item) the tree wraps it as ``{"TypeName": {fields}}``, and a field
+# of one fixed type (``RangeVar* relation``) holds the bare fields. Fields at their default
+# (NULL, false, 0) are left out, so every read goes through ``.get``.
+Fields = dict[str, Any]
+
+_NO_NODE: tuple[str, Fields] = ("", {})
+# Nodes with nothing below them that the walk looks for (no operator, subquery or condition):
+# skipped unless they stand as a condition themselves (``WHERE is_admin``). Most of a
+# statement's nodes are these.
+_LEAVES = frozenset({"String", "Integer", "Float", "Boolean", "BitString", "A_Const", "ParamRef",
+                     "A_Star", "ColumnRef", "SQLValueFunction"})
+
+
+def _unwrap(value: Any) -> tuple[str, Fields]:
+    """(type name, fields) of a wrapped node; ("", {}) for NULL (an empty dict in a list)."""
+    if isinstance(value, dict):
+        for kind, fields in value.items():
+            if isinstance(fields, dict):
+                return kind, fields
+    return _NO_NODE
+
+
+@cache
+def _child_fields(kind: str) -> tuple[tuple[str, str | None], ...]:
+    """The fields of a node type that can hold nodes, in the order of pglast's AST attributes
+    (the order uses are found in, as when the walk read the AST), each with its fixed type or
+    None when wrapped."""
+    cls = getattr(ast, kind, None)
+    slots = getattr(cls, "__slots__", None)
+    if not isinstance(cls, type) or not issubclass(cls, ast.Node) or not isinstance(slots, dict):
+        return (("items", None),)  # List, IntList, OidList: {"items": [...]}
+    found: list[tuple[str, str | None]] = []
+    for name, info in slots.items():
+        c_type = str(getattr(info, "c_type", info))  # a plain string in older pglast
+        base = c_type.removesuffix("*")
+        if c_type in ("Node*", "List*", "Expr*"):
+            found.append((name, None))
+        elif base != "ValUnion" and isinstance(getattr(ast, base, None), type) \
+                and issubclass(getattr(ast, base), ast.Node):
+            found.append((name, base))
+    return tuple(found)
+
+
 class _Walker:
     def __init__(self) -> None:
         self.tables: set[TableRef] = set()
         self.uses: list[ColumnUse] = []
 
     # statements -----------------------------------------------------------------------
-    def statement(self, node: Any, outer: _Scope) -> None:
-        if isinstance(node, ast.SelectStmt):
+    def statement(self, kind: str, node: Fields, outer: _Scope) -> None:
+        if kind == "SelectStmt":
             self.select(node, outer)
-        elif isinstance(node, ast.InsertStmt):
-            scope = self.with_clause(node.withClause, outer)
-            self.range_var(node.relation, scope)
-            if node.selectStmt is not None:
-                self.statement(node.selectStmt, scope)
-        elif isinstance(node, ast.UpdateStmt | ast.DeleteStmt):
-            scope = self.with_clause(node.withClause, outer)
-            self.range_var(node.relation, scope)
-            extra = node.fromClause if isinstance(node, ast.UpdateStmt) else node.usingClause
+        elif kind == "InsertStmt":
+            scope = self.with_clause(node.get("withClause"), outer)
+            self.range_var(node.get("relation"), scope)
+            if node.get("selectStmt") is not None:
+                self.statement(*_unwrap(node["selectStmt"]), scope)
+        elif kind in ("UpdateStmt", "DeleteStmt"):
+            scope = self.with_clause(node.get("withClause"), outer)
+            self.range_var(node.get("relation"), scope)
+            extra = node.get("fromClause" if kind == "UpdateStmt" else "usingClause")
             for item in extra or ():
-                self.from_item(item, scope)
-            if isinstance(node, ast.UpdateStmt):
-                self.expr(node.targetList, scope, conjunct=False)
-            self.expr(node.whereClause, scope, conjunct=True)
-            # RETURNING: returningList before pglast 8, a ReturningClause node since.
-            returning = getattr(node, "returningClause", None) or getattr(
-                node, "returningList", None)
-            self.expr(returning, scope, conjunct=False)
-        elif isinstance(node, ast.ExplainStmt | ast.CreateTableAsStmt):
-            self.statement(node.query, outer)
-        elif isinstance(node, ast.Node):
-            self.expr(node, outer, conjunct=False)
+                self.from_item(*_unwrap(item), scope)
+            if kind == "UpdateStmt":
+                self.expr(node.get("targetList"), scope, conjunct=False)
+            self.expr(node.get("whereClause"), scope, conjunct=True)
+            # RETURNING: a returningList before PostgreSQL 18, a ReturningClause since.
+            if node.get("returningClause") is not None:
+                self.node("ReturningClause", node["returningClause"], scope, conjunct=False)
+            else:
+                self.expr(node.get("returningList"), scope, conjunct=False)
+        elif kind in ("ExplainStmt", "CreateTableAsStmt"):
+            self.statement(*_unwrap(node.get("query")), outer)
+        elif kind:
+            self.node(kind, node, outer, conjunct=False)
 
-    def with_clause(self, with_clause: Any, outer: _Scope) -> _Scope:
+    def with_clause(self, with_clause: Fields | None, outer: _Scope) -> _Scope:
         if with_clause is None:
             return outer
         scope = _Scope(outer)
-        for cte in with_clause.ctes or ():
-            scope.ctes.add(cte.ctename)
-        for cte in with_clause.ctes or ():
-            self.statement(cte.ctequery, scope)
+        ctes = [_unwrap(cte)[1] for cte in with_clause.get("ctes") or ()]
+        for cte in ctes:
+            scope.ctes.add(cte.get("ctename", ""))
+        for cte in ctes:
+            self.statement(*_unwrap(cte.get("ctequery")), scope)
         return scope
 
-    def select(self, node: ast.SelectStmt, outer: _Scope) -> None:
-        base = self.with_clause(node.withClause, outer)
-        if node.larg is not None or node.rarg is not None:  # UNION / INTERSECT / EXCEPT
-            for arm in (node.larg, node.rarg):
+    def select(self, node: Fields, outer: _Scope) -> None:
+        base = self.with_clause(node.get("withClause"), outer)
+        if node.get("larg") is not None or node.get("rarg") is not None:  # UNION / INTERSECT...
+            for arm in (node.get("larg"), node.get("rarg")):
                 if arm is not None:
                     self.select(arm, base)
-            self.sort(node.sortClause, base)
+            self.sort(node.get("sortClause"), base)
             return
         scope = _Scope(base)
-        for item in node.fromClause or ():
-            self.from_item(item, scope)
-        for values in node.valuesLists or ():
+        for item in node.get("fromClause") or ():
+            self.from_item(*_unwrap(item), scope)
+        for values in node.get("valuesLists") or ():
             self.expr(values, scope, conjunct=False)
-        self.expr(node.targetList, scope, conjunct=False)
-        self.expr(node.whereClause, scope, conjunct=True)
-        self.expr(node.groupClause, scope, conjunct=False)
-        self.expr(node.havingClause, scope, conjunct=False)
-        self.sort(node.sortClause, scope)
-        self.expr(node.limitCount, scope, conjunct=False)
-        self.expr(node.limitOffset, scope, conjunct=False)
+        self.expr(node.get("targetList"), scope, conjunct=False)
+        self.expr(node.get("whereClause"), scope, conjunct=True)
+        self.expr(node.get("groupClause"), scope, conjunct=False)
+        self.expr(node.get("havingClause"), scope, conjunct=False)
+        self.sort(node.get("sortClause"), scope)
+        self.expr(node.get("limitCount"), scope, conjunct=False)
+        self.expr(node.get("limitOffset"), scope, conjunct=False)
 
-    def sort(self, clause: Any, scope: _Scope) -> None:
+    def sort(self, clause: list[Any] | None, scope: _Scope) -> None:
         for item in clause or ():
-            if isinstance(item, ast.SortBy):
-                target = _column_target(item.node)
+            kind, sort_by = _unwrap(item)
+            if kind == "SortBy":
+                target = _column_target(sort_by.get("node"))
                 if target is not None:
                     self.record(scope, target, "order-by", Operand("other"), conjunct=False)
                 else:
-                    self.expr(item.node, scope, conjunct=False)
+                    self.expr(sort_by.get("node"), scope, conjunct=False)
 
-    def from_item(self, item: Any, scope: _Scope) -> None:
-        if isinstance(item, ast.RangeVar):
+    def from_item(self, kind: str, item: Fields, scope: _Scope) -> None:
+        if kind == "RangeVar":
             self.range_var(item, scope)
-        elif isinstance(item, ast.JoinExpr):
-            self.from_item(item.larg, scope)
-            self.from_item(item.rarg, scope)
-            self.expr(item.quals, scope, conjunct=True)
-        elif isinstance(item, ast.RangeSubselect):
+        elif kind == "JoinExpr":
+            self.from_item(*_unwrap(item.get("larg")), scope)
+            self.from_item(*_unwrap(item.get("rarg")), scope)
+            self.expr(item.get("quals"), scope, conjunct=True)
+        elif kind == "RangeSubselect":
             # A LATERAL subquery sees the items before it; a plain one sees only outer levels.
-            self.statement(item.subquery, scope if item.lateral else _Scope(scope.parent))
-            if item.alias is not None and item.alias.aliasname:
-                scope.items[item.alias.aliasname] = None
-        elif isinstance(item, ast.RangeFunction):
-            self.expr(item.functions, scope, conjunct=False)
-            if item.alias is not None and item.alias.aliasname:
-                scope.items[item.alias.aliasname] = None
-        elif isinstance(item, ast.Node):
-            self.expr(item, scope, conjunct=False)
+            self.statement(*_unwrap(item.get("subquery")),
+                           scope if item.get("lateral") else _Scope(scope.parent))
+            if (item.get("alias") or {}).get("aliasname"):
+                scope.items[item["alias"]["aliasname"]] = None
+        elif kind == "RangeFunction":
+            self.expr(item.get("functions"), scope, conjunct=False)
+            if (item.get("alias") or {}).get("aliasname"):
+                scope.items[item["alias"]["aliasname"]] = None
+        elif kind:
+            self.node(kind, item, scope, conjunct=False)
 
-    def range_var(self, node: Any, scope: _Scope) -> None:
-        if not isinstance(node, ast.RangeVar) or not node.relname:
+    def range_var(self, node: Fields | None, scope: _Scope) -> None:
+        if not node or not node.get("relname"):
             return
-        name = node.relname
-        alias = (node.alias.aliasname if node.alias is not None else None) or name
-        if node.schemaname is None and scope.is_cte(name):
+        name: str = node["relname"]
+        schema: str | None = node.get("schemaname")
+        alias = (node.get("alias") or {}).get("aliasname") or name
+        if schema is None and scope.is_cte(name):
             scope.items[alias] = None
             return
-        table = TableRef(node.schemaname, name)
+        table = TableRef(schema, name)
         self.tables.add(table)
         scope.items[alias] = table
 
     # expressions ----------------------------------------------------------------------
-    def expr(self, node: Any, scope: _Scope, *, conjunct: bool) -> None:
-        if node is None:
-            return
-        if isinstance(node, tuple | list):
-            for child in node:
+    def expr(self, value: Any, scope: _Scope, *, conjunct: bool) -> None:
+        """A value where any node may stand: a wrapped node, a list of them, or NULL."""
+        if isinstance(value, list):
+            for child in value:
                 self.expr(child, scope, conjunct=False)
-            return
-        if not isinstance(node, ast.Node):
-            return
-        if isinstance(node, ast.SelectStmt):
+        elif isinstance(value, dict):
+            kind, fields = _unwrap(value)
+            if kind and (conjunct or kind not in _LEAVES):
+                self.node(kind, fields, scope, conjunct=conjunct)
+
+    def node(self, kind: str, node: Fields, scope: _Scope, *, conjunct: bool) -> None:
+        if kind == "SelectStmt":
             self.select(node, scope)
             return
-        if isinstance(node, ast.BoolExpr):
+        if kind == "BoolExpr":
             self.bool_expr(node, scope, conjunct=conjunct)
             return
-        if isinstance(node, ast.A_Expr):
+        if kind == "A_Expr":
             self.a_expr(node, scope, conjunct=conjunct)
-        elif isinstance(node, ast.BooleanTest):
+        elif kind == "BooleanTest":
             self.boolean_test(node, scope, conjunct=conjunct)
         elif conjunct:
-            target = _column_target(node)
+            target = _column_target({kind: node})
             if target is not None and target[1] is None:  # WHERE is_admin
                 self.record(scope, target, "=", Operand("literal", True), conjunct=True)
-        for name in node:
-            child = getattr(node, name)
-            if isinstance(child, ast.Node | tuple | list):
+        for name, typed in _child_fields(kind):
+            child = node.get(name)
+            if child is None:
+                continue
+            if typed is None:
                 self.expr(child, scope, conjunct=False)
+            elif isinstance(child, dict):
+                self.node(typed, child, scope, conjunct=False)
 
-    def bool_expr(self, node: ast.BoolExpr, scope: _Scope, *, conjunct: bool) -> None:
-        args = node.args or ()
-        if node.boolop == BoolExprType.AND_EXPR:
+    def bool_expr(self, node: Fields, scope: _Scope, *, conjunct: bool) -> None:
+        args: list[Any] = node.get("args") or []
+        boolop = node.get("boolop", "AND_EXPR")
+        if boolop == "AND_EXPR":
             for arg in args:
                 self.expr(arg, scope, conjunct=conjunct)
             return
-        if node.boolop == BoolExprType.NOT_EXPR and conjunct and len(args) == 1:
+        if boolop == "NOT_EXPR" and conjunct and len(args) == 1:
             target = _column_target(args[0])
             if target is not None and target[1] is None:  # WHERE NOT is_admin
                 self.record(scope, target, "=", Operand("literal", False), conjunct=True)
@@ -375,30 +437,29 @@ class _Walker:
         for arg in args:
             self.expr(arg, scope, conjunct=False)
 
-    def boolean_test(self, node: ast.BooleanTest, scope: _Scope, *, conjunct: bool) -> None:
-        target = _column_target(node.arg)
-        value = {BoolTestType.IS_TRUE: True, BoolTestType.IS_FALSE: False}.get(
-            BoolTestType(node.booltesttype)) if node.booltesttype is not None else None
+    def boolean_test(self, node: Fields, scope: _Scope, *, conjunct: bool) -> None:
+        target = _column_target(node.get("arg"))
+        value = {"IS_TRUE": True, "IS_FALSE": False}.get(node.get("booltesttype", "IS_TRUE"))
         if target is not None and value is not None:
             self.record(scope, target, "=", Operand("literal", value), conjunct=conjunct)
 
-    def a_expr(self, node: ast.A_Expr, scope: _Scope, *, conjunct: bool) -> None:
-        operator = operator_name(node.name)
+    def a_expr(self, node: Fields, scope: _Scope, *, conjunct: bool) -> None:
+        operator = _operator_name(node.get("name"))
         if operator is None:
             return
-        kind = node.kind
-        if kind == A_Expr_Kind.AEXPR_OP_ANY and operator == "=":
+        kind = node.get("kind", "AEXPR_OP")
+        if kind == "AEXPR_OP_ANY" and operator == "=":
             operator = "= any"
-        elif kind == A_Expr_Kind.AEXPR_IN:
+        elif kind == "AEXPR_IN":
             operator = "in" if operator == "=" else "not in"
-        elif kind not in (A_Expr_Kind.AEXPR_OP, A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE):
+        elif kind not in ("AEXPR_OP", "AEXPR_LIKE", "AEXPR_ILIKE"):
             return
-        left = _column_target(node.lexpr)
-        right = _column_target(node.rexpr) if operator in _COMMUTED else None
+        left = _column_target(node.get("lexpr"))
+        right = _column_target(node.get("rexpr")) if operator in _COMMUTED else None
         if left is not None:
-            self.record(scope, left, operator, _operand(node.rexpr), conjunct=conjunct)
+            self.record(scope, left, operator, _operand(node.get("rexpr")), conjunct=conjunct)
         elif right is not None:
-            self.record(scope, right, _COMMUTED[operator], _operand(node.lexpr),
+            self.record(scope, right, _COMMUTED[operator], _operand(node.get("lexpr")),
                         conjunct=conjunct)
 
     def record(self, scope: _Scope, target: tuple[tuple[str, ...], str | None], operator: str,
@@ -444,69 +505,100 @@ def column_fields(node: Any) -> tuple[str, ...] | None:
     return tuple(parts) if parts else None
 
 
-def _column_target(node: Any) -> tuple[tuple[str, ...], str | None] | None:
-    """(column name parts, wrapper) when ``node`` is a column, possibly cast, lowered, collated
+# The same readers over the JSON tree, for the walk above.
+def _operator_name(name: list[Any] | None) -> str | None:
+    if not name:
+        return None
+    kind, last = _unwrap(name[-1])
+    return last.get("sval") if kind == "String" else None
+
+
+def _column_fields(value: Any) -> tuple[str, ...] | None:
+    kind, node = _unwrap(value)
+    if kind != "ColumnRef":
+        return None
+    parts = []
+    for part in node.get("fields") or ():
+        part_kind, string = _unwrap(part)
+        if part_kind != "String" or string.get("sval") is None:
+            return None  # t.* — not a column
+        parts.append(string["sval"])
+    return tuple(parts) if parts else None
+
+
+def _strip_casts(value: Any) -> Any:
+    kind, node = _unwrap(value)
+    while kind in ("TypeCast", "CollateClause"):
+        value = node.get("arg")
+        kind, node = _unwrap(value)
+    return value
+
+
+def _column_target(value: Any) -> tuple[tuple[str, ...], str | None] | None:
+    """(column name parts, wrapper) when ``value`` is a column, possibly cast, lowered, collated
     or reached through a JSON path; None otherwise."""
-    while isinstance(node, ast.TypeCast | ast.CollateClause):
-        node = node.arg
-    fields = column_fields(node)
+    value = _strip_casts(value)
+    fields = _column_fields(value)
     if fields is not None:
         return fields, None
-    if isinstance(node, ast.FuncCall) and node.args and len(node.args) == 1:
-        name = operator_name(node.funcname)
-        inner = node.args[0]
-        while isinstance(inner, ast.TypeCast | ast.CollateClause):
-            inner = inner.arg
-        fields = column_fields(inner)
+    kind, node = _unwrap(value)
+    args = node.get("args")
+    if kind == "FuncCall" and args and len(args) == 1:
+        name = _operator_name(node.get("funcname"))
+        fields = _column_fields(_strip_casts(args[0]))
         if name in _WRAPPERS and fields is not None:
             return fields, name
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP:
-        operator = operator_name(node.name)
+    if kind == "A_Expr" and node.get("kind", "AEXPR_OP") == "AEXPR_OP":
+        operator = _operator_name(node.get("name"))
         if operator in JSON_PATH_OPERATORS:
-            inner_target = _column_target(node.lexpr)
+            inner_target = _column_target(node.get("lexpr"))
             if inner_target is not None:
                 return inner_target[0], operator
     return None
 
 
-def _operand(node: Any) -> Operand:
-    while isinstance(node, ast.TypeCast | ast.CollateClause):
-        node = node.arg
-    if isinstance(node, ast.ParamRef):
-        return Operand("param", node.number)
-    if isinstance(node, ast.A_Const):
+def _is_concat(kind: str, node: Fields) -> bool:
+    return kind == "A_Expr" and node.get("kind", "AEXPR_OP") == "AEXPR_OP" \
+        and _operator_name(node.get("name")) == "||"
+
+
+def _operand(value: Any) -> Operand:
+    value = _strip_casts(value)
+    kind, node = _unwrap(value)
+    if kind == "ParamRef":
+        return Operand("param", node.get("number", 0))
+    if kind == "A_Const":
         return Operand("literal", _constant(node))
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP \
-            and operator_name(node.name) == "||":
-        return Operand("concat", parts=tuple(_concat_parts(node)))
-    if _column_target(node) is not None:
+    if _is_concat(kind, node):
+        return Operand("concat", parts=tuple(_concat_parts(value)))
+    if _column_target(value) is not None:
         return Operand("column")
     return Operand("other")
 
 
-def _concat_parts(node: Any) -> Iterator[Operand]:
-    while isinstance(node, ast.TypeCast | ast.CollateClause):
-        node = node.arg
-    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP \
-            and operator_name(node.name) == "||":
-        yield from _concat_parts(node.lexpr)
-        yield from _concat_parts(node.rexpr)
+def _concat_parts(value: Any) -> Iterator[Operand]:
+    value = _strip_casts(value)
+    kind, node = _unwrap(value)
+    if _is_concat(kind, node):
+        yield from _concat_parts(node.get("lexpr"))
+        yield from _concat_parts(node.get("rexpr"))
     else:
-        yield _operand(node)
+        yield _operand(value)
 
 
-def _constant(node: ast.A_Const) -> str | bool | int | float | None:
-    if node.isnull:
+def _constant(node: Fields) -> str | bool | int | float | None:
+    """An A_Const's value: its fields hold one of sval, boolval, ival, fval, bsval, each a
+    dict whose own field is left out at its default (0, false)."""
+    if node.get("isnull"):
         return None
-    value = node.val
-    if isinstance(value, ast.String):
-        return str(value.sval)
-    if isinstance(value, ast.Boolean):
-        return bool(value.boolval)
-    if isinstance(value, ast.Integer) and value.ival is not None:
-        return int(value.ival)
-    if isinstance(value, ast.Float) and value.fval is not None:
-        return float(value.fval)
-    if isinstance(value, ast.BitString):
-        return str(value.bsval)
+    if "sval" in node:
+        return str(node["sval"].get("sval"))
+    if "boolval" in node:
+        return bool(node["boolval"].get("boolval", False))
+    if "ival" in node:
+        return int(node["ival"].get("ival", 0))
+    if "fval" in node and node["fval"].get("fval") is not None:
+        return float(node["fval"]["fval"])
+    if "bsval" in node:
+        return str(node["bsval"].get("bsval"))
     return None
