@@ -9,25 +9,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from pgsage import commands
-from pgsage.advise.alembic import check_versions, write_revision
-from pgsage.advise.apply import apply
-from pgsage.advise.command import AdviseOptions, advise
-from pgsage.advise.model import Measured, Recommendation, RelName, WorkloadQuery
-from pgsage.advise.render import render_json, render_markdown, render_text
-from pgsage.advise.sample import drop_copy, make_sampled_copy
-from pgsage.advise.search import Budget
-from pgsage.advise.verify import verify
-from pgsage.advise.workload import DEFAULT_TOP, StatementFilter
-from pgsage.db.connect import validate_dsn
-from pgsage.db.embedded import EmbeddedServer
+from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.errors import UsageError
-from pgsage.settings import load_settings
+
+# The advisor itself (pglast, psycopg, the what-if costing, Alembic output, verify, sampling) is
+# imported when `pgsage advise` runs (lazy: start-up time of the CLI).
+if TYPE_CHECKING:
+    from pgsage.advise.model import Measured, Recommendation, RelName, WorkloadQuery
 
 _err = Console(stderr=True)
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$", re.I)
@@ -109,6 +102,17 @@ def advise_cmd(
 ) -> None:
     """Recommend indexes for a workload: costed with HypoPG (or real indexes in a rolled-back
     transaction), chosen under a budget, with DDL, sizes and the plans they change."""
+    from pgsage import commands
+    from pgsage.advise.alembic import check_versions, write_revision
+    from pgsage.advise.apply import apply
+    from pgsage.advise.command import AdviseOptions, advise
+    from pgsage.advise.render import render_json, render_markdown, render_text
+    from pgsage.advise.search import Budget
+    from pgsage.advise.verify import verify
+    from pgsage.advise.workload import StatementFilter
+    from pgsage.db.connect import validate_dsn
+    from pgsage.settings import load_settings
+
     settings = load_settings(None, dsn=dsn, statement_timeout_ms=statement_timeout,
                              lock_timeout_ms=lock_timeout)
     if settings.dsn:
@@ -162,6 +166,10 @@ def _verify_on_sampled_copy(source: str, tables: tuple[RelName, ...],
                             ) -> tuple[Measured, ...]:
     """--verify without --verify-dsn on a remote database: a schema + sampled-data copy on the
     embedded server, measured there and dropped."""
+    from pgsage.advise.sample import drop_copy, make_sampled_copy
+    from pgsage.advise.verify import verify
+    from pgsage.db.embedded import EmbeddedServer
+
     server = EmbeddedServer()
     server.start()
     name = f"pgsage_verify_{os.getpid()}"

@@ -25,11 +25,10 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
+from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.advise.model import WorkloadQuery
 from pgsage.db.connect import one_line
 from pgsage.errors import MissingExtension, UsageError
-
-DEFAULT_TOP = 200
 
 
 @dataclass(frozen=True)

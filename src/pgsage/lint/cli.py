@@ -10,10 +10,9 @@ from typing import Annotated
 import typer
 
 from pgsage.errors import UsageError
-from pgsage.lint.command import lint
-from pgsage.lint.config import load_lint_config
-from pgsage.lint.render import RENDERERS
-from pgsage.lint.rule import all_rules
+
+# The linter (pglast, the rules, the renderers) is imported when `pgsage lint` runs (lazy:
+# start-up time of the CLI).
 
 
 class LintFormat(StrEnum):
@@ -24,6 +23,8 @@ class LintFormat(StrEnum):
 
 
 def _list_rules() -> str:
+    from pgsage.lint.rule import all_rules
+
     rows = [f"{'rule':46} {'group':14} {'default':8} aliases"]
     for rule in all_rules():
         aliases = ", ".join(a for a in rule.aliases if a != rule.id) or "-"
@@ -75,6 +76,10 @@ def lint_command(
     if list_rules:
         sys.stdout.write(_list_rules())
         return
+    from pgsage.lint.command import lint
+    from pgsage.lint.config import load_lint_config
+    from pgsage.lint.render import RENDERERS
+
     project = load_lint_config(config)
     result = lint(paths or [], pg_version=pg_version or project.pg_version,
                   assume_in_transaction=assume_in_transaction or project.assume_in_transaction,

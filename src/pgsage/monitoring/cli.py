@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import sys
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pgsage.db.connect import redact, validate_dsn
 from pgsage.errors import UsageError
-from pgsage.exporter.collector import ExporterOptions
-from pgsage.exporter.server import DEFAULT_TARGET, Exporter, make_http_server
-from pgsage.monitoring.dashboard import render_dashboard
-from pgsage.monitoring.definitions import ALERTS
-from pgsage.monitoring.plan import render_csv, render_markdown
-from pgsage.monitoring.rules import (
-    DEFAULT_JOB,
-    apply_overrides,
-    parse_assignments,
-    parse_thresholds,
-    render_rules,
-)
-from pgsage.settings import load_settings
+from pgsage.monitoring.defaults import DEFAULT_JOB
+
+# The exporter (prometheus_client, psycopg) and the rules, dashboard and plan (all checks) are
+# imported inside the commands that use them (lazy: start-up time of the CLI).
 
 monitoring_app = typer.Typer(no_args_is_help=True,
                              help="Prometheus rules, Grafana dashboard and monitoring plan.")
@@ -51,6 +39,8 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def parse_targets(values: list[str]) -> dict[str, str]:
+    from pgsage.db.connect import redact, validate_dsn
+
     targets: dict[str, str] = {}
     for value in values:
         name, sep, dsn = value.partition("=")
@@ -67,6 +57,8 @@ def parse_targets(values: list[str]) -> dict[str, str]:
 def load_targets_file(path: Path) -> list[str]:
     """``NAME=DSN`` entries from a TOML file's ``[targets]`` table (``name = "dsn"``), which
     keeps passwords out of the process list."""
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text())
     except OSError as exc:
@@ -119,6 +111,13 @@ def exporter(
         "exit code 2 when the database could not be read.")] = False,
 ) -> None:
     """Serve PostgreSQL metrics for Prometheus: /metrics, /probe, /health, /ready."""
+    import logging
+
+    from pgsage.db.connect import validate_dsn
+    from pgsage.exporter.collector import ExporterOptions
+    from pgsage.exporter.server import DEFAULT_TARGET, Exporter, make_http_server
+    from pgsage.settings import load_settings
+
     targets = parse_targets([*(load_targets_file(targets_file) if targets_file else []),
                              *(target or [])])
     default = dsn or load_settings(None).dsn
@@ -166,6 +165,14 @@ def rules_cmd(
                       "(repeatable).")] = None,
 ) -> None:
     """Write Prometheus alerting and recording rules (YAML)."""
+    from pgsage.monitoring.definitions import ALERTS
+    from pgsage.monitoring.rules import (
+        apply_overrides,
+        parse_assignments,
+        parse_thresholds,
+        render_rules,
+    )
+
     alerts = apply_overrides(ALERTS, parse_thresholds(threshold or []),
                              parse_assignments(for_ or [], "--for"))
     _write(render_rules(alerts, job), output)
@@ -174,6 +181,8 @@ def rules_cmd(
 @monitoring_app.command("dashboard")
 def dashboard_cmd(output: OutputOpt = None) -> None:
     """Write a Grafana dashboard (JSON) over the exporter's metrics."""
+    from pgsage.monitoring.dashboard import render_dashboard
+
     _write(render_dashboard(), output)
 
 
@@ -184,6 +193,8 @@ def plan_cmd(
                    ] = PlanFormat.markdown,
 ) -> None:
     """Write the monitoring plan: source, metric type, threshold/alert, notes."""
+    from pgsage.monitoring.plan import render_csv, render_markdown
+
     _write(render_markdown() if fmt is PlanFormat.markdown else render_csv(), output)
 
 

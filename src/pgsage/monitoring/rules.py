@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pgsage.errors import UsageError
+from pgsage.monitoring.defaults import DEFAULT_JOB
 from pgsage.monitoring.definitions import ALERTS, RECORDING_RULES, Alert, Tier
 
-DEFAULT_JOB = "pgsage"
 _DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 
 
