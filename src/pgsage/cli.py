@@ -9,22 +9,21 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from pgsage import __version__, commands
-from pgsage.baseline import apply_baseline, load_baseline
-from pgsage.baseline import write_baseline as pgsage_write_baseline
-from pgsage.checks import all_checks
-from pgsage.db.connect import validate_dsn
+from pgsage import __version__
 from pgsage.errors import PgsageError, UsageError
 from pgsage.model import Severity
 from pgsage.reports import RENDERERS
-from pgsage.reports.text import render as render_text
-from pgsage.settings import Settings, load_settings
+
+# What only a command's body needs is imported there (lazy: start-up time of the CLI): the
+# audit machinery (pgsage.commands: checks, snapshot, psycopg, pglast), the settings (pydantic),
+# the baseline, rich tables, and the families' features registered at the bottom.
+if TYPE_CHECKING:
+    from pgsage.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="pgsage — PostgreSQL performance and operations toolkit.")
@@ -71,6 +70,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def build_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    from pgsage.db.connect import validate_dsn
+    from pgsage.settings import load_settings
+
     if config is not None and not config.is_file():
         raise UsageError(f"config file not found: {config}")
     settings = load_settings(config, **overrides)
@@ -143,6 +145,10 @@ def audit(
     config: ConfigOpt = None,
 ) -> None:
     """Audit a database: run the health checks and report findings with fixes."""
+    from pgsage import commands
+    from pgsage.baseline import apply_baseline, load_baseline
+    from pgsage.baseline import write_baseline as pgsage_write_baseline
+
     settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
                               lock_timeout_ms=lock_timeout, select=select or None,
                               ignore=ignore or None)
@@ -173,6 +179,8 @@ def snapshot_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Collect a catalog snapshot into a JSON file, for offline audits (--snapshot)."""
+    from pgsage import commands
+
     settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
                               lock_timeout_ms=lock_timeout)
     try:
@@ -189,6 +197,10 @@ def snapshot_cmd(
 @app.command("checks")
 def checks_cmd() -> None:
     """List the available checks with their categories, severities and parameters."""
+    from rich.table import Table
+
+    from pgsage.checks import all_checks
+
     table = Table("check", "category", "severity", "parameters", "title")
     for check in all_checks():
         params = ", ".join(f"{p.name}={p.default}" for p in check.params)
@@ -207,6 +219,10 @@ def demo(
         "--force", help="Allow --dsn to a database not named pgsage_demo*.")] = False,
 ) -> None:
     """Build the demo database, run its workload, audit it and write the report."""
+    from pgsage import commands
+    from pgsage.db.connect import validate_dsn
+    from pgsage.reports.text import render as render_text
+
     settings = build_settings(None, dsn=dsn)
     if settings.dsn and not force:
         dbname = validate_dsn(settings.dsn).get("dbname", "")
@@ -222,6 +238,8 @@ def demo(
 @server_app.command("start")
 def server_start() -> None:
     """Start the embedded server (initialising it on first use)."""
+    from pgsage import commands
+
     server = commands.server_start()
     status = server.status()
     typer.echo(f"running on port {status['port']} ({status['binaries']})")
@@ -231,12 +249,16 @@ def server_start() -> None:
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the embedded server."""
+    from pgsage import commands
+
     typer.echo("stopped" if commands.server_stop() else "not running")
 
 
 @server_app.command("status")
 def server_status() -> None:
     """Show whether the embedded server runs, where, and from which binaries."""
+    from pgsage import commands
+
     status = commands.server_status()
     for key, value in status.items():
         typer.echo(f"{key}: {value}")
@@ -250,6 +272,8 @@ def server_dsn(
                                                  help="Database (created if missing).")] = None,
 ) -> None:
     """Print a DSN for the embedded server (starting it if needed)."""
+    from pgsage import commands
+
     typer.echo(commands.server_dsn(database))
 
 

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
 from pgsage.model import Report
-from pgsage.reports import html, json_report, markdown, text
 
-RENDERERS: dict[str, Callable[[Report], str]] = {
-    "text": text.render,
-    "json": json_report.render,
-    "markdown": markdown.render,
-    "html": html.render,
-}
+_MODULES = {"text": "text", "json": "json_report", "markdown": "markdown", "html": "html"}
+
+
+class _Renderers(Mapping[str, Callable[[Report], str]]):
+    """Format → render function; a format's module is imported on first look-up, so that
+    `pgsage audit --format json` imports neither rich (text) nor the HTML template (lazy:
+    start-up time of the CLI)."""
+
+    def __getitem__(self, fmt: str) -> Callable[[Report], str]:
+        module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+        render: Callable[[Report], str] = module.render
+        return render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+RENDERERS: Mapping[str, Callable[[Report], str]] = _Renderers()
