@@ -70,10 +70,13 @@ class TestDatabase:
     def major(self) -> int:
         return self.server.major
 
-    def execute(self, statements: str, params: Any = None) -> list[tuple[Any, ...]]:
+    def execute(self, statements: str | sql.Composed, params: Any = None
+                ) -> list[tuple[Any, ...]]:
         """Run SQL as the superuser in autocommit; return the last statement's rows."""
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            cur = conn.execute(statements.encode() if params is None else statements, params)
+            text = statements.encode() if params is None and isinstance(statements, str) \
+                else statements
+            cur = conn.execute(text, params)
             return cur.fetchall() if cur.description else []
 
     def reset_stats(self) -> None:

@@ -182,7 +182,7 @@ def test_a_failing_section_costs_only_the_checks_that_need_it(db: TestDatabase) 
     db.execute("CREATE TABLE b (id int PRIMARY KEY, v int); CREATE INDEX b_v ON b (v);"
                "CREATE INDEX b_v2 ON b (v);"
                "CREATE ROLE pgsage_nosize LOGIN;"
-               "REVOKE EXECUTE ON FUNCTION pg_total_relation_size(regclass) FROM PUBLIC")
+               "REVOKE EXECUTE ON FUNCTION pg_stat_get_live_tuples(oid) FROM PUBLIC")
     params = conninfo.conninfo_to_dict(db.dsn)
     params["user"] = "pgsage_nosize"
     try:

@@ -13,6 +13,7 @@ from pgsage.checks.runner import run_checks, select_checks
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.db.embedded import EmbeddedServer
 from pgsage.db.snapshot import Snapshot, collect_snapshot
+from pgsage.gcpause import gc_paused
 from pgsage.model import Report
 from pgsage.settings import Settings
 
@@ -50,8 +51,9 @@ def snapshot(settings: Settings, out: Path) -> Snapshot:
 
 def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
     checks = select_checks(settings.select, settings.ignore)
-    taken = take_snapshot(settings, snapshot_file)
-    return run_checks(taken, checks, settings.checks)
+    with gc_paused():  # see gcpause: the snapshot's rows and the findings are cycle-free
+        taken = take_snapshot(settings, snapshot_file)
+        return run_checks(taken, checks, settings.checks)
 
 
 # -- the embedded server ------------------------------------------------------------------

@@ -91,6 +91,9 @@ class Table:
     idx_blks_hit: int | None
     toast_blks_read: int | None
     toast_blks_hit: int | None
+    # Sizes from relpages (fresh: the table changed by less than a tenth of its rows since
+    # VACUUM/ANALYZE set it) instead of measuring the files; see tables.sql.
+    size_estimated: bool = False
 
     @property
     def qualified(self) -> str:
@@ -160,6 +163,7 @@ class Index:
     last_idx_scan: datetime | None
     idx_blks_read: int | None
     idx_blks_hit: int | None
+    size_estimated: bool = False  # size_bytes from relpages; see indexes.sql
 
     @property
     def qualified(self) -> str:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,11 +60,20 @@ from pgsage.db.rows import (
 from pgsage.db.serverinfo import ServerInfo, fetch_server_info
 from pgsage.db.sqlfiles import load_sql
 from pgsage.errors import SnapshotError
+from pgsage.gcpause import gc_paused
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 STATEMENTS_LIMIT = 5000
+# Settings for the second session's transaction (the first one reads pg_settings, which must
+# show the server's values, not ours). Its queries sort tens of thousands of wide rows on a big
+# schema (60,000 columns: about 20 MB), which spills to disk with the default 4 MB. Parallel
+# workers only add start-up costs: the snapshot already keeps two sessions busy.
+SNAPSHOT_SETTINGS = {"work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
+_SET_LOCAL = sql.SQL("SELECT {}").format(sql.SQL(", ").join(
+    sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Literal(value))
+    for name, value in SNAPSHOT_SETTINGS.items()))
 
 Row = TypeVar("Row")
 
@@ -152,13 +161,13 @@ class Snapshot:
 
     # -- persistence -------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = _ADAPTER.dump_python(self, mode="json")
+        data: dict[str, Any] = _adapter().dump_python(self, mode="json")
         return data
 
     def save(self, path: Path) -> None:
         # pydantic's Rust serializer: json.dumps over dump_python took seconds and hundreds of
         # MB on 10,000 tables. Field order is the dataclasses', so the output is deterministic.
-        path.write_bytes(_ADAPTER.dump_json(self, indent=1) + b"\n")
+        path.write_bytes(_adapter().dump_json(self, indent=1) + b"\n")
 
     @classmethod
     def load(cls, path: Path) -> Snapshot:
@@ -173,13 +182,17 @@ class Snapshot:
                 f"{path} is not a pgsage snapshot of format {FORMAT_VERSION}"
             )
         try:
-            return _ADAPTER.validate_python(data)
+            return _adapter().validate_python(data)
         except ValidationError as exc:
             raise SnapshotError(f"{path} is not a valid snapshot: {exc.errors()[0]['msg']} "
                                 f"at {exc.errors()[0]['loc']}") from None
 
 
-_ADAPTER: TypeAdapter[Snapshot] = TypeAdapter(Snapshot)
+@cache
+def _adapter() -> TypeAdapter[Snapshot]:
+    # Built on first use (about 20 ms of schema building): an audit never serialises the
+    # snapshot it collects.
+    return TypeAdapter(Snapshot)
 
 
 class _Collector:
@@ -222,7 +235,16 @@ def build_rows(row_type: type[Row], names: list[str], tuples: list[tuple[Any, ..
     hundreds of thousands of columns of a big schema."""
     fields = [f.name for f in dataclasses.fields(row_type)]  # type: ignore[arg-type]
     if names == fields:
-        return [row_type(*values) for values in tuples]
+        # Every field given, in order: the instance dict filled directly. A frozen dataclass's
+        # __init__ sets each field through object.__setattr__, twice as slow on 25,000 indexes
+        # of 33 fields; the row classes have no __post_init__ or __slots__ that this would skip.
+        new = object.__new__
+        rows = []
+        for values in tuples:
+            row = new(row_type)
+            row.__dict__.update(zip(fields, values, strict=True))
+            rows.append(row)
+        return rows
     return [row_type(**dict(zip(names, values, strict=True))) for values in tuples]
 
 
@@ -257,6 +279,7 @@ class _Companion:
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             self.conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
                 sql.Literal(snapshot_id)))
+            self.conn.execute(_SET_LOCAL)
         except BaseException:
             self.conn.close()
             raise
@@ -296,6 +319,11 @@ def _start_companion(conn: psycopg.Connection[TupleRow], info: ServerInfo) -> _C
 
 def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = True) -> Snapshot:
     """Collect a snapshot over an open pgsage session (see ``connect``)."""
+    with gc_paused():
+        return _collect(conn, parallel)
+
+
+def _collect(conn: psycopg.Connection[TupleRow], parallel: bool) -> Snapshot:
     started = time.perf_counter()
     try:
         info = fetch_server_info(conn)

@@ -16,7 +16,10 @@ SELECT c.oid::bigint AS table_oid,
        t.typname AS type_name,
        a.atttypmod AS typmod,
        a.attnotnull AS not_null,
-       pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       -- A default cannot name a column (a generated column's expression can): deparsed
+       -- without the table, which would open it (a relcache entry per table on a cold session).
+       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END)
+           AS default_expr,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
        a.attlen::int AS type_length,
@@ -35,7 +38,9 @@ WHERE c.relkind IN ('r', 'p', 'm')
   AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  -- extension members, found from the extensions' side (a few rows, one hashed look-up)
+  AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
+                     WHERE d.refclassid = 'pg_extension'::regclass
+                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
   AND c.oid NOT IN (SELECT relation FROM locked)
 ORDER BY n.nspname, c.relname, a.attnum

@@ -27,6 +27,8 @@ WHERE con.contype IN ('p', 'f', 'u', 'c', 'x')
   AND c.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  -- extension members, found from the extensions' side (a few rows, one hashed look-up)
+  AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
+                     WHERE d.refclassid = 'pg_extension'::regclass
+                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
 ORDER BY n.nspname, c.relname, con.conname

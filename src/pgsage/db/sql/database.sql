@@ -1,6 +1,10 @@
 -- The current database's size and statistics.
 SELECT d.datname AS name,
-       pg_database_size(d.oid) AS size_bytes,
+       -- The pages of every relation as VACUUM/ANALYZE last counted them: pg_database_size
+       -- stats every file of the database (0.1 s at 35,000 files), and no check needs more.
+       -- The exporter measures the database with pg_database_size.
+       (SELECT sum(relpages)::bigint FROM pg_class)
+           * current_setting('block_size')::bigint AS size_bytes,
        age(d.datfrozenxid)::bigint AS frozenxid_age,
        mxid_age(d.datminmxid)::bigint AS minmxid_age,
        s.numbackends, s.xact_commit, s.xact_rollback, s.blks_read, s.blks_hit,

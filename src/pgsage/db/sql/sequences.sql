@@ -1,17 +1,25 @@
 -- Sequences with their position and the column that owns them (serial or identity).
-SELECT s.schemaname AS schema,
-       s.sequencename AS name,
-       format_type(s.data_type, NULL) AS data_type,
-       s.start_value, s.min_value, s.max_value, s.increment_by, s.cycle,
-       s.last_value,
+-- Read from the catalogs rather than the pg_sequences view, which is the same data with
+-- columns this query does not need (the owner's name, a regtype per row).
+SELECT n.nspname AS schema,
+       c.relname AS name,
+       format_type(s.seqtypid, NULL) AS data_type,
+       s.seqstart AS start_value,
+       s.seqmin AS min_value,
+       s.seqmax AS max_value,
+       s.seqincrement AS increment_by,
+       s.seqcycle AS cycle,
+       -- as pg_sequences shows it: NULL without the privilege to read it, or before first use
+       CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_sequence_last_value(c.oid) END AS last_value,
        own.table_schema AS owner_schema,
        own.table_name AS owner_table,
        own.column_name AS owner_column,
        own.column_type AS owner_column_type,
        coalesce(own.deptype = 'i', false) AS is_identity
-FROM pg_sequences s
-JOIN pg_namespace sn ON sn.nspname = s.schemaname
-JOIN pg_class sc ON sc.relname = s.sequencename AND sc.relnamespace = sn.oid
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
     SELECT tn.nspname AS table_schema, tc.relname AS table_name, a.attname AS column_name,
            format_type(a.atttypid, a.atttypmod) AS column_type, d.deptype::text AS deptype
@@ -19,13 +27,16 @@ LEFT JOIN LATERAL (
     JOIN pg_class tc ON tc.oid = d.refobjid
     JOIN pg_namespace tn ON tn.oid = tc.relnamespace
     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = sc.oid
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
       AND d.refobjsubid > 0
     ORDER BY d.deptype
     LIMIT 1
 ) own ON true
-WHERE s.schemaname NOT IN ('pg_catalog', 'information_schema')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                   WHERE d.classid = 'pg_class'::regclass AND d.objid = sc.oid AND d.deptype = 'e')
-ORDER BY s.schemaname, s.sequencename
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT pg_is_other_temp_schema(n.oid)
+  -- sequences of an extension (the user cannot change them), found from the extensions' side
+  AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
+                     WHERE d.refclassid = 'pg_extension'::regclass
+                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname

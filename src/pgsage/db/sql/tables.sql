@@ -31,31 +31,90 @@ SELECT c.oid::bigint AS oid,
            AS has_primary_key,
        CASE WHEN c.relkind IN ('r', 'm') THEN age(c.relfrozenxid)::bigint END AS frozenxid_age,
        CASE WHEN c.relkind IN ('r', 'm') THEN mxid_age(c.relminmxid)::bigint END AS minmxid_age,
-       s.seq_scan, s.seq_tup_read, s.idx_scan, s.idx_tup_fetch,
-       s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd,
-       s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
-       s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze,
-       s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count,
-       io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit,
-       io.toast_blks_read, io.toast_blks_hit
+       pg_stat_get_numscans(c.oid) AS seq_scan,
+       pg_stat_get_tuples_returned(c.oid) AS seq_tup_read,
+       ix.idx_scan,
+       ix.idx_tup_fetch + pg_stat_get_tuples_fetched(c.oid) AS idx_tup_fetch,
+       pg_stat_get_tuples_inserted(c.oid) AS n_tup_ins,
+       pg_stat_get_tuples_updated(c.oid) AS n_tup_upd,
+       pg_stat_get_tuples_deleted(c.oid) AS n_tup_del,
+       pg_stat_get_tuples_hot_updated(c.oid) AS n_tup_hot_upd,
+       pg_stat_get_live_tuples(c.oid) AS n_live_tup,
+       pg_stat_get_dead_tuples(c.oid) AS n_dead_tup,
+       pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze,
+       pg_stat_get_ins_since_vacuum(c.oid) AS n_ins_since_vacuum,
+       pg_stat_get_last_vacuum_time(c.oid) AS last_vacuum,
+       pg_stat_get_last_autovacuum_time(c.oid) AS last_autovacuum,
+       pg_stat_get_last_analyze_time(c.oid) AS last_analyze,
+       pg_stat_get_last_autoanalyze_time(c.oid) AS last_autoanalyze,
+       pg_stat_get_vacuum_count(c.oid) AS vacuum_count,
+       pg_stat_get_autovacuum_count(c.oid) AS autovacuum_count,
+       pg_stat_get_analyze_count(c.oid) AS analyze_count,
+       pg_stat_get_autoanalyze_count(c.oid) AS autoanalyze_count,
+       pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid) AS heap_blks_read,
+       pg_stat_get_blocks_hit(c.oid) AS heap_blks_hit,
+       ix.idx_blks_read,
+       ix.idx_blks_hit,
+       pg_stat_get_blocks_fetched(t.oid) - pg_stat_get_blocks_hit(t.oid) AS toast_blks_read,
+       pg_stat_get_blocks_hit(t.oid) AS toast_blks_hit,
+       NOT sz.exact AS size_estimated
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-LEFT JOIN pg_statio_all_tables io ON io.relid = c.oid
--- Sizes: the main fork, and the TOAST table with its index. The indexes' sizes are read by the
--- indexes section (pg_relation_size of each) and added up per table by the snapshot, instead of
--- measuring every index twice with pg_indexes_size here (about 0.9 s on 10,000 tables). The
--- free-space and visibility maps (a few pages per table) are left out of total_bytes: each costs
--- a file-system stat() per table. The functions are volatile, so the planner does not flatten
--- this subquery and each runs once per table.
+LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+-- The columns pg_stat_all_tables and pg_statio_all_tables add up over the table's indexes
+-- (NULL for a table without one, as there), read from the pg_stat_get_* functions: the views
+-- join pg_class and group once more.
+LEFT JOIN LATERAL (
+    SELECT sum(pg_stat_get_numscans(x.indexrelid))::bigint AS idx_scan,
+           sum(pg_stat_get_tuples_fetched(x.indexrelid))::bigint AS idx_tup_fetch,
+           sum(pg_stat_get_blocks_fetched(x.indexrelid)
+               - pg_stat_get_blocks_hit(x.indexrelid))::bigint AS idx_blks_read,
+           sum(pg_stat_get_blocks_hit(x.indexrelid))::bigint AS idx_blks_hit
+    FROM pg_index x WHERE x.indrelid = c.oid
+) ix ON c.relhasindex
+-- Sizes: the main fork and the TOAST table with its index (the indexes' sizes are read by the
+-- indexes section and added up per table by the snapshot). Measuring a relation opens it (a
+-- relcache entry each, most of this query's time on a cold session), so a relation whose
+-- relpages is fresh is sized from relpages, as the indexes are (indexes.sql), and any other is
+-- measured. Fresh: VACUUM or ANALYZE set it since the table last changed by more than a tenth
+-- of its rows (autoanalyze's own default threshold); for the TOAST table, which only VACUUM
+-- counts, since a tenth of its rows were added, and its index counted (by the same VACUUM:
+-- one that finds nothing to delete may skip the index) within a tenth of the table's rows.
+-- Materialized views are always measured (REFRESH replaces the file, not relpages). The
+-- free-space and visibility maps (a few pages per table) are left out: each costs a
+-- file-system stat() per table.
+LEFT JOIN LATERAL (
+    SELECT sum(tic.relpages)::bigint AS relpages,
+           bool_and(tic.reltuples >= 0
+                    AND abs(tic.reltuples - t.reltuples) <= 0.1 * t.reltuples) AS counted
+    FROM pg_index ti JOIN pg_class tic ON tic.oid = ti.indexrelid
+    WHERE ti.indrelid = t.oid
+) tix ON t.oid IS NOT NULL
 CROSS JOIN LATERAL (
-    SELECT pg_relation_size(c.oid) AS table_bytes,
-           coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0) AS toast_bytes
+    SELECT c.relkind = 'm' OR NOT (c.reltuples >= 0
+               AND pg_stat_get_mod_since_analyze(c.oid) <= 0.1 * c.reltuples) AS exact,
+           t.oid IS NOT NULL AND NOT (t.reltuples >= 0 AND coalesce(tix.counted, true)
+               AND pg_stat_get_ins_since_vacuum(t.oid) <= 0.1 * t.reltuples) AS toast_exact,
+           (SELECT current_setting('block_size')::bigint) AS block_size
+) fresh
+CROSS JOIN LATERAL (
+    -- exact: every size measured (size_estimated is any of them from relpages)
+    SELECT fresh.exact AND (t.oid IS NULL OR fresh.toast_exact) AS exact,
+           CASE WHEN fresh.exact THEN pg_relation_size(c.oid)
+                ELSE c.relpages::bigint * fresh.block_size END AS table_bytes,
+           CASE WHEN t.oid IS NULL THEN 0
+                WHEN fresh.toast_exact THEN pg_relation_size(t.oid) + coalesce((
+                    SELECT sum(pg_relation_size(ti.indexrelid)) FROM pg_index ti
+                     WHERE ti.indrelid = t.oid), 0)::bigint
+                ELSE (t.relpages::bigint + coalesce(tix.relpages, 0)) * fresh.block_size
+           END AS toast_bytes
 ) sz
 WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+  -- extension members, found from the extensions' side (a few rows, one hashed look-up)
+  AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
+                     WHERE d.refclassid = 'pg_extension'::regclass
+                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
   AND c.oid NOT IN (SELECT relation FROM locked)
 ORDER BY n.nspname, c.relname

@@ -1,0 +1,198 @@
+"""What the snapshot reads cheaply instead of asking the server the expensive way must be what
+the server would have said: index definitions assembled in SQL against pg_get_indexdef, sizes
+from relpages against pg_relation_size, statistics read through the pg_stat_get_* functions
+against the pg_stat views."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from psycopg import sql
+
+from pgharness import TestDatabase
+from pgsage.db import rows
+from pgsage.db.connect import connect
+from pgsage.db.snapshot import Snapshot, build_rows, collect_snapshot
+
+# Every shape of index a definition is assembled for, and the ones left to pg_get_indexdef.
+INDEXES = """
+CREATE SCHEMA "Odd Schema";
+CREATE DOMAIN short_text AS text;
+CREATE TABLE "Odd Schema"."MixedCase" (
+    "Id" bigint PRIMARY KEY,
+    "select" int,
+    "user" text COLLATE "C",
+    plain text,
+    code varchar(20),
+    tags int[],
+    doc jsonb,
+    at timestamptz,
+    d short_text,
+    u uuid UNIQUE,
+    CONSTRAINT "Unique Pair" UNIQUE ("select", plain) INCLUDE (at)
+);
+CREATE INDEX "Desc Nulls" ON "Odd Schema"."MixedCase" ("select" DESC, plain NULLS FIRST,
+    at DESC NULLS LAST, "Id" ASC NULLS LAST);
+CREATE INDEX mc_incl ON "Odd Schema"."MixedCase" (plain) INCLUDE ("select", "user");
+CREATE UNIQUE INDEX mc_unique ON "Odd Schema"."MixedCase" (at, "Id");
+CREATE INDEX mc_explicit_default ON "Odd Schema"."MixedCase" ("select" int4_ops);
+CREATE INDEX mc_pattern ON "Odd Schema"."MixedCase" (plain text_pattern_ops);
+CREATE INDEX mc_collate ON "Odd Schema"."MixedCase" (plain COLLATE "C");
+CREATE INDEX mc_collated_column ON "Odd Schema"."MixedCase" ("user");
+CREATE INDEX mc_varchar ON "Odd Schema"."MixedCase" (code);
+CREATE INDEX mc_domain ON "Odd Schema"."MixedCase" (d);
+CREATE INDEX mc_hash ON "Odd Schema"."MixedCase" USING hash (plain);
+CREATE INDEX mc_gin ON "Odd Schema"."MixedCase" USING gin (doc);
+CREATE INDEX mc_gin_path ON "Odd Schema"."MixedCase" USING gin (doc jsonb_path_ops);
+CREATE INDEX mc_gin_array ON "Odd Schema"."MixedCase" USING gin (tags);
+CREATE INDEX mc_brin ON "Odd Schema"."MixedCase" USING brin (at);
+CREATE INDEX mc_expr ON "Odd Schema"."MixedCase" (lower(plain), "select");
+CREATE INDEX mc_partial ON "Odd Schema"."MixedCase" (at) WHERE "select" > 0;
+CREATE INDEX mc_fill ON "Odd Schema"."MixedCase" (at) WITH (fillfactor = 70);
+CREATE TABLE events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_2025_id ON events_2025 (id);
+CREATE TABLE "order" ("group" int, "Value" int);
+CREATE INDEX "index" ON "order" ("group", "Value");
+"""
+
+
+def take(dsn: str) -> Snapshot:
+    with connect(dsn) as conn:
+        return collect_snapshot(conn)
+
+
+def test_index_definitions_are_pg_get_indexdef(db: TestDatabase) -> None:
+    db.execute(INDEXES)
+    if db.major >= 15:
+        db.execute("CREATE UNIQUE INDEX mc_nnd ON \"Odd Schema\".\"MixedCase\" (code) "
+                   "NULLS NOT DISTINCT")
+    snap = take(db.dsn)
+    server = dict(db.execute("SELECT indexrelid::bigint, pg_get_indexdef(indexrelid) "
+                             "FROM pg_index"))
+    assert len(snap.indexes) >= 24
+    for index in snap.indexes:
+        assert index.definition == server[index.oid], index.name
+
+
+def test_index_columns_and_operator_classes(db: TestDatabase) -> None:
+    db.execute(INDEXES)
+    snap = take(db.dsn)
+    idx = {i.name: i for i in snap.indexes}
+    assert idx["Desc Nulls"].key_columns == ['"select"', "plain", "at", '"Id"']
+    assert idx["Desc Nulls"].options == [3, 2, 1, 0]
+    assert idx["mc_incl"].include_columns == ['"select"', '"user"']
+    assert idx["mc_incl"].key_columns == ["plain"] and idx["mc_incl"].key_count == 1
+    assert idx["mc_expr"].key_columns == ["lower(plain)", '"select"']
+    assert idx["mc_expr"].key_attnums[0] == 0
+    assert idx["mc_pattern"].opclasses == ["text_pattern_ops"]
+    assert idx["mc_collate"].collations == ["C"]
+    assert idx["mc_gin_path"].opclasses == ["jsonb_path_ops"]
+    assert idx["Unique Pair"].include_columns == ["at"]
+    assert idx["Unique Pair"].constraint_type == "u"
+
+
+def test_sizes_come_from_relpages_while_fresh_and_are_measured_after_changes(
+        db: TestDatabase) -> None:
+    db.execute("CREATE TABLE t (id int PRIMARY KEY, body text);"
+               "ALTER TABLE t ALTER body SET STORAGE EXTERNAL;"
+               "INSERT INTO t SELECT g, repeat('x', 3000) || g FROM generate_series(1, 2000) g;"
+               "CREATE INDEX t_body ON t (left(body, 10))")
+    db.execute("ANALYZE t")  # its own transaction: after the insert's counts are reported
+    measured = "SELECT pg_relation_size(%s::regclass)"
+
+    def exact(name: str) -> int:
+        return int(db.execute(measured, [name])[0][0])
+
+    snap = take(db.dsn)
+    table = snap.table("public", "t")
+    assert table is not None and table.size_estimated
+    assert table.table_bytes == exact("t")
+    # ANALYZE leaves the TOAST table's relpages alone: it is measured until a VACUUM
+    toast = db.execute("SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = 't'")
+    toast_index = db.execute("SELECT indexrelid::regclass::text FROM pg_index "
+                             "WHERE indrelid = %s::regclass", [toast[0][0]])
+    assert table.toast_bytes == exact(toast[0][0]) + exact(toast_index[0][0]) > 8192 * 1000
+    db.execute("VACUUM t")
+    assert take(db.dsn).table("public", "t").toast_bytes == (  # type: ignore[union-attr]
+        exact(toast[0][0]) + exact(toast_index[0][0]))
+    for index in snap.indexes:
+        assert index.size_estimated and index.size_bytes == exact(index.name)
+    assert table.index_bytes == sum(i.size_bytes for i in snap.indexes)
+
+    # Many more rows since ANALYZE: relpages is stale, so the files are measured.
+    db.execute("INSERT INTO t SELECT g, 'y' FROM generate_series(2001, 20000) g")
+    snap = take(db.dsn)
+    table = snap.table("public", "t")
+    assert table is not None
+    assert table.table_bytes == exact("t") > table.relpages * 8192
+    for index in snap.indexes:
+        assert not index.size_estimated and index.size_bytes == exact(index.name)
+
+    # VACUUM ANALYZE after inserts only: the VACUUM may skip the indexes (nothing to delete)
+    # and its ANALYZE leaves them to the VACUUM, so their relpages stay old; their reltuples
+    # too, which is how the snapshot tells.
+    db.execute("VACUUM ANALYZE t")
+    snap = take(db.dsn)
+    assert snap.table("public", "t").table_bytes == exact("t")  # type: ignore[union-attr]
+    for index in snap.indexes:
+        assert index.size_bytes == exact(index.name), index.name
+
+
+def test_never_analyzed_tables_and_invalid_indexes_are_measured(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE fresh (id int); INSERT INTO fresh SELECT generate_series(1, 5000);"
+               "CREATE TABLE dup (v int); INSERT INTO dup VALUES (1), (1); ANALYZE dup;")
+    with pytest.raises(Exception, match="could not create unique index"):
+        db.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_v ON dup (v)")
+    snap = take(db.dsn)
+    fresh = snap.table("public", "fresh")
+    assert fresh is not None and not fresh.size_estimated and fresh.table_bytes > 0
+    invalid = next(i for i in snap.indexes if i.name == "dup_v")
+    assert not invalid.is_valid and not invalid.size_estimated
+
+
+def select(columns: tuple[str, ...], view: str, key: str) -> sql.Composed:
+    return sql.SQL("SELECT {} FROM {} WHERE {} = %s::regclass").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(view), sql.Identifier(key))
+
+
+def test_statistics_match_the_pg_stat_views(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE s (id int PRIMARY KEY, v int); CREATE INDEX s_v ON s (v);"
+               "CREATE TABLE noindex (v text);"
+               "INSERT INTO s SELECT g, g FROM generate_series(1, 1000) g;"
+               "INSERT INTO noindex VALUES ('a');"
+               "SELECT * FROM s WHERE id = 5; SELECT * FROM s WHERE v = 7;"
+               "SELECT * FROM noindex; UPDATE s SET v = v + 1 WHERE id < 10; DELETE FROM s"
+               " WHERE id = 1000;")
+    snap = take(db.dsn)
+    fields = ("seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins",
+              "n_tup_upd", "n_tup_del", "n_tup_hot_upd", "n_live_tup", "n_dead_tup",
+              "n_mod_since_analyze", "n_ins_since_vacuum")
+    io = ("heap_blks_read", "heap_blks_hit", "idx_blks_read", "idx_blks_hit",
+          "toast_blks_read", "toast_blks_hit")
+    for name in ("s", "noindex"):
+        view = db.execute(select(fields, "pg_stat_all_tables", "relid"), [name])[0]
+        viewio = db.execute(select(io, "pg_statio_all_tables", "relid"), [name])[0]
+        table = snap.table("public", name)
+        assert table is not None
+        assert tuple(getattr(table, f) for f in fields) == view, name
+        assert tuple(getattr(table, f) for f in io) == viewio, name
+    assert snap.table("public", "noindex").idx_scan is None  # type: ignore[union-attr]
+    index_fields = ("idx_scan", "idx_tup_read", "idx_tup_fetch")
+    for index in snap.indexes:
+        view = db.execute(select(index_fields, "pg_stat_all_indexes", "indexrelid"),
+                          [index.oid])[0]
+        assert tuple(getattr(index, f) for f in index_fields) == view, index.name
+
+
+def test_rows_are_plain_dataclasses_that_build_rows_may_fill_directly() -> None:
+    # build_rows fills the instance dict and skips __init__: it must have nothing to skip.
+    for row_type in vars(rows).values():
+        if isinstance(row_type, type) and dataclasses.is_dataclass(row_type):
+            assert not hasattr(row_type, "__post_init__"), row_type
+            assert not hasattr(row_type, "__slots__"), row_type
+    fields = [f.name for f in dataclasses.fields(rows.Schema)]
+    built = build_rows(rows.Schema, fields, [tuple(range(len(fields)))])
+    assert built == [rows.Schema(*range(len(fields)))]
