@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from pgsage import __version__
 from pgsage.errors import PgsageError, UsageError
 from pgsage.model import Severity
 from pgsage.reports import RENDERERS
+from pgsage.stderr import StderrConsole
 
 # What only a command's body needs is imported there (lazy: start-up time of the CLI): the
 # audit machinery (pgsage.commands: checks, snapshot, psycopg, pglast), the settings (pydantic),
-# the baseline, rich tables, and the families' features registered at the bottom.
+# the baseline, rich, and the families' features registered at the bottom.
 if TYPE_CHECKING:
     from pgsage.settings import Settings
 
@@ -30,7 +30,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 server_app = typer.Typer(no_args_is_help=True, help="Manage the embedded default server.")
 app.add_typer(server_app, name="server")
 
-err = Console(stderr=True)
+err = StderrConsole()
 
 
 class Format(StrEnum):
@@ -197,6 +197,7 @@ def snapshot_cmd(
 @app.command("checks")
 def checks_cmd() -> None:
     """List the available checks with their categories, severities and parameters."""
+    from rich.console import Console
     from rich.table import Table
 
     from pgsage.checks import all_checks

@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.errors import UsageError
+from pgsage.stderr import StderrConsole
 
 # The advisor itself (pglast, psycopg, the what-if costing, Alembic output, verify, sampling) is
 # imported when `pgsage advise` runs (lazy: start-up time of the CLI).
 if TYPE_CHECKING:
     from pgsage.advise.model import Measured, Recommendation, RelName, WorkloadQuery
 
-_err = Console(stderr=True)
+_err = StderrConsole()
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$", re.I)
 _UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from pgsage.model import Severity
+from pgsage.stderr import StderrConsole
 
 # Alembic and SQLAlchemy are imported when a migrations command runs, not whenever `pgsage`
 # starts (they would add a fifth of a second to `pgsage audit`).
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 migrations_app = typer.Typer(no_args_is_help=True, help=(
     "Alembic migrations: check the revision graph, round-trip and drift on a throwaway server; "
     "trace the locks each statement takes; squash into one baseline revision."))
-err = Console(stderr=True)
+err = StderrConsole()
 
 
 class OutputFormat(StrEnum):
