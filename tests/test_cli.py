@@ -266,3 +266,41 @@ def test_thresholds_from_cli_env_and_pyproject(db: TestDatabase, tmp_path: Path)
     via_file = json.loads(run(*base, "--config", str(config)).stdout)
     assert len(via_file["findings"]) == 1
     assert_one_line_error(run(*base, "--param", "oops"), "--param expects CHECK.NAME=VALUE")
+
+
+# Start-up time: `import pgsage.cli` (every command, --help) loads what the option declarations
+# need; each command imports its own machinery when it runs. These modules cost from a few to
+# a few hundred milliseconds.
+LAZY_MODULES = ("pgsage.commands", "pgsage.checks", "pgsage.db.snapshot", "pgsage.settings",
+                "psycopg", "pglast", "pydantic", "prometheus_client", "sqlalchemy", "alembic",
+                "rich", "pgsage.exporter.server", "pgsage.monitoring.rules",
+                "pgsage.advise.command", "pgsage.lint.command", "pgsage.reports.text",
+                "pgsage.reports.html", "pgsage.baseline")
+
+
+def test_cli_import_leaves_the_commands_machinery_out() -> None:
+    code = ("import sys, pgsage.cli; "
+            f"print(' '.join(m for m in {LAZY_MODULES!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == []
+
+
+def test_audit_json_loads_neither_rich_nor_the_other_renderers(db: TestDatabase,
+                                                              tmp_path: Path) -> None:
+    snap = tmp_path / "snap.json"
+    assert run("snapshot", "--dsn", db.dsn, "--out", str(snap)).returncode == 0
+    code = ("import sys\n"
+            "from pgsage import cli\n"
+            "sys.argv[0] = 'pgsage'\n"
+            "try:\n"
+            "    cli.main()\n"
+            "finally:\n"
+            "    print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'rich' or "
+            "m.startswith('pgsage.reports.'))), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, "audit", "--snapshot", str(snap),
+                           "--format", "json"], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["findings"] is not None
+    assert done.stderr.split() == ["pgsage.reports.json_report"]
