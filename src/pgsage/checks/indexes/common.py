@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pgsage.checks.snapshot_cache import per_snapshot
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import ObjectRef
 
-
-@dataclass(frozen=True)
-class KeyPart:
-    """One key column as the planner sees it: text, operator class, collation, sort options."""
-
-    expr: str
-    opclass: str
-    collation: str
-    option: int
+# An index's keys as the planner sees them: (expression, operator class, collation, indoption)
+# per key column.
+Keys = tuple[tuple[str, str, str, int], ...]
 
 
-def key_parts(index: Index) -> tuple[KeyPart, ...]:
-    return tuple(
-        KeyPart(index.key_columns[i], index.opclasses[i], index.collations[i], index.options[i])
-        for i in range(index.key_count)
-    )
+def key_tuples(index: Index) -> Keys:
+    """Plain tuples rather than a dataclass per key column: they are built, compared and
+    hashed for every index of the database."""
+    n = index.key_count
+    return tuple(zip(index.key_columns[:n], index.opclasses[:n], index.collations[:n],
+                     index.options[:n], strict=True))
 
 
 # indoption bits: 1 = DESC, 2 = NULLS FIRST. Scanning a btree backwards flips both, so
@@ -32,36 +29,37 @@ def key_parts(index: Index) -> tuple[KeyPart, ...]:
 _REVERSED = {0: 3, 3: 0, 1: 2, 2: 1}
 
 
-def reversed_parts(parts: tuple[KeyPart, ...]) -> tuple[KeyPart, ...]:
-    return tuple(KeyPart(p.expr, p.opclass, p.collation, _REVERSED.get(p.option, p.option))
-                 for p in parts)
+def reversed_keys(keys: Keys) -> Keys:
+    return tuple((e, o, c, _REVERSED.get(opt, opt)) for e, o, c, opt in keys)
 
 
-def equivalent_keys(a: tuple[KeyPart, ...], b: tuple[KeyPart, ...], method: str) -> bool:
+def equivalent_keys(a: Keys, b: Keys, method: str) -> bool:
     """Same keys, or (for btree) the same keys in exactly reversed order and null placement."""
-    return a == b or (method == "btree" and a == reversed_parts(b))
+    return a == b or (method == "btree" and a == reversed_keys(b))
 
 
-def _canonical_keys(index: Index) -> tuple[tuple[str, str, str, int], ...]:
-    """The keys as plain tuples; for btree, the smaller of the keys and their reversal, so that
-    two indexes have equal canonical keys exactly when ``equivalent_keys`` holds (reversal
-    is its own inverse)."""
-    keys = tuple((p.expr, p.opclass, p.collation, p.option) for p in key_parts(index))
-    if index.method != "btree":
-        return keys
-    flipped = tuple((e, o, c, _REVERSED.get(opt, opt)) for e, o, c, opt in keys)
-    return min(keys, flipped)
+def _canonical_keys(keys: Keys, method: str) -> Keys:
+    """For btree, the smaller of the keys and their reversal, so that two indexes have equal
+    canonical keys exactly when ``equivalent_keys`` holds (reversal is its own inverse)."""
+    return min(keys, reversed_keys(keys)) if method == "btree" else keys
 
 
 def shape_key(index: Index) -> tuple[object, ...]:
     """Equal for two indexes exactly when ``same_shape`` holds: a key to group them by."""
-    return (index.method, _canonical_keys(index), index.predicate or "",
-            tuple(sorted(index.include_columns)))
+    return (index.method, _canonical_keys(key_tuples(index), index.method),
+            index.predicate or "", tuple(sorted(index.include_columns)))
+
+
+def rough_shape(index: Index) -> tuple[object, ...]:
+    """Equal whenever ``shape_key`` is (the key expressions keep their order in a reversed
+    btree): a cheap first comparison, so that the full keys are built only for the few
+    indexes that could be the same shape. A big database has tens of thousands of indexes."""
+    return (index.method, tuple(index.key_columns[: index.key_count]), index.predicate or "")
 
 
 def same_shape(a: Index, b: Index) -> bool:
     """Same method, keys, predicate and INCLUDE list: one index can do the other's work."""
-    return shape_key(a) == shape_key(b)
+    return rough_shape(a) == rough_shape(b) and shape_key(a) == shape_key(b)
 
 
 def is_protected(index: Index) -> bool:
@@ -78,13 +76,19 @@ def keep_order(index: Index) -> tuple[bool, bool, bool, bool, int, bool, str]:
             not index.is_valid, -(index.idx_scan or 0), not natural, index.name)
 
 
-def duplicate_losers(indexes: list[Index]) -> list[tuple[Index, Index]]:
+def duplicate_losers(indexes: Sequence[Index]) -> list[tuple[Index, Index]]:
     """(dropped, kept) pairs among same-shape indexes; protected indexes are never dropped."""
     if len(indexes) < 2:
         return []
-    groups: dict[tuple[object, ...], list[Index]] = {}
+    # Grouped by rough shape first: the full shape is built only where two indexes could match.
+    candidates: dict[tuple[object, ...], list[Index]] = {}
     for index in indexes:
-        groups.setdefault(shape_key(index), []).append(index)
+        candidates.setdefault(rough_shape(index), []).append(index)
+    groups: dict[tuple[object, ...], list[Index]] = {}
+    for candidate in candidates.values():
+        if len(candidate) > 1:
+            for index in candidate:
+                groups.setdefault(shape_key(index), []).append(index)
     pairs = []
     for group in groups.values():
         if len(group) < 2:
@@ -92,6 +96,27 @@ def duplicate_losers(indexes: list[Index]) -> list[tuple[Index, Index]]:
         keeper = min(group, key=keep_order)
         pairs += [(ix, keeper) for ix in group if ix is not keeper and not is_protected(ix)]
     return sorted(pairs, key=lambda pair: pair[0].name)
+
+
+class TableIndexes:
+    """One table's valid, ready indexes, and the duplicates among them (which both
+    duplicate-index and redundant-index need), computed once per snapshot."""
+
+    def __init__(self, indexes: Sequence[Index]) -> None:
+        self.indexes = tuple(indexes)
+        self._losers: list[tuple[Index, Index]] | None = None
+
+    def duplicate_losers(self) -> list[tuple[Index, Index]]:
+        if self._losers is None:
+            self._losers = duplicate_losers(self.indexes)
+        return list(self._losers)
+
+
+@per_snapshot
+def table_indexes(snapshot: Snapshot) -> dict[tuple[str, str], TableIndexes]:
+    """Every table with indexes, in (schema, table) order, with its valid, ready indexes."""
+    return {key: TableIndexes([ix for ix in indexes if ix.is_valid and ix.is_ready])
+            for key, indexes in sorted(snapshot.indexes_by_table.items())}
 
 
 def index_ref(index: Index) -> ObjectRef:
@@ -108,8 +133,8 @@ def index_evidence(index: Index, prefix: str = "") -> dict[str, int | str | None
 
 
 def valid_indexes(snapshot: Snapshot, schema: str, table: str) -> list[Index]:
-    return [ix for ix in snapshot.indexes_by_table.get((schema, table), [])
-            if ix.is_valid and ix.is_ready]
+    found = table_indexes(snapshot).get((schema, table))
+    return list(found.indexes) if found is not None else []
 
 
 @dataclass(frozen=True)

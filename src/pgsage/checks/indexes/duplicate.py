@@ -6,12 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import (
-    duplicate_losers,
-    index_evidence,
-    index_ref,
-    valid_indexes,
-)
+from pgsage.checks.indexes.common import index_evidence, index_ref, table_indexes
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes import DropIndex
 from pgsage.model import Finding, Severity
@@ -38,9 +33,9 @@ class DuplicateIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), _ in sorted(snapshot.indexes_by_table.items()):
+        for (schema, table), indexes in table_indexes(snapshot).items():
             # Two unique indexes are reported by unique-index-duplicates-constraint instead.
-            for index, keeper in duplicate_losers(valid_indexes(snapshot, schema, table)):
+            for index, keeper in indexes.duplicate_losers():
                 findings.append(self.finding(
                     index_ref(index),
                     f"index {index.name} duplicates {keeper.name} on {schema}.{table}",

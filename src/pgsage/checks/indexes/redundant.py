@@ -7,13 +7,12 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.indexes.common import (
-    duplicate_losers,
     equivalent_keys,
     index_evidence,
     index_ref,
     is_protected,
-    key_parts,
-    valid_indexes,
+    key_tuples,
+    table_indexes,
 )
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
@@ -26,9 +25,14 @@ PREFIX_METHODS = frozenset({"btree"})
 
 def covers(longer: Index, shorter: Index) -> bool:
     """Whether ``longer`` can serve every query ``shorter`` serves."""
-    short_keys, long_keys = key_parts(shorter), key_parts(longer)
     if longer.method != shorter.method or shorter.method not in PREFIX_METHODS:
         return False
+    # Cheap rejections first: equivalent keys have the same expressions in the same order.
+    width = shorter.key_count
+    if width >= longer.key_count or \
+            shorter.key_columns[:width] != longer.key_columns[:width]:
+        return False
+    short_keys, long_keys = key_tuples(shorter), key_tuples(longer)
     if len(short_keys) >= len(long_keys):
         return False
     if not equivalent_keys(short_keys, long_keys[: len(short_keys)], shorter.method):
@@ -61,10 +65,12 @@ class RedundantIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), _ in sorted(snapshot.indexes_by_table.items()):
-            indexes = valid_indexes(snapshot, schema, table)
+        for (schema, table), group in table_indexes(snapshot).items():
+            indexes = group.indexes
+            if len(indexes) < 2:
+                continue  # nothing to be a prefix of
             # An exact duplicate is duplicate-index's to report; judge only the copy it keeps.
-            dropped = {ix.name for ix, _ in duplicate_losers(indexes)}
+            dropped = {ix.name for ix, _ in group.duplicate_losers()}
             for shorter in sorted(indexes, key=lambda ix: ix.name):
                 if is_protected(shorter) or shorter.name in dropped:
                     continue

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import index_evidence, index_ref, same_shape, valid_indexes
+from pgsage.checks.indexes.common import index_evidence, index_ref, same_shape, table_indexes
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes import DropConstraint, DropIndex
@@ -39,9 +39,8 @@ class UniqueIndexDuplicatesConstraint(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), _ in sorted(snapshot.indexes_by_table.items()):
-            uniques = [ix for ix in valid_indexes(snapshot, schema, table)
-                       if ix.is_unique and not ix.is_exclusion]
+        for (schema, table), group in table_indexes(snapshot).items():
+            uniques = [ix for ix in group.indexes if ix.is_unique and not ix.is_exclusion]
             reported: set[str] = set()
             for a in sorted(uniques, key=lambda ix: ix.name):
                 for b in sorted(uniques, key=lambda ix: ix.name):

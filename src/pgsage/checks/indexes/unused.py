@@ -45,11 +45,12 @@ class UnusedIndex(Check):
         replicas = len(snapshot.replication)
         caveat = (f"; {replicas} replica(s) stream from this server and may use it"
                   if replicas else "")
+        min_size = int(params["min_size_bytes"])
         findings = []
         for index in snapshot.indexes:
             if (index.idx_scan or 0) > 0 or is_protected(index) or not index.is_valid:
                 continue
-            if index.size_bytes < int(params["min_size_bytes"]):
+            if index.size_bytes < min_size:
                 continue
             findings.append(self.finding(
                 index_ref(index),
