@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pgsage.checks.columns import column_maps
 from pgsage.checks.queries.common import preview, workload
+from pgsage.checks.snapshot_cache import per_snapshot
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes import index_name
@@ -68,17 +70,22 @@ class ParsedStatement:
     info: StatementInfo
 
 
+@per_snapshot
+def tables_by_bare_name(snapshot: Snapshot) -> dict[str, list[Table]]:
+    """Tables by name without schema (in snapshot order), shared by the schema checks."""
+    by_name: dict[str, list[Table]] = {}
+    for table in snapshot.tables:
+        by_name.setdefault(table.name, []).append(table)
+    return by_name
+
+
 class Catalog:
     """Look-ups from names in statement texts to the snapshot's tables, columns and indexes."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self._by_name: dict[str, list[Table]] = {}
-        for table in snapshot.tables:
-            self._by_name.setdefault(table.name, []).append(table)
-        self._columns: dict[tuple[str, str], dict[str, Column]] = {
-            key: {c.name: c for c in cols} for key, cols in snapshot.columns_by_table.items()
-        }
+        self._by_name = tables_by_bare_name(snapshot)
+        self._columns = column_maps(snapshot)
 
     def table(self, ref: TableRef) -> Table | None:
         if ref.schema is not None:
@@ -89,10 +96,10 @@ class Catalog:
         return next((t for t in candidates if t.schema == DEFAULT_SCHEMA), None)
 
     def column(self, table: Table, name: str) -> Column | None:
-        return self._columns.get((table.schema, table.name), {}).get(name)
+        return self._columns.by_name(table.schema, table.name).get(name)
 
     def columns(self, table: Table) -> list[Column]:
-        return sorted(self._columns.get((table.schema, table.name), {}).values(),
+        return sorted(self._columns.by_name(table.schema, table.name).values(),
                       key=lambda c: c.attnum)
 
     def resolve(self, use: ColumnUse) -> tuple[Table, Column] | None:
@@ -113,13 +120,18 @@ class Catalog:
 
 def parsed_workload(snapshot: Snapshot) -> list[ParsedStatement]:
     """The workload statements that parse, folded per queryid (every user), in a stable order."""
+    return list(_parsed_workload(snapshot))
+
+
+@per_snapshot  # read by three checks
+def _parsed_workload(snapshot: Snapshot) -> tuple[ParsedStatement, ...]:
     parsed = []
     for query in workload(snapshot):
         info = analyze(query.query)
         if info is not None:
             parsed.append(ParsedStatement(query.queryid, query.query, query.calls,
                                           query.total_ms, info))
-    return parsed
+    return tuple(parsed)
 
 
 def column_usages(catalog: Catalog, wanted: Callable[[ColumnUse], bool],

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgsage.checks.base import Param
+from pgsage.checks.columns import column_maps
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Severity
@@ -201,11 +202,16 @@ def index_estimate(snapshot: Snapshot, index: Index) -> Estimate | None:
     """None for non-btree indexes, expression keys, or columns without statistics."""
     if index.method != "btree" or 0 in index.key_attnums or index.reltuples < 0:
         return None
-    by_attnum = {c.attnum: c for c in snapshot.columns_by_table.get((index.schema, index.table),
-                                                                    [])}
-    columns = [by_attnum.get(attnum) for attnum in index.key_attnums]
-    present = [c for c in columns if c is not None]
-    if len(present) != len(columns) or not _has_stats(present):
+    # Most indexes of a big database are rejected here, so the columns are looked up among
+    # those with statistics, once per table.
+    analyzed = column_maps(snapshot).analyzed_by_attnum(index.schema, index.table)
+    present = []
+    for attnum in index.key_attnums:
+        column = analyzed.get(attnum)
+        if column is None:
+            return None  # a column without statistics (or not in the snapshot)
+        present.append(column)
+    if not present:
         return None
     bs = block_size(snapshot)
     has_nulls = any((c.null_frac or 0.0) > 0 for c in present)
