@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.caching.common import BLOCKS_READ_NOTE, RATIO_PARAM, hit_ratio
+from pgsage.checks.caching.common import BLOCKS_READ_NOTE, RATIO_PARAM, low_hit_ratio
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity
 
@@ -38,8 +38,8 @@ class CacheHitIndex(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         for index in snapshot.indexes:
-            counters = hit_ratio(index.idx_blks_hit, index.idx_blks_read)
-            if not counters.low(params):
+            counters = low_hit_ratio(index.idx_blks_hit, index.idx_blks_read, params)
+            if counters is None:
                 continue
             findings.append(self.finding(
                 ObjectRef("index", index.schema, index.name, index.table),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.caching.common import BLOCKS_READ_NOTE, RATIO_PARAM, hit_ratio
+from pgsage.checks.caching.common import BLOCKS_READ_NOTE, RATIO_PARAM, low_hit_ratio
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity
 
@@ -39,8 +39,8 @@ class CacheHitTable(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         for table in snapshot.tables:
-            counters = hit_ratio(table.heap_blks_hit, table.heap_blks_read)
-            if not counters.low(params):
+            counters = low_hit_ratio(table.heap_blks_hit, table.heap_blks_read, params)
+            if counters is None:
                 continue
             seq, idx = table.seq_scan or 0, table.idx_scan or 0
             scans = (" — mostly sequential scans, look for a missing index"

@@ -9,8 +9,9 @@ says they hold secrets (the seeds' ``secure_settings``), a generic ``value`` col
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
@@ -93,11 +94,15 @@ class PlaintextSecretColumns(Check):
         before = set(split_list(str(params["protected_prefixes"])))
         secret_tables = set(split_list(str(params["secret_tables"])))
         value_columns = {c.lower() for c in split_list(str(params["value_columns"]))}
+        # Tables of a big database repeat the same column names: judge each name (and each
+        # table name) once.
+        secret_in_name = functools.cache(lambda name: secret_word(name, secrets, after, before))
+        secret_table = functools.cache(lambda table: bool(secret_tables & set(words(table))))
         findings = []
         for column in snapshot.columns:
             if column.type_name not in TEXT_TYPES or column.generated:
                 continue
-            reason = self.reason(column, secrets, after, before, secret_tables, value_columns)
+            reason = self.reason(column, secret_in_name, secret_table, value_columns)
             if reason is None:
                 continue
             table = snapshot.table(column.schema, column.table)
@@ -115,12 +120,14 @@ class PlaintextSecretColumns(Check):
         return findings
 
     @staticmethod
-    def reason(column: Column, secrets: list[list[str]], after: set[str], before: set[str],
-               secret_tables: set[str], value_columns: set[str]) -> str | None:
-        found = secret_word(column.name, secrets, after, before)
+    def reason(column: Column, secret_in_name: Callable[[str], str | None],
+               secret_table: Callable[[str], bool], value_columns: set[str]) -> str | None:
+        """Why the column holds a secret: ``secret_in_name`` is ``secret_word`` with the
+        check's words, ``secret_table`` whether a table's name says it holds secrets."""
+        found = secret_in_name(column.name)
         if found is not None:
             return f"name says {found}"
-        if column.name.lower() in value_columns and secret_tables & set(words(column.table)):
+        if column.name.lower() in value_columns and secret_table(column.table):
             return f"value of table {column.table}"
         return None
 

@@ -45,9 +45,10 @@ class WraparoundCheck(Check):
             return []
         factor = float(params["warning_factor"])
         error_age = int(params["error_age"])
-        tables = sorted((t for t in snapshot.tables
-                         if t.kind in VACUUMED_KINDS and self._age(t) is not None),
-                        key=lambda t: (-(self._age(t) or 0), t.schema, t.name))
+        ages = {id(t): age for t in snapshot.tables  # read once: 10,000s of tables, 3 uses
+                if t.kind in VACUUMED_KINDS and (age := self._age(t)) is not None}
+        tables = sorted((t for t in snapshot.tables if id(t) in ages),
+                        key=lambda t: (-ages[id(t)], t.schema, t.name))
         findings = []
         db = snapshot.database
         if db is not None:
@@ -55,7 +56,7 @@ class WraparoundCheck(Check):
             if age > factor * server_max or age > error_age:
                 findings.append(self._database(db.name, age, server_max, tables, params))
         for table in tables:
-            age = self._age(table) or 0
+            age = ages[id(table)]
             own = number(reloption(table.reloptions, self.setting_name))
             freeze_max = min(own, server_max) if own is not None and own >= 0 else server_max
             if age > factor * freeze_max or age > error_age:
