@@ -141,6 +141,18 @@ def test_parses_are_cached_per_text() -> None:
     assert analyze(text) is analyze(text)
 
 
+def test_statements_differing_only_in_table_names_are_read_once() -> None:
+    """Read as one template, each gets its own names back, as when read on its own."""
+    for schema, table in [("app", "a_seq"), ("billing", "b_seq")]:
+        info = parse(f'SELECT last_value FROM "{schema}"."{table}" x WHERE x.is_called')  # noqa: S608
+        assert info.tables == {TableRef(schema, table)}
+        assert [(u.column, u.tables) for u in info.uses] == [
+            ("is_called", (TableRef(schema, table),))]
+    # a name used elsewhere too (qualifier, CTE name, literal) is read the full way
+    assert uses("SELECT 1 FROM t2 WHERE t2.a = 't2'") == [("t2", "a", "=", "t2")]
+    assert parse("WITH t3 AS (SELECT 1) SELECT * FROM t3, u3").tables == {TableRef(None, "u3")}
+
+
 def test_expression_and_predicate_helpers() -> None:
     assert expression_columns("lower((name)::text)") == {"name"}
     assert expression_columns("(data -> 'tags'::text)") == {"data"}
