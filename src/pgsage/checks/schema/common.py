@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pgsage.checks.columns import column_maps
+from pgsage.checks.columns import columns_by_name
 from pgsage.checks.queries.common import preview, workload
 from pgsage.checks.snapshot_cache import per_snapshot
 from pgsage.db.rows import Column, Index, Table
@@ -85,7 +85,7 @@ class Catalog:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._by_name = tables_by_bare_name(snapshot)
-        self._columns = column_maps(snapshot)
+        self._columns = columns_by_name(snapshot)
 
     def table(self, ref: TableRef) -> Table | None:
         if ref.schema is not None:
@@ -96,10 +96,10 @@ class Catalog:
         return next((t for t in candidates if t.schema == DEFAULT_SCHEMA), None)
 
     def column(self, table: Table, name: str) -> Column | None:
-        return self._columns.by_name(table.schema, table.name).get(name)
+        return self._columns.get(table.schema, table.name).get(name)
 
     def columns(self, table: Table) -> list[Column]:
-        return sorted(self._columns.by_name(table.schema, table.name).values(),
+        return sorted(self._columns.get(table.schema, table.name).values(),
                       key=lambda c: c.attnum)
 
     def resolve(self, use: ColumnUse) -> tuple[Table, Column] | None:

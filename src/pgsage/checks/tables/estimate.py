@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgsage.checks.base import Param
-from pgsage.checks.columns import column_maps
+from pgsage.checks.columns import analyzed_columns
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Severity
@@ -203,8 +203,8 @@ def index_estimate(snapshot: Snapshot, index: Index) -> Estimate | None:
     if index.method != "btree" or 0 in index.key_attnums or index.reltuples < 0:
         return None
     # Most indexes of a big database are rejected here, so the columns are looked up among
-    # those with statistics, once per table.
-    analyzed = column_maps(snapshot).analyzed_by_attnum(index.schema, index.table)
+    # those with statistics (mapped once per snapshot).
+    analyzed = analyzed_columns(snapshot).get((index.schema, index.table), {})
     present = []
     for attnum in index.key_attnums:
         column = analyzed.get(attnum)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
+from pgsage.checks.columns import analyzed_columns
 from pgsage.checks.indexes.common import index_ref
 from pgsage.checks.tables.estimate import BloatLimits, bloat_params, index_estimate
 from pgsage.checks.tables.table_bloat import human_bytes
@@ -42,9 +43,12 @@ class IndexBloat(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         limits = BloatLimits.from_params(params)
         findings = []
+        analyzed = analyzed_columns(snapshot)
         for index in snapshot.indexes:
             if not (index.is_valid and index.is_ready):
                 continue
+            if (index.schema, index.table) not in analyzed:
+                continue  # never analyzed: no estimate (the usual case, checked cheaply)
             estimate = index_estimate(snapshot, index)
             if estimate is None or not limits.exceeded_by(estimate):
                 continue
