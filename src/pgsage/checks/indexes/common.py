@@ -80,6 +80,9 @@ def duplicate_losers(indexes: Sequence[Index]) -> list[tuple[Index, Index]]:
     """(dropped, kept) pairs among same-shape indexes; protected indexes are never dropped."""
     if len(indexes) < 2:
         return []
+    firsts = {ix.key_columns[0] for ix in indexes if ix.key_columns}
+    if len(firsts) == len(indexes):
+        return []  # the usual case: no two indexes start with the same key expression
     # Grouped by rough shape first: the full shape is built only where two indexes could match.
     candidates: dict[tuple[object, ...], list[Index]] = {}
     for index in indexes:
@@ -98,25 +101,24 @@ def duplicate_losers(indexes: Sequence[Index]) -> list[tuple[Index, Index]]:
     return sorted(pairs, key=lambda pair: pair[0].name)
 
 
-class TableIndexes:
-    """One table's valid, ready indexes, and the duplicates among them (which both
-    duplicate-index and redundant-index need), computed once per snapshot."""
-
-    def __init__(self, indexes: Sequence[Index]) -> None:
-        self.indexes = tuple(indexes)
-        self._losers: list[tuple[Index, Index]] | None = None
-
-    def duplicate_losers(self) -> list[tuple[Index, Index]]:
-        if self._losers is None:
-            self._losers = duplicate_losers(self.indexes)
-        return list(self._losers)
+@per_snapshot
+def table_indexes(snapshot: Snapshot) -> dict[tuple[str, str], list[Index]]:
+    """Every table with indexes, in (schema, table) order, with its valid, ready indexes.
+    Shared by the index checks: do not modify the lists."""
+    return {key: [ix for ix in indexes if ix.is_valid and ix.is_ready]
+            for key, indexes in sorted(snapshot.indexes_by_table.items())}
 
 
 @per_snapshot
-def table_indexes(snapshot: Snapshot) -> dict[tuple[str, str], TableIndexes]:
-    """Every table with indexes, in (schema, table) order, with its valid, ready indexes."""
-    return {key: TableIndexes([ix for ix in indexes if ix.is_valid and ix.is_ready])
-            for key, indexes in sorted(snapshot.indexes_by_table.items())}
+def table_duplicates(snapshot: Snapshot) -> dict[tuple[str, str], list[tuple[Index, Index]]]:
+    """``duplicate_losers`` of each table's valid indexes, for the tables that have any, in
+    (schema, table) order: duplicate-index reports them, redundant-index leaves them out."""
+    found = {}
+    for key, indexes in table_indexes(snapshot).items():
+        pairs = duplicate_losers(indexes)
+        if pairs:
+            found[key] = pairs
+    return found
 
 
 def index_ref(index: Index) -> ObjectRef:
@@ -130,11 +132,6 @@ def index_evidence(index: Index, prefix: str = "") -> dict[str, int | str | None
         f"{prefix}size_bytes": index.size_bytes,
         f"{prefix}scans": index.idx_scan,
     }
-
-
-def valid_indexes(snapshot: Snapshot, schema: str, table: str) -> list[Index]:
-    found = table_indexes(snapshot).get((schema, table))
-    return list(found.indexes) if found is not None else []
 
 
 @dataclass(frozen=True)

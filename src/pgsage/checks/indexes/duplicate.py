@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import index_evidence, index_ref, table_indexes
+from pgsage.checks.indexes.common import index_evidence, index_ref, table_duplicates
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes import DropIndex
 from pgsage.model import Finding, Severity
@@ -33,9 +33,9 @@ class DuplicateIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), indexes in table_indexes(snapshot).items():
+        for (schema, table), pairs in table_duplicates(snapshot).items():
             # Two unique indexes are reported by unique-index-duplicates-constraint instead.
-            for index, keeper in indexes.duplicate_losers():
+            for index, keeper in pairs:
                 findings.append(self.finding(
                     index_ref(index),
                     f"index {index.name} duplicates {keeper.name} on {schema}.{table}",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.indexes.common import valid_indexes
+from pgsage.checks.indexes.common import table_indexes
 from pgsage.db.rows import Constraint, Index
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes import CreateIndex, index_name
@@ -26,6 +26,8 @@ def supports(index: Index, fk: Constraint) -> bool:
     width = len(fk.attnums)
     if index.key_count < width or (index.method == "hash" and width > 1):
         return False
+    if width == 1:  # most foreign keys: no need to sort
+        return index.key_attnums[0] == fk.attnums[0]
     return sorted(index.key_attnums[:width]) == sorted(fk.attnums)
 
 
@@ -50,11 +52,11 @@ class ForeignKeyWithoutIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
+        by_table = table_indexes(snapshot)
         for fk in snapshot.constraints:
             if fk.type != "f":
                 continue
-            indexes = valid_indexes(snapshot, fk.schema, fk.table)
-            if any(supports(ix, fk) for ix in indexes):
+            if any(supports(ix, fk) for ix in by_table.get((fk.schema, fk.table), ())):
                 continue
             table = snapshot.table(fk.schema, fk.table)
             rows = table.estimated_rows if table else 0.0

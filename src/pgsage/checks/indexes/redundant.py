@@ -12,6 +12,7 @@ from pgsage.checks.indexes.common import (
     index_ref,
     is_protected,
     key_tuples,
+    table_duplicates,
     table_indexes,
 )
 from pgsage.db.rows import Index
@@ -65,12 +66,14 @@ class RedundantIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), group in table_indexes(snapshot).items():
-            indexes = group.indexes
-            if len(indexes) < 2:
-                continue  # nothing to be a prefix of
+        duplicates = table_duplicates(snapshot)
+        for (schema, table), indexes in table_indexes(snapshot).items():
+            btree_firsts = {ix.key_columns[0] for ix in indexes
+                            if ix.method in PREFIX_METHODS and ix.key_columns}
+            if len(btree_firsts) == sum(ix.method in PREFIX_METHODS for ix in indexes):
+                continue  # a prefix starts with its longer index's first key: none do here
             # An exact duplicate is duplicate-index's to report; judge only the copy it keeps.
-            dropped = {ix.name for ix, _ in group.duplicate_losers()}
+            dropped = {ix.name for ix, _ in duplicates.get((schema, table), [])}
             for shorter in sorted(indexes, key=lambda ix: ix.name):
                 if is_protected(shorter) or shorter.name in dropped:
                     continue

@@ -39,11 +39,14 @@ class UniqueIndexDuplicatesConstraint(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), group in table_indexes(snapshot).items():
-            uniques = [ix for ix in group.indexes if ix.is_unique and not ix.is_exclusion]
+        for (schema, table), indexes in table_indexes(snapshot).items():
+            uniques = [ix for ix in indexes if ix.is_unique and not ix.is_exclusion]
+            if len(uniques) < 2:
+                continue  # most tables: one primary key, nothing to duplicate it
+            uniques.sort(key=lambda ix: ix.name)
             reported: set[str] = set()
-            for a in sorted(uniques, key=lambda ix: ix.name):
-                for b in sorted(uniques, key=lambda ix: ix.name):
+            for a in uniques:
+                for b in uniques:
                     if a is b or not same_shape(a, b):
                         continue
                     if a.nulls_not_distinct != b.nulls_not_distinct:
@@ -55,7 +58,7 @@ class UniqueIndexDuplicatesConstraint(Check):
                         continue
                     reported.add(drop.name)
                     findings.append(self._report(schema, table, drop, keep))
-            for a in sorted(uniques, key=lambda ix: ix.name):
+            for a in uniques:
                 twins = [b for b in uniques if b is not a and same_shape(a, b)
                          and not (a.is_constraint_backed or b.is_constraint_backed)]
                 if twins and a.name not in reported and a.name > min(t.name for t in twins):
