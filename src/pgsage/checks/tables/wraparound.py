@@ -3,6 +3,7 @@ age at which autovacuum must freeze them, and the 2^31 hard limit."""
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -27,6 +28,12 @@ def wraparound_params(error_age: int) -> tuple[Param, ...]:
     )
 
 
+def _oldest_first(item: tuple[Any, ...]) -> tuple[int, str, str]:
+    """Sort key of a (table, age, ...) tuple: oldest first, then by name."""
+    table, age = item[0], item[1]
+    return -age, table.schema, table.name
+
+
 class WraparoundCheck(Check):
     """Abstract: subclasses name the age column, the setting and the storage parameter."""
 
@@ -45,22 +52,26 @@ class WraparoundCheck(Check):
             return []
         factor = float(params["warning_factor"])
         error_age = int(params["error_age"])
-        ages = {id(t): age for t in snapshot.tables  # read once: 10,000s of tables, 3 uses
-                if t.kind in VACUUMED_KINDS and (age := self._age(t)) is not None}
-        tables = sorted((t for t in snapshot.tables if id(t) in ages),
-                        key=lambda t: (-ages[id(t)], t.schema, t.name))
+        aged = [(t, age) for t in snapshot.tables  # each age read once: 10,000s of tables
+                if t.kind in VACUUMED_KINDS and (age := self._age(t)) is not None]
         findings = []
         db = snapshot.database
         if db is not None:
             age = self._age(db) or 0
             if age > factor * server_max or age > error_age:
-                findings.append(self._database(db.name, age, server_max, tables, params))
-        for table in tables:
-            age = ages[id(table)]
+                oldest = heapq.nsmallest(OLDEST_LISTED, aged, key=_oldest_first)
+                findings.append(self._database(db.name, age, server_max,
+                                               [t for t, _ in oldest], params))
+        # Only the few tables past their limit are sorted (oldest first), not all of them.
+        flagged = []
+        for table, age in aged:
             own = number(reloption(table.reloptions, self.setting_name))
             freeze_max = min(own, server_max) if own is not None and own >= 0 else server_max
             if age > factor * freeze_max or age > error_age:
-                findings.append(self._table(table, age, freeze_max, own is not None, params))
+                flagged.append((table, age, freeze_max, own is not None))
+        flagged.sort(key=_oldest_first)
+        for table, age, freeze_max, own_setting in flagged:
+            findings.append(self._table(table, age, freeze_max, own_setting, params))
         return findings
 
     def _evidence(self, age: int, freeze_max: float, params: Mapping[str, Any]
@@ -78,9 +89,9 @@ class WraparoundCheck(Check):
     def _severity(self, age: int, params: Mapping[str, Any]) -> Severity | None:
         return Severity.ERROR if age > int(params["error_age"]) else None
 
-    def _database(self, name: str, age: int, server_max: float, tables: list[Table],
+    def _database(self, name: str, age: int, server_max: float, oldest: list[Table],
                   params: Mapping[str, Any]) -> Finding:
-        oldest = tables[:OLDEST_LISTED]
+        """``oldest``: the OLDEST_LISTED oldest tables, oldest first."""
         fixes = [Vacuum(t.schema, t.name, ("FREEZE", "VERBOSE")).statement() for t in oldest]
         return self.finding(
             ObjectRef("database", "", name),
