@@ -294,7 +294,7 @@ def test_audit_json_loads_neither_rich_nor_the_other_renderers(db: TestDatabase,
             "from pgsage import cli\n"
             "sys.argv[0] = 'pgsage'\n"
             "try:\n"
-            "    cli.main()\n"
+            "    cli.app()\n"  # not main(): it would end the process without this finally
             "finally:\n"
             "    print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'rich' or "
             "m.startswith('pgsage.reports.'))), file=sys.stderr)\n")

@@ -166,6 +166,7 @@ def audit(
                   + (f"; {len(applied.fixed)} baseline entries are fixed and can be removed"
                      if applied.fixed else ""), highlight=False)
     write_output(RENDERERS[fmt.value](report), output)
+    skip_teardown()
     if fail_on is not FailOn.never and report.count_at_or_above(Severity(fail_on.value)):
         raise typer.Exit(1)
 
@@ -288,10 +289,40 @@ from pgsage.advise.cli import register as _advise; _advise(app)  # noqa: E402, E
 # COMMAND FAMILIES END
 
 
+# Set by a command that leaves millions of objects behind (the audit of a big database): freeing
+# them one by one at interpreter exit took 0.5 s of a 2.5 s audit of 10,000 tables. Its output
+# is written and flushed by then, so main() ends the process without the teardown.
+class _Process:
+    skip_teardown = False
+
+
+def skip_teardown() -> None:
+    _Process.skip_teardown = True
+
+
+def _leave_now(code: object) -> NoReturn:
+    import logging
+
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    try:
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (| head): nothing more can be said
+        pass
+    logging.shutdown()
+    os._exit(status)
+
+
 def main() -> None:
     # Click handles its own usage errors (exit 2); ours become one line on stderr.
     try:
         app()
+    except SystemExit as exc:
+        if _Process.skip_teardown:
+            _leave_now(exc.code)
+        raise
     except PgsageError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
