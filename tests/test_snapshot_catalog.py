@@ -149,6 +149,7 @@ def test_never_analyzed_tables_and_invalid_indexes_are_measured(db: TestDatabase
     snap = take(db.dsn)
     fresh = snap.table("public", "fresh")
     assert fresh is not None and not fresh.size_estimated and fresh.table_bytes > 0
+    assert fresh.table_bytes == db.execute("SELECT pg_relation_size('fresh')")[0][0]
     invalid = next(i for i in snap.indexes if i.name == "dup_v")
     assert not invalid.is_valid and not invalid.size_estimated
 
@@ -196,3 +197,19 @@ def test_rows_are_plain_dataclasses_that_build_rows_may_fill_directly() -> None:
     fields = [f.name for f in dataclasses.fields(rows.Schema)]
     built = build_rows(rows.Schema, fields, [tuple(range(len(fields)))])
     assert built == [rows.Schema(*range(len(fields)))]
+
+
+def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDatabase) -> None:
+    # Never vacuumed or analyzed, yet nothing to measure: most TOAST tables look like this,
+    # since autovacuum never visits an empty one.
+    db.execute("CREATE TABLE empty_one (id int PRIMARY KEY, body text)")
+    snap = take(db.dsn)
+    table = snap.table("public", "empty_one")
+    assert table is not None and table.size_estimated
+    measured = db.execute(
+        "SELECT pg_relation_size('empty_one'), pg_relation_size(reltoastrelid)"
+        " + (SELECT sum(pg_relation_size(indexrelid)) FROM pg_index WHERE indrelid = reltoastrelid),"
+        " pg_relation_size('empty_one_pkey') FROM pg_class WHERE relname = 'empty_one'")[0]
+    assert (table.table_bytes, table.toast_bytes) == (measured[0], measured[1])
+    (pkey,) = snap.indexes
+    assert pkey.size_estimated and pkey.size_bytes == measured[2] > 0

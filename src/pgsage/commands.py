@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgsage.checks.runner import run_checks, select_checks
+from pgsage.background import Background
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.db.embedded import EmbeddedServer
 from pgsage.db.snapshot import Snapshot, collect_snapshot
@@ -50,10 +50,14 @@ def snapshot(settings: Settings, out: Path) -> Snapshot:
 
 
 def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
-    checks = select_checks(settings.select, settings.ignore)
     with gc_paused():  # see gcpause: the snapshot's rows and the findings are cycle-free
-        taken = take_snapshot(settings, snapshot_file)
-        return run_checks(taken, checks, settings.checks)
+        # The snapshot is collected on its own thread, which mostly waits for the server,
+        # while this one imports the checks (0.1 s of a CLI audit that is not spent twice).
+        pending = Background(take_snapshot, settings, snapshot_file)
+        from pgsage.checks.runner import run_checks, select_checks
+
+        checks = select_checks(settings.select, settings.ignore)  # a UsageError leaves at once
+        return run_checks(pending.result(), checks, settings.checks)
 
 
 # -- the embedded server ------------------------------------------------------------------

@@ -76,11 +76,14 @@ CROSS JOIN (SELECT current_setting('block_size')::bigint AS block_size) bs
 -- (autoanalyze's own default threshold; a table never vacuumed or analyzed is measured), and
 -- by the same count: the index's reltuples within a tenth of the table's. A VACUUM that finds
 -- nothing to delete may skip an index, and VACUUM ANALYZE leaves the indexes to it, so an
--- index's relpages can be older than its table's; a partial index is always measured.
+-- index's relpages can be older than its table's; a partial index is always measured. An
+-- index of a table that never had a row is as CREATE INDEX left it: fresh too.
 CROSS JOIN LATERAL (
-    SELECT tc.reltuples >= 0 AND ic.reltuples >= 0
-           AND pg_stat_get_mod_since_analyze(tc.oid) <= 0.1 * tc.reltuples
-           AND abs(ic.reltuples - tc.reltuples) <= 0.1 * tc.reltuples AS yes
+    SELECT (tc.reltuples >= 0 AND ic.reltuples >= 0
+            AND pg_stat_get_mod_since_analyze(tc.oid) <= 0.1 * tc.reltuples
+            AND abs(ic.reltuples - tc.reltuples) <= 0.1 * tc.reltuples)
+           OR (tc.reltuples < 0 AND tc.relpages = 0
+               AND pg_stat_get_tuples_inserted(tc.oid) = 0) AS yes
 ) fresh
 CROSS JOIN LATERAL (
     -- Each column once: its name, operator class and collation, and its text in a definition.

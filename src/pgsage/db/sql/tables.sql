@@ -80,9 +80,10 @@ LEFT JOIN LATERAL (
 -- of its rows (autoanalyze's own default threshold); for the TOAST table, which only VACUUM
 -- counts, since a tenth of its rows were added, and its index counted (by the same VACUUM:
 -- one that finds nothing to delete may skip the index) within a tenth of the table's rows.
--- Materialized views are always measured (REFRESH replaces the file, not relpages). The
--- free-space and visibility maps (a few pages per table) are left out: each costs a
--- file-system stat() per table.
+-- Also fresh: a relation never vacuumed or analyzed that is empty and never had a row inserted
+-- (most TOAST tables: autovacuum never visits an empty one). Materialized views are always
+-- measured (REFRESH replaces the file, not relpages). The free-space and visibility maps (a
+-- few pages per table) are left out: each costs a file-system stat() per table.
 LEFT JOIN LATERAL (
     SELECT sum(tic.relpages)::bigint AS relpages,
            bool_and(tic.reltuples >= 0
@@ -91,10 +92,15 @@ LEFT JOIN LATERAL (
     WHERE ti.indrelid = t.oid
 ) tix ON t.oid IS NOT NULL
 CROSS JOIN LATERAL (
-    SELECT c.relkind = 'm' OR NOT (c.reltuples >= 0
-               AND pg_stat_get_mod_since_analyze(c.oid) <= 0.1 * c.reltuples) AS exact,
-           t.oid IS NOT NULL AND NOT (t.reltuples >= 0 AND coalesce(tix.counted, true)
-               AND pg_stat_get_ins_since_vacuum(t.oid) <= 0.1 * t.reltuples) AS toast_exact,
+    SELECT c.relkind = 'm' OR NOT (
+               (c.reltuples >= 0 AND pg_stat_get_mod_since_analyze(c.oid) <= 0.1 * c.reltuples)
+               OR (c.reltuples < 0 AND c.relpages = 0
+                   AND pg_stat_get_tuples_inserted(c.oid) = 0)) AS exact,
+           t.oid IS NOT NULL AND NOT (
+               (t.reltuples >= 0 AND coalesce(tix.counted, true)
+                AND pg_stat_get_ins_since_vacuum(t.oid) <= 0.1 * t.reltuples)
+               OR (t.reltuples < 0 AND t.relpages = 0
+                   AND pg_stat_get_tuples_inserted(t.oid) = 0)) AS toast_exact,
            (SELECT current_setting('block_size')::bigint) AS block_size
 ) fresh
 CROSS JOIN LATERAL (
