@@ -208,7 +208,8 @@ def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDataba
     assert table is not None and table.size_estimated
     measured = db.execute(
         "SELECT pg_relation_size('empty_one'), pg_relation_size(reltoastrelid)"
-        " + (SELECT sum(pg_relation_size(indexrelid)) FROM pg_index WHERE indrelid = reltoastrelid),"
+        " + (SELECT sum(pg_relation_size(indexrelid)) FROM pg_index"
+        "    WHERE indrelid = reltoastrelid),"
         " pg_relation_size('empty_one_pkey') FROM pg_class WHERE relname = 'empty_one'")[0]
     assert (table.table_bytes, table.toast_bytes) == (measured[0], measured[1])
     (pkey,) = snap.indexes
