@@ -111,8 +111,13 @@ CROSS JOIN LATERAL (
                               ELSE '' END,
                       ', ' ORDER BY k.n) FILTER (WHERE k.n <= i.indnkeyatts) AS key_text
     FROM generate_series(1, i.indnatts) k(n)
-    LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1]
-                            AND i.indkey[k.n - 1] <> 0
+    -- a LATERAL look-up, so that each column is one index probe on (attrelid, attnum); as a
+    -- join the planner hashed all of the table's columns once per index
+    LEFT JOIN LATERAL (
+        SELECT a.attname, a.atttypid, a.attcollation FROM pg_attribute a
+        WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1] AND i.indkey[k.n - 1] <> 0
+        OFFSET 0  -- keeps the planner from flattening this into the join it replaces
+    ) a ON true
     LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k.n - 1] AND k.n <= i.indnkeyatts
     LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.n - 1] AND k.n <= i.indnkeyatts
 ) cols
