@@ -214,3 +214,24 @@ def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDataba
     assert (table.table_bytes, table.toast_bytes) == (measured[0], measured[1])
     (pkey,) = snap.indexes
     assert pkey.size_estimated and pkey.size_bytes == measured[2] > 0
+
+
+def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> None:
+    db.execute(INDEXES)
+    db.execute('CREATE TABLE "Ref" ("Key" int PRIMARY KEY, "select" int, other int,'
+               ' CONSTRAINT deferred_pair UNIQUE ("select", other) DEFERRABLE INITIALLY DEFERRED,'
+               ' CONSTRAINT deferrable_one UNIQUE (other) DEFERRABLE,'
+               ' CONSTRAINT checked CHECK (other > 0),'
+               ' CONSTRAINT to_self FOREIGN KEY (other) REFERENCES "Ref" ("Key"));'
+               "CREATE TABLE comp (a int, b text, PRIMARY KEY (b, a));")
+    if db.major >= 15:
+        db.execute("ALTER TABLE comp ADD CONSTRAINT comp_nnd UNIQUE NULLS NOT DISTINCT (a)")
+    snap = take(db.dsn)
+    server = dict(db.execute("SELECT oid::bigint, pg_get_constraintdef(oid, true) "
+                             "FROM pg_constraint"))
+    assert len(snap.constraints) >= 9
+    for con in snap.constraints:
+        assert con.definition == server[con.oid], con.name
+    cons = {c.name: c for c in snap.constraints}
+    assert cons["comp_pkey"].columns == ["b", "a"] and cons["comp_pkey"].attnums == [2, 1]
+    assert cons["to_self"].ref_columns == ["Key"]

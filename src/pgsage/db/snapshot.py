@@ -404,8 +404,15 @@ def _with_index_sizes(tables: list[Table], indexes: list[Index]) -> list[Table]:
     per_table: dict[int, int] = {}
     for index in indexes:
         per_table[index.table_oid] = per_table.get(index.table_oid, 0) + index.size_bytes
-    return [replace(t, index_bytes=per_table[t.oid], total_bytes=t.total_bytes + per_table[t.oid])
-            if t.oid in per_table else t for t in tables]
+    for table in tables:
+        size = per_table.get(table.oid)
+        if size is not None:
+            # Rows this collection built (build_rows) and has not handed out yet: completed
+            # in place. dataclasses.replace, a new 45-field row per table, took 0.1 s on
+            # 10,000 tables.
+            table.__dict__["index_bytes"] = size
+            table.__dict__["total_bytes"] = table.total_bytes + size
+    return tables
 
 
 def _first(rows: list[Row]) -> Row | None:
