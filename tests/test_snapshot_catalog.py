@@ -235,3 +235,23 @@ def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> No
     cons = {c.name: c for c in snap.constraints}
     assert cons["comp_pkey"].columns == ["b", "a"] and cons["comp_pkey"].attnums == [2, 1]
     assert cons["to_self"].ref_columns == ["Key"]
+
+
+def test_rows_sorted_in_python_come_in_the_servers_order(db: TestDatabase) -> None:
+    # Names of type name compare bytewise on the server; Python must order them the same way.
+    names = ["Zeta", "alpha", "Ähm", "émile", "_x", "a b", "A", "zz9", "日本"]
+    db.execute("CREATE SCHEMA \"Été\"; " + " ".join(
+        f'CREATE TABLE "{n}" (id int PRIMARY KEY, "{n}col" int); '
+        f'CREATE TABLE "Été"."{n}" (v int)' + ";" for n in names))
+    snap = take(db.dsn)
+    server = db.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
+                        "ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+                        "AND n.nspname IN ('public', 'Été') ORDER BY n.nspname, c.relname")
+    assert [(t.schema, t.name) for t in snap.tables] == server
+    columns = db.execute("SELECT n.nspname, c.relname, a.attnum FROM pg_attribute a "
+                         "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+                         "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND a.attnum > 0 "
+                         "AND n.nspname IN ('public', 'Été') ORDER BY 1, 2, 3")
+    assert [(c.schema, c.table, c.attnum) for c in snap.columns] == columns
+    assert [(i.schema, i.table, i.name) for i in snap.indexes] == sorted(
+        (i.schema, i.table, i.name) for i in snap.indexes)

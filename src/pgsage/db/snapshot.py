@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cache, cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -195,6 +196,20 @@ def _adapter() -> TypeAdapter[Snapshot]:
     return TypeAdapter(Snapshot)
 
 
+# The big sections come unsorted and are sorted here, by these columns: the server sorting
+# tens of thousands of wide rows cost a quarter of the catalog queries' time (0.27 s on 10,000
+# tables), Python's sort a fraction of it. The order is the same: the names are of type name,
+# compared bytewise (collation "C"), and Python compares str by code point, which for UTF-8
+# is the same order.
+SORTED_HERE: dict[str, tuple[str, ...]] = {
+    "tables": ("schema", "name"),
+    "columns": ("schema", "table", "attnum"),
+    "indexes": ("schema", "table", "name"),
+    "constraints": ("schema", "table", "name"),
+    "sequences": ("schema", "name"),
+}
+
+
 class _Collector:
     def __init__(self, conn: psycopg.Connection[TupleRow], info: ServerInfo) -> None:
         self.conn = conn
@@ -224,6 +239,9 @@ class _Collector:
                 cur.execute(query.encode())
                 names = [column.name for column in cur.description or ()]
                 tuples = cur.fetchall()
+            order = SORTED_HERE.get(name)
+            if order is not None:
+                tuples.sort(key=itemgetter(*(names.index(column) for column in order)))
             return build_rows(row_type, names, tuples)
 
         return self.section(name, run, [])

@@ -132,4 +132,4 @@ WHERE tc.relkind IN ('r', 'p', 'm')
                        AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
   AND tc.oid NOT IN (SELECT relation FROM locked)
   AND i.indexrelid NOT IN (SELECT relation FROM locked)
-ORDER BY n.nspname, tc.relname, ic.relname
+-- unsorted: the snapshot sorts these rows (SORTED_HERE in snapshot.py)
