@@ -6,6 +6,7 @@ against the pg_stat views."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 from psycopg import sql
@@ -255,3 +256,26 @@ def test_rows_sorted_in_python_come_in_the_servers_order(db: TestDatabase) -> No
     assert [(c.schema, c.table, c.attnum) for c in snap.columns] == columns
     assert [(i.schema, i.table, i.name) for i in snap.indexes] == sorted(
         (i.schema, i.table, i.name) for i in snap.indexes)
+
+
+def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
+        db: TestDatabase) -> None:
+    db.execute("CREATE TABLE h (id int); SELECT count(*) FROM h;")
+    seen: list[int] = []
+    called = threading.Event()
+
+    def hook(rows: list[object]) -> None:
+        seen.append(len(rows))
+        called.set()
+
+    with connect(db.dsn) as conn:
+        snap = collect_snapshot(conn, on_statements=hook)
+    assert called.wait(10)  # on a thread of its own: it may end after the snapshot
+    assert seen == [len(snap.statements)] and seen[0] > 0
+
+    def broken(rows: object) -> None:
+        raise RuntimeError("a preparation that fails")
+
+    with connect(db.dsn) as conn:
+        again = collect_snapshot(conn, on_statements=broken)
+    assert again.errors == {} and again.statements

@@ -12,7 +12,8 @@ from pathlib import Path
 from pgsage.background import Background
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.db.embedded import EmbeddedServer
-from pgsage.db.snapshot import Snapshot, collect_snapshot
+from pgsage.db.rows import Statement
+from pgsage.db.snapshot import Snapshot, StatementsHook, collect_snapshot
 from pgsage.gcpause import gc_paused
 from pgsage.model import Report
 from pgsage.settings import Settings
@@ -35,12 +36,13 @@ def resolve_dsn(settings: Settings) -> str:
     return server.dsn()
 
 
-def take_snapshot(settings: Settings, snapshot_file: Path | None = None) -> Snapshot:
+def take_snapshot(settings: Settings, snapshot_file: Path | None = None,
+                  on_statements: StatementsHook | None = None) -> Snapshot:
     """A snapshot from a file (offline) or collected from the server."""
     if snapshot_file is not None:
         return Snapshot.load(snapshot_file)
     with connect(resolve_dsn(settings), session_options(settings)) as conn:
-        return collect_snapshot(conn)
+        return collect_snapshot(conn, on_statements=on_statements)
 
 
 def snapshot(settings: Settings, out: Path) -> Snapshot:
@@ -52,12 +54,20 @@ def snapshot(settings: Settings, out: Path) -> Snapshot:
 def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
     with gc_paused():  # see gcpause: the snapshot's rows and the findings are cycle-free
         # The snapshot is collected on its own thread, which mostly waits for the server,
-        # while this one imports the checks (0.1 s of a CLI audit that is not spent twice).
-        pending = Background(take_snapshot, settings, snapshot_file)
+        # while this one imports the checks (0.1 s of a CLI audit that is not spent twice);
+        # the workload's statement texts are parsed while the server reads the catalogs.
+        pending = Background(take_snapshot, settings, snapshot_file, _parse_statements)
         from pgsage.checks.runner import run_checks, select_checks
 
         checks = select_checks(settings.select, settings.ignore)  # a UsageError leaves at once
         return run_checks(pending.result(), checks, settings.checks)
+
+
+def _parse_statements(statements: list[Statement]) -> None:
+    from pgsage.sqlparse import analyze  # cached: the query checks find the texts parsed
+
+    for statement in statements:
+        analyze(statement.query)
 
 
 # -- the embedded server ------------------------------------------------------------------

@@ -32,6 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pgsage import __version__
 from pgsage.db.connect import one_line, translate
+from pgsage.db.indexdef import Quoting, complete_definitions
 from pgsage.db.rows import (
     VECTOR_TYPES,
     Checkpointer,
@@ -242,7 +243,10 @@ class _Collector:
             order = SORTED_HERE.get(name)
             if order is not None:
                 tuples.sort(key=itemgetter(*(names.index(column) for column in order)))
-            return build_rows(row_type, names, tuples)
+            rows = build_rows(row_type, names, tuples)
+            if row_type is Index:
+                complete_definitions(rows, Quoting.of(self.conn))  # type: ignore[arg-type]
+            return rows
 
         return self.section(name, run, [])
 
@@ -335,13 +339,30 @@ def _start_companion(conn: psycopg.Connection[TupleRow], info: ServerInfo) -> _C
         return None
 
 
-def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = True) -> Snapshot:
-    """Collect a snapshot over an open pgsage session (see ``connect``)."""
+StatementsHook = Callable[[list[Statement]], object]
+
+
+def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = True,
+                     on_statements: StatementsHook | None = None) -> Snapshot:
+    """Collect a snapshot over an open pgsage session (see ``connect``).
+
+    ``on_statements`` is called on a thread of its own with the workload's statements as soon
+    as they are read (the first section), while the server reads the catalogs: the audit
+    parses their texts there. Whatever it raises is left out of the snapshot.
+    """
     with gc_paused():
-        return _collect(conn, parallel)
+        return _collect(conn, parallel, on_statements)
 
 
-def _collect(conn: psycopg.Connection[TupleRow], parallel: bool) -> Snapshot:
+def _run_hook(hook: StatementsHook, statements: list[Statement]) -> None:
+    try:
+        hook(statements)
+    except Exception as exc:  # a preparation, never a reason to lose the snapshot
+        logger.debug("snapshot: on_statements failed (%s)", exc)
+
+
+def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
+             on_statements: StatementsHook | None) -> Snapshot:
     started = time.perf_counter()
     try:
         info = fetch_server_info(conn)
@@ -378,6 +399,9 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool) -> Snapshot:
 
             database_rows = c.rows("database", DatabaseStats)
             statements, statements_info = _statements(c)
+            if on_statements is not None and statements:
+                threading.Thread(target=_run_hook, args=(on_statements, statements),
+                                 name="pgsage-statements", daemon=True).start()
             snapshot = Snapshot(
                 format_version=FORMAT_VERSION,
                 pgsage_version=__version__,

@@ -6,8 +6,9 @@
 --  * size_bytes is relpages (kept by VACUUM, ANALYZE and CREATE INDEX) when the table changed
 --    little since (see "fresh" below); otherwise, and for invalid indexes, the file is measured;
 --  * the definition of a plain index (columns with their default operator class and collation,
---    no expression, predicate or storage option; btree, hash or GIN) is assembled here the way
---    pg_get_indexdef prints it (tested against it); any other index is deparsed by the server;
+--    no expression, predicate or storage option; btree, hash or GIN) is left NULL here and
+--    written by the snapshot the way pg_get_indexdef prints it (indexdef.py, tested against
+--    it); any other index is deparsed by the server;
 --  * usage counters come from the pg_stat_get_* functions, not the views that join pg_class
 --    and pg_index once more.
 WITH locked AS (
@@ -23,17 +24,12 @@ SELECT ic.oid::bigint AS oid,
        n.nspname AS schema,
        tc.relname AS table,
        ic.relname AS name,
-       CASE WHEN cols.plain AND i.indexprs IS NULL AND i.indpred IS NULL AND ic.reloptions IS NULL
-                 AND ic.relkind = 'i' AND am.amname IN ('btree', 'hash', 'gin')
+       -- NULL: a plain index, whose definition the snapshot writes (indexdef.py)
+       CASE WHEN cols.plain AND i.indexprs IS NULL AND i.indpred IS NULL
+                 AND ic.reloptions IS NULL AND ic.relkind = 'i'
+                 AND am.amname IN ('btree', 'hash', 'gin')
                  AND NOT i.indnullsnotdistinct                              -- pg>=15
-            THEN 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
-                 || quote_ident(ic.relname) || ' ON ' || quote_ident(n.nspname) || '.'
-                 || quote_ident(tc.relname) || ' USING ' || quote_ident(am.amname)
-                 || ' (' || cols.key_text || ')'
-                 || CASE WHEN i.indnatts > i.indnkeyatts
-                         THEN ' INCLUDE (' || array_to_string(cols.include_columns, ', ') || ')'
-                         ELSE '' END
-            ELSE pg_get_indexdef(i.indexrelid) END AS definition,
+            THEN NULL ELSE pg_get_indexdef(i.indexrelid) END AS definition,
        am.amname AS method,
        i.indnkeyatts::int AS key_count,
        cols.key_columns,
@@ -86,7 +82,7 @@ CROSS JOIN LATERAL (
                AND pg_stat_get_tuples_inserted(tc.oid) = 0) AS yes
 ) fresh
 CROSS JOIN LATERAL (
-    -- Each column once: its name, operator class and collation, and its text in a definition.
+    -- Each column once: its name, operator class and collation.
     -- plain: every key column is a column (not an expression) with the default operator
     -- class of its own type and its own collation, which pg_get_indexdef leaves unsaid.
     SELECT coalesce(array_agg(CASE WHEN i.indkey[k.n - 1] <> 0 THEN quote_ident(a.attname)
@@ -101,15 +97,7 @@ CROSS JOIN LATERAL (
            coalesce(bool_and(i.indkey[k.n - 1] <> 0 AND oc.opcdefault
                              AND oc.opcintype = a.atttypid
                              AND i.indcollation[k.n - 1] IN (0, a.attcollation))
-                    FILTER (WHERE k.n <= i.indnkeyatts), false) AS plain,
-           string_agg(quote_ident(a.attname)
-                      || CASE WHEN am.amname <> 'btree' THEN ''
-                              WHEN i.indoption[k.n - 1] & 1 <> 0
-                              THEN ' DESC' || CASE WHEN i.indoption[k.n - 1] & 2 = 0
-                                                   THEN ' NULLS LAST' ELSE '' END
-                              WHEN i.indoption[k.n - 1] & 2 <> 0 THEN ' NULLS FIRST'
-                              ELSE '' END,
-                      ', ' ORDER BY k.n) FILTER (WHERE k.n <= i.indnkeyatts) AS key_text
+                    FILTER (WHERE k.n <= i.indnkeyatts), false) AS plain
     FROM generate_series(1, i.indnatts) k(n)
     -- a LATERAL look-up, so that each column is one index probe on (attrelid, attnum); as a
     -- join the planner hashed all of the table's columns once per index
