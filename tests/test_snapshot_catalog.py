@@ -264,8 +264,8 @@ def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
     seen: list[int] = []
     called = threading.Event()
 
-    def hook(rows: list[object]) -> None:
-        seen.append(len(rows))
+    def hook(statements: list[rows.Statement]) -> None:
+        seen.append(len(statements))
         called.set()
 
     with connect(db.dsn) as conn:
