@@ -190,6 +190,8 @@ def snapshot_cmd(
 
     settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
                               lock_timeout_ms=lock_timeout)
+    if _Process.entry:
+        gc.disable()  # as for audit: the process ends once the file is written
     try:
         taken = commands.snapshot(settings, out)
     except OSError as exc:
@@ -199,6 +201,7 @@ def snapshot_cmd(
               f"{taken.duration_ms / 1000:.2f} s → {out}", highlight=False)
     for section, message in sorted(taken.errors.items()):
         err.print(f"  section {section} not collected: {message}", highlight=False)
+    skip_teardown()
 
 
 @app.command("checks")
