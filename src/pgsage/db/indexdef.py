@@ -11,6 +11,7 @@ tests/test_snapshot_catalog.py compares both with pg_get_indexdef on PostgreSQL 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -19,9 +20,9 @@ from psycopg.rows import TupleRow
 from pgsage.db.rows import Index
 
 _SAFE = re.compile(r"[a-z_][a-z0-9_]*")
-# indoption bits (pg_index.h)
-_DESC = 1
-_NULLS_FIRST = 2
+# What pg_get_indexdef prints after a btree key column, by its indoption bits (1 DESC,
+# 2 NULLS FIRST): the defaults (ASC NULLS LAST, DESC NULLS FIRST) go unsaid.
+_ORDER = {0: "", 1: " DESC NULLS LAST", 2: " NULLS FIRST", 3: " DESC"}
 
 
 @dataclass(frozen=True)
@@ -48,25 +49,29 @@ class Quoting:
 def complete_definitions(indexes: list[Index], quoting: Quoting) -> None:
     """Fill in the definition of each index indexes.sql left it out for (rows just built,
     not yet handed out: completed in place)."""
+    quoted: dict[str, str] = {}  # schema, table and method names repeat from index to index
+
+    def ident(name: str) -> str:
+        found = quoted.get(name)
+        if found is None:
+            found = quoted[name] = quoting.ident(name)
+        return found
+
     for index in indexes:
         if index.definition is None:
-            index.__dict__["definition"] = plain_definition(index, quoting)
+            index.__dict__["definition"] = plain_definition(index, ident)
 
 
-def plain_definition(index: Index, quoting: Quoting) -> str:
-    ident = quoting.ident
-    keys = []
-    for column, option in zip(index.key_columns, index.options, strict=True):
-        # key_columns are quoted already (quote_ident in indexes.sql); only btree orders
-        if index.method != "btree":
-            keys.append(column)
-        elif option & _DESC:
-            keys.append(column + (" DESC" if option & _NULLS_FIRST else " DESC NULLS LAST"))
-        else:
-            keys.append(column + (" NULLS FIRST" if option & _NULLS_FIRST else ""))
+def plain_definition(index: Index, ident: Callable[[str], str]) -> str:
+    # key_columns are quoted already (quote_ident in indexes.sql); only btree orders
+    if index.method != "btree" or not any(index.options):
+        keys = ", ".join(index.key_columns)
+    else:
+        keys = ", ".join(column + _ORDER[option & 3]
+                         for column, option in zip(index.key_columns, index.options, strict=True))
     text = (f"CREATE {'UNIQUE ' if index.is_unique else ''}INDEX {ident(index.name)} "
             f"ON {ident(index.schema)}.{ident(index.table)} USING {ident(index.method)} "
-            f"({', '.join(keys)})")
+            f"({keys})")
     if index.include_columns:
         text += f" INCLUDE ({', '.join(index.include_columns)})"
     return text
