@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cache, cached_property
-from operator import itemgetter
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -129,17 +130,11 @@ class Snapshot:
 
     @cached_property
     def indexes_by_table(self) -> dict[tuple[str, str], list[Index]]:
-        grouped: dict[tuple[str, str], list[Index]] = {}
-        for index in self.indexes:
-            grouped.setdefault((index.schema, index.table), []).append(index)
-        return grouped
+        return _by_table(self.indexes)
 
     @cached_property
     def columns_by_table(self) -> dict[tuple[str, str], list[Column]]:
-        grouped: dict[tuple[str, str], list[Column]] = {}
-        for column in self.columns:
-            grouped.setdefault((column.schema, column.table), []).append(column)
-        return grouped
+        return _by_table(self.columns)
 
     @property
     def vector_columns(self) -> list[VectorColumn]:
@@ -188,6 +183,24 @@ class Snapshot:
         except ValidationError as exc:
             raise SnapshotError(f"{path} is not a valid snapshot: {exc.errors()[0]['msg']} "
                                 f"at {exc.errors()[0]['loc']}") from None
+
+
+TableRow = TypeVar("TableRow", Index, Column)
+_SCHEMA_TABLE = attrgetter("schema", "table")
+
+
+def _by_table(rows: list[TableRow]) -> dict[tuple[str, str], list[TableRow]]:
+    """Rows per (schema, table), in their order. The snapshot sorts them by table, so runs of
+    one table are taken whole (itertools.groupby); a run seen again (a file written unsorted)
+    is added to its table's list."""
+    grouped: dict[tuple[str, str], list[TableRow]] = {}
+    for key, run in groupby(rows, _SCHEMA_TABLE):
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = list(run)
+        else:
+            found.extend(run)
+    return grouped
 
 
 @cache
