@@ -13,7 +13,6 @@ from psycopg import sql
 
 from pgharness import TestDatabase
 from pgsage.db import rows
-from pgsage.db import snapshot as snapshot_module
 from pgsage.db.connect import connect
 from pgsage.db.snapshot import Snapshot, build_rows, collect_snapshot
 
@@ -280,18 +279,3 @@ def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
     with connect(db.dsn) as conn:
         again = collect_snapshot(conn, on_statements=broken)
     assert again.errors == {} and again.statements
-
-
-def test_sequence_positions_are_read_in_batches_after_the_snapshot(
-        db: TestDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Each read locks its sequence until the transaction ends: read in the snapshot's own
-    # transaction, 10,000 sequences would overflow a default server's shared lock table.
-    monkeypatch.setattr(snapshot_module, "LAST_VALUE_BATCH", 7)
-    db.execute("".join(f"CREATE SEQUENCE s{n}; SELECT setval('s{n}', {n + 1});"
-                       for n in range(20)) + "CREATE SEQUENCE unused;")
-    snap = take(db.dsn)
-    positions = {s.name: s.last_value for s in snap.sequences}
-    assert positions == {**{f"s{n}": n + 1 for n in range(20)}, "unused": None}
-    # what pg_sequences says, privileges and all
-    assert sorted(positions.items(), key=lambda item: item[0]) == sorted(
-        db.execute("SELECT sequencename::text, last_value FROM pg_sequences"))

@@ -12,7 +12,6 @@ connection limit, a pooler, a standby that refuses), everything is read on the f
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -382,8 +381,9 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
         info = fetch_server_info(conn)
     except psycopg.Error as exc:
         raise translate(exc) from None
-    _begin_snapshot_transaction(conn)
-    companion: _Companion | None = None
+    conn.autocommit = False
+    conn.read_only = True
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         companion = _start_companion(conn, info) if parallel else None
         # The second session is ours, like the first: the activity checks must not see it.
@@ -392,114 +392,66 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
         with conn.transaction():
             collected_at = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
             c = _Collector(conn, info)
+            parallel_rows: dict[str, list[Any]] = {}
+
+            def read(name: str, row_type: type[Row]) -> list[Row]:
+                # Called for the companion's sections last, when the rest has been read here.
+                nonlocal companion
+                if companion is not None:
+                    try:
+                        rows_by_name, errors = companion.finish()
+                        parallel_rows.update(rows_by_name)
+                        c.errors.update(errors)
+                    except psycopg.Error as exc:  # read them here instead
+                        logger.debug("snapshot: second session failed (%s)", one_line(str(exc)))
+                    companion = None
+                if name in parallel_rows:
+                    rows: list[Row] = parallel_rows[name]
+                    return rows
+                return c.rows(name, row_type)
+
             database_rows = c.rows("database", DatabaseStats)
             statements, statements_info = _statements(c)
             if on_statements is not None and statements:
                 threading.Thread(target=_run_hook, args=(on_statements, statements),
                                  name="pgsage-statements", daemon=True).start()
-            here: dict[str, Any] = {
-                "settings": c.rows("settings", Setting),
-                "tables": c.rows("tables", Table),
-                "sequences": c.rows("sequences", Sequence),
-                "activity": [s for s in c.rows("activity", Session) if s.pid not in own_pids],
-                "replication": c.rows("replication", Replica),
-                "slots": c.rows("slots", ReplicationSlot),
-                "extensions": c.rows("extensions", Extension),
-                "locked": c.rows("locked", LockedRelation),
-                "roles": c.rows("roles", Role),
-                "role_passwords": c.rows("role_passwords", RolePassword),
-                "hba_rules": c.rows("hba_rules", HbaRule),
-                "schemas": c.rows("schemas", Schema),
-                "vector_settings": c.rows("vector_settings", VectorSetting),
-                "column_values": c.rows("column_values", ColumnValues),
-                "checkpointer": _first(c.rows("checkpointer", Checkpointer)),
-                "wal": _first(c.rows("wal", WalStats)),
-                "constraints": c.rows("constraints", Constraint),
-            }
-    except BaseException:
-        if companion is not None:
-            with contextlib.suppress(Exception):
-                companion.finish()
-        raise
+            snapshot = Snapshot(
+                format_version=FORMAT_VERSION,
+                pgsage_version=__version__,
+                collected_at=collected_at,
+                duration_ms=0.0,
+                server=info,
+                database=database_rows[0] if database_rows else None,
+                settings=c.rows("settings", Setting),
+                tables=c.rows("tables", Table),
+                sequences=c.rows("sequences", Sequence),
+                statements=statements,
+                statements_info=statements_info,
+                activity=[s for s in c.rows("activity", Session) if s.pid not in own_pids],
+                replication=c.rows("replication", Replica),
+                slots=c.rows("slots", ReplicationSlot),
+                extensions=c.rows("extensions", Extension),
+                locked=c.rows("locked", LockedRelation),
+                roles=c.rows("roles", Role),
+                role_passwords=c.rows("role_passwords", RolePassword),
+                hba_rules=c.rows("hba_rules", HbaRule),
+                schemas=c.rows("schemas", Schema),
+                vector_settings=c.rows("vector_settings", VectorSetting),
+                column_values=c.rows("column_values", ColumnValues),
+                checkpointer=_first(c.rows("checkpointer", Checkpointer)),
+                wal=_first(c.rows("wal", WalStats)),
+                constraints=c.rows("constraints", Constraint),
+                # keyword arguments are evaluated in order: these wait for the companion
+                columns=read("columns", Column),
+                indexes=read("indexes", Index),
+                errors=c.errors,
+            )
     finally:
-        # The companion has its own copy of the snapshot: this transaction can end now.
         conn.rollback()
         conn.autocommit = True
-    if "sequences" not in c.errors:
-        _read_last_values(c, here["sequences"])
-    parallel_rows: dict[str, list[Any]] = {}
-    if companion is not None:
-        try:
-            rows_by_name, errors = companion.finish()
-            parallel_rows.update(rows_by_name)
-            c.errors.update(errors)
-        except psycopg.Error as exc:  # read them here instead
-            logger.debug("snapshot: second session failed (%s)", one_line(str(exc)))
-    missing = {name: row_type for name, row_type in PARALLEL_SECTIONS.items()
-               if name not in parallel_rows}
-    if missing:
-        # No second session, or it failed: read here, in a transaction of their own (a moment
-        # later than the rest when the second session failed midway).
-        _begin_snapshot_transaction(conn)
-        try:
-            with conn.transaction():
-                for name, row_type in missing.items():
-                    parallel_rows[name] = c.rows(name, row_type)
-        finally:
-            conn.rollback()
-            conn.autocommit = True
-    snapshot = Snapshot(
-        format_version=FORMAT_VERSION,
-        pgsage_version=__version__,
-        collected_at=collected_at,
-        duration_ms=0.0,
-        server=info,
-        database=database_rows[0] if database_rows else None,
-        statements=statements,
-        statements_info=statements_info,
-        columns=parallel_rows["columns"],
-        indexes=parallel_rows["indexes"],
-        errors=c.errors,
-        **here,
-    )
     snapshot = replace(snapshot, tables=_with_index_sizes(snapshot.tables, snapshot.indexes))
     elapsed = (time.perf_counter() - started) * 1000
     return _with_duration(snapshot, elapsed)
-
-
-def _begin_snapshot_transaction(conn: psycopg.Connection[TupleRow]) -> None:
-    conn.autocommit = False
-    conn.read_only = True
-    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-
-
-# Reading a sequence's position locks it until the transaction ends: read in the snapshot's
-# transaction, 10,000 sequences held 10,000 locks at once, more than the shared lock table of a
-# server on default settings holds (max_locks_per_transaction 64 x max_connections 100), which
-# would have failed other sessions' queries with "out of shared memory". The positions are
-# not transactional anyway (nextval is never rolled back), so they are read after the snapshot's
-# transaction, in batches of LAST_VALUE_BATCH, each in a transaction of its own.
-LAST_VALUE_BATCH = 500
-
-
-def _read_last_values(c: _Collector, sequences: list[Sequence]) -> None:
-    query = load_sql("sequence_values", c.info.major)
-    values: dict[tuple[str, str], int | None] = {}
-    after = 0
-    try:
-        while True:
-            batch = c.conn.execute(query.encode(), {"after": after,
-                                                     "limit": LAST_VALUE_BATCH}).fetchall()
-            for oid, schema, name, value in batch:
-                values[(schema, name)] = value
-                after = oid
-            if len(batch) < LAST_VALUE_BATCH:
-                break
-    except psycopg.Error as exc:
-        c.errors["sequences"] = one_line(str(exc))
-        return
-    for sequence in sequences:  # rows built by this collection, not handed out yet
-        sequence.__dict__["last_value"] = values.get((sequence.schema, sequence.name))
 
 
 def _with_index_sizes(tables: list[Table], indexes: list[Index]) -> list[Table]:

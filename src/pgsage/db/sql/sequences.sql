@@ -9,8 +9,9 @@ SELECT n.nspname AS schema,
        s.seqmax AS max_value,
        s.seqincrement AS increment_by,
        s.seqcycle AS cycle,
-       -- read after the snapshot's transaction, in batches: sequence_values.sql
-       NULL::bigint AS last_value,
+       -- as pg_sequences shows it: NULL without the privilege to read it, or before first use
+       CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_sequence_last_value(c.oid) END AS last_value,
        own.table_schema AS owner_schema,
        own.table_name AS owner_table,
        own.column_name AS owner_column,
