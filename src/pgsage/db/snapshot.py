@@ -24,7 +24,7 @@ from functools import cache, cached_property
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -32,6 +32,7 @@ from psycopg.rows import TupleRow, class_row
 from pydantic import TypeAdapter, ValidationError
 
 from pgsage import __version__
+from pgsage.background import Background
 from pgsage.db.connect import one_line, translate
 from pgsage.db.indexdef import Quoting, complete_definitions
 from pgsage.db.rows import (
@@ -246,22 +247,41 @@ class _Collector:
         return default
 
     def rows(self, name: str, row_type: type[Row]) -> list[Row]:
+        fetched = self.fetch(name, row_type)
+        return fetched.build() if fetched is not None else []
+
+    def fetch(self, name: str, row_type: type[Row]) -> Fetched[Row] | None:
+        """A section's rows as the server sent them (None when it could not be read): turning
+        them into objects is left to ``Fetched.build``, which needs no connection."""
         query = load_sql(name, self.info.major)
 
-        def run() -> list[Row]:
+        def run() -> Fetched[Row]:
             with self.conn.cursor() as cur:
                 cur.execute(query.encode())
                 names = [column.name for column in cur.description or ()]
                 tuples = cur.fetchall()
-            order = SORTED_HERE.get(name)
-            if order is not None:
-                tuples.sort(key=itemgetter(*(names.index(column) for column in order)))
-            rows = build_rows(row_type, names, tuples)
-            if row_type is Index:
-                complete_definitions(rows, Quoting.of(self.conn))  # type: ignore[arg-type]
-            return rows
+            quoting = Quoting.of(self.conn) if row_type is Index else None
+            return Fetched(name, row_type, names, tuples, quoting)
 
-        return self.section(name, run, [])
+        return self.section(name, run, None)
+
+
+@dataclass
+class Fetched(Generic[Row]):
+    name: str
+    row_type: type[Row]
+    names: list[str]
+    tuples: list[tuple[Any, ...]]
+    quoting: Quoting | None  # the server's identifier quoting, for index definitions
+
+    def build(self) -> list[Row]:
+        order = SORTED_HERE.get(self.name)
+        if order is not None:
+            self.tuples.sort(key=itemgetter(*(self.names.index(column) for column in order)))
+        rows = build_rows(self.row_type, self.names, self.tuples)
+        if self.quoting is not None:
+            complete_definitions(rows, self.quoting)  # type: ignore[arg-type]
+        return rows
 
 
 def build_rows(row_type: type[Row], names: list[str], tuples: list[tuple[Any, ...]]) -> list[Row]:
@@ -322,10 +342,20 @@ class _Companion:
         self.thread.start()
 
     def _run(self) -> None:
+        # Each section's rows become objects on a thread of their own while this one waits for
+        # the server's next section: the second session is the snapshot's longest path, and
+        # a third of it was Python building rows while the server had nothing to do.
+        building: list[tuple[str, Background[list[Any]]]] = []
         try:
             collector = _Collector(self.conn, self.info)
             for name, row_type in PARALLEL_SECTIONS.items():
-                self.results[name] = collector.rows(name, row_type)
+                fetched = collector.fetch(name, row_type)
+                if fetched is None:
+                    self.results[name] = []
+                else:
+                    building.append((name, Background(fetched.build)))
+            for name, built in building:
+                self.results[name] = built.result()
             self.errors = collector.errors
         except BaseException as exc:  # reported to the main thread, which reads the rest
             self.failure = exc
