@@ -279,3 +279,16 @@ def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
     with connect(db.dsn) as conn:
         again = collect_snapshot(conn, on_statements=broken)
     assert again.errors == {} and again.statements
+
+
+def test_rows_per_table_grouped_while_collecting_are_what_the_snapshot_would_group(
+        db: TestDatabase) -> None:
+    db.execute(INDEXES)
+    snap = take(db.dsn)
+    assert "indexes_by_table" in snap.__dict__ and "columns_by_table" in snap.__dict__
+    for rows_of, grouped in ((snap.indexes, snap.indexes_by_table),
+                             (snap.columns, snap.columns_by_table)):
+        expected: dict[tuple[str, str], list[object]] = {}
+        for row in rows_of:
+            expected.setdefault((row.schema, row.table), []).append(row)
+        assert grouped == expected

@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import TupleRow, class_row
+from psycopg.rows import TupleRow
 from pydantic import TypeAdapter, ValidationError
 
 from pgsage import __version__
@@ -273,6 +273,9 @@ class Fetched(Generic[Row]):
     names: list[str]
     tuples: list[tuple[Any, ...]]
     quoting: Quoting | None  # the server's identifier quoting, for index definitions
+    # Index and column rows per table, grouped by the thread that builds them, off the
+    # snapshot's critical path; the snapshot takes it as its indexes_by_table/columns_by_table.
+    by_table: dict[tuple[str, str], list[Any]] | None = None
 
     def build(self) -> list[Row]:
         order = SORTED_HERE.get(self.name)
@@ -281,6 +284,8 @@ class Fetched(Generic[Row]):
         rows = build_rows(self.row_type, self.names, self.tuples)
         if self.quoting is not None:
             complete_definitions(rows, self.quoting)  # type: ignore[arg-type]
+        if self.row_type is Index or self.row_type is Column:
+            self.by_table = _by_table(rows)
         return rows
 
 
@@ -313,6 +318,7 @@ class _Companion:
     def __init__(self, main: psycopg.Connection[TupleRow], info: ServerInfo) -> None:
         self.info = info
         self.results: dict[str, list[Any]] = {}
+        self.by_table: dict[str, dict[tuple[str, str], list[Any]]] = {}
         self.errors: dict[str, str] = {}
         self.failure: BaseException | None = None
         snapshot_id = main.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
@@ -345,7 +351,7 @@ class _Companion:
         # Each section's rows become objects on a thread of their own while this one waits for
         # the server's next section: the second session is the snapshot's longest path, and
         # a third of it was Python building rows while the server had nothing to do.
-        building: list[tuple[str, Background[list[Any]]]] = []
+        building: list[tuple[Fetched[Any], Background[list[Any]]]] = []
         try:
             collector = _Collector(self.conn, self.info)
             for name, row_type in PARALLEL_SECTIONS.items():
@@ -353,9 +359,11 @@ class _Companion:
                 if fetched is None:
                     self.results[name] = []
                 else:
-                    building.append((name, Background(fetched.build)))
-            for name, built in building:
-                self.results[name] = built.result()
+                    building.append((fetched, Background(fetched.build)))
+            for fetched, built in building:
+                self.results[fetched.name] = built.result()
+                if fetched.by_table is not None:
+                    self.by_table[fetched.name] = fetched.by_table
             self.errors = collector.errors
         except BaseException as exc:  # reported to the main thread, which reads the rest
             self.failure = exc
@@ -423,6 +431,7 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
             collected_at = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
             c = _Collector(conn, info)
             parallel_rows: dict[str, list[Any]] = {}
+            grouped: dict[str, dict[tuple[str, str], list[Any]]] = {}
 
             def read(name: str, row_type: type[Row]) -> list[Row]:
                 # Called for the companion's sections last, when the rest has been read here.
@@ -431,6 +440,7 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
                     try:
                         rows_by_name, errors = companion.finish()
                         parallel_rows.update(rows_by_name)
+                        grouped.update(companion.by_table)
                         c.errors.update(errors)
                     except psycopg.Error as exc:  # read them here instead
                         logger.debug("snapshot: second session failed (%s)", one_line(str(exc)))
@@ -481,7 +491,10 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
         conn.autocommit = True
     snapshot = replace(snapshot, tables=_with_index_sizes(snapshot.tables, snapshot.indexes))
     elapsed = (time.perf_counter() - started) * 1000
-    return _with_duration(snapshot, elapsed)
+    snapshot = _with_duration(snapshot, elapsed)
+    for name, by_table in grouped.items():  # what indexes_by_table/columns_by_table would build
+        snapshot.__dict__[f"{name}_by_table"] = by_table
+    return snapshot
 
 
 def _with_index_sizes(tables: list[Table], indexes: list[Index]) -> list[Table]:
@@ -574,8 +587,10 @@ def _statements(c: _Collector) -> tuple[list[Statement], StatementsInfo]:
                           "s.queryid, s.username").format(
             fields=sql.SQL(", ").join(sql.Identifier(f) for f in _statement_field_names()),
             inner=query)
-        with c.conn.cursor(row_factory=class_row(Statement)) as cur:
-            rows = cur.execute(ordered).fetchall()
+        with c.conn.cursor() as cur:
+            cur.execute(ordered)
+            rows = build_rows(Statement, [col.name for col in cur.description or ()],
+                              cur.fetchall())
         total = c.conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE dbid = "
                                        "(SELECT oid FROM pg_database WHERE datname = "
                                        "current_database())").format(view)).fetchone()
