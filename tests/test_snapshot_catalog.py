@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Sequence
 
 import pytest
 from psycopg import sql
@@ -65,17 +66,23 @@ def take(dsn: str) -> Snapshot:
         return collect_snapshot(conn)
 
 
+def assert_server_text(db: TestDatabase, objects: Sequence[rows.Index | rows.Constraint],
+                       query: str, *, at_least: int) -> None:
+    """Each object's definition is the text the server deparses for its oid."""
+    server = dict(db.execute(query))
+    assert len(objects) >= at_least
+    for obj in objects:
+        assert obj.definition == server[obj.oid], obj.name
+
+
 def test_index_definitions_are_pg_get_indexdef(db: TestDatabase) -> None:
     db.execute(INDEXES)
     if db.major >= 15:
         db.execute("CREATE UNIQUE INDEX mc_nnd ON \"Odd Schema\".\"MixedCase\" (code) "
                    "NULLS NOT DISTINCT")
     snap = take(db.dsn)
-    server = dict(db.execute("SELECT indexrelid::bigint, pg_get_indexdef(indexrelid) "
-                             "FROM pg_index"))
-    assert len(snap.indexes) >= 24
-    for index in snap.indexes:
-        assert index.definition == server[index.oid], index.name
+    assert_server_text(db, snap.indexes, "SELECT indexrelid::bigint, pg_get_indexdef(indexrelid) "
+                       "FROM pg_index", at_least=24)
 
 
 def test_index_columns_and_operator_classes(db: TestDatabase) -> None:
@@ -228,11 +235,8 @@ def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> No
     if db.major >= 15:
         db.execute("ALTER TABLE comp ADD CONSTRAINT comp_nnd UNIQUE NULLS NOT DISTINCT (a)")
     snap = take(db.dsn)
-    server = dict(db.execute("SELECT oid::bigint, pg_get_constraintdef(oid, true) "
-                             "FROM pg_constraint"))
-    assert len(snap.constraints) >= 9
-    for con in snap.constraints:
-        assert con.definition == server[con.oid], con.name
+    assert_server_text(db, snap.constraints, "SELECT oid::bigint, pg_get_constraintdef(oid, true) "
+                       "FROM pg_constraint", at_least=9)
     cons = {c.name: c for c in snap.constraints}
     assert cons["comp_pkey"].columns == ["b", "a"] and cons["comp_pkey"].attnums == [2, 1]
     assert cons["to_self"].ref_columns == ["Key"]
