@@ -156,11 +156,7 @@ def audit(
     if param:
         settings = settings.model_copy(update={"checks": merge_params(settings.checks, param)})
     accepted = load_baseline(baseline) if baseline else None
-    if _Process.entry:
-        # No cyclic garbage collection for the rest of this process, which ends once the
-        # report is written (skip_teardown): the first collection after the snapshot walked
-        # every object of it (0.25 s on 10,000 tables) to find no garbage.
-        gc.disable()
+    ends_with_the_process()
     report = commands.audit(settings, snapshot)
     if write_baseline is not None:
         count = pgsage_write_baseline(report, write_baseline)
@@ -172,7 +168,6 @@ def audit(
                   + (f"; {len(applied.fixed)} baseline entries are fixed and can be removed"
                      if applied.fixed else ""), highlight=False)
     write_output(RENDERERS[fmt.value](report), output)
-    skip_teardown()
     if fail_on is not FailOn.never and report.count_at_or_above(Severity(fail_on.value)):
         raise typer.Exit(1)
 
@@ -190,8 +185,7 @@ def snapshot_cmd(
 
     settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
                               lock_timeout_ms=lock_timeout)
-    if _Process.entry:
-        gc.disable()  # as for audit: the process ends once the file is written
+    ends_with_the_process()
     try:
         taken = commands.snapshot(settings, out)
     except OSError as exc:
@@ -201,7 +195,6 @@ def snapshot_cmd(
               f"{taken.duration_ms / 1000:.2f} s → {out}", highlight=False)
     for section, message in sorted(taken.errors.items()):
         err.print(f"  section {section} not collected: {message}", highlight=False)
-    skip_teardown()
 
 
 @app.command("checks")
@@ -298,16 +291,20 @@ from pgsage.advise.cli import register as _advise; _advise(app)  # noqa: E402, E
 # COMMAND FAMILIES END
 
 
-# Set by a command that leaves millions of objects behind (the audit of a big database): freeing
-# them one by one at interpreter exit took 0.5 s of a 2.5 s audit of 10,000 tables. Its output
-# is written and flushed by then, so main() ends the process without the teardown.
 class _Process:
     entry = False  # running as the pgsage command (main), not called in-process
     skip_teardown = False
 
 
-def skip_teardown() -> None:
-    _Process.skip_teardown = True
+def ends_with_the_process() -> None:
+    """For a command that builds millions of objects and then ends (an audit or a snapshot of
+    a big database), when it runs as the pgsage process: no cyclic garbage collection from
+    here on (the first collection after the snapshot walked all of it, 0.25 s on 10,000
+    tables, to find no garbage), and no interpreter teardown at the exit (freeing the objects
+    one by one took 0.5 s): main() flushes the output and ends the process."""
+    if _Process.entry:
+        gc.disable()
+        _Process.skip_teardown = True
 
 
 def _leave_now(code: object) -> NoReturn:

@@ -71,9 +71,9 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 STATEMENTS_LIMIT = 5000
 # Settings for the second session's transaction (the first one reads pg_settings, which must
-# show the server's values, not ours). Its queries sort tens of thousands of wide rows on a big
-# schema (60,000 columns: about 20 MB), which spills to disk with the default 4 MB. Parallel
-# workers only add start-up costs: the snapshot already keeps two sessions busy.
+# show the server's values, not ours). Its queries hash and materialize tens of thousands of
+# wide rows on a big schema (25,000 indexes: about 6 MB), which spills to disk with the default
+# 4 MB. Parallel workers only add start-up costs: the snapshot already keeps two sessions busy.
 SNAPSHOT_SETTINGS = {"work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
 _SET_LOCAL = sql.SQL("SELECT {}").format(sql.SQL(", ").join(
     sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Literal(value))
