@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PG15_READY = [ -x /usr/lib/postgresql/15/bin/postgres ] && \
              [ -f /usr/share/postgresql/15/extension/hypopg.control ]
 
-.PHONY: demo test lint typecheck unit bench system-deps docs clean
+.PHONY: demo test lint fmt typecheck unit bench system-deps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ system-deps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

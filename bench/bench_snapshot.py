@@ -66,8 +66,13 @@ class Row:
         seen = [str(self.tables), str(self.indexes), _rss(self.rss_kb)]
         if not self.runs:
             return [self.tool, "-", "-", "-", *seen]
-        return [self.tool, f"{statistics.median(self.runs):.2f}", f"{min(self.runs):.2f}",
-                f"{max(self.runs):.2f}", *seen]
+        return [
+            self.tool,
+            f"{statistics.median(self.runs):.2f}",
+            f"{min(self.runs):.2f}",
+            f"{max(self.runs):.2f}",
+            *seen,
+        ]
 
 
 def _rss(kb: int | None) -> str:
@@ -164,16 +169,34 @@ def api_worker(dsn: str, runs: int, warmup: int) -> int:
             timings.append(round(time.perf_counter() - started, 3))
             durations.append(snapshot.duration_ms)
     assert snapshot is not None
-    print(json.dumps({"runs": timings, "duration_ms": durations, "tables": len(snapshot.tables),
-                      "indexes": len(snapshot.indexes), "statements": len(snapshot.statements),
-                      "errors": snapshot.errors}))
+    print(
+        json.dumps(
+            {
+                "runs": timings,
+                "duration_ms": durations,
+                "tables": len(snapshot.tables),
+                "indexes": len(snapshot.indexes),
+                "statements": len(snapshot.statements),
+                "errors": snapshot.errors,
+            }
+        )
+    )
     return 0
 
 
 def bench_api(dsn: str, runs: int) -> Row:
     row = Row("pgsage collect_snapshot() (in-process)")
-    proc = run_process([sys.executable, str(BENCH / "bench_snapshot.py"), "--api-worker",
-                        "--dsn", dsn, "--runs", str(runs)])
+    proc = run_process(
+        [
+            sys.executable,
+            str(BENCH / "bench_snapshot.py"),
+            "--api-worker",
+            "--dsn",
+            dsn,
+            "--runs",
+            str(runs),
+        ]
+    )
     data = proc.last_json()
     if proc.returncode != 0 or data is None:
         row.note = f"failed: {proc.why()}"
@@ -219,8 +242,9 @@ def bench_audit_cli(exe: Path, dsn: str, runs: int) -> Row:
     """The whole audit as a user runs it: snapshot, every check, the JSON report."""
     row = Row("pgsage audit CLI, all checks (whole process)")
     for number in range(1 + runs):
-        proc = run_process([str(exe), "audit", "--dsn", dsn, "--format", "json",
-                            "--fail-on", "never"])
+        proc = run_process(
+            [str(exe), "audit", "--dsn", dsn, "--format", "json", "--fail-on", "never"]
+        )
         if proc.returncode != 0:
             row.note = f"failed: {proc.why()}"
             return row
@@ -229,8 +253,10 @@ def bench_audit_cli(exe: Path, dsn: str, runs: int) -> Row:
         row.runs.append(proc.seconds)
         row.rss_kb = max(row.rss_kb or 0, proc.rss_kb)
         data = json.loads(proc.stdout)
-        row.note = (f"{len(data['results'])} checks, {len(data['findings'])} findings, "
-                    f"{sum(1 for r in data['results'] if r['status'] == 'error')} errors")
+        row.note = (
+            f"{len(data['results'])} checks, {len(data['findings'])} findings, "
+            f"{sum(1 for r in data['results'] if r['status'] == 'error')} errors"
+        )
     return row
 
 
@@ -273,8 +299,10 @@ def bench_peer(python: Path, dsn: str, runs: int) -> tuple[list[Row], dict[str, 
     script = str(BENCH / "peer_postgres_mcp.py")
     inproc = Row('postgres-mcp health("all") (in-process)')
     whole = Row('postgres-mcp health("all") (whole process)')
-    proc = run_process([str(python), script, "--dsn", dsn, "--runs", str(runs), "--warmup", "1",
-                        "--details"], timeout=PROCESS_TIMEOUT_S * 2)
+    proc = run_process(
+        [str(python), script, "--dsn", dsn, "--runs", str(runs), "--warmup", "1", "--details"],
+        timeout=PROCESS_TIMEOUT_S * 2,
+    )
     data = proc.last_json() or {}
     if not data.get("ok"):
         inproc.note = whole.note = f"failed: {data.get('error') or proc.why()}"
@@ -298,8 +326,13 @@ def print_table(rows: list[Row]) -> None:
     cells = [header, *[r.cells() for r in rows]]
     widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
     for number, line in enumerate(cells):
-        say("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(line, widths, strict=True))))
+        say(
+            "  "
+            + "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
         if number == 0:
             say("  " + "  ".join("-" * w for w in widths))
     for row in rows:
@@ -312,14 +345,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tables", type=int, default=make_many_tables.DEFAULT_TABLES)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per tool (after a warm-up)")
     parser.add_argument("--peer-python", type=Path, default=ROOT / ".bench-venv" / "bin" / "python")
-    parser.add_argument("--peer-missing", metavar="REASON",
-                        help="skip postgres-mcp and print this reason instead")
-    parser.add_argument("--fresh", action="store_true",
-                        help="use a temporary cluster instead of the one cached in .cache/bench")
+    parser.add_argument(
+        "--peer-missing", metavar="REASON", help="skip postgres-mcp and print this reason instead"
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="use a temporary cluster instead of the one cached in .cache/bench",
+    )
     parser.add_argument("--keep-running", action="store_true", help="do not stop the cluster")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--no-sections", action="store_true",
-                        help="skip timing each catalog query of the snapshot on its own")
+    parser.add_argument(
+        "--no-sections",
+        action="store_true",
+        help="skip timing each catalog query of the snapshot on its own",
+    )
     parser.add_argument("--api-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dsn", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -328,10 +368,13 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     home = Path(tempfile.mkdtemp(prefix="pgsage-bench-")) / "pg18" if args.fresh else CACHE_HOME
-    database = "bench_10k" if args.tables == make_many_tables.DEFAULT_TABLES \
-        else f"bench_{args.tables}"
-    say(f"== pgsage snapshot benchmark: {args.tables} tables, {args.runs} runs per tool "
-        f"(after a warm-up), {os.cpu_count()} CPUs, load average {load()}")
+    database = (
+        "bench_10k" if args.tables == make_many_tables.DEFAULT_TABLES else f"bench_{args.tables}"
+    )
+    say(
+        f"== pgsage snapshot benchmark: {args.tables} tables, {args.runs} runs per tool "
+        f"(after a warm-up), {os.cpu_count()} CPUs, load average {load()}"
+    )
     cluster = start_cluster(home)
     workdir = Path(tempfile.mkdtemp(prefix="pgsage-bench-out-"))
     rows: list[Row] = []
@@ -352,8 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.peer_missing:
             peer_rows.append(Row("postgres-mcp", note=f"not measured: {args.peer_missing}"))
         elif not args.peer_python.exists():
-            peer_rows.append(Row("postgres-mcp", note=f"not measured: {args.peer_python} not "
-                                                      "found (run bash bench/setup_peers.sh)"))
+            peer_rows.append(
+                Row(
+                    "postgres-mcp",
+                    note=f"not measured: {args.peer_python} not "
+                    "found (run bash bench/setup_peers.sh)",
+                )
+            )
         else:
             say('-- postgres-mcp: DatabaseHealthTool.health("all")')
             peer_rows, peer = bench_peer(args.peer_python, dsn, args.runs)
@@ -365,8 +413,12 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(bench_api(dsn, args.runs))
         exe = pgsage_cli()
         if exe is None:
-            rows.append(Row("pgsage snapshot CLI (whole process)",
-                            note="skipped: `pgsage snapshot` is not available in this venv"))
+            rows.append(
+                Row(
+                    "pgsage snapshot CLI (whole process)",
+                    note="skipped: `pgsage snapshot` is not available in this venv",
+                )
+            )
         else:
             say("-- pgsage: `pgsage snapshot` as a whole process")
             rows.append(bench_cli(exe, dsn, args.runs, workdir))
@@ -390,40 +442,68 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     if peer.get("section_seconds"):
         slowest = sorted(peer["section_seconds"].items(), key=lambda item: -item[1])[:4]
-        say("  * postgres-mcp's slowest checks (one untimed extra run): "
-            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest))
-        say(f"  * postgres-mcp's report: {peer['report_lines']} lines, "
-            f"{peer['report_chars'] / 1e6:.1f} MB of text")
+        say(
+            "  * postgres-mcp's slowest checks (one untimed extra run): "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest)
+        )
+        say(
+            f"  * postgres-mcp's report: {peer['report_lines']} lines, "
+            f"{peer['report_chars'] / 1e6:.1f} MB of text"
+        )
     if sections:
         total = sum(seconds for _, seconds, _ in sections)
         slow = sorted(sections, key=lambda item: -item[1])
-        say(f"  * pgsage's catalog queries, fetched as tuples in one cold session: {total:.1f} s; "
-            "slowest: " + ", ".join(f"{name}.sql {seconds:.2f} s ({count} rows)"
-                                    for name, seconds, count in slow[:6]))
+        say(
+            f"  * pgsage's catalog queries, fetched as tuples in one cold session: {total:.1f} s; "
+            "slowest: "
+            + ", ".join(
+                f"{name}.sql {seconds:.2f} s ({count} rows)" for name, seconds, count in slow[:6]
+            )
+        )
     verdict = ""
     cli = next((r for r in rows if r.tool.startswith("pgsage snapshot CLI") and r.runs), None)
     api = next((r for r in rows if r.tool.startswith("pgsage collect") and r.runs), None)
     for row in (cli, api):
         if row is not None:
             median = statistics.median(row.runs)
-            verdict += (f"  {row.tool}: {median:.2f} s, "
-                        f"{'within' if median <= TARGET_SECONDS else 'OVER'} the "
-                        f"{TARGET_SECONDS:.0f} s goal\n")
+            verdict += (
+                f"  {row.tool}: {median:.2f} s, "
+                f"{'within' if median <= TARGET_SECONDS else 'OVER'} the "
+                f"{TARGET_SECONDS:.0f} s goal\n"
+            )
     audit = next((r for r in rows if r.tool.startswith("pgsage audit") and r.runs), None)
-    peer_whole = next((r for r in rows if r.tool.startswith("postgres-mcp")
-                       and "whole process" in r.tool and r.runs), None)
+    peer_whole = next(
+        (
+            r
+            for r in rows
+            if r.tool.startswith("postgres-mcp") and "whole process" in r.tool and r.runs
+        ),
+        None,
+    )
     if audit is not None and peer_whole is not None:
         ratio = statistics.median(audit.runs) / statistics.median(peer_whole.runs)
-        verdict += (f"  pgsage audit (whole process) takes {ratio:.2f}x postgres-mcp's health "
-                    f"check (whole process): {'within' if ratio < 1 / 3 else 'OVER'} the "
-                    "1/3 goal\n")
+        verdict += (
+            f"  pgsage audit (whole process) takes {ratio:.2f}x postgres-mcp's health "
+            f"check (whole process): {'within' if ratio < 1 / 3 else 'OVER'} the "
+            "1/3 goal\n"
+        )
     say(verdict.rstrip())
-    say(f"== benchmark finished in {time.perf_counter() - started:.0f} s, load average {load()}"
-        " (other work on the machine inflates the figures)")
+    say(
+        f"== benchmark finished in {time.perf_counter() - started:.0f} s, load average {load()}"
+        " (other work on the machine inflates the figures)"
+    )
     if args.json:
-        args.json.write_text(json.dumps(
-            {"tables": args.tables, "rows": [r.__dict__ for r in rows], "peer": peer,
-             "sections": sections}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "tables": args.tables,
+                    "rows": [r.__dict__ for r in rows],
+                    "peer": peer,
+                    "sections": sections,
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -48,8 +48,12 @@ CLUSTER_SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
 }
-PER_OBJECT_PREFIXES = ("pgsage_table_", "pgsage_sequence_", "pgsage_statement_",
-                       "pgsage_vector_index_")
+PER_OBJECT_PREFIXES = (
+    "pgsage_table_",
+    "pgsage_sequence_",
+    "pgsage_statement_",
+    "pgsage_vector_index_",
+)
 
 
 @dataclass
@@ -66,9 +70,16 @@ class Result:
         if not self.runs:
             return [self.tool, "-", "-", "-", "-", "-", "-", self.note]
         first = f"{self.first:.3f}" if self.first is not None else "-"
-        return [self.tool, f"{statistics.median(self.runs):.3f}", f"{min(self.runs):.3f}",
-                f"{max(self.runs):.3f}", first, str(self.series), str(self.per_object),
-                self.note]
+        return [
+            self.tool,
+            f"{statistics.median(self.runs):.3f}",
+            f"{min(self.runs):.3f}",
+            f"{max(self.runs):.3f}",
+            first,
+            str(self.series),
+            str(self.per_object),
+            self.note,
+        ]
 
 
 def say(message: str) -> None:
@@ -105,23 +116,33 @@ def prepare(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         conn.execute("CREATE SCHEMA IF NOT EXISTS bench_vector")
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_vector.items "
-                     "(id bigint PRIMARY KEY, embedding vector(8))")
-        conn.execute("INSERT INTO bench_vector.items SELECT g, array_fill(g::real, ARRAY[8])"
-                     "::vector FROM generate_series(1, 2000) g ON CONFLICT DO NOTHING")
-        conn.execute("CREATE INDEX IF NOT EXISTS items_embedding_hnsw ON bench_vector.items "
-                     "USING hnsw (embedding vector_l2_ops)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_vector.items "
+            "(id bigint PRIMARY KEY, embedding vector(8))"
+        )
+        conn.execute(
+            "INSERT INTO bench_vector.items SELECT g, array_fill(g::real, ARRAY[8])"
+            "::vector FROM generate_series(1, 2000) g ON CONFLICT DO NOTHING"
+        )
+        conn.execute(
+            "CREATE INDEX IF NOT EXISTS items_embedding_hnsw ON bench_vector.items "
+            "USING hnsw (embedding vector_l2_ops)"
+        )
         conn.execute("SELECT pg_stat_statements_reset()")
         tables = conn.execute(
             "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
             "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = ANY(%s) "
-            "ORDER BY c.oid LIMIT 500", [list(make_many_tables.SCHEMAS)]).fetchall()
+            "ORDER BY c.oid LIMIT 500",
+            [list(make_many_tables.SCHEMAS)],
+        ).fetchall()
         for schema, name in tables:
             ident = sql.Identifier(schema, name)
             conn.execute(sql.SQL("SELECT count(*) FROM {}").format(ident))
             conn.execute(sql.SQL("SELECT * FROM {} WHERE id = 1").format(ident))
-        conn.execute("SELECT id FROM bench_vector.items ORDER BY embedding <-> "
-                     "array_fill(7::real, ARRAY[8])::vector LIMIT 5")
+        conn.execute(
+            "SELECT id FROM bench_vector.items ORDER BY embedding <-> "
+            "array_fill(7::real, ARRAY[8])::vector LIMIT 5"
+        )
 
 
 def get(url: str, timeout: float = 120) -> tuple[float, str]:
@@ -147,12 +168,19 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
     raise RuntimeError("did not start listening")
 
 
-def measure(tool: str, cmd: list[str], port: int, runs: int, env: dict[str, str] | None = None,
-            log: Path | None = None) -> Result:
+def measure(
+    tool: str,
+    cmd: list[str],
+    port: int,
+    runs: int,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> Result:
     result = Result(tool)
     out = log.open("w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=ROOT
+    )
     try:
         wait_listening(port, proc)
         url = f"http://127.0.0.1:{port}/metrics"
@@ -187,8 +215,7 @@ def measure(tool: str, cmd: list[str], port: int, runs: int, env: dict[str, str]
 
 
 def print_table(results: list[Result]) -> None:
-    header = ["exporter", "median s", "min s", "max s", "first s", "series", "per-object",
-              "note"]
+    header = ["exporter", "median s", "min s", "max s", "first s", "series", "per-object", "note"]
     rows = [header] + [r.cells() for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     for row in rows:
@@ -200,18 +227,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=make_many_tables.DEFAULT_TABLES)
     parser.add_argument("--runs", type=int, default=10, help="timed scrapes per exporter")
-    parser.add_argument("--fresh", action="store_true",
-                        help="use a temporary cluster instead of the cached one")
-    parser.add_argument("--peer-missing", metavar="REASON",
-                        help="skip the peer and print this reason instead")
+    parser.add_argument(
+        "--fresh", action="store_true", help="use a temporary cluster instead of the cached one"
+    )
+    parser.add_argument(
+        "--peer-missing", metavar="REASON", help="skip the peer and print this reason instead"
+    )
     args = parser.parse_args(argv)
 
     home = Path(tempfile.mkdtemp(prefix="pgsage-bench-")) / "pg18" if args.fresh else CACHE_HOME
-    database = "bench_10k" if args.tables == make_many_tables.DEFAULT_TABLES \
-        else f"bench_{args.tables}"
-    say(f"== exporter benchmark: {args.tables} tables, {args.runs} scrapes per exporter "
+    database = (
+        "bench_10k" if args.tables == make_many_tables.DEFAULT_TABLES else f"bench_{args.tables}"
+    )
+    say(
+        f"== exporter benchmark: {args.tables} tables, {args.runs} scrapes per exporter "
         f"(after a warm-up), {os.cpu_count()} CPUs, load average "
-        + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+        + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    )
     cluster = start_cluster(home)
     workdir = Path(tempfile.mkdtemp(prefix="pgsage-bench-exporter-"))
     results: list[Result] = []
@@ -223,29 +255,55 @@ def main(argv: list[str] | None = None) -> int:
 
         port = free_port()
         exe = Path(sys.executable).parent / "pgsage"
-        say("-- pgsage exporter (defaults: budget 5 s, top 50 tables / 50 statements / "
-            "20 sequences / 20 vector indexes)")
-        results.append(measure("pgsage exporter", [str(exe), "exporter", "--dsn", dsn,
-                                                   "--port", str(port)], port, args.runs,
-                               log=workdir / "pgsage.log"))
+        say(
+            "-- pgsage exporter (defaults: budget 5 s, top 50 tables / 50 statements / "
+            "20 sequences / 20 vector indexes)"
+        )
+        results.append(
+            measure(
+                "pgsage exporter",
+                [str(exe), "exporter", "--dsn", dsn, "--port", str(port)],
+                port,
+                args.runs,
+                log=workdir / "pgsage.log",
+            )
+        )
         port = free_port()
         say("-- pgsage exporter --budget 0.1 (the budget cuts the scrape short)")
-        results.append(measure("pgsage exporter --budget 0.1",
-                               [str(exe), "exporter", "--dsn", dsn, "--port", str(port),
-                                "--budget", "0.1"], port, args.runs,
-                               log=workdir / "pgsage-budget.log"))
+        results.append(
+            measure(
+                "pgsage exporter --budget 0.1",
+                [str(exe), "exporter", "--dsn", dsn, "--port", str(port), "--budget", "0.1"],
+                port,
+                args.runs,
+                log=workdir / "pgsage-budget.log",
+            )
+        )
         peer = shutil.which(PEER)
         if args.peer_missing or peer is None:
-            results.append(Result(f"{PEER} (defaults)",
-                                  note=f"not measured: {args.peer_missing or PEER + ' not found'}"))
+            results.append(
+                Result(
+                    f"{PEER} (defaults)",
+                    note=f"not measured: {args.peer_missing or PEER + ' not found'}",
+                )
+            )
         else:
             port = free_port()
             say(f"-- {PEER} (Debian, default collectors and queries)")
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                   "DATA_SOURCE_NAME": dsn + "?sslmode=disable"}
-            results.append(measure(f"{PEER} (defaults)",
-                                   [peer, f"--web.listen-address=127.0.0.1:{port}"], port,
-                                   args.runs, env=env, log=workdir / "peer.log"))
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "DATA_SOURCE_NAME": dsn + "?sslmode=disable",
+            }
+            results.append(
+                measure(
+                    f"{PEER} (defaults)",
+                    [peer, f"--web.listen-address=127.0.0.1:{port}"],
+                    port,
+                    args.runs,
+                    env=env,
+                    log=workdir / "peer.log",
+                )
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if args.fresh:
@@ -255,17 +313,21 @@ def main(argv: list[str] | None = None) -> int:
             cluster.stop()
 
     say("")
-    say(f"== results: one GET /metrics on a {args.tables}-table database "
+    say(
+        f"== results: one GET /metrics on a {args.tables}-table database "
         "(seconds, lower is better; first = the untimed warm-up scrape of a fresh process, "
         "where pgsage also measures the database size and lists the sequences that can run "
         "out, refreshed every 60 s / 300 s after; series = samples in the scrape; "
-        "per-object = per-table, sequence, statement and vector-index samples)")
+        "per-object = per-table, sequence, statement and vector-index samples)"
+    )
     print_table(results)
     ours = results[0]
     if ours.groups:
         slowest = sorted(ours.groups.items(), key=lambda item: -item[1])
-        say("  * pgsage's groups in the last scrape: "
-            + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in slowest))
+        say(
+            "  * pgsage's groups in the last scrape: "
+            + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in slowest)
+        )
     if ours.runs:
         median = statistics.median(ours.runs)
         verdict = "met" if median <= GOAL_SECONDS else "MISSED"
@@ -274,8 +336,10 @@ def main(argv: list[str] | None = None) -> int:
             peer_median = statistics.median(results[2].runs)
             factor = median / peer_median
             verdict = "met" if factor <= GOAL_FACTOR else "MISSED"
-            say(f"  * goal ≤ {GOAL_FACTOR:g} x the peer's defaults: {verdict} "
-                f"({factor:.2f} x {peer_median:.3f} s)")
+            say(
+                f"  * goal ≤ {GOAL_FACTOR:g} x the peer's defaults: {verdict} "
+                f"({factor:.2f} x {peer_median:.3f} s)"
+            )
     return 0
 
 

@@ -51,12 +51,14 @@ def timed(action: Callable[[], object], runs: int) -> list[float]:
 
 def squawk_command(squawk: str, paths: list[Path]) -> list[str]:
     """squawk with every rule on (its opt-in ones included), like pgsage's --select ALL."""
-    names = sorted({alias for rule in all_rules() for alias in rule.aliases}
-                   - NOT_REPORTED_BY_SQUAWK)
+    names = sorted(
+        {alias for rule in all_rules() for alias in rule.aliases} - NOT_REPORTED_BY_SQUAWK
+    )
     for _ in range(len(names)):
         command = [squawk, "--include", ",".join(names), "--reporter", "json"]
-        probe = subprocess.run([*command, str(paths[0])], capture_output=True, text=True,
-                               timeout=60, check=False)
+        probe = subprocess.run(
+            [*command, str(paths[0])], capture_output=True, text=True, timeout=60, check=False
+        )
         invalid = INVALID_NAME.search(probe.stderr)
         if not invalid:
             return [*command, *map(str, paths)]
@@ -85,21 +87,36 @@ def main() -> int:
         options = LintOptions()
         result = lint_units(units, options, rules)
         in_process = timed(lambda: lint_units(units, options, rules), args.runs)
-        cli = timed(lambda: subprocess.run([str(PGSAGE), "lint", "--select", "ALL", "-f", "json",
-                                            tmp], capture_output=True, check=False),
-                    max(3, args.runs // 2))
-        rows = [("pgsage lint_units() (in-process)", in_process),
-                ("pgsage lint CLI (whole process)", cli)]
+        cli = timed(
+            lambda: subprocess.run(
+                [str(PGSAGE), "lint", "--select", "ALL", "-f", "json", tmp],
+                capture_output=True,
+                check=False,
+            ),
+            max(3, args.runs // 2),
+        )
+        rows = [
+            ("pgsage lint_units() (in-process)", in_process),
+            ("pgsage lint CLI (whole process)", cli),
+        ]
         squawk_set: set[tuple[str, int, str]] | None = None
         if args.squawk:
             squawk_cmd = squawk_command(args.squawk, paths)
-            rows.append(("squawk CLI, all rules (whole process)", timed(
-                lambda: subprocess.run(squawk_cmd, capture_output=True, check=False),
-                max(3, args.runs // 2))))
+            rows.append(
+                (
+                    "squawk CLI, all rules (whole process)",
+                    timed(
+                        lambda: subprocess.run(squawk_cmd, capture_output=True, check=False),
+                        max(3, args.runs // 2),
+                    ),
+                )
+            )
             squawk_set = squawk_verdicts(squawk_cmd)
 
-    print(f"\n== lint benchmark: {result.statements} statements in {result.files} files, "
-          f"{len(rules)} pgsage rules (--select ALL)")
+    print(
+        f"\n== lint benchmark: {result.statements} statements in {result.files} files, "
+        f"{len(rules)} pgsage rules (--select ALL)"
+    )
     print(f"{'tool':36} {'median s':>9} {'min s':>8} {'max s':>8}")
     for name, times in rows:
         print(f"{name:36} {statistics.median(times):9.3f} {min(times):8.3f} {max(times):8.3f}")
@@ -108,14 +125,20 @@ def main() -> int:
     if squawk_set is None:
         print(f"squawk: not measured ({args.peer_missing or 'no --squawk given'})")
         return 0
-    ours = {(Path(v.file).name, v.line, alias) for v in result.violations for alias in v.aliases
-            if alias not in NOT_REPORTED_BY_SQUAWK}
+    ours = {
+        (Path(v.file).name, v.line, alias)
+        for v in result.violations
+        for alias in v.aliases
+        if alias not in NOT_REPORTED_BY_SQUAWK
+    }
     shared = squawk_set & ours
-    print(f"squawk (all rules included) reported {len(squawk_set)} violations; pgsage shares "
-          f"{len(shared)} of them "
-          f"({len(shared) / max(len(squawk_set), 1):.1%}) and reports "
-          f"{len(ours - squawk_set)} more under squawk's rule names "
-          f"({len(result.violations)} violations in all)")
+    print(
+        f"squawk (all rules included) reported {len(squawk_set)} violations; pgsage shares "
+        f"{len(shared)} of them "
+        f"({len(shared) / max(len(squawk_set), 1):.1%}) and reports "
+        f"{len(ours - squawk_set)} more under squawk's rule names "
+        f"({len(result.violations)} violations in all)"
+    )
     missed = Counter(rule for _, _, rule in squawk_set - ours)
     extra = Counter(rule for _, _, rule in ours - squawk_set)
     if missed:

@@ -29,9 +29,26 @@ BATCH = 500  # tables per transaction
 SEED = 20_240_518
 SCHEMAS = ("public", "app", "billing", "crm", "analytics")
 ENTITIES = (
-    "accounts", "orders", "order_items", "invoices", "payments", "customers", "addresses",
-    "products", "shipments", "events", "sessions", "tickets", "comments", "audit_log",
-    "subscriptions", "refunds", "coupons", "reviews", "warehouses", "suppliers",
+    "accounts",
+    "orders",
+    "order_items",
+    "invoices",
+    "payments",
+    "customers",
+    "addresses",
+    "products",
+    "shipments",
+    "events",
+    "sessions",
+    "tickets",
+    "comments",
+    "audit_log",
+    "subscriptions",
+    "refunds",
+    "coupons",
+    "reviews",
+    "warehouses",
+    "suppliers",
 )
 
 
@@ -46,8 +63,9 @@ class ColumnKind:
 COLUMN_KINDS = (
     ColumnKind("name", "text NOT NULL", "'name ' || g"),
     ColumnKind("email", "varchar(255)", "'user' || g || '@example.com'"),
-    ColumnKind("status", "text NOT NULL DEFAULT 'new'",
-               "(ARRAY['new','paid','shipped'])[1 + g % 3]"),
+    ColumnKind(
+        "status", "text NOT NULL DEFAULT 'new'", "(ARRAY['new','paid','shipped'])[1 + g % 3]"
+    ),
     ColumnKind("amount", "numeric(12,2)", "(g * 3.7)::numeric(12,2)"),
     ColumnKind("quantity", "integer", "g % 17"),
     ColumnKind("is_active", "boolean NOT NULL DEFAULT true", "g % 5 <> 0", indexable=False),
@@ -90,8 +108,9 @@ def plan_tables(count: int, seed: int = SEED) -> list[TableSpec]:
         parent = specs[rng.randrange(len(specs))] if specs and rng.random() < 0.35 else None
         extra = rng.randint(4, 6) - (1 if parent else 0)
         columns = rng.sample(COLUMN_KINDS, extra)
-        spec = TableSpec(number, schema, name, identity=rng.random() < 0.5, columns=columns,
-                         parent=parent)
+        spec = TableSpec(
+            number, schema, name, identity=rng.random() < 0.5, columns=columns, parent=parent
+        )
         wanted = rng.randint(1, 2)
         indexable = [c.name for c in columns if c.indexable]
         if spec.fk_column and rng.random() < 0.7:  # the rest are unindexed foreign keys
@@ -115,32 +134,50 @@ def plan_tables(count: int, seed: int = SEED) -> list[TableSpec]:
 
 
 def table_sql(spec: TableSpec) -> sql.Composed:
-    key = ("bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if spec.identity
-           else "bigserial PRIMARY KEY")
+    key = (
+        "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+        if spec.identity
+        else "bigserial PRIMARY KEY"
+    )
     parts: list[sql.Composable] = [sql.SQL("id " + key)]
     if spec.parent:
-        parts.append(sql.SQL("{} bigint REFERENCES {} (id)").format(
-            sql.Identifier(spec.fk_column or ""), spec.parent.ident))
-    parts += [sql.SQL("{} " + column.ddl).format(sql.Identifier(column.name))
-              for column in spec.columns]
+        parts.append(
+            sql.SQL("{} bigint REFERENCES {} (id)").format(
+                sql.Identifier(spec.fk_column or ""), spec.parent.ident
+            )
+        )
+    parts += [
+        sql.SQL("{} " + column.ddl).format(sql.Identifier(column.name)) for column in spec.columns
+    ]
     statements: list[sql.Composable] = [
         sql.SQL("CREATE TABLE {} ({})").format(spec.ident, sql.SQL(", ").join(parts))
     ]
     for name, columns, predicate in spec.indexes:
         where = sql.SQL(" WHERE {}").format(sql.Identifier(predicate)) if predicate else sql.SQL("")
-        statements.append(sql.SQL("CREATE INDEX {} ON {} ({}){}").format(
-            sql.Identifier(name), spec.ident,
-            sql.SQL(", ").join(sql.Identifier(c) for c in columns), where))
+        statements.append(
+            sql.SQL("CREATE INDEX {} ON {} ({}){}").format(
+                sql.Identifier(name),
+                spec.ident,
+                sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+                where,
+            )
+        )
     if spec.rows:
         targets = [sql.Identifier(c.name) for c in spec.columns]
         values = [sql.SQL(c.value) for c in spec.columns]
         if spec.parent:
             targets.append(sql.Identifier(spec.fk_column or ""))
-            values.append(sql.SQL(f"1 + g % {spec.parent.rows}") if spec.parent.rows
-                          else sql.SQL("NULL"))
-        statements.append(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {}) g")
-                          .format(spec.ident, sql.SQL(", ").join(targets),
-                                  sql.SQL(", ").join(values), sql.Literal(spec.rows)))
+            values.append(
+                sql.SQL(f"1 + g % {spec.parent.rows}") if spec.parent.rows else sql.SQL("NULL")
+            )
+        statements.append(
+            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {}) g").format(
+                spec.ident,
+                sql.SQL(", ").join(targets),
+                sql.SQL(", ").join(values),
+                sql.Literal(spec.rows),
+            )
+        )
     return sql.SQL(";\n").join(statements)
 
 
@@ -157,18 +194,26 @@ def is_built(dsn: str, database: str, count: int) -> bool:
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            [database]).fetchone()
+            [database],
+        ).fetchone()
     if row is None or row[0] != marker(count):
         return False
     with psycopg.connect(database_dsn(dsn, database), autocommit=True) as conn:
         found = conn.execute(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = ANY(%s)", [list(SCHEMAS)]).fetchone()
+            "WHERE c.relkind = 'r' AND n.nspname = ANY(%s)",
+            [list(SCHEMAS)],
+        ).fetchone()
     return found is not None and found[0] == count
 
 
-def build(dsn: str, database: str = DEFAULT_DATABASE, count: int = DEFAULT_TABLES,
-          force: bool = False, log: bool = True) -> float:
+def build(
+    dsn: str,
+    database: str = DEFAULT_DATABASE,
+    count: int = DEFAULT_TABLES,
+    force: bool = False,
+    log: bool = True,
+) -> float:
     """Create ``database`` with ``count`` tables unless it is already built; return seconds."""
     started = time.perf_counter()
 
@@ -190,7 +235,7 @@ def build(dsn: str, database: str = DEFAULT_DATABASE, count: int = DEFAULT_TABLE
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         conn.commit()
         for first in range(0, count, BATCH):
-            batch = specs[first:first + BATCH]
+            batch = specs[first : first + BATCH]
             script = sql.SQL(";\n").join(table_sql(spec) for spec in batch).as_bytes(conn)
             conn.execute(script)
             conn.commit()

@@ -26,7 +26,7 @@ from pgsage.db.embedded import EmbeddedServer
 
 PGSAGE = str(Path(sys.executable).parent / "pgsage")
 
-ENV_PY = '''from alembic import context
+ENV_PY = """from alembic import context
 from sqlalchemy.engine import Engine
 
 from bench_models import metadata
@@ -58,9 +58,9 @@ def run() -> None:
 
 
 run()
-'''
+"""
 
-CONFTEST = '''import os
+CONFTEST = """import os
 
 import psycopg
 import pytest
@@ -80,13 +80,14 @@ def alembic_engine():
                            poolclass=NullPool)
     yield engine
     engine.dispose()
-'''
+"""
 
 
 def write_project(root: Path, revisions: int) -> None:
     (root / "alembic" / "versions").mkdir(parents=True)
-    (root / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/alembic\n"
-                                      "prepend_sys_path = .\npath_separator = os\n")
+    (root / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/alembic\nprepend_sys_path = .\npath_separator = os\n"
+    )
     (root / "alembic" / "env.py").write_text(ENV_PY)
     (root / "tests").mkdir()
     (root / "tests" / "conftest.py").write_text(CONFTEST)  # where pytest-alembic binds
@@ -96,49 +97,68 @@ def write_project(root: Path, revisions: int) -> None:
     for i in range(revisions):
         table, step = f"t{i // 3}", i % 3
         if step == 0:
-            up = (f'op.create_table("{table}", sa.Column("id", sa.Integer, primary_key=True), '
-                  f'sa.Column("name", sa.Text))')
+            up = (
+                f'op.create_table("{table}", sa.Column("id", sa.Integer, primary_key=True), '
+                f'sa.Column("name", sa.Text))'
+            )
             down = f'op.drop_table("{table}")'
-            models.append(f'{table} = sa.Table("{table}", metadata, '
-                          f'sa.Column("id", sa.Integer, primary_key=True), '
-                          f'sa.Column("name", sa.Text))')
+            models.append(
+                f'{table} = sa.Table("{table}", metadata, '
+                f'sa.Column("id", sa.Integer, primary_key=True), '
+                f'sa.Column("name", sa.Text))'
+            )
         elif step == 1:
-            up = (f'op.add_column("{table}", sa.Column("score", sa.Integer, server_default="0", '
-                  f'nullable=False))\n    op.create_check_constraint("ck_{table}_score", '
-                  f'"{table}", "score >= 0")')
-            down = (f'op.drop_constraint("ck_{table}_score", "{table}", type_="check")\n'
-                    f'    op.drop_column("{table}", "score")')
-            models.append(f'{table}.append_column(sa.Column("score", sa.Integer, '
-                          f'server_default="0", nullable=False))')
-            models.append(f'{table}.append_constraint(sa.CheckConstraint("score >= 0", '
-                          f'name="ck_{table}_score"))')
+            up = (
+                f'op.add_column("{table}", sa.Column("score", sa.Integer, server_default="0", '
+                f'nullable=False))\n    op.create_check_constraint("ck_{table}_score", '
+                f'"{table}", "score >= 0")'
+            )
+            down = (
+                f'op.drop_constraint("ck_{table}_score", "{table}", type_="check")\n'
+                f'    op.drop_column("{table}", "score")'
+            )
+            models.append(
+                f'{table}.append_column(sa.Column("score", sa.Integer, '
+                f'server_default="0", nullable=False))'
+            )
+            models.append(
+                f'{table}.append_constraint(sa.CheckConstraint("score >= 0", '
+                f'name="ck_{table}_score"))'
+            )
         else:
-            up = (f'op.create_index("ix_{table}_name", "{table}", ["name"], '
-                  f'postgresql_where=sa.text("score > 0"))')
+            up = (
+                f'op.create_index("ix_{table}_name", "{table}", ["name"], '
+                f'postgresql_where=sa.text("score > 0"))'
+            )
             down = f'op.drop_index("ix_{table}_name", table_name="{table}")'
-            models.append(f'sa.Index("ix_{table}_name", {table}.c.name, '
-                          f'postgresql_where=sa.text("score > 0"))')
+            models.append(
+                f'sa.Index("ix_{table}_name", {table}.c.name, '
+                f'postgresql_where=sa.text("score > 0"))'
+            )
         rev = f"r{i:04d}"
         (root / "alembic" / "versions" / f"{rev}.py").write_text(
             f"import sqlalchemy as sa\nfrom alembic import op\n\nrevision = {rev!r}\n"
             f"down_revision = {previous!r}\n\n\ndef upgrade():\n    {up}\n\n\n"
-            f"def downgrade():\n    {down}\n")
+            f"def downgrade():\n    {down}\n"
+        )
         previous = rev
     (root / "bench_models.py").write_text("\n".join(models) + "\n")
 
 
 def fresh_database(admin_dsn: str, name: str) -> str:
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return conninfo.make_conninfo(admin_dsn, dbname=name)
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                            check=False, timeout=1800)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=1800
+    )
     return time.perf_counter() - started, result.returncode, result.stdout[-3000:]
 
 
@@ -158,30 +178,58 @@ def main() -> int:
         write_project(root, args.revisions)
         ours, theirs = [], []
         for _ in range(args.runs):
-            seconds, code, out = timed([PGSAGE, "migrations", "check", "--config",
-                                        str(root / "alembic.ini"), "--dsn", admin], root, env)
+            seconds, code, out = timed(
+                [
+                    PGSAGE,
+                    "migrations",
+                    "check",
+                    "--config",
+                    str(root / "alembic.ini"),
+                    "--dsn",
+                    admin,
+                ],
+                root,
+                env,
+            )
             if code != 0:
                 print(f"pgsage migrations check exited {code}:\n{out}")
                 return 1
             ours.append(seconds)
             if args.peer_python:
                 peer_env = {**env, "BENCH_PEER_DSN": fresh_database(admin, "bench_peer")}
-                seconds, code, out = timed([os.path.abspath(args.peer_python), "-m", "pytest",
-                                            "--test-alembic",
-                                            "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
-                                            "tests"],
-                                           root, peer_env)
+                seconds, code, out = timed(
+                    [
+                        os.path.abspath(args.peer_python),
+                        "-m",
+                        "pytest",
+                        "--test-alembic",
+                        "-q",
+                        "-p",
+                        "no:cacheprovider",
+                        "--rootdir",
+                        str(root),
+                        "tests",
+                    ],
+                    root,
+                    peer_env,
+                )
                 if code != 0:
                     print(f"pytest-alembic exited {code}:\n{out}")
                     return 1
                 theirs.append(seconds)
-    print(f"== migrations check: {args.revisions} revisions, {(args.revisions + 2) // 3} tables, "
-          f"median of {args.runs} runs (embedded PostgreSQL)")
-    print(f"pgsage migrations check   {statistics.median(ours):7.2f} s   graph, upgrade, drift "
-          "(autogenerate + catalog), down/up/down per revision with catalog diffs")
+    print(
+        f"== migrations check: {args.revisions} revisions, {(args.revisions + 2) // 3} tables, "
+        f"median of {args.runs} runs (embedded PostgreSQL)"
+    )
+    print(
+        f"pgsage migrations check   {statistics.median(ours):7.2f} s   graph, upgrade, drift "
+        "(autogenerate + catalog), down/up/down per revision with catalog diffs"
+    )
     if theirs:
-        print(f"pytest-alembic (4 tests)  {statistics.median(theirs):7.2f} s   single head, "
-              "upgrade, model match (autogenerate), up/down consistency")
+        print(
+            f"pytest-alembic (4 tests)  {statistics.median(theirs):7.2f} s   single head, "
+            "upgrade, model match (autogenerate), up/down consistency"
+        )
     else:
         print(f"pytest-alembic            not measured: {args.peer_missing or 'no --peer-python'}")
     return 0

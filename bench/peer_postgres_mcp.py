@@ -25,9 +25,17 @@ from typing import Any
 ERROR_PREFIX = "Error calculating database health"
 # The labels DatabaseHealthTool.health() puts before each section of its text.
 SECTIONS = (
-    "Invalid index check", "Duplicate index check", "Index bloat", "Unused index check",
-    "Connection health", "Vacuum health", "Sequence health", "Replication health",
-    "Buffer health for indexes", "Buffer health for tables", "Constraint health",
+    "Invalid index check",
+    "Duplicate index check",
+    "Index bloat",
+    "Unused index check",
+    "Connection health",
+    "Vacuum health",
+    "Sequence health",
+    "Replication health",
+    "Buffer health for indexes",
+    "Buffer health for tables",
+    "Constraint health",
 )
 
 
@@ -37,7 +45,7 @@ def summarize(text: str) -> dict[str, str]:
     for line in text.splitlines():
         for label in SECTIONS:
             if line.startswith(label + ": ") and label not in found:
-                found[label] = line[len(label) + 2:][:120]
+                found[label] = line[len(label) + 2 :][:120]
     return found
 
 
@@ -76,8 +84,9 @@ async def section_seconds(driver: Any) -> dict[str, float]:
     return timings
 
 
-async def measure(dsn: str, runs: int, warmup: int, access_mode: str,
-                  details: bool) -> dict[str, Any]:
+async def measure(
+    dsn: str, runs: int, warmup: int, access_mode: str, details: bool
+) -> dict[str, Any]:
     started = time.perf_counter()
     from postgres_mcp.database_health import DatabaseHealthTool
     from postgres_mcp.database_health.index_health_calc import IndexHealthCalc
@@ -85,16 +94,22 @@ async def measure(dsn: str, runs: int, warmup: int, access_mode: str,
 
     import_seconds = time.perf_counter() - started
     pool = DbConnPool(dsn)
-    result: dict[str, Any] = {"seconds": None, "ok": False, "error": None, "runs": [],
-                              "import_seconds": round(import_seconds, 3),
-                              "access_mode": access_mode}
+    result: dict[str, Any] = {
+        "seconds": None,
+        "ok": False,
+        "error": None,
+        "runs": [],
+        "import_seconds": round(import_seconds, 3),
+        "access_mode": access_mode,
+    }
     try:
         connect_started = time.perf_counter()
         await pool.pool_connect()
         result["connect_seconds"] = round(time.perf_counter() - connect_started, 3)
         base = SqlDriver(conn=pool)
-        driver: Any = (SafeSqlDriver(sql_driver=base, timeout=30) if access_mode == "restricted"
-                       else base)
+        driver: Any = (
+            SafeSqlDriver(sql_driver=base, timeout=30) if access_mode == "restricted" else base
+        )
         text = ""
         for number in range(warmup + runs):
             tool = DatabaseHealthTool(driver)
@@ -128,15 +143,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dsn", required=True)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=0)
-    parser.add_argument("--access-mode", choices=("unrestricted", "restricted"),
-                        default="unrestricted")
-    parser.add_argument("--details", action="store_true",
-                        help="after the runs, count the indexes seen and time each check")
+    parser.add_argument(
+        "--access-mode", choices=("unrestricted", "restricted"), default="unrestricted"
+    )
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="after the runs, count the indexes seen and time each check",
+    )
     args = parser.parse_args(argv)
     # postgres-mcp logs every failing query with its full text; keep stderr readable.
     logging.basicConfig(level=logging.CRITICAL)
-    result = asyncio.run(measure(args.dsn, args.runs, args.warmup, args.access_mode,
-                                 args.details))
+    result = asyncio.run(measure(args.dsn, args.runs, args.warmup, args.access_mode, args.details))
     print(json.dumps(result), flush=True)
     return 0 if result["ok"] else 1
 

@@ -55,8 +55,9 @@ class TestServer:
 
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 @dataclass
@@ -70,12 +71,14 @@ class TestDatabase:
     def major(self) -> int:
         return self.server.major
 
-    def execute(self, statements: str | sql.Composed, params: Any = None
-                ) -> list[tuple[Any, ...]]:
+    def execute(self, statements: str | sql.Composed, params: Any = None) -> list[tuple[Any, ...]]:
         """Run SQL as the superuser in autocommit; return the last statement's rows."""
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            text = statements.encode() if params is None and isinstance(statements, str) \
+            text = (
+                statements.encode()
+                if params is None and isinstance(statements, str)
                 else statements
+            )
             cur = conn.execute(text, params)
             return cur.fetchall() if cur.description else []
 
@@ -98,16 +101,21 @@ def start_server(name: str, bindir: Path, root: Path) -> TestServer:
     server = TestServer(name=name, cluster=cluster)
     with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
         server.major = int(str(conn.execute("SHOW server_version_num").fetchone()[0])) // 10000  # type: ignore[index]
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'right-password'").format(
-            sql.Identifier(PASSWORD_ROLE)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'right-password'").format(
+                sql.Identifier(PASSWORD_ROLE)
+            )
+        )
         rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
         server.available_extensions = frozenset(str(r[0]) for r in rows)
     return server
 
 
 def server_binaries() -> dict[str, Path | None]:
-    return {"pg18": embedded_bindir(), "pg15": DEBIAN_PG15 if (DEBIAN_PG15 / "postgres").exists()
-            else None}
+    return {
+        "pg18": embedded_bindir(),
+        "pg15": DEBIAN_PG15 if (DEBIAN_PG15 / "postgres").exists() else None,
+    }
 
 
 def make_root() -> Path:
@@ -132,6 +140,9 @@ def version_matches(spec: str, major: int) -> bool:
         raise ValueError(f"bad version spec {spec!r}")
     op, wanted = match.group(1) or "==", int(match.group(2))
     return {
-        ">=": major >= wanted, "<=": major <= wanted, "==": major == wanted,
-        ">": major > wanted, "<": major < wanted,
+        ">=": major >= wanted,
+        "<=": major <= wanted,
+        "==": major == wanted,
+        ">": major > wanted,
+        "<": major < wanted,
     }[op]

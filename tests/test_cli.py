@@ -18,14 +18,24 @@ from pgharness import PASSWORD_ROLE, TestDatabase, TestServer
 PGSAGE = str(Path(sys.executable).parent / "pgsage")
 
 # One database with every planted index problem from the case files, tables renamed apart.
-PLANTED = [c for c in all_cases("indexes") if c.path.stem in {
-    "invalid_index", "duplicate_index", "redundant_index", "unique_duplicates_constraint",
-    "fk_without_index"}]
+PLANTED = [
+    c
+    for c in all_cases("indexes")
+    if c.path.stem
+    in {
+        "invalid_index",
+        "duplicate_index",
+        "redundant_index",
+        "unique_duplicates_constraint",
+        "fk_without_index",
+    }
+]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PGSAGE, *args], capture_output=True, text=True, timeout=120,
-                          env=env, check=False)
+    return subprocess.run(
+        [PGSAGE, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -50,8 +60,7 @@ def test_json_reports_each_planted_problem_by_name(db: TestDatabase) -> None:
                     conn.execute(statement.encode())
                 except psycopg.Error:
                     assert may_fail
-        expected |= {(check, obj.replace("public.", f"{schema}."))
-                     for check, obj in case.expected}
+        expected |= {(check, obj.replace("public.", f"{schema}.")) for check, obj in case.expected}
     # Scoped to the index family: the other families have their own planted-problem tests,
     # and server-wide checks would report on the shared test server's settings.
     result = run("audit", "--dsn", db.dsn, "--format", "json", "--select", "indexes")
@@ -61,12 +70,21 @@ def test_json_reports_each_planted_problem_by_name(db: TestDatabase) -> None:
     found = {(f["check"], f["object"]) for f in data["findings"]}
     assert found == expected
     for finding in data["findings"]:
-        assert set(finding) >= {"check", "category", "severity", "object", "message", "evidence",
-                                "recommendation", "fix_sql"}
+        assert set(finding) >= {
+            "check",
+            "category",
+            "severity",
+            "object",
+            "message",
+            "evidence",
+            "recommendation",
+            "fix_sql",
+        }
         assert finding["object_ref"]["name"] in finding["object"]
     assert {r["status"] for r in data["results"]} <= {"ok", "findings"}
-    failing = run("audit", "--dsn", db.dsn, "--fail-on", "warning", "--format", "json",
-                  "--select", "indexes")
+    failing = run(
+        "audit", "--dsn", db.dsn, "--fail-on", "warning", "--format", "json", "--select", "indexes"
+    )
     assert failing.returncode == 1
 
 
@@ -80,12 +98,10 @@ def test_healthy_database_reports_nothing(db: TestDatabase) -> None:
     # checkpoints-forced reads the server-wide checkpoint counters, which the other tests'
     # bulk loads on the shared test server drive; its own cases test it.
     everything = ("--ignore", "checkpoints-forced")
-    result = run("audit", "--dsn", db.dsn, "--format", "json", "--fail-on", "warning",
-                 *everything)
+    result = run("audit", "--dsn", db.dsn, "--format", "json", "--fail-on", "warning", *everything)
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads(result.stdout)
-    assert [(f["check"], f["object"]) for f in data["findings"]
-            if f["severity"] != "info"] == []
+    assert [(f["check"], f["object"]) for f in data["findings"] if f["severity"] != "info"] == []
     assert {r["status"] for r in data["results"]} <= {"ok", "findings", "skipped"}
     scoped = run("audit", "--dsn", db.dsn, "--select", "indexes")
     assert "0 findings" in scoped.stdout
@@ -125,32 +141,49 @@ def test_offline_audit_from_snapshot_matches_online(db: TestDatabase, tmp_path: 
 
 def test_select_and_ignore(db: TestDatabase) -> None:
     apply_case(db.dsn, case_named("indexes", "duplicate_index"))
-    only = json.loads(run("audit", "--dsn", db.dsn, "--format", "json",
-                          "--select", "redundant-index").stdout)
+    only = json.loads(
+        run("audit", "--dsn", db.dsn, "--format", "json", "--select", "redundant-index").stdout
+    )
     assert only["findings"]
     assert {f["check"] for f in only["findings"]} == {"redundant-index"}
     assert [r["check"] for r in only["results"]] == ["redundant-index"]
-    ignored = json.loads(run("audit", "--dsn", db.dsn, "--format", "json",
-                             "--select", "indexes", "--ignore", "indexes").stdout)
+    ignored = json.loads(
+        run(
+            "audit",
+            "--dsn",
+            db.dsn,
+            "--format",
+            "json",
+            "--select",
+            "indexes",
+            "--ignore",
+            "indexes",
+        ).stdout
+    )
     assert ignored["results"] == []
-    rest = json.loads(run("audit", "--dsn", db.dsn, "--format", "json",
-                          "--ignore", "indexes").stdout)
+    rest = json.loads(
+        run("audit", "--dsn", db.dsn, "--format", "json", "--ignore", "indexes").stdout
+    )
     checks = {r["check"] for r in rest["results"]}
     assert "no-primary-key" in checks and "duplicate-index" not in checks
-    assert_one_line_error(run("audit", "--dsn", db.dsn, "--select", "no-such-check"),
-                          "unknown check or category: no-such-check")
+    assert_one_line_error(
+        run("audit", "--dsn", db.dsn, "--select", "no-such-check"),
+        "unknown check or category: no-such-check",
+    )
 
 
 # -- bad input: one line, exit 2, never a traceback -------------------------------------
 def test_refused_connection() -> None:
-    assert_one_line_error(run("audit", "--dsn", "postgresql://u@127.0.0.1:1/db"),
-                          "Connection refused")
+    assert_one_line_error(
+        run("audit", "--dsn", "postgresql://u@127.0.0.1:1/db"), "Connection refused"
+    )
 
 
 def test_malformed_dsn() -> None:
     assert_one_line_error(run("audit", "--dsn", "hostx=1"), "invalid DSN")
-    assert_one_line_error(run("snapshot", "--dsn", "postgresql://a b", "--out", "/tmp/x.json"),
-                          "invalid DSN")
+    assert_one_line_error(
+        run("snapshot", "--dsn", "postgresql://a b", "--out", "/tmp/x.json"), "invalid DSN"
+    )
 
 
 def test_failed_authentication(server: TestServer) -> None:
@@ -163,8 +196,10 @@ def test_failed_authentication(server: TestServer) -> None:
 
 
 def test_missing_database(server: TestServer) -> None:
-    assert_one_line_error(run("audit", "--dsn", server.admin_dsn("no_such_db")),
-                          'database "no_such_db" does not exist')
+    assert_one_line_error(
+        run("audit", "--dsn", server.admin_dsn("no_such_db")),
+        'database "no_such_db" does not exist',
+    )
 
 
 def test_bad_snapshot_file(tmp_path: Path) -> None:
@@ -180,11 +215,13 @@ def test_bad_snapshot_file(tmp_path: Path) -> None:
 def test_bad_check_parameter(tmp_path: Path, db: TestDatabase) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text('[tool.pgsage.checks.unused-index]\nmin_size_bytes = "big"\n')
-    assert_one_line_error(run("audit", "--dsn", db.dsn, "--config", str(config)),
-                          "min_size_bytes must be a int")
-    config.write_text('[tool.pgsage.checks.unused-index]\nno_such = 1\n')
-    assert_one_line_error(run("audit", "--dsn", db.dsn, "--config", str(config)),
-                          "has no parameter(s): no_such")
+    assert_one_line_error(
+        run("audit", "--dsn", db.dsn, "--config", str(config)), "min_size_bytes must be a int"
+    )
+    config.write_text("[tool.pgsage.checks.unused-index]\nno_such = 1\n")
+    assert_one_line_error(
+        run("audit", "--dsn", db.dsn, "--config", str(config)), "has no parameter(s): no_such"
+    )
 
 
 def test_unprivileged_role_still_gets_a_report(db: TestDatabase) -> None:
@@ -215,36 +252,74 @@ def test_informational_commands(args: list[str]) -> None:
 def test_baseline_fails_ci_only_on_new_findings(db: TestDatabase, tmp_path: Path) -> None:
     apply_case(db.dsn, case_named("indexes", "duplicate_index"))
     baseline = tmp_path / "baseline.json"
-    first = run("audit", "--dsn", db.dsn, "--select", "indexes", "--write-baseline",
-                str(baseline), "--format", "json")
+    first = run(
+        "audit",
+        "--dsn",
+        db.dsn,
+        "--select",
+        "indexes",
+        "--write-baseline",
+        str(baseline),
+        "--format",
+        "json",
+    )
     assert first.returncode == 0 and "findings accepted" in first.stderr
     accepted = json.loads(baseline.read_text())["findings"]
     assert "duplicate-index::public.idx_users_telegram_id on public.users" in accepted
-    again = run("audit", "--dsn", db.dsn, "--select", "indexes", "--baseline", str(baseline),
-                "--fail-on", "info", "--format", "json")
+    again = run(
+        "audit",
+        "--dsn",
+        db.dsn,
+        "--select",
+        "indexes",
+        "--baseline",
+        str(baseline),
+        "--fail-on",
+        "info",
+        "--format",
+        "json",
+    )
     assert again.returncode == 0, again.stdout
     assert json.loads(again.stdout)["findings"] == []
     # A new problem fails the run; a fixed one is reported as removable from the baseline.
-    db.execute("CREATE TABLE extra (id int); CREATE INDEX extra_a ON extra (id);"
-               "CREATE INDEX extra_b ON extra (id); DROP INDEX idx_users_telegram_id")
-    new = run("audit", "--dsn", db.dsn, "--select", "indexes", "--baseline", str(baseline),
-              "--fail-on", "warning", "--format", "json")
+    db.execute(
+        "CREATE TABLE extra (id int); CREATE INDEX extra_a ON extra (id);"
+        "CREATE INDEX extra_b ON extra (id); DROP INDEX idx_users_telegram_id"
+    )
+    new = run(
+        "audit",
+        "--dsn",
+        db.dsn,
+        "--select",
+        "indexes",
+        "--baseline",
+        str(baseline),
+        "--fail-on",
+        "warning",
+        "--format",
+        "json",
+    )
     assert new.returncode == 1
     assert [f["object"] for f in json.loads(new.stdout)["findings"]] == [
-        "public.extra_b on public.extra"]
+        "public.extra_b on public.extra"
+    ]
     assert "1 baseline entries are fixed" in new.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
-    assert_one_line_error(run("audit", "--dsn", db.dsn, "--baseline", str(bad)),
-                          "is not a pgsage baseline")
+    assert_one_line_error(
+        run("audit", "--dsn", db.dsn, "--baseline", str(bad)), "is not a pgsage baseline"
+    )
 
 
 def test_html_report_is_one_escaped_file(db: TestDatabase, tmp_path: Path) -> None:
-    db.execute('CREATE TABLE "<b>" (id int); CREATE INDEX "x<script>" ON "<b>" (id);'
-               'CREATE INDEX "y" ON "<b>" (id)')
+    db.execute(
+        'CREATE TABLE "<b>" (id int); CREATE INDEX "x<script>" ON "<b>" (id);'
+        'CREATE INDEX "y" ON "<b>" (id)'
+    )
     out = tmp_path / "report.html"
-    result = run("audit", "--dsn", db.dsn, "--select", "indexes", "--format", "html",
-                 "-o", str(out))
+    result = run(
+        "audit", "--dsn", db.dsn, "--select", "indexes", "--format", "html", "-o", str(out)
+    )
     assert result.returncode == 0, result.stderr
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
@@ -262,7 +337,7 @@ def test_thresholds_from_cli_env_and_pyproject(db: TestDatabase, tmp_path: Path)
     via_env = json.loads(run(*base, env=env).stdout)
     assert len(via_env["findings"]) == 1
     config = tmp_path / "pyproject.toml"
-    config.write_text('[tool.pgsage.checks.unused-index]\nmin_size_bytes = 0\n')
+    config.write_text("[tool.pgsage.checks.unused-index]\nmin_size_bytes = 0\n")
     via_file = json.loads(run(*base, "--config", str(config)).stdout)
     assert len(via_file["findings"]) == 1
     assert_one_line_error(run(*base, "--param", "oops"), "--param expects CHECK.NAME=VALUE")
@@ -271,36 +346,60 @@ def test_thresholds_from_cli_env_and_pyproject(db: TestDatabase, tmp_path: Path)
 # Start-up time: `import pgsage.cli` (every command, --help) loads what the option declarations
 # need; each command imports its own machinery when it runs. These modules cost from a few to
 # a few hundred milliseconds.
-LAZY_MODULES = ("pgsage.commands", "pgsage.checks", "pgsage.db.snapshot", "pgsage.settings",
-                "psycopg", "pglast", "pydantic", "prometheus_client", "sqlalchemy", "alembic",
-                "rich", "pgsage.exporter.server", "pgsage.monitoring.rules",
-                "pgsage.advise.command", "pgsage.lint.command", "pgsage.reports.text",
-                "pgsage.reports.html", "pgsage.baseline")
+LAZY_MODULES = (
+    "pgsage.commands",
+    "pgsage.checks",
+    "pgsage.db.snapshot",
+    "pgsage.settings",
+    "psycopg",
+    "pglast",
+    "pydantic",
+    "prometheus_client",
+    "sqlalchemy",
+    "alembic",
+    "rich",
+    "pgsage.exporter.server",
+    "pgsage.monitoring.rules",
+    "pgsage.advise.command",
+    "pgsage.lint.command",
+    "pgsage.reports.text",
+    "pgsage.reports.html",
+    "pgsage.baseline",
+)
 
 
 def test_cli_import_leaves_the_commands_machinery_out() -> None:
-    code = ("import sys, pgsage.cli; "
-            f"print(' '.join(m for m in {LAZY_MODULES!r} if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+    code = (
+        f"import sys, pgsage.cli; print(' '.join(m for m in {LAZY_MODULES!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.split() == []
 
 
-def test_audit_json_loads_neither_rich_nor_the_other_renderers(db: TestDatabase,
-                                                              tmp_path: Path) -> None:
+def test_audit_json_loads_neither_rich_nor_the_other_renderers(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     snap = tmp_path / "snap.json"
     assert run("snapshot", "--dsn", db.dsn, "--out", str(snap)).returncode == 0
-    code = ("import sys\n"
-            "from pgsage import cli\n"
-            "sys.argv[0] = 'pgsage'\n"
-            "try:\n"
-            "    cli.app()\n"  # not main(): it would end the process without this finally
-            "finally:\n"
-            "    print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'rich' or "
-            "m.startswith('pgsage.reports.'))), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", code, "audit", "--snapshot", str(snap),
-                           "--format", "json"], capture_output=True, text=True, timeout=60,
-                          check=False)
+    code = (
+        "import sys\n"
+        "from pgsage import cli\n"
+        "sys.argv[0] = 'pgsage'\n"
+        "try:\n"
+        "    cli.app()\n"  # not main(): it would end the process without this finally
+        "finally:\n"
+        "    print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'rich' or "
+        "m.startswith('pgsage.reports.'))), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "audit", "--snapshot", str(snap), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["findings"] is not None
     assert done.stderr.split() == ["pgsage.reports.json_report"]

@@ -40,8 +40,10 @@ def table_counts(db: TestDatabase) -> dict[str, int]:
 
 
 def has_vector(db: TestDatabase) -> bool:
-    rows = db.execute("SELECT udt_name FROM information_schema.columns WHERE table_name = "
-                      "'knowledge_embeddings' AND column_name = 'embedding'")
+    rows = db.execute(
+        "SELECT udt_name FROM information_schema.columns WHERE table_name = "
+        "'knowledge_embeddings' AND column_name = 'embedding'"
+    )
     return rows[0][0] == "vector"
 
 
@@ -98,65 +100,87 @@ def test_build_plants_every_problem_and_fills_pg_stat_statements(db: TestDatabas
     assert vector == ("vector" in db.server.available_extensions)
 
     # The invalid index from the failed CREATE UNIQUE INDEX CONCURRENTLY.
-    assert db.execute("SELECT indisvalid, indisunique FROM pg_index "
-                      "WHERE indexrelid = 'uq_daily_stats_stat_date'::regclass") == [(False, True)]
+    assert db.execute(
+        "SELECT indisvalid, indisunique FROM pg_index "
+        "WHERE indexrelid = 'uq_daily_stats_stat_date'::regclass"
+    ) == [(False, True)]
     # Duplicates: the same definition under two names.
-    defs = dict(db.execute(
-        "SELECT indexname, regexp_replace(indexdef, '^CREATE (UNIQUE )?INDEX \\S+', '') "
-        "FROM pg_indexes WHERE schemaname = 'public'"))
+    defs = dict(
+        db.execute(
+            "SELECT indexname, regexp_replace(indexdef, '^CREATE (UNIQUE )?INDEX \\S+', '') "
+            "FROM pg_indexes WHERE schemaname = 'public'"
+        )
+    )
     assert defs["idx_users_telegram_id"] == defs["users_telegram_id_key"]
     assert defs["ix_bot_logs_created_at"] == defs["idx_bot_logs_created_at"]
     # Prefix-redundant and unused indexes.
     assert "(visit_date)" in defs["idx_site_visits_visit_date"]
     assert "(visit_date, page_path)" in defs["idx_site_visits_visit_date_page_path"]
-    assert db.execute("SELECT idx_scan FROM pg_stat_user_indexes "
-                      "WHERE indexrelname = 'idx_dialog_messages_sender_timestamp'") == [(0,)]
+    assert db.execute(
+        "SELECT idx_scan FROM pg_stat_user_indexes "
+        "WHERE indexrelname = 'idx_dialog_messages_sender_timestamp'"
+    ) == [(0,)]
     # Foreign keys that no index leads with.
-    for table, column in (("ai_requests", "application_id"),
-                          ("knowledge_embeddings", "document_id")):
-        assert db.execute("SELECT count(*) FROM pg_constraint WHERE conname = %s",
-                          [f"{table}_{column}_fkey"]) == [(1,)]
+    for table, column in (
+        ("ai_requests", "application_id"),
+        ("knowledge_embeddings", "document_id"),
+    ):
+        assert db.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conname = %s", [f"{table}_{column}_fkey"]
+        ) == [(1,)]
         leading = db.execute(
             "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
             "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass AND a.attname = %s",
-            [table, column])
+            [table, column],
+        )
         assert leading == [(0,)], (table, column)
     # No primary key, a NOT VALID check, a far-along int4 sequence.
-    assert db.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = "
-                      "'daily_stats'::regclass AND contype = 'p'") == [(0,)]
-    assert db.execute("SELECT convalidated FROM pg_constraint "
-                      "WHERE conname = 'services_price_check'") == [(False,)]
-    seq = db.execute("SELECT data_type, last_value FROM pg_sequences "
-                     "WHERE sequencename = 'bot_logs_id_seq'")
+    assert db.execute(
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = "
+        "'daily_stats'::regclass AND contype = 'p'"
+    ) == [(0,)]
+    assert db.execute(
+        "SELECT convalidated FROM pg_constraint WHERE conname = 'services_price_check'"
+    ) == [(False,)]
+    seq = db.execute(
+        "SELECT data_type, last_value FROM pg_sequences WHERE sequencename = 'bot_logs_id_seq'"
+    )
     assert seq[0][0] == "integer" and seq[0][1] > 0.8 * INT4_MAX
     # Autovacuum off on dialogs, and dead tuples piling up there.
     options = db.execute("SELECT reloptions FROM pg_class WHERE oid = 'dialogs'::regclass")
     assert "autovacuum_enabled=false" in options[0][0]
-    assert db.execute("SELECT n_dead_tup FROM pg_stat_user_tables "
-                      "WHERE relname = 'dialogs'")[0][0] > 100
+    assert (
+        db.execute("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'dialogs'")[0][0]
+        > 100
+    )
     if vector:
         assert db.execute(
             "SELECT am.amname, c.reloptions FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
-            "WHERE c.relname = 'knowledge_embeddings_embedding_l2_idx'") == [
-            ("ivfflat", ["lists=1000"])]
+            "WHERE c.relname = 'knowledge_embeddings_embedding_l2_idx'"
+        ) == [("ivfflat", ["lists=1000"])]
 
     # The workload is in pg_stat_statements, one entry per statement shape.
     touched = db.execute(
         "SELECT count(*) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
         "WHERE d.datname = current_database() AND s.calls > 0 AND s.query ~* %s",
-        [r"\m(" + "|".join(DEMO_TABLES) + r")\M"])
+        [r"\m(" + "|".join(DEMO_TABLES) + r")\M"],
+    )
     assert touched[0][0] >= 30
-    nplus1 = db.execute("SELECT calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM "
-                        "pg_database WHERE datname = current_database()) "
-                        "AND query LIKE '%%FROM dialog_messages WHERE dialog_id = $1%%'")
+    nplus1 = db.execute(
+        "SELECT calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM "
+        "pg_database WHERE datname = current_database()) "
+        "AND query LIKE '%%FROM dialog_messages WHERE dialog_id = $1%%'"
+    )
     assert len(nplus1) == 1 and nplus1[0][0] > 30  # one query per dialog
 
     # pgsage's own audit reports each planted problem that it has a check for.
     with connect(db.dsn) as conn:
         snapshot = collect_snapshot(conn)
     # At this scale every table and index is below the checks' default size thresholds.
-    sizes = {c.id: {p.name: 0 for p in c.params if p.name in {"min_rows", "min_size_bytes"}}
-             for c in all_checks()}
+    sizes = {
+        c.id: {p.name: 0 for p in c.params if p.name in {"min_rows", "min_size_bytes"}}
+        for c in all_checks()
+    }
     report = run_checks(snapshot, all_checks(), {k: v for k, v in sizes.items() if v})
     found = {(f.check, f.object.name) for f in report.findings}
     expected = {p for p in planted_problems(has_vector=vector) if p[0] in Check.registry}
@@ -168,13 +192,20 @@ def test_building_twice_gives_the_same_database(db: TestDatabase) -> None:
     db.execute("CREATE TABLE app_owned (id int); INSERT INTO app_owned VALUES (1)")
     first = build_demo(db.dsn, scale=SCALE)
     counts = table_counts(db)
-    users = db.execute("SELECT md5(string_agg(concat_ws(',', id, telegram_id, email, role), ';' "
-                       "ORDER BY id)) FROM users")
+    users = db.execute(
+        "SELECT md5(string_agg(concat_ws(',', id, telegram_id, email, role), ';' "
+        "ORDER BY id)) FROM users"
+    )
     second = build_demo(db.dsn, scale=SCALE)
     assert table_counts(db) == counts
     assert (first.rows, first.statements) == (second.rows, second.statements)
-    assert db.execute("SELECT md5(string_agg(concat_ws(',', id, telegram_id, email, role), ';' "
-                      "ORDER BY id)) FROM users") == users
+    assert (
+        db.execute(
+            "SELECT md5(string_agg(concat_ws(',', id, telegram_id, email, role), ';' "
+            "ORDER BY id)) FROM users"
+        )
+        == users
+    )
     assert counts["site_visits"] == row_counts(SCALE)["site_visits"] + 200  # + tracked visits
     assert db.execute("SELECT count(*) FROM app_owned") == [(1,)]  # not a demo table: kept
     # The workload alone, for more rounds: the same mix again, with fresh parameters.

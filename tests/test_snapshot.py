@@ -84,7 +84,12 @@ def test_sections_are_collected_and_typed(db: TestDatabase) -> None:
     cons = {c.name: c for c in snap.constraints}
     fk = cons["orders_customer_fk"]
     assert (fk.type, fk.validated, fk.columns, fk.ref_table, fk.ref_columns) == (
-        "f", False, ["customer_id"], "customers", ["id"])
+        "f",
+        False,
+        ["customer_id"],
+        "customers",
+        ["id"],
+    )
     assert any(c.type == "c" and c.table == "Orders" for c in snap.constraints)
     seqs = {s.name: s for s in snap.sequences}
     assert seqs["Orders_id_seq"].is_identity and seqs["Orders_id_seq"].last_value == 500
@@ -159,10 +164,12 @@ def test_activity_sees_waiting_sessions(db: TestDatabase) -> None:
 def test_a_locked_table_is_left_out_and_named(db: TestDatabase) -> None:
     # Reading a table's index definitions or size needs an AccessShareLock, which would queue
     # behind a running ALTER TABLE: such tables are left out, and the snapshot says so.
-    db.execute("CREATE TABLE a (id int PRIMARY KEY, v int); CREATE INDEX a_v ON a (v);"
-               "CREATE INDEX a_v2 ON a (v);"
-               "CREATE TABLE b (id int PRIMARY KEY, v int); CREATE INDEX b_v ON b (v);"
-               "CREATE INDEX b_v2 ON b (v)")
+    db.execute(
+        "CREATE TABLE a (id int PRIMARY KEY, v int); CREATE INDEX a_v ON a (v);"
+        "CREATE INDEX a_v2 ON a (v);"
+        "CREATE TABLE b (id int PRIMARY KEY, v int); CREATE INDEX b_v ON b (v);"
+        "CREATE INDEX b_v2 ON b (v)"
+    )
     holder = psycopg.connect(db.dsn)
     holder.execute("LOCK TABLE a IN ACCESS EXCLUSIVE MODE")
     try:
@@ -179,10 +186,12 @@ def test_a_locked_table_is_left_out_and_named(db: TestDatabase) -> None:
 
 
 def test_a_failing_section_costs_only_the_checks_that_need_it(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE b (id int PRIMARY KEY, v int); CREATE INDEX b_v ON b (v);"
-               "CREATE INDEX b_v2 ON b (v);"
-               "CREATE ROLE pgsage_nosize LOGIN;"
-               "REVOKE EXECUTE ON FUNCTION pg_stat_get_live_tuples(oid) FROM PUBLIC")
+    db.execute(
+        "CREATE TABLE b (id int PRIMARY KEY, v int); CREATE INDEX b_v ON b (v);"
+        "CREATE INDEX b_v2 ON b (v);"
+        "CREATE ROLE pgsage_nosize LOGIN;"
+        "REVOKE EXECUTE ON FUNCTION pg_stat_get_live_tuples(oid) FROM PUBLIC"
+    )
     params = conninfo.conninfo_to_dict(db.dsn)
     params["user"] = "pgsage_nosize"
     try:
@@ -200,8 +209,9 @@ def test_a_failing_section_costs_only_the_checks_that_need_it(db: TestDatabase) 
 
 
 def test_a_crashing_check_is_an_error_result_not_a_lost_report(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE b (id int, v int); CREATE INDEX b_v ON b (v); "
-               "CREATE INDEX b_v2 ON b (v)")
+    db.execute(
+        "CREATE TABLE b (id int, v int); CREATE INDEX b_v ON b (v); CREATE INDEX b_v2 ON b (v)"
+    )
     snap = take(db.dsn)
 
     class Broken(Check):
@@ -236,7 +246,8 @@ def test_session_is_read_only_with_timeouts(db: TestDatabase) -> None:
         settings = conn.execute(
             "SELECT current_setting('default_transaction_read_only'), "
             "current_setting('statement_timeout'), current_setting('lock_timeout'), "
-            "current_setting('application_name')").fetchone()
+            "current_setting('application_name')"
+        ).fetchone()
         assert settings == ("on", "1234ms", "567ms", "pgsage")
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             conn.execute("CREATE TABLE should_not_exist (id int)")
@@ -247,9 +258,11 @@ def _catalog_parts(snap: Snapshot) -> tuple[Any, ...]:
 
 
 def test_the_second_session_reads_the_same_moment(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE p (id int PRIMARY KEY, v text CHECK (v <> ''));"
-               "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p, w int);"
-               "CREATE INDEX c_w ON c (w) WHERE w > 0; ANALYZE")
+    db.execute(
+        "CREATE TABLE p (id int PRIMARY KEY, v text CHECK (v <> ''));"
+        "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p, w int);"
+        "CREATE INDEX c_w ON c (w) WHERE w > 0; ANALYZE"
+    )
     with connect(db.dsn) as conn:
         parallel = collect_snapshot(conn)
     with connect(db.dsn) as conn:
@@ -260,9 +273,11 @@ def test_the_second_session_reads_the_same_moment(db: TestDatabase) -> None:
 
 def test_a_refused_second_session_falls_back_to_one(db: TestDatabase) -> None:
     # A role allowed one connection: the companion session is refused, the snapshot whole.
-    db.execute("CREATE TABLE t (id int PRIMARY KEY); CREATE INDEX t_id ON t (id);"
-               "CREATE ROLE pgsage_one_conn LOGIN CONNECTION LIMIT 1;"
-               "GRANT pg_monitor TO pgsage_one_conn")
+    db.execute(
+        "CREATE TABLE t (id int PRIMARY KEY); CREATE INDEX t_id ON t (id);"
+        "CREATE ROLE pgsage_one_conn LOGIN CONNECTION LIMIT 1;"
+        "GRANT pg_monitor TO pgsage_one_conn"
+    )
     params = conninfo.conninfo_to_dict(db.dsn)
     params["user"] = "pgsage_one_conn"
     try:

@@ -66,8 +66,9 @@ def take(dsn: str) -> Snapshot:
         return collect_snapshot(conn)
 
 
-def assert_server_text(db: TestDatabase, objects: Sequence[rows.Index | rows.Constraint],
-                       query: str, *, at_least: int) -> None:
+def assert_server_text(
+    db: TestDatabase, objects: Sequence[rows.Index | rows.Constraint], query: str, *, at_least: int
+) -> None:
     """Each object's definition is the text the server deparses for its oid."""
     server = dict(db.execute(query))
     assert len(objects) >= at_least
@@ -78,11 +79,16 @@ def assert_server_text(db: TestDatabase, objects: Sequence[rows.Index | rows.Con
 def test_index_definitions_are_pg_get_indexdef(db: TestDatabase) -> None:
     db.execute(INDEXES)
     if db.major >= 15:
-        db.execute("CREATE UNIQUE INDEX mc_nnd ON \"Odd Schema\".\"MixedCase\" (code) "
-                   "NULLS NOT DISTINCT")
+        db.execute(
+            'CREATE UNIQUE INDEX mc_nnd ON "Odd Schema"."MixedCase" (code) NULLS NOT DISTINCT'
+        )
     snap = take(db.dsn)
-    assert_server_text(db, snap.indexes, "SELECT indexrelid::bigint, pg_get_indexdef(indexrelid) "
-                       "FROM pg_index", at_least=24)
+    assert_server_text(
+        db,
+        snap.indexes,
+        "SELECT indexrelid::bigint, pg_get_indexdef(indexrelid) FROM pg_index",
+        at_least=24,
+    )
 
 
 def test_index_columns_and_operator_classes(db: TestDatabase) -> None:
@@ -103,11 +109,14 @@ def test_index_columns_and_operator_classes(db: TestDatabase) -> None:
 
 
 def test_sizes_come_from_relpages_while_fresh_and_are_measured_after_changes(
-        db: TestDatabase) -> None:
-    db.execute("CREATE TABLE t (id int PRIMARY KEY, body text);"
-               "ALTER TABLE t ALTER body SET STORAGE EXTERNAL;"
-               "INSERT INTO t SELECT g, repeat('x', 3000) || g FROM generate_series(1, 2000) g;"
-               "CREATE INDEX t_body ON t (left(body, 10))")
+    db: TestDatabase,
+) -> None:
+    db.execute(
+        "CREATE TABLE t (id int PRIMARY KEY, body text);"
+        "ALTER TABLE t ALTER body SET STORAGE EXTERNAL;"
+        "INSERT INTO t SELECT g, repeat('x', 3000) || g FROM generate_series(1, 2000) g;"
+        "CREATE INDEX t_body ON t (left(body, 10))"
+    )
     db.execute("ANALYZE t")  # its own transaction: after the insert's counts are reported
     measured = "SELECT pg_relation_size(%s::regclass)"
 
@@ -120,12 +129,15 @@ def test_sizes_come_from_relpages_while_fresh_and_are_measured_after_changes(
     assert table.table_bytes == exact("t")
     # ANALYZE leaves the TOAST table's relpages alone: it is measured until a VACUUM
     toast = db.execute("SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = 't'")
-    toast_index = db.execute("SELECT indexrelid::regclass::text FROM pg_index "
-                             "WHERE indrelid = %s::regclass", [toast[0][0]])
+    toast_index = db.execute(
+        "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = %s::regclass",
+        [toast[0][0]],
+    )
     assert table.toast_bytes == exact(toast[0][0]) + exact(toast_index[0][0]) > 8192 * 1000
     db.execute("VACUUM t")
     assert take(db.dsn).table("public", "t").toast_bytes == (  # type: ignore[union-attr]
-        exact(toast[0][0]) + exact(toast_index[0][0]))
+        exact(toast[0][0]) + exact(toast_index[0][0])
+    )
     for index in snap.indexes:
         assert index.size_estimated and index.size_bytes == exact(index.name)
     assert table.index_bytes == sum(i.size_bytes for i in snap.indexes)
@@ -150,8 +162,10 @@ def test_sizes_come_from_relpages_while_fresh_and_are_measured_after_changes(
 
 
 def test_never_analyzed_tables_and_invalid_indexes_are_measured(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE fresh (id int); INSERT INTO fresh SELECT generate_series(1, 5000);"
-               "CREATE TABLE dup (v int); INSERT INTO dup VALUES (1), (1); ANALYZE dup;")
+    db.execute(
+        "CREATE TABLE fresh (id int); INSERT INTO fresh SELECT generate_series(1, 5000);"
+        "CREATE TABLE dup (v int); INSERT INTO dup VALUES (1), (1); ANALYZE dup;"
+    )
     with pytest.raises(Exception, match="could not create unique index"):
         db.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_v ON dup (v)")
     snap = take(db.dsn)
@@ -164,23 +178,43 @@ def test_never_analyzed_tables_and_invalid_indexes_are_measured(db: TestDatabase
 
 def select(columns: tuple[str, ...], view: str, key: str) -> sql.Composed:
     return sql.SQL("SELECT {} FROM {} WHERE {} = %s::regclass").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(view), sql.Identifier(key))
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(view), sql.Identifier(key)
+    )
 
 
 def test_statistics_match_the_pg_stat_views(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE s (id int PRIMARY KEY, v int); CREATE INDEX s_v ON s (v);"
-               "CREATE TABLE noindex (v text);"
-               "INSERT INTO s SELECT g, g FROM generate_series(1, 1000) g;"
-               "INSERT INTO noindex VALUES ('a');"
-               "SELECT * FROM s WHERE id = 5; SELECT * FROM s WHERE v = 7;"
-               "SELECT * FROM noindex; UPDATE s SET v = v + 1 WHERE id < 10; DELETE FROM s"
-               " WHERE id = 1000;")
+    db.execute(
+        "CREATE TABLE s (id int PRIMARY KEY, v int); CREATE INDEX s_v ON s (v);"
+        "CREATE TABLE noindex (v text);"
+        "INSERT INTO s SELECT g, g FROM generate_series(1, 1000) g;"
+        "INSERT INTO noindex VALUES ('a');"
+        "SELECT * FROM s WHERE id = 5; SELECT * FROM s WHERE v = 7;"
+        "SELECT * FROM noindex; UPDATE s SET v = v + 1 WHERE id < 10; DELETE FROM s"
+        " WHERE id = 1000;"
+    )
     snap = take(db.dsn)
-    fields = ("seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins",
-              "n_tup_upd", "n_tup_del", "n_tup_hot_upd", "n_live_tup", "n_dead_tup",
-              "n_mod_since_analyze", "n_ins_since_vacuum")
-    io = ("heap_blks_read", "heap_blks_hit", "idx_blks_read", "idx_blks_hit",
-          "toast_blks_read", "toast_blks_hit")
+    fields = (
+        "seq_scan",
+        "seq_tup_read",
+        "idx_scan",
+        "idx_tup_fetch",
+        "n_tup_ins",
+        "n_tup_upd",
+        "n_tup_del",
+        "n_tup_hot_upd",
+        "n_live_tup",
+        "n_dead_tup",
+        "n_mod_since_analyze",
+        "n_ins_since_vacuum",
+    )
+    io = (
+        "heap_blks_read",
+        "heap_blks_hit",
+        "idx_blks_read",
+        "idx_blks_hit",
+        "toast_blks_read",
+        "toast_blks_hit",
+    )
     for name in ("s", "noindex"):
         view = db.execute(select(fields, "pg_stat_all_tables", "relid"), [name])[0]
         viewio = db.execute(select(io, "pg_statio_all_tables", "relid"), [name])[0]
@@ -191,8 +225,7 @@ def test_statistics_match_the_pg_stat_views(db: TestDatabase) -> None:
     assert snap.table("public", "noindex").idx_scan is None  # type: ignore[union-attr]
     index_fields = ("idx_scan", "idx_tup_read", "idx_tup_fetch")
     for index in snap.indexes:
-        view = db.execute(select(index_fields, "pg_stat_all_indexes", "indexrelid"),
-                          [index.oid])[0]
+        view = db.execute(select(index_fields, "pg_stat_all_indexes", "indexrelid"), [index.oid])[0]
         assert tuple(getattr(index, f) for f in index_fields) == view, index.name
 
 
@@ -218,7 +251,8 @@ def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDataba
         "SELECT pg_relation_size('empty_one'), pg_relation_size(reltoastrelid)"
         " + (SELECT sum(pg_relation_size(indexrelid)) FROM pg_index"
         "    WHERE indrelid = reltoastrelid),"
-        " pg_relation_size('empty_one_pkey') FROM pg_class WHERE relname = 'empty_one'")[0]
+        " pg_relation_size('empty_one_pkey') FROM pg_class WHERE relname = 'empty_one'"
+    )[0]
     assert (table.table_bytes, table.toast_bytes) == (measured[0], measured[1])
     (pkey,) = snap.indexes
     assert pkey.size_estimated and pkey.size_bytes == measured[2] > 0
@@ -226,17 +260,23 @@ def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDataba
 
 def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> None:
     db.execute(INDEXES)
-    db.execute('CREATE TABLE "Ref" ("Key" int PRIMARY KEY, "select" int, other int,'
-               ' CONSTRAINT deferred_pair UNIQUE ("select", other) DEFERRABLE INITIALLY DEFERRED,'
-               ' CONSTRAINT deferrable_one UNIQUE (other) DEFERRABLE,'
-               ' CONSTRAINT checked CHECK (other > 0),'
-               ' CONSTRAINT to_self FOREIGN KEY (other) REFERENCES "Ref" ("Key"));'
-               "CREATE TABLE comp (a int, b text, PRIMARY KEY (b, a));")
+    db.execute(
+        'CREATE TABLE "Ref" ("Key" int PRIMARY KEY, "select" int, other int,'
+        ' CONSTRAINT deferred_pair UNIQUE ("select", other) DEFERRABLE INITIALLY DEFERRED,'
+        " CONSTRAINT deferrable_one UNIQUE (other) DEFERRABLE,"
+        " CONSTRAINT checked CHECK (other > 0),"
+        ' CONSTRAINT to_self FOREIGN KEY (other) REFERENCES "Ref" ("Key"));'
+        "CREATE TABLE comp (a int, b text, PRIMARY KEY (b, a));"
+    )
     if db.major >= 15:
         db.execute("ALTER TABLE comp ADD CONSTRAINT comp_nnd UNIQUE NULLS NOT DISTINCT (a)")
     snap = take(db.dsn)
-    assert_server_text(db, snap.constraints, "SELECT oid::bigint, pg_get_constraintdef(oid, true) "
-                       "FROM pg_constraint", at_least=9)
+    assert_server_text(
+        db,
+        snap.constraints,
+        "SELECT oid::bigint, pg_get_constraintdef(oid, true) FROM pg_constraint",
+        at_least=9,
+    )
     cons = {c.name: c for c in snap.constraints}
     assert cons["comp_pkey"].columns == ["b", "a"] and cons["comp_pkey"].attnums == [2, 1]
     assert cons["to_self"].ref_columns == ["Key"]
@@ -245,25 +285,34 @@ def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> No
 def test_rows_sorted_in_python_come_in_the_servers_order(db: TestDatabase) -> None:
     # Names of type name compare bytewise on the server; Python must order them the same way.
     names = ["Zeta", "alpha", "Ähm", "émile", "_x", "a b", "A", "zz9", "日本"]
-    db.execute("CREATE SCHEMA \"Été\"; " + " ".join(
-        f'CREATE TABLE "{n}" (id int PRIMARY KEY, "{n}col" int); '
-        f'CREATE TABLE "Été"."{n}" (v int)' + ";" for n in names))
+    db.execute(
+        'CREATE SCHEMA "Été"; '
+        + " ".join(
+            f'CREATE TABLE "{n}" (id int PRIMARY KEY, "{n}col" int); '
+            f'CREATE TABLE "Été"."{n}" (v int)' + ";"
+            for n in names
+        )
+    )
     snap = take(db.dsn)
-    server = db.execute("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
-                        "ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
-                        "AND n.nspname IN ('public', 'Été') ORDER BY n.nspname, c.relname")
+    server = db.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+        "AND n.nspname IN ('public', 'Été') ORDER BY n.nspname, c.relname"
+    )
     assert [(t.schema, t.name) for t in snap.tables] == server
-    columns = db.execute("SELECT n.nspname, c.relname, a.attnum FROM pg_attribute a "
-                         "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
-                         "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND a.attnum > 0 "
-                         "AND n.nspname IN ('public', 'Été') ORDER BY 1, 2, 3")
+    columns = db.execute(
+        "SELECT n.nspname, c.relname, a.attnum FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND a.attnum > 0 "
+        "AND n.nspname IN ('public', 'Été') ORDER BY 1, 2, 3"
+    )
     assert [(c.schema, c.table, c.attnum) for c in snap.columns] == columns
     assert [(i.schema, i.table, i.name) for i in snap.indexes] == sorted(
-        (i.schema, i.table, i.name) for i in snap.indexes)
+        (i.schema, i.table, i.name) for i in snap.indexes
+    )
 
 
-def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
-        db: TestDatabase) -> None:
+def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(db: TestDatabase) -> None:
     db.execute("CREATE TABLE h (id int); SELECT count(*) FROM h;")
     seen: list[int] = []
     called = threading.Event()
@@ -286,12 +335,15 @@ def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
 
 
 def test_rows_per_table_grouped_while_collecting_are_what_the_snapshot_would_group(
-        db: TestDatabase) -> None:
+    db: TestDatabase,
+) -> None:
     db.execute(INDEXES)
     snap = take(db.dsn)
     assert "indexes_by_table" in snap.__dict__ and "columns_by_table" in snap.__dict__
-    for rows_of, grouped in ((snap.indexes, snap.indexes_by_table),
-                             (snap.columns, snap.columns_by_table)):
+    for rows_of, grouped in (
+        (snap.indexes, snap.indexes_by_table),
+        (snap.columns, snap.columns_by_table),
+    ):
         expected: dict[tuple[str, str], list[object]] = {}
         for row in rows_of:
             expected.setdefault((row.schema, row.table), []).append(row)

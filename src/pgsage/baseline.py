@@ -44,8 +44,11 @@ def load_baseline(path: Path) -> set[str]:
         raise UsageError(f"baseline file not found: {path}") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise UsageError(f"cannot read baseline {path}: {exc}") from None
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(
-            data.get("findings"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != BASELINE_VERSION
+        or not isinstance(data.get("findings"), list)
+    ):
         raise UsageError(f"{path} is not a pgsage baseline (version {BASELINE_VERSION})")
     return {str(entry) for entry in data["findings"]}
 
@@ -66,8 +69,9 @@ def apply_baseline(report: Report, accepted: set[str]) -> BaselineResult:
         status = result.status
         if status is Status.FINDINGS and not kept:
             status = Status.OK
-        results.append(CheckResult(result.check, status, tuple(kept), result.reason,
-                                   result.duration_ms))
+        results.append(
+            CheckResult(result.check, status, tuple(kept), result.reason, result.duration_ms)
+        )
     server = {**report.server, "baseline_suppressed": suppressed}
     filtered = replace(report, results=tuple(results), server=server)
     return BaselineResult(filtered, suppressed, sorted(accepted - seen))

@@ -26,8 +26,12 @@ from pgsage.stderr import StderrConsole
 if TYPE_CHECKING:
     from pgsage.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="pgsage — PostgreSQL performance and operations toolkit.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="pgsage — PostgreSQL performance and operations toolkit.",
+)
 server_app = typer.Typer(no_args_is_help=True, help="Manage the embedded default server.")
 app.add_typer(server_app, name="server")
 
@@ -48,21 +52,46 @@ class FailOn(StrEnum):
     error = "error"
 
 
-DsnOpt = Annotated[str | None, typer.Option(
-    "--dsn", help="PostgreSQL DSN (URI or key=value). Default: $DATABASE_URL, else the "
-                  "embedded server.", show_default=False)]
-SnapshotOpt = Annotated[Path | None, typer.Option(
-    "--snapshot", help="Work offline from a snapshot file made by `pgsage snapshot`.",
-    show_default=False)]
-StatementTimeoutOpt = Annotated[int | None, typer.Option(
-    "--statement-timeout", help="statement_timeout in ms for pgsage's session [default: 30000]",
-    show_default=False)]
-LockTimeoutOpt = Annotated[int | None, typer.Option(
-    "--lock-timeout", help="lock_timeout in ms for pgsage's session [default: 1000]",
-    show_default=False)]
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="pyproject.toml with a [tool.pgsage] table [default: ./pyproject.toml]",
-    show_default=False)]
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="PostgreSQL DSN (URI or key=value). Default: $DATABASE_URL, else the embedded server.",
+        show_default=False,
+    ),
+]
+SnapshotOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--snapshot",
+        help="Work offline from a snapshot file made by `pgsage snapshot`.",
+        show_default=False,
+    ),
+]
+StatementTimeoutOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--statement-timeout",
+        help="statement_timeout in ms for pgsage's session [default: 30000]",
+        show_default=False,
+    ),
+]
+LockTimeoutOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--lock-timeout",
+        help="lock_timeout in ms for pgsage's session [default: 1000]",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="pyproject.toml with a [tool.pgsage] table [default: ./pyproject.toml]",
+        show_default=False,
+    ),
+]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -82,8 +111,9 @@ def build_settings(config: Path | None = None, **overrides: Any) -> Settings:
     return settings
 
 
-def merge_params(base: dict[str, dict[str, Any]], assignments: list[str]
-                 ) -> dict[str, dict[str, Any]]:
+def merge_params(
+    base: dict[str, dict[str, Any]], assignments: list[str]
+) -> dict[str, dict[str, Any]]:
     """Apply --param CHECK.NAME=VALUE overrides on top of the configured ones."""
     merged = {check: dict(values) for check, values in base.items()}
     for assignment in assignments:
@@ -114,8 +144,12 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", callback=version_callback,
-                                          is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
 ) -> None:
     """pgsage — PostgreSQL performance and operations toolkit."""
 
@@ -125,22 +159,42 @@ def audit(
     dsn: DsnOpt = None,
     snapshot: SnapshotOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.",
-                                                show_default=False)] = None,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Exit 1 when a finding is at or above this severity.")] = FailOn.never,
-    select: Annotated[list[str] | None, typer.Option(
-        "--select", help="Run only these checks or categories (repeatable).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(
-        "--ignore", help="Skip these checks or categories (repeatable).")] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", help="Override a check threshold: CHECK.NAME=VALUE (repeatable).")] = None,
-    baseline: Annotated[Path | None, typer.Option(
-        "--baseline", help="Leave out findings accepted in this baseline file.",
-        show_default=False)] = None,
-    write_baseline: Annotated[Path | None, typer.Option(
-        "--write-baseline", help="Accept the current findings: write them to this file.",
-        show_default=False)] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here.", show_default=False),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    ] = FailOn.never,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Run only these checks or categories (repeatable)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these checks or categories (repeatable)."),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="Override a check threshold: CHECK.NAME=VALUE (repeatable)."),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Leave out findings accepted in this baseline file.",
+            show_default=False,
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            help="Accept the current findings: write them to this file.",
+            show_default=False,
+        ),
+    ] = None,
     statement_timeout: StatementTimeoutOpt = None,
     lock_timeout: LockTimeoutOpt = None,
     config: ConfigOpt = None,
@@ -150,9 +204,14 @@ def audit(
     from pgsage.baseline import apply_baseline, load_baseline
     from pgsage.baseline import write_baseline as pgsage_write_baseline
 
-    settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
-                              lock_timeout_ms=lock_timeout, select=select or None,
-                              ignore=ignore or None)
+    settings = build_settings(
+        config,
+        dsn=dsn,
+        statement_timeout_ms=statement_timeout,
+        lock_timeout_ms=lock_timeout,
+        select=select or None,
+        ignore=ignore or None,
+    )
     if param:
         settings = settings.model_copy(update={"checks": merge_params(settings.checks, param)})
     accepted = load_baseline(baseline) if baseline else None
@@ -164,9 +223,15 @@ def audit(
     if accepted is not None:
         applied = apply_baseline(report, accepted)
         report = applied.report
-        err.print(f"baseline: {applied.suppressed} known findings left out"
-                  + (f"; {len(applied.fixed)} baseline entries are fixed and can be removed"
-                     if applied.fixed else ""), highlight=False)
+        err.print(
+            f"baseline: {applied.suppressed} known findings left out"
+            + (
+                f"; {len(applied.fixed)} baseline entries are fixed and can be removed"
+                if applied.fixed
+                else ""
+            ),
+            highlight=False,
+        )
     write_output(RENDERERS[fmt.value](report), output)
     if fail_on is not FailOn.never and report.count_at_or_above(Severity(fail_on.value)):
         raise typer.Exit(1)
@@ -183,16 +248,20 @@ def snapshot_cmd(
     """Collect a catalog snapshot into a JSON file, for offline audits (--snapshot)."""
     from pgsage import commands
 
-    settings = build_settings(config, dsn=dsn, statement_timeout_ms=statement_timeout,
-                              lock_timeout_ms=lock_timeout)
+    settings = build_settings(
+        config, dsn=dsn, statement_timeout_ms=statement_timeout, lock_timeout_ms=lock_timeout
+    )
     ends_with_the_process()
     try:
         taken = commands.snapshot(settings, out)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror}") from None
-    err.print(f"snapshot of {taken.server.database}: {len(taken.tables)} tables, "
-              f"{len(taken.indexes)} indexes, {len(taken.statements)} statements in "
-              f"{taken.duration_ms / 1000:.2f} s → {out}", highlight=False)
+    err.print(
+        f"snapshot of {taken.server.database}: {len(taken.tables)} tables, "
+        f"{len(taken.indexes)} indexes, {len(taken.statements)} statements in "
+        f"{taken.duration_ms / 1000:.2f} s → {out}",
+        highlight=False,
+    )
     for section, message in sorted(taken.errors.items()):
         err.print(f"  section {section} not collected: {message}", highlight=False)
 
@@ -216,11 +285,15 @@ def checks_cmd() -> None:
 def demo(
     dsn: DsnOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the audit report.")] = Path(
-        "demo-report"),
-    scale: Annotated[float, typer.Option("--scale", min=0.001, max=10.0,
-                                         help="Row-count multiplier (1.0 ≈ 2M rows).")] = 1.0,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Allow --dsn to a database not named pgsage_demo*.")] = False,
+        "demo-report"
+    ),
+    scale: Annotated[
+        float,
+        typer.Option("--scale", min=0.001, max=10.0, help="Row-count multiplier (1.0 ≈ 2M rows)."),
+    ] = 1.0,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow --dsn to a database not named pgsage_demo*.")
+    ] = False,
 ) -> None:
     """Build the demo database, run its workload, audit it and write the report."""
     from pgsage import commands
@@ -231,10 +304,13 @@ def demo(
     if settings.dsn and not force:
         dbname = validate_dsn(settings.dsn).get("dbname", "")
         if not dbname.startswith(commands.DEMO_DATABASE):
-            raise UsageError(f"the demo replaces tables in the target database; use a database "
-                             f"named {commands.DEMO_DATABASE}* or pass --force")
-    result = commands.demo(settings, out, scale=scale,
-                           progress=lambda msg: err.print(f"· {msg}", highlight=False))
+            raise UsageError(
+                f"the demo replaces tables in the target database; use a database "
+                f"named {commands.DEMO_DATABASE}* or pass --force"
+            )
+    result = commands.demo(
+        settings, out, scale=scale, progress=lambda msg: err.print(f"· {msg}", highlight=False)
+    )
     sys.stdout.write(render_text(result.report))
     err.print(f"reports written: {', '.join(str(p) for p in result.files)}", highlight=False)
 
@@ -272,8 +348,9 @@ def server_status() -> None:
 
 @server_app.command("dsn")
 def server_dsn(
-    database: Annotated[str | None, typer.Option("--database", "-d",
-                                                 help="Database (created if missing).")] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", "-d", help="Database (created if missing).")
+    ] = None,
 ) -> None:
     """Print a DSN for the embedded server (starting it if needed)."""
     from pgsage import commands
@@ -284,10 +361,18 @@ def server_dsn(
 # -- command families in their own packages: each registers itself with one line here ------
 # (a module-level `register(app: typer.Typer) -> None` in its cli.py).
 # COMMAND FAMILIES START
-from pgsage.monitoring.cli import register as _monitoring; _monitoring(app)  # noqa: E402, E702, I001
-from pgsage.migrations.cli import register as _migrations; _migrations(app)  # noqa: E402, E702, I001
-from pgsage.lint.cli import register as _lint; _lint(app)  # noqa: E402, E702, I001
-from pgsage.advise.cli import register as _advise; _advise(app)  # noqa: E402, E702, I001
+from pgsage.monitoring.cli import register as _monitoring
+
+_monitoring(app)
+from pgsage.migrations.cli import register as _migrations
+
+_migrations(app)
+from pgsage.lint.cli import register as _lint
+
+_lint(app)
+from pgsage.advise.cli import register as _advise
+
+_advise(app)
 # COMMAND FAMILIES END
 
 
@@ -338,8 +423,11 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("PGSAGE_DEBUG"):
             raise
-        fail(f"internal error: {type(exc).__name__}: {exc} "
-             "(please report it; set PGSAGE_DEBUG=1 for the traceback)", 3)
+        fail(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(please report it; set PGSAGE_DEBUG=1 for the traceback)",
+            3,
+        )
 
 
 if __name__ == "__main__":

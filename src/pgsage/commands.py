@@ -36,8 +36,11 @@ def resolve_dsn(settings: Settings) -> str:
     return server.dsn()
 
 
-def take_snapshot(settings: Settings, snapshot_file: Path | None = None,
-                  on_statements: StatementsHook | None = None) -> Snapshot:
+def take_snapshot(
+    settings: Settings,
+    snapshot_file: Path | None = None,
+    on_statements: StatementsHook | None = None,
+) -> Snapshot:
     """A snapshot from a file (offline) or collected from the server."""
     if snapshot_file is not None:
         return Snapshot.load(snapshot_file)

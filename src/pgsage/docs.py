@@ -23,8 +23,10 @@ def checks_reference() -> str:
         "| --- | --- | --- | --- |",
     ]
     checks = all_checks()
-    lines += [f"| [`{c.id}`](checks/{c.id}.md) | {c.category} | {c.severity.value} | "
-              f"{c.title} |" for c in checks]
+    lines += [
+        f"| [`{c.id}`](checks/{c.id}.md) | {c.category} | {c.severity.value} | {c.title} |"
+        for c in checks
+    ]
     for check in checks:
         lines += ["", *check_section(check, "##")]
     return "\n".join(lines).rstrip() + "\n"
@@ -32,11 +34,19 @@ def checks_reference() -> str:
 
 def check_section(check: type[Check], heading: str) -> list[str]:
     docs = check.docs
-    lines = [f"{heading} {check.id}", "", f"**{check.title}** — category `{check.category}`, "
-             f"default severity `{check.severity.value}`.", "",
-             f"**Problem.** {docs.problem}", "",
-             f"**Why it matters.** {docs.why}", "",
-             f"**How to fix.** {docs.fix}", ""]
+    lines = [
+        f"{heading} {check.id}",
+        "",
+        f"**{check.title}** — category `{check.category}`, "
+        f"default severity `{check.severity.value}`.",
+        "",
+        f"**Problem.** {docs.problem}",
+        "",
+        f"**Why it matters.** {docs.why}",
+        "",
+        f"**How to fix.** {docs.fix}",
+        "",
+    ]
     if docs.alembic:
         lines += [f"**In Alembic.** {docs.alembic}", ""]
     if check.params:
@@ -49,12 +59,20 @@ def check_section(check: type[Check], heading: str) -> list[str]:
     needs += [f"extension `{e}`" for e in check.requires_extensions]
     if needs:
         lines += [f"Needs: {', '.join(needs)}.", ""]
-    lines += [f"Select or ignore it with `--select {check.id}` / `--ignore {check.id}` (or the "
-              f"whole category, `{check.category}`)."]
+    lines += [
+        f"Select or ignore it with `--select {check.id}` / `--ignore {check.id}` (or the "
+        f"whole category, `{check.category}`)."
+    ]
     if check.params:
-        lines += ["", "Override its thresholds in `pyproject.toml`:", "", "```toml",
-                  f"[tool.pgsage.checks.{check.id}]",
-                  *(f"{p.name} = {_toml(p.default)}" for p in check.params), "```"]
+        lines += [
+            "",
+            "Override its thresholds in `pyproject.toml`:",
+            "",
+            "```toml",
+            f"[tool.pgsage.checks.{check.id}]",
+            *(f"{p.name} = {_toml(p.default)}" for p in check.params),
+            "```",
+        ]
     return lines
 
 
@@ -68,9 +86,11 @@ def _toml(value: object) -> str:
 
 def check_pages() -> dict[str, str]:
     """One Markdown page per check, keyed by file name."""
-    return {f"{check.id}.md": "\n".join(["# " + check.title, "",
-                                          *check_section(check, "##")]).rstrip() + "\n"
-            for check in all_checks()}
+    return {
+        f"{check.id}.md": "\n".join(["# " + check.title, "", *check_section(check, "##")]).rstrip()
+        + "\n"
+        for check in all_checks()
+    }
 
 
 def write_pages(folder: Path) -> None:

@@ -24,8 +24,9 @@ def ident(*parts: str) -> str:
 
 def index_name(table: str, columns: list[str], suffix: str = "idx") -> str:
     """A deterministic index name that fits PostgreSQL's 63-byte identifier limit."""
-    cleaned = ["".join(ch if ch.isalnum() else "_" for ch in col).strip("_") or "expr"
-               for col in columns]
+    cleaned = [
+        "".join(ch if ch.isalnum() else "_" for ch in col).strip("_") or "expr" for col in columns
+    ]
     name = "_".join([table, *cleaned, suffix])
     if len(name.encode()) <= IDENTIFIER_MAX_BYTES:
         return name
@@ -48,11 +49,13 @@ class DropIndex:
         return f"{LOCK_TIMEOUT}\nDROP INDEX CONCURRENTLY IF EXISTS {ident(self.schema, self.name)};"
 
     def to_alembic(self) -> str:
-        return _autocommit_block([
-            ALEMBIC_LOCK_TIMEOUT,
-            f'op.drop_index({self.name!r}, schema={self.schema!r}, postgresql_concurrently=True, '
-            "if_exists=True)",
-        ])
+        return _autocommit_block(
+            [
+                ALEMBIC_LOCK_TIMEOUT,
+                f"op.drop_index({self.name!r}, schema={self.schema!r}, postgresql_concurrently=True, "
+                "if_exists=True)",
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,12 @@ class ReindexIndex:
         return f"{LOCK_TIMEOUT}\nREINDEX INDEX CONCURRENTLY {ident(self.schema, self.name)};"
 
     def to_alembic(self) -> str:
-        return _autocommit_block([
-            ALEMBIC_LOCK_TIMEOUT,
-            f'op.execute({self.to_ddl().splitlines()[-1]!r})',
-        ])
+        return _autocommit_block(
+            [
+                ALEMBIC_LOCK_TIMEOUT,
+                f"op.execute({self.to_ddl().splitlines()[-1]!r})",
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -85,22 +90,32 @@ class CreateIndex:
         using = "" if self.method == "btree" else f" USING {self.method}"
         unique = "UNIQUE " if self.unique else ""
         where = f" WHERE {self.where}" if self.where else ""
-        return (f"{LOCK_TIMEOUT}\nCREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS "
-                f"{ident(self.name)} ON {ident(self.schema, self.table)}{using} ({cols}){where};")
+        return (
+            f"{LOCK_TIMEOUT}\nCREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS "
+            f"{ident(self.name)} ON {ident(self.schema, self.table)}{using} ({cols}){where};"
+        )
 
     def to_alembic(self) -> str:
-        args = [repr(self.name), repr(self.table), repr(list(self.columns)),
-                f"schema={self.schema!r}", "postgresql_concurrently=True", "if_not_exists=True"]
+        args = [
+            repr(self.name),
+            repr(self.table),
+            repr(list(self.columns)),
+            f"schema={self.schema!r}",
+            "postgresql_concurrently=True",
+            "if_not_exists=True",
+        ]
         if self.unique:
             args.append("unique=True")
         if self.method != "btree":
             args.append(f"postgresql_using={self.method!r}")
         if self.where:
             args.append(f"postgresql_where=sa.text({self.where!r})")
-        return _autocommit_block([
-            ALEMBIC_LOCK_TIMEOUT,
-            f"op.create_index({', '.join(args)})",
-        ])
+        return _autocommit_block(
+            [
+                ALEMBIC_LOCK_TIMEOUT,
+                f"op.create_index({', '.join(args)})",
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -110,12 +125,16 @@ class DropConstraint:
     name: str
 
     def to_ddl(self) -> str:
-        return (f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
-                f"DROP CONSTRAINT {ident(self.name)};")
+        return (
+            f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
+            f"DROP CONSTRAINT {ident(self.name)};"
+        )
 
     def to_alembic(self) -> str:
-        return (f"    {ALEMBIC_LOCK_TIMEOUT}\n"
-                f"    op.drop_constraint({self.name!r}, {self.table!r}, schema={self.schema!r})")
+        return (
+            f"    {ALEMBIC_LOCK_TIMEOUT}\n"
+            f"    op.drop_constraint({self.name!r}, {self.table!r}, schema={self.schema!r})"
+        )
 
 
 Fix = DropIndex | ReindexIndex | CreateIndex | DropConstraint

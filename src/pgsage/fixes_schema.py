@@ -55,17 +55,28 @@ class CreateKeyedIndex:
         using = "" if self.method == "btree" else f" USING {self.method}"
         keys = ", ".join(k.to_sql() for k in self.keys)
         where = f" WHERE {self.where}" if self.where else ""
-        lines += [LOCK_TIMEOUT,
-                  f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
-                  f"{ident(self.schema, self.table)}{using} ({keys}){where};"]
+        lines += [
+            LOCK_TIMEOUT,
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
+            f"{ident(self.schema, self.table)}{using} ({keys}){where};",
+        ]
         return "\n".join(lines)
 
     def to_alembic(self) -> str:
         plain = all(k.function is None for k in self.keys)
-        columns = (repr([k.column for k in self.keys]) if plain else
-                   "[" + ", ".join(f"sa.text({k.expression()!r})" for k in self.keys) + "]")
-        args = [repr(self.name), repr(self.table), columns, f"schema={self.schema!r}",
-                "postgresql_concurrently=True", "if_not_exists=True"]
+        columns = (
+            repr([k.column for k in self.keys])
+            if plain
+            else "[" + ", ".join(f"sa.text({k.expression()!r})" for k in self.keys) + "]"
+        )
+        args = [
+            repr(self.name),
+            repr(self.table),
+            columns,
+            f"schema={self.schema!r}",
+            "postgresql_concurrently=True",
+            "if_not_exists=True",
+        ]
         if self.method != "btree":
             args.append(f"postgresql_using={self.method!r}")
         ops = {k.column if plain else k.expression(): k.opclass for k in self.keys if k.opclass}
@@ -89,8 +100,10 @@ class ValidateConstraint:
     name: str
 
     def to_ddl(self) -> str:
-        return (f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
-                f"VALIDATE CONSTRAINT {ident(self.name)};")
+        return (
+            f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
+            f"VALIDATE CONSTRAINT {ident(self.name)};"
+        )
 
     def to_alembic(self) -> str:
         statement = self.to_ddl().splitlines()[-1]
@@ -135,8 +148,9 @@ class PartitionPlan:
     def to_ddl(self) -> str:
         table, twin = ident(self.schema, self.table), ident(self.schema, self.twin)
         col = ident(self.column)
-        key = [*self.primary_key] + ([] if self.column in self.primary_key or
-                                     not self.primary_key else [self.column])
+        key = [*self.primary_key] + (
+            [] if self.column in self.primary_key or not self.primary_key else [self.column]
+        )
         lines = [
             f"-- Monthly range partitioning of {self.schema}.{self.table} on {self.column}, "
             f"keeping {self.retention_days} days.",
@@ -148,23 +162,33 @@ class PartitionPlan:
             f"PARTITION BY RANGE ({col});",
         ]
         if key:
-            lines.append(f"ALTER TABLE {twin} ADD PRIMARY KEY "
-                         f"({', '.join(ident(k) for k in key)});")
+            lines.append(
+                f"ALTER TABLE {twin} ADD PRIMARY KEY ({', '.join(ident(k) for k in key)});"
+            )
         lines += list(self.index_statements)
         for name in self.blocked_indexes:
-            lines.append(f"-- {name} (unique or exclusion, without {self.column}) cannot be "
-                         f"created on a partitioned table: add {self.column} to it or enforce "
-                         "the rule otherwise.")
-        lines += [f"CREATE TABLE {ident(self.schema, self.partition(m))} PARTITION OF {twin} "
-                  f"FOR VALUES {self._bounds(m)};" for m in self.months]
+            lines.append(
+                f"-- {name} (unique or exclusion, without {self.column}) cannot be "
+                f"created on a partitioned table: add {self.column} to it or enforce "
+                "the rule otherwise."
+            )
+        lines += [
+            f"CREATE TABLE {ident(self.schema, self.partition(m))} PARTITION OF {twin} "
+            f"FOR VALUES {self._bounds(m)};"
+            for m in self.months
+        ]
         if self.nullable:
-            lines.append(f"-- {self.column} allows NULL: such rows fit no partition; set it "
-                         "NOT NULL (or add a DEFAULT partition) before migrating.")
+            lines.append(
+                f"-- {self.column} allows NULL: such rows fit no partition; set it "
+                "NOT NULL (or add a DEFAULT partition) before migrating."
+            )
         cols = ", ".join(ident(c) for c in self.copy_columns)
         overriding = " OVERRIDING SYSTEM VALUE" if self.identity_columns else ""
         old = ident(self.schema, _fit(self.table + "_old"))
-        lines.append(f"-- Step 2 — copy the finished months of the retention window, one batch "
-                     f"per month (older rows are past the {self.retention_days}-day retention):")
+        lines.append(
+            f"-- Step 2 — copy the finished months of the retention window, one batch "
+            f"per month (older rows are past the {self.retention_days}-day retention):"
+        )
         for month in self.months:
             if month >= self.current_month:
                 break
@@ -189,13 +213,17 @@ class PartitionPlan:
             sequence = f"pg_get_serial_sequence({literal(table)}, {literal(name)})"
             highest = f"SELECT max({ident(name)}) FROM {old}"  # noqa: S608 — ident()
             lines.append(f"--   SELECT setval({sequence}, ({highest}));")
-        lines += [f"--   ALTER SEQUENCE {ident(seq_schema, seq)} OWNED BY {table}.{ident(column)};"
-                  for seq_schema, seq, column in self.owned_sequences]
+        lines += [
+            f"--   ALTER SEQUENCE {ident(seq_schema, seq)} OWNED BY {table}.{ident(column)};"
+            for seq_schema, seq, column in self.owned_sequences
+        ]
         lines.append("--   COMMIT;")
         if self.referencing:
-            lines.append(f"-- Foreign keys pointing at {self.table} ("
-                         f"{', '.join(self.referencing)}) must be re-created against the new "
-                         f"table, referencing its primary key (which includes {self.column}).")
+            lines.append(
+                f"-- Foreign keys pointing at {self.table} ("
+                f"{', '.join(self.referencing)}) must be re-created against the new "
+                f"table, referencing its primary key (which includes {self.column})."
+            )
         if self.months:
             ahead, oldest = _next(self.months[-1]), self.months[0]
             detach = " CONCURRENTLY" if self.detach_concurrently else ""

@@ -39,9 +39,11 @@ class Vacuum:
     def to_ddl(self) -> str:
         lines = [LOCK_TIMEOUT]
         if "FULL" in self.options:
-            lines = ["-- VACUUM FULL rewrites the table and its indexes under an ACCESS EXCLUSIVE "
-                     "lock:", "-- reads and writes wait until it ends. Prefer pg_repack online.",
-                     *lines]
+            lines = [
+                "-- VACUUM FULL rewrites the table and its indexes under an ACCESS EXCLUSIVE lock:",
+                "-- reads and writes wait until it ends. Prefer pg_repack online.",
+                *lines,
+            ]
         return "\n".join([*lines, self.statement()])
 
     def to_alembic(self) -> str:
@@ -97,10 +99,14 @@ class PromoteUniqueIndex:
         lines = []
         if self.copy_columns:
             cols = ", ".join(ident(c) for c in self.copy_columns)
-            lines.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.index)} "
-                         f"ON {ident(self.schema, self.table)} ({cols});")
-        lines.append(f"ALTER TABLE {ident(self.schema, self.table)} ADD CONSTRAINT "
-                     f"{ident(self.constraint)} PRIMARY KEY USING INDEX {ident(self.index)};")
+            lines.append(
+                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.index)} "
+                f"ON {ident(self.schema, self.table)} ({cols});"
+            )
+        lines.append(
+            f"ALTER TABLE {ident(self.schema, self.table)} ADD CONSTRAINT "
+            f"{ident(self.constraint)} PRIMARY KEY USING INDEX {ident(self.index)};"
+        )
         return lines
 
     def to_ddl(self) -> str:
@@ -110,8 +116,10 @@ class PromoteUniqueIndex:
         if not self.copy_columns:
             return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statements()[0])}"
         create, promote = self.statements()
-        return (_autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(create)])
-                + f"\n    {_op_execute(promote)}")
+        return (
+            _autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(create)])
+            + f"\n    {_op_execute(promote)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -124,13 +132,20 @@ class AddIdentityPrimaryKey:
     column: str
 
     def statement(self) -> str:
-        return (f"ALTER TABLE {ident(self.schema, self.table)} ADD COLUMN {ident(self.column)} "
-                "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")
+        return (
+            f"ALTER TABLE {ident(self.schema, self.table)} ADD COLUMN {ident(self.column)} "
+            "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
+        )
 
     def to_ddl(self) -> str:
-        return "\n".join(["-- rewrites the table under an ACCESS EXCLUSIVE lock (reads and "
-                          "writes wait): run it in a maintenance window",
-                          LOCK_TIMEOUT, self.statement()])
+        return "\n".join(
+            [
+                "-- rewrites the table under an ACCESS EXCLUSIVE lock (reads and "
+                "writes wait): run it in a maintenance window",
+                LOCK_TIMEOUT,
+                self.statement(),
+            ]
+        )
 
     def to_alembic(self) -> str:
         return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statement())}"
@@ -155,8 +170,10 @@ class WidenSequence:
     drop_maxvalue: bool = False  # an explicit MAXVALUE below the type's own maximum
 
     def statements(self) -> list[str]:
-        lines = [f"ALTER TABLE {ident(c.schema, c.table)} ALTER COLUMN {ident(c.column)} "
-                 "TYPE bigint;" for c in self.columns]
+        lines = [
+            f"ALTER TABLE {ident(c.schema, c.table)} ALTER COLUMN {ident(c.column)} TYPE bigint;"
+            for c in self.columns
+        ]
         seq = ident(self.sequence_schema, self.sequence)
         if self.alter_sequence and self.drop_maxvalue:
             lines.append(f"ALTER SEQUENCE {seq} AS bigint NO MAXVALUE;")
@@ -169,11 +186,15 @@ class WidenSequence:
     def to_ddl(self) -> str:
         header = []
         if self.columns:
-            header = ["-- ALTER COLUMN ... TYPE bigint rewrites the table and its indexes under "
-                      "an ACCESS EXCLUSIVE lock", "-- (reads and writes wait): plan a "
-                      "maintenance window, or migrate through a new column online."]
+            header = [
+                "-- ALTER COLUMN ... TYPE bigint rewrites the table and its indexes under "
+                "an ACCESS EXCLUSIVE lock",
+                "-- (reads and writes wait): plan a "
+                "maintenance window, or migrate through a new column online.",
+            ]
         return "\n".join([*header, LOCK_TIMEOUT, *self.statements()])
 
     def to_alembic(self) -> str:
-        return "\n".join([f"    {ALEMBIC_LOCK_TIMEOUT}",
-                          *(f"    {_op_execute(s)}" for s in self.statements())])
+        return "\n".join(
+            [f"    {ALEMBIC_LOCK_TIMEOUT}", *(f"    {_op_execute(s)}" for s in self.statements())]
+        )

@@ -55,9 +55,11 @@ class CreateAnnIndex:
         if self.options:
             options = " WITH (" + ", ".join(f"{k} = {int(v)}" for k, v in self.options) + ")"
         where = f" WHERE {self.where}" if self.where else ""
-        return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
-                f"{ident(self.schema, self.table)} USING {self.method} "
-                f"({self.key} {ident(self.opclass)}){options}{where};")
+        return (
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
+            f"{ident(self.schema, self.table)} USING {self.method} "
+            f"({self.key} {ident(self.opclass)}){options}{where};"
+        )
 
     def to_ddl(self) -> str:
         return f"{LOCK_TIMEOUT}\n{self.statement()}"
@@ -79,13 +81,15 @@ class RebuildAnnIndex:
 
     def statements(self) -> list[str]:
         drop = DropIndex(self.new.schema, self.old_name).to_ddl().splitlines()[-1]
-        rename = (f"ALTER INDEX {ident(self.new.schema, self.new.name)} "
-                  f"RENAME TO {ident(self.old_name)};")
+        rename = (
+            f"ALTER INDEX {ident(self.new.schema, self.new.name)} RENAME TO {ident(self.old_name)};"
+        )
         return [self.new.statement(), drop, rename]
 
     def to_ddl(self) -> str:
         return "\n".join([LOCK_TIMEOUT, *self.statements()])
 
     def to_alembic(self) -> str:
-        return _autocommit_block([ALEMBIC_LOCK_TIMEOUT,
-                                  *(f"op.execute({s!r})" for s in self.statements())])
+        return _autocommit_block(
+            [ALEMBIC_LOCK_TIMEOUT, *(f"op.execute({s!r})" for s in self.statements())]
+        )

@@ -16,11 +16,11 @@ from pgsage.errors import UsageError
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PGSAGE_", extra="forbid",
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="PGSAGE_", extra="forbid", populate_by_name=True)
 
-    dsn: str | None = Field(default=None,
-                            validation_alias=AliasChoices("PGSAGE_DSN", "DATABASE_URL"))
+    dsn: str | None = Field(
+        default=None, validation_alias=AliasChoices("PGSAGE_DSN", "DATABASE_URL")
+    )
     statement_timeout_ms: int = Field(default=30_000, ge=0)
     lock_timeout_ms: int = Field(default=1_000, ge=0)
     application_name: str = "pgsage"

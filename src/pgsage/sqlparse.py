@@ -38,8 +38,18 @@ from pglast import ast
 PARSE_CACHE_SIZE = 8192
 
 # Operators whose left and right operands may be swapped, and what they become.
-_COMMUTED = {"=": "=", "<>": "<>", "!=": "<>", "<": ">", ">": "<", "<=": ">=", ">=": "<=",
-             "@>": "<@", "<@": "@>", "&&": "&&"}
+_COMMUTED = {
+    "=": "=",
+    "<>": "<>",
+    "!=": "<>",
+    "<": ">",
+    ">": "<",
+    "<=": ">=",
+    ">=": "<=",
+    "@>": "<@",
+    "<@": "@>",
+    "&&": "&&",
+}
 # Operators that reach into a JSON value: ``data -> 'k'`` is still "a use of data".
 JSON_PATH_OPERATORS = frozenset({"->", "->>", "#>", "#>>"})
 # Functions that wrap a column and can be matched by an expression index.
@@ -97,8 +107,12 @@ class ColumnUse:
 
     @property
     def is_constant_filter(self) -> bool:
-        return (self.conjunct and self.operator == "=" and self.wrapper is None
-                and self.operand.is_constant)
+        return (
+            self.conjunct
+            and self.operator == "="
+            and self.wrapper is None
+            and self.operand.is_constant
+        )
 
 
 @dataclass(frozen=True)
@@ -175,14 +189,18 @@ def _template(tree: str) -> tuple[str, dict[str, str]] | None:
 
 def _renamed(info: StatementInfo, names: dict[str, str]) -> StatementInfo:
     """A template's StatementInfo with the placeholders replaced by the statement's names."""
+
     def ref(table: TableRef) -> TableRef:
         schema = names.get(table.schema, table.schema) if table.schema is not None else None
         return TableRef(schema, names.get(table.name, table.name))
 
-    uses = tuple(ColumnUse(tuple(ref(t) for t in u.tables), u.column, u.operator, u.operand,
-                           u.wrapper, u.conjunct) for u in info.uses)
-    return StatementInfo(info.kind, frozenset(ref(t) for t in info.tables), uses,
-                         info.has_limit)
+    uses = tuple(
+        ColumnUse(
+            tuple(ref(t) for t in u.tables), u.column, u.operator, u.operand, u.wrapper, u.conjunct
+        )
+        for u in info.uses
+    )
+    return StatementInfo(info.kind, frozenset(ref(t) for t in info.tables), uses, info.has_limit)
 
 
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -206,11 +224,14 @@ def _analyze_tree(tree: str) -> StatementInfo | None:
         walker.statement(kind, root, _Scope(None))
     except RecursionError:  # nested deeper than Python's stack allows: unreadable too
         return None
-    statement_kind = {"SelectStmt": "select", "InsertStmt": "insert", "UpdateStmt": "update",
-                      "DeleteStmt": "delete"}.get(kind, "other")
+    statement_kind = {
+        "SelectStmt": "select",
+        "InsertStmt": "insert",
+        "UpdateStmt": "update",
+        "DeleteStmt": "delete",
+    }.get(kind, "other")
     has_limit = kind == "SelectStmt" and root.get("limitCount") is not None
-    return StatementInfo(statement_kind, frozenset(walker.tables), tuple(walker.uses),
-                         has_limit)
+    return StatementInfo(statement_kind, frozenset(walker.tables), tuple(walker.uses), has_limit)
 
 
 def expression_columns(expression: str) -> frozenset[str]:
@@ -312,8 +333,20 @@ _NO_NODE: tuple[str, Fields] = ("", {})
 # Nodes with nothing below them that the walk looks for (no operator, subquery or condition):
 # skipped unless they stand as a condition themselves (``WHERE is_admin``). Most of a
 # statement's nodes are these.
-_LEAVES = frozenset({"String", "Integer", "Float", "Boolean", "BitString", "A_Const", "ParamRef",
-                     "A_Star", "ColumnRef", "SQLValueFunction"})
+_LEAVES = frozenset(
+    {
+        "String",
+        "Integer",
+        "Float",
+        "Boolean",
+        "BitString",
+        "A_Const",
+        "ParamRef",
+        "A_Star",
+        "ColumnRef",
+        "SQLValueFunction",
+    }
+)
 
 
 def _unwrap(value: Any) -> tuple[str, Fields]:
@@ -340,8 +373,11 @@ def _child_fields(kind: str) -> tuple[tuple[str, str | None], ...]:
         base = c_type.removesuffix("*")
         if c_type in ("Node*", "List*", "Expr*"):
             found.append((name, None))
-        elif base != "ValUnion" and isinstance(getattr(ast, base, None), type) \
-                and issubclass(getattr(ast, base), ast.Node):
+        elif (
+            base != "ValUnion"
+            and isinstance(getattr(ast, base, None), type)
+            and issubclass(getattr(ast, base), ast.Node)
+        ):
             found.append((name, base))
     return tuple(found)
 
@@ -430,8 +466,10 @@ class _Walker:
             self.expr(item.get("quals"), scope, conjunct=True)
         elif kind == "RangeSubselect":
             # A LATERAL subquery sees the items before it; a plain one sees only outer levels.
-            self.statement(*_unwrap(item.get("subquery")),
-                           scope if item.get("lateral") else _Scope(scope.parent))
+            self.statement(
+                *_unwrap(item.get("subquery")),
+                scope if item.get("lateral") else _Scope(scope.parent),
+            )
             if (item.get("alias") or {}).get("aliasname"):
                 scope.items[item["alias"]["aliasname"]] = None
         elif kind == "RangeFunction":
@@ -530,11 +568,19 @@ class _Walker:
         if left is not None:
             self.record(scope, left, operator, _operand(node.get("rexpr")), conjunct=conjunct)
         elif right is not None:
-            self.record(scope, right, _COMMUTED[operator], _operand(node.get("lexpr")),
-                        conjunct=conjunct)
+            self.record(
+                scope, right, _COMMUTED[operator], _operand(node.get("lexpr")), conjunct=conjunct
+            )
 
-    def record(self, scope: _Scope, target: tuple[tuple[str, ...], str | None], operator: str,
-               operand: Operand, *, conjunct: bool) -> None:
+    def record(
+        self,
+        scope: _Scope,
+        target: tuple[tuple[str, ...], str | None],
+        operator: str,
+        operand: Operand,
+        *,
+        conjunct: bool,
+    ) -> None:
         fields, wrapper = target
         column = fields[-1]
         tables: tuple[TableRef, ...]
@@ -629,8 +675,11 @@ def _column_target(value: Any) -> tuple[tuple[str, ...], str | None] | None:
 
 
 def _is_concat(kind: str, node: Fields) -> bool:
-    return kind == "A_Expr" and node.get("kind", "AEXPR_OP") == "AEXPR_OP" \
+    return (
+        kind == "A_Expr"
+        and node.get("kind", "AEXPR_OP") == "AEXPR_OP"
         and _operator_name(node.get("name")) == "||"
+    )
 
 
 def _operand(value: Any) -> Operand:

@@ -62,21 +62,31 @@ def hypopg(db: TestDatabase) -> bool:
     return "hypopg" in db.server.available_extensions
 
 
-def run(db: TestDatabase, tmp_path: Path, statements: list[str], *, real: bool | None = None,
-        budget: Budget | None = None) -> Advice:
+def run(
+    db: TestDatabase,
+    tmp_path: Path,
+    statements: list[str],
+    *,
+    real: bool | None = None,
+    budget: Budget | None = None,
+) -> Advice:
     """Advise on a SQL file holding ``statements``. Without HypoPG (PG 18) the costing uses real
     indexes in a rolled-back transaction; ``real=True`` allows them next to HypoPG (GIN)."""
     path = tmp_path / "workload.sql"
     path.write_text(";\n".join(statements) + ";\n")
     allow = real if real is not None else not hypopg(db)
-    return advise(db.dsn, AdviseOptions(queries_file=path, allow_real_indexes=allow,
-                                        budget=budget or Budget()))
+    return advise(
+        db.dsn,
+        AdviseOptions(queries_file=path, allow_real_indexes=allow, budget=budget or Budget()),
+    )
 
 
 def shapes(advice: Advice) -> list[tuple[str, tuple[str, ...], str | None]]:
     """(table, columns, where) of each recommendation, for compact assertions."""
-    return [(str(r.candidate.table), r.candidate.columns, r.candidate.where)
-            for r in advice.recommendations]
+    return [
+        (str(r.candidate.table), r.candidate.columns, r.candidate.where)
+        for r in advice.recommendations
+    ]
 
 
 def on(advice: Advice, table: str) -> list[Recommendation]:

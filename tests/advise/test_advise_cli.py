@@ -30,15 +30,18 @@ from pgsage.advise.verify import verify
 from pgsage.db.embedded import embedded_bindir
 
 PGSAGE = str(Path(sys.executable).parent / "pgsage")
-WORKLOAD = ["SELECT id, name FROM users WHERE email = 'user42@example.com'",
-            "SELECT id FROM users WHERE tenant_id = 17 ORDER BY created_at DESC LIMIT 5",
-            "SELECT count(*) FROM orders"]
+WORKLOAD = [
+    "SELECT id, name FROM users WHERE email = 'user42@example.com'",
+    "SELECT id FROM users WHERE tenant_id = 17 ORDER BY created_at DESC LIMIT 5",
+    "SELECT count(*) FROM orders",
+]
 
 
 def pgsage(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGSAGE_DSN")}
-    return subprocess.run([PGSAGE, "advise", *args], capture_output=True, text=True,
-                          timeout=180, env=env, check=False)
+    return subprocess.run(
+        [PGSAGE, "advise", *args], capture_output=True, text=True, timeout=180, env=env, check=False
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -62,8 +65,9 @@ def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
     assert list(data) == ["recommendations", "queries"]
-    assert [list(r)[:8] for r in data["recommendations"]] == [[
-        "table", "columns", "method", "where", "include", "ddl", "size_bytes", "queries"]] * 2
+    assert [list(r)[:8] for r in data["recommendations"]] == [
+        ["table", "columns", "method", "where", "include", "ddl", "size_bytes", "queries"]
+    ] * 2
     assert all(list(q) == ["query", "cost_before", "cost_after"] for q in data["queries"])
     email = next(r for r in data["recommendations"] if r["columns"] == ["email"])
     assert "CREATE INDEX CONCURRENTLY" in email["ddl"] and "lock_timeout" in email["ddl"]
@@ -85,8 +89,18 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
     queries.write_text(";\n".join([WORKLOAD[0], "SELECT nope FROM users"]))
     real = [] if hypopg(db) else ["--allow-real-indexes"]
     before = index_names(db)
-    result = pgsage("--dsn", db.dsn, "--queries", str(queries), "--verify", "--verify-dsn",
-                    db.dsn, "-f", "json", *real)
+    result = pgsage(
+        "--dsn",
+        db.dsn,
+        "--queries",
+        str(queries),
+        "--verify",
+        "--verify-dsn",
+        db.dsn,
+        "-f",
+        "json",
+        *real,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert list(data) == ["recommendations", "queries", "verified"]
@@ -98,16 +112,19 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
 
 
 def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
-    one_line_error(pgsage("--dsn", db.dsn, "--queries", str(tmp_path / "missing.sql")),
-                   "file not found")
+    one_line_error(
+        pgsage("--dsn", db.dsn, "--queries", str(tmp_path / "missing.sql")), "file not found"
+    )
     one_line_error(pgsage("--dsn", db.dsn, "--max-size", "lots"), "--max-size")
     one_line_error(pgsage("--dsn", "postgresql://x@127.0.0.1:1/none", "--verify"), "port 1")
     one_line_error(pgsage("--dsn", "not a dsn"), "invalid DSN")
     one_line_error(pgsage("--dsn", db.dsn + "_missing"), "does not exist")
     broken = tmp_path / "broken.sql"
     broken.write_text("SELECT 1;\nSELEC * FRM users;\n")
-    one_line_error(pgsage("--dsn", db.dsn, "--queries", str(broken)),
-                   'broken.sql:2: syntax error at or near "SELEC"')
+    one_line_error(
+        pgsage("--dsn", db.dsn, "--queries", str(broken)),
+        'broken.sql:2: syntax error at or near "SELEC"',
+    )
 
 
 @pytest.mark.pg(">= 16")
@@ -126,11 +143,12 @@ def test_alembic_revision_upgrades_and_downgrades(db: TestDatabase, tmp_path: Pa
     queries.write_text(";\n".join([*WORKLOAD, "SELECT id FROM events WHERE account_id = 42"]))
     real = [] if hypopg(db) else ["--allow-real-indexes"]
     (versions / "0002_branch.py").write_text('revision = "0002"\ndown_revision = None\n')
-    one_line_error(pgsage("--dsn", db.dsn, "--queries", str(queries), "--alembic",
-                          str(versions), *real), "2 heads (0001, 0002)")
+    one_line_error(
+        pgsage("--dsn", db.dsn, "--queries", str(queries), "--alembic", str(versions), *real),
+        "2 heads (0001, 0002)",
+    )
     (versions / "0002_branch.py").unlink()
-    result = pgsage("--dsn", db.dsn, "--queries", str(queries), "--alembic", str(versions),
-                    *real)
+    result = pgsage("--dsn", db.dsn, "--queries", str(queries), "--alembic", str(versions), *real)
     assert result.returncode == 0, result.stderr
     written = sorted(versions.glob("*_pgsage_advise_indexes.py"))
     assert len(written) == 1
@@ -147,8 +165,9 @@ def test_alembic_revision_upgrades_and_downgrades(db: TestDatabase, tmp_path: Pa
     before = index_names(db)
     models = sa.MetaData()  # the application's models: the schema before the revision
 
-    def include_object(obj: object, name: str | None, type_: str, reflected: bool,
-                       compare_to: object) -> bool:  # the filter the revision tells env.py
+    def include_object(
+        obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+    ) -> bool:  # the filter the revision tells env.py
         return not (type_ == "index" and name in module.PERF_INDEXES)
 
     try:
@@ -163,8 +182,9 @@ def test_alembic_revision_upgrades_and_downgrades(db: TestDatabase, tmp_path: Pa
         assert invalid == [(0,)]
         with engine.connect() as conn:
             unfiltered = compare_metadata(MigrationContext.configure(conn), models)
-            filtered = compare_metadata(MigrationContext.configure(
-                conn, opts={"include_object": include_object}), models)
+            filtered = compare_metadata(
+                MigrationContext.configure(conn, opts={"include_object": include_object}), models
+            )
         assert len(unfiltered) == len(created)  # autogenerate would drop each index...
         assert filtered == []  # ...and with the filter it is a no-op
         with engine.connect() as conn, Operations.context(MigrationContext.configure(conn)):
@@ -176,11 +196,17 @@ def test_alembic_revision_upgrades_and_downgrades(db: TestDatabase, tmp_path: Pa
 
 def test_apply_creates_and_cleans_up_a_failed_build(db: TestDatabase) -> None:
     load(db)
-    good = Recommendation(Candidate(RelName("public", "orders"), (Key.of("user_id"),)),
-                          "orders_user_id_idx", 0)
+    good = Recommendation(
+        Candidate(RelName("public", "orders"), (Key.of("user_id"),)), "orders_user_id_idx", 0
+    )
     # Division by zero halfway through the build: CONCURRENTLY leaves an invalid index.
-    bad = Recommendation(Candidate(RelName("public", "orders"), (
-        Key(expression="1 / (id - 60000)", columns=("id",)),)), "orders_broken_idx", 0)
+    bad = Recommendation(
+        Candidate(
+            RelName("public", "orders"), (Key(expression="1 / (id - 60000)", columns=("id",)),)
+        ),
+        "orders_broken_idx",
+        0,
+    )
     results = apply(db.dsn, (good, bad), retries=2, pause_s=0)
     assert results[0] == "public.orders_user_id_idx: created"
     assert results[1].startswith("public.orders_broken_idx: failed: division by zero")
@@ -190,8 +216,9 @@ def test_apply_creates_and_cleans_up_a_failed_build(db: TestDatabase) -> None:
 
 def test_apply_retries_a_build_that_loses_the_lock_race(db: TestDatabase) -> None:
     load(db)
-    rec = Recommendation(Candidate(RelName("public", "orders"), (Key.of("user_id"),)),
-                         "orders_user_id_idx", 0)
+    rec = Recommendation(
+        Candidate(RelName("public", "orders"), (Key.of("user_id"),)), "orders_user_id_idx", 0
+    )
     locked = threading.Event()
 
     def hold_lock() -> None:  # conflicts with CREATE INDEX CONCURRENTLY, not with reads
@@ -209,8 +236,9 @@ def test_apply_retries_a_build_that_loses_the_lock_race(db: TestDatabase) -> Non
         holder.join()
     assert results[0].startswith("public.orders_user_id_idx: created after ")
     assert "lock timeout" in results[0]
-    valid = db.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = "
-                       "'orders_user_id_idx'::regclass")
+    valid = db.execute(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_user_id_idx'::regclass"
+    )
     assert valid == [(True,)]
     assert db.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
 
@@ -218,25 +246,38 @@ def test_apply_retries_a_build_that_loses_the_lock_race(db: TestDatabase) -> Non
 def test_apply_on_a_partitioned_parent_and_its_failure(db: TestDatabase) -> None:
     load(db)
     partitions = (("public", "events_2024"), ("public", "events_2025"))
-    good = Recommendation(Candidate(RelName("public", "events"), (Key.of("account_id"),)),
-                          "events_account_id_idx", 0, partitions=partitions)
+    good = Recommendation(
+        Candidate(RelName("public", "events"), (Key.of("account_id"),)),
+        "events_account_id_idx",
+        0,
+        partitions=partitions,
+    )
     # Fails in the partition that holds id 59999 (after the other one may be built and
     # attached): the parent's ON ONLY index would stay invalid, so it goes, with what hangs on it.
-    bad = Recommendation(Candidate(RelName("public", "events"), (
-        Key(expression="1 / (id - 59999)", columns=("id",)),)), "events_broken_idx", 0,
-        partitions=partitions)
+    bad = Recommendation(
+        Candidate(
+            RelName("public", "events"), (Key(expression="1 / (id - 59999)", columns=("id",)),)
+        ),
+        "events_broken_idx",
+        0,
+        partitions=partitions,
+    )
     before = index_names(db)
     results = apply(db.dsn, (good, bad), retries=1, pause_s=0)
     assert results[0] == "public.events_account_id_idx: created"
     assert results[1].startswith("public.events_broken_idx: failed: division by zero")
     created = index_names(db) - before
-    assert created == {"events_account_id_idx", "events_2024_events_account_id_idx",
-                       "events_2025_events_account_id_idx"}
+    assert created == {
+        "events_account_id_idx",
+        "events_2024_events_account_id_idx",
+        "events_2025_events_account_id_idx",
+    }
     assert db.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == [(0,)]
 
 
-def test_verify_measures_before_and_after_and_leaves_nothing(db: TestDatabase,
-                                                            tmp_path: Path) -> None:
+def test_verify_measures_before_and_after_and_leaves_nothing(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     load(db)
     advice = run(db, tmp_path, WORKLOAD[:1])
     before = index_names(db)
@@ -248,8 +289,9 @@ def test_verify_measures_before_and_after_and_leaves_nothing(db: TestDatabase,
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (40000,)
 
 
-def test_verify_says_when_an_advised_index_is_already_there(db: TestDatabase,
-                                                            tmp_path: Path) -> None:
+def test_verify_says_when_an_advised_index_is_already_there(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     """--verify-dsn on a database where the index was applied already: not a "build failed",
     and the before times are said to include it."""
     load(db)
@@ -273,8 +315,15 @@ def test_verify_on_a_sampled_copy(db: TestDatabase, pg18: TestServer, tmp_path: 
     bindir = embedded_bindir()
     assert bindir is not None
     name = f"sampled_{db.name}"
-    copy = make_sampled_copy(db.dsn, pg18.admin_dsn(), pg18.admin_dsn, bindir / "pg_dump",
-                             name, list(advice.tables), max_rows=5_000)
+    copy = make_sampled_copy(
+        db.dsn,
+        pg18.admin_dsn(),
+        pg18.admin_dsn,
+        bindir / "pg_dump",
+        name,
+        list(advice.tables),
+        max_rows=5_000,
+    )
     try:
         assert set(copy.rows) == {"public.orders", "public.users"}
         assert 3_000 < copy.rows["public.orders"] < 7_000  # a 5,000-row Bernoulli sample

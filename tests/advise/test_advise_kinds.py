@@ -13,11 +13,14 @@ from pgsage.advise.model import Advice, Recommendation
 
 KINDS: list[tuple[str, list[str], bool]] = [
     # (kind, statements, needs real indexes on a HypoPG server)
-    ("partial", ["SELECT id, email FROM users WHERE status = 'pending' "
-                 "ORDER BY created_at DESC LIMIT 20"], False),
+    (
+        "partial",
+        ["SELECT id, email FROM users WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"],
+        False,
+    ),
     ("covering", ["SELECT email FROM users WHERE tenant_id = 17"], False),
     ("expression", ["SELECT id FROM users WHERE lower(email) = 'user42@example.com'"], False),
-    ("gin", ["SELECT id FROM users WHERE profile @> '{\"plan\": \"pro\"}'"], True),
+    ("gin", ['SELECT id FROM users WHERE profile @> \'{"plan": "pro"}\''], True),
     ("gin", ["SELECT id FROM users WHERE tags @> ARRAY['vip']"], True),
     ("trigram", ["SELECT id FROM users WHERE name ILIKE '%abc1%'"], True),
 ]
@@ -42,9 +45,14 @@ def test_candidate_kinds(db: TestDatabase, tmp_path: Path) -> None:
 
 def test_partial_and_expression_ddl(db: TestDatabase, tmp_path: Path) -> None:
     load(db)
-    advice = run(db, tmp_path, [
-        "SELECT id, email FROM users WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20",
-        "SELECT id FROM users WHERE lower(email) = 'user42@example.com'"])
+    advice = run(
+        db,
+        tmp_path,
+        [
+            "SELECT id, email FROM users WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20",
+            "SELECT id FROM users WHERE lower(email) = 'user42@example.com'",
+        ],
+    )
     ddl = {r.candidate.kind: r for r in on(advice, "public.users")}
     assert ddl["partial"].candidate.where == "status = 'pending'"
     assert ddl["expression"].candidate.columns == ("(lower(email))",)
@@ -52,29 +60,40 @@ def test_partial_and_expression_ddl(db: TestDatabase, tmp_path: Path) -> None:
     assert any("Index" in node and ddl["expression"].name in node for node in plan_after)
 
 
-def test_gin_without_real_indexes_is_reported_not_costed(db: TestDatabase, tmp_path: Path
-                                                         ) -> None:
+def test_gin_without_real_indexes_is_reported_not_costed(db: TestDatabase, tmp_path: Path) -> None:
     if not hypopg(db):
         pytest.skip("only a HypoPG server has candidates it cannot simulate")
     load(db)
-    advice = run(db, tmp_path, ["SELECT id FROM users WHERE profile @> '{\"plan\": \"pro\"}'"],
-                 real=False)
+    advice = run(
+        db, tmp_path, ['SELECT id FROM users WHERE profile @> \'{"plan": "pro"}\''], real=False
+    )
     assert advice.recommendations == ()
     assert [(c.kind, "--allow-real-indexes" in why) for c, why in advice.uncosted] == [
-        ("gin", True)]
+        ("gin", True)
+    ]
 
 
 @pytest.mark.extensions("vector")
 def test_hnsw_for_nearest_neighbours(db: TestDatabase, tmp_path: Path) -> None:
     db.execute("CREATE EXTENSION vector")
-    db.execute("CREATE TABLE chunks (id int PRIMARY KEY, owner int NOT NULL, "
-               "embedding vector(8) NOT NULL)")
-    db.execute("INSERT INTO chunks SELECT g, g % 50, ARRAY(SELECT sin(g * k) FROM "
-               "generate_series(1, 8) k)::real[]::vector FROM generate_series(1, 20000) g")
+    db.execute(
+        "CREATE TABLE chunks (id int PRIMARY KEY, owner int NOT NULL, embedding vector(8) NOT NULL)"
+    )
+    db.execute(
+        "INSERT INTO chunks SELECT g, g % 50, ARRAY(SELECT sin(g * k) FROM "
+        "generate_series(1, 8) k)::real[]::vector FROM generate_series(1, 20000) g"
+    )
     db.execute("ANALYZE chunks")
-    advice = run(db, tmp_path, ["SELECT id FROM chunks ORDER BY embedding <=> "
-                                "'[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 5"])
+    advice = run(
+        db,
+        tmp_path,
+        [
+            "SELECT id FROM chunks ORDER BY embedding <=> "
+            "'[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 5"
+        ],
+    )
     found = [r.candidate for r in advice.recommendations]
     assert [(c.method, c.opclass) for c in found] == [("hnsw", "vector_cosine_ops")]
-    assert "USING \"hnsw\"" in advice.recommendations[0].queries[0].plan_after[0] or any(
-        "hnsw" in node for node in advice.recommendations[0].queries[0].plan_after)
+    assert 'USING "hnsw"' in advice.recommendations[0].queries[0].plan_after[0] or any(
+        "hnsw" in node for node in advice.recommendations[0].queries[0].plan_after
+    )

@@ -11,8 +11,10 @@ from pgharness import TestDatabase
 from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.search import Budget
 
-TWO_ON_USERS = ["SELECT id FROM users WHERE email = 'user42@example.com'",
-                "SELECT id FROM users WHERE tenant_id = 17 AND city = 'c17'"]
+TWO_ON_USERS = [
+    "SELECT id FROM users WHERE email = 'user42@example.com'",
+    "SELECT id FROM users WHERE tenant_id = 17 AND city = 'c17'",
+]
 
 
 def test_budgets_are_respected(db: TestDatabase, tmp_path: Path) -> None:
@@ -28,18 +30,20 @@ def test_budgets_are_respected(db: TestDatabase, tmp_path: Path) -> None:
 
 def test_write_heavy_table_gets_no_marginal_index(db: TestDatabase, tmp_path: Path) -> None:
     load(db)
-    line = ("2026-12-01 08:00:00.000 UTC [1] LOG:  duration: {ms} ms  statement: {sql}\n")
+    line = "2026-12-01 08:00:00.000 UTC [1] LOG:  duration: {ms} ms  statement: {sql}\n"
     read = "SELECT id FROM orders WHERE user_id = 77"
     write = "INSERT INTO orders (id, user_id, total, placed_at) VALUES (1000001, 5, 1, now())"
     quiet, busy = tmp_path / "quiet.log", tmp_path / "busy.log"
     quiet.write_text(line.format(ms="5.0", sql=read))
     busy.write_text(line.format(ms="5.0", sql=read) + line.format(ms="900.0", sql=write))
     real = not hypopg(db)
-    assert on(advise(db.dsn, AdviseOptions(log_file=quiet, allow_real_indexes=real)),
-              "public.orders")
+    assert on(
+        advise(db.dsn, AdviseOptions(log_file=quiet, allow_real_indexes=real)), "public.orders"
+    )
     # The INSERTs cost far more than the look-up could save: the index is not worth its upkeep.
-    assert not on(advise(db.dsn, AdviseOptions(log_file=busy, allow_real_indexes=real)),
-                  "public.orders")
+    assert not on(
+        advise(db.dsn, AdviseOptions(log_file=busy, allow_real_indexes=real)), "public.orders"
+    )
 
 
 @pytest.mark.pg("< 16")
@@ -48,21 +52,26 @@ def test_budget_freed_by_a_swap_is_filled_again(db: TestDatabase, tmp_path: Path
     smaller (tenant_id) at equal cost, and the room it frees fits the 32 kB partial index.
     (Seen with HypoPG's costs; PostgreSQL 18's real indexes keep (tenant_id, status).)"""
     load(db)
-    advice = run(db, tmp_path, [
-        "SELECT * FROM users WHERE email = $1",
-        "SELECT id FROM users WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20",
-        "SELECT * FROM users u JOIN orders o ON o.user_id = u.id "
-        "WHERE u.tenant_id = $1 AND o.placed_at > $2",
-        "SELECT * FROM \"Billing\".\"Invoices\" WHERE \"AccountId\" = 7",
-        "SELECT * FROM users WHERE lower(email) = lower($1)",
-        "SELECT * FROM users WHERE profile @> '{\"plan\":\"pro\"}'",
-        "SELECT * FROM users WHERE name LIKE '%abc%'",
-        "SELECT * FROM active_users WHERE tenant_id = 5",
-        "SELECT count(*) FROM events WHERE account_id = $1 AND happened_at >= $2",
-        "SELECT * FROM users WHERE is_admin = true",
-        "SELECT * FROM users WHERE tags && ARRAY['vip']",
-        "SELECT * FROM users WHERE email = 'user7@example.com'",
-        "SELECT count(*) FROM orders",
-    ], budget=Budget(max_size=2 * 1024**2))
+    advice = run(
+        db,
+        tmp_path,
+        [
+            "SELECT * FROM users WHERE email = $1",
+            "SELECT id FROM users WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20",
+            "SELECT * FROM users u JOIN orders o ON o.user_id = u.id "
+            "WHERE u.tenant_id = $1 AND o.placed_at > $2",
+            'SELECT * FROM "Billing"."Invoices" WHERE "AccountId" = 7',
+            "SELECT * FROM users WHERE lower(email) = lower($1)",
+            'SELECT * FROM users WHERE profile @> \'{"plan":"pro"}\'',
+            "SELECT * FROM users WHERE name LIKE '%abc%'",
+            "SELECT * FROM active_users WHERE tenant_id = 5",
+            "SELECT count(*) FROM events WHERE account_id = $1 AND happened_at >= $2",
+            "SELECT * FROM users WHERE is_admin = true",
+            "SELECT * FROM users WHERE tags && ARRAY['vip']",
+            "SELECT * FROM users WHERE email = 'user7@example.com'",
+            "SELECT count(*) FROM orders",
+        ],
+        budget=Budget(max_size=2 * 1024**2),
+    )
     assert sum(r.size_bytes for r in advice.recommendations) <= 2 * 1024**2
     assert ("public.users", ("created_at",), "status = 'pending'") in shapes(advice)

@@ -19,8 +19,9 @@ SCALE = 0.05
 TOLERANCE = 0.30
 
 
-def _c(table: str, *keys: Key, where: str | None = None, include: tuple[str, ...] = ()
-       ) -> Candidate:
+def _c(
+    table: str, *keys: Key, where: str | None = None, include: tuple[str, ...] = ()
+) -> Candidate:
     return Candidate(table=RelName("public", table), keys=keys, where=where, include=include)
 
 
@@ -40,12 +41,12 @@ CANDIDATES = [
 ]
 
 
-def _size_error(conn: psycopg.Connection[TupleRow], candidate: Candidate, name: str,
-                estimate: int) -> tuple[float, int]:
+def _size_error(
+    conn: psycopg.Connection[TupleRow], candidate: Candidate, name: str, estimate: int
+) -> tuple[float, int]:
     """Build the candidate for real (the caller rolls back) and compare its size."""
     conn.execute(index_sql(candidate, name, concurrently=False))
-    real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(
-        sql.Literal(name))).fetchone()
+    real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(sql.Literal(name))).fetchone()
     assert real is not None
     return abs(estimate - int(real[0])) / int(real[0]), int(real[0])
 
@@ -59,14 +60,17 @@ def test_btree_size_estimates(db: TestDatabase) -> None:
         for number, candidate in enumerate(CANDIDATES):
             rel = catalog.get(candidate.table)
             assert rel is not None
-            rows = whatif.estimate_rows(candidate.table, candidate.where) \
-                if candidate.where else None
+            rows = (
+                whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
+            )
             estimate = estimate_size(candidate, rel, rows, db.major)
             error, real = _size_error(conn, candidate, f"size_probe_{number}", estimate)
             if error > TOLERANCE:
-                failures.append(f"{candidate.table} {candidate.columns} where={candidate.where}"
-                                f" include={candidate.include}: estimated {estimate:,}, "
-                                f"real {real:,} ({error:.0%})")
+                failures.append(
+                    f"{candidate.table} {candidate.columns} where={candidate.where}"
+                    f" include={candidate.include}: estimated {estimate:,}, "
+                    f"real {real:,} ({error:.0%})"
+                )
         conn.rollback()
     assert not failures, "\n".join(failures)
 
@@ -77,14 +81,27 @@ def test_btree_size_estimates(db: TestDatabase) -> None:
 # is the width-based guess they replace, which was off by 2x to 10x.
 GIN_TOLERANCE = 0.5
 GIN_CANDIDATES = [
-    Candidate(table=RelName("public", "news"), keys=(Key.of("title"),), method="gin",
-              opclass="gin_trgm_ops"),
-    Candidate(table=RelName("public", "news"), keys=(Key.of("content"),), method="gin",
-              opclass="gin_trgm_ops"),
-    Candidate(table=RelName("public", "applications"), keys=(Key.of("interview_data"),),
-              method="gin", opclass="jsonb_path_ops"),
-    Candidate(table=RelName("public", "applications"), keys=(Key.of("interview_data"),),
-              method="gin"),
+    Candidate(
+        table=RelName("public", "news"),
+        keys=(Key.of("title"),),
+        method="gin",
+        opclass="gin_trgm_ops",
+    ),
+    Candidate(
+        table=RelName("public", "news"),
+        keys=(Key.of("content"),),
+        method="gin",
+        opclass="gin_trgm_ops",
+    ),
+    Candidate(
+        table=RelName("public", "applications"),
+        keys=(Key.of("interview_data"),),
+        method="gin",
+        opclass="jsonb_path_ops",
+    ),
+    Candidate(
+        table=RelName("public", "applications"), keys=(Key.of("interview_data"),), method="gin"
+    ),
 ]
 
 
@@ -103,7 +120,9 @@ def test_gin_size_estimates_from_a_sample(db: TestDatabase) -> None:
             estimate = estimate_size(candidate, rel, None, db.major, sample)
             error, real = _size_error(conn, candidate, f"gin_probe_{number}", estimate)
             if error > GIN_TOLERANCE:
-                failures.append(f"{candidate.table} {candidate.opclass}: estimated "
-                                f"{estimate:,}, real {real:,} ({error:.0%})")
+                failures.append(
+                    f"{candidate.table} {candidate.opclass}: estimated "
+                    f"{estimate:,}, real {real:,} ({error:.0%})"
+                )
         conn.rollback()
     assert not failures, "\n".join(failures)

@@ -47,8 +47,10 @@ def test_pg_stat_statements_with_placeholders(db: TestDatabase) -> None:
     assert ("public.users", ("email",), None) in shapes(advice)
     assert ("public.orders", ("user_id",), None) in shapes(advice)
     assert any("$1" in q.query.text for q in advice.queries)
-    frequent = advise(db.dsn, AdviseOptions(allow_real_indexes=not hypopg(db),
-                                            filters=StatementFilter(min_calls=5)))
+    frequent = advise(
+        db.dsn,
+        AdviseOptions(allow_real_indexes=not hypopg(db), filters=StatementFilter(min_calls=5)),
+    )
     assert shapes(frequent) == [("public.users", ("email",), None)]
 
 
@@ -61,13 +63,20 @@ def test_log_source(db: TestDatabase, tmp_path: Path) -> None:
     assert on(advice, "public.orders")
 
 
-def test_unplannable_statements_are_skipped_with_the_reason(db: TestDatabase, tmp_path: Path
-                                                            ) -> None:
+def test_unplannable_statements_are_skipped_with_the_reason(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     load(db)
-    advice = run(db, tmp_path, ["SELECT nope FROM users WHERE email = 'x'",
-                                "SELECT id FROM users WHERE tenant_id = $1 AND city = $2",
-                                "SELECT id FROM users WHERE email = 'user1@example.com'",
-                                "SELECT * FROM nosuch WHERE x = 1"])
+    advice = run(
+        db,
+        tmp_path,
+        [
+            "SELECT nope FROM users WHERE email = 'x'",
+            "SELECT id FROM users WHERE tenant_id = $1 AND city = $2",
+            "SELECT id FROM users WHERE email = 'user1@example.com'",
+            "SELECT * FROM nosuch WHERE x = 1",
+        ],
+    )
     skipped = {q.query.text: q.skipped for q in advice.queries if q.skipped}
     assert "nope" in (skipped["SELECT nope FROM users WHERE email = 'x'"] or "")
     assert skipped["SELECT * FROM nosuch WHERE x = 1"] == 'relation "nosuch" does not exist'
@@ -87,10 +96,12 @@ def test_log_written_by_the_server(db: TestDatabase, tmp_path: Path) -> None:
         conn.execute("SET log_min_duration_statement = 0")
         for n in range(3):
             conn.execute("SELECT id, name FROM users WHERE email = %s", (f"user{n}@example.com",))
-            conn.execute("SELECT id\n  FROM orders\n WHERE user_id = %s\n ORDER BY placed_at",
-                         (Int4(n + 1),))
-            conn.execute("SELECT id FROM users WHERE tenant_id = %s AND city = %s",
-                         (Int4(n), f"c{n}"))
+            conn.execute(
+                "SELECT id\n  FROM orders\n WHERE user_id = %s\n ORDER BY placed_at", (Int4(n + 1),)
+            )
+            conn.execute(
+                "SELECT id FROM users WHERE tenant_id = %s AND city = %s", (Int4(n), f"c{n}")
+            )
     with logfile.open("rb") as f:
         f.seek(start)
         (tmp_path / "postgresql.log").write_bytes(f.read())
@@ -98,8 +109,10 @@ def test_log_written_by_the_server(db: TestDatabase, tmp_path: Path) -> None:
     assert found["SELECT id, name FROM users WHERE email = $1"].params == ("user0@example.com",)
     assert found["SELECT id\nFROM orders\nWHERE user_id = $1\nORDER BY placed_at"].calls == 3
     assert found["SELECT id FROM users WHERE tenant_id = $1 AND city = $2"].params == ("0", "c0")
-    advice = advise(db.dsn, AdviseOptions(log_file=tmp_path / "postgresql.log",
-                                          allow_real_indexes=not hypopg(db)))
+    advice = advise(
+        db.dsn,
+        AdviseOptions(log_file=tmp_path / "postgresql.log", allow_real_indexes=not hypopg(db)),
+    )
     assert not [q.skipped for q in advice.queries if q.skipped]
     assert ("public.users", ("email",), None) in shapes(advice)
     assert on(advice, "public.orders")
@@ -112,31 +125,37 @@ def test_a_query_file_that_does_not_parse_is_a_usage_error(tmp_path: Path) -> No
         from_file(path)
 
 
-def test_a_logged_statement_that_does_not_parse_is_skipped(db: TestDatabase, tmp_path: Path
-                                                           ) -> None:
+def test_a_logged_statement_that_does_not_parse_is_skipped(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     """pg_stat_statements and logs may hold texts cut at track_activity_query_size: skipped
     with the parser's reason, the run goes on."""
     load(db)
     path = tmp_path / "postgresql.log"
     cut = "SELECT id FROM users WHERE email = 'user4"
-    path.write_text(f"{LOG}2026-12-01 08:00:03.000 UTC [125] LOG:  duration: 9.000 ms  "
-                    f"statement: {cut}\n")
+    path.write_text(
+        f"{LOG}2026-12-01 08:00:03.000 UTC [125] LOG:  duration: 9.000 ms  statement: {cut}\n"
+    )
     advice = advise(db.dsn, AdviseOptions(log_file=path, allow_real_indexes=not hypopg(db)))
     skipped = [q.skipped for q in advice.queries if q.skipped]
-    assert skipped == ["cannot be parsed: unterminated quoted string at or near \"'user4\""]
+    assert skipped == ['cannot be parsed: unterminated quoted string at or near "\'user4"']
     assert ("public.users", ("email",), None) in shapes(advice)
 
 
 def test_an_empty_workload_says_so(db: TestDatabase, tmp_path: Path) -> None:
     load(db)
     db.execute("SELECT pg_stat_statements_reset()")
-    advice = advise(db.dsn, AdviseOptions(allow_real_indexes=not hypopg(db),
-                                          filters=StatementFilter(min_calls=10**9)))
+    advice = advise(
+        db.dsn,
+        AdviseOptions(allow_real_indexes=not hypopg(db), filters=StatementFilter(min_calls=10**9)),
+    )
     assert advice.recommendations == () and advice.queries == ()
     assert [n for n in advice.notes if "workload is empty: pg_stat_statements" in n]
     (tmp_path / "empty.sql").write_text("-- nothing yet\n")
-    advice = advise(db.dsn, AdviseOptions(queries_file=tmp_path / "empty.sql",
-                                          allow_real_indexes=not hypopg(db)))
+    advice = advise(
+        db.dsn,
+        AdviseOptions(queries_file=tmp_path / "empty.sql", allow_real_indexes=not hypopg(db)),
+    )
     assert [n for n in advice.notes if "empty.sql holds no statement on a table" in n]
 
 
@@ -147,9 +166,18 @@ def test_csvlog_and_jsonlog_written_by_a_server(db: TestDatabase, tmp_path: Path
     major = int(db.execute("SHOW server_version_num")[0][0]) // 10000
     destinations = "csvlog,jsonlog" if major >= 15 else "csvlog"
     root = make_root()
-    cluster = LocalCluster(bindir=db.server.cluster.bindir, home=root / "logged", settings={
-        "fsync": "off", "logging_collector": "on", "log_destination": f"'{destinations}'",
-        "log_directory": "'log'", "log_filename": "'pg'", "log_min_duration_statement": "0"})
+    cluster = LocalCluster(
+        bindir=db.server.cluster.bindir,
+        home=root / "logged",
+        settings={
+            "fsync": "off",
+            "logging_collector": "on",
+            "log_destination": f"'{destinations}'",
+            "log_directory": "'log'",
+            "log_filename": "'pg'",
+            "log_min_duration_statement": "0",
+        },
+    )
     try:
         cluster.init()
         cluster.start()
@@ -176,16 +204,20 @@ def test_csvlog_and_jsonlog_written_by_a_server(db: TestDatabase, tmp_path: Path
 
 
 def test_a_parameter_on_a_skewed_column_is_planned_like_a_generic_plan(
-        db: TestDatabase, tmp_path: Path) -> None:
+    db: TestDatabase, tmp_path: Path
+) -> None:
     """``status = $1`` where one status holds 80 % of the rows and 199 others share the rest:
     PostgreSQL 16+'s generic plan assumes 1/200 of the rows and an index pays; on 15 the value
     is drawn so that its frequency is nearest that (not the most common one), so both agree."""
     if hypopg(db):
         db.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
-    db.execute("CREATE TABLE tickets (id bigint PRIMARY KEY, status text NOT NULL, "
-               "body text NOT NULL)")
-    db.execute("INSERT INTO tickets SELECT g, CASE WHEN g % 5 = 0 THEN 's' || (g % 199) "
-               "ELSE 'closed' END, repeat('x', 60) FROM generate_series(1, 200000) g")
+    db.execute(
+        "CREATE TABLE tickets (id bigint PRIMARY KEY, status text NOT NULL, body text NOT NULL)"
+    )
+    db.execute(
+        "INSERT INTO tickets SELECT g, CASE WHEN g % 5 = 0 THEN 's' || (g % 199) "
+        "ELSE 'closed' END, repeat('x', 60) FROM generate_series(1, 200000) g"
+    )
     db.execute("ANALYZE tickets")
     advice = run(db, tmp_path, ["SELECT id, body FROM tickets WHERE status = $1"])
     assert ("public.tickets", ("status",), None) in shapes(advice), shapes(advice)
@@ -193,7 +225,11 @@ def test_a_parameter_on_a_skewed_column_is_planned_like_a_generic_plan(
 
 def test_comments_above_a_statement_of_a_file_are_not_its_text(tmp_path: Path) -> None:
     path = tmp_path / "workload.sql"
-    path.write_text("-- the login look-up\n-- (hot)\nSELECT id FROM users WHERE email = 'a';\n"
-                    "/*+ IndexScan(users) */ SELECT 1;\n")
+    path.write_text(
+        "-- the login look-up\n-- (hot)\nSELECT id FROM users WHERE email = 'a';\n"
+        "/*+ IndexScan(users) */ SELECT 1;\n"
+    )
     assert [q.text for q in from_file(path)] == [
-        "SELECT id FROM users WHERE email = 'a'", "/*+ IndexScan(users) */ SELECT 1"]
+        "SELECT id FROM users WHERE email = 'a'",
+        "/*+ IndexScan(users) */ SELECT 1",
+    ]

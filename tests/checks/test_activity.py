@@ -28,8 +28,9 @@ LOW_THRESHOLDS: dict[str, dict[str, Any]] = {
 }
 
 
-def audit(db: TestDatabase, select: list[str],
-          checks: dict[str, dict[str, Any]] | None = None) -> Report:
+def audit(
+    db: TestDatabase, select: list[str], checks: dict[str, dict[str, Any]] | None = None
+) -> Report:
     report = commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
     assert [r.check for r in report.results if r.status.value in ("error", "timeout")] == []
     return report
@@ -83,19 +84,25 @@ def scene(db: TestDatabase) -> Iterator[Planted]:
     """A realistic mess: one session idle inside a transaction, one holding a row lock while
     idle in its transaction with two updates queued behind it (the second also behind the
     first), a long statement, and an innocent idle session."""
-    db.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);"
-               "INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 10) g;")
+    db.execute(
+        "CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);"
+        "INSERT INTO accounts SELECT g, 100 FROM generate_series(1, 10) g;"
+    )
     planted = Planted(db)
     try:
         planted.connect("idle", autocommit=False).execute(
-            "SELECT balance FROM accounts WHERE id = 2")
+            "SELECT balance FROM accounts WHERE id = 2"
+        )
         planted.connect("holder", autocommit=False).execute(
-            "SELECT * FROM accounts WHERE id = 1 FOR UPDATE")
-        planted.run_in_background("waiter1", "UPDATE accounts SET balance = balance - 1 "
-                                             "WHERE id = 1")
+            "SELECT * FROM accounts WHERE id = 1 FOR UPDATE"
+        )
+        planted.run_in_background(
+            "waiter1", "UPDATE accounts SET balance = balance - 1 WHERE id = 1"
+        )
         wait_until(lambda: _waiting(db, planted.pid("waiter1")), "waiter1 to wait")
-        planted.run_in_background("waiter2", "UPDATE accounts SET balance = balance + 1 "
-                                             "WHERE id = 1")
+        planted.run_in_background(
+            "waiter2", "UPDATE accounts SET balance = balance + 1 WHERE id = 1"
+        )
         wait_until(lambda: _waiting(db, planted.pid("waiter2")), "waiter2 to wait")
         planted.run_in_background("sleeper", "SELECT pg_sleep(60)")
         wait_until(lambda: _active(db, planted.pid("sleeper"), "pg_sleep"), "the sleeper")
@@ -143,8 +150,9 @@ def test_activity_checks_find_the_planted_sessions(db: TestDatabase) -> None:
         db.execute(str(holder.fix_sql))
 
         long_tx = by_object(report, "long-transaction")
-        assert {s.ref(n) for n in ("idle", "holder", "waiter1", "waiter2", "sleeper")} \
-            <= set(long_tx)
+        assert {s.ref(n) for n in ("idle", "holder", "waiter1", "waiter2", "sleeper")} <= set(
+            long_tx
+        )
         assert s.ref("bystander") not in long_tx
 
         long_query = by_object(report, "long-running-query")
@@ -166,13 +174,16 @@ def test_activity_checks_find_the_planted_sessions(db: TestDatabase) -> None:
         assert root.severity is Severity.WARNING
 
         # The same scene past the error thresholds.
-        strict = {name: {**params, key: 1} for (name, params), key in zip(
-            LOW_THRESHOLDS.items(),
-            ["error_idle_seconds", "error_seconds", "error_seconds", "error_wait_seconds"],
-            strict=True)}
+        strict = {
+            name: {**params, key: 1}
+            for (name, params), key in zip(
+                LOW_THRESHOLDS.items(),
+                ["error_idle_seconds", "error_seconds", "error_seconds", "error_wait_seconds"],
+                strict=True,
+            )
+        }
         severe = audit(db, ACTIVITY_CHECKS, strict)
-        assert by_object(severe, "idle-in-transaction")[s.ref("holder")].severity \
-            is Severity.ERROR
+        assert by_object(severe, "idle-in-transaction")[s.ref("holder")].severity is Severity.ERROR
         assert by_object(severe, "lock-waits")[s.ref("holder")].severity is Severity.ERROR
 
 
@@ -185,17 +196,25 @@ def test_young_sessions_stay_quiet_with_default_thresholds(db: TestDatabase) -> 
 
 def _client_backends(db: TestDatabase) -> int:
     """Client connections besides the one asking."""
-    return int(db.execute("SELECT count(*) - 1 FROM pg_stat_activity "
-                          "WHERE backend_type = 'client backend'")[0][0])
+    return int(
+        db.execute(
+            "SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        )[0][0]
+    )
 
 
 def _available(db: TestDatabase) -> int:
-    rows = db.execute("SELECT name, setting::int FROM pg_settings WHERE name IN "
-                      "('max_connections', 'superuser_reserved_connections', "
-                      "'reserved_connections')")
+    rows = db.execute(
+        "SELECT name, setting::int FROM pg_settings WHERE name IN "
+        "('max_connections', 'superuser_reserved_connections', "
+        "'reserved_connections')"
+    )
     values = dict(rows)
-    return int(values["max_connections"] - values["superuser_reserved_connections"]
-               - values.get("reserved_connections", 0))
+    return int(
+        values["max_connections"]
+        - values["superuser_reserved_connections"]
+        - values.get("reserved_connections", 0)
+    )
 
 
 def test_connections_near_limit(db: TestDatabase) -> None:
@@ -218,12 +237,15 @@ def test_connections_near_limit(db: TestDatabase) -> None:
         assert int(str(finding.evidence["state_idle"])) >= warn_at - 1
         assert "PgBouncer" in finding.recommendation
         # The thresholds are parameters.
-        assert audit(db, ["connections-near-limit"],
-                     {"connections-near-limit": {"warning_ratio": 0.9}}).findings == []
+        assert (
+            audit(
+                db, ["connections-near-limit"], {"connections-near-limit": {"warning_ratio": 0.9}}
+            ).findings
+            == []
+        )
 
         error_at = math.ceil(0.96 * available)
         fill_to(error_at)
         [finding] = audit(db, ["connections-near-limit"]).findings
         assert finding.severity is Severity.ERROR
         assert finding.evidence["client_connections"] == error_at
-

@@ -16,8 +16,16 @@ from pgsage.settings import Settings
 # Cases that change the database, the server or roles (ALTER DATABASE/SYSTEM, roles, dropping
 # pg_stat_statements) or need pg_stat_statements to hold only their own workload, would change
 # what the other cases see; they keep their own tests. The rest share one database.
-SHARED_STATE = ("ALTER DATABASE", "ALTER SYSTEM", "ROLE", "pg_stat_statements",
-                "CREATE EXTENSION", "DROP EXTENSION", "pg_stat_reset", "checkpoint")
+SHARED_STATE = (
+    "ALTER DATABASE",
+    "ALTER SYSTEM",
+    "ROLE",
+    "pg_stat_statements",
+    "CREATE EXTENSION",
+    "DROP EXTENSION",
+    "pg_stat_reset",
+    "checkpoint",
+)
 # The workload-pattern checks match the tables a query names against the catalog by name as
 # the application's search_path resolves it; with one schema per case the same table names
 # (users, bot_logs ...) repeat, so those cases keep their own database.
@@ -31,8 +39,11 @@ SCHEMA_ANALYZE = """DO $$ DECLARE t record; BEGIN
 
 def combinable(case: Case) -> bool:
     text = "\n".join(statement for statement, _ in case.statements)
-    return (bool(case.expected) and not WORKLOAD_CHECKS & set(case.scope)
-            and not any(s.lower() in text.lower() for s in SHARED_STATE))
+    return (
+        bool(case.expected)
+        and not WORKLOAD_CHECKS & set(case.scope)
+        and not any(s.lower() in text.lower() for s in SHARED_STATE)
+    )
 
 
 def merged_params(cases: list[Case]) -> dict[str, dict[str, object]]:
@@ -42,9 +53,11 @@ def merged_params(cases: list[Case]) -> dict[str, dict[str, object]]:
             for name, value in params.items():
                 current = merged.setdefault(check, {}).get(name)
                 # Two cases lowering one threshold differently: the lower one serves both.
-                if current is None or (isinstance(value, int | float)
-                                       and isinstance(current, int | float)
-                                       and value < current):
+                if current is None or (
+                    isinstance(value, int | float)
+                    and isinstance(current, int | float)
+                    and value < current
+                ):
                     merged[check][name] = value
     return merged
 
@@ -63,12 +76,16 @@ def test_every_planted_problem_is_found_by_name(db: TestDatabase) -> None:
                     conn.execute(scoped.encode())
                 except psycopg.Error:
                     assert may_fail, (case.id, statement)
-            expected |= {(check, obj.replace("public.", f"{schema}."))
-                         for check, obj in case.expected}
+            expected |= {
+                (check, obj.replace("public.", f"{schema}.")) for check, obj in case.expected
+            }
     assert len(expected) >= 36, len(expected)  # "a few dozen"
     report = commands.audit(Settings(dsn=db.dsn, checks=merged_params(cases)))
     found = {(f.check, str(f.object)) for f in report.findings}
     assert expected - found == set()
-    broken = [(r.check, r.status.value, r.reason) for r in report.results
-              if r.status.value in ("error", "timeout")]
+    broken = [
+        (r.check, r.status.value, r.reason)
+        for r in report.results
+        if r.status.value in ("error", "timeout")
+    ]
     assert broken == []

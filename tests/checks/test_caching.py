@@ -10,17 +10,22 @@ from pgsage import commands
 from pgsage.model import Severity
 from pgsage.settings import Settings
 
-LOW_BUSY = {"cache-hit-database": {"min_blocks": 1000}, "cache-hit-table": {"min_blocks": 1000},
-            "cache-hit-index": {"min_blocks": 300}}
+LOW_BUSY = {
+    "cache-hit-database": {"min_blocks": 1000},
+    "cache-hit-table": {"min_blocks": 1000},
+    "cache-hit-index": {"min_blocks": 300},
+}
 
 
 def test_cold_reads_lower_the_database_ratio(db: TestDatabase) -> None:
     apply_case(db.dsn, case_named("caching", "low_hit_ratio"))
     report = commands.audit(Settings(dsn=db.dsn, select=["caching"], checks=LOW_BUSY))
     found = {(f.check, str(f.object)): f for f in report.findings}
-    assert set(found) == {("cache-hit-database", db.name),
-                          ("cache-hit-table", "public.events"),
-                          ("cache-hit-index", "public.events_id on public.events")}
+    assert set(found) == {
+        ("cache-hit-database", db.name),
+        ("cache-hit-table", "public.events"),
+        ("cache-hit-index", "public.events_id on public.events"),
+    }
     database = found[("cache-hit-database", db.name)]
     assert database.severity is Severity.WARNING
     evidence = database.evidence
@@ -37,7 +42,6 @@ def test_cold_reads_lower_the_database_ratio(db: TestDatabase) -> None:
 
     # The ratio threshold is a parameter: asking for less than the observed ratio is quiet.
     observed = float(str(evidence["hit_ratio"]))
-    relaxed = {**LOW_BUSY, "cache-hit-database": {"min_blocks": 1000,
-                                                  "min_ratio": observed - 0.01}}
+    relaxed = {**LOW_BUSY, "cache-hit-database": {"min_blocks": 1000, "min_ratio": observed - 0.01}}
     report = commands.audit(Settings(dsn=db.dsn, select=["cache-hit-database"], checks=relaxed))
     assert report.findings == []

@@ -17,8 +17,11 @@ def test_case(db: TestDatabase, case: Case) -> None:
     report = commands.audit(Settings(dsn=db.dsn, checks=case.params, select=list(case.scope)))
     found = {(f.check, str(f.object)) for f in report.findings}
     assert found == case.expected
-    not_run = [(r.check, r.status.value, r.reason) for r in report.results
-               if r.status.value not in ("ok", "findings", "skipped")]
+    not_run = [
+        (r.check, r.status.value, r.reason)
+        for r in report.results
+        if r.status.value not in ("ok", "findings", "skipped")
+    ]
     assert not_run == []
     for finding in report.findings:
         assert finding.recommendation, finding

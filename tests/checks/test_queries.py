@@ -37,7 +37,8 @@ def queryid(db: TestDatabase, fragment: str, *, exact: bool = False) -> int:
     rows = db.execute(
         "SELECT DISTINCT queryid FROM pg_stat_statements WHERE dbid = (SELECT oid FROM "
         "pg_database WHERE datname = current_database()) AND query LIKE %s",
-        [fragment if exact else f"%{fragment}%"])
+        [fragment if exact else f"%{fragment}%"],
+    )
     assert len(rows) == 1, (fragment, rows)
     return int(rows[0][0])
 
@@ -60,12 +61,18 @@ def objects(findings: list[Finding]) -> set[str]:
 
 
 def test_slow_query(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE reports (id int PRIMARY KEY, total int); "
-               "INSERT INTO reports SELECT g, g FROM generate_series(1, 1000) g; ANALYZE reports")
-    run(db, [
-        ("SELECT pg_sleep(%s), count(*) FROM reports WHERE id > %s", [0.03, 10]),
-        ("SELECT total FROM reports WHERE id = %s", [5]),
-    ], repeat=5)
+    db.execute(
+        "CREATE TABLE reports (id int PRIMARY KEY, total int); "
+        "INSERT INTO reports SELECT g, g FROM generate_series(1, 1000) g; ANALYZE reports"
+    )
+    run(
+        db,
+        [
+            ("SELECT pg_sleep(%s), count(*) FROM reports WHERE id > %s", [0.03, 10]),
+            ("SELECT total FROM reports WHERE id = %s", [5]),
+        ],
+        repeat=5,
+    )
     with psycopg.connect(db.dsn, autocommit=True) as conn:  # slow, but run only twice
         for _ in range(2):
             conn.execute("SELECT pg_sleep(%s), max(total) FROM reports", [0.03])
@@ -83,14 +90,20 @@ def test_slow_query(db: TestDatabase) -> None:
 
 
 def test_top_time_query(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE events (id int PRIMARY KEY, kind text); "
-               "INSERT INTO events SELECT g, 'k' || g % 5 FROM generate_series(1, 500) g")
-    run(db, [
-        ("SELECT pg_sleep(%s), count(*) FROM events WHERE kind = %s", [0.02, "k1"]),
-        ("SELECT * FROM events WHERE id = %s", [1]),
-        ("SELECT kind, count(*) FROM events GROUP BY kind", None),
-        ("SELECT max(id) FROM events", None),
-    ], repeat=5)
+    db.execute(
+        "CREATE TABLE events (id int PRIMARY KEY, kind text); "
+        "INSERT INTO events SELECT g, 'k' || g % 5 FROM generate_series(1, 500) g"
+    )
+    run(
+        db,
+        [
+            ("SELECT pg_sleep(%s), count(*) FROM events WHERE kind = %s", [0.02, "k1"]),
+            ("SELECT * FROM events WHERE id = %s", [1]),
+            ("SELECT kind, count(*) FROM events GROUP BY kind", None),
+            ("SELECT max(id) FROM events", None),
+        ],
+        repeat=5,
+    )
     heavy = queryid(db, "pg_sleep")
     findings = audit(db, "top-time-query", min_share=0.2, min_total_ms=50.0)
     assert objects(findings) == {f"queryid {heavy}"}
@@ -103,22 +116,36 @@ def test_top_time_query(db: TestDatabase) -> None:
 
 
 def test_top_time_query_spread_workload_is_quiet(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE t (id int PRIMARY KEY); "
-               "INSERT INTO t SELECT generate_series(1, 100)")
+    db.execute("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)")
     # six statements of equal weight (different operators: different queryids), ~17 % each
-    run(db, [(f"SELECT pg_sleep(%s), count(*) FROM t WHERE id {op} %s",  # noqa: S608
-              [0.01, 50]) for op in ("=", "<", ">", "<=", ">=", "<>")], repeat=2)
+    run(
+        db,
+        [
+            (
+                f"SELECT pg_sleep(%s), count(*) FROM t WHERE id {op} %s",  # noqa: S608
+                [0.01, 50],
+            )
+            for op in ("=", "<", ">", "<=", ">=", "<>")
+        ],
+        repeat=2,
+    )
     assert audit(db, "top-time-query", min_share=0.2, min_total_ms=1.0) == []
 
 
 def test_high_rows_per_call(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE bot_logs (id int PRIMARY KEY, message text); "
-               "INSERT INTO bot_logs SELECT g, 'm' || g FROM generate_series(1, 3000) g")
-    run(db, [
-        ("SELECT * FROM bot_logs WHERE id > %s", [0]),  # the whole table, every call
-        ("SELECT * FROM bot_logs WHERE id > %s ORDER BY id LIMIT %s", [0, 50]),
-        ("UPDATE bot_logs SET message = message WHERE id > %s", [0]),  # rows affected
-    ], repeat=5)
+    db.execute(
+        "CREATE TABLE bot_logs (id int PRIMARY KEY, message text); "
+        "INSERT INTO bot_logs SELECT g, 'm' || g FROM generate_series(1, 3000) g"
+    )
+    run(
+        db,
+        [
+            ("SELECT * FROM bot_logs WHERE id > %s", [0]),  # the whole table, every call
+            ("SELECT * FROM bot_logs WHERE id > %s ORDER BY id LIMIT %s", [0, 50]),
+            ("UPDATE bot_logs SET message = message WHERE id > %s", [0]),  # rows affected
+        ],
+        repeat=5,
+    )
     everything = queryid(db, "SELECT * FROM bot_logs WHERE id > $1", exact=True)
     findings = audit(db, "high-rows-per-call", min_rows_per_call=1000.0, min_calls=5)
     assert objects(findings) == {f"queryid {everything}"}
@@ -132,14 +159,20 @@ def test_high_rows_per_call(db: TestDatabase) -> None:
 def test_low_cache_hit_query(db: TestDatabase) -> None:
     # A table bigger than a quarter of shared_buffers (128 MB): written through a bulk-write
     # ring and scanned through a bulk-read ring, so most of its pages are read, not hit.
-    db.execute("CREATE TABLE site_visits AS SELECT g AS id, repeat('x', 200) AS page_path "
-               "FROM generate_series(1, 170000) g; "
-               "CREATE TABLE settings (key text PRIMARY KEY, value text); "
-               "INSERT INTO settings SELECT 'k' || g, 'v' FROM generate_series(1, 100) g")
-    run(db, [
-        ("SELECT count(*) FROM site_visits WHERE page_path <> %s", ["y"]),
-        ("SELECT value FROM settings WHERE key = %s", ["k1"]),
-    ], repeat=3)
+    db.execute(
+        "CREATE TABLE site_visits AS SELECT g AS id, repeat('x', 200) AS page_path "
+        "FROM generate_series(1, 170000) g; "
+        "CREATE TABLE settings (key text PRIMARY KEY, value text); "
+        "INSERT INTO settings SELECT 'k' || g, 'v' FROM generate_series(1, 100) g"
+    )
+    run(
+        db,
+        [
+            ("SELECT count(*) FROM site_visits WHERE page_path <> %s", ["y"]),
+            ("SELECT value FROM settings WHERE key = %s", ["k1"]),
+        ],
+        repeat=3,
+    )
     scan = queryid(db, "FROM site_visits")
     findings = audit(db, "low-cache-hit-query", max_hit_ratio=0.9, min_blocks=1000)
     assert objects(findings) == {f"queryid {scan}"}
@@ -150,14 +183,20 @@ def test_low_cache_hit_query(db: TestDatabase) -> None:
 
 
 def test_temp_spill_query(db: TestDatabase) -> None:
-    db.execute("CREATE TABLE news (id int PRIMARY KEY, title text); "
-               "INSERT INTO news SELECT g, md5(g::text) || repeat('t', 60) "
-               "FROM generate_series(1, 20000) g")
-    run(db, [
-        ("SET work_mem = '64kB'", None),
-        ("SELECT id FROM news ORDER BY title DESC LIMIT %s OFFSET %s", [10, 15000]),
-        ("SELECT id FROM news ORDER BY id LIMIT %s", [10]),  # served by the primary key
-    ], repeat=2)
+    db.execute(
+        "CREATE TABLE news (id int PRIMARY KEY, title text); "
+        "INSERT INTO news SELECT g, md5(g::text) || repeat('t', 60) "
+        "FROM generate_series(1, 20000) g"
+    )
+    run(
+        db,
+        [
+            ("SET work_mem = '64kB'", None),
+            ("SELECT id FROM news ORDER BY title DESC LIMIT %s OFFSET %s", [10, 15000]),
+            ("SELECT id FROM news ORDER BY id LIMIT %s", [10]),  # served by the primary key
+        ],
+        repeat=2,
+    )
     spill = queryid(db, "ORDER BY title")
     findings = audit(db, "temp-spill-query", min_temp_bytes=256 * 1024)
     assert objects(findings) == {f"queryid {spill}"}
@@ -172,11 +211,16 @@ def test_temp_spill_query(db: TestDatabase) -> None:
 def test_monitoring_and_utility_statements_are_not_workload(db: TestDatabase) -> None:
     """pgsage's own catalog queries and slow utility statements never become findings."""
     db.execute("CREATE TABLE t (id int)")
-    run(db, [("SELECT pg_sleep(%s), count(*) FROM pg_class", [0.02]),
-             ("CREATE INDEX ON t (id)", None)], repeat=1)
+    run(
+        db,
+        [("SELECT pg_sleep(%s), count(*) FROM pg_class", [0.02]), ("CREATE INDEX ON t (id)", None)],
+        repeat=1,
+    )
     commands.audit(Settings(dsn=db.dsn, select=["queries"]))  # its own statements, recorded
-    for check, params in (("slow-query", {"min_mean_ms": 0.0, "min_calls": 1}),
-                          ("top-time-query", {"min_share": 0.0, "min_total_ms": 0.0})):
+    for check, params in (
+        ("slow-query", {"min_mean_ms": 0.0, "min_calls": 1}),
+        ("top-time-query", {"min_share": 0.0, "min_total_ms": 0.0}),
+    ):
         found = audit(db, check, **params)
         assert all("pg_class" not in str(f.evidence["query"]) for f in found), found
         assert all("CREATE INDEX" not in str(f.evidence["query"]) for f in found), found
@@ -191,9 +235,11 @@ def test_pg_stat_statements_not_preloaded(db: TestDatabase) -> None:
     read; the fix keeps the libraries already preloaded and adds pg_stat_statements."""
     bindir = db.server.cluster.bindir
     root = make_root()
-    cluster = LocalCluster(bindir=bindir, home=root / "nopreload",
-                           settings={"shared_preload_libraries": "'auto_explain'",
-                                     "fsync": "off"})
+    cluster = LocalCluster(
+        bindir=bindir,
+        home=root / "nopreload",
+        settings={"shared_preload_libraries": "'auto_explain'", "fsync": "off"},
+    )
     try:
         cluster.init()
         cluster.start()
@@ -206,8 +252,10 @@ def test_pg_stat_statements_not_preloaded(db: TestDatabase) -> None:
         assert finding.check == "pg-stat-statements-missing"
         assert finding.evidence["status"] == "not-preloaded"
         assert finding.fix_sql is not None
-        assert "ALTER SYSTEM SET shared_preload_libraries = 'auto_explain', " \
-               "'pg_stat_statements';" in finding.fix_sql
+        assert (
+            "ALTER SYSTEM SET shared_preload_libraries = 'auto_explain', "
+            "'pg_stat_statements';" in finding.fix_sql
+        )
         assert "CREATE EXTENSION" not in finding.fix_sql  # it is already created
     finally:
         cluster.stop()

@@ -25,11 +25,11 @@ from pgsage.model import Report, Severity
 from pgsage.settings import Settings
 
 
-def audit(dsn: str, select: list[str], checks: dict[str, dict[str, Any]] | None = None
-          ) -> Report:
+def audit(dsn: str, select: list[str], checks: dict[str, dict[str, Any]] | None = None) -> Report:
     report = commands.audit(Settings(dsn=dsn, select=select, checks=checks or {}))
-    assert [(r.check, r.reason) for r in report.results
-            if r.status.value not in ("ok", "findings")] == []
+    assert [
+        (r.check, r.reason) for r in report.results if r.status.value not in ("ok", "findings")
+    ] == []
     return report
 
 
@@ -69,9 +69,12 @@ def roles(db: TestDatabase, *definitions: str) -> Iterator[list[str]]:
 
 # -- superuser-login ---------------------------------------------------------------------------
 def test_superuser_login_reports_application_superusers(db: TestDatabase) -> None:
-    with roles(db, "CREATE ROLE {name} LOGIN SUPERUSER",
-               "CREATE ROLE {name} NOLOGIN SUPERUSER",
-               "CREATE ROLE {name} LOGIN CREATEDB") as (app, group, _plain):
+    with roles(
+        db,
+        "CREATE ROLE {name} LOGIN SUPERUSER",
+        "CREATE ROLE {name} NOLOGIN SUPERUSER",
+        "CREATE ROLE {name} LOGIN CREATEDB",
+    ) as (app, group, _plain):
         report = audit(db.dsn, ["superuser-login"])
         assert found(report) == {("superuser-login", app)}
         finding = report.findings[0]
@@ -86,12 +89,16 @@ def test_superuser_login_reports_application_superusers(db: TestDatabase) -> Non
 # -- md5-passwords -----------------------------------------------------------------------------
 def test_md5_stored_passwords_and_role_overrides(db: TestDatabase) -> None:
     # PostgreSQL 18 still stores MD5 passwords, with a deprecation warning.
-    with roles(db, "SET password_encryption = 'md5'; CREATE ROLE {name} LOGIN PASSWORD 'md5-pw'",
-               "CREATE ROLE {name} LOGIN PASSWORD 'scram-pw'",
-               "CREATE ROLE {name} LOGIN; ALTER ROLE {name} SET password_encryption = md5"
-               ) as (md5_role, scram_role, override_role):
-        stored = db.execute("SELECT rolname, left(rolpassword, 3) FROM pg_authid "
-                            "WHERE rolname IN (%s, %s)", [md5_role, scram_role])
+    with roles(
+        db,
+        "SET password_encryption = 'md5'; CREATE ROLE {name} LOGIN PASSWORD 'md5-pw'",
+        "CREATE ROLE {name} LOGIN PASSWORD 'scram-pw'",
+        "CREATE ROLE {name} LOGIN; ALTER ROLE {name} SET password_encryption = md5",
+    ) as (md5_role, scram_role, override_role):
+        stored = db.execute(
+            "SELECT rolname, left(rolpassword, 3) FROM pg_authid WHERE rolname IN (%s, %s)",
+            [md5_role, scram_role],
+        )
         assert dict(stored) == {md5_role: "md5", scram_role: "SCR"}
         report = audit(db.dsn, ["md5-passwords"])
         assert found(report) == {("md5-passwords", md5_role), ("md5-passwords", override_role)}
@@ -128,18 +135,23 @@ def hba_lines(server: TestServer, lines: list[str]) -> Iterator[None]:
 
 def test_weak_authentication_for_network_clients(db: TestDatabase) -> None:
     nobody = unique("nobody")  # never created: the lines can match no one
-    with hba_lines(db.server, [
-        f"host all {nobody} 10.0.0.0/8 md5",
-        f"hostnossl all {nobody} 0.0.0.0/0 password",
-        f"host all {nobody} 192.168.1.0/24 trust",
-        f"host all {nobody} 127.0.0.1/32 md5",  # loopback: stays on the host
-        f"local all {nobody} md5",  # Unix socket
-        f"host all {nobody} 10.0.0.0/8 scram-sha-256",
-    ]):
+    with hba_lines(
+        db.server,
+        [
+            f"host all {nobody} 10.0.0.0/8 md5",
+            f"hostnossl all {nobody} 0.0.0.0/0 password",
+            f"host all {nobody} 192.168.1.0/24 trust",
+            f"host all {nobody} 127.0.0.1/32 md5",  # loopback: stays on the host
+            f"local all {nobody} md5",  # Unix socket
+            f"host all {nobody} 10.0.0.0/8 scram-sha-256",
+        ],
+    ):
         report = audit(db.dsn, ["md5-passwords"])
-    assert found(report) == {("md5-passwords", "pg_hba.conf line 1"),
-                             ("md5-passwords", "pg_hba.conf line 2"),
-                             ("md5-passwords", "pg_hba.conf line 3")}
+    assert found(report) == {
+        ("md5-passwords", "pg_hba.conf line 1"),
+        ("md5-passwords", "pg_hba.conf line 2"),
+        ("md5-passwords", "pg_hba.conf line 3"),
+    }
     severity = {f.object.name: f.severity for f in report.findings}
     assert severity["pg_hba.conf line 3"] is Severity.ERROR  # trust
     assert severity["pg_hba.conf line 1"] is Severity.WARNING
@@ -148,22 +160,26 @@ def test_weak_authentication_for_network_clients(db: TestDatabase) -> None:
 
 # -- password-expiry ---------------------------------------------------------------------------
 def test_password_expiry_is_opt_in(db: TestDatabase) -> None:
-    with roles(db, "CREATE ROLE {name} LOGIN PASSWORD 'never-expires'",
-               "CREATE ROLE {name} LOGIN PASSWORD 'dated' VALID UNTIL '2100-01-01'",
-               "CREATE ROLE {name} LOGIN",  # no password: nothing to expire
-               "CREATE ROLE {name} NOLOGIN PASSWORD 'group'") as (forever, dated, _none, _group):
+    with roles(
+        db,
+        "CREATE ROLE {name} LOGIN PASSWORD 'never-expires'",
+        "CREATE ROLE {name} LOGIN PASSWORD 'dated' VALID UNTIL '2100-01-01'",
+        "CREATE ROLE {name} LOGIN",  # no password: nothing to expire
+        "CREATE ROLE {name} NOLOGIN PASSWORD 'group'",
+    ) as (forever, dated, _none, _group):
         assert audit(db.dsn, ["password-expiry"]).findings == []
         enabled = {"password-expiry": {"enabled": True}}
         report = audit(db.dsn, ["password-expiry"], enabled)
         # the harness's own password role has no expiry either
-        assert found(report) == {("password-expiry", forever),
-                                 ("password-expiry", PASSWORD_ROLE)}
+        assert found(report) == {("password-expiry", forever), ("password-expiry", PASSWORD_ROLE)}
         assert all(f.severity is Severity.INFO for f in report.findings)
         # with a policy of at most a year, a VALID UNTIL decades ahead is reported too
         strict = {"password-expiry": {"enabled": True, "max_days": 365}}
         assert found(audit(db.dsn, ["password-expiry"], strict)) == {
-            ("password-expiry", forever), ("password-expiry", dated),
-            ("password-expiry", PASSWORD_ROLE)}
+            ("password-expiry", forever),
+            ("password-expiry", dated),
+            ("password-expiry", PASSWORD_ROLE),
+        }
 
 
 # -- ssl-off -----------------------------------------------------------------------------------
@@ -171,8 +187,11 @@ def test_ssl_off_reported_on_a_network_listener(server: TestServer) -> None:
     # The shared test servers listen on 127.0.0.1 only (the healthy case file shows they are
     # not reported); a listener on every interface needs a server of its own.
     root = make_root()
-    cluster = LocalCluster(bindir=server.cluster.bindir, home=root / "exposed",
-                           settings={"listen_addresses": "'*'", "fsync": "off"})
+    cluster = LocalCluster(
+        bindir=server.cluster.bindir,
+        home=root / "exposed",
+        settings={"listen_addresses": "'*'", "fsync": "off"},
+    )
     try:
         cluster.start()
         report = audit(cluster.dsn(), ["ssl-off"])
@@ -183,9 +202,16 @@ def test_ssl_off_reported_on_a_network_listener(server: TestServer) -> None:
         cleanup_root(root)
 
 
-@pytest.mark.parametrize(("listen", "exposed"), [
-    ("localhost", []), ("127.0.0.1, ::1", []), ("", []), ("*", ["*"]),
-    ("127.0.0.1,10.1.2.3", ["10.1.2.3"]), ("db.internal", ["db.internal"]),
-])
+@pytest.mark.parametrize(
+    ("listen", "exposed"),
+    [
+        ("localhost", []),
+        ("127.0.0.1, ::1", []),
+        ("", []),
+        ("*", ["*"]),
+        ("127.0.0.1,10.1.2.3", ["10.1.2.3"]),
+        ("db.internal", ["db.internal"]),
+    ],
+)
 def test_which_listen_addresses_leave_the_host(listen: str, exposed: list[str]) -> None:
     assert [a for a in split_list(listen) if not is_local_address(a)] == exposed

@@ -23,8 +23,11 @@ from pgsage.model import Finding, Report
 from pgsage.settings import Settings
 
 
-def audit(db: TestDatabase, select: list[str] | tuple[str, ...],
-          checks: dict[str, dict[str, Any]] | None = None) -> Report:
+def audit(
+    db: TestDatabase,
+    select: list[str] | tuple[str, ...],
+    checks: dict[str, dict[str, Any]] | None = None,
+) -> Report:
     report = commands.audit(Settings(dsn=db.dsn, select=list(select), checks=checks or {}))
     assert [r.check for r in report.results if r.status.value not in {"ok", "findings"}] == []
     return report
@@ -39,8 +42,9 @@ def run_script(db: TestDatabase, script: str) -> None:
             db.execute(statement)
 
 
-FIXABLE = [c for c in all_cases("settings")
-           if c.expected and "checkpoints-forced" not in c.scope]  # counters need no fixing
+FIXABLE = [
+    c for c in all_cases("settings") if c.expected and "checkpoints-forced" not in c.scope
+]  # counters need no fixing
 
 
 @pytest.mark.parametrize("case", FIXABLE, ids=lambda c: c.id)
@@ -64,16 +68,23 @@ def roles(db: TestDatabase, **definitions: str) -> Iterator[dict[str, str]]:
     try:
         for key, definition in definitions.items():
             options, _, settings = definition.partition(";")
-            db.execute(sql.SQL("CREATE ROLE {} " + options).format(
-                sql.Identifier(names[key])).as_string(None))
+            db.execute(
+                sql.SQL("CREATE ROLE {} " + options)
+                .format(sql.Identifier(names[key]))
+                .as_string(None)
+            )
             if settings.strip():
-                db.execute(sql.SQL("ALTER ROLE {} SET " + settings).format(
-                    sql.Identifier(names[key])).as_string(None))
+                db.execute(
+                    sql.SQL("ALTER ROLE {} SET " + settings)
+                    .format(sql.Identifier(names[key]))
+                    .as_string(None)
+                )
         yield names
     finally:
         for name in names.values():
-            db.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name))
-                       .as_string(None))
+            db.execute(
+                sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)).as_string(None)
+            )
 
 
 ROLE_ZOO = {
@@ -96,8 +107,7 @@ def test_app_roles_without_statement_timeout(db: TestDatabase) -> None:
             assert names[key] not in flagged
         finding = flagged[names["app"]]
         assert finding.object.kind == "role"
-        assert finding.fix_sql == (f'ALTER ROLE "{names["app"]}" SET statement_timeout = '
-                                   "'30s';")
+        assert finding.fix_sql == (f"ALTER ROLE \"{names['app']}\" SET statement_timeout = '30s';")
         run_script(db, finding.fix_sql)
         again = {f.object.name for f in audit(db, ["app-role-statement-timeout-unset"]).findings}
         assert names["app"] not in again
@@ -123,14 +133,14 @@ def _wait_for_value(db: TestDatabase, name: str, expected: str) -> None:
 def restored(db: TestDatabase, name: str) -> Iterator[None]:
     """Whatever the test does to ``name`` with ALTER SYSTEM is undone afterwards."""
     rows = db.execute("SELECT sourcefile FROM pg_settings WHERE name = %s", [name])
-    assert not str(rows[0][0] or "").endswith("postgresql.auto.conf"), \
+    assert not str(rows[0][0] or "").endswith("postgresql.auto.conf"), (
         f"{name} is already set with ALTER SYSTEM on the test server"
+    )
     before = _new_session_value(db, name)
     try:
         yield
     finally:
-        db.execute(sql.SQL("ALTER SYSTEM RESET {}").format(sql.Identifier(name))
-                   .as_string(None))
+        db.execute(sql.SQL("ALTER SYSTEM RESET {}").format(sql.Identifier(name)).as_string(None))
         db.execute("SELECT pg_reload_conf()")
         _wait_for_value(db, name, before)
 
@@ -153,8 +163,9 @@ def test_idle_in_transaction_timeout_unset_server_wide(db: TestDatabase) -> None
         for key in ("idle_tuned", "admin", "standby", "group"):
             assert names[key] not in without
         assert finding.fix_sql is not None
-        assert finding.fix_sql.startswith(f"ALTER SYSTEM SET {name} = '5min';\n"
-                                          "SELECT pg_reload_conf();")
+        assert finding.fix_sql.startswith(
+            f"ALTER SYSTEM SET {name} = '5min';\nSELECT pg_reload_conf();"
+        )
         assert f'-- ALTER ROLE "{names["app"]}" SET {name}' in finding.fix_sql
         run_script(db, finding.fix_sql)
         _wait_for_value(db, name, "300000")
@@ -163,8 +174,9 @@ def test_idle_in_transaction_timeout_unset_server_wide(db: TestDatabase) -> None
 
 def test_slow_query_log_off_server_wide(db: TestDatabase) -> None:
     # The fixes say "reload" or "restart" from this table: it must match the server.
-    rows = db.execute("SELECT name, context FROM pg_settings WHERE name = ANY(%s)",
-                      [list(SETTING_CONTEXTS)])
+    rows = db.execute(
+        "SELECT name, context FROM pg_settings WHERE name = ANY(%s)", [list(SETTING_CONTEXTS)]
+    )
     assert dict(rows) == SETTING_CONTEXTS
     name = "log_min_duration_statement"
     with restored(db, name):

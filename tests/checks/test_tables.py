@@ -25,11 +25,15 @@ from pgsage.model import Finding, Report, Severity
 from pgsage.settings import Settings
 
 
-def audit(db: TestDatabase, select: list[str] | tuple[str, ...],
-          checks: dict[str, dict[str, Any]] | None = None) -> Report:
+def audit(
+    db: TestDatabase,
+    select: list[str] | tuple[str, ...],
+    checks: dict[str, dict[str, Any]] | None = None,
+) -> Report:
     report = commands.audit(Settings(dsn=db.dsn, select=list(select), checks=checks or {}))
-    assert [(r.check, r.reason) for r in report.results
-            if r.status.value not in {"ok", "findings"}] == []
+    assert [
+        (r.check, r.reason) for r in report.results if r.status.value not in {"ok", "findings"}
+    ] == []
     return report
 
 
@@ -75,8 +79,7 @@ def test_the_proposed_fix_resolves_the_finding(db: TestDatabase, case: Case) -> 
     after = found(audit(db, case.scope, case.params))
     assert fixed & set(after) == set()
     # Findings without a fix are advice (seq-scan-heavy, wide-rows, a partitioned table's key).
-    assert {k[0] for k in set(before) - fixed} <= {"seq-scan-heavy", "wide-rows",
-                                                    "no-primary-key"}
+    assert {k[0] for k in set(before) - fixed} <= {"seq-scan-heavy", "wide-rows", "no-primary-key"}
 
 
 def test_severity_escalates_with_the_share_used(db: TestDatabase) -> None:
@@ -93,8 +96,9 @@ def test_severity_escalates_with_the_share_used(db: TestDatabase) -> None:
         "public.batch_numbers": Severity.ERROR,  # 95 % of its own MAXVALUE
     }
     # Raising both thresholds turns the errors into warnings and silences the rest.
-    relaxed = audit(db, case.scope, {"sequence-exhaustion": {"warning_percent": 92,
-                                                             "error_percent": 99}})
+    relaxed = audit(
+        db, case.scope, {"sequence-exhaustion": {"warning_percent": 92, "error_percent": 99}}
+    )
     assert {str(f.object): f.severity for f in relaxed.findings} == {
         "public.legacy_orders_id_seq on public.legacy_orders": Severity.WARNING,
         "public.countdown": Severity.WARNING,
@@ -106,51 +110,64 @@ def test_the_classic_serial_trap_widens_the_referencing_columns(db: TestDatabase
     case = case_named("sequences", "exhaustion")
     apply_case(db.dsn, case)
     finding = found(audit(db, ["sequence-exhaustion"]))[
-        ("sequence-exhaustion", "public.legacy_orders_id_seq on public.legacy_orders")]
+        ("sequence-exhaustion", "public.legacy_orders_id_seq on public.legacy_orders")
+    ]
     assert finding.evidence["limit_source"] == "column"
     assert finding.evidence["sequence_type"] == "bigint"
     assert finding.fix_sql is not None
-    assert 'ALTER TABLE "public"."legacy_order_items" ALTER COLUMN "order_id" TYPE bigint;' \
+    assert (
+        'ALTER TABLE "public"."legacy_order_items" ALTER COLUMN "order_id" TYPE bigint;'
         in finding.fix_sql
+    )
     assert "ACCESS EXCLUSIVE" in finding.fix_sql
 
 
 def test_dead_rows_when_autovacuum_is_on_but_behind(db: TestDatabase) -> None:
     db.execute("CREATE TABLE site_visits (id bigint PRIMARY KEY, page text)")
-    db.execute("CREATE TABLE daily_stats (id bigint PRIMARY KEY, visits int) "
-               "WITH (autovacuum_vacuum_scale_factor = 0.01)")
-    db.execute("INSERT INTO site_visits SELECT g, '/p' || g FROM generate_series(1, 20000) g;"
-               "INSERT INTO daily_stats SELECT g, g FROM generate_series(1, 20000) g")
+    db.execute(
+        "CREATE TABLE daily_stats (id bigint PRIMARY KEY, visits int) "
+        "WITH (autovacuum_vacuum_scale_factor = 0.01)"
+    )
+    db.execute(
+        "INSERT INTO site_visits SELECT g, '/p' || g FROM generate_series(1, 20000) g;"
+        "INSERT INTO daily_stats SELECT g, g FROM generate_series(1, 20000) g"
+    )
     db.execute("ANALYZE site_visits; ANALYZE daily_stats")
     with autovacuum_kept_away(db, "site_visits", "daily_stats"):
         # 40 % dead; and 5 % dead, but 4x the 250 rows its own scale factor waits for.
-        db.execute("DELETE FROM site_visits WHERE id % 5 < 2; "
-                   "DELETE FROM daily_stats WHERE id % 20 = 0")
+        db.execute(
+            "DELETE FROM site_visits WHERE id % 5 < 2; DELETE FROM daily_stats WHERE id % 20 = 0"
+        )
         report = audit(db, ["dead-tuples"])
     findings = found(report)
-    assert set(findings) == {("dead-tuples", "public.site_visits"),
-                             ("dead-tuples", "public.daily_stats")}
+    assert set(findings) == {
+        ("dead-tuples", "public.site_visits"),
+        ("dead-tuples", "public.daily_stats"),
+    }
     behind = findings[("dead-tuples", "public.daily_stats")]
     assert behind.severity == Severity.WARNING
     assert behind.evidence["scale_factor_source"] == "table"
     assert behind.evidence["autovacuum_trigger_rows"] == 250
     assert behind.evidence["dead_ratio"] == pytest.approx(0.05, abs=0.01)
     assert "autovacuum has not caught up" in behind.message
-    assert findings[("dead-tuples", "public.site_visits")].evidence["dead_ratio"] == \
-        pytest.approx(0.4, abs=0.01)
+    assert findings[("dead-tuples", "public.site_visits")].evidence["dead_ratio"] == pytest.approx(
+        0.4, abs=0.01
+    )
 
 
 def test_stale_statistics_when_autovacuum_is_on_but_behind(db: TestDatabase) -> None:
     db.execute("CREATE TABLE daily_stats (day date PRIMARY KEY, visits int)")
-    db.execute("INSERT INTO daily_stats SELECT date '2000-01-01' + g, g "
-               "FROM generate_series(1, 10000) g")
+    db.execute(
+        "INSERT INTO daily_stats SELECT date '2000-01-01' + g, g FROM generate_series(1, 10000) g"
+    )
     db.execute("ANALYZE daily_stats")
     with autovacuum_kept_away(db, "daily_stats"):
         db.execute("UPDATE daily_stats SET visits = 0 WHERE visits % 2 = 0")
         # Analyzed seconds ago: autovacuum gets its turn first, unless the grace is removed.
         assert audit(db, ["stale-statistics"]).findings == []
-        report = audit(db, ["stale-statistics"],
-                       {"stale-statistics": {"min_minutes_since_analyze": 0}})
+        report = audit(
+            db, ["stale-statistics"], {"stale-statistics": {"min_minutes_since_analyze": 0}}
+        )
     [finding] = report.findings
     assert str(finding.object) == "public.daily_stats"
     assert finding.evidence["modified_since_analyze"] == 5000
@@ -187,30 +204,42 @@ def test_autovacuum_off_on_the_server(db: TestDatabase) -> None:
 
 # Subtransactions that write get transaction IDs of their own; locking a row already locked by
 # the enclosing transaction from a new subtransaction creates a multixact.
-BURN_XIDS = ("DO $$ BEGIN FOR i IN 1..{n} LOOP BEGIN INSERT INTO burn VALUES (i); "
-             "EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$")
-BURN_MULTIXACTS = ("DO $$ DECLARE r int; BEGIN PERFORM 1 FROM mx FOR KEY SHARE; "
-                   "FOR r IN SELECT id FROM mx LOOP BEGIN PERFORM 1 FROM mx WHERE id = r "
-                   "FOR SHARE; EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$")
+BURN_XIDS = (
+    "DO $$ BEGIN FOR i IN 1..{n} LOOP BEGIN INSERT INTO burn VALUES (i); "
+    "EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$"
+)
+BURN_MULTIXACTS = (
+    "DO $$ DECLARE r int; BEGIN PERFORM 1 FROM mx FOR KEY SHARE; "
+    "FOR r IN SELECT id FROM mx LOOP BEGIN PERFORM 1 FROM mx WHERE id = r "
+    "FOR SHARE; EXCEPTION WHEN others THEN NULL; END; END LOOP; END $$"
+)
 
 
 def test_tables_past_their_freeze_age(db: TestDatabase) -> None:
     # The lowest freeze ages a table may have; the ages are then burnt past them for real.
-    db.execute("CREATE TABLE ai_requests (id bigint PRIMARY KEY) WITH "
-               "(autovacuum_freeze_max_age = 100000, "
-               "autovacuum_multixact_freeze_max_age = 10000)")
-    db.execute("CREATE TABLE burn (id int); CREATE TABLE mx (id int PRIMARY KEY);"
-               "INSERT INTO mx SELECT generate_series(1, 12000)")
-    params = {"xid-wraparound": {"warning_factor": 1.0},
-              "multixact-wraparound": {"warning_factor": 1.0}}
+    db.execute(
+        "CREATE TABLE ai_requests (id bigint PRIMARY KEY) WITH "
+        "(autovacuum_freeze_max_age = 100000, "
+        "autovacuum_multixact_freeze_max_age = 10000)"
+    )
+    db.execute(
+        "CREATE TABLE burn (id int); CREATE TABLE mx (id int PRIMARY KEY);"
+        "INSERT INTO mx SELECT generate_series(1, 12000)"
+    )
+    params = {
+        "xid-wraparound": {"warning_factor": 1.0},
+        "multixact-wraparound": {"warning_factor": 1.0},
+    }
     with autovacuum_kept_away(db, "ai_requests"):  # an anti-wraparound autovacuum waits
         db.execute(BURN_XIDS.format(n=110000))
         db.execute(BURN_MULTIXACTS)
         report = audit(db, ["xid-wraparound", "multixact-wraparound"], params)
         strict = audit(db, ["xid-wraparound"], {"xid-wraparound": {"error_age": 100000}})
     findings = found(report)
-    assert set(findings) == {("xid-wraparound", "public.ai_requests"),
-                             ("multixact-wraparound", "public.ai_requests")}
+    assert set(findings) == {
+        ("xid-wraparound", "public.ai_requests"),
+        ("multixact-wraparound", "public.ai_requests"),
+    }
     xid = findings[("xid-wraparound", "public.ai_requests")]
     assert xid.severity == Severity.WARNING
     assert xid.evidence["freeze_max_age"] == 100000
@@ -236,8 +265,7 @@ def test_seq_scan_heavy_cites_the_selective_statements(db: TestDatabase) -> None
     apply_case(db.dsn, case)
     [finding] = audit(db, case.scope, case.params).findings
     assert finding.evidence["statements"] == "ok"
-    assert finding.evidence["query_1_text"] == \
-        "SELECT count(*) FROM orders WHERE customer_id = i"
+    assert finding.evidence["query_1_text"] == "SELECT count(*) FROM orders WHERE customer_id = i"
     assert finding.evidence["query_1_calls"] == 25
     assert finding.evidence["query_1_rows_per_call"] == 1.0
     assert "query_2_text" not in finding.evidence  # the customers look-ups are not about orders

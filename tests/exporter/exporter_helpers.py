@@ -28,8 +28,11 @@ class Scraped:
         return found[0]
 
     def values(self, name: str, **labels: str) -> list[float]:
-        return [value for sample_labels, value in self.samples.get(name, [])
-                if all(sample_labels.get(k) == v for k, v in labels.items())]
+        return [
+            value
+            for sample_labels, value in self.samples.get(name, [])
+            if all(sample_labels.get(k) == v for k, v in labels.items())
+        ]
 
     def labels(self, name: str) -> list[dict[str, str]]:
         return [sample_labels for sample_labels, _ in self.samples.get(name, [])]

@@ -14,8 +14,19 @@ from psycopg import conninfo
 from pgharness import TestDatabase
 from pgsage.exporter.collector import DatabaseCollector, ExporterOptions
 
-GROUPS_EVERYWHERE = ("server", "activity", "databases", "replication", "wal", "checkpoints",
-                     "statements", "tables", "sequences", "vector", "size")
+GROUPS_EVERYWHERE = (
+    "server",
+    "activity",
+    "databases",
+    "replication",
+    "wal",
+    "checkpoints",
+    "statements",
+    "tables",
+    "sequences",
+    "vector",
+    "size",
+)
 
 
 def test_every_group_collects_and_the_figures_are_the_database_s(db: TestDatabase) -> None:
@@ -36,15 +47,20 @@ def test_every_group_collects_and_the_figures_are_the_database_s(db: TestDatabas
     assert result.value("pgsage_connections", state="active") >= 1
     assert result.value("pgsage_table_dead_tuples", schema="public", table="orders") == 1500
     assert result.value("pgsage_table_live_tuples", schema="public", table="orders") == 500
-    assert result.value("pgsage_table_dead_tuple_ratio", schema="public",
-                        table="orders") == pytest.approx(0.75)
+    assert result.value(
+        "pgsage_table_dead_tuple_ratio", schema="public", table="orders"
+    ) == pytest.approx(0.75)
     assert result.value("pgsage_table_size_bytes", schema="public", table="orders") > 8192
     assert result.value("pgsage_table_seq_scans_total", schema="public", table="orders") >= 1
     # serial feeds an integer column: its reachable limit is 2^31 - 1
-    assert result.value("pgsage_sequence_max_value", schema="public",
-                        sequence="orders_id_seq") == 2**31 - 1
-    assert result.value("pgsage_sequence_last_value", schema="public",
-                        sequence="orders_id_seq") == 2000
+    assert (
+        result.value("pgsage_sequence_max_value", schema="public", sequence="orders_id_seq")
+        == 2**31 - 1
+    )
+    assert (
+        result.value("pgsage_sequence_last_value", schema="public", sequence="orders_id_seq")
+        == 2000
+    )
     assert result.value("pgsage_database_xact_commit_total", database=db.name) > 0
     assert result.value("pgsage_database_xid_age", database=db.name) > 0
     assert result.value("pgsage_statements_calls_total") > 0
@@ -59,8 +75,9 @@ def test_no_statement_text_unless_asked(db: TestDatabase) -> None:
     plain = scrape(db.dsn)
     assert "secret" not in plain.text and "query=" not in plain.text
     assert plain.values("pgsage_statement_calls_total")
-    assert all(set(labels) == {"queryid"} for labels in plain.labels(
-        "pgsage_statement_calls_total"))
+    assert all(
+        set(labels) == {"queryid"} for labels in plain.labels("pgsage_statement_calls_total")
+    )
     with_text = scrape(db.dsn, include_query_text=True)
     texts = [labels["query"] for labels in with_text.labels("pgsage_statement_info")]
     assert any("AS who" in text for text in texts)  # normalised: the constant became $1
@@ -68,9 +85,11 @@ def test_no_statement_text_unless_asked(db: TestDatabase) -> None:
 
 
 def test_per_object_series_are_bounded(db: TestDatabase) -> None:
-    db.execute("DO $$ BEGIN FOR i IN 1..30 LOOP "
-               "EXECUTE format('CREATE TABLE t%s (id int GENERATED ALWAYS AS IDENTITY, v int)', i);"
-               " END LOOP; END $$")
+    db.execute(
+        "DO $$ BEGIN FOR i IN 1..30 LOOP "
+        "EXECUTE format('CREATE TABLE t%s (id int GENERATED ALWAYS AS IDENTITY, v int)', i);"
+        " END LOOP; END $$"
+    )
     db.execute("INSERT INTO t7 (v) SELECT g FROM generate_series(1, 5000) g")
     db.execute("DELETE FROM t3 WHERE true; INSERT INTO t3 (v) VALUES (1); DELETE FROM t3")
     result = scrape(db.dsn, top_tables=4, top_sequences=3, top_statements=2)
@@ -157,12 +176,15 @@ def test_vector_indexes(db: TestDatabase) -> None:
     """)
     result = scrape(db.dsn)
     assert result.value("pgsage_vector_indexes") == 1
-    labels = {"schema": "public", "table": "items", "index": "items_embedding_hnsw",
-              "method": "hnsw"}
+    labels = {
+        "schema": "public",
+        "table": "items",
+        "index": "items_embedding_hnsw",
+        "method": "hnsw",
+    }
     assert result.value("pgsage_vector_index_size_bytes", **labels) > 0
     assert result.value("pgsage_vector_index_rows", **labels) == 500
     assert result.value("pgsage_vector_index_scans_total", **labels) >= 1
-
 
 
 def test_no_per_table_series_still_counts_the_tables(db: TestDatabase) -> None:
@@ -187,8 +209,10 @@ def test_a_plain_role_without_privileges_gets_every_group(db: TestDatabase) -> N
     """No superuser, no pg_monitor: figures about other roles' sessions and statements are
     hidden by PostgreSQL, but no group fails."""
     role = f"plain_{db.name}"
-    db.execute(f'CREATE ROLE "{role}" LOGIN; CREATE TABLE t (id serial PRIMARY KEY);'
-               "INSERT INTO t DEFAULT VALUES")
+    db.execute(
+        f'CREATE ROLE "{role}" LOGIN; CREATE TABLE t (id serial PRIMARY KEY);'
+        "INSERT INTO t DEFAULT VALUES"
+    )
     try:
         result = scrape(conninfo.make_conninfo(db.dsn, user=role))
         assert result.value("pgsage_up") == 1
@@ -203,9 +227,11 @@ def test_a_plain_role_without_privileges_gets_every_group(db: TestDatabase) -> N
 
 def test_checkpoints_come_from_the_version_s_view(db: TestDatabase) -> None:
     """pg_stat_checkpointer on 17+, pg_stat_bgwriter before: a CHECKPOINT is counted."""
-    view = ("SELECT num_requested::float8, buffers_written::float8 FROM pg_stat_checkpointer"
-            if db.major >= 17 else
-            "SELECT checkpoints_req::float8, buffers_checkpoint::float8 FROM pg_stat_bgwriter")
+    view = (
+        "SELECT num_requested::float8, buffers_written::float8 FROM pg_stat_checkpointer"
+        if db.major >= 17
+        else "SELECT checkpoints_req::float8, buffers_checkpoint::float8 FROM pg_stat_bgwriter"
+    )
     before = scrape(db.dsn).value("pgsage_checkpoints_requested_total")
     db.execute("CREATE TABLE dirty AS SELECT g FROM generate_series(1, 10000) g; CHECKPOINT")
     deadline = time.monotonic() + 10
@@ -228,8 +254,7 @@ def test_a_connection_killed_during_scrapes_is_reported_not_raised(db: TestDatab
     """Another session terminates the exporter's backend again and again while it scrapes:
     every scrape returns (pgsage_up 0 or a failed group), none raises, and the first scrape
     after the killing stops is whole again."""
-    collector = DatabaseCollector(db.dsn, ExporterOptions(catalog_interval_s=0,
-                                                          size_interval_s=0))
+    collector = DatabaseCollector(db.dsn, ExporterOptions(catalog_interval_s=0, size_interval_s=0))
     stop = threading.Event()
     kills = 0
 
@@ -239,7 +264,8 @@ def test_a_connection_killed_during_scrapes_is_reported_not_raised(db: TestDatab
             while not stop.is_set():
                 kills += conn.execute(
                     "SELECT count(*) FROM pg_stat_activity, pg_terminate_backend(pid) "
-                    "WHERE application_name = 'pgsage-exporter'").fetchone()[0]  # type: ignore[index]
+                    "WHERE application_name = 'pgsage-exporter'"
+                ).fetchone()[0]  # type: ignore[index]
                 time.sleep(0.002)
 
     thread = threading.Thread(target=killer, daemon=True)
@@ -249,8 +275,11 @@ def test_a_connection_killed_during_scrapes_is_reported_not_raised(db: TestDatab
         for _ in range(300):  # until a kill lands inside a scrape (the first few do, as a rule)
             families = {f.name: f for f in collector.scrape()}
             up = families["pgsage_up"].samples[0].value
-            failed = [s.labels["collector"] for s in
-                      families["pgsage_exporter_collector_success"].samples if s.value == 0]
+            failed = [
+                s.labels["collector"]
+                for s in families["pgsage_exporter_collector_success"].samples
+                if s.value == 0
+            ]
             outcomes.add("down" if up == 0 else "partial" if failed else "whole")
             if outcomes - {"whole"}:
                 break

@@ -40,8 +40,14 @@ def test_endpoints(db: TestDatabase) -> None:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pgsage.cli", *args], capture_output=True,
-                          text=True, timeout=60, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pgsage.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
 
 
 def test_cli_once_prints_one_scrape(db: TestDatabase) -> None:
@@ -68,17 +74,25 @@ def test_cli_errors_are_one_line() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        check_one_line_errors((
-            (("exporter", "--dsn", "postgresql://postgres@127.0.0.1:1/x", "--port", port),
-             f"cannot listen on 127.0.0.1:{port}: Address already in use"),
-            (("exporter", "--dsn", "host=x port=", "--target", "a=b c"), "invalid DSN"),
-        ))
-    check_one_line_errors((
-        (("exporter", "--target", "nodsn"), "--target expects NAME=DSN"),
-        (("monitoring", "rules", "--threshold", "PostgresDown.critical=1"), "no threshold"),
-        (("monitoring", "rules", "--for", "PostgresLongTransaction.warning=soon"),
-         "not a Prometheus duration"),
-    ))
+        check_one_line_errors(
+            (
+                (
+                    ("exporter", "--dsn", "postgresql://postgres@127.0.0.1:1/x", "--port", port),
+                    f"cannot listen on 127.0.0.1:{port}: Address already in use",
+                ),
+                (("exporter", "--dsn", "host=x port=", "--target", "a=b c"), "invalid DSN"),
+            )
+        )
+    check_one_line_errors(
+        (
+            (("exporter", "--target", "nodsn"), "--target expects NAME=DSN"),
+            (("monitoring", "rules", "--threshold", "PostgresDown.critical=1"), "no threshold"),
+            (
+                ("monitoring", "rules", "--for", "PostgresLongTransaction.warning=soon"),
+                "not a Prometheus duration",
+            ),
+        )
+    )
 
 
 def test_cli_once_fails_when_the_database_cannot_be_read(db: TestDatabase) -> None:

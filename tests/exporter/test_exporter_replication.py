@@ -29,17 +29,37 @@ def standby(server: TestServer) -> Iterator[LocalCluster]:
             entry = pwd.getpwnam(replica.runner)
             os.chown(replica.home, entry.pw_uid, entry.pw_gid)
         # The cluster's own runner: the right user and the right binaries.
-        done = replica._run("pg_basebackup", "-D", str(replica.datadir), "-h", "127.0.0.1",
-                            "-p", str(primary.port()), "-U", "postgres", "-X", "stream",
-                            "-R", "-C", "-S", slot, "-c", "fast", timeout=120)
+        done = replica._run(
+            "pg_basebackup",
+            "-D",
+            str(replica.datadir),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port()),
+            "-U",
+            "postgres",
+            "-X",
+            "stream",
+            "-R",
+            "-C",
+            "-S",
+            slot,
+            "-c",
+            "fast",
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         replica.start()
         yield replica
     finally:
         replica.destroy()
         with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
-            conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                         "WHERE slot_name = %s", [slot])
+            conn.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                "WHERE slot_name = %s",
+                [slot],
+            )
         cleanup_root(root)
 
 
@@ -55,7 +75,8 @@ def wait_until(what: str, check: object, timeout: float = 30) -> Scraped:
 
 
 def test_lag_on_the_primary_and_replay_delay_on_the_standby(
-        server: TestServer, standby: LocalCluster) -> None:
+    server: TestServer, standby: LocalCluster
+) -> None:
     db = server.create_database("repl")
     try:
         db.execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1)")
@@ -69,8 +90,7 @@ def test_lag_on_the_primary_and_replay_delay_on_the_standby(
         stages = {labels["stage"] for labels in primary.labels("pgsage_replication_lag_seconds")}
         assert stages == {"write", "flush", "replay"}
         assert primary.value("pgsage_replication_lag_bytes") >= 0
-        assert primary.value("pgsage_replication_slot_active",
-                             slot_name="pgsage_test_standby") == 1
+        assert primary.value("pgsage_replication_slot_active", slot_name="pgsage_test_standby") == 1
         assert primary.value("pgsage_in_recovery") == 0
 
         standby_dsn = conninfo.make_conninfo(db.dsn, port=standby.port())
@@ -79,15 +99,29 @@ def test_lag_on_the_primary_and_replay_delay_on_the_standby(
             result = scrape(standby_dsn)
             # table t is created after pg_stat_statements: when it is there, so is the extension
             replayed = result.values("pgsage_tables") == [1.0]
-            return result if replayed and result.values("pgsage_standby_replay_delay_seconds") \
+            return (
+                result
+                if replayed and result.values("pgsage_standby_replay_delay_seconds")
                 else None
+            )
 
         replica = wait_until("the standby to replay a transaction", standby_replayed)
         assert replica.value("pgsage_in_recovery") == 1
         assert replica.value("pgsage_standby_replay_delay_seconds") >= 0
         assert replica.values("pgsage_wal_position_bytes") == []  # a primary-only figure
-        for group in ("server", "activity", "databases", "replication", "wal", "checkpoints",
-                      "statements", "tables", "sequences", "vector", "size"):
+        for group in (
+            "server",
+            "activity",
+            "databases",
+            "replication",
+            "wal",
+            "checkpoints",
+            "statements",
+            "tables",
+            "sequences",
+            "vector",
+            "size",
+        ):
             assert replica.value("pgsage_exporter_collector_success", collector=group) == 1, group
     finally:
         server.drop_database(db.name)

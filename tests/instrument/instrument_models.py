@@ -44,7 +44,8 @@ def seed(session: Session, users: int = USERS) -> None:
         user = User(id=u, name=f"user {u}")
         for o in range(ORDERS_PER_USER):
             order = Order(id=u * 10 + o, user=user)
-            order.items = [Item(id=order.id * 10 + i, sku=f"sku-{i}")
-                           for i in range(ITEMS_PER_ORDER)]
+            order.items = [
+                Item(id=order.id * 10 + i, sku=f"sku-{i}") for i in range(ITEMS_PER_ORDER)
+            ]
         session.add(user)
     session.commit()

@@ -42,8 +42,9 @@ def sample(text_: str, name: str, **labels: str) -> float | None:
     return None
 
 
-def test_metrics_are_exposed_with_the_expected_names(engine: Engine,
-                                                     registry: CollectorRegistry) -> None:
+def test_metrics_are_exposed_with_the_expected_names(
+    engine: Engine, registry: CollectorRegistry
+) -> None:
     with pgsage.instrument(engine, registry=registry, name="main"):
         with Session(engine) as session:
             session.scalars(select(User)).all()
@@ -53,25 +54,34 @@ def test_metrics_are_exposed_with_the_expected_names(engine: Engine,
         metrics = scrape(registry)
         assert sample(metrics, "db_query_duration_seconds_count", statement="SELECT users") == 1
         assert sample(metrics, "db_query_duration_seconds_count", statement="SELECT orders") == 1
-        assert sample(metrics, "db_query_duration_seconds_bucket", statement="SELECT users",
-                      le="+Inf") == 1
+        assert (
+            sample(metrics, "db_query_duration_seconds_bucket", statement="SELECT users", le="+Inf")
+            == 1
+        )
         assert sample(metrics, "db_query_errors_total", sqlstate_class="42") == 1
-        for gauge in ("db_pool_size", "db_pool_checked_out", "db_pool_checked_in",
-                      "db_pool_overflow"):
+        for gauge in (
+            "db_pool_size",
+            "db_pool_checked_out",
+            "db_pool_checked_in",
+            "db_pool_overflow",
+        ):
             assert sample(metrics, gauge, pool="main") is not None, gauge
         assert sample(metrics, "db_pool_size", pool="main") == 5
         assert sample(metrics, "db_pool_checked_out", pool="main") == 0
         assert sample(metrics, "db_pool_checkout_wait_seconds_count", pool="main") == 2
         assert sample(metrics, "db_pool_checkout_timeouts_total", pool="main") == 0
         assert sample(metrics, "db_pool_connections_opened_total", pool="main") == 1
-        for name in ("db_query_duration_seconds", "db_query_errors_total",
-                     "db_pool_checkout_wait_seconds", "db_pool_checkout_timeouts_total"):
+        for name in (
+            "db_query_duration_seconds",
+            "db_query_errors_total",
+            "db_pool_checkout_wait_seconds",
+            "db_pool_checkout_timeouts_total",
+        ):
             assert f"# TYPE {name.removesuffix('_total')}" in metrics, name
 
 
 def test_statement_labels_are_bounded(engine: Engine, registry: CollectorRegistry) -> None:
-    with pgsage.instrument(engine, registry=registry, metrics_top_k=2), \
-            engine.connect() as conn:
+    with pgsage.instrument(engine, registry=registry, metrics_top_k=2), engine.connect() as conn:
         conn.execute(select(User.id)).all()
         conn.execute(select(User.id, User.name)).all()  # same name, another shape
         conn.execute(select(Order.id)).all()  # over the limit
@@ -85,8 +95,7 @@ def test_statement_labels_are_bounded(engine: Engine, registry: CollectorRegistr
     assert sample(metrics, "db_query_duration_seconds_count", statement="other") == 2
 
 
-def test_pool_gauges_under_concurrent_checkouts(url18: str,
-                                                registry: CollectorRegistry) -> None:
+def test_pool_gauges_under_concurrent_checkouts(url18: str, registry: CollectorRegistry) -> None:
     engine = create_engine(url18, pool_size=2, max_overflow=3)
     holders = 4
     checked_out = threading.Barrier(holders + 1)
@@ -111,27 +120,42 @@ def test_pool_gauges_under_concurrent_checkouts(url18: str,
             idle = scrape(registry)
     finally:
         engine.dispose()
-    assert {g: sample(busy, g, pool="app") for g in (
-        "db_pool_size", "db_pool_checked_out", "db_pool_checked_in", "db_pool_overflow")} == {
-        "db_pool_size": 2, "db_pool_checked_out": 4, "db_pool_checked_in": 0,
-        "db_pool_overflow": 2}
+    assert {
+        g: sample(busy, g, pool="app")
+        for g in ("db_pool_size", "db_pool_checked_out", "db_pool_checked_in", "db_pool_overflow")
+    } == {
+        "db_pool_size": 2,
+        "db_pool_checked_out": 4,
+        "db_pool_checked_in": 0,
+        "db_pool_overflow": 2,
+    }
     # the two overflow connections are closed on return, two stay idle in the pool
-    assert {g: sample(idle, g, pool="app") for g in (
-        "db_pool_size", "db_pool_checked_out", "db_pool_checked_in", "db_pool_overflow")} == {
-        "db_pool_size": 2, "db_pool_checked_out": 0, "db_pool_checked_in": 2,
-        "db_pool_overflow": 0}
+    assert {
+        g: sample(idle, g, pool="app")
+        for g in ("db_pool_size", "db_pool_checked_out", "db_pool_checked_in", "db_pool_overflow")
+    } == {
+        "db_pool_size": 2,
+        "db_pool_checked_out": 0,
+        "db_pool_checked_in": 2,
+        "db_pool_overflow": 0,
+    }
     assert sample(idle, "db_pool_checkout_wait_seconds_count", pool="app") == holders
     assert sample(idle, "db_pool_connections_opened_total", pool="app") == holders
 
 
-def test_checkout_timeouts_and_the_utilisation_warning(url18: str, registry: CollectorRegistry,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_checkout_timeouts_and_the_utilisation_warning(
+    url18: str, registry: CollectorRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
     engine = create_engine(url18, pool_size=1, max_overflow=1, pool_timeout=0.2)
     try:
-        with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
-                pgsage.instrument(engine, registry=registry, name="tiny",
-                                  pool_warn_after_s=0, pool_warn_every_s=3600), \
-                engine.connect() as first, engine.connect() as second:
+        with (
+            caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
+            pgsage.instrument(
+                engine, registry=registry, name="tiny", pool_warn_after_s=0, pool_warn_every_s=3600
+            ),
+            engine.connect() as first,
+            engine.connect() as second,
+        ):
             first.execute(text("SELECT 1"))
             second.execute(text("SELECT 1"))
             with pytest.raises(exc.TimeoutError):
@@ -174,8 +198,9 @@ def plain_engine(url18: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_remove_restores_an_uninstrumented_engine(plain_engine: Engine,
-                                                  registry: CollectorRegistry) -> None:
+def test_remove_restores_an_uninstrumented_engine(
+    plain_engine: Engine, registry: CollectorRegistry
+) -> None:
     engine = plain_engine
     dialect = engine.dialect
     handle = pgsage.instrument(engine, registry=registry, name="main")
@@ -195,8 +220,7 @@ def test_remove_restores_an_uninstrumented_engine(plain_engine: Engine,
     # the registry is free again, and so is the engine
     with pgsage.instrument(engine, registry=registry), engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-        assert sample(scrape(registry), "db_query_duration_seconds_count",
-                      statement="SELECT") == 1
+        assert sample(scrape(registry), "db_query_duration_seconds_count", statement="SELECT") == 1
 
 
 @pytest.mark.nplusone("off")  # the loop below runs the same query once per engine, on purpose
@@ -204,8 +228,10 @@ def test_one_metrics_object_for_two_engines(url18: str, registry: CollectorRegis
     metrics = QueryMetrics(registry)
     engines = [create_engine(url18), create_engine(url18)]
     try:
-        with pgsage.instrument(engines[0], metrics=metrics, name="primary"), \
-                pgsage.instrument(engines[1], metrics=metrics, name="replica"):
+        with (
+            pgsage.instrument(engines[0], metrics=metrics, name="primary"),
+            pgsage.instrument(engines[1], metrics=metrics, name="replica"),
+        ):
             for engine in engines:
                 with engine.connect() as conn:
                     conn.execute(select(User.id)).all()
@@ -223,12 +249,15 @@ def test_one_metrics_object_for_two_engines(url18: str, registry: CollectorRegis
     assert sample(scrape(registry), "db_pool_size", pool="primary") is None
 
 
-def test_dialect_methods_called_without_a_context(engine: Engine, registry: CollectorRegistry,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_dialect_methods_called_without_a_context(
+    engine: Engine, registry: CollectorRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
     """Code of its own may call the dialect's do_execute / do_execute_no_params with no
     execution context: timed all the same, and no internal error."""
-    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
-            pgsage.instrument(engine, registry=registry, name="main"):
+    with (
+        caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
+        pgsage.instrument(engine, registry=registry, name="main"),
+    ):
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
@@ -238,7 +267,8 @@ def test_dialect_methods_called_without_a_context(engine: Engine, registry: Coll
         finally:
             raw.close()
         metrics = scrape(registry)
-    counts = re.findall(r'db_query_duration_seconds_count\{statement="SELECT users[^"]*"\} (\S+)',
-                        metrics)
+    counts = re.findall(
+        r'db_query_duration_seconds_count\{statement="SELECT users[^"]*"\} (\S+)', metrics
+    )
     assert [float(c) for c in counts] == [1.0, 1.0]  # two shapes of one name
     assert not [r for r in caplog.records if "instrumentation failed" in r.getMessage()]

@@ -50,17 +50,19 @@ def make_app(engine: Engine, async_engine: AsyncEngine, **middleware: object) ->
 
 
 @pytest.fixture
-def engines(url18: str, engine18: Engine) -> Iterator[tuple[Engine, AsyncEngine,
-                                                             Instrumentation]]:
+def engines(url18: str, engine18: Engine) -> Iterator[tuple[Engine, AsyncEngine, Instrumentation]]:
     # NullPool: TestClient runs the app on its own event loop; no connection outlives it.
     async_engine = create_async_engine(url18, poolclass=NullPool)
-    with pgsage.instrument(engine18, metrics=False, nplusone="warn") as handle, \
-            pgsage.instrument(async_engine, metrics=False, nplusone="warn", name="async"):
+    with (
+        pgsage.instrument(engine18, metrics=False, nplusone="warn") as handle,
+        pgsage.instrument(async_engine, metrics=False, nplusone="warn", name="async"),
+    ):
         yield engine18, async_engine, handle
 
 
 def test_n_plus_one_in_a_request_raises_with_route_and_request_id(
-        engines: tuple[Engine, AsyncEngine, Instrumentation]) -> None:
+    engines: tuple[Engine, AsyncEngine, Instrumentation],
+) -> None:
     engine, async_engine, _ = engines
     client = TestClient(make_app(engine, async_engine, nplusone="raise", threshold=2))
     assert client.get("/users/eager").json() == [{"id": n, "orders": 2} for n in (1, 2, 3)]
@@ -74,8 +76,7 @@ def test_n_plus_one_in_a_request_raises_with_route_and_request_id(
     assert finding.call_site.startswith("tests/instrument/test_instrument_middleware.py:")
 
 
-def test_async_endpoint_explicit_loop(engines: tuple[Engine, AsyncEngine,
-                                                     Instrumentation]) -> None:
+def test_async_endpoint_explicit_loop(engines: tuple[Engine, AsyncEngine, Instrumentation]) -> None:
     engine, async_engine, _ = engines
     client = TestClient(make_app(engine, async_engine, nplusone="raise", threshold=2))
     with pytest.raises(NPlusOneError, match="SELECT orders repeated 3 times"):
@@ -83,8 +84,8 @@ def test_async_endpoint_explicit_loop(engines: tuple[Engine, AsyncEngine,
 
 
 def test_log_mode_records_the_finding_and_the_response_goes_out(
-        engines: tuple[Engine, AsyncEngine, Instrumentation],
-        caplog: pytest.LogCaptureFixture) -> None:
+    engines: tuple[Engine, AsyncEngine, Instrumentation], caplog: pytest.LogCaptureFixture
+) -> None:
     engine, async_engine, handle = engines
     client = TestClient(make_app(engine, async_engine, nplusone="log", threshold=2))
     with caplog.at_level(logging.WARNING, logger="pgsage.instrument"):

@@ -40,16 +40,25 @@ def line_of(marker: str) -> int:
 def handle(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Instrumentation]:
     # Test gates (any repeat counts), raise mode; metrics are tested in test_instrument_metrics.
     # ORM loads told apart at the dialect (the default) and by the do_orm_execute hook.
-    with pgsage.instrument(engine, metrics=False, nplusone="raise", nplusone_threshold=2,
-                           nplusone_min_total_ms=0,
-                           orm_events=request.param) as instrumentation:
+    with pgsage.instrument(
+        engine,
+        metrics=False,
+        nplusone="raise",
+        nplusone_threshold=2,
+        nplusone_min_total_ms=0,
+        orm_events=request.param,
+    ) as instrumentation:
         yield instrumentation
 
 
-def test_lazy_load_n_plus_one_raises_with_the_report(engine: Engine,
-                                                     handle: Instrumentation) -> None:
-    with pytest.raises(NPlusOneError) as caught, unit_of_work("list users"), \
-            Session(engine) as session:
+def test_lazy_load_n_plus_one_raises_with_the_report(
+    engine: Engine, handle: Instrumentation
+) -> None:
+    with (
+        pytest.raises(NPlusOneError) as caught,
+        unit_of_work("list users"),
+        Session(engine) as session,
+    ):
         users = session.scalars(select(User).order_by(User.id)).all()  # parent-query
         for user in users:
             assert len(user.orders) == 2  # lazy-line
@@ -72,8 +81,7 @@ def test_lazy_load_n_plus_one_raises_with_the_report(engine: Engine,
 
 
 def test_nested_lazy_loads_and_many_to_one(engine: Engine, handle: Instrumentation) -> None:
-    with pytest.raises(NPlusOneError) as caught, unit_of_work("orders"), \
-            Session(engine) as session:
+    with pytest.raises(NPlusOneError) as caught, unit_of_work("orders"), Session(engine) as session:
         for order in session.scalars(select(Order).order_by(Order.id)).all():
             _ = order.user.name, [item.sku for item in order.items]
     found = {f.relationship: f for f in caught.value.report.nplusone}
@@ -83,10 +91,10 @@ def test_nested_lazy_loads_and_many_to_one(engine: Engine, handle: Instrumentati
     assert found["Order.user"].fix.code == "select(Order).options(joinedload(Order.user))"
 
 
-def test_many_to_one_with_a_join_suggests_contains_eager(engine: Engine,
-                                                         handle: Instrumentation) -> None:
-    with pytest.raises(NPlusOneError) as caught, unit_of_work("joined"), \
-            Session(engine) as session:
+def test_many_to_one_with_a_join_suggests_contains_eager(
+    engine: Engine, handle: Instrumentation
+) -> None:
+    with pytest.raises(NPlusOneError) as caught, unit_of_work("joined"), Session(engine) as session:
         orders = session.scalars(select(Order).join(Order.user).where(User.id > 0)).all()
         for order in orders:
             _ = order.user.name
@@ -95,33 +103,40 @@ def test_many_to_one_with_a_join_suggests_contains_eager(engine: Engine,
     assert "contains_eager(Order.user)" in finding.fix.code
 
 
-@pytest.mark.parametrize("option", [
-    selectinload(User.orders).selectinload(Order.items),
-    joinedload(User.orders).joinedload(Order.items),
-], ids=["selectinload", "joinedload"])
-def test_no_report_with_eager_loading(engine: Engine, handle: Instrumentation,
-                                      option: object) -> None:
+@pytest.mark.parametrize(
+    "option",
+    [
+        selectinload(User.orders).selectinload(Order.items),
+        joinedload(User.orders).joinedload(Order.items),
+    ],
+    ids=["selectinload", "joinedload"],
+)
+def test_no_report_with_eager_loading(
+    engine: Engine, handle: Instrumentation, option: object
+) -> None:
     with unit_of_work("eager", capture=True) as unit, Session(engine) as session:
         users = session.scalars(select(User).options(option)).unique().all()  # type: ignore[arg-type]
         assert sum(len(o.items) for u in users for o in u.orders) == 12
     assert unit.query_count in (1, 3)
 
 
-def test_contains_eager_and_a_single_parent_are_fine(engine: Engine,
-                                                     handle: Instrumentation) -> None:
+def test_contains_eager_and_a_single_parent_are_fine(
+    engine: Engine, handle: Instrumentation
+) -> None:
     with unit_of_work("one user"), Session(engine) as session:
         user = session.get(User, 1)
         assert user is not None
         assert len(user.orders) == 2
         orders = session.scalars(
-            select(Order).join(Order.user).options(contains_eager(Order.user))).all()
+            select(Order).join(Order.user).options(contains_eager(Order.user))
+        ).all()
         assert {o.user.name for o in orders} == {"user 1", "user 2", "user 3"}
 
 
-def test_explicit_loop_is_caught_as_repeated_statement(engine: Engine,
-                                                       handle: Instrumentation) -> None:
-    with pytest.raises(NPlusOneError) as caught, unit_of_work("loop"), \
-            engine.connect() as conn:
+def test_explicit_loop_is_caught_as_repeated_statement(
+    engine: Engine, handle: Instrumentation
+) -> None:
+    with pytest.raises(NPlusOneError) as caught, unit_of_work("loop"), engine.connect() as conn:
         for user_id in (1, 2, 3):
             conn.execute(select(Order.id).where(Order.user_id == user_id)).all()  # loop-line
     [finding] = caught.value.report.nplusone
@@ -132,15 +147,19 @@ def test_explicit_loop_is_caught_as_repeated_statement(engine: Engine,
 
 
 def test_same_statement_from_different_lines_is_not_n_plus_one(
-        engine: Engine, handle: Instrumentation) -> None:
+    engine: Engine, handle: Instrumentation
+) -> None:
     with unit_of_work("two lines"), engine.connect() as conn:
         conn.execute(select(User.name).where(User.id == 1)).all()
         conn.execute(select(User.name).where(User.id == 2)).all()
 
 
 def test_expired_objects_reloaded_one_by_one(engine: Engine, handle: Instrumentation) -> None:
-    with pytest.raises(NPlusOneError) as caught, unit_of_work("after commit"), \
-            Session(engine) as session:
+    with (
+        pytest.raises(NPlusOneError) as caught,
+        unit_of_work("after commit"),
+        Session(engine) as session,
+    ):
         users = session.scalars(select(User)).all()
         session.commit()  # expires every loaded object
         names = [u.name for u in users]
@@ -161,8 +180,7 @@ def test_runtime_gates_keep_small_repeats_quiet(engine: Engine) -> None:
     def slow_enough() -> None:
         with unit_of_work("slow enough"), engine.connect() as conn:
             for _ in range(5):
-                conn.execute(text("SELECT pg_sleep(0.011) FROM users WHERE id = :id"),
-                             {"id": 1})
+                conn.execute(text("SELECT pg_sleep(0.011) FROM users WHERE id = :id"), {"id": 1})
 
     with pgsage.instrument(engine, metrics=False, nplusone="raise"):
         contextvars.Context().run(cheap)
@@ -170,15 +188,21 @@ def test_runtime_gates_keep_small_repeats_quiet(engine: Engine) -> None:
             contextvars.Context().run(slow_enough)
 
 
-def test_warn_and_log_modes(engine: Engine, handle: Instrumentation,
-                            caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.warns(NPlusOneWarning, match=r"User\.orders"), \
-            unit_of_work("warned", nplusone="warn"), Session(engine) as session:
+def test_warn_and_log_modes(
+    engine: Engine, handle: Instrumentation, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        pytest.warns(NPlusOneWarning, match=r"User\.orders"),
+        unit_of_work("warned", nplusone="warn"),
+        Session(engine) as session,
+    ):
         for user in session.scalars(select(User)).all():
             _ = user.orders
-    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
-            unit_of_work("logged", nplusone="log", request_id="req-7"), \
-            Session(engine) as session:
+    with (
+        caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
+        unit_of_work("logged", nplusone="log", request_id="req-7"),
+        Session(engine) as session,
+    ):
         for user in session.scalars(select(User)).all():
             _ = user.orders
     [record] = [r for r in caplog.records if "N+1" in r.getMessage()]
@@ -195,8 +219,7 @@ def test_warn_mode_warns_once_per_pattern(engine: Engine, handle: Instrumentatio
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for request in range(3):
-            with unit_of_work(f"request {request}", nplusone="warn"), \
-                    Session(engine) as session:
+            with unit_of_work(f"request {request}", nplusone="warn"), Session(engine) as session:
                 for user in session.scalars(select(User)).all():
                     _ = user.orders
     assert [w.category for w in caught] == [NPlusOneWarning]
@@ -204,8 +227,7 @@ def test_warn_mode_warns_once_per_pattern(engine: Engine, handle: Instrumentatio
     assert summary.occurrences == 3
 
 
-def test_a_failing_block_keeps_its_own_exception(engine: Engine,
-                                                 handle: Instrumentation) -> None:
+def test_a_failing_block_keeps_its_own_exception(engine: Engine, handle: Instrumentation) -> None:
     with pytest.raises(KeyError), unit_of_work("failing"), Session(engine) as session:
         for user in session.scalars(select(User)).all():
             _ = user.orders
@@ -216,8 +238,11 @@ def test_budget_enforced(engine: Engine, handle: Instrumentation) -> None:
     with unit_of_work("within", max_queries=2), engine.connect() as conn:
         conn.execute(select(User.id)).all()
         conn.execute(select(Order.id)).all()
-    with pytest.raises(QueryBudgetError) as caught, \
-            unit_of_work("over", max_queries=2, capture=True), engine.connect() as conn:
+    with (
+        pytest.raises(QueryBudgetError) as caught,
+        unit_of_work("over", max_queries=2, capture=True),
+        engine.connect() as conn,
+    ):
         conn.execute(select(User.id)).all()
         conn.execute(select(Order.id)).all()
         conn.execute(select(Item.id)).all()
@@ -227,8 +252,7 @@ def test_budget_enforced(engine: Engine, handle: Instrumentation) -> None:
     assert caught.value.report.budget is not None
 
 
-def test_nested_units_fold_counts_into_the_parent(engine: Engine,
-                                                  handle: Instrumentation) -> None:
+def test_nested_units_fold_counts_into_the_parent(engine: Engine, handle: Instrumentation) -> None:
     with unit_of_work("outer", capture=True) as outer, engine.connect() as conn:
         conn.execute(select(User.id)).all()
         with unit_of_work("inner") as inner:
@@ -263,14 +287,20 @@ def test_units_are_isolated_between_threads(engine: Engine, handle: Instrumentat
 
 
 def test_instrumentation_never_raises_into_the_application(
-        engine: Engine, handle: Instrumentation, caplog: pytest.LogCaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine,
+    handle: Instrumentation,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def broken(statement: str) -> None:
         raise RuntimeError("instrumentation bug")
 
     monkeypatch.setattr(handle, "_entry", broken)
-    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
-            unit_of_work("robust"), engine.connect() as conn:
+    with (
+        caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
+        unit_of_work("robust"),
+        engine.connect() as conn,
+    ):
         assert conn.execute(text("SELECT 42")).scalar() == 42
     assert any("instrumentation failed" in r.getMessage() for r in caplog.records)
 
@@ -280,23 +310,29 @@ def test_async_explicit_loop_and_awaitable_attrs(url: str) -> None:
     async def scenario() -> tuple[NPlusOneError, NPlusOneError]:
         engine = create_async_engine(url)
         try:
-            with pgsage.instrument(engine, metrics=False, nplusone="raise",
-                                   nplusone_threshold=2, nplusone_min_total_ms=0):
+            with pgsage.instrument(
+                engine,
+                metrics=False,
+                nplusone="raise",
+                nplusone_threshold=2,
+                nplusone_min_total_ms=0,
+            ):
                 with pytest.raises(NPlusOneError) as loop:
                     async with unit_of_work("async loop"), AsyncSession(engine) as session:
                         users = (await session.scalars(select(User))).all()
                         for user in users:
                             await session.scalars(  # async-loop
-                                select(Order).where(Order.user_id == user.id))
+                                select(Order).where(Order.user_id == user.id)
+                            )
                 with pytest.raises(NPlusOneError) as lazy:
                     async with unit_of_work("awaitable attrs"), AsyncSession(engine) as session:
                         users = (await session.scalars(select(User))).all()
                         for user in users:
                             await user.awaitable_attrs.orders  # async-lazy
-                async with unit_of_work("async eager") as eager, \
-                        AsyncSession(engine) as session:
-                    users = (await session.scalars(
-                        select(User).options(selectinload(User.orders)))).all()
+                async with unit_of_work("async eager") as eager, AsyncSession(engine) as session:
+                    users = (
+                        await session.scalars(select(User).options(selectinload(User.orders)))
+                    ).all()
                     assert sum(len(u.orders) for u in users) == 6
                 assert eager.query_count == 2
         finally:
@@ -319,6 +355,7 @@ def test_async_tasks_inherit_the_unit(url: str) -> None:
         engine = create_async_engine(url, pool_size=3)
         try:
             with pgsage.instrument(engine, metrics=False, nplusone=None):
+
                 async def one(n: int) -> None:
                     async with engine.connect() as conn:
                         await conn.execute(text(f"SELECT {n}"))
@@ -335,8 +372,9 @@ def test_async_tasks_inherit_the_unit(url: str) -> None:
 def test_remove_detaches_everything(url: str) -> None:
     engine = create_engine(url)
     try:
-        handle = pgsage.instrument(engine, metrics=False, nplusone="raise",
-                                   nplusone_threshold=2, nplusone_min_total_ms=0)
+        handle = pgsage.instrument(
+            engine, metrics=False, nplusone="raise", nplusone_threshold=2, nplusone_min_total_ms=0
+        )
         listeners = list(handle._listeners)  # none by default: wrappers only
         hooked = {"do_execute", "do_executemany", "do_execute_no_params"}
         assert hooked <= set(vars(engine.dialect)) and "raw_connection" in vars(engine)
@@ -349,8 +387,7 @@ def test_remove_detaches_everything(url: str) -> None:
         [(target, identifier, fn)] = with_hook._listeners
         with_hook.remove()
         assert not event.contains(target, identifier, fn)
-        with unit_of_work("after remove", nplusone="raise") as unit, \
-                Session(engine) as session:
+        with unit_of_work("after remove", nplusone="raise") as unit, Session(engine) as session:
             for user in session.scalars(select(User)).all():
                 _ = user.orders
         assert unit.query_count == 0
@@ -361,8 +398,9 @@ def test_remove_detaches_everything(url: str) -> None:
 
 
 @pytest.mark.nplusone("off")
-def test_runtime_units_of_work_are_sampled(engine18: Engine,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_runtime_units_of_work_are_sampled(
+    engine18: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Outside tests, after the first SAMPLE_AFTER_UNITS units of work (here 2) every k-th
     (1 / nplusone_sample_rate) goes through the N+1 detector and the others are only counted;
     "raise" units and explicit gates see every statement. Run in a thread of its own: no
@@ -376,8 +414,10 @@ def test_runtime_units_of_work_are_sampled(engine18: Engine,
                 for key in range(6):
                     conn.execute(select(User.id).where(User.id == key)).all()
             found.append((unit.name, unit.query_count, unit.max_repeats))
-        for name, scope in (("raise", unit_of_work("raise", nplusone="raise")),
-                            ("gated", unit_of_work("gated", threshold=3))):
+        for name, scope in (
+            ("raise", unit_of_work("raise", nplusone="raise")),
+            ("gated", unit_of_work("gated", threshold=3)),
+        ):
             try:
                 with scope as unit, engine18.connect() as conn:
                     for key in range(6):
@@ -386,13 +426,17 @@ def test_runtime_units_of_work_are_sampled(engine18: Engine,
                 pass  # six look-ups may pass the runtime gates on a slow machine
             found.append((name, scope.unit.query_count, scope.unit.max_repeats))
 
-    with pgsage.instrument(engine18, metrics=False, nplusone="log",
-                           nplusone_sample_rate=0.25):
+    with pgsage.instrument(engine18, metrics=False, nplusone="log", nplusone_sample_rate=0.25):
         thread = threading.Thread(target=requests)
         thread.start()
         thread.join()
     assert [count for _, count, _ in found] == [6] * 10  # budgets count every statement
     assert [name for name, _, repeats in found if repeats] == [
-        "request 0", "request 1", "request 4", "raise", "gated"]
+        "request 0",
+        "request 1",
+        "request 4",
+        "raise",
+        "gated",
+    ]
     with pytest.raises(UsageError, match="nplusone_sample_rate"):
         pgsage.instrument(engine18, metrics=False, nplusone_sample_rate=0)

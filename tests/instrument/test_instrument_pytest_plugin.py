@@ -81,25 +81,29 @@ def project(pytester: pytest.Pytester, url18: str) -> pytest.Pytester:
     return pytester
 
 
-def test_failures_show_the_n_plus_one_report_and_the_statements(
-        project: pytest.Pytester) -> None:
+def test_failures_show_the_n_plus_one_report_and_the_statements(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=5, failed=2)
-    result.stdout.fnmatch_lines([
-        "*test_lazy_loads*",
-        "*N+1 queries (1):*",
-        "*lazy load of User.orders repeated 3 times*",
-        "*first at test_app.py:*",
-        "*select(User).options(selectinload(User.orders))*",
-    ])
-    result.stdout.fnmatch_lines([
-        "*test_over_budget*",
-        "*max_queries(1) exceeded: the test ran 2 SQL statements*",
-        "*1. SELECT users*",
-        "*2. SELECT orders*",
-    ])
-    result.stdout.fnmatch_lines(["FAILED test_app.py::test_lazy_loads*",
-                                 "FAILED test_app.py::test_over_budget*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_lazy_loads*",
+            "*N+1 queries (1):*",
+            "*lazy load of User.orders repeated 3 times*",
+            "*first at test_app.py:*",
+            "*select(User).options(selectinload(User.orders))*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*test_over_budget*",
+            "*max_queries(1) exceeded: the test ran 2 SQL statements*",
+            "*1. SELECT users*",
+            "*2. SELECT orders*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["FAILED test_app.py::test_lazy_loads*", "FAILED test_app.py::test_over_budget*"]
+    )
 
 
 def test_ini_option_turns_detection_into_warnings_or_off(project: pytest.Pytester) -> None:
@@ -120,12 +124,14 @@ def test_ini_threshold(project: pytest.Pytester) -> None:
 
 
 def test_plugin_is_inert_without_instrumentation(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_plain="""
+    pytester.makepyfile(
+        test_plain="""
         import pytest
 
         @pytest.mark.max_queries(0)
         def test_nothing_instrumented(queries):
             assert queries == []
-    """)
+    """
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=1)

@@ -39,21 +39,45 @@ def test_fingerprint_ignores_parameter_names_and_in_list_length() -> None:
     assert analyse("SELECT id FROM orders").fingerprint != one.fingerprint
 
 
-@pytest.mark.parametrize(("sql", "name", "verb", "columns"), [
-    ("SELECT users.id FROM users WHERE users.id = %(pk_1)s", "SELECT users", "SELECT", ("id",)),
-    ("SELECT o.id FROM orders o WHERE %(param_1)s::INTEGER = o.user_id", "SELECT orders",
-     "SELECT", ("user_id",)),
-    ("SELECT u.id FROM users u JOIN orders o ON o.user_id = u.id", "SELECT users, orders",
-     "SELECT", ()),
-    ("WITH recent AS (SELECT * FROM orders) SELECT * FROM recent", "SELECT orders", "SELECT", ()),
-    ("INSERT INTO orders (user_id) VALUES (%(user_id)s) RETURNING orders.id", "INSERT orders",
-     "INSERT", ()),
-    ("UPDATE items SET sku = %(sku)s WHERE items.id = %(id_1)s", "UPDATE items", "UPDATE",
-     ("id",)),
-    ("DELETE FROM items WHERE id = %s", "DELETE items", "DELETE", ("id",)),
-    ("SELECT pg_sleep(0.05)", "SELECT", "SELECT", ()),
-    ("BEGIN", "BEGIN", "BEGIN", ()),
-])
+@pytest.mark.parametrize(
+    ("sql", "name", "verb", "columns"),
+    [
+        ("SELECT users.id FROM users WHERE users.id = %(pk_1)s", "SELECT users", "SELECT", ("id",)),
+        (
+            "SELECT o.id FROM orders o WHERE %(param_1)s::INTEGER = o.user_id",
+            "SELECT orders",
+            "SELECT",
+            ("user_id",),
+        ),
+        (
+            "SELECT u.id FROM users u JOIN orders o ON o.user_id = u.id",
+            "SELECT users, orders",
+            "SELECT",
+            (),
+        ),
+        (
+            "WITH recent AS (SELECT * FROM orders) SELECT * FROM recent",
+            "SELECT orders",
+            "SELECT",
+            (),
+        ),
+        (
+            "INSERT INTO orders (user_id) VALUES (%(user_id)s) RETURNING orders.id",
+            "INSERT orders",
+            "INSERT",
+            (),
+        ),
+        (
+            "UPDATE items SET sku = %(sku)s WHERE items.id = %(id_1)s",
+            "UPDATE items",
+            "UPDATE",
+            ("id",),
+        ),
+        ("DELETE FROM items WHERE id = %s", "DELETE items", "DELETE", ("id",)),
+        ("SELECT pg_sleep(0.05)", "SELECT", "SELECT", ()),
+        ("BEGIN", "BEGIN", "BEGIN", ()),
+    ],
+)
 def test_readable_names(sql: str, name: str, verb: str, columns: tuple[str, ...]) -> None:
     shape = analyse(sql)
     assert (shape.name, shape.verb, shape.where_columns) == (name, verb, columns)
@@ -90,22 +114,32 @@ def test_call_site_is_the_first_frame_outside_sqlalchemy_pgsage_and_stdlib() -> 
 def _finding(kind: ProblemKind = ProblemKind.LAZY_LOAD) -> NPlusOne:
     from pgsage.instrument.advice import lazy_load_fix
 
-    return NPlusOne(kind=kind, unit="GET /users", count=3, total_ms=4.5,
-                    call_site="app/views.py:42", statement="SELECT orders",
-                    sql="SELECT orders.id FROM orders WHERE %(param_1)s = orders.user_id",
-                    fingerprint="abc", fix=lazy_load_fix("User.orders", uselist=True,
-                                                         parent_joins_target=False),
-                    relationship="User.orders", parent_query="SELECT users at app/views.py:40")
+    return NPlusOne(
+        kind=kind,
+        unit="GET /users",
+        count=3,
+        total_ms=4.5,
+        call_site="app/views.py:42",
+        statement="SELECT orders",
+        sql="SELECT orders.id FROM orders WHERE %(param_1)s = orders.user_id",
+        fingerprint="abc",
+        fix=lazy_load_fix("User.orders", uselist=True, parent_joins_target=False),
+        relationship="User.orders",
+        parent_query="SELECT users at app/views.py:40",
+    )
 
 
 def test_unit_report_text_names_everything_needed_to_fix_it() -> None:
     query = CapturedQuery("SELECT 1", "SELECT", "f", 0, 0.5, "app.py:1")
     report = UnitReport("GET /users", "req-1", 4, 6.0, (_finding(),), None, (query,))
     text = format_unit_report(report)
-    for expected in ('unit of work "GET /users" (request req-1)', "lazy load of User.orders "
-                     "repeated 3 times", "first at app/views.py:42",
-                     "parent query: SELECT users at app/views.py:40",
-                     "select(User).options(selectinload(User.orders))"):
+    for expected in (
+        'unit of work "GET /users" (request req-1)',
+        "lazy load of User.orders repeated 3 times",
+        "first at app/views.py:42",
+        "parent query: SELECT users at app/views.py:40",
+        "select(User).options(selectinload(User.orders))",
+    ):
         assert expected in text
     assert str(report) == text
 
@@ -113,21 +147,37 @@ def test_unit_report_text_names_everything_needed_to_fix_it() -> None:
 def test_markdown_section_for_n1_queries_fixes() -> None:
     events = CapturedEvents(
         nplusone=(NPlusOneSummary(_finding(), occurrences=7, max_count=3, total_ms=31.5),),
-        slow=(SlowQuerySummary("SELECT orders", "abc", "SELECT ...", 2, 1500.0, 2500.0,
-                               "app/report.py:9", plan_summary="Seq Scan on orders"),))
+        slow=(
+            SlowQuerySummary(
+                "SELECT orders",
+                "abc",
+                "SELECT ...",
+                2,
+                1500.0,
+                2500.0,
+                "app/report.py:9",
+                plan_summary="Seq Scan on orders",
+            ),
+        ),
+    )
     markdown = render_markdown(events)
     assert markdown.startswith("## N+1 queries and their fixes\n")
-    for expected in ("| 1 | lazy load of User.orders repeated 3 times | `app/views.py:42` | 3 "
-                     "| 31.5 | `selectinload` |",
-                     "### 1. Lazy load of `User.orders`", "- **Problem:**",
-                     "- **Location:** `app/views.py:42` (unit of work `GET /users`)",
-                     "seen in 7 units of work", "```sql\nSELECT orders.id FROM orders",
-                     "select(User).options(selectinload(User.orders))",
-                     "## Slow queries", "| `SELECT orders` | 2 | 1500.0 | 1250.0 | "
-                     "`app/report.py:9` | Seq Scan on orders |"):
+    for expected in (
+        "| 1 | lazy load of User.orders repeated 3 times | `app/views.py:42` | 3 "
+        "| 31.5 | `selectinload` |",
+        "### 1. Lazy load of `User.orders`",
+        "- **Problem:**",
+        "- **Location:** `app/views.py:42` (unit of work `GET /users`)",
+        "seen in 7 units of work",
+        "```sql\nSELECT orders.id FROM orders",
+        "select(User).options(selectinload(User.orders))",
+        "## Slow queries",
+        "| `SELECT orders` | 2 | 1500.0 | 1250.0 | `app/report.py:9` | Seq Scan on orders |",
+    ):
         assert expected in markdown
     assert render_markdown(CapturedEvents()).startswith(
-        "## N+1 queries and their fixes\n\nNo N+1 queries were captured.")
+        "## N+1 queries and their fixes\n\nNo N+1 queries were captured."
+    )
 
 
 def test_unit_without_instrumented_engine_reports_nothing() -> None:
@@ -159,8 +209,9 @@ def test_import_pgsage_stays_light_and_exports_the_api() -> None:
         assert instrument.__module__ == "pgsage.instrument.core"
         print("ok")
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -187,7 +238,8 @@ class FakePool:
 
 
 def test_pool_warning_needs_a_sustained_high_and_is_rate_limited(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from pgsage.instrument.pool import PoolWatch
 
     now = [0.0]

@@ -21,12 +21,14 @@ def slow_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.getMessage().startswith("slow query")]
 
 
-def test_slow_query_warning_with_structured_context(engine: Engine,
-                                                    caplog: pytest.LogCaptureFixture,
-                                                    request: pytest.FixtureRequest) -> None:
-    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
-            pgsage.instrument(engine, slow_query_ms=10, metrics=False) as handle, \
-            engine.connect() as conn:
+def test_slow_query_warning_with_structured_context(
+    engine: Engine, caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest
+) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
+        pgsage.instrument(engine, slow_query_ms=10, metrics=False) as handle,
+        engine.connect() as conn,
+    ):
         conn.execute(text("SELECT 1")).all()  # fast: not logged
         conn.execute(text("SELECT pg_sleep(0.05)")).all()  # slow-line
         with unit_of_work("nightly report", request_id="req-42"):
@@ -58,11 +60,15 @@ def line_of(marker: str) -> int:
     raise AssertionError(marker)
 
 
-def test_failed_statements_are_timed_and_counted(engine: Engine,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"), \
-            pgsage.instrument(engine, slow_query_ms=10, metrics=False), \
-            unit_of_work("timeouts", capture=True) as unit, engine.connect() as conn:
+def test_failed_statements_are_timed_and_counted(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
+        pgsage.instrument(engine, slow_query_ms=10, metrics=False),
+        unit_of_work("timeouts", capture=True) as unit,
+        engine.connect() as conn,
+    ):
         conn.execute(text("SET statement_timeout = '30ms'"))
         with pytest.raises(exc.OperationalError):
             conn.execute(text("SELECT pg_sleep(1)"))
@@ -72,18 +78,24 @@ def test_failed_statements_are_timed_and_counted(engine: Engine,
     assert [q.error for q in unit.queries] == [False, True]
 
 
-def test_explain_sampling_for_slow_selects_only(engine: Engine,
-                                                caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="pgsage.instrument"), \
-            pgsage.instrument(engine, slow_query_ms=10, explain_slow=True,
-                              metrics=False) as handle:
+def test_explain_sampling_for_slow_selects_only(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="pgsage.instrument"),
+        pgsage.instrument(engine, slow_query_ms=10, explain_slow=True, metrics=False) as handle,
+    ):
         with engine.connect() as conn:
-            query = text("SELECT u.id, pg_sleep(0.02) FROM users u JOIN orders o "
-                         "ON o.user_id = u.id WHERE u.id = :id")
+            query = text(
+                "SELECT u.id, pg_sleep(0.02) FROM users u JOIN orders o "
+                "ON o.user_id = u.id WHERE u.id = :id"
+            )
             conn.execute(query, {"id": 1}).all()
             conn.execute(query, {"id": 2}).all()  # same shape within a minute: no second plan
-            conn.execute(text("UPDATE users SET name = name WHERE id = :id "
-                              "AND pg_sleep(0.02) IS NOT NULL"), {"id": 1})
+            conn.execute(
+                text("UPDATE users SET name = name WHERE id = :id AND pg_sleep(0.02) IS NOT NULL"),
+                {"id": 1},
+            )
             conn.commit()
         handle.wait_for_explains()
         events = handle.events.snapshot()
@@ -102,11 +114,13 @@ def test_explain_sampling_with_an_async_engine(url: str) -> None:
     async def scenario() -> object:
         engine = create_async_engine(url)
         try:
-            with pgsage.instrument(engine, slow_query_ms=10, explain_slow=True,
-                                   metrics=False) as handle:
+            with pgsage.instrument(
+                engine, slow_query_ms=10, explain_slow=True, metrics=False
+            ) as handle:
                 async with engine.connect() as conn:
-                    await conn.execute(text("SELECT id, pg_sleep(0.02) FROM users "
-                                            "WHERE id = :id"), {"id": 3})
+                    await conn.execute(
+                        text("SELECT id, pg_sleep(0.02) FROM users WHERE id = :id"), {"id": 3}
+                    )
                 for _ in range(200):  # the plan is fetched by a task on this loop
                     if handle.events.snapshot().slow[0].plan is not None:
                         break
@@ -120,17 +134,22 @@ def test_explain_sampling_with_an_async_engine(url: str) -> None:
     assert "users" in str(summary)
 
 
-def test_explain_threshold_below_the_slow_threshold(engine: Engine,
-                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_explain_threshold_below_the_slow_threshold(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     """A statement slower than explain_threshold_ms but not slow is explained, outside any
     unit of work (a thread of its own: no pytest unit) as well."""
+
     def run() -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT u.id, pg_sleep(0.02) FROM users u WHERE u.id = 1")).all()
 
-    with caplog.at_level(logging.INFO, logger="pgsage.instrument"), \
-            pgsage.instrument(engine, slow_query_ms=5000, explain_slow=True,
-                              explain_threshold_ms=10, metrics=False) as handle:
+    with (
+        caplog.at_level(logging.INFO, logger="pgsage.instrument"),
+        pgsage.instrument(
+            engine, slow_query_ms=5000, explain_slow=True, explain_threshold_ms=10, metrics=False
+        ) as handle,
+    ):
         thread = threading.Thread(target=run)
         thread.start()
         thread.join()

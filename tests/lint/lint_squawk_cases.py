@@ -39,20 +39,30 @@ def load_cases(path: Path = CASES) -> list[Case]:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     cases = []
     for row in rows:
-        settings = dict(part.split("=", 1) for part in (row["settings"] or "").split(",")
-                        if "=" in part)
-        cases.append(Case(row["case_id"], row["rule"], row["expected"] == "violation",
-                          unescape(row["sql"]), settings))
+        settings = dict(
+            part.split("=", 1) for part in (row["settings"] or "").split(",") if "=" in part
+        )
+        cases.append(
+            Case(
+                row["case_id"],
+                row["rule"],
+                row["expected"] == "violation",
+                unescape(row["sql"]),
+                settings,
+            )
+        )
     return cases
 
 
 def verdict(case: Case) -> tuple[bool, list[str]]:
     """Whether the squawk rule (or a pgsage rule listing it as alias) fires, and all rules hit."""
-    options = LintOptions(pg_version=int(case.settings.get("pg_version", "18")),
-                          assume_in_transaction=case.settings.get(
-                              "assume_in_transaction") == "true")
+    options = LintOptions(
+        pg_version=int(case.settings.get("pg_version", "18")),
+        assume_in_transaction=case.settings.get("assume_in_transaction") == "true",
+    )
     unit = Unit(path=Path(f"{case.case_id}.sql"), kind=SourceKind.SQL, sql=case.sql)
     result = lint_units([unit], options, select_rules(["ALL"]))
-    fired = sorted({v.rule for v in result.violations}
-                   | {a for v in result.violations for a in v.aliases})
+    fired = sorted(
+        {v.rule for v in result.violations} | {a for v in result.violations for a in v.aliases}
+    )
     return case.rule in fired, fired

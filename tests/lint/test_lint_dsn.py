@@ -33,8 +33,9 @@ ALTER TABLE small ALTER COLUMN code TYPE varchar(20);
 """
 
 
-def test_dsn_grades_by_size_and_skips_empty_or_missing_tables(db: TestDatabase,
-                                                               tmp_path: Path) -> None:
+def test_dsn_grades_by_size_and_skips_empty_or_missing_tables(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     db.execute(SCHEMA)
     path = tmp_path / "m.sql"
     path.write_text(MIGRATION)
@@ -43,9 +44,11 @@ def test_dsn_grades_by_size_and_skips_empty_or_missing_tables(db: TestDatabase,
     result = lint([path], dsn=db.dsn)
 
     by_line = {(v.line, v.rule): v for v in result.violations}
-    assert sorted(by_line) == [(2, "require-concurrent-index-creation"),
-                               (3, "require-concurrent-index-creation"),
-                               (7, "changing-column-type")]
+    assert sorted(by_line) == [
+        (2, "require-concurrent-index-creation"),
+        (3, "require-concurrent-index-creation"),
+        (7, "changing-column-type"),
+    ]
     big = by_line[(2, "require-concurrent-index-creation")]
     assert big.severity is Severity.WARNING and "table big: " in big.message
     assert by_line[(3, "require-concurrent-index-creation")].severity is Severity.INFO
@@ -61,10 +64,12 @@ def test_dsn_grades_by_size_and_skips_empty_or_missing_tables(db: TestDatabase,
 def test_explicit_pg_version_wins_over_the_server(db: TestDatabase, tmp_path: Path) -> None:
     db.execute("CREATE TABLE t (id bigint); INSERT INTO t VALUES (1);")
     path = tmp_path / "m.sql"
-    path.write_text("SET lock_timeout = '2s';\n"
-                    "ALTER TABLE t ADD COLUMN flag boolean DEFAULT true;\n")
+    path.write_text(
+        "SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN flag boolean DEFAULT true;\n"
+    )
     assert [v.rule for v in lint([path], dsn=db.dsn, pg_version=10).violations] == [
-        "adding-field-with-default"]
+        "adding-field-with-default"
+    ]
     assert lint([path], dsn=db.dsn).violations == ()
 
 
@@ -76,13 +81,17 @@ def test_partitioned_table_from_the_server(db: TestDatabase, tmp_path: Path) -> 
         INSERT INTO events SELECT g, '2024-03-01' FROM generate_series(1, 1000) g;
     """)
     path = tmp_path / "m.sql"
-    path.write_text("SET lock_timeout = '2s';\n"
-                    "CREATE INDEX CONCURRENTLY ix_events_at ON events (at);\n"
-                    "CREATE INDEX ix_events_id ON events (id);\n"
-                    "CREATE INDEX ix_events_only ON ONLY events (at, id);\n")
+    path.write_text(
+        "SET lock_timeout = '2s';\n"
+        "CREATE INDEX CONCURRENTLY ix_events_at ON events (at);\n"
+        "CREATE INDEX ix_events_id ON events (id);\n"
+        "CREATE INDEX ix_events_only ON ONLY events (at, id);\n"
+    )
     found = {(v.line, v.rule): v for v in lint([path], dsn=db.dsn).violations}
-    assert sorted(found) == [(2, "concurrent-index-on-partitioned-table"),
-                             (3, "require-concurrent-index-creation")]
+    assert sorted(found) == [
+        (2, "concurrent-index-on-partitioned-table"),
+        (3, "require-concurrent-index-creation"),
+    ]
     # graded by the partitions' size, not the (empty) parent's
     assert "ON ONLY" in found[(3, "require-concurrent-index-creation")].message
     # and PostgreSQL does reject the concurrent build

@@ -27,8 +27,16 @@ CREATE INDEX ix_t_code ON t (code);
 CREATE TABLE p (id bigint, at date) PARTITION BY RANGE (at);
 CREATE TABLE p_2020 PARTITION OF p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
 """
-LOCKS = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
-         "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
+LOCKS = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+]
 NAMED = re.compile(r"ACCESS EXCLUSIVE|SHARE ROW EXCLUSIVE|SHARE UPDATE EXCLUSIVE|SHARE|EXCLUSIVE")
 
 
@@ -42,25 +50,31 @@ class LockCase:
 CASES = [
     LockCase("CREATE INDEX ix_t_note ON t (note)", "require-concurrent-index-creation"),
     LockCase("DROP INDEX ix_t_code", "require-concurrent-index-deletion"),
-    LockCase("ALTER TABLE t ADD CONSTRAINT t_user_fk FOREIGN KEY (user_id) REFERENCES users (id)",
-             "adding-foreign-key-constraint"),
-    LockCase("ALTER TABLE t ADD CONSTRAINT t_id_positive CHECK (id > 0)",
-             "constraint-missing-not-valid"),
+    LockCase(
+        "ALTER TABLE t ADD CONSTRAINT t_user_fk FOREIGN KEY (user_id) REFERENCES users (id)",
+        "adding-foreign-key-constraint",
+    ),
+    LockCase(
+        "ALTER TABLE t ADD CONSTRAINT t_id_positive CHECK (id > 0)", "constraint-missing-not-valid"
+    ),
     LockCase("ALTER TABLE t ALTER COLUMN note SET NOT NULL", "adding-not-nullable-field"),
-    LockCase("ALTER TABLE t ADD COLUMN token uuid DEFAULT gen_random_uuid()",
-             "adding-field-with-default"),
+    LockCase(
+        "ALTER TABLE t ADD COLUMN token uuid DEFAULT gen_random_uuid()", "adding-field-with-default"
+    ),
     LockCase("ALTER TABLE t ADD COLUMN active boolean NOT NULL DEFAULT true", None),
     LockCase("ALTER TABLE t ALTER COLUMN id TYPE bigint", "changing-column-type"),
     LockCase("ALTER TABLE t ALTER COLUMN code TYPE text", None),
     LockCase("ALTER TABLE t ALTER COLUMN code TYPE varchar(80)", None),
-    LockCase("ALTER TABLE t ADD CONSTRAINT t_user_key UNIQUE (user_id)",
-             "disallowed-unique-constraint"),
+    LockCase(
+        "ALTER TABLE t ADD CONSTRAINT t_user_key UNIQUE (user_id)", "disallowed-unique-constraint"
+    ),
     LockCase("ALTER TABLE t ADD PRIMARY KEY (id)", "adding-serial-primary-key-field"),
     LockCase("REINDEX TABLE t", "require-concurrent-reindex"),
     LockCase("CLUSTER t USING ix_t_code", "table-rewrite"),
     LockCase("ALTER TABLE t SET UNLOGGED", "table-rewrite"),
-    LockCase("ALTER TABLE p DETACH PARTITION p_2020", "require-concurrent-partition-detach",
-             table="p"),
+    LockCase(
+        "ALTER TABLE p DETACH PARTITION p_2020", "require-concurrent-partition-detach", table="p"
+    ),
 ]
 
 
@@ -69,17 +83,23 @@ def observe(dsn: str, statement: str, table: str) -> tuple[str, bool]:
     with psycopg.connect(dsn) as conn:
         before = conn.execute("SELECT pg_relation_filenode(%s::regclass)", (table,)).fetchone()
         conn.execute(statement.encode())
-        modes = [row[0] for row in conn.execute(
-            "SELECT mode FROM pg_locks WHERE locktype = 'relation' AND granted "
-            "AND pid = pg_backend_pid() AND relation = %s::regclass", (table,))]
+        modes = [
+            row[0]
+            for row in conn.execute(
+                "SELECT mode FROM pg_locks WHERE locktype = 'relation' AND granted "
+                "AND pid = pg_backend_pid() AND relation = %s::regclass",
+                (table,),
+            )
+        ]
         after = conn.execute("SELECT pg_relation_filenode(%s::regclass)", (table,)).fetchone()
         conn.rollback()
     return max(modes, key=LOCKS.index), before != after
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.statement[:48])
-def test_named_lock_and_rewrite_match_the_server(db: TestDatabase, tmp_path: Path,
-                                                 case: LockCase) -> None:
+def test_named_lock_and_rewrite_match_the_server(
+    db: TestDatabase, tmp_path: Path, case: LockCase
+) -> None:
     db.execute(SETUP)
     path = tmp_path / "m.sql"
     path.write_text(f"SET lock_timeout = '2s';\n{case.statement};\n")
@@ -96,5 +116,6 @@ def test_named_lock_and_rewrite_match_the_server(db: TestDatabase, tmp_path: Pat
         named = NAMED.search(verdict.message)
         assert named is not None, verdict.message
         assert LOCKS.index(strongest) == LOCKS.index(
-            named.group(0).title().replace(" ", "") + "Lock"), (strongest, verdict.message)
+            named.group(0).title().replace(" ", "") + "Lock"
+        ), (strongest, verdict.message)
         assert ("rewrite" in verdict.message) == rewritten, (rewritten, verdict.message)

@@ -18,8 +18,10 @@ from pgsage.lint.command import lint
 from pgsage.lint.rule import all_rules
 
 CASES = Path(__file__).parent / "cases"
-HEADER = re.compile(r"^(?:--|#)\s*(expect|pg-version|assume-in-transaction|select|message)"
-                    r"\s*:?\s*(.*)$")
+HEADER = re.compile(
+    r"^(?:--|#)\s*(expect|pg-version|assume-in-transaction|select|message)"
+    r"\s*:?\s*(.*)$"
+)
 
 
 def case_files() -> list[Path]:
@@ -45,9 +47,12 @@ def test_rule_case(path: Path) -> None:
     rule = path.parent.name
     header = read_header(path)
     extra = [r.strip() for r in header.get("select", "").split(",") if r.strip()]
-    result = lint([path], pg_version=int(header["pg-version"]) if "pg-version" in header
-                  else None, assume_in_transaction="assume-in-transaction" in header,
-                  select=[rule, *extra])
+    result = lint(
+        [path],
+        pg_version=int(header["pg-version"]) if "pg-version" in header else None,
+        assume_in_transaction="assume-in-transaction" in header,
+        select=[rule, *extra],
+    )
     assert not result.errors, result.errors
     got = sorted({v.line for v in result.violations if v.rule == rule})
     assert got == expected_lines(header), [v.message for v in result.violations]

@@ -20,5 +20,6 @@ def project(name: str) -> AlembicProject:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PGSAGE, "migrations", *args], capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [PGSAGE, "migrations", *args], capture_output=True, text=True, timeout=300, check=False
+    )

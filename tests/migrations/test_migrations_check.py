@@ -22,8 +22,9 @@ def checks_of(outcome: CheckOutcome) -> set[tuple[str, str | None]]:
 
 def scratch_databases(server: TestServer) -> list[str]:
     with psycopg.connect(server.admin_dsn(), autocommit=True) as conn:
-        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                            [SCRATCH_PREFIX + "%"]).fetchall()
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [SCRATCH_PREFIX + "%"]
+        ).fetchall()
     return [str(r[0]) for r in rows]
 
 
@@ -44,8 +45,9 @@ def test_healthy_project_is_clean_and_leaves_no_database(server: TestServer) -> 
 
 
 def test_roundtrip_finds_a_downgrade_that_leaves_a_column(server: TestServer) -> None:
-    outcome = run_check(project("roundtrip_broken"),
-                        CheckOptions(dsn=server.admin_dsn(), drift=False))
+    outcome = run_check(
+        project("roundtrip_broken"), CheckOptions(dsn=server.admin_dsn(), drift=False)
+    )
     found = checks_of(outcome)
     assert ("downgrade-incomplete", "r002") in found
     assert ("roundtrip-mismatch", "r002") in found
@@ -55,15 +57,18 @@ def test_roundtrip_finds_a_downgrade_that_leaves_a_column(server: TestServer) ->
 
 
 def test_roundtrip_stops_at_a_missing_downgrade(server: TestServer) -> None:
-    outcome = run_check(project("missing_downgrade"),
-                        CheckOptions(dsn=server.admin_dsn(), drift=False))
-    assert checks_of(outcome) == {("empty-downgrade", "m002"), ("missing-downgrade", "m003"),
-                                  ("roundtrip-stopped", "m003")}
+    outcome = run_check(
+        project("missing_downgrade"), CheckOptions(dsn=server.admin_dsn(), drift=False)
+    )
+    assert checks_of(outcome) == {
+        ("empty-downgrade", "m002"),
+        ("missing-downgrade", "m003"),
+        ("roundtrip-stopped", "m003"),
+    }
 
 
 def test_drift_both_comparisons_and_perf_indexes_filtered(server: TestServer) -> None:
-    outcome = run_check(project("drift"), CheckOptions(dsn=server.admin_dsn(),
-                                                       roundtrip=False))
+    outcome = run_check(project("drift"), CheckOptions(dsn=server.admin_dsn(), roundtrip=False))
     messages = sorted(f"{f.check}: {f.message}" for f in outcome.findings)
     text = "\n".join(messages)
     # autogenerate
@@ -75,8 +80,12 @@ def test_drift_both_comparisons_and_perf_indexes_filtered(server: TestServer) ->
     assert "'happy', 'sad', 'angry'" in text
     assert "WHERE (score > 10)" in text
     # name-only: low severity
-    assert any(m.startswith("drift-name-only: same definition, other name: constraint "
-                            "public.users.users_email_key") for m in messages)
+    assert any(
+        m.startswith(
+            "drift-name-only: same definition, other name: constraint public.users.users_email_key"
+        )
+        for m in messages
+    )
     # the PERF_INDEXES index from env.py's include_object is no drift
     assert "ix_posts_author_created" not in text
     # views and functions exist only in migrations by nature
@@ -88,21 +97,31 @@ def test_drift_both_comparisons_and_perf_indexes_filtered(server: TestServer) ->
     assert severities["drift-catalog"] == "warning"
 
 
-def test_drift_without_the_perf_filter_reports_the_perf_index(server: TestServer,
-                                                              tmp_path: Path) -> None:
+def test_drift_without_the_perf_filter_reports_the_perf_index(
+    server: TestServer, tmp_path: Path
+) -> None:
     copy = tmp_path / "drift"
     shutil.copytree(PROJECTS / "drift", copy)
     env = copy / "alembic" / "env.py"
     env.write_text(env.read_text().replace('{"ix_posts_author_created"}', "set()"))
-    outcome = run_check(find_project(copy / "alembic.ini", None),
-                        CheckOptions(dsn=server.admin_dsn(), roundtrip=False))
+    outcome = run_check(
+        find_project(copy / "alembic.ini", None),
+        CheckOptions(dsn=server.admin_dsn(), roundtrip=False),
+    )
     assert any("ix_posts_author_created" in f.message for f in outcome.findings)
 
 
 def test_cli_check_json_on_a_server(server: TestServer) -> None:
-    result = run_cli("check", "--dir", str(PROJECTS / "roundtrip_broken"),
-                     "--dsn", server.admin_dsn(),
-                     "--no-drift", "--format", "json")
+    result = run_cli(
+        "check",
+        "--dir",
+        str(PROJECTS / "roundtrip_broken"),
+        "--dsn",
+        server.admin_dsn(),
+        "--no-drift",
+        "--format",
+        "json",
+    )
     assert result.returncode == 1, result.stderr
     payload = json.loads(result.stdout)
     assert payload["stages"]["roundtrip"] == "findings"
@@ -113,14 +132,22 @@ def test_drift_honours_include_name(server: TestServer, tmp_path: Path) -> None:
     copy = tmp_path / "drift"
     shutil.copytree(PROJECTS / "drift", copy)
     env = copy / "alembic" / "env.py"
-    env.write_text(env.read_text()
-                   .replace("def include_object(",
-                            "def include_name(name, type_, parent_names):\n"
-                            "    return name != 'ix_posts_title'\n\n\n"
-                            "def include_object(")
-                   .replace("include_object=include_object)",
-                            "include_object=include_object, include_name=include_name)"))
-    outcome = run_check(find_project(copy / "alembic.ini", None),
-                        CheckOptions(dsn=server.admin_dsn(), roundtrip=False))
+    env.write_text(
+        env.read_text()
+        .replace(
+            "def include_object(",
+            "def include_name(name, type_, parent_names):\n"
+            "    return name != 'ix_posts_title'\n\n\n"
+            "def include_object(",
+        )
+        .replace(
+            "include_object=include_object)",
+            "include_object=include_object, include_name=include_name)",
+        )
+    )
+    outcome = run_check(
+        find_project(copy / "alembic.ini", None),
+        CheckOptions(dsn=server.admin_dsn(), roundtrip=False),
+    )
     assert outcome.stages["drift"] == "findings"
     assert not any("ix_posts_title" in f.message for f in outcome.findings)

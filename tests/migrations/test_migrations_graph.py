@@ -29,13 +29,18 @@ def test_healthy_project_has_one_head_and_no_findings() -> None:
 
 def test_broken_graph_reports_every_problem_at_once() -> None:
     found = by_check("broken_graph")
-    assert set(found) == {"dangling-down-revision", "duplicate-revision", "multiple-heads",
-                          "unloadable-revision"}
+    assert set(found) == {
+        "dangling-down-revision",
+        "duplicate-revision",
+        "multiple-heads",
+        "unloadable-revision",
+    }
     assert found["dangling-down-revision"] == ["g004"]
     assert found["duplicate-revision"] == ["g002"]
     assert found["unloadable-revision"][0].endswith("g006_unloadable.py")
-    heads = next(f for f in load_graph(project("broken_graph")).findings
-                 if f.check == "multiple-heads")
+    heads = next(
+        f for f in load_graph(project("broken_graph")).findings if f.check == "multiple-heads"
+    )
     assert "g002, g003, g004" in heads.message
 
 
@@ -50,7 +55,9 @@ def test_dir_may_name_the_versions_folder_itself() -> None:
     versions = PROJECTS / "missing_downgrade" / "versions"
     graph = load_graph(find_project(None, versions))
     assert {(f.check, f.revision) for f in graph.findings} == {
-        ("empty-downgrade", "m002"), ("missing-downgrade", "m003")}
+        ("empty-downgrade", "m002"),
+        ("missing-downgrade", "m003"),
+    }
 
 
 def test_labelled_branches_are_not_multiple_heads(tmp_path: Path) -> None:
@@ -60,36 +67,43 @@ def test_labelled_branches_are_not_multiple_heads(tmp_path: Path) -> None:
         (root / "versions" / f"{rev}.py").write_text(
             f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = "
             f"{(label,) if label else None!r}\n\ndef upgrade():\n    pass\n\n"
-            "def downgrade():\n    pass\n")
+            "def downgrade():\n    pass\n"
+        )
     graph = load_graph(find_project(None, root))
     assert graph.heads == ["b2", "b3"]
     assert [f.check for f in graph.findings] == []
 
 
 def test_cli_graph_only_json_and_exit_codes() -> None:
-    result = run_cli("check", "--dir", str(PROJECTS / "broken_graph"), "--no-server",
-                     "--format", "json")
+    result = run_cli(
+        "check", "--dir", str(PROJECTS / "broken_graph"), "--no-server", "--format", "json"
+    )
     assert result.returncode == 1, result.stderr
     payload = json.loads(result.stdout)
     assert payload["stages"]["graph"] == "findings"
     assert payload["stages"]["upgrade"] == "not run: --no-server"
     assert {f["check"] for f in payload["findings"]} >= {"multiple-heads", "duplicate-revision"}
     assert "Traceback" not in result.stderr
-    clean = run_cli("check", "--config", str(PROJECTS / "healthy" / "alembic.ini"),
-                    "--no-server")
+    clean = run_cli("check", "--config", str(PROJECTS / "healthy" / "alembic.ini"), "--no-server")
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
 def test_cli_bad_input_is_one_line_and_exit_2() -> None:
-    for args in (["check", "--config", "/nonexistent/alembic.ini"],
-                 ["check", "--dir", "/nonexistent/alembic"],
-                 ["check", "--dir", str(PROJECTS / "healthy" / "alembic"), "--models",
-                  "no_such_module:metadata", "--no-roundtrip"],
-                 ["check", "--dir", str(PROJECTS / "healthy" / "alembic"), "--dsn",
-                  "this is = not a dsn"],
-                 ["trace", "--dir", str(PROJECTS / "healthy" / "alembic"), "missing.sql"],
-                 ["squash", "--dir", str(PROJECTS / "healthy" / "alembic"), "--rev-id",
-                  "bad id!"]):
+    for args in (
+        ["check", "--config", "/nonexistent/alembic.ini"],
+        ["check", "--dir", "/nonexistent/alembic"],
+        [
+            "check",
+            "--dir",
+            str(PROJECTS / "healthy" / "alembic"),
+            "--models",
+            "no_such_module:metadata",
+            "--no-roundtrip",
+        ],
+        ["check", "--dir", str(PROJECTS / "healthy" / "alembic"), "--dsn", "this is = not a dsn"],
+        ["trace", "--dir", str(PROJECTS / "healthy" / "alembic"), "missing.sql"],
+        ["squash", "--dir", str(PROJECTS / "healthy" / "alembic"), "--rev-id", "bad id!"],
+    ):
         result = run_cli(*args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         lines = result.stderr.strip().splitlines()

@@ -32,8 +32,10 @@ def measured_rewrite(trace: StatementTrace) -> bool:
 
 def measured_blocking(trace: StatementTrace) -> bool:
     assert trace.effects is not None
-    return any(lock.preexisting and lock.mode in BLOCKING_MODES and lock.kind == "table"
-               for lock in trace.effects.locks)
+    return any(
+        lock.preexisting and lock.mode in BLOCKING_MODES and lock.kind == "table"
+        for lock in trace.effects.locks
+    )
 
 
 def test_lint_agrees_with_trace(server: TestServer) -> None:
@@ -46,19 +48,28 @@ def test_lint_agrees_with_trace(server: TestServer) -> None:
     for violation in result.violations:
         if violation.group == "locking":
             locking.setdefault(violation.line, set()).add(violation.rule)
-    traced = run_trace(TraceOptions(files=[SQL / "crosscheck.sql"],
-                                    setup=SQL / "crosscheck_setup.sql", dsn=server.admin_dsn()))
+    traced = run_trace(
+        TraceOptions(
+            files=[SQL / "crosscheck.sql"],
+            setup=SQL / "crosscheck_setup.sql",
+            dsn=server.admin_dsn(),
+        )
+    )
     disagreements = []
     for trace in traced.statements:
         assert trace.error is None and trace.effects is not None, trace
         assert trace.line is not None
         rules = locking.get(trace.line, set())
         if measured_rewrite(trace) != bool(rules & REWRITE_RULES):
-            disagreements.append(f"line {trace.line}: rewrite measured={measured_rewrite(trace)}"
-                                 f", lint={sorted(rules)}: {trace.sql}")
+            disagreements.append(
+                f"line {trace.line}: rewrite measured={measured_rewrite(trace)}"
+                f", lint={sorted(rules)}: {trace.sql}"
+            )
         if rules and not measured_blocking(trace):
-            disagreements.append(f"line {trace.line}: lint {sorted(rules)} but no blocking lock "
-                                 f"measured: {trace.sql}")
+            disagreements.append(
+                f"line {trace.line}: lint {sorted(rules)} but no blocking lock "
+                f"measured: {trace.sql}"
+            )
     assert disagreements == []
     # the file covers both verdicts: some statements are flagged, some are safe
     assert any(locking.values()) and len(locking) < len(traced.statements)

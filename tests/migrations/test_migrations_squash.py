@@ -16,8 +16,9 @@ from pgsage.migrations.scratch import ScratchServer
 from pgsage.migrations.squash import squash
 
 
-def test_baseline_is_verified_deterministic_and_checks_clean(server: TestServer,
-                                                             tmp_path: Path) -> None:
+def test_baseline_is_verified_deterministic_and_checks_clean(
+    server: TestServer, tmp_path: Path
+) -> None:
     out = tmp_path / "versions"
     result = squash(project("healthy"), out, server.admin_dsn())
     assert result.findings == []
@@ -29,8 +30,9 @@ def test_baseline_is_verified_deterministic_and_checks_clean(server: TestServer,
     assert "WHERE (score > 0)" in text
     assert f"alembic stamp --purge {result.revision_id}" in text
     # the baseline alone is a healthy Alembic project: graph, upgrade, round-trip
-    outcome = run_check(find_project(None, tmp_path),
-                        CheckOptions(dsn=server.admin_dsn(), drift=False))
+    outcome = run_check(
+        find_project(None, tmp_path), CheckOptions(dsn=server.admin_dsn(), drift=False)
+    )
     assert outcome.findings == [], outcome.findings
     # same schema, same file
     again = squash(project("healthy"), tmp_path / "again", server.admin_dsn())
@@ -39,8 +41,7 @@ def test_baseline_is_verified_deterministic_and_checks_clean(server: TestServer,
 
 
 def test_cli_squash_refuses_a_broken_graph(tmp_path: Path) -> None:
-    result = run_cli("squash", "--dir", str(PROJECTS / "broken_graph"), "--out",
-                     str(tmp_path))
+    result = run_cli("squash", "--dir", str(PROJECTS / "broken_graph"), "--out", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.startswith("pgsage: error: cannot squash: the revision graph has")
 

@@ -43,16 +43,21 @@ def test_revisions_per_statement(server: TestServer) -> None:
     assert locks(concurrently) == {("SHARE UPDATE EXCLUSIVE", "public.posts")}
     assert concurrently.effects is not None
     assert concurrently.effects.created == ("public.ix_posts_author_created (index)",)
-    assert [f"{lock.mode} on {lock.relation}" for lock in result.held_until_commit("h003")] \
-        == ["ACCESS EXCLUSIVE on public.users"]
+    assert [f"{lock.mode} on {lock.relation}" for lock in result.held_until_commit("h003")] == [
+        "ACCESS EXCLUSIVE on public.users"
+    ]
     findings = {(f.check, f.revision, f.message) for f in result.findings}
-    assert ("blocking-lock", "h003", "statement 1 takes ACCESS EXCLUSIVE on public.users "
-            "(blocks reads and writes)") in findings
+    assert (
+        "blocking-lock",
+        "h003",
+        "statement 1 takes ACCESS EXCLUSIVE on public.users (blocks reads and writes)",
+    ) in findings
 
 
 def test_sql_files_with_setup(server: TestServer) -> None:
-    result = run_trace(TraceOptions(files=[SQL / "changes.sql"], setup=SQL / "setup.sql",
-                                    dsn=server.admin_dsn()))
+    result = run_trace(
+        TraceOptions(files=[SQL / "changes.sql"], setup=SQL / "setup.sql", dsn=server.admin_dsn())
+    )
     traces = result.statements
     assert [t.line for t in traces] == [2, 3, 4, 5, 6, 7, 8]
     not_valid, validate, to_text, to_bigint, concurrently, failing, ledger = traces
@@ -71,14 +76,34 @@ def test_sql_files_with_setup(server: TestServer) -> None:
 
 
 def test_cli_trace_json(server: TestServer) -> None:
-    result = run_cli("trace", "--config", str(PROJECTS / "healthy" / "alembic.ini"),
-                     "--revision", "h003", "--dsn", server.admin_dsn(), "--format", "json")
+    result = run_cli(
+        "trace",
+        "--config",
+        str(PROJECTS / "healthy" / "alembic.ini"),
+        "--revision",
+        "h003",
+        "--dsn",
+        server.admin_dsn(),
+        "--format",
+        "json",
+    )
     assert result.returncode == 1, result.stderr
     payload = json.loads(result.stdout)
     assert [s["source"] for s in payload["statements"]] == ["h003", "h003"]
     first = payload["statements"][0]
-    assert {"relation": "public.users", "kind": "table", "mode": "ACCESS EXCLUSIVE",
-            "preexisting": True} in first["locks"]
-    bad = run_cli("trace", "--config", str(PROJECTS / "healthy" / "alembic.ini"),
-                  "--revision", "nope", "--dsn", server.admin_dsn())
+    assert {
+        "relation": "public.users",
+        "kind": "table",
+        "mode": "ACCESS EXCLUSIVE",
+        "preexisting": True,
+    } in first["locks"]
+    bad = run_cli(
+        "trace",
+        "--config",
+        str(PROJECTS / "healthy" / "alembic.ini"),
+        "--revision",
+        "nope",
+        "--dsn",
+        server.admin_dsn(),
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("pgsage: error: unknown revision")

@@ -13,8 +13,10 @@ def require_tool(name: str) -> str:
     PGSAGE_REQUIRE_ALL_SERVERS=1 (``make test`` installs Debian's ``prometheus``)."""
     path = shutil.which(name)
     if path is None:
-        message = (f"{name} is not installed (Debian package prometheus; "
-                   "scripts/system-deps.sh installs it)")
+        message = (
+            f"{name} is not installed (Debian package prometheus; "
+            "scripts/system-deps.sh installs it)"
+        )
         if os.environ.get("PGSAGE_REQUIRE_ALL_SERVERS") == "1":
             pytest.fail(message)
         pytest.skip(message)

@@ -19,8 +19,11 @@ from pgsage.monitoring.rules import rendered_alerts
 METRIC = re.compile(r"(?<![\w:])((?:pgsage|db)_[a-z0-9_]+)\b")
 # Only a streaming standby (or being one) produces samples of these; the families are
 # declared on every scrape.
-NEEDS_A_STANDBY = {"pgsage_replication_lag_seconds", "pgsage_replication_lag_bytes",
-                   "pgsage_standby_replay_delay_seconds"}
+NEEDS_A_STANDBY = {
+    "pgsage_replication_lag_seconds",
+    "pgsage_replication_lag_bytes",
+    "pgsage_standby_replay_delay_seconds",
+}
 SUFFIXES = ("", "_total", "_bucket", "_count", "_sum", "_info")
 
 
@@ -57,8 +60,10 @@ def test_every_metric_used_is_exported(db: TestDatabase) -> None:
     """)
     db.execute("VACUUM (ANALYZE) visits")
     if "vector" in db.server.available_extensions:
-        db.execute("CREATE EXTENSION vector; CREATE TABLE items (e vector(2)); "
-                   "CREATE INDEX ON items USING hnsw (e vector_l2_ops)")
+        db.execute(
+            "CREATE EXTENSION vector; CREATE TABLE items (e vector(2)); "
+            "CREATE INDEX ON items USING hnsw (e vector_l2_ops)"
+        )
     slot = f"names_{db.name}"
     db.execute("SELECT pg_create_physical_replication_slot(%s, true)", [slot])
     try:
@@ -77,14 +82,21 @@ def test_every_metric_used_is_exported(db: TestDatabase) -> None:
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "monitoring.md").read_text()
     undocumented = sorted(
-        name for name in (f.name + ("_total" if f.type == "counter" else "")
-                          for f in text_string_to_metric_families(exporter_text))
-        if f"`{name}`" not in doc)
+        name
+        for name in (
+            f.name + ("_total" if f.type == "counter" else "")
+            for f in text_string_to_metric_families(exporter_text)
+        )
+        if f"`{name}`" not in doc
+    )
     assert not undocumented, f"exported but not in docs/monitoring.md: {undocumented}"
 
-    documented_labels = {row[0].strip("` "): row[2].strip() for row in
-                         (line.split("|")[1:] for line in doc.splitlines()
-                          if line.startswith("| `pgsage_"))}
+    documented_labels = {
+        row[0].strip("` "): row[2].strip()
+        for row in (
+            line.split("|")[1:] for line in doc.splitlines() if line.startswith("| `pgsage_")
+        )
+    }
     for family in text_string_to_metric_families(exporter_text):
         name = family.name + ("_total" if family.type == "counter" else "")
         labels = sorted({label for sample in family.samples for label in sample.labels})
@@ -92,7 +104,12 @@ def test_every_metric_used_is_exported(db: TestDatabase) -> None:
             assert documented_labels[name] == (", ".join(labels) or "-"), name
 
     no_vector = "vector" not in db.server.available_extensions  # PG 15 here
-    without_samples = sorted(n for n in used if n.startswith("pgsage_")
-                             and n not in exporter_sampled and n not in NEEDS_A_STANDBY
-                             and not (n.startswith("pgsage_vector") and no_vector))
+    without_samples = sorted(
+        n
+        for n in used
+        if n.startswith("pgsage_")
+        and n not in exporter_sampled
+        and n not in NEEDS_A_STANDBY
+        and not (n.startswith("pgsage_vector") and no_vector)
+    )
     assert not without_samples, f"declared, but no samples on {db.server.name}: {without_samples}"

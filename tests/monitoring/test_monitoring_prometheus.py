@@ -76,34 +76,58 @@ def exporter_for(dsn: str) -> Iterator[int]:
 def prometheus(workdir: Path, exporter_port: int, rules: str) -> Iterator[str]:
     binary = require_tool("prometheus")
     (workdir / "rules.yml").write_text(rules)
-    (workdir / "prometheus.yml").write_text(json.dumps({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s",
-                   "scrape_timeout": "1s"},
-        "rule_files": ["rules.yml"],
-        "scrape_configs": [
-            {"job_name": "pgsage",
-             "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]},
-            # docs/monitoring.md's /probe configuration: the target NAME becomes the instance
-            {"job_name": "pgsage-probe", "metrics_path": "/probe",
-             "static_configs": [{"targets": ["second"]}],
-             "relabel_configs": [
-                 {"source_labels": ["__address__"], "target_label": "__param_target"},
-                 {"source_labels": ["__param_target"], "target_label": "instance"},
-                 {"target_label": "__address__", "replacement": f"127.0.0.1:{exporter_port}"},
-             ]},
-        ],
-    }))
+    (workdir / "prometheus.yml").write_text(
+        json.dumps(
+            {
+                "global": {
+                    "scrape_interval": "1s",
+                    "evaluation_interval": "1s",
+                    "scrape_timeout": "1s",
+                },
+                "rule_files": ["rules.yml"],
+                "scrape_configs": [
+                    {
+                        "job_name": "pgsage",
+                        "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}],
+                    },
+                    # docs/monitoring.md's /probe configuration: the target NAME becomes the instance
+                    {
+                        "job_name": "pgsage-probe",
+                        "metrics_path": "/probe",
+                        "static_configs": [{"targets": ["second"]}],
+                        "relabel_configs": [
+                            {"source_labels": ["__address__"], "target_label": "__param_target"},
+                            {"source_labels": ["__param_target"], "target_label": "instance"},
+                            {
+                                "target_label": "__address__",
+                                "replacement": f"127.0.0.1:{exporter_port}",
+                            },
+                        ],
+                    },
+                ],
+            }
+        )
+    )
     port = free_port()
     log = (workdir / "prometheus.log").open("w")
     proc = subprocess.Popen(
-        [binary, f"--config.file={workdir / 'prometheus.yml'}",
-         f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-         "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        [
+            binary,
+            f"--config.file={workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for("Prometheus to be ready",
-                 lambda: urllib.request.urlopen(base + "/-/ready", timeout=2).status == 200)
+        wait_for(
+            "Prometheus to be ready",
+            lambda: urllib.request.urlopen(base + "/-/ready", timeout=2).status == 200,
+        )
         yield base
     finally:
         proc.terminate()
@@ -116,20 +140,30 @@ def prometheus(workdir: Path, exporter_port: int, rules: str) -> Iterator[str]:
 
 
 def firing(base: str, name: str, severity: str) -> list[dict[str, Any]]:
-    return [alert for alert in api(base, "/api/v1/alerts")["alerts"]
-            if alert["labels"]["alertname"] == name and alert["state"] == "firing"
-            and alert["labels"]["severity"] == severity]
+    return [
+        alert
+        for alert in api(base, "/api/v1/alerts")["alerts"]
+        if alert["labels"]["alertname"] == name
+        and alert["state"] == "firing"
+        and alert["labels"]["severity"] == severity
+    ]
 
 
 # Without a standby, a slot or an instrumented application these have no samples.
-NO_DATA_HERE = {("Replay lag", "{{application_name}}"), ("Replay lag", "this standby"),
-                ("Replication lag (bytes)", "{{application_name}}"),
-                ("Slots: WAL retained", "{{slot_name}}"), ("Application p95 query time", "p95")}
+NO_DATA_HERE = {
+    ("Replay lag", "{{application_name}}"),
+    ("Replay lag", "this standby"),
+    ("Replication lag (bytes)", "{{application_name}}"),
+    ("Slots: WAL retained", "{{slot_name}}"),
+    ("Application p95 query time", "p95"),
+}
 
 
 # PG 15 here has no pgvector.
-NO_VECTOR = {("Vector index size", "{{schema}}.{{index}} ({{method}})"),
-             ("Vector index scans / s", "{{schema}}.{{index}}")}
+NO_VECTOR = {
+    ("Vector index size", "{{schema}}.{{index}} ({{method}})"),
+    ("Vector index scans / s", "{{schema}}.{{index}}"),
+}
 
 
 def assert_dashboard_queries_answer(base: str, allowed_empty: set[tuple[str, str]]) -> None:
@@ -139,8 +173,12 @@ def assert_dashboard_queries_answer(base: str, allowed_empty: set[tuple[str, str
     empty = set()
     for panel in dashboard()["panels"]:
         for target in panel.get("targets", []):
-            query = (target["expr"].replace("$__rate_interval", "4s").replace("$job", "pgsage")
-                     .replace("$instance", ".*"))
+            query = (
+                target["expr"]
+                .replace("$__rate_interval", "4s")
+                .replace("$job", "pgsage")
+                .replace("$instance", ".*")
+            )
             try:
                 result = api(base, "/api/v1/query", query=query)["result"]
             except urllib.error.HTTPError as exc:
@@ -151,7 +189,8 @@ def assert_dashboard_queries_answer(base: str, allowed_empty: set[tuple[str, str
 
 
 def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
-        server: TestServer, tmp_path: Path) -> None:
+    server: TestServer, tmp_path: Path
+) -> None:
     db = server.create_database("prom")
     vector = "vector" in server.available_extensions
     # something for every dashboard section: a table with a sequence and dead rows (vacuumed),
@@ -171,15 +210,24 @@ def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
         SET enable_seqscan = off;
         SELECT id FROM items ORDER BY e <-> '[1,1]' LIMIT 1;
         """)
-    rules = render_rules(apply_overrides(
-        ALERTS, {"PostgresLongTransaction.warning": 3}, {"PostgresLongTransaction.warning": "2s"}))
+    rules = render_rules(
+        apply_overrides(
+            ALERTS,
+            {"PostgresLongTransaction.warning": 3},
+            {"PostgresLongTransaction.warning": "2s"},
+        )
+    )
     try:
         with exporter_for(db.dsn) as port, prometheus(tmp_path, port, rules) as base:
-            wait_for("a successful scrape of both jobs", lambda: len(
-                api(base, "/api/v1/query", query="pgsage_up == 1")["result"]) == 2)
+            wait_for(
+                "a successful scrape of both jobs",
+                lambda: len(api(base, "/api/v1/query", query="pgsage_up == 1")["result"]) == 2,
+            )
             targets = api(base, "/api/v1/targets")["activeTargets"]
             assert sorted((t["labels"]["job"], t["health"]) for t in targets) == [
-                ("pgsage", "up"), ("pgsage-probe", "up")]
+                ("pgsage", "up"),
+                ("pgsage-probe", "up"),
+            ]
             probed = api(base, "/api/v1/query", query='pgsage_up{job="pgsage-probe"}')["result"]
             assert [r["metric"]["instance"] for r in probed] == ["second"]
             groups = api(base, "/api/v1/rules")["groups"]
@@ -189,15 +237,21 @@ def test_prometheus_scrapes_the_exporter_and_a_planted_long_transaction_fires(
             with psycopg.connect(db.dsn) as holder:
                 holder.execute("SELECT txid_current()")  # a transaction held open
                 # Both jobs scrape the same server; the /metrics job's alert is the one checked.
-                alerts = wait_for("PostgresLongTransaction to fire", lambda: [
-                    a for a in firing(base, "PostgresLongTransaction", "warning")
-                    if a["labels"]["job"] == "pgsage"])
+                alerts = wait_for(
+                    "PostgresLongTransaction to fire",
+                    lambda: [
+                        a
+                        for a in firing(base, "PostgresLongTransaction", "warning")
+                        if a["labels"]["job"] == "pgsage"
+                    ],
+                )
                 holder.rollback()
             alert = alerts[0]
             assert float(alert["value"]) > 3
             assert alert["annotations"]["summary"].startswith("A transaction on 127.0.0.1:")
             assert not firing(base, "PostgresExporterDown", "critical")
             assert_dashboard_queries_answer(
-                base, NO_DATA_HERE if vector else NO_DATA_HERE | NO_VECTOR)
+                base, NO_DATA_HERE if vector else NO_DATA_HERE | NO_VECTOR
+            )
     finally:
         server.drop_database(db.name)

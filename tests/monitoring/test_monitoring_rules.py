@@ -40,19 +40,33 @@ def test_seed_thresholds() -> None:
     assert by_name["PostgresQueryErrorRateHigh"].tier("warning").threshold == 0.01
     assert by_name["PostgresQueryLatencyP95High"].tier("warning").threshold == 0.5
     assert by_name["PostgresQueryLatencyP95High"].tier("critical").threshold == 1.0
-    for required in ("PostgresReplicationLagHigh", "PostgresTransactionIdWraparound",
-                     "PostgresSequenceExhaustion", "PostgresDeadTuplesHigh",
-                     "PostgresCacheHitRatioLow", "PostgresReplicationSlotInactive",
-                     "PostgresExporterDown"):
+    for required in (
+        "PostgresReplicationLagHigh",
+        "PostgresTransactionIdWraparound",
+        "PostgresSequenceExhaustion",
+        "PostgresDeadTuplesHigh",
+        "PostgresCacheHitRatioLow",
+        "PostgresReplicationSlotInactive",
+        "PostgresExporterDown",
+    ):
         assert required in by_name
 
 
 # The seeds' table (issue 7): each of its items has a warning and a critical tier.
-SEED_ALERTS = ("PostgresConnectionsHigh", "PostgresLongTransaction", "PostgresQueryLatencyP95High",
-               "PostgresQueryErrorRateHigh", "PostgresReplicationLagHigh",
-               "PostgresTransactionIdWraparound", "PostgresMultixactWraparound",
-               "PostgresSequenceExhaustion", "PostgresDeadTuplesHigh", "PostgresCacheHitRatioLow",
-               "PostgresReplicationSlotInactive", "PostgresExporterDown")
+SEED_ALERTS = (
+    "PostgresConnectionsHigh",
+    "PostgresLongTransaction",
+    "PostgresQueryLatencyP95High",
+    "PostgresQueryErrorRateHigh",
+    "PostgresReplicationLagHigh",
+    "PostgresTransactionIdWraparound",
+    "PostgresMultixactWraparound",
+    "PostgresSequenceExhaustion",
+    "PostgresDeadTuplesHigh",
+    "PostgresCacheHitRatioLow",
+    "PostgresReplicationSlotInactive",
+    "PostgresExporterDown",
+)
 
 
 def test_seed_items_have_warning_and_critical_tiers() -> None:
@@ -63,17 +77,22 @@ def test_seed_items_have_warning_and_critical_tiers() -> None:
 
 def test_every_tier_fires_in_a_promtool_unit_test() -> None:
     """Each alert's every tier is expected to fire in some case of tests/monitoring/promtool."""
-    expected = {(check["alertname"], alert["exp_labels"]["severity"])
-                for case in CASES for test in json.loads(case.read_text())["tests"]
-                for check in test.get("alert_rule_test", []) for alert in check["exp_alerts"]}
+    expected = {
+        (check["alertname"], alert["exp_labels"]["severity"])
+        for case in CASES
+        for test in json.loads(case.read_text())["tests"]
+        for check in test.get("alert_rule_test", [])
+        for alert in check["exp_alerts"]
+    }
     untested = sorted({(r.name, r.severity) for r in rendered_alerts()} - expected)
     assert not untested, f"no promtool unit test fires: {untested}"
 
 
 def test_rules_render_deterministically_and_overrides_apply() -> None:
     assert render_rules() == render_rules()
-    lowered = apply_overrides(ALERTS, {"PostgresLongTransaction.warning": 5},
-                              {"PostgresLongTransaction.warning": "0s"})
+    lowered = apply_overrides(
+        ALERTS, {"PostgresLongTransaction.warning": 5}, {"PostgresLongTransaction.warning": "0s"}
+    )
     text = render_rules(lowered, job="db")
     assert '"pgsage_oldest_transaction_seconds > 5"' in text
     assert 'up{job=~\\"db\\"} == 0' in text
@@ -86,8 +105,13 @@ def test_promtool_check_rules(tmp_path: Path) -> None:
     promtool = require_tool("promtool")
     rules = tmp_path / "rules.yml"
     rules.write_text(render_rules())
-    done = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [promtool, "check", "rules", str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     expected = len(rendered_alerts()) + 7
     assert f"SUCCESS: {expected} rules found" in done.stdout
@@ -95,8 +119,9 @@ def test_promtool_check_rules(tmp_path: Path) -> None:
 
 def grafana_to_prometheus(expr: str) -> str:
     """A dashboard query as Prometheus gets it from Grafana (variables substituted)."""
-    return (expr.replace("$__rate_interval", "1m").replace("$job", "pgsage")
-            .replace("$instance", ".*"))
+    return (
+        expr.replace("$__rate_interval", "1m").replace("$job", "pgsage").replace("$instance", ".*")
+    )
 
 
 def test_promtool_parses_every_dashboard_query(tmp_path: Path) -> None:
@@ -105,12 +130,19 @@ def test_promtool_parses_every_dashboard_query(tmp_path: Path) -> None:
     exprs = dashboard_exprs()
     lines = ["groups:", "  - name: dashboard", "    rules:"]
     for index, expr in enumerate(exprs):
-        lines += [f"      - record: dashboard_query_{index}",
-                  f"        expr: {json.dumps(grafana_to_prometheus(expr))}"]
+        lines += [
+            f"      - record: dashboard_query_{index}",
+            f"        expr: {json.dumps(grafana_to_prometheus(expr))}",
+        ]
     rules = tmp_path / "dashboard.yml"
     rules.write_text("\n".join(lines) + "\n")
-    done = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [promtool, "check", "rules", str(rules)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"SUCCESS: {len(exprs)} rules found" in done.stdout
 
@@ -129,6 +161,12 @@ def test_promtool_unit_tests(case: Path, tmp_path: Path) -> None:
             for alert in check["exp_alerts"]:
                 alert["exp_annotations"]["runbook"] = RUNBOOKS[check["alertname"]]
     (tmp_path / "test.yml").write_text(json.dumps(spec, indent=1))
-    done = subprocess.run([promtool, "test", "rules", "test.yml"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [promtool, "test", "rules", "test.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

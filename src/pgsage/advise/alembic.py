@@ -45,18 +45,26 @@ def check_versions(directory: Path) -> str | None:
         raise UsageError(f"--alembic: {directory} is not a directory (the versions folder)")
     found = heads(directory)
     if len(found) > 1:
-        raise UsageError(f"--alembic: {directory} has {len(found)} heads ({', '.join(found)}); "
-                         "merge them first (alembic merge heads)")
+        raise UsageError(
+            f"--alembic: {directory} has {len(found)} heads ({', '.join(found)}); "
+            "merge them first (alembic merge heads)"
+        )
     return found[0] if found else None
 
 
-def revision_text(advice: Advice, revision: str, down_revision: str | None,
-                  now: datetime | None = None) -> str:
+def revision_text(
+    advice: Advice, revision: str, down_revision: str | None, now: datetime | None = None
+) -> str:
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
     # the partitions' own indexes too: autogenerate reflects them on the partitions
-    names = [name for rec in advice.recommendations
-             for name in (rec.name, *(partition_index_name(rec.name, part)
-                                      for _, part in rec.partitions))]
+    names = [
+        name
+        for rec in advice.recommendations
+        for name in (
+            rec.name,
+            *(partition_index_name(rec.name, part) for _, part in rec.partitions),
+        )
+    ]
     upgrade: list[str] = []
     downgrade: list[str] = []
     for rec in advice.recommendations:
@@ -65,8 +73,11 @@ def revision_text(advice: Advice, revision: str, down_revision: str | None,
         if rec.partitions:
             # Dropping the parent's index drops the attached ones with it; a partitioned
             # index cannot be dropped CONCURRENTLY, so the lock_timeout bounds the wait.
-            drop = sql.SQL("DROP INDEX IF EXISTS {}").format(
-                sql.Identifier(rec.candidate.table.schema, rec.name)).as_string(None)
+            drop = (
+                sql.SQL("DROP INDEX IF EXISTS {}")
+                .format(sql.Identifier(rec.candidate.table.schema, rec.name))
+                .as_string(None)
+            )
             downgrade.append(f"        op.execute({LOCK_TIMEOUT.rstrip(';')!r})")
             downgrade.append(f"        op.execute({drop!r})")
         else:

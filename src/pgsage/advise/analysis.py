@@ -57,8 +57,12 @@ def analyze_query(text: str, catalog: CatalogLike) -> QueryShape | None:
         root = root.query
     walker = _Walker(catalog)
     walker.statement(root, None)
-    kind = {ast.SelectStmt: "select", ast.InsertStmt: "insert", ast.UpdateStmt: "update",
-            ast.DeleteStmt: "delete"}.get(type(root), "other")
+    kind = {
+        ast.SelectStmt: "select",
+        ast.InsertStmt: "insert",
+        ast.UpdateStmt: "update",
+        ast.DeleteStmt: "delete",
+    }.get(type(root), "other")
     if walker.system and not walker.accesses:
         kind = "other"  # catalog queries (monitoring tools, pgsage itself) are not index work
     accesses = tuple(acc.freeze() for acc in walker.accesses)
@@ -66,11 +70,14 @@ def analyze_query(text: str, catalog: CatalogLike) -> QueryShape | None:
     for access in accesses:
         if access not in unique:
             unique.append(access)
-    return QueryShape(kind=kind, accesses=tuple(unique),
-                      tables=frozenset(a.table for a in unique),
-                      params=frozenset(walker.params),
-                      param_columns=tuple(sorted(set(walker.param_columns))),
-                      missing=tuple(sorted(walker.missing)))
+    return QueryShape(
+        kind=kind,
+        accesses=tuple(unique),
+        tables=frozenset(a.table for a in unique),
+        params=frozenset(walker.params),
+        param_columns=tuple(sorted(set(walker.param_columns))),
+        missing=tuple(sorted(walker.missing)),
+    )
 
 
 def parameter_numbers(text: str) -> frozenset[int]:
@@ -95,10 +102,14 @@ class _Access:
 
     def freeze(self) -> TableAccess:
         return TableAccess(
-            table=self.rel.name, predicates=tuple(dict.fromkeys(self.predicates)),
-            sort=tuple(self.sort), has_limit=self.has_limit, group=tuple(dict.fromkeys(self.group)),
+            table=self.rel.name,
+            predicates=tuple(dict.fromkeys(self.predicates)),
+            sort=tuple(self.sort),
+            has_limit=self.has_limit,
+            group=tuple(dict.fromkeys(self.group)),
             columns=frozenset(self.columns),
-            written_columns=frozenset(self.written) if self.written is not None else None)
+            written_columns=frozenset(self.written) if self.written is not None else None,
+        )
 
 
 _Target = tuple[_Access, str]  # (access, column)
@@ -167,8 +178,11 @@ class _Walker:
                 self.from_item(item, scope)
             if isinstance(node, ast.UpdateStmt):
                 if access is not None:
-                    access.written = {t.name for t in node.targetList or ()
-                                      if isinstance(t, ast.ResTarget) and t.name}
+                    access.written = {
+                        t.name
+                        for t in node.targetList or ()
+                        if isinstance(t, ast.ResTarget) and t.name
+                    }
                 for target in node.targetList or ():
                     self.walk(target.val, scope)
             self.condition(node.whereClause, scope, conjunct=True)
@@ -221,8 +235,11 @@ class _Walker:
 
     def outputs_of(self, target: ast.ResTarget, scope: _Scope) -> dict[str, _Target | None]:
         value = target.val
-        if isinstance(value, ast.ColumnRef) and value.fields and isinstance(
-                value.fields[-1], ast.A_Star):
+        if (
+            isinstance(value, ast.ColumnRef)
+            and value.fields
+            and isinstance(value.fields[-1], ast.A_Star)
+        ):
             return self.star(value, scope)
         fields = column_fields(value)
         if fields is not None:
@@ -231,8 +248,11 @@ class _Walker:
 
     def star(self, ref: ast.ColumnRef, scope: _Scope) -> dict[str, _Target | None]:
         qualifier = [str(f.sval) for f in (ref.fields or ())[:-1] if isinstance(f, ast.String)]
-        items = [scope.items[qualifier[-1]]] if qualifier and qualifier[-1] in scope.items \
+        items = (
+            [scope.items[qualifier[-1]]]
+            if qualifier and qualifier[-1] in scope.items
             else list(scope.items.values())
+        )
         found: dict[str, _Target | None] = {}
         for item in items:
             if isinstance(item, _Access):
@@ -385,8 +405,11 @@ class _Walker:
         schema = fields[-3] if len(fields) >= 3 else None
         for level in scope.levels():
             for alias, item in level.items.items():
-                matches = alias == qualifier if schema is None else (
-                    isinstance(item, _Access) and item.rel.name == RelName(schema, qualifier))
+                matches = (
+                    alias == qualifier
+                    if schema is None
+                    else (isinstance(item, _Access) and item.rel.name == RelName(schema, qualifier))
+                )
                 if matches:
                     return _item_column(item, column)
         return None
@@ -394,8 +417,10 @@ class _Walker:
     def key_of(self, node: Any, scope: _Scope) -> tuple[_Access, Key] | None:
         """The access and index key ``node`` is: a column, or an expression over the columns
         of a single table (``lower(email)``, ``date_trunc('day', created_at)``, ``data->>'k'``)."""
-        while isinstance(node, ast.TypeCast | ast.CollateClause) and column_fields(
-                node.arg) is not None:
+        while (
+            isinstance(node, ast.TypeCast | ast.CollateClause)
+            and column_fields(node.arg) is not None
+        ):
             node = node.arg
         fields = column_fields(node)
         if fields is not None:
@@ -451,8 +476,11 @@ class _Walker:
                 for arg in node.args or ():
                     self.condition(arg, scope, conjunct=conjunct)
                 return
-            if node.boolop == BoolExprType.NOT_EXPR and len(node.args or ()) == 1 and \
-                    self.boolean_column((node.args or ())[0], node, scope, conjunct=conjunct):
+            if (
+                node.boolop == BoolExprType.NOT_EXPR
+                and len(node.args or ()) == 1
+                and self.boolean_column((node.args or ())[0], node, scope, conjunct=conjunct)
+            ):
                 return
             for arg in node.args or ():
                 self.condition(arg, scope, conjunct=False)
@@ -463,10 +491,15 @@ class _Walker:
             found = self.key_of(node.arg, scope)
             if found is not None:
                 is_null = node.nulltesttype == NullTestType.IS_NULL
-                found[0].predicates.append(Predicate(
-                    found[1], "eq" if is_null else "notnull",
-                    "is null" if is_null else "is not null", conjunct,
-                    constant=_deparse(node, self.renames(node, scope))))
+                found[0].predicates.append(
+                    Predicate(
+                        found[1],
+                        "eq" if is_null else "notnull",
+                        "is null" if is_null else "is not null",
+                        conjunct,
+                        constant=_deparse(node, self.renames(node, scope)),
+                    )
+                )
         elif isinstance(node, ast.BooleanTest):
             if node.booltesttype in (BoolTestType.IS_TRUE, BoolTestType.IS_FALSE):
                 self.boolean_column(node.arg, node, scope, conjunct=conjunct)
@@ -486,8 +519,11 @@ class _Walker:
         info = access.rel.columns.get(name)
         if info is None or info.type_name != "bool":
             return False
-        access.predicates.append(Predicate(Key.of(name), "eq", "=", conjunct,
-                                           constant=_deparse(whole, {fields or (): name})))
+        access.predicates.append(
+            Predicate(
+                Key.of(name), "eq", "=", conjunct, constant=_deparse(whole, {fields or (): name})
+            )
+        )
         access.columns.add(name)
         return True
 
@@ -510,10 +546,14 @@ class _Walker:
         if kind in (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_BETWEEN_SYM):
             found = self.key_of(node.lexpr, scope)
             if found is not None and all(_is_constant(v) for v in node.rexpr or ()):
-                constant = _deparse(node, self.renames(node, scope)) if all(
-                    _is_literal(v) for v in node.rexpr or ()) else None
-                found[0].predicates.append(Predicate(found[1], "range", "between", conjunct,
-                                                     constant))
+                constant = (
+                    _deparse(node, self.renames(node, scope))
+                    if all(_is_literal(v) for v in node.rexpr or ())
+                    else None
+                )
+                found[0].predicates.append(
+                    Predicate(found[1], "range", "between", conjunct, constant)
+                )
                 for value, bound in zip(node.rexpr or (), (">=", "<="), strict=False):
                     self.note_key_params(value, found, bound)
             return
@@ -577,8 +617,9 @@ class _Walker:
     def note_params(self, value: Any, target: _Target, operator: str) -> None:
         for node in _nodes(value):
             if isinstance(node, ast.ParamRef):
-                self.param_columns.add((int(node.number or 0), target[0].rel.name, target[1],
-                                        operator))
+                self.param_columns.add(
+                    (int(node.number or 0), target[0].rel.name, target[1], operator)
+                )
 
     # -- everything else: column reads, parameters, subqueries -----------------------------
     def walk(self, node: Any, scope: _Scope) -> None:
@@ -614,8 +655,16 @@ class _Walker:
                 self.walk(child, scope)
 
 
-_COMMUTED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<=", "@>": "<@", "<@": "@>",
-             "&&": "&&"}
+_COMMUTED = {
+    "=": "=",
+    "<": ">",
+    ">": "<",
+    "<=": ">=",
+    ">=": "<=",
+    "@>": "<@",
+    "<@": "@>",
+    "&&": "&&",
+}
 
 
 def _rename(outputs: dict[str, _Target | None], names: list[str]) -> dict[str, _Target | None]:
@@ -623,7 +672,7 @@ def _rename(outputs: dict[str, _Target | None], names: list[str]) -> dict[str, _
         return outputs
     values = list(outputs.values())
     renamed = dict(zip(names, values, strict=False))
-    for name, value in list(outputs.items())[len(names):]:
+    for name, value in list(outputs.items())[len(names) :]:
         renamed[name] = value
     return renamed
 
@@ -699,4 +748,3 @@ def _deparse(node: Any, renames: dict[tuple[str, ...], str] | None = None) -> st
             name = (renames or {}).get(fields, fields[-1])
             part.fields = (ast.String(sval=name),)
     return str(RawStream()(copied))
-

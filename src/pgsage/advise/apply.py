@@ -21,15 +21,25 @@ from pgsage.advise.ddl import index_sql, partition_index_name
 from pgsage.advise.model import Candidate, Recommendation, RelName
 from pgsage.db.connect import SessionOptions, connect, one_line
 
-APPLY_SESSION = SessionOptions(statement_timeout_ms=0, lock_timeout_ms=5_000,
-                               application_name="pgsage advise --apply", read_only=False)
+APPLY_SESSION = SessionOptions(
+    statement_timeout_ms=0,
+    lock_timeout_ms=5_000,
+    application_name="pgsage advise --apply",
+    read_only=False,
+)
 RETRIES = 3
 RETRY_PAUSE_S = 2.0
 
 
-def apply(dsn: str, recommendations: tuple[Recommendation, ...], *, retries: int = RETRIES,
-          pause_s: float = RETRY_PAUSE_S, lock_timeout_ms: int = APPLY_SESSION.lock_timeout_ms,
-          progress: Callable[[str], None] = lambda _: None) -> tuple[str, ...]:
+def apply(
+    dsn: str,
+    recommendations: tuple[Recommendation, ...],
+    *,
+    retries: int = RETRIES,
+    pause_s: float = RETRY_PAUSE_S,
+    lock_timeout_ms: int = APPLY_SESSION.lock_timeout_ms,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[str, ...]:
     """Create each index; one line per index says what happened."""
     results = []
     with connect(dsn, replace(APPLY_SESSION, lock_timeout_ms=lock_timeout_ms)) as conn:
@@ -39,31 +49,56 @@ def apply(dsn: str, recommendations: tuple[Recommendation, ...], *, retries: int
     return tuple(results)
 
 
-def _apply_one(conn: psycopg.Connection[TupleRow], rec: Recommendation, retries: int,
-               pause_s: float) -> str:
+def _apply_one(
+    conn: psycopg.Connection[TupleRow], rec: Recommendation, retries: int, pause_s: float
+) -> str:
     table = rec.candidate.table
     steps: list[tuple[sql.Composed, RelName, str]] = []
     if rec.partitions:
         # ON ONLY the parent: instant, and invalid until every partition's index is attached.
         try:
-            conn.execute(index_sql(rec.candidate, rec.name, concurrently=False,
-                                   if_not_exists=True, only=True))
+            conn.execute(
+                index_sql(
+                    rec.candidate, rec.name, concurrently=False, if_not_exists=True, only=True
+                )
+            )
         except psycopg.Error as exc:
             return f"{table.schema}.{rec.name}: failed: {one_line(str(exc))}"
         for schema, part in rec.partitions:
             child = partition_index_name(rec.name, part)
-            on_part = Candidate(table=RelName(schema, part), keys=rec.candidate.keys,
-                                method=rec.candidate.method, where=rec.candidate.where,
-                                include=rec.candidate.include, opclass=rec.candidate.opclass,
-                                kind=rec.candidate.kind)
-            steps.append((index_sql(on_part, child, concurrently=True, if_not_exists=True),
-                          RelName(schema, part), child))
-            steps.append((sql.SQL("ALTER INDEX {} ATTACH PARTITION {}").format(
-                sql.Identifier(table.schema, rec.name), sql.Identifier(schema, child)),
-                RelName(schema, part), child))  # idempotent once attached
+            on_part = Candidate(
+                table=RelName(schema, part),
+                keys=rec.candidate.keys,
+                method=rec.candidate.method,
+                where=rec.candidate.where,
+                include=rec.candidate.include,
+                opclass=rec.candidate.opclass,
+                kind=rec.candidate.kind,
+            )
+            steps.append(
+                (
+                    index_sql(on_part, child, concurrently=True, if_not_exists=True),
+                    RelName(schema, part),
+                    child,
+                )
+            )
+            steps.append(
+                (
+                    sql.SQL("ALTER INDEX {} ATTACH PARTITION {}").format(
+                        sql.Identifier(table.schema, rec.name), sql.Identifier(schema, child)
+                    ),
+                    RelName(schema, part),
+                    child,
+                )
+            )  # idempotent once attached
     else:
-        steps.append((index_sql(rec.candidate, rec.name, concurrently=True, if_not_exists=True),
-                      table, rec.name))
+        steps.append(
+            (
+                index_sql(rec.candidate, rec.name, concurrently=True, if_not_exists=True),
+                table,
+                rec.name,
+            )
+        )
     retried: list[str] = []
     for statement, owner, name in steps:
         errors = _with_retries(conn, statement, owner.schema, name, retries, pause_s)
@@ -76,13 +111,21 @@ def _apply_one(conn: psycopg.Connection[TupleRow], rec: Recommendation, retries:
             return f"{table.schema}.{rec.name}: failed: {errors[-1]}"
         retried += errors
     if retried:
-        return (f"{table.schema}.{rec.name}: created after {len(retried)} failed attempt(s) "
-                f"({retried[-1]})")
+        return (
+            f"{table.schema}.{rec.name}: created after {len(retried)} failed attempt(s) "
+            f"({retried[-1]})"
+        )
     return f"{table.schema}.{rec.name}: created"
 
 
-def _with_retries(conn: psycopg.Connection[TupleRow], statement: sql.Composed,
-                  schema: str, name: str, retries: int, pause_s: float) -> list[str]:
+def _with_retries(
+    conn: psycopg.Connection[TupleRow],
+    statement: sql.Composed,
+    schema: str,
+    name: str,
+    retries: int,
+    pause_s: float,
+) -> list[str]:
     """The errors of the failed attempts: fewer than ``retries`` means it succeeded."""
     errors: list[str] = []
     for attempt in range(1, retries + 1):
@@ -107,12 +150,15 @@ def _drop_parent(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> 
         conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema, name)))
 
 
-def _is_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str,
-                kind: str = "i") -> bool:
+def _is_invalid(
+    conn: psycopg.Connection[TupleRow], schema: str, name: str, kind: str = "i"
+) -> bool:
     row = conn.execute(
         "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
-        "AND c.relkind = %s", (schema, name, kind)).fetchone()
+        "AND c.relkind = %s",
+        (schema, name, kind),
+    ).fetchone()
     return bool(row and row[0])
 
 
@@ -121,8 +167,9 @@ def drop_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> 
     if not _is_invalid(conn, schema, name):
         return False
     try:
-        conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
-            sql.Identifier(schema, name)))
+        conn.execute(
+            sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(schema, name))
+        )
     except psycopg.Error:
         return False
     return True

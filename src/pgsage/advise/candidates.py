@@ -25,8 +25,12 @@ MAX_INCLUDE_WIDTH = 64  # average bytes: wider columns make the index a second h
 PARTIAL_MAX_DISTINCT = 20  # a literal on a column with at most this many values → partial
 PARTIAL_MAX_SHARE = 0.25  # ... when that value is at most this share of the rows
 T = TypeVar("T")
-HNSW_OPCLASSES = {"<->": "vector_l2_ops", "<=>": "vector_cosine_ops", "<#>": "vector_ip_ops",
-                  "<+>": "vector_l1_ops"}
+HNSW_OPCLASSES = {
+    "<->": "vector_l2_ops",
+    "<=>": "vector_cosine_ops",
+    "<#>": "vector_ip_ops",
+    "<+>": "vector_l1_ops",
+}
 JSONB_KEY_OPERATORS = frozenset({"?", "?|", "?&"})
 
 
@@ -60,7 +64,7 @@ def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> lis
             plain.append(_truncate(tuple(equal_all) + tuple(sort_keys)))
     if equal:
         cores.append(tuple(equal[:MAX_WIDTH]))
-        cores += [(*tuple(equal[:MAX_WIDTH - 1]), r) for r in ranges if r not in equal]
+        cores += [(*tuple(equal[: MAX_WIDTH - 1]), r) for r in ranges if r not in equal]
     cores += [(r,) for r in ranges]
     if sort_keys:
         cores.append(_truncate(tuple(equal) + tuple(sort_keys)))
@@ -73,8 +77,9 @@ def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> lis
         if equal and join not in equal:
             cores.append(_truncate((equal[0], join)))
     # Single keys of conditions inside OR (each arm can use its own index: BitmapOr).
-    cores += [(p.key,) for p in access.predicates
-              if not p.conjunct and p.kind in ("eq", "in", "range")]
+    cores += [
+        (p.key,) for p in access.predicates if not p.conjunct and p.kind in ("eq", "in", "range")
+    ]
 
     where = " AND ".join(sorted({p.constant for p in partial if p.constant})) or None
     for keys in _unique(cores):
@@ -120,11 +125,18 @@ def _covering(access: TableAccess, rel: RelInfo, found: list[Candidate]) -> list
         return []
     for name in rest:
         info = rel.columns.get(name)
-        if info is None or info.is_array or info.type_name in ("jsonb", "json", "vector") or (
-                info.avg_width or 0) > MAX_INCLUDE_WIDTH:
+        if (
+            info is None
+            or info.is_array
+            or info.type_name in ("jsonb", "json", "vector")
+            or (info.avg_width or 0) > MAX_INCLUDE_WIDTH
+        ):
             return []
-    return [Candidate(table=best.table, keys=best.keys, where=best.where, include=tuple(rest),
-                      kind="covering")]
+    return [
+        Candidate(
+            table=best.table, keys=best.keys, where=best.where, include=tuple(rest), kind="covering"
+        )
+    ]
 
 
 def _gin(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidate]:
@@ -137,15 +149,29 @@ def _gin(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidat
         kinds = {p.kind for p in predicates}
         if "jsonb" in kinds:
             only_containment = all(p.operator == "@>" for p in predicates)
-            found.append(Candidate(table=access.table, keys=(key,), method="gin", kind="gin",
-                                   opclass="jsonb_path_ops" if only_containment else None))
+            found.append(
+                Candidate(
+                    table=access.table,
+                    keys=(key,),
+                    method="gin",
+                    kind="gin",
+                    opclass="jsonb_path_ops" if only_containment else None,
+                )
+            )
         elif "array" in kinds:
             found.append(Candidate(table=access.table, keys=(key,), method="gin", kind="gin"))
         elif "like" in kinds and caps.trigram:
             column = rel.columns.get(key.columns[0]) if key.columns else None
             if column is not None and column.type_name in ("text", "varchar", "bpchar"):
-                found.append(Candidate(table=access.table, keys=(key,), method="gin",
-                                       opclass="gin_trgm_ops", kind="trigram"))
+                found.append(
+                    Candidate(
+                        table=access.table,
+                        keys=(key,),
+                        method="gin",
+                        opclass="gin_trgm_ops",
+                        kind="trigram",
+                    )
+                )
     return found
 
 
@@ -157,8 +183,15 @@ def _hnsw(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candida
         column = rel.columns.get(sort.key.column or "")
         opclass = HNSW_OPCLASSES.get(sort.operator or "")
         if column is not None and column.type_name == "vector" and opclass is not None:
-            found.append(Candidate(table=access.table, keys=(sort.key,), method="hnsw",
-                                   opclass=opclass, kind="hnsw"))
+            found.append(
+                Candidate(
+                    table=access.table,
+                    keys=(sort.key,),
+                    method="hnsw",
+                    opclass=opclass,
+                    kind="hnsw",
+                )
+            )
     return found
 
 
@@ -171,9 +204,15 @@ def _partial_conditions(conj: list[Predicate], rel: RelInfo) -> list[Predicate]:
         info = rel.columns.get(p.key.column)
         if info is None:
             continue
-        if p.kind == "notnull" or info.type_name == "bool" or (
+        if (
+            p.kind == "notnull"
+            or info.type_name == "bool"
+            or (
                 info.distinct_count(rel.rows) <= PARTIAL_MAX_DISTINCT
-                and _rare(p, info) and p.operator == "="):
+                and _rare(p, info)
+                and p.operator == "="
+            )
+        ):
             found.append(p)
     return found
 
@@ -191,10 +230,12 @@ def _rare(p: Predicate, info: ColumnInfo) -> bool:
 
 def _ordered_keys(predicates: list[Predicate], rel: RelInfo) -> list[Key]:
     """Equality keys, most selective first (then IN lists), ties by name: deterministic."""
+
     def rank(p: Predicate) -> tuple[int, float, str]:
         info = rel.columns.get(p.key.columns[0]) if p.key.columns else None
         distinct = info.distinct_count(rel.rows) if info is not None else rel.rows
         return (0 if p.kind == "eq" else 1, -distinct, p.key.label())
+
     return _unique(p.key for p in sorted(predicates, key=rank))
 
 
@@ -219,8 +260,7 @@ def covered_by_existing(candidate: Candidate, indexes: tuple[ExistingIndex, ...]
             continue
         if index.predicate is not None and index.predicate != candidate.where:
             continue
-        if candidate.include and not set(candidate.include) <= set(index.keys) | set(
-                index.include):
+        if candidate.include and not set(candidate.include) <= set(index.keys) | set(index.include):
             continue
         if candidate.where is not None and index.predicate is None:
             continue  # the partial candidate is smaller; let costing judge

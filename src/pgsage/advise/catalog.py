@@ -78,7 +78,8 @@ class RelInfo:
 
 _RESOLVE_QUALIFIED = (
     "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE n.nspname = %s AND c.relname = %s")
+    "WHERE n.nspname = %s AND c.relname = %s"
+)
 _RESOLVE = "SELECT to_regclass(quote_ident(%s))::oid"
 _RELATION = """
 SELECT n.nspname, c.relname, c.relkind::text,
@@ -171,21 +172,50 @@ class Catalog:
         columns = {}
         for c in self.conn.execute(_COLUMNS, (oid,)).fetchall():
             columns[c[0]] = ColumnInfo(
-                name=c[0], type=c[1], type_name=c[2], typlen=c[3], typalign=c[4],
-                is_array=bool(c[5]), not_null=bool(c[6]), avg_width=c[7], n_distinct=c[8],
-                null_frac=c[9], common_values=tuple(c[10] or ()),
-                common_freqs=tuple(c[11] or ()), histogram=tuple(c[12] or ()))
+                name=c[0],
+                type=c[1],
+                type_name=c[2],
+                typlen=c[3],
+                typalign=c[4],
+                is_array=bool(c[5]),
+                not_null=bool(c[6]),
+                avg_width=c[7],
+                n_distinct=c[8],
+                null_frac=c[9],
+                common_values=tuple(c[10] or ()),
+                common_freqs=tuple(c[11] or ()),
+                histogram=tuple(c[12] or ()),
+            )
         indexes = tuple(
-            ExistingIndex(name=r[0], schema=r[1], definition=r[2], method=r[3],
-                          keys=tuple(_key_text(k) for k in r[4]),
-                          include=tuple(_key_text(k) for k in r[5]), predicate=r[6],
-                          unique=bool(r[7]), primary=bool(r[8]), constraint=bool(r[9]),
-                          valid=bool(r[10]), size_bytes=int(r[11]))
-            for r in self.conn.execute(_INDEXES, (oid,)).fetchall())
-        return RelInfo(oid=oid, name=RelName(schema, name), kind=kind, reltuples=reltuples,
-                       relpages=relpages, fillfactor=fillfactor, columns=columns,
-                       view_sql=view_sql, indexes=indexes, writes=int(writes),
-                       partitions=tuple(_split_name(p) for p in parts or ()))
+            ExistingIndex(
+                name=r[0],
+                schema=r[1],
+                definition=r[2],
+                method=r[3],
+                keys=tuple(_key_text(k) for k in r[4]),
+                include=tuple(_key_text(k) for k in r[5]),
+                predicate=r[6],
+                unique=bool(r[7]),
+                primary=bool(r[8]),
+                constraint=bool(r[9]),
+                valid=bool(r[10]),
+                size_bytes=int(r[11]),
+            )
+            for r in self.conn.execute(_INDEXES, (oid,)).fetchall()
+        )
+        return RelInfo(
+            oid=oid,
+            name=RelName(schema, name),
+            kind=kind,
+            reltuples=reltuples,
+            relpages=relpages,
+            fillfactor=fillfactor,
+            columns=columns,
+            view_sql=view_sql,
+            indexes=indexes,
+            writes=int(writes),
+            partitions=tuple(_split_name(p) for p in parts or ()),
+        )
 
 
 def _split_name(qualified: str) -> tuple[str, str]:

@@ -53,8 +53,7 @@ class AdviseOptions:
     allow_real_indexes: bool = False
 
 
-def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions
-                ) -> list[WorkloadQuery]:
+def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions) -> list[WorkloadQuery]:
     if options.queries_file is not None and options.log_file is not None:
         raise UsageError("give the workload with either --queries or --log, not both")
     if options.queries_file is not None:
@@ -64,8 +63,12 @@ def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions
     return from_statements(conn, options.filters)
 
 
-def advise(dsn: str, options: AdviseOptions, session: SessionOptions | None = None,
-           progress: Callable[[str], None] = lambda _: None) -> Advice:
+def advise(
+    dsn: str,
+    options: AdviseOptions,
+    session: SessionOptions | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Advice:
     opts = replace(session or SessionOptions(), read_only=not options.allow_real_indexes)
     started = time.perf_counter()
     with connect(dsn, opts) as conn:
@@ -84,15 +87,20 @@ def advise(dsn: str, options: AdviseOptions, session: SessionOptions | None = No
     return replace(advice, seconds=round(time.perf_counter() - started, 3))
 
 
-def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
-            options: AdviseOptions, progress: Callable[[str], None]) -> Advice:
+def _advise(
+    conn: psycopg.Connection[TupleRow],
+    workload: list[WorkloadQuery],
+    options: AdviseOptions,
+    progress: Callable[[str], None],
+) -> Advice:
     major = int(conn.info.server_version) // 10000
     hypopg = _has_extension(conn, "hypopg")
     if not hypopg and not options.allow_real_indexes:
         raise MissingExtension(_hypopg_hint(conn, major))
     caps = Capabilities(
         trigram=_exists(conn, "SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops'"),
-        vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"))
+        vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"),
+    )
     catalog = Catalog(conn)
     notes: list[str] = []
     skipped: list[QueryResult] = []
@@ -100,12 +108,16 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
     for query in workload:
         shape = analyze_query(query.text, catalog)
         if shape is None:
-            skipped.append(QueryResult(query, None, None,
-                                       skipped=f"cannot be parsed: {parse_error(query.text)}"))
+            skipped.append(
+                QueryResult(
+                    query, None, None, skipped=f"cannot be parsed: {parse_error(query.text)}"
+                )
+            )
         elif shape.kind != "other" and shape.missing:
             missing = ", ".join(f'"{name}"' for name in shape.missing)
-            skipped.append(QueryResult(query, None, None,
-                                       skipped=f"relation {missing} does not exist"))
+            skipped.append(
+                QueryResult(query, None, None, skipped=f"relation {missing} does not exist")
+            )
         elif shape.kind == "other" or not shape.accesses:
             continue  # utility statements, catalog and table-less queries: no index work
         else:
@@ -122,44 +134,61 @@ def _advise(conn: psycopg.Connection[TupleRow], workload: list[WorkloadQuery],
                 candidates += candidates_for(access, rel, caps)
     candidates = sorted(dict.fromkeys(candidates), key=lambda c: c.sort_key)
     names = _names(candidates)
-    if not caps.trigram and any(p.kind == "like" for _, s in analysed for a in s.accesses
-                                for p in a.predicates):
-        notes.append("LIKE '%…%' patterns seen: CREATE EXTENSION pg_trgm would allow trigram "
-                     "GIN candidates")
+    if not caps.trigram and any(
+        p.kind == "like" for _, s in analysed for a in s.accesses for p in a.predicates
+    ):
+        notes.append(
+            "LIKE '%…%' patterns seen: CREATE EXTENSION pg_trgm would allow trigram GIN candidates"
+        )
 
-    whatif = WhatIf(conn, catalog, major=major, hypopg=hypopg,
-                    real_allowed=options.allow_real_indexes)
+    whatif = WhatIf(
+        conn, catalog, major=major, hypopg=hypopg, real_allowed=options.allow_real_indexes
+    )
     planned = whatif.plan_queries(analysed)
     whatif.prepare(candidates, names)
     usable = [c for c in candidates if c not in whatif.backend.failed]
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
-    progress(f"{len(usable)} candidates costed with "
-             f"{'HypoPG' if hypopg else 'real indexes'}")
-    data_bytes = sum(rel.relpages * 8192 for rel in catalog.loaded()
-                     if rel.name in {a.table for _, s in analysed for a in s.accesses})
-    search = Search(whatif, planned, usable, sizes, names, options.budget, data_bytes,
-                    progress)
+    progress(f"{len(usable)} candidates costed with {'HypoPG' if hypopg else 'real indexes'}")
+    data_bytes = sum(
+        rel.relpages * 8192
+        for rel in catalog.loaded()
+        if rel.name in {a.table for _, s in analysed for a in s.accesses}
+    )
+    search = Search(whatif, planned, usable, sizes, names, options.budget, data_bytes, progress)
     chosen = search.run()
     final = frozenset(chosen)
-    recommendations = tuple(_recommendation(c, search, final, names, sizes, catalog)
-                            for c in chosen)
+    recommendations = tuple(
+        _recommendation(c, search, final, names, sizes, catalog) for c in chosen
+    )
     results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
     drops = tuple(_drops(chosen, catalog))
     whatif.close()
-    costing = "hypopg" if hypopg and not whatif.backend.real else (
-        "real indexes (rolled back)" if not hypopg else "hypopg + real indexes (rolled back)")
+    costing = (
+        "hypopg"
+        if hypopg and not whatif.backend.real
+        else ("real indexes (rolled back)" if not hypopg else "hypopg + real indexes (rolled back)")
+    )
     return Advice(
-        recommendations=recommendations, queries=results, drops=drops,
+        recommendations=recommendations,
+        queries=results,
+        drops=drops,
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
-        costing=costing, objective_before=round(search.workload(frozenset()), 3),
-        objective_after=round(search.workload(final), 3))
+        costing=costing,
+        objective_before=round(search.workload(frozenset()), 3),
+        objective_after=round(search.workload(final), 3),
+    )
 
 
-def _recommendation(candidate: Candidate, search: Search, final: frozenset[Candidate],
-                    names: dict[Candidate, str], sizes: dict[Candidate, int],
-                    catalog: Catalog) -> Recommendation:
+def _recommendation(
+    candidate: Candidate,
+    search: Search,
+    final: frozenset[Candidate],
+    names: dict[Candidate, str],
+    sizes: dict[Candidate, int],
+    catalog: Catalog,
+) -> Recommendation:
     helped = []
     for query in search.live:
         if candidate.table not in query.shape.tables:
@@ -170,21 +199,24 @@ def _recommendation(candidate: Candidate, search: Search, final: frozenset[Candi
         if before is None or after is None or without is None:
             continue
         if after.cost < without.cost * (1 - HELPED_MIN_GAIN):
-            helped.append(HelpedQuery(query.query.text, before.cost, after.cost, before.nodes,
-                                      after.nodes))
+            helped.append(
+                HelpedQuery(query.query.text, before.cost, after.cost, before.nodes, after.nodes)
+            )
     rel = catalog.get(candidate.table)
-    return Recommendation(candidate=candidate, name=names[candidate], size_bytes=sizes[candidate],
-                          partitions=rel.partitions if rel is not None else (),
-                          queries=tuple(helped))
+    return Recommendation(
+        candidate=candidate,
+        name=names[candidate],
+        size_bytes=sizes[candidate],
+        partitions=rel.partitions if rel is not None else (),
+        queries=tuple(helped),
+    )
 
 
-def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidate]
-                  ) -> QueryResult:
+def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidate]) -> QueryResult:
     before = search.whatif.cost(query, frozenset())
     after = search.whatif.cost(query, final)
     if before is None:
-        return QueryResult(query.query, None, None,
-                           skipped=query.skipped or "could not be planned")
+        return QueryResult(query.query, None, None, skipped=query.skipped or "could not be planned")
     if after is None:
         after = before
     return QueryResult(query.query, before.cost, after.cost, before.nodes, after.nodes)
@@ -199,14 +231,26 @@ def _drops(chosen: list[Candidate], catalog: Catalog) -> list[DropProposal]:
             continue
         labels = list(candidate.columns)
         for index in rel.indexes:
-            if (index.method != "btree" or index.unique or index.primary or index.constraint
-                    or index.predicate is not None or index.include or not index.valid):
+            if (
+                index.method != "btree"
+                or index.unique
+                or index.primary
+                or index.constraint
+                or index.predicate is not None
+                or index.include
+                or not index.valid
+            ):
                 continue
             if len(index.keys) < len(labels) and labels[: len(index.keys)] == list(index.keys):
-                found.append(DropProposal(
-                    schema=index.schema, name=index.name, table=str(rel.name),
-                    definition=index.definition,
-                    reason=f"its keys lead the recommended {candidate_name(candidate)}"))
+                found.append(
+                    DropProposal(
+                        schema=index.schema,
+                        name=index.name,
+                        table=str(rel.name),
+                        definition=index.definition,
+                        reason=f"its keys lead the recommended {candidate_name(candidate)}",
+                    )
+                )
     return sorted(set(found), key=lambda d: (d.schema, d.name))
 
 
@@ -245,19 +289,27 @@ def _empty_workload(options: AdviseOptions) -> str:
     if options.queries_file is not None:
         return f"the workload is empty: {options.queries_file} holds no statement on a table"
     if options.log_file is not None:
-        return (f"the workload is empty: {options.log_file} holds no "
-                "'duration: … ms  statement:' or 'execute' line (log_min_duration_statement)")
-    return ("the workload is empty: pg_stat_statements holds no statement on a table of this "
-            "database (within --min-calls, --min-mean-ms); run the application first, or give "
-            "--queries FILE or --log FILE")
+        return (
+            f"the workload is empty: {options.log_file} holds no "
+            "'duration: … ms  statement:' or 'execute' line (log_min_duration_statement)"
+        )
+    return (
+        "the workload is empty: pg_stat_statements holds no statement on a table of this "
+        "database (within --min-calls, --min-mean-ms); run the application first, or give "
+        "--queries FILE or --log FILE"
+    )
 
 
 def _hypopg_hint(conn: psycopg.Connection[TupleRow], major: int) -> str:
     available = _exists(conn, "SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'")
-    how = ("run CREATE EXTENSION hypopg; in this database" if available else
-           f"install it on the server (Debian/Ubuntu: apt install postgresql-{major}-hypopg; "
-           "RHEL: hypopg_" + str(major) + "), then CREATE EXTENSION hypopg;")
-    return (f"the advisor needs HypoPG for hypothetical indexes: {how} — or rerun with "
-            "--allow-real-indexes to build indexes inside a rolled-back transaction "
-            "(it blocks writes to the tables while it runs)")
-
+    how = (
+        "run CREATE EXTENSION hypopg; in this database"
+        if available
+        else f"install it on the server (Debian/Ubuntu: apt install postgresql-{major}-hypopg; "
+        "RHEL: hypopg_" + str(major) + "), then CREATE EXTENSION hypopg;"
+    )
+    return (
+        f"the advisor needs HypoPG for hypothetical indexes: {how} — or rerun with "
+        "--allow-real-indexes to build indexes inside a rolled-back transaction "
+        "(it blocks writes to the tables while it runs)"
+    )

@@ -121,8 +121,15 @@ class Candidate:
 
     @property
     def sort_key(self) -> tuple[str, str, tuple[str, ...], str, str, tuple[str, ...], str]:
-        return (self.table.schema, self.table.name, self.columns, self.method, self.where or "",
-                self.include, self.opclass or "")
+        return (
+            self.table.schema,
+            self.table.name,
+            self.columns,
+            self.method,
+            self.where or "",
+            self.include,
+            self.opclass or "",
+        )
 
 
 @dataclass(frozen=True)

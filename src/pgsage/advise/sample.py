@@ -26,8 +26,11 @@ from pgsage.db.connect import SessionOptions, connect, one_line
 from pgsage.errors import PgsageError
 
 DEFAULT_MAX_ROWS = 200_000
-READ_SESSION = SessionOptions(statement_timeout_ms=600_000, lock_timeout_ms=5_000,
-                              application_name="pgsage advise --verify (sampling)")
+READ_SESSION = SessionOptions(
+    statement_timeout_ms=600_000,
+    lock_timeout_ms=5_000,
+    application_name="pgsage advise --verify (sampling)",
+)
 
 
 @dataclass
@@ -38,20 +41,41 @@ class SampledCopy:
     skipped: list[str] = field(default_factory=list)  # schema statements the copy lacks
 
 
-def make_sampled_copy(source_dsn: str, admin_dsn: str, dsn_for: Callable[[str], str],
-                      pg_dump: Path, name: str, tables: list[RelName],
-                      max_rows: int = DEFAULT_MAX_ROWS,
-                      progress: Callable[[str], None] = lambda _: None) -> SampledCopy:
+def make_sampled_copy(
+    source_dsn: str,
+    admin_dsn: str,
+    dsn_for: Callable[[str], str],
+    pg_dump: Path,
+    name: str,
+    tables: list[RelName],
+    max_rows: int = DEFAULT_MAX_ROWS,
+    progress: Callable[[str], None] = lambda _: None,
+) -> SampledCopy:
     """Create database ``name`` (through ``admin_dsn``) as a sampled copy of ``source_dsn``."""
-    dump = subprocess.run([str(pg_dump), "--schema-only", "--no-owner", "--no-privileges",
-                           "--no-publications", "--no-subscriptions", "-d", source_dsn],
-                          capture_output=True, text=True, timeout=600, check=False)
+    dump = subprocess.run(
+        [
+            str(pg_dump),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--no-publications",
+            "--no-subscriptions",
+            "-d",
+            source_dsn,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if dump.returncode != 0:
-        raise PgsageError(f"--verify: pg_dump of the schema failed: "
-                          f"{one_line(dump.stderr or 'no output')}")
+        raise PgsageError(
+            f"--verify: pg_dump of the schema failed: {one_line(dump.stderr or 'no output')}"
+        )
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     copy = SampledCopy(name=name, dsn=dsn_for(name))
     script = "\n".join(line for line in dump.stdout.splitlines() if not line.startswith("\\"))
@@ -61,8 +85,10 @@ def make_sampled_copy(source_dsn: str, admin_dsn: str, dsn_for: Callable[[str], 
                 target.execute(statement.encode())
             except psycopg.Error as exc:
                 copy.skipped.append(f"{one_line(statement)[:80]}: {one_line(str(exc))}")
-        progress(f"schema copied ({len(copy.skipped)} statement(s) skipped); sampling "
-                 f"{len(tables)} table(s)")
+        progress(
+            f"schema copied ({len(copy.skipped)} statement(s) skipped); sampling "
+            f"{len(tables)} table(s)"
+        )
         target.execute("SET session_replication_role = replica")
         with connect(source_dsn, READ_SESSION) as source:
             for table in tables:
@@ -74,26 +100,36 @@ def make_sampled_copy(source_dsn: str, admin_dsn: str, dsn_for: Callable[[str], 
 
 def drop_copy(admin_dsn: str, name: str) -> None:
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
-def _copy_sample(source: psycopg.Connection[TupleRow],
-                 target: psycopg.Connection[TupleRow], table: RelName,
-                 max_rows: int) -> int:
+def _copy_sample(
+    source: psycopg.Connection[TupleRow],
+    target: psycopg.Connection[TupleRow],
+    table: RelName,
+    max_rows: int,
+) -> int:
     ident = sql.Identifier(table.schema, table.name)
     row = source.execute(
         "SELECT CASE WHEN c.relkind = 'p' THEN (SELECT sum(greatest(l.reltuples, 0)) FROM "
         "pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf) "
         "ELSE greatest(c.reltuples, 0) END FROM pg_class c WHERE c.oid = %s::regclass",
-        (ident.as_string(source),)).fetchone()
+        (ident.as_string(source),),
+    ).fetchone()
     estimated = float(row[0] or 0) if row else 0.0
     percent = 100.0 if estimated <= max_rows else max(0.001, 100.0 * max_rows / estimated)
     query = sql.SQL("COPY (SELECT * FROM {} TABLESAMPLE BERNOULLI ({})) TO STDOUT").format(
-        ident, sql.Literal(round(percent, 4)))
+        ident, sql.Literal(round(percent, 4))
+    )
     copied = 0
-    with source.cursor() as out_cur, out_cur.copy(query) as out, target.cursor() as in_cur, \
-            in_cur.copy(sql.SQL("COPY {} FROM STDIN").format(ident)) as into:
+    with (
+        source.cursor() as out_cur,
+        out_cur.copy(query) as out,
+        target.cursor() as in_cur,
+        in_cur.copy(sql.SQL("COPY {} FROM STDIN").format(ident)) as into,
+    ):
         for data in out:
             into.write(data)
             copied += bytes(data).count(b"\n")

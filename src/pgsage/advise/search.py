@@ -50,8 +50,9 @@ class Search:
             cost = self.whatif.cost(query, frozenset())
             if cost is not None:  # an INSERT plans at cost 0 and still weighs its write
                 self.base[query.index] = cost.cost
-        self.weights = {q.index: _weight(q, self.base[q.index]) for q in self.queries
-                        if q.index in self.base}
+        self.weights = {
+            q.index: _weight(q, self.base[q.index]) for q in self.queries if q.index in self.base
+        }
         self.live = [q for q in self.queries if q.index in self.base]
         self.start = self.workload(frozenset())
 
@@ -66,8 +67,9 @@ class Search:
     def objective(self, config: frozenset[Candidate]) -> float:
         """What the search minimises: the workload's cost plus each index's upkeep (writes)
         and storage."""
-        return self.workload(config) + sum(self.write_charge(c) + self.storage_charge(c)
-                                           for c in config)
+        return self.workload(config) + sum(
+            self.write_charge(c) + self.storage_charge(c) for c in config
+        )
 
     def storage_charge(self, candidate: Candidate) -> float:
         """An index as large as all the workload's tables costs STORAGE_CHARGE of the
@@ -107,8 +109,9 @@ class Search:
         for order, candidate in enumerate(ordered):
             gain = start - self.objective(frozenset([candidate]))
             if gain > threshold:
-                heapq.heappush(heap, (-gain, self.sizes[candidate], self.names[candidate],
-                                      order, candidate))
+                heapq.heappush(
+                    heap, (-gain, self.sizes[candidate], self.names[candidate], order, candidate)
+                )
         self.helpful = [entry[4] for entry in sorted(heap)]
         self.progress(f"{len(heap)} of {len(ordered)} candidates help on their own")
         while heap:
@@ -166,8 +169,9 @@ class Search:
                     continue
                 value = self.objective(trial)
                 better = current - value > threshold or (
-                    abs(current - value) <= threshold / 10 and self.sizes[other] < 0.8 *
-                    self.sizes[candidate])
+                    abs(current - value) <= threshold / 10
+                    and self.sizes[other] < 0.8 * self.sizes[candidate]
+                )
                 if better and (best is None or value < best[0]):
                     best = (value, other)
             if best is not None:
@@ -175,13 +179,20 @@ class Search:
         return chosen
 
     def fits(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
-        if any(c.table == candidate.table and c.keys == candidate.keys and c.where ==
-               candidate.where and c.method == candidate.method for c in chosen):
+        if any(
+            c.table == candidate.table
+            and c.keys == candidate.keys
+            and c.where == candidate.where
+            and c.method == candidate.method
+            for c in chosen
+        ):
             return False  # another INCLUDE list of a chosen index: a swap, not an addition
         if self.budget.max_indexes is not None and len(chosen) >= self.budget.max_indexes:
             return False
-        if self.budget.max_size is not None and sum(
-                self.sizes[c] for c in chosen) + self.sizes[candidate] > self.budget.max_size:
+        if (
+            self.budget.max_size is not None
+            and sum(self.sizes[c] for c in chosen) + self.sizes[candidate] > self.budget.max_size
+        ):
             return False
         per_table = sum(1 for c in chosen if c.table == candidate.table)
         return self.budget.max_per_table is None or per_table < self.budget.max_per_table

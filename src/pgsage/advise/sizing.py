@@ -25,8 +25,9 @@ TUPLE_HEADER = 8
 LINE_POINTER = 4
 TID = 6
 MAX_POSTING_TIDS = 400  # a posting list tuple stays under ~1/3 of a page
-NO_DEDUP_TYPES = frozenset({"numeric", "float4", "float8", "jsonb", "json", "interval",
-                            "money", "inet", "cidr"})
+NO_DEDUP_TYPES = frozenset(
+    {"numeric", "float4", "float8", "jsonb", "json", "interval", "money", "inet", "cidr"}
+)
 ALIGN = {"c": 1, "s": 2, "i": 4, "d": 8}
 EXPRESSION_WIDTH = {"date_trunc": 8, "date": 4, "extract": 8, "date_part": 8}
 
@@ -43,8 +44,13 @@ class GinSample:
     bytes_per_row: float
 
 
-def estimate_size(candidate: Candidate, rel: RelInfo, rows: float | None = None,
-                  major: int = 18, gin: GinSample | None = None) -> int:
+def estimate_size(
+    candidate: Candidate,
+    rel: RelInfo,
+    rows: float | None = None,
+    major: int = 18,
+    gin: GinSample | None = None,
+) -> int:
     """Bytes the index would take once built. ``rows``: the rows it holds (a partial index's
     share of the table; the planner's estimate for its WHERE), default all rows. ``gin``: a
     sample of the column for a GIN index (without it, a rough guess from the column width)."""
@@ -67,8 +73,11 @@ def _btree_size(candidate: Candidate, rel: RelInfo, rows: float, major: int) -> 
     entry = _align(TUPLE_HEADER + data, 8) + LINE_POINTER
     fill = (rel_fillfactor(candidate) or 90) / 100
     distinct = _distinct(candidate, rel, rows)
-    dedup = (not candidate.include and distinct < rows and not any(
-        _no_dedup(k, rel, major) for k in candidate.keys))
+    dedup = (
+        not candidate.include
+        and distinct < rows
+        and not any(_no_dedup(k, rel, major) for k in candidate.keys)
+    )
     if dedup:
         # Each run of equal keys: one entry (key + first TID), 6 bytes per further row, and
         # a new posting tuple every MAX_POSTING_TIDS rows. Unique keys cost a plain entry.
@@ -96,8 +105,11 @@ def _distinct(candidate: Candidate, rel: RelInfo, rows: float) -> float:
     for key in candidate.keys:
         info = rel.columns.get(key.columns[0]) if key.columns else None
         if info is None or (key.expression is not None and _truncates(key)):
-            product *= max(1.0, rows / 50) if info is None else min(
-                info.distinct_count(rel.rows), max(1.0, rows / 50))
+            product *= (
+                max(1.0, rows / 50)
+                if info is None
+                else min(info.distinct_count(rel.rows), max(1.0, rows / 50))
+            )
         else:
             product *= info.distinct_count(rel.rows)
     return max(1.0, min(rows, product)) if rows >= 1 else 1.0

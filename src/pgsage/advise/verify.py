@@ -23,14 +23,21 @@ from pgsage.advise.model import Measured, QueryShape, Recommendation, WorkloadQu
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.db.connect import SessionOptions, connect, one_line, translate
 
-VERIFY_SESSION = SessionOptions(statement_timeout_ms=120_000, lock_timeout_ms=5_000,
-                                application_name="pgsage advise --verify", read_only=False)
+VERIFY_SESSION = SessionOptions(
+    statement_timeout_ms=120_000,
+    lock_timeout_ms=5_000,
+    application_name="pgsage advise --verify",
+    read_only=False,
+)
 RUNS = 2
 
 
-def verify(dsn: str, recommendations: tuple[Recommendation, ...],
-           queries: list[WorkloadQuery], progress: Callable[[str], None] = lambda _: None
-           ) -> tuple[Measured, ...]:
+def verify(
+    dsn: str,
+    recommendations: tuple[Recommendation, ...],
+    queries: list[WorkloadQuery],
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[Measured, ...]:
     with connect(dsn, VERIFY_SESSION) as conn:
         conn.prepare_threshold = None
         conn.autocommit = False
@@ -44,17 +51,21 @@ def verify(dsn: str, recommendations: tuple[Recommendation, ...],
             conn.execute("DEALLOCATE ALL")
 
 
-def _verify(conn: psycopg.Connection[TupleRow], recommendations: tuple[Recommendation, ...],
-            queries: list[WorkloadQuery], progress: Callable[[str], None]
-            ) -> tuple[Measured, ...]:
+def _verify(
+    conn: psycopg.Connection[TupleRow],
+    recommendations: tuple[Recommendation, ...],
+    queries: list[WorkloadQuery],
+    progress: Callable[[str], None],
+) -> tuple[Measured, ...]:
     catalog = Catalog(conn)
     shaped: list[tuple[WorkloadQuery, QueryShape]] = []
     for query in queries:
         shape = analyze_query(query.text, catalog)
         if shape is not None and shape.accesses:
             shaped.append((query, shape))
-    whatif = WhatIf(conn, catalog, major=int(conn.info.server_version) // 10000, hypopg=False,
-                    real_allowed=True)
+    whatif = WhatIf(
+        conn, catalog, major=int(conn.info.server_version) // 10000, hypopg=False, real_allowed=True
+    )
     planned = whatif.plan_queries(shaped, analyze=True)
     before = {q.index: _measure(whatif, q) for q in planned}
     progress(f"measured {len(planned)} statements; building {len(recommendations)} index(es)")
@@ -66,8 +77,12 @@ def _verify(conn: psycopg.Connection[TupleRow], recommendations: tuple[Recommend
         except psycopg.errors.DuplicateTable:
             # The database named by --verify-dsn may have the index already (applied earlier):
             # its "before" times include it, so they are not the advised database's.
-            problems.append((f"CREATE INDEX {rec.name}", "already present on this database "
-                                                         "(its before times include it)"))
+            problems.append(
+                (
+                    f"CREATE INDEX {rec.name}",
+                    "already present on this database (its before times include it)",
+                )
+            )
         except psycopg.Error as exc:
             problems.append((f"CREATE INDEX {rec.name}: {one_line(str(exc))}", "build failed"))
     conn.execute("ANALYZE")  # expression indexes bring statistics of their own
@@ -76,8 +91,14 @@ def _verify(conn: psycopg.Connection[TupleRow], recommendations: tuple[Recommend
     for q in planned:
         b, a = before[q.index], after[q.index]
         error = next((x for x in (b, a) if isinstance(x, str)), None)
-        found.append(Measured(q.query.text, b if isinstance(b, float) else None,
-                              a if isinstance(a, float) else None, error))
+        found.append(
+            Measured(
+                q.query.text,
+                b if isinstance(b, float) else None,
+                a if isinstance(a, float) else None,
+                error,
+            )
+        )
     return tuple(found)
 
 

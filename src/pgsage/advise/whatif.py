@@ -61,8 +61,15 @@ class Backend:
 
 
 class WhatIf:
-    def __init__(self, conn: psycopg.Connection[TupleRow], catalog: Catalog, *, major: int,
-                 hypopg: bool, real_allowed: bool) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection[TupleRow],
+        catalog: Catalog,
+        *,
+        major: int,
+        hypopg: bool,
+        real_allowed: bool,
+    ) -> None:
         self.conn = conn
         self.catalog = catalog
         self.major = major
@@ -79,8 +86,9 @@ class WhatIf:
         conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 
     # -- statements ------------------------------------------------------------------------
-    def plan_queries(self, queries: Sequence[tuple[WorkloadQuery, QueryShape]], *,
-                     analyze: bool = False) -> list[PlannedQuery]:
+    def plan_queries(
+        self, queries: Sequence[tuple[WorkloadQuery, QueryShape]], *, analyze: bool = False
+    ) -> list[PlannedQuery]:
         """The EXPLAIN to run for each statement; ``analyze`` executes it (EXPLAIN ANALYZE,
         always with values for the placeholders)."""
         planned = []
@@ -93,8 +101,9 @@ class WhatIf:
             planned.append(item)
         return planned
 
-    def _explain_statement(self, number: int, query: WorkloadQuery, shape: QueryShape,
-                           analyze: bool) -> sql.Composed:
+    def _explain_statement(
+        self, number: int, query: WorkloadQuery, shape: QueryShape, analyze: bool
+    ) -> sql.Composed:
         text = query.text.strip().rstrip(";")
         explain = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON)" if analyze else "EXPLAIN (FORMAT JSON)")
         if not shape.params:
@@ -106,11 +115,13 @@ class WhatIf:
             self.conn.execute(sql.SQL("PREPARE {} AS {}").format(name, sql.SQL(text)))
         row = self.conn.execute(
             "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s",
-            (f"pgsage_advise_{number}",)).fetchone()
+            (f"pgsage_advise_{number}",),
+        ).fetchone()
         types = list(row[0]) if row and row[0] else []
         values = [self._value(query, shape, n, typ) for n, typ in enumerate(types, start=1)]
         return sql.SQL("{} EXECUTE {}({})").format(
-            explain, name, sql.SQL(", ").join(sql.Literal(v) for v in values))
+            explain, name, sql.SQL(", ").join(sql.Literal(v) for v in values)
+        )
 
     def _value(self, query: WorkloadQuery, shape: QueryShape, n: int, typ: str) -> str:
         """A value for ``$n``: the source's sample, else a typical value of the column it is
@@ -146,7 +157,9 @@ class WhatIf:
                 self.backend.failed[candidate] = (
                     f"HypoPG cannot simulate {candidate.method} indexes; rerun with "
                     "--allow-real-indexes (builds it inside a rolled-back transaction)"
-                    if self.hypopg else "HypoPG is not installed")
+                    if self.hypopg
+                    else "HypoPG is not installed"
+                )
                 continue
             error = self._build_real(candidate, name)
             if error is None:
@@ -157,8 +170,9 @@ class WhatIf:
     def _try_hypo(self, candidate: Candidate, name: str) -> str | None:
         try:
             with self._savepoint():
-                self.conn.execute("SELECT * FROM hypopg_create_index(%s)",
-                                  (self._ddl(candidate, name),))
+                self.conn.execute(
+                    "SELECT * FROM hypopg_create_index(%s)", (self._ddl(candidate, name),)
+                )
         except psycopg.Error as exc:
             return one_line(str(exc))
         finally:
@@ -177,7 +191,8 @@ class WhatIf:
         key = (candidate, name)
         if key not in self._ddl_cache:
             self._ddl_cache[key] = index_sql(candidate, name, concurrently=False).as_string(
-                self.conn)
+                self.conn
+            )
         return self._ddl_cache[key]
 
     # -- costing ---------------------------------------------------------------------------
@@ -192,9 +207,10 @@ class WhatIf:
         if query.explain is None:
             return None
         hypos = sorted((c for c in config if c in self.backend.hypo), key=lambda c: c.sort_key)
-        hidden = sorted((c for c in self.backend.real
-                         if c not in config and c.table in query.shape.tables),
-                        key=lambda c: c.sort_key)
+        hidden = sorted(
+            (c for c in self.backend.real if c not in config and c.table in query.shape.tables),
+            key=lambda c: c.sort_key,
+        )
         if hidden:
             return self._evaluate_hiding(query, config, hypos, hidden)
         if not self._based:
@@ -216,8 +232,13 @@ class WhatIf:
                 self.conn.execute("SELECT hypopg_reset()")
         return _plan_cost(row[0] if row else None, names)
 
-    def _evaluate_hiding(self, query: PlannedQuery, config: frozenset[Candidate],
-                         hypos: list[Candidate], hidden: list[Candidate]) -> PlanCost | None:
+    def _evaluate_hiding(
+        self,
+        query: PlannedQuery,
+        config: frozenset[Candidate],
+        hypos: list[Candidate],
+        hidden: list[Candidate],
+    ) -> PlanCost | None:
         """With real indexes built: drop the ones this evaluation must not see inside a
         savepoint, and roll the drop back."""
         assert query.explain is not None
@@ -225,8 +246,11 @@ class WhatIf:
         try:
             with self._savepoint():
                 for candidate in hidden:
-                    self.conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(
-                        candidate.table.schema, self.backend.real[candidate])))
+                    self.conn.execute(
+                        sql.SQL("DROP INDEX {}").format(
+                            sql.Identifier(candidate.table.schema, self.backend.real[candidate])
+                        )
+                    )
                 names = self._create_hypos(hypos)
                 self.explains += 1
                 row = self.conn.execute(query.explain).fetchone()
@@ -249,7 +273,9 @@ class WhatIf:
         ddl = [self._ddl(c, self.backend.hypo[c]) for c in hypos]
         rows = self.conn.execute(
             "SELECT h.indexrelid FROM unnest(%s::text[]) WITH ORDINALITY AS d(ddl, n), "
-            "LATERAL hypopg_create_index(d.ddl) AS h ORDER BY d.n", (ddl,)).fetchall()
+            "LATERAL hypopg_create_index(d.ddl) AS h ORDER BY d.n",
+            (ddl,),
+        ).fetchall()
         return {str(row[0]): self.backend.hypo[c] for row, c in zip(rows, hypos, strict=False)}
 
     def _recover(self) -> None:
@@ -271,7 +297,8 @@ class WhatIf:
         """The planner's row estimate for ``SELECT FROM table [WHERE where]``."""
         query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
             sql.Identifier(table.schema, table.name),
-            sql.SQL(" WHERE {}").format(sql.SQL(where)) if where else sql.SQL(""))
+            sql.SQL(" WHERE {}").format(sql.SQL(where)) if where else sql.SQL(""),
+        )
         try:
             with self._savepoint():
                 row = self.conn.execute(query).fetchone()
@@ -299,11 +326,14 @@ class WhatIf:
             # bytes per entry by the key's share of rows f: 1.3 + 0.45 log2(1/f), 1.5 to 6
             "SELECT sum(n) / rows, count(*)::float8, sum(n * least(6, greatest(1.5, "
             "1.3 + 0.45 * log(2, (rows / n)::numeric)))) / rows FROM k, total "
-            "GROUP BY rows").format(
+            "GROUP BY rows"
+        ).format(
             col=sql.Identifier(column),
             table=sql.Identifier(candidate.table.schema, candidate.table.name),
-            percent=sql.Literal(percent), limit=sql.Literal(GIN_SAMPLE_ROWS),
-            keys=sql.SQL(keys))  # our own constant text, per operator class
+            percent=sql.Literal(percent),
+            limit=sql.Literal(GIN_SAMPLE_ROWS),
+            keys=sql.SQL(keys),
+        )  # our own constant text, per operator class
         try:
             with self._savepoint():
                 row = self.conn.execute(query).fetchone()
@@ -311,8 +341,11 @@ class WhatIf:
             return None
         if row is None or row[0] is None or not row[0]:
             return None
-        return GinSample(keys_per_row=float(row[0]), distinct_keys=float(row[1] or 1.0),
-                         bytes_per_row=float(row[2]))
+        return GinSample(
+            keys_per_row=float(row[0]),
+            distinct_keys=float(row[1] or 1.0),
+            bytes_per_row=float(row[2]),
+        )
 
     def _savepoint(self) -> _Savepoint:
         self._savepoints += 1
@@ -325,13 +358,13 @@ _GIN_KEYS = {
     "gin_trgm_ops": "SELECT unnest(show_trgm(s.v::text))",
     # jsonb_path_ops: one key per scalar (a hash of its path and value)
     "jsonb_path_ops": "SELECT x::text FROM jsonb_path_query(s.v, 'strict $.**') x "
-                      "WHERE jsonb_typeof(x) NOT IN ('object', 'array')",
+    "WHERE jsonb_typeof(x) NOT IN ('object', 'array')",
     # jsonb_ops: every scalar value and every object key
     "jsonb_ops": "SELECT CASE WHEN jsonb_typeof(x) IN ('object', 'array') THEN 'k:' || o "
-                 "ELSE x::text END FROM jsonb_path_query(s.v, 'strict $.**') x "
-                 "LEFT JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(x) = 'object' "
-                 "THEN x END) o ON true "
-                 "WHERE jsonb_typeof(x) NOT IN ('object', 'array') OR o IS NOT NULL",
+    "ELSE x::text END FROM jsonb_path_query(s.v, 'strict $.**') x "
+    "LEFT JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(x) = 'object' "
+    "THEN x END) o ON true "
+    "WHERE jsonb_typeof(x) NOT IN ('object', 'array') OR o IS NOT NULL",
     "array_ops": "SELECT DISTINCT unnest(s.v)::text",
 }
 
@@ -389,10 +422,21 @@ def _scan_nodes(plan: dict[str, Any], names: dict[str, str]) -> list[str]:
 
 
 _NEUTRAL = {
-    "integer": "1", "bigint": "1", "smallint": "1", "numeric": "1", "real": "1",
-    "double precision": "1", "boolean": "true", "date": "today", "jsonb": "{}", "json": "{}",
-    "timestamp with time zone": "now", "timestamp without time zone": "now",
-    "interval": "1 day", "uuid": "00000000-0000-0000-0000-000000000000", "inet": "127.0.0.1",
+    "integer": "1",
+    "bigint": "1",
+    "smallint": "1",
+    "numeric": "1",
+    "real": "1",
+    "double precision": "1",
+    "boolean": "true",
+    "date": "today",
+    "jsonb": "{}",
+    "json": "{}",
+    "timestamp with time zone": "now",
+    "timestamp without time zone": "now",
+    "interval": "1 day",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "inet": "127.0.0.1",
 }
 
 

@@ -38,21 +38,28 @@ class StatementFilter:
     top: int = DEFAULT_TOP
 
 
-def from_statements(conn: psycopg.Connection[TupleRow], filters: StatementFilter
-                    ) -> list[WorkloadQuery]:
+def from_statements(
+    conn: psycopg.Connection[TupleRow], filters: StatementFilter
+) -> list[WorkloadQuery]:
     """The current database's statements from pg_stat_statements, heaviest first."""
     row = conn.execute(
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-        "WHERE e.extname = 'pg_stat_statements'").fetchone()
+        "WHERE e.extname = 'pg_stat_statements'"
+    ).fetchone()
     if row is None:
         raise MissingExtension(
             "pg_stat_statements is not installed in this database: add it to "
             "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements, or give "
-            "the workload with --queries FILE or --log FILE")
+            "the workload with --queries FILE or --log FILE"
+        )
     view = sql.Identifier(str(row[0]), "pg_stat_statements")
-    columns = {str(r[0]) for r in conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-        (sql.Identifier(str(row[0]), "pg_stat_statements").as_string(conn),)).fetchall()}
+    columns = {
+        str(r[0])
+        for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            (sql.Identifier(str(row[0]), "pg_stat_statements").as_string(conn),),
+        ).fetchall()
+    }
     total = sql.Identifier("total_exec_time" if "total_exec_time" in columns else "total_time")
     toplevel = sql.SQL(" AND s.toplevel") if "toplevel" in columns else sql.SQL("")
     query = sql.SQL(
@@ -61,16 +68,21 @@ def from_statements(conn: psycopg.Connection[TupleRow], filters: StatementFilter
         "WHERE datname = current_database()){toplevel} "
         "GROUP BY s.query HAVING sum(s.calls) >= %s "
         "AND sum(s.{total}) / greatest(sum(s.calls), 1) >= %s "
-        "ORDER BY total_ms DESC, s.query LIMIT %s").format(
-            total=total, view=view, toplevel=toplevel)
+        "ORDER BY total_ms DESC, s.query LIMIT %s"
+    ).format(total=total, view=view, toplevel=toplevel)
     try:
         with conn.transaction():
-            rows = conn.execute(query, (filters.min_calls, filters.min_mean_ms,
-                                        filters.top)).fetchall()
+            rows = conn.execute(
+                query, (filters.min_calls, filters.min_mean_ms, filters.top)
+            ).fetchall()
     except psycopg.Error as exc:
         raise MissingExtension(f"cannot read pg_stat_statements: {one_line(str(exc))}") from None
-    return [WorkloadQuery(text=str(text), calls=int(calls), total_ms=float(total_ms),
-                          source="pg_stat_statements") for text, calls, total_ms in rows]
+    return [
+        WorkloadQuery(
+            text=str(text), calls=int(calls), total_ms=float(total_ms), source="pg_stat_statements"
+        )
+        for text, calls, total_ms in rows
+    ]
 
 
 def from_file(path: Path) -> list[WorkloadQuery]:
@@ -89,8 +101,7 @@ def from_file(path: Path) -> list[WorkloadQuery]:
             raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
         # "-- what this is" lines above a statement are for the file's reader, not the
         # report (block comments stay: /*+ ... */ may be a planner hint).
-        queries.append(WorkloadQuery(text=_LEADING_LINE_COMMENTS.sub("", statement),
-                                     source="file"))
+        queries.append(WorkloadQuery(text=_LEADING_LINE_COMMENTS.sub("", statement), source="file"))
     return queries
 
 
@@ -130,7 +141,7 @@ def _split(text: str) -> list[tuple[int, str]]:
             offset += len(piece) + 1
     for token in tokens:
         if token.name == "ASCII_59":
-            parts.append((start, data[start:token.start].decode(errors="replace")))
+            parts.append((start, data[start : token.start].decode(errors="replace")))
             start = token.end + 1
     if tokens:
         parts.append((start, data[start:].decode(errors="replace")))
@@ -151,9 +162,11 @@ def _only_comments(text: str) -> bool:
 
 # -- logs ------------------------------------------------------------------------------------
 _LINE = re.compile(
-    r"(?:LOG|LOCATION|STATEMENT|DETAIL|ERROR|WARNING|HINT|CONTEXT|FATAL):\s{2}(?P<body>.*)$")
+    r"(?:LOG|LOCATION|STATEMENT|DETAIL|ERROR|WARNING|HINT|CONTEXT|FATAL):\s{2}(?P<body>.*)$"
+)
 _DURATION = re.compile(
-    r"^duration: (?P<ms>[0-9.]+) ms\s+(?:(?:statement)|(?:execute [^:]*)): (?P<sql>.*)$", re.S)
+    r"^duration: (?P<ms>[0-9.]+) ms\s+(?:(?:statement)|(?:execute [^:]*)): (?P<sql>.*)$", re.S
+)
 _PARAM = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 
 
@@ -176,11 +189,11 @@ def from_log(path: Path) -> list[WorkloadQuery]:
             key = text
         found = merged.get(key)
         if found is None:
-            merged[key] = WorkloadQuery(text=text, calls=1, total_ms=entry.ms, source="log",
-                                        params=entry.params)
+            merged[key] = WorkloadQuery(
+                text=text, calls=1, total_ms=entry.ms, source="log", params=entry.params
+            )
         else:
-            merged[key] = replace(found, calls=found.calls + 1,
-                                  total_ms=found.total_ms + entry.ms)
+            merged[key] = replace(found, calls=found.calls + 1, total_ms=found.total_ms + entry.ms)
     return sorted(merged.values(), key=lambda q: (-q.total_ms, q.text))
 
 

@@ -31,8 +31,7 @@ def select_checks(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> lis
     select, ignore = list(select), list(ignore)
     unknown = sorted({name for name in [*select, *ignore] if name not in known})
     if unknown:
-        raise UsageError(f"unknown check or category: {', '.join(unknown)} "
-                         "(see `pgsage checks`)")
+        raise UsageError(f"unknown check or category: {', '.join(unknown)} (see `pgsage checks`)")
 
     def matches(check: type[Check], names: list[str]) -> bool:
         return "ALL" in names or check.id in names or check.category in names
@@ -51,8 +50,9 @@ def resolve_params(check: type[Check], overrides: Mapping[str, Any]) -> dict[str
         try:
             params[name] = _coerce(default, value)
         except (TypeError, ValueError):
-            raise UsageError(f"check {check.id}: {name} must be a {type(default).__name__}, "
-                             f"not {value!r}") from None
+            raise UsageError(
+                f"check {check.id}: {name} must be a {type(default).__name__}, not {value!r}"
+            ) from None
     return params
 
 
@@ -71,21 +71,25 @@ def _coerce(default: Any, value: Any) -> Any:
 
 def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
     if snapshot.server.version_num < check.min_server_version:
-        return CheckResult(check.id, Status.SKIPPED,
-                           reason=f"needs PostgreSQL {check.min_server_version // 10000}+")
+        return CheckResult(
+            check.id,
+            Status.SKIPPED,
+            reason=f"needs PostgreSQL {check.min_server_version // 10000}+",
+        )
     missing_ext = [e for e in check.requires_extensions if not snapshot.server.has_extension(e)]
     if missing_ext:
-        return CheckResult(check.id, Status.SKIPPED,
-                           reason=f"extension not installed: {', '.join(missing_ext)}")
+        return CheckResult(
+            check.id, Status.SKIPPED, reason=f"extension not installed: {', '.join(missing_ext)}"
+        )
     for section in check.requires_sections:
         error = snapshot.missing(section)
         if error is not None and any(m in error for m in _PRIVILEGE_MARKERS):
             hint = _privilege_hint(section, snapshot.server.current_user)
-            return CheckResult(check.id, Status.SKIPPED,
-                               reason=f"cannot read {section} ({error}); {hint}")
+            return CheckResult(
+                check.id, Status.SKIPPED, reason=f"cannot read {section} ({error}); {hint}"
+            )
         if error is not None:
-            status = (Status.TIMEOUT if any(m in error for m in _TIMEOUT_MARKERS)
-                      else Status.ERROR)
+            status = Status.TIMEOUT if any(m in error for m in _TIMEOUT_MARKERS) else Status.ERROR
             return CheckResult(check.id, status, reason=f"snapshot section {section}: {error}")
     return None
 
@@ -99,12 +103,17 @@ def run_check(check: type[Check], snapshot: Snapshot, overrides: Mapping[str, An
     try:
         findings = check().evaluate(snapshot, params)
     except Exception as exc:  # isolation: a broken check becomes an error result
-        return CheckResult(check.id, Status.ERROR, reason=f"{type(exc).__name__}: {exc}",
-                           duration_ms=(time.perf_counter() - started) * 1000)
+        return CheckResult(
+            check.id,
+            Status.ERROR,
+            reason=f"{type(exc).__name__}: {exc}",
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
     elapsed = (time.perf_counter() - started) * 1000
     ordered = tuple(sorted(findings, key=lambda f: f.sort_key()))
-    return CheckResult(check.id, Status.FINDINGS if ordered else Status.OK, ordered,
-                       duration_ms=elapsed)
+    return CheckResult(
+        check.id, Status.FINDINGS if ordered else Status.OK, ordered, duration_ms=elapsed
+    )
 
 
 def run_checks(

@@ -40,7 +40,8 @@ def ensure_runner_user(name: str = RUNNER_USER) -> str:
         )
         if result.returncode != 0 and "already exists" not in result.stderr:
             raise ServerError(
-                f"cannot create system user {name!r}: {result.stderr.strip()}") from None
+                f"cannot create system user {name!r}: {result.stderr.strip()}"
+            ) from None
     return name
 
 
@@ -135,8 +136,16 @@ class LocalCluster:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.socket_dir.mkdir(exist_ok=True, mode=0o700)
         runner = self.runner
-        args = ["-D", str(self.datadir), "-U", "postgres", "-E", "UTF8", "--no-locale",
-                "--auth-local=trust"]
+        args = [
+            "-D",
+            str(self.datadir),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=trust",
+        ]
         if self.password is not None:
             self._write_private(self.password_file, self.password)
             args += ["--auth-host=scram-sha-256", "--pwfile", str(self.password_file)]
@@ -196,8 +205,20 @@ class LocalCluster:
         chosen = port if port is not None else free_port(self.host)
         if _port_in_use(chosen, self.host):
             raise ServerError(f"port {chosen} is already in use")
-        result = self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-w",
-                           "-t", "120", "-o", f"-p {chosen}", "start", timeout=180)
+        result = self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.logfile),
+            "-w",
+            "-t",
+            "120",
+            "-o",
+            f"-p {chosen}",
+            "start",
+            timeout=180,
+        )
         if result.returncode != 0:
             log_tail = ""
             with contextlib.suppress(OSError):
@@ -213,8 +234,9 @@ class LocalCluster:
         """Stop the server if it runs; return whether it was running."""
         if not self.is_running():
             return False
-        self._check(self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop"),
-                    "pg_ctl stop")
+        self._check(
+            self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop"), "pg_ctl stop"
+        )
         return True
 
     def destroy(self) -> None:

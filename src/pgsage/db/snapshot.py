@@ -75,9 +75,12 @@ STATEMENTS_LIMIT = 5000
 # wide rows on a big schema (25,000 indexes: about 6 MB), which spills to disk with the default
 # 4 MB. Parallel workers only add start-up costs: the snapshot already keeps two sessions busy.
 SNAPSHOT_SETTINGS = {"work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
-_SET_LOCAL = sql.SQL("SELECT {}").format(sql.SQL(", ").join(
-    sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Literal(value))
-    for name, value in SNAPSHOT_SETTINGS.items()))
+_SET_LOCAL = sql.SQL("SELECT {}").format(
+    sql.SQL(", ").join(
+        sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Literal(value))
+        for name, value in SNAPSHOT_SETTINGS.items()
+    )
+)
 
 Row = TypeVar("Row")
 
@@ -149,8 +152,9 @@ class Snapshot:
                 if column.name in ix.key_columns[: ix.key_count]
             ]
             dims = column.typmod if column.typmod > 0 else None
-            found.append(VectorColumn(column.schema, column.table, column.name, column.type,
-                                      dims, indexes))
+            found.append(
+                VectorColumn(column.schema, column.table, column.name, column.type, dims, indexes)
+            )
         return found
 
     def missing(self, section: str) -> str | None:
@@ -176,14 +180,14 @@ class Snapshot:
         except (OSError, json.JSONDecodeError) as exc:
             raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
         if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-            raise SnapshotError(
-                f"{path} is not a pgsage snapshot of format {FORMAT_VERSION}"
-            )
+            raise SnapshotError(f"{path} is not a pgsage snapshot of format {FORMAT_VERSION}")
         try:
             return _adapter().validate_python(data)
         except ValidationError as exc:
-            raise SnapshotError(f"{path} is not a valid snapshot: {exc.errors()[0]['msg']} "
-                                f"at {exc.errors()[0]['loc']}") from None
+            raise SnapshotError(
+                f"{path} is not a valid snapshot: {exc.errors()[0]['msg']} "
+                f"at {exc.errors()[0]['loc']}"
+            ) from None
 
 
 TableRow = TypeVar("TableRow", Index, Column)
@@ -324,22 +328,28 @@ class _Companion:
         snapshot_id = main.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
         settings = main.execute(
             "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
-            "current_setting('application_name')").fetchone()
+            "current_setting('application_name')"
+        ).fetchone()
         assert settings is not None
         # The conninfo as the first session used it, password included (not the masked dsn).
-        params = {o.keyword.decode(): o.val.decode() for o in main.pgconn.info
-                  if o.val is not None and o.val != b""}
+        params = {
+            o.keyword.decode(): o.val.decode()
+            for o in main.pgconn.info
+            if o.val is not None and o.val != b""
+        }
         self.conn = psycopg.connect(**params, autocommit=True)  # type: ignore[arg-type]
         try:
-            for name, value in zip(("statement_timeout", "lock_timeout", "application_name"),
-                                   settings, strict=True):
+            for name, value in zip(
+                ("statement_timeout", "lock_timeout", "application_name"), settings, strict=True
+            ):
                 self.conn.execute("SELECT set_config(%s, %s, false)", [name, value])
             self.conn.execute("SET default_transaction_read_only = on")
             self.conn.autocommit = False
             self.conn.read_only = True
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            self.conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
-                sql.Literal(snapshot_id)))
+            self.conn.execute(
+                sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id))
+            )
             self.conn.execute(_SET_LOCAL)
         except BaseException:
             self.conn.close()
@@ -393,8 +403,12 @@ def _start_companion(conn: psycopg.Connection[TupleRow], info: ServerInfo) -> _C
 StatementsHook = Callable[[list[Statement]], object]
 
 
-def collect_snapshot(conn: psycopg.Connection[TupleRow], *, parallel: bool = True,
-                     on_statements: StatementsHook | None = None) -> Snapshot:
+def collect_snapshot(
+    conn: psycopg.Connection[TupleRow],
+    *,
+    parallel: bool = True,
+    on_statements: StatementsHook | None = None,
+) -> Snapshot:
     """Collect a snapshot over an open pgsage session (see ``connect``).
 
     ``on_statements`` is called on a thread of its own with the workload's statements as soon
@@ -412,8 +426,9 @@ def _run_hook(hook: StatementsHook, statements: list[Statement]) -> None:
         logger.debug("snapshot: on_statements failed (%s)", exc)
 
 
-def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
-             on_statements: StatementsHook | None) -> Snapshot:
+def _collect(
+    conn: psycopg.Connection[TupleRow], parallel: bool, on_statements: StatementsHook | None
+) -> Snapshot:
     started = time.perf_counter()
     try:
         info = fetch_server_info(conn)
@@ -453,8 +468,12 @@ def _collect(conn: psycopg.Connection[TupleRow], parallel: bool,
             database_rows = c.rows("database", DatabaseStats)
             statements, statements_info = _statements(c)
             if on_statements is not None and statements:
-                threading.Thread(target=_run_hook, args=(on_statements, statements),
-                                 name="pgsage-statements", daemon=True).start()
+                threading.Thread(
+                    target=_run_hook,
+                    args=(on_statements, statements),
+                    name="pgsage-statements",
+                    daemon=True,
+                ).start()
             snapshot = Snapshot(
                 format_version=FORMAT_VERSION,
                 pgsage_version=__version__,
@@ -532,8 +551,16 @@ _STATEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "blk_read_time": ("shared_blk_read_time", "blk_read_time"),
     "blk_write_time": ("shared_blk_write_time", "blk_write_time"),
 }
-_STATEMENT_PLAIN = ("calls", "rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
-                    "shared_blks_written", "temp_blks_read", "temp_blks_written")
+_STATEMENT_PLAIN = (
+    "calls",
+    "rows",
+    "shared_blks_hit",
+    "shared_blks_read",
+    "shared_blks_dirtied",
+    "shared_blks_written",
+    "temp_blks_read",
+    "temp_blks_written",
+)
 
 
 def _statements(c: _Collector) -> tuple[list[Statement], StatementsInfo]:
@@ -571,39 +598,64 @@ def _statements(c: _Collector) -> tuple[list[Statement], StatementsInfo]:
             source = next((col for col in candidates if col in present), None)
             fields.append(
                 sql.SQL("s.{}::float8 AS {}").format(sql.Identifier(source), sql.Identifier(target))
-                if source else sql.SQL("0::float8 AS {}").format(sql.Identifier(target))
+                if source
+                else sql.SQL("0::float8 AS {}").format(sql.Identifier(target))
             )
         fields += [sql.SQL("s.{}::bigint").format(sql.Identifier(col)) for col in _STATEMENT_PLAIN]
-        fields.append(sql.SQL("s.wal_bytes::bigint") if "wal_bytes" in present
-                      else sql.SQL("NULL::bigint AS wal_bytes"))
+        fields.append(
+            sql.SQL("s.wal_bytes::bigint")
+            if "wal_bytes" in present
+            else sql.SQL("NULL::bigint AS wal_bytes")
+        )
         order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
         query = sql.SQL(
             "SELECT {fields} FROM {view} s LEFT JOIN pg_roles r ON r.oid = s.userid "
             "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
-        ).format(fields=sql.SQL(", ").join(fields), view=view,
-                 order=sql.Identifier(order_col), limit=STATEMENTS_LIMIT)
-        ordered = sql.SQL("SELECT {fields} FROM ({inner}) s ORDER BY s.total_exec_time DESC, "
-                          "s.queryid, s.username").format(
+        ).format(
+            fields=sql.SQL(", ").join(fields),
+            view=view,
+            order=sql.Identifier(order_col),
+            limit=STATEMENTS_LIMIT,
+        )
+        ordered = sql.SQL(
+            "SELECT {fields} FROM ({inner}) s ORDER BY s.total_exec_time DESC, "
+            "s.queryid, s.username"
+        ).format(
             fields=sql.SQL(", ").join(sql.Identifier(f) for f in _statement_field_names()),
-            inner=query)
+            inner=query,
+        )
         with c.conn.cursor() as cur:
             cur.execute(ordered)
-            rows = build_rows(Statement, [col.name for col in cur.description or ()],
-                              cur.fetchall())
-        total = c.conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE dbid = "
-                                       "(SELECT oid FROM pg_database WHERE datname = "
-                                       "current_database())").format(view)).fetchone()
+            rows = build_rows(
+                Statement, [col.name for col in cur.description or ()], cur.fetchall()
+            )
+        total = c.conn.execute(
+            sql.SQL(
+                "SELECT count(*) FROM {} WHERE dbid = "
+                "(SELECT oid FROM pg_database WHERE datname = "
+                "current_database())"
+            ).format(view)
+        ).fetchone()
         dealloc = reset = None
-        if c.conn.execute("SELECT to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
-                          ).fetchone() != (None,):
-            info_row = c.conn.execute(sql.SQL("SELECT dealloc, stats_reset FROM {}").format(
-                sql.Identifier(schema, "pg_stat_statements_info"))).fetchone()
+        if c.conn.execute(
+            "SELECT to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
+        ).fetchone() != (None,):
+            info_row = c.conn.execute(
+                sql.SQL("SELECT dealloc, stats_reset FROM {}").format(
+                    sql.Identifier(schema, "pg_stat_statements_info")
+                )
+            ).fetchone()
             if info_row:
                 dealloc, reset = info_row
         count = int(total[0]) if total else 0
-        return rows, StatementsInfo(status="ok", extension_version=version, dealloc=dealloc,
-                                    stats_reset=reset, total_statements=count)
+        return rows, StatementsInfo(
+            status="ok",
+            extension_version=version,
+            dealloc=dealloc,
+            stats_reset=reset,
+            total_statements=count,
+        )
 
     fallback: tuple[list[Statement], StatementsInfo] = ([], StatementsInfo(status="error"))
     result = c.section("statements", run, fallback)

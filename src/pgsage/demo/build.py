@@ -28,9 +28,21 @@ Connection = psycopg.Connection[TupleRow]
 
 # In load order; dropped in reverse.
 DEMO_TABLES: tuple[str, ...] = (
-    "users", "prompts", "applications", "ai_requests", "site_visits", "bot_logs",
-    "daily_stats", "dialogs", "dialog_messages", "documents", "knowledge_embeddings", "news",
-    "portfolio", "services", "secure_settings",
+    "users",
+    "prompts",
+    "applications",
+    "ai_requests",
+    "site_visits",
+    "bot_logs",
+    "daily_stats",
+    "dialogs",
+    "dialog_messages",
+    "documents",
+    "knowledge_embeddings",
+    "news",
+    "portfolio",
+    "services",
+    "secure_settings",
 )
 
 # (problem kind, object name) for every problem the demo plants on purpose. The kind is the
@@ -72,8 +84,9 @@ PLANTED_PROBLEMS: list[tuple[str, str]] = [
 VECTOR_ONLY_PROBLEMS = frozenset({("ivfflat-lists", "knowledge_embeddings_embedding_l2_idx")})
 
 INVALID_INDEX = "uq_daily_stats_stat_date"
-BUILD_SESSION = SessionOptions(statement_timeout_ms=0, lock_timeout_ms=60_000,
-                               application_name="pgsage demo", read_only=False)
+BUILD_SESSION = SessionOptions(
+    statement_timeout_ms=0, lock_timeout_ms=60_000, application_name="pgsage demo", read_only=False
+)
 
 
 def planted_problems(*, has_vector: bool) -> list[tuple[str, str]]:
@@ -149,34 +162,50 @@ def build_demo(
             plant_invalid_index(conn)
             step = "analysing"
             progress(step)
-            conn.execute(sql.SQL("ANALYZE {}").format(
-                sql.SQL(", ").join(sql.Identifier(t) for t in DEMO_TABLES)))
+            conn.execute(
+                sql.SQL("ANALYZE {}").format(
+                    sql.SQL(", ").join(sql.Identifier(t) for t in DEMO_TABLES)
+                )
+            )
             if recording:  # this database's entries only: other databases keep theirs
-                conn.execute("SELECT pg_stat_statements_reset(0, d.oid, 0) FROM pg_database d "
-                             "WHERE d.datname = current_database()")
+                conn.execute(
+                    "SELECT pg_stat_statements_reset(0, d.oid, 0) FROM pg_database d "
+                    "WHERE d.datname = current_database()"
+                )
         except psycopg.Error as exc:
             raise PgsageError(f"demo: {step} failed: {one_line(str(exc))}") from None
     loaded = time.perf_counter()
     rows = sum(data.counts[t] for t in DEMO_TABLES)
-    progress(f"loaded {rows:,} rows into {len(DEMO_TABLES)} tables in {loaded - started:.1f} s; "
-             "running the workload")
+    progress(
+        f"loaded {rows:,} rows into {len(DEMO_TABLES)} tables in {loaded - started:.1f} s; "
+        "running the workload"
+    )
     statements = run_workload(dsn, scale=scale, seed=seed)
     finished = time.perf_counter()
-    return DemoStats(tables=len(DEMO_TABLES), rows=rows, load_seconds=loaded - started,
-                     workload_seconds=finished - loaded, statements=statements)
+    return DemoStats(
+        tables=len(DEMO_TABLES),
+        rows=rows,
+        load_seconds=loaded - started,
+        workload_seconds=finished - loaded,
+        statements=statements,
+    )
 
 
 def drop_demo(conn: Connection) -> None:
     """Drop the demo's tables (and with them their indexes, sequences and constraints)."""
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
-        sql.SQL(", ").join(sql.Identifier("public", t) for t in reversed(DEMO_TABLES))))
+    conn.execute(
+        sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
+            sql.SQL(", ").join(sql.Identifier("public", t) for t in reversed(DEMO_TABLES))
+        )
+    )
 
 
 def plant_invalid_index(conn: Connection) -> None:
     """Try to add a unique date to daily_stats concurrently, as a migration would; the
     duplicate dates make it fail and leave the index behind, INVALID."""
     statement = sql.SQL("CREATE UNIQUE INDEX CONCURRENTLY {} ON daily_stats (stat_date)").format(
-        sql.Identifier(INVALID_INDEX))
+        sql.Identifier(INVALID_INDEX)
+    )
     try:
         conn.execute(statement)
     except psycopg.errors.UniqueViolation:
@@ -189,7 +218,8 @@ def _ensure_vector(conn: Connection) -> bool:
     installed = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
     if installed is None:
         available = conn.execute(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+        ).fetchone()
         if available is None:
             return False
         try:
@@ -197,8 +227,10 @@ def _ensure_vector(conn: Connection) -> bool:
         except psycopg.Error:
             return False
     # Installed into a schema off the search path is as good as missing.
-    row = conn.execute("SELECT to_regtype('vector') IS NOT NULL "
-                       "AND to_regprocedure('l2_normalize(vector)') IS NOT NULL").fetchone()
+    row = conn.execute(
+        "SELECT to_regtype('vector') IS NOT NULL "
+        "AND to_regprocedure('l2_normalize(vector)') IS NOT NULL"
+    ).fetchone()
     return bool(row and row[0])
 
 
@@ -234,35 +266,47 @@ _EMBED_ARRAY = sql.SQL(
     "(SELECT array_agg(q.x / q.norm ORDER BY q.i)::real[] FROM ("
     " SELECT i, t.v[i] + a.v[i] + b.v[i] AS x,"
     " sqrt(sum((t.v[i] + a.v[i] + b.v[i]) ^ 2) OVER ()) AS norm"
-    " FROM generate_series(1, array_length(t.v, 1)) AS i) AS q)")
+    " FROM generate_series(1, array_length(t.v, 1)) AS i) AS q)"
+)
 
 
-def _load_embeddings(conn: Connection, data: DemoData, table: CopyTable, *,
-                     vector: bool) -> None:
-    conn.execute("CREATE TEMP TABLE demo_embedding_pool (kind text, n integer, v real[]) "
-                 "ON COMMIT DROP")
+def _load_embeddings(conn: Connection, data: DemoData, table: CopyTable, *, vector: bool) -> None:
+    conn.execute(
+        "CREATE TEMP TABLE demo_embedding_pool (kind text, n integer, v real[]) ON COMMIT DROP"
+    )
     with conn.cursor() as cur, cur.copy("COPY demo_embedding_pool FROM STDIN") as copy:
         for line in data.noise_pools():
             copy.write(line)
     stage = sql.Identifier("demo_stage_" + table.name)
     columns = [sql.Identifier(c) for c in table.columns]
-    conn.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS, topic integer, "
-                         "noise_a integer, noise_b integer) ON COMMIT DROP").format(
-        stage, sql.Identifier(table.name)))
-    with conn.cursor() as cur, cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-            stage, sql.SQL(", ").join(columns))) as copy:
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS, topic integer, "
+            "noise_a integer, noise_b integer) ON COMMIT DROP"
+        ).format(stage, sql.Identifier(table.name))
+    )
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(stage, sql.SQL(", ").join(columns))
+        ) as copy,
+    ):
         for chunk in table.chunks():
             copy.write(chunk)
     kept = [c for c in table.columns if c not in {"topic", "noise_a", "noise_b"}]
-    conn.execute(sql.SQL(
-        "INSERT INTO {target} ({cols}, embedding) "
-        "SELECT {scols}, {embedding} FROM {stage} AS s "
-        "JOIN demo_embedding_pool AS t ON t.kind = 'topic' AND t.n = s.topic "
-        "JOIN demo_embedding_pool AS a ON a.kind = 'noise' AND a.n = s.noise_a "
-        "JOIN demo_embedding_pool AS b ON b.kind = 'noise' AND b.n = s.noise_b "
-        "ORDER BY s.id").format(
-        target=sql.Identifier(table.name),
-        cols=sql.SQL(", ").join(sql.Identifier(c) for c in kept),
-        scols=sql.SQL(", ").join(sql.Identifier("s", c) for c in kept),
-        embedding=_EMBED_VECTOR if vector else _EMBED_ARRAY,
-        stage=stage))
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {target} ({cols}, embedding) "
+            "SELECT {scols}, {embedding} FROM {stage} AS s "
+            "JOIN demo_embedding_pool AS t ON t.kind = 'topic' AND t.n = s.topic "
+            "JOIN demo_embedding_pool AS a ON a.kind = 'noise' AND a.n = s.noise_a "
+            "JOIN demo_embedding_pool AS b ON b.kind = 'noise' AND b.n = s.noise_b "
+            "ORDER BY s.id"
+        ).format(
+            target=sql.Identifier(table.name),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in kept),
+            scols=sql.SQL(", ").join(sql.Identifier("s", c) for c in kept),
+            embedding=_EMBED_VECTOR if vector else _EMBED_ARRAY,
+            stage=stage,
+        )
+    )

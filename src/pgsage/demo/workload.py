@@ -30,115 +30,178 @@ from pgsage.errors import PgsageError
 
 Cursor = psycopg.Cursor[TupleRow]
 
-WORKLOAD_SESSION = SessionOptions(statement_timeout_ms=120_000, lock_timeout_ms=10_000,
-                                  application_name="pgsage demo workload", read_only=False)
+WORKLOAD_SESSION = SessionOptions(
+    statement_timeout_ms=120_000,
+    lock_timeout_ms=10_000,
+    application_name="pgsage demo workload",
+    read_only=False,
+)
 
 # -- the site backend (seed 000) ------------------------------------------------------------
 VISITS_DAILY = (
     "SELECT visit_date, count(*) AS visits, count(DISTINCT session_id) AS visitors "
     "FROM site_visits WHERE visit_date >= %s AND visit_date < %s AND is_admin = false "
-    "GROUP BY visit_date ORDER BY visit_date")
+    "GROUP BY visit_date ORDER BY visit_date"
+)
 TOP_PAGES_RANGE = (
     "SELECT page_path, count(*) AS views FROM site_visits "
     "WHERE visited_at >= %s AND visited_at < %s AND NOT is_admin "
-    "GROUP BY page_path ORDER BY views DESC LIMIT 20")
+    "GROUP BY page_path ORDER BY views DESC LIMIT 20"
+)
 TOP_PAGES_DAY = (
     "SELECT page_path, count(*) AS views FROM site_visits WHERE visit_date = %s "
-    "GROUP BY page_path ORDER BY views DESC LIMIT 10")
-PAGE_STATS = ("SELECT count(*) AS views, max(visited_at) AS last_visit FROM site_visits "
-              "WHERE page_path = %s")
+    "GROUP BY page_path ORDER BY views DESC LIMIT 10"
+)
+PAGE_STATS = (
+    "SELECT count(*) AS views, max(visited_at) AS last_visit FROM site_visits WHERE page_path = %s"
+)
 AUDIENCE = (
     "SELECT country, device, count(*) AS visits FROM site_visits "
     "WHERE visit_date >= %s AND is_admin = false GROUP BY country, device "
-    "ORDER BY visits DESC")
+    "ORDER BY visits DESC"
+)
 TRACK_VISIT = (
     "INSERT INTO site_visits (visited_at, visit_date, page_path, is_admin, referrer, "
     "user_agent, device, country, ip_address, session_id, response_time_ms) "
-    "VALUES (now(), current_date, %s, %s, %s, %s, %s, %s, %s::inet, %s, %s)")
-DAILY_STATS = ("SELECT stat_date, total_visits, unique_visitors, bot_events FROM daily_stats "
-               "WHERE stat_date >= %s ORDER BY stat_date")
-DAILY_STATS_BUMP = ("UPDATE daily_stats SET total_visits = total_visits + %s, "
-                    "updated_at = now() WHERE stat_date = %s")
+    "VALUES (now(), current_date, %s, %s, %s, %s, %s, %s, %s::inet, %s, %s)"
+)
+DAILY_STATS = (
+    "SELECT stat_date, total_visits, unique_visitors, bot_events FROM daily_stats "
+    "WHERE stat_date >= %s ORDER BY stat_date"
+)
+DAILY_STATS_BUMP = (
+    "UPDATE daily_stats SET total_visits = total_visits + %s, "
+    "updated_at = now() WHERE stat_date = %s"
+)
 BOT_BLOCKED = (
     "SELECT id, created_at, telegram_user_id, username, block_reason FROM bot_logs "
-    "WHERE is_blocked AND created_at > %s ORDER BY created_at DESC LIMIT 50")
+    "WHERE is_blocked AND created_at > %s ORDER BY created_at DESC LIMIT 50"
+)
 BOT_STATS = (
     "SELECT event_type, count(*) AS events, avg(response_time_ms) AS avg_ms, "
     "count(*) FILTER (WHERE error_message IS NOT NULL) AS errors "
-    "FROM bot_logs WHERE created_at >= %s GROUP BY event_type")
+    "FROM bot_logs WHERE created_at >= %s GROUP BY event_type"
+)
 BOT_USER_HISTORY = (
     "SELECT created_at, event_type, command, message_text FROM bot_logs "
-    "WHERE telegram_user_id = %s ORDER BY created_at DESC LIMIT 20")
+    "WHERE telegram_user_id = %s ORDER BY created_at DESC LIMIT 20"
+)
 BOT_LOG = (
     "INSERT INTO bot_logs (telegram_user_id, username, chat_id, event_type, command, "
     "message_text, is_blocked, block_reason, response_time_ms) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
-NEWS_FEED = ("SELECT id, title, summary, published_date FROM news WHERE is_active "
-             "ORDER BY published_date DESC LIMIT 20 OFFSET %s")
-NEWS_ADMIN = ("SELECT id, title, source, is_active, views FROM news "
-              "ORDER BY published_date DESC LIMIT %s")
-NEWS_SEARCH = ("SELECT id, title, published_date FROM news WHERE title ILIKE %s "
-               "ORDER BY published_date DESC LIMIT 20")
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+NEWS_FEED = (
+    "SELECT id, title, summary, published_date FROM news WHERE is_active "
+    "ORDER BY published_date DESC LIMIT 20 OFFSET %s"
+)
+NEWS_ADMIN = (
+    "SELECT id, title, source, is_active, views FROM news ORDER BY published_date DESC LIMIT %s"
+)
+NEWS_SEARCH = (
+    "SELECT id, title, published_date FROM news WHERE title ILIKE %s "
+    "ORDER BY published_date DESC LIMIT 20"
+)
 NEWS_VIEW = "UPDATE news SET views = views + 1 WHERE id = %s"
-SERVICES = ("SELECT service_id, name, price FROM services WHERE category = %s AND is_active "
-            "ORDER BY price")
-PORTFOLIO = ("SELECT id, title, slug, price, gallery_images FROM portfolio WHERE is_active "
-             "ORDER BY display_order LIMIT %s")
+SERVICES = (
+    "SELECT service_id, name, price FROM services WHERE category = %s AND is_active ORDER BY price"
+)
+PORTFOLIO = (
+    "SELECT id, title, slug, price, gallery_images FROM portfolio WHERE is_active "
+    "ORDER BY display_order LIMIT %s"
+)
 SETTING = "SELECT value, is_encrypted FROM secure_settings WHERE category = %s AND key = %s"
-SETTING_UPDATE = ("UPDATE secure_settings SET value = %s, updated_by = %s, updated_at = now() "
-                  "WHERE category = %s AND key = %s")
+SETTING_UPDATE = (
+    "UPDATE secure_settings SET value = %s, updated_by = %s, updated_at = now() "
+    "WHERE category = %s AND key = %s"
+)
 
 # -- GrantService (seed 001) ----------------------------------------------------------------
-USER_BY_TELEGRAM = ("SELECT id, username, role, is_admin, is_active FROM users "
-                    "WHERE telegram_id = %s")
+USER_BY_TELEGRAM = (
+    "SELECT id, username, role, is_admin, is_active FROM users WHERE telegram_id = %s"
+)
 USER_BY_EMAIL = "SELECT id, username, email, role FROM users WHERE lower(email) = lower(%s)"
 USER_SEEN = "UPDATE users SET last_seen_at = now() WHERE telegram_id = %s"
-PROMPT_ACTIVE = ("SELECT id, prompt_text, version FROM prompts "
-                 "WHERE agent_type = %s AND is_active ORDER BY created_at DESC LIMIT 1")
+PROMPT_ACTIVE = (
+    "SELECT id, prompt_text, version FROM prompts "
+    "WHERE agent_type = %s AND is_active ORDER BY created_at DESC LIMIT 1"
+)
 APPLICATIONS_MATCHING = (
     "SELECT id, title, stage, created_at FROM applications WHERE interview_data @> %s "
-    "ORDER BY created_at DESC LIMIT 20")
-USER_APPLICATIONS = ("SELECT id, title, stage, updated_at FROM applications "
-                     "WHERE user_id = %s ORDER BY updated_at DESC")
+    "ORDER BY created_at DESC LIMIT 20"
+)
+USER_APPLICATIONS = (
+    "SELECT id, title, stage, updated_at FROM applications "
+    "WHERE user_id = %s ORDER BY updated_at DESC"
+)
 APPLICATION_STAGE = "UPDATE applications SET stage = %s, updated_at = now() WHERE id = %s"
 APPLICATION_AI_HISTORY = (
     "SELECT agent_type, model, tokens_used, status, created_at FROM ai_requests "
-    "WHERE application_id = %s ORDER BY created_at")
+    "WHERE application_id = %s ORDER BY created_at"
+)
 AI_USAGE = (
     "SELECT date_trunc('day', created_at) AS day, agent_type, sum(tokens_used) AS tokens, "
     "count(*) AS requests FROM ai_requests WHERE created_at >= %s "
-    "GROUP BY 1, 2 ORDER BY 1, 2")
+    "GROUP BY 1, 2 ORDER BY 1, 2"
+)
 AI_REQUEST = (
     "INSERT INTO ai_requests (application_id, agent_type, model, prompt, response, "
-    "tokens_used, latency_ms, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id")
+    "tokens_used, latency_ms, status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
 
 # -- ReplyX (seeds 002/003) -----------------------------------------------------------------
-USER_DIALOGS = ("SELECT id, channel, status, started_at FROM dialogs WHERE user_id = %s "
-                "ORDER BY started_at DESC LIMIT 20")
-DIALOG_MESSAGES = ('SELECT id, sender, message_kind, text, "timestamp" FROM dialog_messages '
-                   'WHERE dialog_id = %s ORDER BY "timestamp"')
-HANDOFF_QUEUE = ("SELECT id, user_id, channel, updated_at FROM dialogs "
-                 "WHERE handoff_status = %s ORDER BY updated_at LIMIT 20")
+USER_DIALOGS = (
+    "SELECT id, channel, status, started_at FROM dialogs WHERE user_id = %s "
+    "ORDER BY started_at DESC LIMIT 20"
+)
+DIALOG_MESSAGES = (
+    'SELECT id, sender, message_kind, text, "timestamp" FROM dialog_messages '
+    'WHERE dialog_id = %s ORDER BY "timestamp"'
+)
+HANDOFF_QUEUE = (
+    "SELECT id, user_id, channel, updated_at FROM dialogs "
+    "WHERE handoff_status = %s ORDER BY updated_at LIMIT 20"
+)
 DIALOG_STATUSES = "SELECT status, count(*) FROM dialogs GROUP BY status"
-DIALOG_CLOSE = ("UPDATE dialogs SET status = %s, ended_at = now(), updated_at = now() "
-                "WHERE id = %s")
-MESSAGE_INSERT = ("INSERT INTO dialog_messages (dialog_id, sender, message_kind, text, tokens) "
-                  "VALUES (%s, %s, %s, %s, %s)")
-USER_DOCUMENTS = ("SELECT id, filename, title, status, upload_date FROM documents "
-                  "WHERE user_id = %s ORDER BY upload_date DESC LIMIT 20")
-DOCUMENT_SEARCH = ("SELECT id, filename, title FROM documents "
-                   "WHERE content ILIKE %s OR title ILIKE %s ORDER BY upload_date DESC LIMIT 20")
+DIALOG_CLOSE = "UPDATE dialogs SET status = %s, ended_at = now(), updated_at = now() WHERE id = %s"
+MESSAGE_INSERT = (
+    "INSERT INTO dialog_messages (dialog_id, sender, message_kind, text, tokens) "
+    "VALUES (%s, %s, %s, %s, %s)"
+)
+USER_DOCUMENTS = (
+    "SELECT id, filename, title, status, upload_date FROM documents "
+    "WHERE user_id = %s ORDER BY upload_date DESC LIMIT 20"
+)
+DOCUMENT_SEARCH = (
+    "SELECT id, filename, title FROM documents "
+    "WHERE content ILIKE %s OR title ILIKE %s ORDER BY upload_date DESC LIMIT 20"
+)
 DOCUMENT_BY_HASH = "SELECT id FROM documents WHERE doc_hash = %s"
-DOCUMENT_CHUNKS = ("SELECT chunk_index, chunk_text FROM knowledge_embeddings "
-                   "WHERE document_id = %s ORDER BY chunk_index")
-NEAREST_CHUNKS = ("SELECT id, document_id, chunk_text FROM knowledge_embeddings "
-                  "ORDER BY embedding <-> %s::vector LIMIT 5")
+DOCUMENT_CHUNKS = (
+    "SELECT chunk_index, chunk_text FROM knowledge_embeddings "
+    "WHERE document_id = %s ORDER BY chunk_index"
+)
+NEAREST_CHUNKS = (
+    "SELECT id, document_id, chunk_text FROM knowledge_embeddings "
+    "ORDER BY embedding <-> %s::vector LIMIT 5"
+)
 NEAREST_USER_CHUNKS = (
     "SELECT id, document_id, chunk_text, embedding <-> %s::vector AS distance "
-    "FROM knowledge_embeddings WHERE user_id = %s ORDER BY distance LIMIT 5")
+    "FROM knowledge_embeddings WHERE user_id = %s ORDER BY distance LIMIT 5"
+)
 
-DOCUMENT_TERMS = ("оплат", "бот", "договор", "возврат", "оператор", "API", "грант", "CSV",
-                  "токен", "лимит")
+DOCUMENT_TERMS = (
+    "оплат",
+    "бот",
+    "договор",
+    "возврат",
+    "оператор",
+    "API",
+    "грант",
+    "CSV",
+    "токен",
+    "лимит",
+)
 
 
 @dataclass
@@ -183,8 +246,7 @@ class Context:
             cur.fetchall()
         self.statements += 1
 
-    def run_many(self, cur: Cursor, query: LiteralString,
-                 rows: list[tuple[object, ...]]) -> None:
+    def run_many(self, cur: Cursor, query: LiteralString, rows: list[tuple[object, ...]]) -> None:
         cur.executemany(query, rows)
         self.statements += len(rows)
 
@@ -210,8 +272,9 @@ def top_pages_of_day(cur: Cursor, ctx: Context) -> None:
 
 def page_stats(cur: Cursor, ctx: Context) -> None:
     """The admin's page card: mostly articles from the long tail, sometimes a top page."""
-    path = ctx.rng.choice(ctx.paths) if ctx.rng.random() < 0.1 else \
-        f"/news/{ctx.rng.randint(1, 320)}"
+    path = (
+        ctx.rng.choice(ctx.paths) if ctx.rng.random() < 0.1 else f"/news/{ctx.rng.randint(1, 320)}"
+    )
     ctx.run(cur, PAGE_STATS, (path,))
 
 
@@ -225,12 +288,20 @@ def track_visits(cur: Cursor, ctx: Context) -> None:
     for _ in range(10):
         device, _, agents = rng.choice(data.DEVICES)
         admin = rng.random() < 0.03
-        rows.append((rng.choice(data.ADMIN_PATHS) if admin else rng.choice(ctx.paths), admin,
-                     rng.choice(data.REFERRERS)[0], rng.choice(agents), device,
-                     rng.choice(data.COUNTRIES)[0],
-                     f"{rng.randint(5, 217)}.{rng.randrange(256)}.{rng.randrange(256)}."
-                     f"{rng.randint(1, 254)}", f"{rng.getrandbits(48):012x}",
-                     Int4(int(rng.lognormvariate(4.2, 0.7)))))
+        rows.append(
+            (
+                rng.choice(data.ADMIN_PATHS) if admin else rng.choice(ctx.paths),
+                admin,
+                rng.choice(data.REFERRERS)[0],
+                rng.choice(agents),
+                device,
+                rng.choice(data.COUNTRIES)[0],
+                f"{rng.randint(5, 217)}.{rng.randrange(256)}.{rng.randrange(256)}."
+                f"{rng.randint(1, 254)}",
+                f"{rng.getrandbits(48):012x}",
+                Int4(int(rng.lognormvariate(4.2, 0.7))),
+            )
+        )
     with cur.connection.transaction():
         ctx.run_many(cur, TRACK_VISIT, rows)
 
@@ -262,13 +333,35 @@ def bot_logging(cur: Cursor, ctx: Context) -> None:
         ident = data.user_identity(ctx.user_id())
         if rng.random() < 0.05:
             spammer = Int8(7_000_000_000 + rng.randrange(10**8))
-            rows.append((spammer, None, spammer, "message", None, rng.choice(data.SPAM_TEXTS),
-                         True, "spam", Int4(rng.randint(5, 25))))
+            rows.append(
+                (
+                    spammer,
+                    None,
+                    spammer,
+                    "message",
+                    None,
+                    rng.choice(data.SPAM_TEXTS),
+                    True,
+                    "spam",
+                    Int4(rng.randint(5, 25)),
+                )
+            )
         else:
             command = rng.choice(data.BOT_COMMANDS)[0]
             telegram_id = Int8(ident.telegram_id)
-            rows.append((telegram_id, ident.username, telegram_id, "command", command, None,
-                         False, None, Int4(int(rng.lognormvariate(5.0, 0.8)))))
+            rows.append(
+                (
+                    telegram_id,
+                    ident.username,
+                    telegram_id,
+                    "command",
+                    command,
+                    None,
+                    False,
+                    None,
+                    Int4(int(rng.lognormvariate(5.0, 0.8))),
+                )
+            )
     with cur.connection.transaction():
         ctx.run_many(cur, BOT_LOG, rows)
 
@@ -323,10 +416,20 @@ def application_step(cur: Cursor, ctx: Context) -> None:
     ctx.run(cur, PROMPT_ACTIVE, (agent,))
     tokens = int(200 + rng.expovariate(1 / 900))
     with cur.connection.transaction():
-        ctx.run(cur, AI_REQUEST, (app_id, agent, rng.choice(data.MODEL_NAMES),
-                                  rng.choice(data.QUESTIONS), rng.choice(data.ANSWERS),
-                                  Int4(tokens), Int4(int(400 + tokens * 2.2 * rng.random())),
-                                  "ok"))
+        ctx.run(
+            cur,
+            AI_REQUEST,
+            (
+                app_id,
+                agent,
+                rng.choice(data.MODEL_NAMES),
+                rng.choice(data.QUESTIONS),
+                rng.choice(data.ANSWERS),
+                Int4(tokens),
+                Int4(int(400 + tokens * 2.2 * rng.random())),
+                "ok",
+            ),
+        )
         if rng.random() < 0.3:
             ctx.run(cur, APPLICATION_STAGE, (rng.choice(data.STAGES)[0], app_id))
 
@@ -340,7 +443,7 @@ def dialogs_page(cur: Cursor, ctx: Context) -> None:
     cur.execute(USER_DIALOGS, (Int4(ctx.user_id(power=True)),))
     dialogs = cur.fetchall()
     ctx.statements += 1
-    for (dialog_id, *_rest) in dialogs:
+    for dialog_id, *_rest in dialogs:
         ctx.run(cur, DIALOG_MESSAGES, (Int4(dialog_id),))
 
 
@@ -356,11 +459,20 @@ def dialog_reply(cur: Cursor, ctx: Context) -> None:
     rng = ctx.rng
     dialog_id = ctx.row_id("dialogs")
     with cur.connection.transaction():
-        ctx.run_many(cur, MESSAGE_INSERT, [
-            (dialog_id, "user", "text", rng.choice(data.QUESTIONS), None),
-            (dialog_id, "assistant", "text", rng.choice(data.ANSWERS),
-             Int4(rng.randint(40, 440))),
-        ])
+        ctx.run_many(
+            cur,
+            MESSAGE_INSERT,
+            [
+                (dialog_id, "user", "text", rng.choice(data.QUESTIONS), None),
+                (
+                    dialog_id,
+                    "assistant",
+                    "text",
+                    rng.choice(data.ANSWERS),
+                    Int4(rng.randint(40, 440)),
+                ),
+            ],
+        )
         if rng.random() < 0.5:
             ctx.run(cur, DIALOG_CLOSE, (rng.choice(("closed", "closed", "handoff")), dialog_id))
 
@@ -393,8 +505,7 @@ def rag_search(cur: Cursor, ctx: Context) -> None:
         ctx.run(cur, NEAREST_CHUNKS, (query,))
     else:
         owners = max(3, ctx.counts["users"] // 10)
-        ctx.run(cur, NEAREST_USER_CHUNKS,
-                (query, Int4(1 + int(owners * ctx.rng.random() ** 2))))
+        ctx.run(cur, NEAREST_USER_CHUNKS, (query, Int4(1 + int(owners * ctx.rng.random() ** 2))))
 
 
 def news_feed(cur: Cursor, ctx: Context) -> None:
@@ -431,15 +542,40 @@ def settings_change(cur: Cursor, ctx: Context) -> None:
 
 # How often each unit runs per round. Slow reports are few; look-ups are many.
 MIX: tuple[tuple[Unit, int], ...] = (
-    (analytics_page, 14), (top_pages_report, 8), (top_pages_of_day, 25), (page_stats, 40),
-    (audience_report, 4), (track_visits, 20), (daily_stats_page, 10), (daily_stats_job, 3),
-    (bot_blocked_page, 40), (bot_stats_page, 10), (bot_user_history, 8), (bot_logging, 20),
-    (bot_user_session, 300), (login_by_email, 60), (agent_prompt, 60),
-    (applications_search, 30), (my_applications, 50), (application_page, 20),
-    (application_step, 50), (ai_usage_report, 4), (dialogs_page, 30), (operator_queue, 20),
-    (dialog_statuses, 5), (dialog_reply, 60), (documents_page, 30), (document_search, 20),
-    (document_upload_check, 20), (document_chunks, 20), (rag_search, 60), (news_feed, 50),
-    (news_admin, 10), (news_search, 30), (site_pages, 30), (settings_read, 50),
+    (analytics_page, 14),
+    (top_pages_report, 8),
+    (top_pages_of_day, 25),
+    (page_stats, 40),
+    (audience_report, 4),
+    (track_visits, 20),
+    (daily_stats_page, 10),
+    (daily_stats_job, 3),
+    (bot_blocked_page, 40),
+    (bot_stats_page, 10),
+    (bot_user_history, 8),
+    (bot_logging, 20),
+    (bot_user_session, 300),
+    (login_by_email, 60),
+    (agent_prompt, 60),
+    (applications_search, 30),
+    (my_applications, 50),
+    (application_page, 20),
+    (application_step, 50),
+    (ai_usage_report, 4),
+    (dialogs_page, 30),
+    (operator_queue, 20),
+    (dialog_statuses, 5),
+    (dialog_reply, 60),
+    (documents_page, 30),
+    (document_search, 20),
+    (document_upload_check, 20),
+    (document_chunks, 20),
+    (rag_search, 60),
+    (news_feed, 50),
+    (news_admin, 10),
+    (news_search, 30),
+    (site_pages, 30),
+    (settings_read, 50),
     (settings_change, 5),
 )
 

@@ -1,9 +1,9 @@
 """The exporter's HTTP endpoints, as a WSGI app served by a small threaded wsgiref server.
 
-    /metrics              the default target's metrics
-    /probe?target=NAME    a configured target's metrics (one Prometheus job for many databases)
-    /health               the process is up (never touches a database)
-    /ready[?target=NAME]  the database answers ``SELECT 1`` (503 with the reason when not)
+/metrics              the default target's metrics
+/probe?target=NAME    a configured target's metrics (one Prometheus job for many databases)
+/health               the process is up (never touches a database)
+/ready[?target=NAME]  the database answers ``SELECT 1`` (503 with the reason when not)
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ class Exporter:
     def __post_init__(self) -> None:
         if not self.targets:
             raise UsageError("the exporter needs a database: pass --dsn or --target NAME=DSN")
-        self.collectors = {name: DatabaseCollector(dsn, self.options)
-                           for name, dsn in sorted(self.targets.items())}
+        self.collectors = {
+            name: DatabaseCollector(dsn, self.options) for name, dsn in sorted(self.targets.items())
+        }
 
     def metrics(self, target: str) -> bytes:
         registry = CollectorRegistry(auto_describe=False)
@@ -50,9 +51,11 @@ class Exporter:
 
     def ready(self, target: str) -> str | None:
         """None when the target answers, else why it does not."""
-        options = SessionOptions(statement_timeout_ms=READY_TIMEOUT_MS,
-                                 lock_timeout_ms=self.options.lock_timeout_ms,
-                                 application_name="pgsage-exporter")
+        options = SessionOptions(
+            statement_timeout_ms=READY_TIMEOUT_MS,
+            lock_timeout_ms=self.options.lock_timeout_ms,
+            application_name="pgsage-exporter",
+        )
         try:
             with connect(self.collectors[target].session_dsn(), options) as conn:
                 conn.execute("SELECT 1")
@@ -72,24 +75,34 @@ class Exporter:
             target = wanted or DEFAULT_TARGET
             if target not in self.collectors:
                 known = ", ".join(sorted(self.collectors)) or "none"
-                return _reply(start_response, "404 Not Found",
-                              f"unknown target {target!r}; configured: {known}\n".encode())
+                return _reply(
+                    start_response,
+                    "404 Not Found",
+                    f"unknown target {target!r}; configured: {known}\n".encode(),
+                )
             if path == "/ready":
                 reason = self.ready(target)
                 if reason is None:
                     return _reply(start_response, "200 OK", b"ready\n")
-                return _reply(start_response, "503 Service Unavailable",
-                              f"not ready: {reason}\n".encode())
+                return _reply(
+                    start_response, "503 Service Unavailable", f"not ready: {reason}\n".encode()
+                )
             return _reply(start_response, "200 OK", self.metrics(target), CONTENT_TYPE_LATEST)
         if path == "/":
-            body = ("pgsage exporter\n/metrics /probe?target=NAME /health /ready\n"
-                    f"targets: {', '.join(sorted(self.collectors))}\n").encode()
+            body = (
+                "pgsage exporter\n/metrics /probe?target=NAME /health /ready\n"
+                f"targets: {', '.join(sorted(self.collectors))}\n"
+            ).encode()
             return _reply(start_response, "200 OK", body)
         return _reply(start_response, "404 Not Found", b"not found\n")
 
 
-def _reply(start_response: StartResponse, status: str, body: bytes,
-           content_type: str = "text/plain; charset=utf-8") -> list[bytes]:
+def _reply(
+    start_response: StartResponse,
+    status: str,
+    body: bytes,
+    content_type: str = "text/plain; charset=utf-8",
+) -> list[bytes]:
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
 
@@ -105,7 +118,8 @@ class QuietHandler(WSGIRequestHandler):
 
 def make_http_server(exporter: Exporter, listen: str, port: int) -> WSGIServer:
     try:
-        return make_server(listen, port, exporter, server_class=ThreadingWSGIServer,
-                           handler_class=QuietHandler)
+        return make_server(
+            listen, port, exporter, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        )
     except OSError as exc:
         raise UsageError(f"cannot listen on {listen}:{port}: {exc.strerror}") from None

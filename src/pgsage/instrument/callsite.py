@@ -28,8 +28,9 @@ def _package_dir(module: str) -> str | None:
 
 def _stdlib_dirs() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
-    dirs = {str(Path(paths[key]).resolve()) + os.sep for key in ("stdlib", "platstdlib")
-            if key in paths}
+    dirs = {
+        str(Path(paths[key]).resolve()) + os.sep for key in ("stdlib", "platstdlib") if key in paths
+    }
     return tuple(sorted(dirs))
 
 
@@ -56,11 +57,13 @@ class CallSiteFinder:
                 resolved = filename
             internal = resolved.startswith(self._internal_dirs) or (
                 resolved.startswith(self._stdlib_dirs)
-                and "site-packages" not in resolved and "dist-packages" not in resolved)
+                and "site-packages" not in resolved
+                and "dist-packages" not in resolved
+            )
             if internal:
                 shown = None
             elif resolved.startswith(self._root):
-                shown = resolved[len(self._root):]
+                shown = resolved[len(self._root) :]
             else:
                 shown = resolved
         self._verdicts[filename] = shown

@@ -57,8 +57,11 @@ DEFAULT_SAMPLE_RATE = 0.1
 # endpoint or two sees its N+1 at once; sampling starts after them.
 SAMPLE_AFTER_UNITS = 100
 # The dialect methods every statement goes through, and whether they run executemany.
-_DIALECT_METHODS: Final = (("do_execute", False), ("do_executemany", True),
-                           ("do_execute_no_params", False))
+_DIALECT_METHODS: Final = (
+    ("do_execute", False),
+    ("do_executemany", True),
+    ("do_execute_no_params", False),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +103,15 @@ class Instrumentation:
     ) -> None:
         sync_engine = getattr(engine, "sync_engine", engine)
         if not isinstance(sync_engine, Engine):
-            raise UsageError(f"instrument() needs a SQLAlchemy Engine or AsyncEngine, "
-                             f"not {type(engine).__name__}")
+            raise UsageError(
+                f"instrument() needs a SQLAlchemy Engine or AsyncEngine, "
+                f"not {type(engine).__name__}"
+            )
         if getattr(sync_engine, _MARKER, None) is not None:
-            raise UsageError("this engine is already instrumented; call .remove() on the "
-                             "first handle before instrumenting it again")
+            raise UsageError(
+                "this engine is already instrumented; call .remove() on the "
+                "first handle before instrumenting it again"
+            )
         self.engine: Engine = sync_engine
         self.name = name or sync_engine.url.database or "default"
         self._nplusone = check_mode(nplusone)
@@ -124,11 +131,23 @@ class Instrumentation:
 
         self._owns_metrics = metrics is True
         self.metrics: QueryMetrics | None = (
-            QueryMetrics(registry, top_k=metrics_top_k) if metrics is True
-            else metrics if isinstance(metrics, QueryMetrics) else None)
-        self._watch = None if pool_warn_utilisation is None else PoolWatch(
-            self.name, lambda: self.engine.pool, threshold=pool_warn_utilisation,
-            after_s=pool_warn_after_s, every_s=pool_warn_every_s)
+            QueryMetrics(registry, top_k=metrics_top_k)
+            if metrics is True
+            else metrics
+            if isinstance(metrics, QueryMetrics)
+            else None
+        )
+        self._watch = (
+            None
+            if pool_warn_utilisation is None
+            else PoolWatch(
+                self.name,
+                lambda: self.engine.pool,
+                threshold=pool_warn_utilisation,
+                after_s=pool_warn_after_s,
+                every_s=pool_warn_every_s,
+            )
+        )
         if self.metrics is not None:
             try:
                 self.metrics.pools.add(self.name, lambda: self.engine.pool, self._watch)
@@ -144,11 +163,19 @@ class Instrumentation:
                 from sqlalchemy.ext.asyncio import AsyncEngine
 
                 async_engine = AsyncEngine(sync_engine)
-            threshold_ms = explain_threshold_ms if explain_threshold_ms is not None \
+            threshold_ms = (
+                explain_threshold_ms
+                if explain_threshold_ms is not None
                 else (slow_query_ms if slow_query_ms is not None else 1000)
+            )
             self._explain = ExplainSampler(
-                sync_engine, async_engine, self.events, threshold_s=threshold_ms / 1000.0,
-                every_s=explain_every_s, timeout_ms=explain_timeout_ms)
+                sync_engine,
+                async_engine,
+                self.events,
+                threshold_s=threshold_ms / 1000.0,
+                every_s=explain_every_s,
+                timeout_ms=explain_timeout_ms,
+            )
         self._explain_s = self._explain.threshold_s if self._explain else float("inf")
         # Faster statements outside followed units take the wrapper's fast path.
         self._notable_s = min(self._slow_s, self._explain_s)
@@ -178,15 +205,13 @@ class Instrumentation:
 
     def _tracks(self, unit: Unit) -> bool:
         """Whether the N+1 detector follows this unit's statements (see DEFAULT_SAMPLE_RATE)."""
-        if self._sample_every == 1 or unit.needs_every_statement() \
-                or self._nplusone == "raise":
+        if self._sample_every == 1 or unit.needs_every_statement() or self._nplusone == "raise":
             return True
         number = next(self._units_seen)
         return number < SAMPLE_AFTER_UNITS or number % self._sample_every == 0
 
     # -- installing and removing -----------------------------------------------------------
-    def _listen(self, target: Any, identifier: str, fn: Callable[..., Any],
-                **kwargs: Any) -> None:
+    def _listen(self, target: Any, identifier: str, fn: Callable[..., Any], **kwargs: Any) -> None:
         event.listen(target, identifier, fn, **kwargs)
         self._listeners.append((target, identifier, fn))
 
@@ -232,8 +257,12 @@ class Instrumentation:
     def __enter__(self) -> Instrumentation:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.remove()
 
     # The checkout wait needs a start time, and no pool event fires before a checkout
@@ -248,8 +277,7 @@ class Instrumentation:
             return
         original = engine.raw_connection
         wait = metrics.checkout_wait.labels(self.name).observe if metrics is not None else None
-        timeouts = metrics.checkout_timeouts.labels(self.name).inc if metrics is not None \
-            else None
+        timeouts = metrics.checkout_timeouts.labels(self.name).inc if metrics is not None else None
 
         def raw_connection() -> Any:
             started = perf_counter()
@@ -352,8 +380,15 @@ class Instrumentation:
         timed.__pgsage__ = True  # type: ignore[attr-defined]
         return timed
 
-    def _finish(self, cursor: Any, statement: str, rest: tuple[Any, ...], executemany: bool,
-                seconds: float, error: Exception | None) -> None:
+    def _finish(
+        self,
+        cursor: Any,
+        statement: str,
+        rest: tuple[Any, ...],
+        executemany: bool,
+        seconds: float,
+        error: Exception | None,
+    ) -> None:
         try:
             parameters, context = _arguments(rest)
             if context is not None and _is_dialect_setup(context):
@@ -384,30 +419,67 @@ class Instrumentation:
                 tag = None
                 if context is not None:
                     tag = context.execution_options.get(TAG_OPTION) or _orm_load_tag(context)
-                unit.record(self, entry.shape, seconds, call_site, parameters, rows, tag,
-                            executemany, error=error is not None)
+                unit.record(
+                    self,
+                    entry.shape,
+                    seconds,
+                    call_site,
+                    parameters,
+                    rows,
+                    tag,
+                    executemany,
+                    error=error is not None,
+                )
             if slow:
                 self._slow(entry.shape, seconds, rows, call_site, unit, error=error is not None)
-            if error is None and seconds >= self._explain_s and self._explain is not None \
-                    and not executemany:
+            if (
+                error is None
+                and seconds >= self._explain_s
+                and self._explain is not None
+                and not executemany
+            ):
                 self._explain.maybe_sample(entry.shape, statement, parameters, seconds)
         except Exception:
             self._internal_error()
 
-    def _slow(self, shape: StatementShape, seconds: float, rows: int | None, call_site: str,
-              unit: Unit | None, *, error: bool = False) -> None:
+    def _slow(
+        self,
+        shape: StatementShape,
+        seconds: float,
+        rows: int | None,
+        call_site: str,
+        unit: Unit | None,
+        *,
+        error: bool = False,
+    ) -> None:
         ms = seconds * 1000.0
         unit_name = unit.name if unit is not None else None
         request_id = unit.request_id if unit is not None else None
-        self.events.add_slow(SlowQuery(shape.name, shape.fingerprint, shape.sql, ms, rows,
-                                       call_site, unit_name, request_id))
+        self.events.add_slow(
+            SlowQuery(
+                shape.name, shape.fingerprint, shape.sql, ms, rows, call_site, unit_name, request_id
+            )
+        )
         logger.warning(
-            "slow query %s: %.1f ms, %s rows%s at %s%s", shape.name, ms,
-            "?" if rows is None else rows, " (failed)" if error else "", call_site,
+            "slow query %s: %.1f ms, %s rows%s at %s%s",
+            shape.name,
+            ms,
+            "?" if rows is None else rows,
+            " (failed)" if error else "",
+            call_site,
             f" in {unit_name}" if unit_name else "",
-            extra={"fingerprint": shape.fingerprint, "statement": shape.name, "sql": shape.sql,
-                   "duration_ms": round(ms, 3), "rows": rows, "call_site": call_site,
-                   "unit": unit_name, "request_id": request_id, "failed": error})
+            extra={
+                "fingerprint": shape.fingerprint,
+                "statement": shape.name,
+                "sql": shape.sql,
+                "duration_ms": round(ms, 3),
+                "rows": rows,
+                "call_site": call_site,
+                "unit": unit_name,
+                "request_id": request_id,
+                "failed": error,
+            },
+        )
 
     # -- ORM: what kind of load a SELECT is ------------------------------------------------
     def _do_orm_execute(self, state: ORMExecuteState) -> None:
@@ -422,8 +494,7 @@ class Instrumentation:
                 return
             if state.is_relationship_load:
                 parent = state.lazy_loaded_from
-                tag = _EAGER if parent is None else _lazy_tag(state.loader_strategy_path,
-                                                              parent)
+                tag = _EAGER if parent is None else _lazy_tag(state.loader_strategy_path, parent)
             elif state.is_column_load:
                 tag = _REFRESH
             else:
@@ -452,15 +523,19 @@ class Instrumentation:
         now = time.monotonic()
         if now - self._last_error_log >= ERROR_LOG_EVERY_S:
             self._last_error_log = now
-            logger.warning("pgsage instrumentation failed (ignored; the application goes on)",
-                           exc_info=True)
+            logger.warning(
+                "pgsage instrumentation failed (ignored; the application goes on)", exc_info=True
+            )
 
 
 def _lazy_tag(path: Any, parent: Any) -> LoadTag:
     prop = getattr(path, "prop", None)
     if prop is None:  # a lazy load is always on a relationship path; be defensive
-        return LoadTag("lazy", relationship=f"{parent.class_.__name__}.?",
-                       parent_key=getattr(parent, "runid", None))
+        return LoadTag(
+            "lazy",
+            relationship=f"{parent.class_.__name__}.?",
+            parent_key=getattr(parent, "runid", None),
+        )
     return LoadTag(
         "lazy",
         relationship=f"{prop.parent.class_.__name__}.{prop.key}",
@@ -534,5 +609,11 @@ def instrument(
     :class:`QueryMetrics`. ``explain_slow``: EXPLAIN sampled slow SELECTs. Other keyword
     options: see :class:`Instrumentation`.
     """
-    return Instrumentation(engine, slow_query_ms=slow_query_ms, nplusone=nplusone,
-                           metrics=metrics, explain_slow=explain_slow, **options)
+    return Instrumentation(
+        engine,
+        slow_query_ms=slow_query_ms,
+        nplusone=nplusone,
+        metrics=metrics,
+        explain_slow=explain_slow,
+        **options,
+    )

@@ -40,12 +40,14 @@ class EventLog:
         seen = self._nplusone.get(key)
         if seen is None:
             if len(self._nplusone) < self._max:
-                self._nplusone[key] = NPlusOneSummary(finding, 1, finding.count,
-                                                      finding.total_ms)
+                self._nplusone[key] = NPlusOneSummary(finding, 1, finding.count, finding.total_ms)
             return True
         self._nplusone[key] = NPlusOneSummary(
-            seen.finding, seen.occurrences + 1, max(seen.max_count, finding.count),
-            seen.total_ms + finding.total_ms)
+            seen.finding,
+            seen.occurrences + 1,
+            max(seen.max_count, finding.count),
+            seen.total_ms + finding.total_ms,
+        )
         return False
 
     def add_slow(self, slow: SlowQuery) -> None:
@@ -54,12 +56,22 @@ class EventLog:
             if seen is None:
                 if len(self._slow) < self._max:
                     self._slow[slow.fingerprint] = SlowQuerySummary(
-                        slow.statement, slow.fingerprint, slow.sql, 1, slow.duration_ms,
-                        slow.duration_ms, slow.call_site)
+                        slow.statement,
+                        slow.fingerprint,
+                        slow.sql,
+                        1,
+                        slow.duration_ms,
+                        slow.duration_ms,
+                        slow.call_site,
+                    )
                 return
             self._slow[slow.fingerprint] = replace(
-                seen, count=seen.count + 1, max_ms=max(seen.max_ms, slow.duration_ms),
-                total_ms=seen.total_ms + slow.duration_ms, last_call_site=slow.call_site)
+                seen,
+                count=seen.count + 1,
+                max_ms=max(seen.max_ms, slow.duration_ms),
+                total_ms=seen.total_ms + slow.duration_ms,
+                last_call_site=slow.call_site,
+            )
 
     def add_plan(self, fingerprint: str, plan: object, summary: str) -> None:
         with self._lock:
@@ -69,8 +81,9 @@ class EventLog:
 
     def snapshot(self) -> CapturedEvents:
         with self._lock:
-            nplusone = sorted(self._nplusone.values(),
-                              key=lambda s: (-s.total_ms, s.finding.call_site))
+            nplusone = sorted(
+                self._nplusone.values(), key=lambda s: (-s.total_ms, s.finding.call_site)
+            )
             slow = sorted(self._slow.values(), key=lambda s: (-s.max_ms, s.statement))
             return CapturedEvents(tuple(nplusone), tuple(slow), self._units)
 

@@ -51,8 +51,9 @@ def summarise_plan(plan: Any) -> str:
             if text not in scans:
                 scans.append(text)
         stack.extend(reversed(node.get("Plans", [])))
-    top = (f"top: {root.get('Node Type')}, cost {root.get('Total Cost')}, "
-           f"{root.get('Plan Rows')} rows")
+    top = (
+        f"top: {root.get('Node Type')}, cost {root.get('Total Cost')}, {root.get('Plan Rows')} rows"
+    )
     return "; ".join([*scans, top])
 
 
@@ -110,18 +111,25 @@ class ExplainSampler:
         capacity = stats.capacity if stats is not None else None
         return stats is None or capacity is None or stats.checked_out < capacity
 
-    def maybe_sample(self, shape: StatementShape, statement: str, parameters: Any,
-                     seconds: float) -> None:
+    def maybe_sample(
+        self, shape: StatementShape, statement: str, parameters: Any, seconds: float
+    ) -> None:
         if seconds < self.threshold_s or not shape.is_select:
             return
         if not self._pool_has_room() or not self._reserve(shape.fingerprint):
             return
-        params: Any = (dict(parameters) if isinstance(parameters, Mapping)
-                       else tuple(parameters) if isinstance(parameters, Sequence) else parameters)
+        params: Any = (
+            dict(parameters)
+            if isinstance(parameters, Mapping)
+            else tuple(parameters)
+            if isinstance(parameters, Sequence)
+            else parameters
+        )
         try:
             if self._async_engine is not None:
                 task = asyncio.get_running_loop().create_task(
-                    self._explain_async(shape, statement, params))
+                    self._explain_async(shape, statement, params)
+                )
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             else:
@@ -172,7 +180,8 @@ class ExplainSampler:
             async with asyncio.timeout(self.timeout_ms / 1000.0 + 1.0):
                 async with self._async_engine.connect() as connection:
                     plan = await connection.run_sync(
-                        lambda sync: self._explain_on(sync, statement, params))
+                        lambda sync: self._explain_on(sync, statement, params)
+                    )
             self._done(shape, plan)
         except Exception:
             logger.debug("pgsage: EXPLAIN of %s failed", shape.name, exc_info=True)
@@ -184,9 +193,18 @@ class ExplainSampler:
             return
         summary = summarise_plan(plan)
         self._events.add_plan(shape.fingerprint, plan, summary)
-        logger.info("EXPLAIN of slow statement %s: %s", shape.name, summary,
-                    extra={"fingerprint": shape.fingerprint, "statement": shape.name,
-                           "sql": shape.sql, "plan": plan, "plan_summary": summary})
+        logger.info(
+            "EXPLAIN of slow statement %s: %s",
+            shape.name,
+            summary,
+            extra={
+                "fingerprint": shape.fingerprint,
+                "statement": shape.name,
+                "sql": shape.sql,
+                "plan": plan,
+                "plan_summary": summary,
+            },
+        )
 
     def close(self) -> None:
         with self._lock:

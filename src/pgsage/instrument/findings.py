@@ -71,11 +71,19 @@ class NPlusOne:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": str(self.kind), "unit": self.unit, "count": self.count,
-            "total_ms": round(self.total_ms, 3), "call_site": self.call_site,
-            "statement": self.statement, "sql": self.sql, "fingerprint": self.fingerprint,
-            "relationship": self.relationship, "parent_query": self.parent_query,
-            "request_id": self.request_id, "fix": self.fix.summary, "fix_code": self.fix.code,
+            "kind": str(self.kind),
+            "unit": self.unit,
+            "count": self.count,
+            "total_ms": round(self.total_ms, 3),
+            "call_site": self.call_site,
+            "statement": self.statement,
+            "sql": self.sql,
+            "fingerprint": self.fingerprint,
+            "relationship": self.relationship,
+            "parent_query": self.parent_query,
+            "request_id": self.request_id,
+            "fix": self.fix.summary,
+            "fix_code": self.fix.code,
             "loader_option": self.fix.loader_option,
         }
 

@@ -32,8 +32,23 @@ if TYPE_CHECKING:
 
 OTHER = "other"
 DEFAULT_TOP_K = 50
-QUERY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                 5.0, 10.0, 30.0)
+QUERY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+)
 CHECKOUT_BUCKETS = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0)
 POOL_GAUGES = (
     ("db_pool_size", "Connections the pool keeps open (pool_size)", "size"),
@@ -52,8 +67,10 @@ def _prometheus() -> Any:
     try:
         import prometheus_client
     except ImportError:
-        raise UsageError("metrics need prometheus-client: pip install 'pgsage[instrument]', "
-                         "or pass metrics=False") from None
+        raise UsageError(
+            "metrics need prometheus-client: pip install 'pgsage[instrument]', "
+            "or pass metrics=False"
+        ) from None
     return prometheus_client
 
 
@@ -130,8 +147,10 @@ class PoolCollector:
     def add(self, name: str, source: Callable[[], Any], watch: PoolWatch | None) -> None:
         with self._lock:
             if name in self._pools:
-                raise UsageError(f"a pool named {name!r} is already exported by these metrics; "
-                                 "pass name=... to instrument()")
+                raise UsageError(
+                    f"a pool named {name!r} is already exported by these metrics; "
+                    "pass name=... to instrument()"
+                )
             self._pools[name] = (source, watch)
 
     def discard(self, name: str) -> None:
@@ -167,29 +186,47 @@ class QueryMetrics:
     """The metric objects, registered in ``registry`` (default: prometheus-client's global
     one). Share one instance between instrumentations of several engines on one registry."""
 
-    def __init__(self, registry: CollectorRegistry | None = None, *,
-                 top_k: int = DEFAULT_TOP_K) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, *, top_k: int = DEFAULT_TOP_K
+    ) -> None:
         prom = _prometheus()
         self.registry: CollectorRegistry = prom.REGISTRY if registry is None else registry
         self.top_k = top_k
         self.duration = DurationCollector()
         self.errors = prom.Counter(
-            "db_query_errors_total", "Failed SQL statements, by SQLSTATE class",
-            ["sqlstate_class"], registry=None)
+            "db_query_errors_total",
+            "Failed SQL statements, by SQLSTATE class",
+            ["sqlstate_class"],
+            registry=None,
+        )
         self.checkout_wait = prom.Histogram(
             "db_pool_checkout_wait_seconds",
-            "Time to get a connection from the pool (waiting, connecting, pre-ping)", ["pool"],
-            registry=None, buckets=CHECKOUT_BUCKETS)
+            "Time to get a connection from the pool (waiting, connecting, pre-ping)",
+            ["pool"],
+            registry=None,
+            buckets=CHECKOUT_BUCKETS,
+        )
         self.checkout_timeouts = prom.Counter(
-            "db_pool_checkout_timeouts_total", "Pool checkouts that timed out", ["pool"],
-            registry=None)
+            "db_pool_checkout_timeouts_total",
+            "Pool checkouts that timed out",
+            ["pool"],
+            registry=None,
+        )
         self.connections_opened = prom.Counter(
-            "db_pool_connections_opened_total", "New DBAPI connections opened by the pool",
-            ["pool"], registry=None)
+            "db_pool_connections_opened_total",
+            "New DBAPI connections opened by the pool",
+            ["pool"],
+            registry=None,
+        )
         self.pools = PoolCollector()
-        self._collectors: list[Any] = [self.duration, self.errors, self.checkout_wait,
-                                       self.checkout_timeouts, self.connections_opened,
-                                       self.pools]
+        self._collectors: list[Any] = [
+            self.duration,
+            self.errors,
+            self.checkout_wait,
+            self.checkout_timeouts,
+            self.connections_opened,
+            self.pools,
+        ]
         self._labels: dict[str, str] = {}  # fingerprint -> label, at most top_k entries
         self._taken: set[str] = set()
         self._lock = threading.Lock()

@@ -64,9 +64,14 @@ class NPlusOneMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _header(scope, self.request_id_header) or uuid.uuid4().hex[:16]
-        unit = Unit(_unit_name(scope), nplusone=self.nplusone, threshold=self.threshold,
-                    min_total_ms=self.min_total_ms, max_queries=self.max_queries,
-                    request_id=request_id)
+        unit = Unit(
+            _unit_name(scope),
+            nplusone=self.nplusone,
+            threshold=self.threshold,
+            min_total_ms=self.min_total_ms,
+            max_queries=self.max_queries,
+            request_id=request_id,
+        )
         unit.activate()
         failed = True
         try:

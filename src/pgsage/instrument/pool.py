@@ -57,9 +57,16 @@ class PoolWatch:
     """Warns once when utilisation stays above ``threshold`` for ``after_s`` seconds, then at
     most every ``every_s`` seconds while it lasts."""
 
-    def __init__(self, name: str, source: Callable[[], Any], *, threshold: float = 0.8,
-                 after_s: float = 30.0, every_s: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        name: str,
+        source: Callable[[], Any],
+        *,
+        threshold: float = 0.8,
+        after_s: float = 30.0,
+        every_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.name = name
         self._source = source
         self.threshold = threshold
@@ -112,9 +119,19 @@ class PoolWatch:
             high_for = now - self._high_since
         logger.warning(
             "connection pool %s: %.0f %% in use (%d of %d) for %.0f s; raise pool_size or "
-            "max_overflow, or hold connections for less time", self.name,
-            utilisation * 100, stats.checked_out, stats.capacity, high_for,
-            extra={"pool": self.name, "utilisation": round(utilisation, 3),
-                   "checked_out": stats.checked_out, "capacity": stats.capacity,
-                   "pool_size": stats.size, "overflow": stats.overflow,
-                   "high_for_s": round(high_for, 1)})
+            "max_overflow, or hold connections for less time",
+            self.name,
+            utilisation * 100,
+            stats.checked_out,
+            stats.capacity,
+            high_for,
+            extra={
+                "pool": self.name,
+                "utilisation": round(utilisation, 3),
+                "checked_out": stats.checked_out,
+                "capacity": stats.capacity,
+                "pool_size": stats.size,
+                "overflow": stats.overflow,
+                "high_for_s": round(high_for, 1),
+            },
+        )

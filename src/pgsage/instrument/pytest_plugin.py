@@ -43,19 +43,29 @@ _STATE = pytest.StashKey[_TestState]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(INI_MODE, "pgsage: what an N+1 in a test does: raise (fail the test), warn, "
-                  "log or off", default="raise")
-    parser.addini(INI_THRESHOLD, "pgsage: repeats of a statement that make an N+1 in tests",
-                  default=str(TEST_GATES.min_repeats))
+    parser.addini(
+        INI_MODE,
+        "pgsage: what an N+1 in a test does: raise (fail the test), warn, log or off",
+        default="raise",
+    )
+    parser.addini(
+        INI_THRESHOLD,
+        "pgsage: repeats of a statement that make an N+1 in tests",
+        default=str(TEST_GATES.min_repeats),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "max_queries(n): fail the test if it runs more than n SQL statements "
-        "(pgsage; counts statements of instrumented engines)")
+        "markers",
+        "max_queries(n): fail the test if it runs more than n SQL statements "
+        "(pgsage; counts statements of instrumented engines)",
+    )
     config.addinivalue_line(
-        "markers", "nplusone(mode='raise', threshold=None): pgsage N+1 detection for this test; "
-        "mode is raise, warn, log or off")
+        "markers",
+        "nplusone(mode='raise', threshold=None): pgsage N+1 detection for this test; "
+        "mode is raise, warn, log or off",
+    )
 
 
 def _mode(value: object) -> Mode | None:
@@ -83,8 +93,13 @@ def _state(item: pytest.Item) -> _TestState:
         if marker is not None:
             budget = int(marker.args[0] if marker.args else marker.kwargs["n"])
         capture = budget is not None or "queries" in getattr(item, "fixturenames", ())
-        unit = Unit(item.nodeid, nplusone=mode, threshold=threshold,
-                    min_total_ms=TEST_GATES.min_total_ms, capture=capture)
+        unit = Unit(
+            item.nodeid,
+            nplusone=mode,
+            threshold=threshold,
+            min_total_ms=TEST_GATES.min_total_ms,
+            capture=capture,
+        )
         state = item.stash[_STATE] = _TestState(unit, budget)
     return state
 
@@ -96,8 +111,10 @@ def queries(request: pytest.FixtureRequest) -> list[CapturedQuery]:
 
 
 def _budget_message(report: UnitReport, budget: int, dropped: int) -> str:
-    lines = [f"max_queries({budget}) exceeded: the test ran {report.query_count} SQL statements",
-             format_queries(report.queries)]
+    lines = [
+        f"max_queries({budget}) exceeded: the test ran {report.query_count} SQL statements",
+        format_queries(report.queries),
+    ]
     if dropped:
         lines.append(f"  ({dropped} more were not captured)")
     return "\n".join(lines)
@@ -119,8 +136,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
         failures.append(_budget_message(report, state.max_queries, unit.dropped))
     if report.nplusone:
         unit.publish(report)
-        only_nplusone = UnitReport(report.unit, None, report.query_count, report.total_ms,
-                                   report.nplusone)
+        only_nplusone = UnitReport(
+            report.unit, None, report.query_count, report.total_ms, report.nplusone
+        )
         if mode == "raise":
             failures.append(format_unit_report(only_nplusone))
         else:

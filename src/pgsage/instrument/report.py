@@ -26,8 +26,10 @@ def _indent(text: str, prefix: str) -> str:
 
 
 def format_finding(number: int, finding: NPlusOne) -> str:
-    lines = [f"{number}. {finding.title} ({finding.total_ms:.2f} ms total)",
-             f"   first at {finding.call_site}"]
+    lines = [
+        f"{number}. {finding.title} ({finding.total_ms:.2f} ms total)",
+        f"   first at {finding.call_site}",
+    ]
     if finding.parent_query:
         lines.append(f"   parent query: {finding.parent_query}")
     lines.append(f"   SQL: {finding.sql}")
@@ -39,8 +41,7 @@ def format_finding(number: int, finding: NPlusOne) -> str:
 def format_queries(queries: Sequence[CapturedQuery], limit: int = MAX_LISTED) -> str:
     lines = []
     for number, query in enumerate(queries[:limit], 1):
-        lines.append(f"  {number}. {query.name} ({query.duration_ms:.2f} ms) at "
-                     f"{query.call_site}")
+        lines.append(f"  {number}. {query.name} ({query.duration_ms:.2f} ms) at {query.call_site}")
         lines.append(f"     {query.sql}")
     if len(queries) > limit:
         lines.append(f"  ... and {len(queries) - limit} more")
@@ -49,15 +50,18 @@ def format_queries(queries: Sequence[CapturedQuery], limit: int = MAX_LISTED) ->
 
 def format_unit_report(report: UnitReport) -> str:
     request = f" (request {report.request_id})" if report.request_id else ""
-    parts = [f'unit of work "{report.unit}"{request}: {report.query_count} queries, '
-             f"{report.total_ms:.2f} ms"]
+    parts = [
+        f'unit of work "{report.unit}"{request}: {report.query_count} queries, '
+        f"{report.total_ms:.2f} ms"
+    ]
     if report.nplusone:
         parts.append(f"N+1 queries ({len(report.nplusone)}):")
-        parts += [_indent(format_finding(n, f), "  ")
-                  for n, f in enumerate(report.nplusone, 1)]
+        parts += [_indent(format_finding(n, f), "  ") for n, f in enumerate(report.nplusone, 1)]
     if report.budget is not None:
-        parts.append(f"query budget exceeded: {report.budget.count} queries, "
-                     f"max_queries={report.budget.max_queries}")
+        parts.append(
+            f"query budget exceeded: {report.budget.count} queries, "
+            f"max_queries={report.budget.max_queries}"
+        )
         if report.queries:
             parts.append(format_queries(report.queries))
     return "\n".join(parts)
@@ -71,21 +75,31 @@ def _cell(text: str) -> str:
 def _problem_text(finding: NPlusOne) -> str:
     if finding.kind is ProblemKind.LAZY_LOAD:
         parent = f" loaded by `{finding.parent_query}`" if finding.parent_query else ""
-        return (f"every parent object{parent} loads `{finding.relationship}` with a query of "
-                "its own when the attribute is touched (lazy loading), so N parents cost "
-                "N + 1 queries.")
+        return (
+            f"every parent object{parent} loads `{finding.relationship}` with a query of "
+            "its own when the attribute is touched (lazy loading), so N parents cost "
+            "N + 1 queries."
+        )
     if finding.kind is ProblemKind.EXPIRED_REFRESH:
-        return ("objects expired by a commit (or `session.expire`) are reloaded one `SELECT` "
-                "at a time when their attributes are read again.")
-    return ("the same statement runs once per loop iteration from the same line "
-            "(what explicit loops and async code produce when lazy loading is not possible).")
+        return (
+            "objects expired by a commit (or `session.expire`) are reloaded one `SELECT` "
+            "at a time when their attributes are read again."
+        )
+    return (
+        "the same statement runs once per loop iteration from the same line "
+        "(what explicit loops and async code produce when lazy loading is not possible)."
+    )
 
 
 def _markdown_finding(number: int, summary: NPlusOneSummary) -> str:
     f = summary.finding
-    heading = (f"Lazy load of `{f.relationship}`" if f.kind is ProblemKind.LAZY_LOAD
-               else f"`{f.statement}` reloaded per object" if f.kind is ProblemKind.EXPIRED_REFRESH
-               else f"`{f.statement}` in a loop")
+    heading = (
+        f"Lazy load of `{f.relationship}`"
+        if f.kind is ProblemKind.LAZY_LOAD
+        else f"`{f.statement}` reloaded per object"
+        if f.kind is ProblemKind.EXPIRED_REFRESH
+        else f"`{f.statement}` in a loop"
+    )
     seen = f", seen in {summary.occurrences} units of work" if summary.occurrences > 1 else ""
     lines = [
         f"### {number}. {heading}",
@@ -118,13 +132,18 @@ def _markdown_finding(number: int, summary: NPlusOneSummary) -> str:
 
 
 def _slow_table(slow: Sequence[SlowQuerySummary]) -> list[str]:
-    lines = ["## Slow queries", "",
-             "| statement | executions | max ms | mean ms | last location | plan |",
-             "| --- | ---: | ---: | ---: | --- | --- |"]
+    lines = [
+        "## Slow queries",
+        "",
+        "| statement | executions | max ms | mean ms | last location | plan |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
     for s in slow:
         plan = _cell(s.plan_summary) if s.plan_summary else "-"
-        lines.append(f"| `{_cell(s.statement)}` | {s.count} | {s.max_ms:.1f} | {s.mean_ms:.1f} "
-                     f"| `{_cell(s.last_call_site)}` | {plan} |")
+        lines.append(
+            f"| `{_cell(s.statement)}` | {s.count} | {s.max_ms:.1f} | {s.mean_ms:.1f} "
+            f"| `{_cell(s.last_call_site)}` | {plan} |"
+        )
     lines.append("")
     for s in slow:
         lines += [f"`{s.statement}` (`{s.fingerprint}`):", "", "```sql", s.sql, "```", ""]
@@ -140,14 +159,17 @@ def render_markdown(events: CapturedEvents, *, title: str = "N+1 queries and the
     else:
         lines += [
             f"{len(events.nplusone)} N+1 pattern(s) captured by pgsage's SQLAlchemy "
-            "instrumentation.", "",
+            "instrumentation.",
+            "",
             "| # | problem | location | queries per unit | total ms | fix |",
             "| ---: | --- | --- | ---: | ---: | --- |",
         ]
         for n, s in enumerate(events.nplusone, 1):
             option = s.finding.fix.loader_option or "see below"
-            lines.append(f"| {n} | {_cell(s.finding.title)} | `{_cell(s.finding.call_site)}` "
-                         f"| {s.max_count} | {s.total_ms:.1f} | `{option}` |")
+            lines.append(
+                f"| {n} | {_cell(s.finding.title)} | `{_cell(s.finding.call_site)}` "
+                f"| {s.max_count} | {s.total_ms:.1f} | `{option}` |"
+            )
         lines.append("")
         lines += [_markdown_finding(n, s) for n, s in enumerate(events.nplusone, 1)]
     if events.slow:

@@ -19,11 +19,17 @@ _PLACEHOLDER = re.compile(r"%\((?:[^)]+)\)s|%s|%%")
 _SPACES = re.compile(r"\s+")
 # A run of two or more placeholders (an expanded IN list): shown as the first one and "...".
 _PLACEHOLDER_RUN = re.compile(
-    r"(%\([^)]+\)s(?:::[\w ]+?)?)(?:\s*,\s*%\([^)]+\)s(?:::[\w ]+?)?)+(?=\s*\))")
+    r"(%\([^)]+\)s(?:::[\w ]+?)?)(?:\s*,\s*%\([^)]+\)s(?:::[\w ]+?)?)+(?=\s*\))"
+)
 _FIRST_WORD = re.compile(r"^\s*(?:/\*.*?\*/\s*)*(\w+)", re.S)
 _FALLBACK_TABLE = re.compile(r"\b(?:from|into|update|join)\s+([\w.\"]+)", re.I)
-_VERBS = {"SelectStmt": "SELECT", "InsertStmt": "INSERT", "UpdateStmt": "UPDATE",
-          "DeleteStmt": "DELETE", "MergeStmt": "MERGE"}
+_VERBS = {
+    "SelectStmt": "SELECT",
+    "InsertStmt": "INSERT",
+    "UpdateStmt": "UPDATE",
+    "DeleteStmt": "DELETE",
+    "MergeStmt": "MERGE",
+}
 MAX_NAME_TABLES = 3
 MAX_SQL_CHARS = 600
 
@@ -105,8 +111,11 @@ def _where_columns(stmt: dict[str, Any]) -> tuple[str, ...]:
         if ops != ["="]:
             continue
         left, right = body.get("lexpr"), body.get("rexpr")
-        column = _column_name(left) if _is_param(right) else (
-            _column_name(right) if _is_param(left) else None)
+        column = (
+            _column_name(left)
+            if _is_param(right)
+            else (_column_name(right) if _is_param(left) else None)
+        )
         if column and column not in found:
             found.append(column)
     return tuple(found)
@@ -122,8 +131,9 @@ def _fallback(sql: str) -> StatementShape:
     verb = _first_word(sql)
     normalised = re.sub(r"'(?:[^']|'')*'|\b\d+\b", "?", _SPACES.sub(" ", sql).strip().lower())
     digest = hashlib.sha1(normalised.encode(), usedforsecurity=False).hexdigest()[:16]
-    tables = tuple(dict.fromkeys(t.strip('"').split(".")[-1]
-                                 for t in _FALLBACK_TABLE.findall(sql)))[:MAX_NAME_TABLES]
+    tables = tuple(
+        dict.fromkeys(t.strip('"').split(".")[-1] for t in _FALLBACK_TABLE.findall(sql))
+    )[:MAX_NAME_TABLES]
     name = f"{verb} {', '.join(tables)}" if tables and verb in _VERBS.values() else verb
     return StatementShape(digest, name, verb, tables, display_sql(sql))
 
@@ -147,8 +157,11 @@ def analyse(sql: str) -> StatementShape:
     if kind in _VERBS:
         nodes = list(_walk(body))
         ctes = {b.get("ctename") for k, b in nodes if k == "CommonTableExpr"}
-        names = [b["relname"] for k, b in nodes
-                 if k == "RangeVar" and "relname" in b and b["relname"] not in ctes]
+        names = [
+            b["relname"]
+            for k, b in nodes
+            if k == "RangeVar" and "relname" in b and b["relname"] not in ctes
+        ]
         relation = body.get("relation", {}).get("relname") if kind != "SelectStmt" else None
         if relation:
             names.insert(0, relation)

@@ -208,8 +208,13 @@ class Unit:
         this unit or an enclosing one."""
         unit: Unit | None = self
         while unit is not None:
-            if unit.capture or unit._threshold is not None or unit._min_total_ms is not None \
-                    or unit._mode == "raise" or unit.max_queries is not None:
+            if (
+                unit.capture
+                or unit._threshold is not None
+                or unit._min_total_ms is not None
+                or unit._mode == "raise"
+                or unit.max_queries is not None
+            ):
                 return True
             unit = unit.parent
         return False
@@ -261,10 +266,19 @@ class Unit:
             self._tally(sink, seconds)
             if self.capture:
                 if len(self.queries) < MAX_CAPTURED:
-                    self.queries.append(CapturedQuery(
-                        shape.sql, shape.name, shape.fingerprint,
-                        params_count(parameters, executemany),
-                        seconds * 1000.0, call_site, rows, executemany, error))
+                    self.queries.append(
+                        CapturedQuery(
+                            shape.sql,
+                            shape.name,
+                            shape.fingerprint,
+                            params_count(parameters, executemany),
+                            seconds * 1000.0,
+                            call_site,
+                            rows,
+                            executemany,
+                            error,
+                        )
+                    )
                 else:
                     self.dropped += 1
             # Only reads repeat in an N+1; a flush may legitimately emit many INSERTs.
@@ -291,8 +305,9 @@ class Unit:
             group.total_seconds += seconds
             self.max_repeats = max(self.max_repeats, group.count)
 
-    def _new_group(self, kind: ProblemKind, shape: StatementShape, call_site: str,
-                   tag: LoadTag | None) -> _Group:
+    def _new_group(
+        self, kind: ProblemKind, shape: StatementShape, call_site: str, tag: LoadTag | None
+    ) -> _Group:
         group = _Group(kind, shape, call_site)
         if tag is not None and tag.kind == "lazy":
             group.relationship = tag.relationship
@@ -318,11 +333,12 @@ class Unit:
             min_ms = min_ms if min_ms is not None else unit._min_total_ms
             unit = unit.parent
         sinks = self._sinks
-        resolved = strictest(s.nplusone_mode for s in sinks) if isinstance(mode, Inherit) \
-            else mode
+        resolved = strictest(s.nplusone_mode for s in sinks) if isinstance(mode, Inherit) else mode
         base = sinks[0].gates if sinks else RUNTIME_GATES
-        return resolved, Gates(threshold if threshold is not None else base.min_repeats,
-                           min_ms if min_ms is not None else base.min_total_ms)
+        return resolved, Gates(
+            threshold if threshold is not None else base.min_repeats,
+            min_ms if min_ms is not None else base.min_total_ms,
+        )
 
     def may_have_nplusone(self) -> bool:
         """Cheap pre-check before building a report: some group passes the gates."""
@@ -332,9 +348,10 @@ class Unit:
         if mode is None or self.max_repeats < gates.min_repeats:
             return False
         with self._lock:
-            return any(g.count >= gates.min_repeats
-                       and g.total_seconds * 1000.0 >= gates.min_total_ms
-                       for g in self._groups.values())
+            return any(
+                g.count >= gates.min_repeats and g.total_seconds * 1000.0 >= gates.min_total_ms
+                for g in self._groups.values()
+            )
 
     def findings(self, gates: Gates) -> list[NPlusOne]:
         with self._lock:
@@ -351,18 +368,29 @@ class Unit:
         shape = group.shape
         if group.kind is ProblemKind.LAZY_LOAD:
             fix = advice.lazy_load_fix(
-                group.relationship or "?", uselist=group.uselist,
-                parent_joins_target=group.target_table in group.parent_tables)
+                group.relationship or "?",
+                uselist=group.uselist,
+                parent_joins_target=group.target_table in group.parent_tables,
+            )
         elif group.kind is ProblemKind.EXPIRED_REFRESH:
             fix = advice.expired_refresh_fix()
         else:
             table = shape.tables[0] if shape.tables else None
             fix = advice.repeated_statement_fix(table, shape.where_columns)
         return NPlusOne(
-            kind=group.kind, unit=self.name, count=group.count, total_ms=total_ms,
-            call_site=group.call_site, statement=shape.name, sql=shape.sql,
-            fingerprint=shape.fingerprint, fix=fix, relationship=group.relationship,
-            parent_query=group.parent_query, request_id=self.request_id)
+            kind=group.kind,
+            unit=self.name,
+            count=group.count,
+            total_ms=total_ms,
+            call_site=group.call_site,
+            statement=shape.name,
+            sql=shape.sql,
+            fingerprint=shape.fingerprint,
+            fix=fix,
+            relationship=group.relationship,
+            parent_query=group.parent_query,
+            request_id=self.request_id,
+        )
 
     def report(self) -> tuple[UnitReport, Mode | None]:
         """The findings of this unit so far and the mode to act on them with."""
@@ -373,8 +401,15 @@ class Unit:
             budget = BudgetExceeded(self.max_queries, self.query_count)
         with self._lock:
             queries = tuple(self.queries)
-        report = UnitReport(self.name, self.request_id, self.query_count,
-                            self.total_seconds * 1000.0, found, budget, queries)
+        report = UnitReport(
+            self.name,
+            self.request_id,
+            self.query_count,
+            self.total_seconds * 1000.0,
+            found,
+            budget,
+            queries,
+        )
         return report, mode
 
     # -- activation ----------------------------------------------------------------------
@@ -414,17 +449,24 @@ class Unit:
         for sink in list(self._sinks):
             try:
                 for finding in sink.publish(report):
-                    fresh[(finding.kind, finding.relationship, finding.fingerprint,
-                           finding.call_site)] = finding
+                    fresh[
+                        (finding.kind, finding.relationship, finding.fingerprint, finding.call_site)
+                    ] = finding
             except Exception:  # a broken sink must not break the application
                 logger.debug("pgsage: publishing a unit report failed", exc_info=True)
-        return replace(report, nplusone=tuple(f for f in report.nplusone
-                                              if (f.kind, f.relationship, f.fingerprint,
-                                                  f.call_site) in fresh))
+        return replace(
+            report,
+            nplusone=tuple(
+                f
+                for f in report.nplusone
+                if (f.kind, f.relationship, f.fingerprint, f.call_site) in fresh
+            ),
+        )
 
 
-def act_on(report: UnitReport, mode: Mode | None, *, body_failed: bool = False,
-           stacklevel: int = 3) -> None:
+def act_on(
+    report: UnitReport, mode: Mode | None, *, body_failed: bool = False, stacklevel: int = 3
+) -> None:
     """Log, warn or raise for a report with problems, as ``mode`` says."""
     if not report.has_problems:
         return
@@ -434,11 +476,16 @@ def act_on(report: UnitReport, mode: Mode | None, *, body_failed: bool = False,
         warnings.warn(str(report), NPlusOneWarning, stacklevel=stacklevel)
         return
     logger.warning(
-        "%s", report,
-        extra={"unit": report.unit, "request_id": report.request_id,
-               "query_count": report.query_count,
-               "nplusone": [f.to_dict() for f in report.nplusone],
-               "max_queries": report.budget.max_queries if report.budget else None})
+        "%s",
+        report,
+        extra={
+            "unit": report.unit,
+            "request_id": report.request_id,
+            "query_count": report.query_count,
+            "nplusone": [f.to_dict() for f in report.nplusone],
+            "max_queries": report.budget.max_queries if report.budget else None,
+        },
+    )
 
 
 class UnitScope:
@@ -451,15 +498,23 @@ class UnitScope:
         self.unit.activate()
         return self.unit
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         finish(self.unit, body_failed=exc_type is not None, stacklevel=4)
 
     async def __aenter__(self) -> Unit:
         return self.__enter__()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         finish(self.unit, body_failed=exc_type is not None, stacklevel=4)
 
 
@@ -475,8 +530,14 @@ def finish(unit: Unit, *, body_failed: bool = False, stacklevel: int = 3) -> Uni
     return report
 
 
-def dispatch(unit: Unit, report: UnitReport, mode: Mode | None, *, body_failed: bool = False,
-             stacklevel: int = 3) -> None:
+def dispatch(
+    unit: Unit,
+    report: UnitReport,
+    mode: Mode | None,
+    *,
+    body_failed: bool = False,
+    stacklevel: int = 3,
+) -> None:
     """Publish a report with problems and act on it. Budgets are explicit requests: they are
     reported even with N+1 detection off ("log"). In "warn" mode a known N+1 pattern is not
     warned about again: one warning per pattern per process, not one per request."""
@@ -506,9 +567,17 @@ def unit_of_work(
     5 repeats and 50 ms at runtime). In ``"raise"`` mode the block's exit raises
     :class:`NPlusOneError` (or :class:`QueryBudgetError`) carrying the report.
     """
-    return UnitScope(Unit(name, nplusone=nplusone, threshold=threshold,
-                          min_total_ms=min_total_ms, max_queries=max_queries, capture=capture,
-                          request_id=request_id))
+    return UnitScope(
+        Unit(
+            name,
+            nplusone=nplusone,
+            threshold=threshold,
+            min_total_ms=min_total_ms,
+            max_queries=max_queries,
+            capture=capture,
+            request_id=request_id,
+        )
+    )
 
 
 def strictest(modes: Iterable[Mode | None]) -> Mode | None:

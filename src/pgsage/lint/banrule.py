@@ -23,8 +23,10 @@ class StatementBan(Rule):
 
     group = Group.COMPATIBILITY
     message: ClassVar[str] = ""
-    fix_sql = ("-- expand/contract: make the change in a release where no running client "
-               "depends on the old behaviour")
+    fix_sql = (
+        "-- expand/contract: make the change in a release where no running client "
+        "depends on the old behaviour"
+    )
     fix_alembic = "# split the change: deploy code that tolerates both shapes first"
 
     def matches(self, node: Any) -> Iterable[str]:
@@ -42,8 +44,9 @@ def dropped(node: Any, *kinds: ObjectType) -> Iterator[str]:
         yield NO_TABLE
 
 
-def table_commands(node: Any, *subtypes: AlterTableType,
-                   objtype: ObjectType = ObjectType.OBJECT_TABLE) -> Iterator[Any]:
+def table_commands(
+    node: Any, *subtypes: AlterTableType, objtype: ObjectType = ObjectType.OBJECT_TABLE
+) -> Iterator[Any]:
     if isinstance(node, ast.AlterTableStmt) and node.objtype == objtype:
         for cmd in node.cmds or ():
             if cmd.subtype in subtypes:

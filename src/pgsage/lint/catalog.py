@@ -37,7 +37,8 @@ def read_catalog(dsn: str, tables: Iterable[str]) -> Catalog:
             if not names:
                 return catalog
             for name, exists, total, main, rows, partitioned, parts in conn.execute(
-                    _SIZES, {"names": names}):
+                _SIZES, {"names": names}
+            ):
                 if not exists:
                     continue
                 if partitioned:
@@ -46,8 +47,9 @@ def read_catalog(dsn: str, tables: Iterable[str]) -> Catalog:
                     catalog.sizes[name] = TableSize(bytes=int(parts), rows=0)
                 else:
                     # An empty table has no pages in its main fork whatever its indexes hold.
-                    catalog.sizes[name] = TableSize(bytes=int(total) if main else 0,
-                                                    rows=max(int(rows), 0))
+                    catalog.sizes[name] = TableSize(
+                        bytes=int(total) if main else 0, rows=max(int(rows), 0)
+                    )
             for name, column, type_name, typmod in conn.execute(_COLUMNS, {"names": names}):
                 catalog.column_types[(name, column)] = (str(type_name), int(typmod))
         except psycopg.Error as exc:

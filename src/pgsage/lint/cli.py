@@ -28,48 +28,94 @@ def _list_rules() -> str:
     rows = [f"{'rule':46} {'group':14} {'default':8} aliases"]
     for rule in all_rules():
         aliases = ", ".join(a for a in rule.aliases if a != rule.id) or "-"
-        rows.append(f"{rule.id:46} {rule.group.value:14} "
-                    f"{'on' if rule.default_on else 'opt-in':8} {aliases}")
+        rows.append(
+            f"{rule.id:46} {rule.group.value:14} "
+            f"{'on' if rule.default_on else 'opt-in':8} {aliases}"
+        )
     return "\n".join(rows) + "\n"
 
 
 def lint_command(
-    paths: Annotated[list[Path] | None, typer.Argument(
-        help=".sql files, Alembic revision files, or folders of them.", show_default=False)
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help=".sql files, Alembic revision files, or folders of them.", show_default=False
+        ),
     ] = None,
-    fmt: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")
-                   ] = LintFormat.human,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.",
-                                                show_default=False)] = None,
-    pg_version: Annotated[int | None, typer.Option(
-        "--pg-version", min=9, max=30,
-        help="Target PostgreSQL major version [default: the server's with --dsn, else 18]",
-        show_default=False)] = None,
-    dsn: Annotated[str | None, typer.Option(
-        "--dsn", help="Read-only look-up of table sizes and column types: grades lock "
-                      "warnings by size and skips empty tables.", show_default=False)] = None,
-    since: Annotated[str | None, typer.Option(
-        "--since", help="Lint only Alembic revisions newer than this revision id.",
-        show_default=False)] = None,
-    select: Annotated[list[str] | None, typer.Option(
-        "--select", help="Only these rules or groups (ids, squawk aliases, groups, ALL); "
-                         "repeatable.")] = None,
-    extend_select: Annotated[list[str] | None, typer.Option(
-        "--extend-select", help="Add rules or groups to the default set; repeatable.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(
-        "--ignore", help="Skip these rules or groups; repeatable.")] = None,
-    assume_in_transaction: Annotated[bool, typer.Option(
-        "--assume-in-transaction",
-        help="SQL files run inside a transaction the migration tool opens.")] = False,
-    downgrade: Annotated[bool, typer.Option(
-        "--downgrade",
-        help="Also lint each Alembic revision's downgrade(), as its own transaction (what a "
-             "rollback runs in production).")] = False,
-    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")
-                          ] = False,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="pyproject.toml with a [tool.pgsage.lint] table "
-                         "[default: ./pyproject.toml]", show_default=False)] = None,
+    fmt: Annotated[
+        LintFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = LintFormat.human,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here.", show_default=False),
+    ] = None,
+    pg_version: Annotated[
+        int | None,
+        typer.Option(
+            "--pg-version",
+            min=9,
+            max=30,
+            help="Target PostgreSQL major version [default: the server's with --dsn, else 18]",
+            show_default=False,
+        ),
+    ] = None,
+    dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--dsn",
+            help="Read-only look-up of table sizes and column types: grades lock "
+            "warnings by size and skips empty tables.",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Lint only Alembic revisions newer than this revision id.",
+            show_default=False,
+        ),
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            help="Only these rules or groups (ids, squawk aliases, groups, ALL); repeatable.",
+        ),
+    ] = None,
+    extend_select: Annotated[
+        list[str] | None,
+        typer.Option("--extend-select", help="Add rules or groups to the default set; repeatable."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Skip these rules or groups; repeatable.")
+    ] = None,
+    assume_in_transaction: Annotated[
+        bool,
+        typer.Option(
+            "--assume-in-transaction",
+            help="SQL files run inside a transaction the migration tool opens.",
+        ),
+    ] = False,
+    downgrade: Annotated[
+        bool,
+        typer.Option(
+            "--downgrade",
+            help="Also lint each Alembic revision's downgrade(), as its own transaction (what a "
+            "rollback runs in production).",
+        ),
+    ] = False,
+    list_rules: Annotated[
+        bool, typer.Option("--list-rules", help="List the rules and exit.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="pyproject.toml with a [tool.pgsage.lint] table [default: ./pyproject.toml]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Lint migrations (.sql files and Alembic revisions) for locking, rewrites, breaking
     changes and transaction mistakes. Exit 1 on violations, 2 on errors."""
@@ -81,12 +127,17 @@ def lint_command(
     from pgsage.lint.render import RENDERERS
 
     project = load_lint_config(config)
-    result = lint(paths or [], pg_version=pg_version or project.pg_version,
-                  assume_in_transaction=assume_in_transaction or project.assume_in_transaction,
-                  select=select or project.select,
-                  ignore=[*project.ignore, *(ignore or ())],
-                  extend_select=[*project.extend_select, *(extend_select or ())],
-                  since=since, dsn=dsn, downgrade=downgrade or project.downgrade)
+    result = lint(
+        paths or [],
+        pg_version=pg_version or project.pg_version,
+        assume_in_transaction=assume_in_transaction or project.assume_in_transaction,
+        select=select or project.select,
+        ignore=[*project.ignore, *(ignore or ())],
+        extend_select=[*project.extend_select, *(extend_select or ())],
+        since=since,
+        dsn=dsn,
+        downgrade=downgrade or project.downgrade,
+    )
     text = RENDERERS[fmt.value](result)
     if output is None:
         sys.stdout.write(text)

@@ -25,8 +25,9 @@ from pgsage.lint.source_alembic import (
 from pgsage.lint.source_sql import parse_statements
 
 
-def collect_units(paths: Sequence[Path], downgrade: bool = False
-                  ) -> tuple[list[Unit], list[UnitError]]:
+def collect_units(
+    paths: Sequence[Path], downgrade: bool = False
+) -> tuple[list[Unit], list[UnitError]]:
     """SQL files as they are, Alembic revisions rendered offline (upgrade(), and downgrade()
     too with ``downgrade``); directories searched."""
     if not paths:
@@ -38,9 +39,13 @@ def collect_units(paths: Sequence[Path], downgrade: bool = False
             raise UsageError(f"no such file or folder: {path}")
         if path.is_dir():
             sql_files.extend(sorted(path.rglob("*.sql")))
-            revision_files.extend(p for p in sorted(path.rglob("*.py"))
-                                  if "__pycache__" not in p.parts and p.name != "env.py"
-                                  and looks_like_revision(_read(p)))
+            revision_files.extend(
+                p
+                for p in sorted(path.rglob("*.py"))
+                if "__pycache__" not in p.parts
+                and p.name != "env.py"
+                and looks_like_revision(_read(p))
+            )
         elif path.suffix == ".sql":
             sql_files.append(path)
         elif path.suffix == ".py":
@@ -52,8 +57,9 @@ def collect_units(paths: Sequence[Path], downgrade: bool = False
         else:
             raise UsageError(f"{path}: lint reads .sql files and Alembic revision .py files")
     if not sql_files and not revision_files:
-        raise UsageError("no .sql files or Alembic revisions found in: "
-                         + ", ".join(str(p) for p in paths))
+        raise UsageError(
+            "no .sql files or Alembic revisions found in: " + ", ".join(str(p) for p in paths)
+        )
     units = [Unit(path=p, kind=SourceKind.SQL, sql=_read(p)) for p in dict.fromkeys(sql_files)]
     errors: list[UnitError] = []
     revisions: list[Unit] = []
@@ -72,11 +78,18 @@ def _read(path: Path) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def lint(paths: Sequence[Path], *, pg_version: int | None = None,
-         assume_in_transaction: bool = False, select: Sequence[str] = (),
-         ignore: Sequence[str] = (), extend_select: Sequence[str] = (),
-         since: str | None = None, dsn: str | None = None,
-         downgrade: bool = False) -> LintResult:
+def lint(
+    paths: Sequence[Path],
+    *,
+    pg_version: int | None = None,
+    assume_in_transaction: bool = False,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    extend_select: Sequence[str] = (),
+    since: str | None = None,
+    dsn: str | None = None,
+    downgrade: bool = False,
+) -> LintResult:
     rules = select_rules(select, ignore, extend_select)
     units, errors = collect_units(paths, downgrade)
     if since is not None:
@@ -96,9 +109,12 @@ def lint(paths: Sequence[Path], *, pg_version: int | None = None,
         if pg_version is None:
             pg_version = catalog.server_version
             notes.append(f"PostgreSQL {pg_version} (from the server)")
-    options = LintOptions(pg_version=pg_version or DEFAULT_PG_VERSION,
-                          assume_in_transaction=assume_in_transaction,
-                          select=tuple(select), ignore=tuple(ignore), since=since)
+    options = LintOptions(
+        pg_version=pg_version or DEFAULT_PG_VERSION,
+        assume_in_transaction=assume_in_transaction,
+        select=tuple(select),
+        ignore=tuple(ignore),
+        since=since,
+    )
     result = lint_units(units, options, rules, catalog, parsed)
-    return replace(result, errors=tuple(errors) + result.errors,
-                   notes=tuple(notes) + result.notes)
+    return replace(result, errors=tuple(errors) + result.errors, notes=tuple(notes) + result.notes)

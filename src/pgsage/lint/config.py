@@ -1,11 +1,11 @@
 """``[tool.pgsage.lint]`` in pyproject.toml: the project's lint defaults (options override them).
 
-    [tool.pgsage.lint]
-    pg-version = 16
-    extend-select = ["prefer-text-field"]
-    ignore = ["prefer-bigint-over-int"]
-    assume-in-transaction = false
-    downgrade = true
+[tool.pgsage.lint]
+pg-version = 16
+extend-select = ["prefer-text-field"]
+ignore = ["prefer-bigint-over-int"]
+assume-in-transaction = false
+downgrade = true
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Any
 
 from pgsage.errors import UsageError
 
-_KEYS = {"select", "extend-select", "ignore", "pg-version", "assume-in-transaction",
-         "downgrade"}
+_KEYS = {"select", "extend-select", "ignore", "pg-version", "assume-in-transaction", "downgrade"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,11 @@ def load_lint_config(path: Path | None) -> LintConfig:
     downgrade = table.get("downgrade", False)
     if not isinstance(downgrade, bool):
         raise UsageError(f"{source}: [tool.pgsage.lint] downgrade must be a boolean")
-    return LintConfig(select=_names(table, "select", source),
-                      extend_select=_names(table, "extend-select", source),
-                      ignore=_names(table, "ignore", source), pg_version=version,
-                      assume_in_transaction=assume, downgrade=downgrade)
+    return LintConfig(
+        select=_names(table, "select", source),
+        extend_select=_names(table, "extend-select", source),
+        ignore=_names(table, "ignore", source),
+        pg_version=version,
+        assume_in_transaction=assume,
+        downgrade=downgrade,
+    )

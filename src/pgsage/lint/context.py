@@ -25,8 +25,10 @@ from pgsage.lint.syntax import (
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout")
 _BEGIN = (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
 _END = (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK)
-DISABLE_ASSUME_MARKERS = ("squawk-disable-assume-in-transaction",
-                          "pgsage: disable-assume-in-transaction")
+DISABLE_ASSUME_MARKERS = (
+    "squawk-disable-assume-in-transaction",
+    "pgsage: disable-assume-in-transaction",
+)
 
 
 @dataclass
@@ -60,13 +62,21 @@ class Context:
 
     @classmethod
     def start(cls, unit: Unit, options: LintOptions, statements: list[Statement]) -> Context:
-        assume = options.assume_in_transaction if unit.assume_in_transaction is None \
+        assume = (
+            options.assume_in_transaction
+            if unit.assume_in_transaction is None
             else unit.assume_in_transaction
+        )
         if any(marker in unit.sql for marker in DISABLE_ASSUME_MARKERS):
             assume = False
-        return cls(unit=unit, options=options, statements=statements,
-                   assumed_transaction=assume, in_transaction=assume,
-                   transaction_id=1 if assume else 0)
+        return cls(
+            unit=unit,
+            options=options,
+            statements=statements,
+            assumed_transaction=assume,
+            in_transaction=assume,
+            transaction_id=1 if assume else 0,
+        )
 
     @property
     def pg_version(self) -> int:
@@ -84,8 +94,11 @@ class Context:
 
     def work_statements(self) -> list[Statement]:
         """Statements other than SET and transaction control."""
-        return [s for s in self.statements
-                if not isinstance(s.node, ast.VariableSetStmt | ast.TransactionStmt)]
+        return [
+            s
+            for s in self.statements
+            if not isinstance(s.node, ast.VariableSetStmt | ast.TransactionStmt)
+        ]
 
     def advance(self, stmt: Statement) -> None:
         node = stmt.node
@@ -125,8 +138,9 @@ class Context:
         table = bare_name(relation_name(node.relation))
         tx = self.transaction_id if self.in_transaction else -1
         for cmd in node.cmds or ():
-            if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_,
-                                                                             ast.Constraint):
+            if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(
+                cmd.def_, ast.Constraint
+            ):
                 con = cmd.def_
                 key = (table, str(con.conname or ""))
                 self.added_constraints.add(key)

@@ -134,23 +134,45 @@ def _default(rule: type[Rule]) -> str:
 
 def render() -> str:
     rules = all_rules()
-    lines = [INTRO, "## Rules", "",
-             "| rule | group | default | severity | squawk name | what |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        INTRO,
+        "## Rules",
+        "",
+        "| rule | group | default | severity | squawk name | what |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for rule in rules:
         squawk = ", ".join(f"`{a}`" for a in rule.aliases) or "—"
-        lines.append(f"| [`{rule.id}`](#{rule.id}) | {rule.group.value} | {_default(rule)} | "
-                     f"{rule.severity.value} | {squawk} | {rule.summary} |")
+        lines.append(
+            f"| [`{rule.id}`](#{rule.id}) | {rule.group.value} | {_default(rule)} | "
+            f"{rule.severity.value} | {squawk} | {rule.summary} |"
+        )
     for rule in rules:
-        lines += ["", f"### {rule.id}", "",
-                  f"*Group* {rule.group.value} · *default* {_default(rule)} · *severity* "
-                  f"{rule.severity.value}"
-                  + (f" · *aliases* {', '.join(f'`{a}`' for a in rule.aliases)}"
-                     if rule.aliases else "")
-                  + (" · graded by table size with `--dsn`" if rule.size_graded else ""),
-                  "", f"**Finds:** {rule.summary}", "", f"**Why:** {rule.why}", "",
-                  "**Safe rewrite (SQL):**", "", "```sql", rule.fix_sql.strip(), "```", "",
-                  "**Alembic:**", "", "```python", rule.fix_alembic.strip(), "```"]
+        lines += [
+            "",
+            f"### {rule.id}",
+            "",
+            f"*Group* {rule.group.value} · *default* {_default(rule)} · *severity* "
+            f"{rule.severity.value}"
+            + (f" · *aliases* {', '.join(f'`{a}`' for a in rule.aliases)}" if rule.aliases else "")
+            + (" · graded by table size with `--dsn`" if rule.size_graded else ""),
+            "",
+            f"**Finds:** {rule.summary}",
+            "",
+            f"**Why:** {rule.why}",
+            "",
+            "**Safe rewrite (SQL):**",
+            "",
+            "```sql",
+            rule.fix_sql.strip(),
+            "```",
+            "",
+            "**Alembic:**",
+            "",
+            "```python",
+            rule.fix_alembic.strip(),
+            "```",
+        ]
         if rule.deviations:
             lines += ["", f"**Differences from squawk:** {rule.deviations}"]
     return "\n".join(lines) + "\n"

@@ -50,13 +50,13 @@ class Catalog:
         return self.sizes.get(table) or self.sizes.get(bare_name(table))
 
 
-def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = (),
-                 extend_select: Sequence[str] = ()) -> list[Rule]:
+def select_rules(
+    select: Sequence[str] = (), ignore: Sequence[str] = (), extend_select: Sequence[str] = ()
+) -> list[Rule]:
     """Default rules, or exactly --select (ids, aliases, groups, ALL), plus --extend-select,
     minus --ignore."""
     rules = all_rules()
-    chosen = (set(_resolve(select, rules)) if select
-              else {rule for rule in rules if rule.default_on})
+    chosen = set(_resolve(select, rules)) if select else {rule for rule in rules if rule.default_on}
     chosen |= set(_resolve(extend_select, rules))
     chosen -= set(_resolve(ignore, rules))
     return [rule() for rule in sorted(chosen, key=lambda r: r.id)]
@@ -73,8 +73,9 @@ def _resolve(names: Iterable[str], rules: list[type[Rule]]) -> list[type[Rule]]:
                 continue
             matches = rule_by_name(part)
             if not matches:
-                raise UsageError(f"unknown lint rule or group: {part.strip()!r} "
-                                 "(see `pgsage lint --list-rules`)")
+                raise UsageError(
+                    f"unknown lint rule or group: {part.strip()!r} (see `pgsage lint --list-rules`)"
+                )
             found.extend(matches)
     return found
 
@@ -84,8 +85,7 @@ def altered_tables(statements: Iterable[Statement]) -> set[str]:
     tables: set[str] = set()
     for stmt in statements:
         node = stmt.node
-        if isinstance(node, ast.AlterTableStmt | ast.IndexStmt | ast.ClusterStmt
-                      | ast.ReindexStmt):
+        if isinstance(node, ast.AlterTableStmt | ast.IndexStmt | ast.ClusterStmt | ast.ReindexStmt):
             tables.add(relation_name(node.relation))
         elif isinstance(node, ast.LockStmt | ast.TruncateStmt):
             tables.update(relation_name(r) for r in node.relations or ())
@@ -97,10 +97,13 @@ def altered_tables(statements: Iterable[Statement]) -> set[str]:
     return tables
 
 
-def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule],
-               catalog: Catalog | None = None,
-               parsed: dict[int, tuple[list[Statement], list[tuple[int, int, str]]]]
-               | None = None) -> LintResult:
+def lint_units(
+    units: Sequence[Unit],
+    options: LintOptions,
+    rules: Sequence[Rule],
+    catalog: Catalog | None = None,
+    parsed: dict[int, tuple[list[Statement], list[tuple[int, int, str]]]] | None = None,
+) -> LintResult:
     violations: list[Violation] = []
     errors: list[UnitError] = []
     statement_count = 0
@@ -116,9 +119,16 @@ def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule
         statement_count += len(statements)
         found = _lint_unit(unit, statements, options, rules, catalog, earlier_types)
         if SYNTAX_ERROR in enabled:
-            found.extend(_violation(unit, _rule(SYNTAX_ERROR), line, column,
-                                    f"pglast cannot parse this statement: {message}")
-                         for line, column, message in problems)
+            found.extend(
+                _violation(
+                    unit,
+                    _rule(SYNTAX_ERROR),
+                    line,
+                    column,
+                    f"pglast cannot parse this statement: {message}",
+                )
+                for line, column, message in problems
+            )
         if unit.render_problem and NOT_RENDERED in enabled:
             line, message = unit.render_problem
             found.append(_violation(unit, _rule(NOT_RENDERED), line, 1, message))
@@ -129,20 +139,30 @@ def lint_units(units: Sequence[Unit], options: LintOptions, rules: Sequence[Rule
         if catalog is not None:
             found = _grade(found, catalog, notes)
         violations.extend(found)
-    violations.extend(v for (file, line, name), v in unused.items()
-                      if (line, name) not in used.get(file, set()))
-    return LintResult(violations=tuple(sorted(violations, key=Violation.sort_key)),
-                      errors=tuple(errors), files=len({u.path for u in units}),
-                      statements=statement_count, notes=tuple(sorted(notes)))
+    violations.extend(
+        v for (file, line, name), v in unused.items() if (line, name) not in used.get(file, set())
+    )
+    return LintResult(
+        violations=tuple(sorted(violations, key=Violation.sort_key)),
+        errors=tuple(errors),
+        files=len({u.path for u in units}),
+        statements=statement_count,
+        notes=tuple(sorted(notes)),
+    )
 
 
 def _rule(rule_id: str) -> Rule:
     return next(rule for rule in all_rules() if rule.id == rule_id)()
 
 
-def _lint_unit(unit: Unit, statements: list[Statement], options: LintOptions,
-               rules: Sequence[Rule], catalog: Catalog | None,
-               earlier_types: dict[tuple[str, str], Any]) -> list[Violation]:
+def _lint_unit(
+    unit: Unit,
+    statements: list[Statement],
+    options: LintOptions,
+    rules: Sequence[Rule],
+    catalog: Catalog | None,
+    earlier_types: dict[tuple[str, str], Any],
+) -> list[Violation]:
     ctx = Context.start(unit, options, statements)
     ctx.earlier_types = earlier_types
     if catalog is not None:
@@ -168,21 +188,34 @@ def _from_hit(unit: Unit, rule: Rule, hit: Hit, stmt: Statement | None) -> Viola
     return _violation(unit, rule, line, column, hit.message, hit.table)
 
 
-def _violation(unit: Unit, rule: Rule, line: int, column: int, message: str,
-               table: str | None = None) -> Violation:
+def _violation(
+    unit: Unit, rule: Rule, line: int, column: int, message: str, table: str | None = None
+) -> Violation:
     # A revision's author writes op.* calls: show the Alembic form of the safe rewrite there.
-    fix = (rule.fix_alembic.strip() if unit.kind is SourceKind.ALEMBIC and rule.fix_alembic
-           else rule.fix)
-    return Violation(file=str(unit.path), line=line, column=column, rule=rule.id,
-                     aliases=rule.aliases, severity=rule.severity, message=message,
-                     fix=fix, group=rule.group.value, revision=unit.revision, table=table,
-                     downgrade=unit.function == "downgrade")
+    fix = (
+        rule.fix_alembic.strip()
+        if unit.kind is SourceKind.ALEMBIC and rule.fix_alembic
+        else rule.fix
+    )
+    return Violation(
+        file=str(unit.path),
+        line=line,
+        column=column,
+        rule=rule.id,
+        aliases=rule.aliases,
+        severity=rule.severity,
+        message=message,
+        fix=fix,
+        group=rule.group.value,
+        revision=unit.revision,
+        table=table,
+        downgrade=unit.function == "downgrade",
+    )
 
 
-def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Violation],
-                        enabled: set[str]
-                        ) -> tuple[list[Violation], set[tuple[int, str]],
-                                   list[tuple[int, str, Violation]]]:
+def _apply_suppressions(
+    unit: Unit, statements: list[Statement], found: list[Violation], enabled: set[str]
+) -> tuple[list[Violation], set[tuple[int, str]], list[tuple[int, str, Violation]]]:
     """(violations kept, (line, rule name) of the suppressions used, (line, rule name,
     unused-suppression violation) for the rest)."""
     python = unit.kind is SourceKind.ALEMBIC
@@ -215,8 +248,15 @@ def _apply_suppressions(unit: Unit, statements: list[Statement], found: list[Vio
                 if known and not any(r.id in enabled for r in known):
                     continue  # the rule is not selected: the suppression is not stale
                 why = "is not a known rule" if not known else "suppresses nothing here"
-                unused.append((sup.line, name, _violation(
-                    unit, unused_rule, sup.line, 1, f"suppression ignore[{name}] {why}")))
+                unused.append(
+                    (
+                        sup.line,
+                        name,
+                        _violation(
+                            unit, unused_rule, sup.line, 1, f"suppression ignore[{name}] {why}"
+                        ),
+                    )
+                )
     return kept, used, unused
 
 
@@ -235,11 +275,17 @@ def _grade(found: list[Violation], catalog: Catalog, notes: set[str]) -> list[Vi
         if size.bytes == 0:
             notes.add(f"{violation.table}: empty on the server, lock warnings skipped")
             continue
-        severity = (Severity.INFO if size.bytes < SMALL_TABLE_BYTES
-                    else Severity.ERROR if size.bytes >= LARGE_TABLE_BYTES
-                    else Severity.WARNING)
-        message = (f"{violation.message} (table {violation.table}: "
-                   f"{_human_bytes(size.bytes)}, ~{size.rows:,} rows)")
+        severity = (
+            Severity.INFO
+            if size.bytes < SMALL_TABLE_BYTES
+            else Severity.ERROR
+            if size.bytes >= LARGE_TABLE_BYTES
+            else Severity.WARNING
+        )
+        message = (
+            f"{violation.message} (table {violation.table}: "
+            f"{_human_bytes(size.bytes)}, ~{size.rows:,} rows)"
+        )
         graded.append(replace(violation, severity=severity, message=message))
     return graded
 

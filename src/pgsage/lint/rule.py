@@ -68,5 +68,8 @@ def all_rules() -> list[type[Rule]]:
 def rule_by_name(name: str) -> list[type[Rule]]:
     """Rules matching an id, an alias or a group name."""
     lowered = name.strip().lower()
-    return [rule for rule in all_rules()
-            if lowered in (rule.id, rule.group.value) or lowered in rule.aliases]
+    return [
+        rule
+        for rule in all_rules()
+        if lowered in (rule.id, rule.group.value) or lowered in rule.aliases
+    ]

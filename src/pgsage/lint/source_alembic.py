@@ -115,12 +115,14 @@ def _function_lines(text: str) -> dict[str, tuple[int, int]]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return {}
-    return {node.name: (node.lineno, node.end_lineno or node.lineno) for node in tree.body
-            if isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade")}
+    return {
+        node.name: (node.lineno, node.end_lineno or node.lineno)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name in ("upgrade", "downgrade")
+    }
 
 
-def render_revision(path: Path, downgrade: bool = False
-                    ) -> tuple[list[Unit], UnitError | None]:
+def render_revision(path: Path, downgrade: bool = False) -> tuple[list[Unit], UnitError | None]:
     """One revision file → a unit of rendered SQL for upgrade() (and, with ``downgrade``, one
     for downgrade(), which runs in its own transaction), or an error if it cannot be imported."""
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -128,8 +130,7 @@ def render_revision(path: Path, downgrade: bool = False
         with _project_on_path():
             module = _load_module(path)
     except Exception as exc:
-        return [], UnitError(str(path), f"cannot import the revision: "
-                                        f"{type(exc).__name__}: {exc}")
+        return [], UnitError(str(path), f"cannot import the revision: {type(exc).__name__}: {exc}")
     spans = _function_lines(text)
     units = [_render_function(path, text, module, "upgrade", spans)]
     if downgrade and callable(getattr(module, "downgrade", None)):
@@ -137,8 +138,9 @@ def render_revision(path: Path, downgrade: bool = False
     return units, None
 
 
-def _render_function(path: Path, text: str, module: ModuleType, name: str,
-                     spans: dict[str, tuple[int, int]]) -> Unit:
+def _render_function(
+    path: Path, text: str, module: ModuleType, name: str, spans: dict[str, tuple[int, int]]
+) -> Unit:
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
 
@@ -152,7 +154,8 @@ def _render_function(path: Path, text: str, module: ModuleType, name: str,
     buffer = _RecordingBuffer(code.co_filename if code else str(path.resolve()))
     context = MigrationContext.configure(
         dialect_name="postgresql",
-        opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True})
+        opts={"as_sql": True, "output_buffer": buffer, "literal_binds": True},
+    )
     problem: tuple[int, str] | None = None
     _record_existing_types(context, buffer)
     context.impl.emit_begin()
@@ -164,19 +167,32 @@ def _render_function(path: Path, text: str, module: ModuleType, name: str,
             upgrade()
     except Exception as exc:
         line = _failing_line(exc, buffer.filename) or first_line or 1
-        hint = (" (op.get_bind() has no connection in offline mode)"
-                if "NoneType" in str(exc) else "")
-        problem = (line, f"{name}() cannot be rendered offline from here{hint}: "
-                         f"{type(exc).__name__}: {exc}; the statements before were linted")
+        hint = (
+            " (op.get_bind() has no connection in offline mode)" if "NoneType" in str(exc) else ""
+        )
+        problem = (
+            line,
+            f"{name}() cannot be rendered offline from here{hint}: "
+            f"{type(exc).__name__}: {exc}; the statements before were linted",
+        )
     buffer.running = False
     context.impl.emit_commit()
     other = spans.get("downgrade" if name == "upgrade" else "upgrade")
-    return Unit(path=path, kind=SourceKind.ALEMBIC, sql=buffer.getvalue(),
-                revision=str(getattr(module, "revision", "") or "") or None,
-                down_revisions=_down_revisions(getattr(module, "down_revision", None)),
-                chunk_lines=buffer.chunks, source_text=text, upgrade_line=first_line,
-                preset_settings=_preset_settings(path), render_problem=problem,
-                type_hints=buffer.type_hints, function=name, other_function_lines=other)
+    return Unit(
+        path=path,
+        kind=SourceKind.ALEMBIC,
+        sql=buffer.getvalue(),
+        revision=str(getattr(module, "revision", "") or "") or None,
+        down_revisions=_down_revisions(getattr(module, "down_revision", None)),
+        chunk_lines=buffer.chunks,
+        source_text=text,
+        upgrade_line=first_line,
+        preset_settings=_preset_settings(path),
+        render_problem=problem,
+        type_hints=buffer.type_hints,
+        function=name,
+        other_function_lines=other,
+    )
 
 
 def _record_existing_types(context: Any, buffer: _RecordingBuffer) -> None:

@@ -44,8 +44,9 @@ class LineIndex:
 def _raw_statements(sql: str) -> tuple[list[tuple[Any, int, int]], list[SyntaxProblem]]:
     """(node, start, end) per statement, and the pieces that did not parse."""
     try:
-        return [(raw.stmt, int(raw.stmt_location or 0), _end(sql, raw))
-                for raw in pglast.parse_sql(sql)], []
+        return [
+            (raw.stmt, int(raw.stmt_location or 0), _end(sql, raw)) for raw in pglast.parse_sql(sql)
+        ], []
     except parser.ParseError:
         pass
     found: list[tuple[Any, int, int]] = []
@@ -60,8 +61,10 @@ def _raw_statements(sql: str) -> tuple[list[tuple[Any, int, int]], list[SyntaxPr
             message = re.sub(r", at index \d+$", "", str(exc).split("\n")[0])
             problems.append(SyntaxProblem(start + _skip_noise(piece, 0), message))
             continue
-        found.extend((raw.stmt, start + int(raw.stmt_location or 0), start + _end(piece, raw))
-                     for raw in parsed)
+        found.extend(
+            (raw.stmt, start + int(raw.stmt_location or 0), start + _end(piece, raw))
+            for raw in parsed
+        )
     return found, problems
 
 
@@ -114,10 +117,20 @@ def parse_statements(unit: Unit) -> tuple[list[Statement], list[tuple[int, int, 
             line = py_line or unit.upgrade_line or 1
             end_line = line
             column = 1
-        statements.append(Statement(node=node, text=text, start=real_start, line=line,
-                                    column=column, end_line=end_line, index=position,
-                                    py_line=py_line, in_autocommit_block=autocommit,
-                                    type_hints=hints))
+        statements.append(
+            Statement(
+                node=node,
+                text=text,
+                start=real_start,
+                line=line,
+                column=column,
+                end_line=end_line,
+                index=position,
+                py_line=py_line,
+                in_autocommit_block=autocommit,
+                type_hints=hints,
+            )
+        )
     errors = []
     for problem in problems:
         line, column = index.position(problem.offset)
@@ -149,15 +162,14 @@ def find_suppressions(text: str, statements: list[Statement], python: bool) -> l
             continue
         rules = _split_rules(match.group(2))
         reason = match.group(reason_group).strip() if reason_group else "squawk-ignore"
-        code_before = content[:match.start()].strip()
+        code_before = content[: match.start()].strip()
         if match.group(1):  # -file
             targets: tuple[int, ...] = tuple(sorted({s.line for s in statements}))
         elif python:
             targets = _python_targets(lines, number, bool(code_before))
         else:
             targets = _sql_targets(statements, number)
-        found.append(Suppression(line=number, rules=rules, reason=reason,
-                                 target_lines=targets))
+        found.append(Suppression(line=number, rules=rules, reason=reason, target_lines=targets))
     return found
 
 

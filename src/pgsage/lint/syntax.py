@@ -14,15 +14,36 @@ NAMEDATALEN_BYTES = 63
 # Functions whose value a column default can take without a rewrite since PG 11: the default is
 # evaluated once when it is not volatile. Anything not listed counts as volatile, because a user
 # function's volatility cannot be known without the catalog.
-NON_VOLATILE_FUNCTIONS = frozenset({
-    "now", "transaction_timestamp", "statement_timestamp", "current_database", "current_schema",
-    "current_user", "session_user", "lower", "upper", "length", "abs", "coalesce", "concat",
-    "make_date", "make_interval", "to_timestamp", "to_date", "jsonb_build_object",
-    "json_build_object", "jsonb_build_array", "json_build_array", "array_fill",
-})
+NON_VOLATILE_FUNCTIONS = frozenset(
+    {
+        "now",
+        "transaction_timestamp",
+        "statement_timestamp",
+        "current_database",
+        "current_schema",
+        "current_user",
+        "session_user",
+        "lower",
+        "upper",
+        "length",
+        "abs",
+        "coalesce",
+        "concat",
+        "make_date",
+        "make_interval",
+        "to_timestamp",
+        "to_date",
+        "jsonb_build_object",
+        "json_build_object",
+        "jsonb_build_array",
+        "json_build_array",
+        "array_fill",
+    }
+)
 # now() takes no arguments; `now(123)` is not the built-in and squawk flags it too.
-ZERO_ARG_FUNCTIONS = frozenset({"now", "transaction_timestamp", "statement_timestamp",
-                                "current_database", "current_schema"})
+ZERO_ARG_FUNCTIONS = frozenset(
+    {"now", "transaction_timestamp", "statement_timestamp", "current_database", "current_schema"}
+)
 
 
 def relation_name(rangevar: Any) -> str:
@@ -94,7 +115,8 @@ def named_column_definitions(node: Any) -> Iterator[tuple[Any, str, str, str]]:
             if cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
                 yield cmd.def_, table, "add", str(cmd.def_.colname)
             elif cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(
-                    cmd.def_, ast.ColumnDef):
+                cmd.def_, ast.ColumnDef
+            ):
                 yield cmd.def_, table, "alter", str(cmd.name)
 
 

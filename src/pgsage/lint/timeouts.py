@@ -10,9 +10,19 @@ from pglast.enums.parsenodes import ConstrType
 # Reading, setting and transaction control take no lock worth a timeout; creating a function
 # only touches its own new catalog row. DML takes ROW EXCLUSIVE, which conflicts only with DDL.
 _NO_TIMEOUT_NEEDED = (
-    ast.SelectStmt, ast.VariableSetStmt, ast.VariableShowStmt, ast.TransactionStmt,
-    ast.CreateFunctionStmt, ast.DoStmt, ast.ExplainStmt, ast.InsertStmt, ast.UpdateStmt,
-    ast.DeleteStmt, ast.MergeStmt, ast.CallStmt, ast.CopyStmt,
+    ast.SelectStmt,
+    ast.VariableSetStmt,
+    ast.VariableShowStmt,
+    ast.TransactionStmt,
+    ast.CreateFunctionStmt,
+    ast.DoStmt,
+    ast.ExplainStmt,
+    ast.InsertStmt,
+    ast.UpdateStmt,
+    ast.DeleteStmt,
+    ast.MergeStmt,
+    ast.CallStmt,
+    ast.CopyStmt,
 )
 
 
@@ -25,8 +35,11 @@ def needs_timeout(node: Any) -> bool:
 
 def _has_foreign_key(node: Any) -> bool:
     for element in node.tableElts or ():
-        constraints = [element] if isinstance(element, ast.Constraint) else list(
-            getattr(element, "constraints", None) or ())
+        constraints = (
+            [element]
+            if isinstance(element, ast.Constraint)
+            else list(getattr(element, "constraints", None) or ())
+        )
         if any(c.contype == ConstrType.CONSTR_FOREIGN for c in constraints):
             return True
     return False

@@ -22,5 +22,4 @@ class ColumnTypeRule(Rule):
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         for column, table, _how, name in named_column_definitions(stmt.node):
             if column.typeName is not None and self.matches(column.typeName):
-                yield Hit(f"{table}.{name} is {type_label(column.typeName)}: "
-                          f"{self.advice}")
+                yield Hit(f"{table}.{name} is {type_label(column.typeName)}: {self.advice}")

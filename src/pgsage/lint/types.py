@@ -10,9 +10,17 @@ import re
 from dataclasses import dataclass
 
 _ALIASES = {
-    "character varying": "varchar", "int": "int4", "integer": "int4", "bigint": "int8",
-    "smallint": "int2", "numeric": "numeric", "decimal": "numeric", "bit varying": "varbit",
-    "timestamp with time zone": "timestamptz", "character": "bpchar", "char": "bpchar",
+    "character varying": "varchar",
+    "int": "int4",
+    "integer": "int4",
+    "bigint": "int8",
+    "smallint": "int2",
+    "numeric": "numeric",
+    "decimal": "numeric",
+    "bit varying": "varbit",
+    "timestamp with time zone": "timestamptz",
+    "character": "bpchar",
+    "char": "bpchar",
 }
 _VARHDRSZ = 4
 

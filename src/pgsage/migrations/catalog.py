@@ -183,8 +183,11 @@ QUERIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("index", INDEXES, ("definition", "valid")),
     ("enum", ENUMS, ("labels",)),
     ("domain", DOMAINS, ("type", "nullable", "default", "checks")),
-    ("sequence", SEQUENCES, ("type", "start", "increment", "min", "max", "cache", "cycle",
-                             "owned by")),
+    (
+        "sequence",
+        SEQUENCES,
+        ("type", "start", "increment", "min", "max", "cache", "cycle", "owned by"),
+    ),
     ("function", FUNCTIONS, ("definition",)),
     ("trigger", TRIGGERS, ("definition",)),
     ("extension", EXTENSIONS, ("schema",)),
@@ -220,8 +223,7 @@ class SchemaDump:
         return SchemaDump({k: o for k, o in self.objects.items() if keep(o)})
 
 
-def dump_schema(dsn: str, excluded_tables: frozenset[str] = DEFAULT_EXCLUDED_TABLES
-                ) -> SchemaDump:
+def dump_schema(dsn: str, excluded_tables: frozenset[str] = DEFAULT_EXCLUDED_TABLES) -> SchemaDump:
     with connect(dsn, SessionOptions(application_name="pgsage-migrations")) as conn:
         return dump_with(conn, excluded_tables)
 
@@ -233,8 +235,9 @@ def schema_reader(dsn: str) -> Iterator[Callable[[], SchemaDump]]:
         yield lambda: dump_with(conn)
 
 
-def dump_with(conn: psycopg.Connection[Any],
-              excluded_tables: frozenset[str] = DEFAULT_EXCLUDED_TABLES) -> SchemaDump:
+def dump_with(
+    conn: psycopg.Connection[Any], excluded_tables: frozenset[str] = DEFAULT_EXCLUDED_TABLES
+) -> SchemaDump:
     dump = SchemaDump()
     for kind, query, names in QUERIES:
         rows = conn.execute(_literal(query)).fetchall()
@@ -242,11 +245,12 @@ def dump_with(conn: psycopg.Connection[Any],
             key, table = str(row[0]), row[1]
             if table in excluded_tables or (kind == "table" and table is None):
                 continue
-            attributes = tuple((name, str(value)) for name, value in zip(names, row[2:],
-                                                                         strict=True)
-                               if value is not None)
-            dump.objects[key] = SchemaObject(key, kind, str(table) if table else None,
-                                             attributes)
+            attributes = tuple(
+                (name, str(value))
+                for name, value in zip(names, row[2:], strict=True)
+                if value is not None
+            )
+            dump.objects[key] = SchemaObject(key, kind, str(table) if table else None, attributes)
     return dump
 
 
@@ -270,8 +274,10 @@ class Difference:
         if self.attribute is None:
             side = left_name if self.left is not None else right_name
             return f"{self.key} only {side}"
-        return (f"{self.key}: {self.attribute} {_show(self.left)} {left_name}, "
-                f"{_show(self.right)} {right_name}")
+        return (
+            f"{self.key}: {self.attribute} {_show(self.left)} {left_name}, "
+            f"{_show(self.right)} {right_name}"
+        )
 
 
 def _show(value: str | None) -> str:
@@ -289,12 +295,21 @@ def diff(left: SchemaDump, right: SchemaDump) -> list[Difference]:
         if a is None or b is None:
             present = a or b
             assert present is not None
-            found.append(Difference(key, present.kind, present.table, None,
-                                    "present" if a else None, "present" if b else None))
+            found.append(
+                Difference(
+                    key,
+                    present.kind,
+                    present.table,
+                    None,
+                    "present" if a else None,
+                    "present" if b else None,
+                )
+            )
             continue
         attrs_a, attrs_b = a.attrs, b.attrs
         for name in sorted(set(attrs_a) | set(attrs_b)):
             if attrs_a.get(name) != attrs_b.get(name):
-                found.append(Difference(key, a.kind, a.table, name, attrs_a.get(name),
-                                        attrs_b.get(name)))
+                found.append(
+                    Difference(key, a.kind, a.table, name, attrs_a.get(name), attrs_b.get(name))
+                )
     return found

@@ -18,9 +18,9 @@ from pgsage.migrations.scratch import ScratchServer
 
 @dataclass(frozen=True)
 class CheckOptions:
-    dsn: str | None = None          # server for scratch databases; None = the embedded one
-    models: str | None = None       # module:attribute; None = env.py's target_metadata
-    server: bool = True             # False: the graph only
+    dsn: str | None = None  # server for scratch databases; None = the embedded one
+    models: str | None = None  # module:attribute; None = env.py's target_metadata
+    server: bool = True  # False: the graph only
     roundtrip: bool = True
     drift: bool = True
 
@@ -28,26 +28,34 @@ class CheckOptions:
 Progress = Callable[[str], None]
 
 
-def run_check(project: AlembicProject, options: CheckOptions,
-              progress: Progress | None = None) -> CheckOutcome:
+def run_check(
+    project: AlembicProject, options: CheckOptions, progress: Progress | None = None
+) -> CheckOutcome:
     say = progress or (lambda _message: None)
     outcome = CheckOutcome()
     graph = load_graph(project)
     outcome.add_stage("graph", graph.findings)
-    stages = ["upgrade"] + (["drift"] if options.drift else []) + \
-        (["roundtrip"] if options.roundtrip else [])
+    stages = (
+        ["upgrade"]
+        + (["drift"] if options.drift else [])
+        + (["roundtrip"] if options.roundtrip else [])
+    )
     if not options.server:
         for stage in stages:
             outcome.stages[stage] = "not run: --no-server"
         return outcome
     if not graph.runnable:
         for stage in stages:
-            outcome.stages[stage] = "not run: the revision graph has errors" if graph.revisions \
+            outcome.stages[stage] = (
+                "not run: the revision graph has errors"
+                if graph.revisions
                 else "not run: no loadable revisions"
+            )
         return outcome
     # Bad --models input is a usage error before any server work.
-    given_models = load_models(options.models, project) if options.models and options.drift \
-        else None
+    given_models = (
+        load_models(options.models, project) if options.models and options.drift else None
+    )
     env = read_env_options(project) if options.drift else EnvOptions()
     server = ScratchServer.choose(options.dsn)
     with server.database("check") as dsn, project.importable():
@@ -63,13 +71,16 @@ def run_check(project: AlembicProject, options: CheckOptions,
 
             metadata = given_models if given_models is not None else env.target_metadata
             if metadata is None:
-                outcome.stages["drift"] = ("not run: no models (pass --models module:metadata"
-                                           + (f"; {env.error}" if env.error else
-                                              "; env.py sets no target_metadata") + ")")
+                outcome.stages["drift"] = (
+                    "not run: no models (pass --models module:metadata"
+                    + (f"; {env.error}" if env.error else "; env.py sets no target_metadata")
+                    + ")"
+                )
             else:
                 say("comparing the migrated schema with the models")
-                outcome.add_stage("drift", drift_findings(server, dsn, upgraded.head, metadata,
-                                                          env))
+                outcome.add_stage(
+                    "drift", drift_findings(server, dsn, upgraded.head, metadata, env)
+                )
         if options.roundtrip:
             say("round-trip: down and up again, revision by revision")
             outcome.add_stage("roundtrip", round_trip(graph, upgraded))

@@ -34,37 +34,56 @@ from pgsage.migrations.runner import engine_for, short_error
 from pgsage.migrations.scratch import ScratchServer
 from pgsage.model import Severity
 
-CONSTRAINT_TYPES = {"primary key": "primary_key_constraint", "unique": "unique_constraint",
-                    "foreign key": "foreign_key_constraint", "check": "check_constraint",
-                    "exclusion": "exclusion_constraint"}
+CONSTRAINT_TYPES = {
+    "primary key": "primary_key_constraint",
+    "unique": "unique_constraint",
+    "foreign key": "foreign_key_constraint",
+    "check": "check_constraint",
+    "exclusion": "exclusion_constraint",
+}
 
 
 @dataclass(frozen=True)
 class AutogenDiff:
     message: str
-    covers: frozenset[str]     # catalog keys this difference already explains
+    covers: frozenset[str]  # catalog keys this difference already explains
     pair_key: tuple[str, ...] | None = None  # (kind, table, columns...) for name-only pairing
-    side: str | None = None    # "add" (only in models) / "remove" (only in the database)
+    side: str | None = None  # "add" (only in models) / "remove" (only in the database)
 
 
-def drift_findings(server: ScratchServer, migrated_dsn: str, migrated: SchemaDump,
-                   metadata: sa.MetaData, env: EnvOptions) -> list[MigrationFinding]:
-    include = _safe_include(env.include_object, _extension_relations(migrated_dsn),
-                            env.include_name)
+def drift_findings(
+    server: ScratchServer,
+    migrated_dsn: str,
+    migrated: SchemaDump,
+    metadata: sa.MetaData,
+    env: EnvOptions,
+) -> list[MigrationFinding]:
+    include = _safe_include(
+        env.include_object, _extension_relations(migrated_dsn), env.include_name
+    )
     found: list[MigrationFinding] = []
     autogen = _autogenerate(migrated_dsn, metadata, env, include)
     if isinstance(autogen, str):
-        found.append(MigrationFinding("drift-autogenerate-failed", Severity.ERROR,
-                                      f"autogenerate comparison failed: {autogen}"))
+        found.append(
+            MigrationFinding(
+                "drift-autogenerate-failed",
+                Severity.ERROR,
+                f"autogenerate comparison failed: {autogen}",
+            )
+        )
         autogen = []
     found.extend(_autogen_findings(autogen))
     covered = frozenset().union(*(d.covers for d in autogen)) if autogen else frozenset()
     with server.database("models") as models_dsn:
         problem = _build_models(models_dsn, migrated, metadata)
         if problem:
-            found.append(MigrationFinding("drift-models-unbuildable", Severity.ERROR,
-                                          f"metadata.create_all() fails on a scratch database: "
-                                          f"{problem}"))
+            found.append(
+                MigrationFinding(
+                    "drift-models-unbuildable",
+                    Severity.ERROR,
+                    f"metadata.create_all() fails on a scratch database: {problem}",
+                )
+            )
             return found
         modelled = dump_schema(models_dsn)
     found.extend(_catalog_findings(migrated, modelled, covered, include))
@@ -84,38 +103,57 @@ def _extension_relations(dsn: str) -> frozenset[str]:
         return frozenset(str(r[0]) for r in conn.execute(EXTENSION_RELATIONS).fetchall())
 
 
-def _safe_include(include_object: IncludeObject | None,
-                  extension_relations: frozenset[str] = frozenset(),
-                  include_name: Callable[[str | None, str, dict[str, Any]], bool] | None = None
-                  ) -> IncludeObject:
+def _safe_include(
+    include_object: IncludeObject | None,
+    extension_relations: frozenset[str] = frozenset(),
+    include_name: Callable[[str | None, str, dict[str, Any]], bool] | None = None,
+) -> IncludeObject:
     """env.py's include_object (and include_name, for names found in the database) as one
     filter that never raises: a filter written for real objects keeps what it cannot judge."""
-    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-                ) -> bool:
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         if reflected and type_ in {"table", "index"} and name in extension_relations:
             return False
         try:
-            if reflected and include_name is not None and not include_name(
-                    name, type_, {"schema_name": None, "table_name": getattr(
-                        getattr(obj, "table", None), "name", None)}):
+            if (
+                reflected
+                and include_name is not None
+                and not include_name(
+                    name,
+                    type_,
+                    {
+                        "schema_name": None,
+                        "table_name": getattr(getattr(obj, "table", None), "name", None),
+                    },
+                )
+            ):
                 return False
             return include_object is None or bool(
-                include_object(obj, name, type_, reflected, compare_to))
+                include_object(obj, name, type_, reflected, compare_to)
+            )
         except Exception:
             return True
+
     return include
 
 
-def _autogenerate(dsn: str, metadata: sa.MetaData, env: EnvOptions, include: IncludeObject
-                  ) -> list[AutogenDiff] | str:
+def _autogenerate(
+    dsn: str, metadata: sa.MetaData, env: EnvOptions, include: IncludeObject
+) -> list[AutogenDiff] | str:
     engine = engine_for(dsn)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(connection=conn, opts={
-                "target_metadata": metadata, "compare_type": True,
-                "compare_server_default": True, "include_object": include,
-                "include_schemas": env.include_schemas,
-                **({"include_name": env.include_name} if env.include_name else {})})
+            context = MigrationContext.configure(
+                connection=conn,
+                opts={
+                    "target_metadata": metadata,
+                    "compare_type": True,
+                    "compare_server_default": True,
+                    "include_object": include,
+                    "include_schemas": env.include_schemas,
+                    **({"include_name": env.include_name} if env.include_name else {}),
+                },
+            )
             raw = compare_metadata(context, metadata)
     except Exception as exc:
         return short_error(exc)
@@ -141,9 +179,10 @@ def _describe(entry: Any) -> Iterable[AutogenDiff]:
     if op in {"add_table", "remove_table"}:
         table = entry[1]
         where = "models" if op == "add_table" else "database"
-        yield AutogenDiff(f"table {_qualified(table.schema, table.name)} is only in the {where}",
-                          frozenset({f"table {_qualified(table.schema, table.name)}",
-                                     f"@table {table.name}"}))
+        yield AutogenDiff(
+            f"table {_qualified(table.schema, table.name)} is only in the {where}",
+            frozenset({f"table {_qualified(table.schema, table.name)}", f"@table {table.name}"}),
+        )
     elif op in {"add_column", "remove_column"}:
         schema, tname, column = entry[1], entry[2], entry[3]
         key = f"column {_qualified(schema, tname)}.{_ident(column.name)}"
@@ -155,25 +194,37 @@ def _describe(entry: Any) -> Iterable[AutogenDiff]:
         columns = tuple(sorted(c.name for c in index.columns)) if table is not None else ()
         key = f"index {_qualified(table.schema if table is not None else None, index.name)}"
         where = "models" if op == "add_index" else "database"
-        yield AutogenDiff(f"{key} is only in the {where}", frozenset({key}),
-                          pair_key=("index", table.name if table is not None else "",
-                                    str(bool(index.unique)), *columns),
-                          side="add" if op == "add_index" else "remove")
+        yield AutogenDiff(
+            f"{key} is only in the {where}",
+            frozenset({key}),
+            pair_key=(
+                "index",
+                table.name if table is not None else "",
+                str(bool(index.unique)),
+                *columns,
+            ),
+            side="add" if op == "add_index" else "remove",
+        )
     elif op in {"add_constraint", "remove_constraint", "add_fk", "remove_fk"}:
         constraint = entry[1]
         table = constraint.table
         key = f"constraint {_qualified(table.schema, table.name)}.{_ident(str(constraint.name))}"
         where = "models" if op.startswith("add") else "database"
         columns = tuple(sorted(c.name for c in constraint.columns))
-        yield AutogenDiff(f"{key} is only in the {where}", frozenset({key}),
-                          pair_key=("constraint", table.name, op.split("_", 1)[1], *columns),
-                          side="add" if op.startswith("add") else "remove")
+        yield AutogenDiff(
+            f"{key} is only in the {where}",
+            frozenset({key}),
+            pair_key=("constraint", table.name, op.split("_", 1)[1], *columns),
+            side="add" if op.startswith("add") else "remove",
+        )
     elif op.startswith("modify_"):
         _op, schema, tname, cname, _existing, old, new = entry
         key = f"column {_qualified(schema, tname)}.{_ident(cname)}"
         what = op.removeprefix("modify_").replace("_", " ")
-        yield AutogenDiff(f"{key}: {what} is {_render(old)} in the database, {_render(new)} "
-                          "in the models", frozenset({key}))
+        yield AutogenDiff(
+            f"{key}: {what} is {_render(old)} in the database, {_render(new)} in the models",
+            frozenset({key}),
+        )
     else:
         yield AutogenDiff(f"{op}: {entry[1:]!r}", frozenset())
 
@@ -195,13 +246,20 @@ def _autogen_findings(diffs: list[AutogenDiff]) -> list[MigrationFinding]:
         for j, b in enumerate(diffs):
             if j not in paired and b.side == "add" and b.pair_key == a.pair_key:
                 paired.update({i, j})
-                found.append(MigrationFinding(
-                    "drift-name-only", Severity.INFO,
-                    f"same definition, other name: {a.message.split(' is only')[0]} in the "
-                    f"database, {b.message.split(' is only')[0]} in the models"))
+                found.append(
+                    MigrationFinding(
+                        "drift-name-only",
+                        Severity.INFO,
+                        f"same definition, other name: {a.message.split(' is only')[0]} in the "
+                        f"database, {b.message.split(' is only')[0]} in the models",
+                    )
+                )
                 break
-    found.extend(MigrationFinding("drift-autogenerate", Severity.WARNING, d.message)
-                 for i, d in enumerate(diffs) if i not in paired)
+    found.extend(
+        MigrationFinding("drift-autogenerate", Severity.WARNING, d.message)
+        for i, d in enumerate(diffs)
+        if i not in paired
+    )
     return found
 
 
@@ -209,18 +267,26 @@ def _build_models(dsn: str, migrated: SchemaDump, metadata: sa.MetaData) -> str 
     """create_all() on an empty scratch database, with the extensions and schemas the migrated
     database has (create_all creates neither)."""
     try:
-        with connect(dsn, SessionOptions(read_only=False, statement_timeout_ms=120_000,
-                                         application_name="pgsage-migrations")) as conn:
+        with connect(
+            dsn,
+            SessionOptions(
+                read_only=False, statement_timeout_ms=120_000, application_name="pgsage-migrations"
+            ),
+        ) as conn:
             for obj in sorted(migrated.objects.values(), key=lambda o: o.key):
                 name = obj.key.split(" ", 1)[1].strip('"')
                 if obj.kind == "schema":
-                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                        sql.Identifier(name)))
+                    conn.execute(
+                        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name))
+                    )
             for obj in sorted(migrated.objects.values(), key=lambda o: o.key):
                 if obj.kind == "extension":
-                    conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
-                        sql.Identifier(obj.key.split(" ", 1)[1].strip('"')),
-                        sql.Identifier(obj.attrs["schema"])))
+                    conn.execute(
+                        sql.SQL("CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}").format(
+                            sql.Identifier(obj.key.split(" ", 1)[1].strip('"')),
+                            sql.Identifier(obj.attrs["schema"]),
+                        )
+                    )
     except Exception as exc:
         return short_error(exc)
     engine = engine_for(dsn)
@@ -242,8 +308,7 @@ def _normalized(obj: SchemaObject) -> tuple[str, ...] | None:
     if obj.kind == "index":
         return ("index", obj.table or "", _INDEX_NAME.sub(r"\1\3", attrs.get("definition", "")))
     if obj.kind == "constraint":
-        return ("constraint", obj.table or "", attrs.get("type", ""),
-                attrs.get("definition", ""))
+        return ("constraint", obj.table or "", attrs.get("type", ""), attrs.get("definition", ""))
     return None
 
 
@@ -278,10 +343,14 @@ def _outside_models(obj: SchemaObject, dump: SchemaDump) -> bool:
     return table is not None and table.attrs.get("kind") in NOT_MODELLED_RELATIONS
 
 
-def _catalog_findings(migrated: SchemaDump, modelled: SchemaDump, covered: frozenset[str],
-                      include: IncludeObject) -> list[MigrationFinding]:
-    differences = [d for d in diff(migrated, modelled)
-                   if d.key not in covered and f"@table {d.table}" not in covered]
+def _catalog_findings(
+    migrated: SchemaDump, modelled: SchemaDump, covered: frozenset[str], include: IncludeObject
+) -> list[MigrationFinding]:
+    differences = [
+        d
+        for d in diff(migrated, modelled)
+        if d.key not in covered and f"@table {d.table}" not in covered
+    ]
     kept: list[Difference] = []
     for d in differences:
         obj = migrated.objects.get(d.key) or modelled.objects[d.key]
@@ -291,37 +360,72 @@ def _catalog_findings(migrated: SchemaDump, modelled: SchemaDump, covered: froze
             continue
         kept.append(d)
     found: list[MigrationFinding] = []
-    only_db = {d.key: _normalized(migrated.objects[d.key]) for d in kept
-               if d.attribute is None and d.left is not None}
-    only_models = {d.key: _normalized(modelled.objects[d.key]) for d in kept
-                   if d.attribute is None and d.right is not None}
+    only_db = {
+        d.key: _normalized(migrated.objects[d.key])
+        for d in kept
+        if d.attribute is None and d.left is not None
+    }
+    only_models = {
+        d.key: _normalized(modelled.objects[d.key])
+        for d in kept
+        if d.attribute is None and d.right is not None
+    }
     renamed: set[str] = set()
     for db_key, shape in sorted(only_db.items()):
         if shape is None:
             continue
-        match = next((k for k, s in sorted(only_models.items())
-                      if s == shape and k not in renamed), None)
+        match = next(
+            (k for k, s in sorted(only_models.items()) if s == shape and k not in renamed), None
+        )
         if match is not None:
             renamed.update({db_key, match})
-            found.append(MigrationFinding(
-                "drift-name-only", Severity.INFO,
-                f"same definition, other name: {db_key} in the database, "
-                f"{match.split(' ', 1)[1]} in the models"))
+            found.append(
+                MigrationFinding(
+                    "drift-name-only",
+                    Severity.INFO,
+                    f"same definition, other name: {db_key} in the database, "
+                    f"{match.split(' ', 1)[1]} in the models",
+                )
+            )
     for d in kept:
         if d.key in renamed:
             continue
-        found.append(MigrationFinding("drift-catalog", Severity.WARNING,
-                                      d.describe("in the database", "in the models")
-                                      .replace("only in the", "is only in the")))
+        found.append(
+            MigrationFinding(
+                "drift-catalog",
+                Severity.WARNING,
+                d.describe("in the database", "in the models").replace(
+                    "only in the", "is only in the"
+                ),
+            )
+        )
     return found
 
 
 def _one_rename_per_constraint(found: list[MigrationFinding]) -> list[MigrationFinding]:
     """The index behind a renamed unique/primary key is the same rename: report it once."""
-    renamed = {m.group(1) for f in found if f.check == "drift-name-only"
-               and (m := re.match(r"same definition, other name: constraint \S+\.(\S+) in the "
-                                  r"database", f.message))}
-    return [f for f in found if not (
-        f.check == "drift-name-only"
-        and (m := re.match(r"same definition, other name: index \S+?\.(\S+) in the database",
-                           f.message)) and m.group(1) in renamed)]
+    renamed = {
+        m.group(1)
+        for f in found
+        if f.check == "drift-name-only"
+        and (
+            m := re.match(
+                r"same definition, other name: constraint \S+\.(\S+) in the "
+                r"database",
+                f.message,
+            )
+        )
+    }
+    return [
+        f
+        for f in found
+        if not (
+            f.check == "drift-name-only"
+            and (
+                m := re.match(
+                    r"same definition, other name: index \S+?\.(\S+) in the database", f.message
+                )
+            )
+            and m.group(1) in renamed
+        )
+    ]

@@ -21,8 +21,13 @@ class MigrationFinding:
     details: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[int, str, str, int, str]:
-        return (-self.severity.rank, self.check, self.revision or self.file or "",
-                self.line or 0, self.message)
+        return (
+            -self.severity.rank,
+            self.check,
+            self.revision or self.file or "",
+            self.line or 0,
+            self.message,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,5 +61,7 @@ class CheckOutcome:
         return sorted(self.findings, key=MigrationFinding.sort_key)
 
     def to_json(self) -> dict[str, Any]:
-        return {"stages": dict(self.stages),
-                "findings": [f.to_json() for f in self.sorted_findings()]}
+        return {
+            "stages": dict(self.stages),
+            "findings": [f.to_json() for f in self.sorted_findings()],
+        }

@@ -26,8 +26,16 @@ from pgsage.model import Severity
 
 # Graph problems that leave no well-defined order to run the revisions in. Several heads do not:
 # every head is upgraded, in topological order.
-BLOCKING = frozenset({"unreadable-project", "unloadable-revision", "duplicate-revision",
-                      "dangling-down-revision", "dangling-depends-on", "revision-cycle"})
+BLOCKING = frozenset(
+    {
+        "unreadable-project",
+        "unloadable-revision",
+        "duplicate-revision",
+        "dangling-down-revision",
+        "dangling-depends-on",
+        "revision-cycle",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -104,15 +112,21 @@ def as_tuple(value: object) -> tuple[str, ...]:
 
 
 def revision_files(project: AlembicProject) -> list[Path]:
-    recursive = (project.config.get_main_option("recursive_version_locations") or "").lower() \
-        in {"true", "1", "yes"}
+    recursive = (project.config.get_main_option("recursive_version_locations") or "").lower() in {
+        "true",
+        "1",
+        "yes",
+    }
     files: set[Path] = set()
     for location in project.version_locations:
         if not location.is_dir():
             continue
         candidates = location.rglob("*.py") if recursive else location.glob("*.py")
-        files.update(p.resolve() for p in candidates
-                     if p.name != "__init__.py" and not p.name.startswith(".#"))
+        files.update(
+            p.resolve()
+            for p in candidates
+            if p.name != "__init__.py" and not p.name.startswith(".#")
+        )
     return sorted(files)
 
 
@@ -121,14 +135,21 @@ def load_graph(project: AlembicProject) -> RevisionGraph:
     try:
         script_dir = project.script_directory()
     except Exception as exc:
-        graph.findings.append(MigrationFinding("unreadable-project", Severity.ERROR,
-                                               f"Alembic cannot read the project: {exc}"))
+        graph.findings.append(
+            MigrationFinding(
+                "unreadable-project", Severity.ERROR, f"Alembic cannot read the project: {exc}"
+            )
+        )
         return graph
     files = revision_files(project)
     if not files:
-        graph.findings.append(MigrationFinding(
-            "no-revisions", Severity.WARNING,
-            f"no revision files under {', '.join(map(str, project.version_locations))}"))
+        graph.findings.append(
+            MigrationFinding(
+                "no-revisions",
+                Severity.WARNING,
+                f"no revision files under {', '.join(map(str, project.version_locations))}",
+            )
+        )
     with project.importable():
         for path in files:
             revision = _load(script_dir, path, graph)
@@ -136,12 +157,17 @@ def load_graph(project: AlembicProject) -> RevisionGraph:
                 continue
             if revision.id in graph.revisions:
                 first = graph.revisions[revision.id]
-                graph.findings.append(MigrationFinding(
-                    "duplicate-revision", Severity.ERROR,
-                    f"revision id {revision.id} is declared twice: in "
-                    f"{graph.display_path(first.path)} and {graph.display_path(path)}",
-                    revision=revision.id, file=graph.display_path(path),
-                    line=assignment_line(path, "revision")))
+                graph.findings.append(
+                    MigrationFinding(
+                        "duplicate-revision",
+                        Severity.ERROR,
+                        f"revision id {revision.id} is declared twice: in "
+                        f"{graph.display_path(first.path)} and {graph.display_path(path)}",
+                        revision=revision.id,
+                        file=graph.display_path(path),
+                        line=assignment_line(path, "revision"),
+                    )
+                )
                 continue
             graph.revisions[revision.id] = revision
     graph.findings.extend(_reference_findings(graph))
@@ -160,17 +186,27 @@ def _load(script_dir: ScriptDirectory, path: Path, graph: RevisionGraph) -> Revi
         if isinstance(exc, KeyboardInterrupt):
             raise
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        graph.findings.append(MigrationFinding(
-            "unloadable-revision", Severity.ERROR, f"the revision file cannot be loaded: "
-            f"{message}", file=shown, line=getattr(exc, "lineno", None)))
+        graph.findings.append(
+            MigrationFinding(
+                "unloadable-revision",
+                Severity.ERROR,
+                f"the revision file cannot be loaded: {message}",
+                file=shown,
+                line=getattr(exc, "lineno", None),
+            )
+        )
         return None
     if script is None:
         return None
     module = script.module
-    return Revision(id=str(script.revision), down=as_tuple(getattr(module, "down_revision", None)),
-                    depends_on=as_tuple(getattr(module, "depends_on", None)),
-                    branch_labels=as_tuple(getattr(module, "branch_labels", None)),
-                    path=path, module=module)
+    return Revision(
+        id=str(script.revision),
+        down=as_tuple(getattr(module, "down_revision", None)),
+        depends_on=as_tuple(getattr(module, "depends_on", None)),
+        branch_labels=as_tuple(getattr(module, "branch_labels", None)),
+        path=path,
+        module=module,
+    )
 
 
 def _reference_findings(graph: RevisionGraph) -> list[MigrationFinding]:
@@ -181,12 +217,18 @@ def _reference_findings(graph: RevisionGraph) -> list[MigrationFinding]:
             for target in targets:
                 if target in graph.revisions or (attribute == "depends_on" and target in labels):
                     continue
-                found.append(MigrationFinding(
-                    "dangling-down-revision" if attribute == "down_revision"
-                    else "dangling-depends-on", Severity.ERROR,
-                    f"{attribute} {target!r} of revision {rev.id} matches no revision",
-                    revision=rev.id, file=graph.display_path(rev.path),
-                    line=assignment_line(rev.path, attribute)))
+                found.append(
+                    MigrationFinding(
+                        "dangling-down-revision"
+                        if attribute == "down_revision"
+                        else "dangling-depends-on",
+                        Severity.ERROR,
+                        f"{attribute} {target!r} of revision {rev.id} matches no revision",
+                        revision=rev.id,
+                        file=graph.display_path(rev.path),
+                        line=assignment_line(rev.path, attribute),
+                    )
+                )
     return found
 
 
@@ -195,8 +237,14 @@ def _cycle_findings(graph: RevisionGraph) -> list[MigrationFinding]:
     stuck = sorted(set(graph.revisions) - ordered)
     if not stuck:
         return []
-    return [MigrationFinding("revision-cycle", Severity.ERROR,
-                             f"revisions form a cycle: {', '.join(stuck)}", revision=stuck[0])]
+    return [
+        MigrationFinding(
+            "revision-cycle",
+            Severity.ERROR,
+            f"revisions form a cycle: {', '.join(stuck)}",
+            revision=stuck[0],
+        )
+    ]
 
 
 def _branch_labels_below(graph: RevisionGraph, head: str) -> set[str]:
@@ -221,18 +269,28 @@ def _head_findings(graph: RevisionGraph) -> list[MigrationFinding]:
         # Declared branches: every head has a label of its own that no other head shares.
         declared = all(own - set().union(*(o for o in labels if o is not own)) for own in labels)
         if not declared:
-            found.append(MigrationFinding(
-                "multiple-heads", Severity.ERROR,
-                f"{len(heads)} heads: {', '.join(heads)} — merge them "
-                f"(alembic merge -m 'merge heads' {' '.join(heads)}) or label the branches",
-                revision=heads[0], details=tuple(
-                    f"head {h}: {graph.display_path(graph.revisions[h].path)}" for h in heads)))
+            found.append(
+                MigrationFinding(
+                    "multiple-heads",
+                    Severity.ERROR,
+                    f"{len(heads)} heads: {', '.join(heads)} — merge them "
+                    f"(alembic merge -m 'merge heads' {' '.join(heads)}) or label the branches",
+                    revision=heads[0],
+                    details=tuple(
+                        f"head {h}: {graph.display_path(graph.revisions[h].path)}" for h in heads
+                    ),
+                )
+            )
     bases = graph.bases
     if len(bases) > 1 and not all(graph.revisions[b].branch_labels for b in bases):
-        found.append(MigrationFinding(
-            "multiple-bases", Severity.WARNING,
-            f"{len(bases)} revisions have no down_revision: {', '.join(bases)}",
-            revision=bases[0]))
+        found.append(
+            MigrationFinding(
+                "multiple-bases",
+                Severity.WARNING,
+                f"{len(bases)} revisions have no down_revision: {', '.join(bases)}",
+                revision=bases[0],
+            )
+        )
     return found
 
 
@@ -271,20 +329,41 @@ def _downgrade_findings(graph: RevisionGraph, rev: Revision) -> list[MigrationFi
         return []
     shown = graph.display_path(rev.path)
     if downgrade is None:
-        return [MigrationFinding("missing-downgrade", Severity.WARNING,
-                                 f"revision {rev.id} has an upgrade but no downgrade()",
-                                 revision=rev.id, file=shown, line=upgrade.lineno)]
+        return [
+            MigrationFinding(
+                "missing-downgrade",
+                Severity.WARNING,
+                f"revision {rev.id} has an upgrade but no downgrade()",
+                revision=rev.id,
+                file=shown,
+                line=upgrade.lineno,
+            )
+        ]
     kind = _body_kind(downgrade)
     if kind == "empty":
-        return [MigrationFinding("empty-downgrade", Severity.WARNING,
-                                 f"the downgrade of revision {rev.id} is a bare pass: "
-                                 "`alembic downgrade` would silently leave its changes",
-                                 revision=rev.id, file=shown, line=downgrade.lineno)]
+        return [
+            MigrationFinding(
+                "empty-downgrade",
+                Severity.WARNING,
+                f"the downgrade of revision {rev.id} is a bare pass: "
+                "`alembic downgrade` would silently leave its changes",
+                revision=rev.id,
+                file=shown,
+                line=downgrade.lineno,
+            )
+        ]
     if kind == "raises":
-        return [MigrationFinding("irreversible-downgrade", Severity.INFO,
-                                 f"the downgrade of revision {rev.id} only raises: the "
-                                 "revision is declared irreversible",
-                                 revision=rev.id, file=shown, line=downgrade.lineno)]
+        return [
+            MigrationFinding(
+                "irreversible-downgrade",
+                Severity.INFO,
+                f"the downgrade of revision {rev.id} only raises: the "
+                "revision is declared irreversible",
+                revision=rev.id,
+                file=shown,
+                line=downgrade.lineno,
+            )
+        ]
     return []
 
 
@@ -294,8 +373,13 @@ def assignment_line(path: Path, name: str) -> int | None:
     except (OSError, SyntaxError, UnicodeDecodeError):
         return None
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return node.lineno
     return None

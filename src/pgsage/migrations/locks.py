@@ -15,18 +15,31 @@ from dataclasses import dataclass
 from typing import Any
 
 LOCK_NAMES = {
-    "AccessShareLock": "ACCESS SHARE", "RowShareLock": "ROW SHARE",
-    "RowExclusiveLock": "ROW EXCLUSIVE", "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE",
-    "ShareLock": "SHARE", "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE",
-    "ExclusiveLock": "EXCLUSIVE", "AccessExclusiveLock": "ACCESS EXCLUSIVE",
+    "AccessShareLock": "ACCESS SHARE",
+    "RowShareLock": "ROW SHARE",
+    "RowExclusiveLock": "ROW EXCLUSIVE",
+    "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE",
+    "ShareLock": "SHARE",
+    "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE",
+    "ExclusiveLock": "EXCLUSIVE",
+    "AccessExclusiveLock": "ACCESS EXCLUSIVE",
 }
 LOCK_STRENGTH = {name: rank for rank, name in enumerate(LOCK_NAMES.values())}
 # Modes that block writes (SHARE and above) or everything (ACCESS EXCLUSIVE) on a live table.
 BLOCKING_MODES = frozenset({"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"})
 
-RELKINDS = {"r": "table", "p": "partitioned table", "i": "index", "I": "partitioned index",
-            "S": "sequence", "v": "view", "m": "materialized view", "t": "toast table",
-            "f": "foreign table", "c": "type"}
+RELKINDS = {
+    "r": "table",
+    "p": "partitioned table",
+    "i": "index",
+    "I": "partitioned index",
+    "S": "sequence",
+    "v": "view",
+    "m": "materialized view",
+    "t": "toast table",
+    "f": "foreign table",
+    "c": "type",
+}
 
 FIRST_NORMAL_OID = 16384
 
@@ -53,7 +66,7 @@ WHERE c.oid >= 16384::oid
 class Relation:
     oid: int
     filenode: int
-    name: str       # schema.name
+    name: str  # schema.name
     kind: str
     seq_scans: int
 
@@ -72,8 +85,12 @@ class LockTaken:
     preexisting: bool  # the relation existed before the migration step began
 
     def to_json(self) -> dict[str, Any]:
-        return {"relation": self.relation, "kind": self.kind, "mode": self.mode,
-                "preexisting": self.preexisting}
+        return {
+            "relation": self.relation,
+            "kind": self.kind,
+            "mode": self.mode,
+            "preexisting": self.preexisting,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,13 +106,20 @@ def read_state(dbapi_connection: Any) -> State:
     """Both snapshots on the given DB-API (psycopg) connection, inside its transaction."""
     with dbapi_connection.cursor() as cur:
         cur.execute(LOCKS_QUERY)
-        locks = frozenset((int(oid), LOCK_NAMES.get(str(mode), str(mode)))
-                          for oid, mode in cur.fetchall())
+        locks = frozenset(
+            (int(oid), LOCK_NAMES.get(str(mode), str(mode))) for oid, mode in cur.fetchall()
+        )
         cur.execute(RELATIONS_QUERY)
         relations = {
-            int(oid): Relation(int(oid), int(node), f"{schema}.{name}",
-                               RELKINDS.get(str(kind), str(kind)), int(scans))
-            for oid, node, schema, name, kind, scans in cur.fetchall()}
+            int(oid): Relation(
+                int(oid),
+                int(node),
+                f"{schema}.{name}",
+                RELKINDS.get(str(kind), str(kind)),
+                int(scans),
+            )
+            for oid, node, schema, name, kind, scans in cur.fetchall()
+        }
     return State(locks, relations)
 
 
@@ -110,18 +134,30 @@ def effects(before: State, after: State, baseline: dict[int, Relation]) -> Effec
         taken.append(LockTaken(relation.name, relation.kind, mode, oid in baseline))
     taken.sort(key=lambda t: (t.relation, -LOCK_STRENGTH.get(t.mode, 0), t.mode))
     rewritten = sorted(
-        f"{rel.name} ({rel.kind})" for oid, rel in after.relations.items()
-        if oid in before.relations and rel.filenode and before.relations[oid].filenode
-        and rel.filenode != before.relations[oid].filenode and rel.kind != "toast table")
-    scanned = sorted(rel.name for oid, rel in after.relations.items()
-                     if oid in before.relations and rel.seq_scans >
-                     before.relations[oid].seq_scans)
-    created = sorted(f"{rel.name} ({rel.kind})" for oid, rel in after.relations.items()
-                     if oid not in before.relations and rel.kind != "toast table")
-    dropped = sorted(f"{rel.name} ({rel.kind})" for oid, rel in before.relations.items()
-                     if oid not in after.relations and rel.kind != "toast table")
-    return Effects(tuple(taken), tuple(rewritten), tuple(scanned), tuple(created),
-                   tuple(dropped))
+        f"{rel.name} ({rel.kind})"
+        for oid, rel in after.relations.items()
+        if oid in before.relations
+        and rel.filenode
+        and before.relations[oid].filenode
+        and rel.filenode != before.relations[oid].filenode
+        and rel.kind != "toast table"
+    )
+    scanned = sorted(
+        rel.name
+        for oid, rel in after.relations.items()
+        if oid in before.relations and rel.seq_scans > before.relations[oid].seq_scans
+    )
+    created = sorted(
+        f"{rel.name} ({rel.kind})"
+        for oid, rel in after.relations.items()
+        if oid not in before.relations and rel.kind != "toast table"
+    )
+    dropped = sorted(
+        f"{rel.name} ({rel.kind})"
+        for oid, rel in before.relations.items()
+        if oid not in after.relations and rel.kind != "toast table"
+    )
+    return Effects(tuple(taken), tuple(rewritten), tuple(scanned), tuple(created), tuple(dropped))
 
 
 SAMPLE_QUERY = """
@@ -161,8 +197,9 @@ class WaitSampler:
         self._blocker = psycopg.connect(dsn, application_name="pgsage-trace-blocker")
         self._blocker.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         self._blocker.execute("SELECT 1")  # takes the snapshot the statement will wait for
-        self._observer = psycopg.connect(dsn, autocommit=True,
-                                         application_name="pgsage-trace-observer")
+        self._observer = psycopg.connect(
+            dsn, autocommit=True, application_name="pgsage-trace-observer"
+        )
         self.before = read_state(self._observer)
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -174,11 +211,14 @@ class WaitSampler:
         try:
             while not self._stop.is_set() and _time.monotonic() < deadline:
                 rows = self._observer.execute(SAMPLE_QUERY, [self.pid]).fetchall()
-                self.locks.update((int(oid), LOCK_NAMES.get(str(mode), str(mode)))
-                                  for oid, mode, granted, _kind in rows
-                                  if granted and oid is not None)
-                if any(not granted and kind in TRANSACTION_WAITS
-                       for _oid, _mode, granted, kind in rows):
+                self.locks.update(
+                    (int(oid), LOCK_NAMES.get(str(mode), str(mode)))
+                    for oid, mode, granted, _kind in rows
+                    if granted and oid is not None
+                )
+                if any(
+                    not granted and kind in TRANSACTION_WAITS for _oid, _mode, granted, kind in rows
+                ):
                     self.caught_waiting = True
                     break
                 _time.sleep(self.POLL_S)
@@ -195,12 +235,15 @@ class WaitSampler:
             # A relation the statement creates (the new index) is invisible to other sessions
             # until its first transaction commits; whether a poll catches that instant's lock on
             # it is luck, so only locks on relations that existed before are reported.
-            seen = frozenset((oid, mode) for oid, mode in self.locks
-                             if oid in self.before.relations)
-            measured = effects(State(frozenset(), self.before.relations),
-                               State(seen, after.relations), baseline)
-            return Effects(measured.locks, measured.rewritten, (), measured.created,
-                           measured.dropped)
+            seen = frozenset(
+                (oid, mode) for oid, mode in self.locks if oid in self.before.relations
+            )
+            measured = effects(
+                State(frozenset(), self.before.relations), State(seen, after.relations), baseline
+            )
+            return Effects(
+                measured.locks, measured.rewritten, (), measured.created, measured.dropped
+            )
         finally:
             self._blocker.close()
             self._observer.close()

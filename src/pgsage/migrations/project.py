@@ -74,8 +74,11 @@ def _project_of_dir(script_dir: Path) -> AlembicProject:
     location = script_dir.resolve()
     config = Config()
     config.set_main_option("script_location", str(location))
-    if not (location / "versions").is_dir() and not (location / "env.py").is_file() \
-            and any(p.name != "__init__.py" for p in location.glob("*.py")):
+    if (
+        not (location / "versions").is_dir()
+        and not (location / "env.py").is_file()
+        and any(p.name != "__init__.py" for p in location.glob("*.py"))
+    ):
         # `--dir alembic/versions`: the revisions themselves, not the script directory.
         config.set_main_option("path_separator", "os")
         config.set_main_option("version_locations", str(location))
@@ -86,8 +89,9 @@ def _project_of_dir(script_dir: Path) -> AlembicProject:
 def _project_from_ini(config_file: Path | None) -> AlembicProject:
     ini = config_file or Path("alembic.ini")
     if not ini.is_file():
-        raise UsageError(f"Alembic config not found: {ini} (use --config FILE or --dir "
-                         "SCRIPT_LOCATION)")
+        raise UsageError(
+            f"Alembic config not found: {ini} (use --config FILE or --dir SCRIPT_LOCATION)"
+        )
     ini = ini.resolve()
     config = Config(str(ini))
     try:
@@ -117,8 +121,9 @@ def _project(config: Config, location: Path, base: Path) -> AlembicProject:
         raise UsageError(f"cannot read the Alembic config: {exc}") from None
     paths = [base, *(_resolved(part, base) for part in prepend)]
     versions = [_resolved(part, base) for part in versions_option] or [location / "versions"]
-    return AlembicProject(config=config, script_location=location, version_locations=versions,
-                          sys_paths=paths)
+    return AlembicProject(
+        config=config, script_location=location, version_locations=versions, sys_paths=paths
+    )
 
 
 def _resolved(part: str, base: Path) -> Path:
@@ -138,8 +143,9 @@ class EnvOptions:
 
 
 def read_env_options(project: AlembicProject) -> EnvOptions:
-    config = Config(project.config.config_file_name) if project.config.config_file_name \
-        else Config()
+    config = (
+        Config(project.config.config_file_name) if project.config.config_file_name else Config()
+    )
     for key in ("script_location", "version_locations", "prepend_sys_path"):
         value = project.config.get_main_option(key)
         if value:
@@ -147,16 +153,18 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
     if not project.config.get_main_option("sqlalchemy.url"):
         config.set_main_option("sqlalchemy.url", OFFLINE_URL)
     script = project.script_directory()
-    env = EnvironmentContext(config, script, fn=lambda rev, ctx: [], as_sql=True,
-                             output_buffer=io.StringIO())
+    env = EnvironmentContext(
+        config, script, fn=lambda rev, ctx: [], as_sql=True, output_buffer=io.StringIO()
+    )
     try:
         with project.importable(), env, redirect_stdout(io.StringIO()):
             script.run_env()
     except BaseException as exc:  # env.py is user code: anything, even SystemExit
         if isinstance(exc, KeyboardInterrupt):
             raise
-        return EnvOptions(error=f"env.py could not be run offline: "
-                                f"{type(exc).__name__}: {exc}".splitlines()[0])
+        return EnvOptions(
+            error=f"env.py could not be run offline: {type(exc).__name__}: {exc}".splitlines()[0]
+        )
     finally:
         _quiet_logging()
     opts = env.context_opts
@@ -167,10 +175,12 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
             for table in md.tables.values():
                 table.to_metadata(merged)
         metadata = merged
-    return EnvOptions(target_metadata=metadata if isinstance(metadata, MetaData) else None,
-                      include_object=opts.get("include_object"),
-                      include_name=opts.get("include_name"),
-                      include_schemas=bool(opts.get("include_schemas", False)))
+    return EnvOptions(
+        target_metadata=metadata if isinstance(metadata, MetaData) else None,
+        include_object=opts.get("include_object"),
+        include_name=opts.get("include_name"),
+        include_schemas=bool(opts.get("include_schemas", False)),
+    )
 
 
 def _quiet_logging() -> None:
@@ -188,8 +198,9 @@ def load_models(spec: str, project: AlembicProject) -> MetaData:
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:
-            raise UsageError(f"cannot import {module_name}: {type(exc).__name__}: "
-                             f"{exc}".splitlines()[0]) from None
+            raise UsageError(
+                f"cannot import {module_name}: {type(exc).__name__}: {exc}".splitlines()[0]
+            ) from None
     target: Any = module
     for part in attribute.split("."):
         if not hasattr(target, part):

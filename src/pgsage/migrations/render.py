@@ -7,8 +7,10 @@ from pgsage.migrations.trace import TraceResult
 
 
 def finding_lines(finding: MigrationFinding) -> list[str]:
-    lines = [f"{finding.severity.value:<7} {finding.check:<24} {finding.location()}",
-             f"        {finding.message}"]
+    lines = [
+        f"{finding.severity.value:<7} {finding.check:<24} {finding.location()}",
+        f"        {finding.message}",
+    ]
     lines.extend(f"          - {detail}" for detail in finding.details)
     return lines
 
@@ -45,13 +47,19 @@ def render_trace(result: TraceResult) -> str:
                 lines.append("    ran outside a transaction (autocommit): locks not measured")
             continue
         if not trace.transactional:
-            lines.append("    ran outside a transaction (autocommit): locks sampled while it "
-                         "waited for older transactions")
+            lines.append(
+                "    ran outside a transaction (autocommit): locks sampled while it "
+                "waited for older transactions"
+            )
         for lock in fx.locks:
             new = "" if lock.preexisting else "  (created in this step)"
             lines.append(f"    lock  {lock.mode:<22} {lock.relation} ({lock.kind}){new}")
-        for label, items in (("rewritten", fx.rewritten), ("scanned", fx.scanned),
-                             ("created", fx.created), ("dropped", fx.dropped)):
+        for label, items in (
+            ("rewritten", fx.rewritten),
+            ("scanned", fx.scanned),
+            ("created", fx.created),
+            ("dropped", fx.dropped),
+        ):
             if items:
                 lines.append(f"    {label}: {', '.join(items)}")
         if not (fx.locks or fx.rewritten or fx.scanned or fx.created or fx.dropped):
@@ -72,5 +80,7 @@ def _held(result: TraceResult, source: str) -> list[str]:
     held = result.held_until_commit(source)
     if not held:
         return []
-    return ["  held until commit when run in one transaction: " + ", ".join(
-        f"{lock.mode} on {lock.relation}" for lock in held)]
+    return [
+        "  held until commit when run in one transaction: "
+        + ", ".join(f"{lock.mode} on {lock.relation}" for lock in held)
+    ]

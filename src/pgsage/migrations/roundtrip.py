@@ -49,8 +49,12 @@ def upgrade_all(graph: RevisionGraph, dsn: str, opts: dict[str, Any] | None = No
         return _upgrade_all(graph, dsn, dump_schema, opts)
 
 
-def _upgrade_all(graph: RevisionGraph, dsn: str, dump_schema: Callable[[], SchemaDump],
-                 opts: dict[str, Any] | None) -> Upgraded:
+def _upgrade_all(
+    graph: RevisionGraph,
+    dsn: str,
+    dump_schema: Callable[[], SchemaDump],
+    opts: dict[str, Any] | None,
+) -> Upgraded:
     result = Upgraded(dsn=dsn, order=graph.order(), states=[dump_schema()])
     engine = engine_for(dsn)
     try:
@@ -58,9 +62,16 @@ def _upgrade_all(graph: RevisionGraph, dsn: str, dump_schema: Callable[[], Schem
             try:
                 _run(engine, revision, "upgrade", opts)
             except StepFailed as exc:
-                result.findings.append(_step_finding(graph, revision, "upgrade-fails",
-                                                     Severity.ERROR, exc,
-                                                     "upgrade from an empty database"))
+                result.findings.append(
+                    _step_finding(
+                        graph,
+                        revision,
+                        "upgrade-fails",
+                        Severity.ERROR,
+                        exc,
+                        "upgrade from an empty database",
+                    )
+                )
                 return result
             result.states.append(dump_schema())
     finally:
@@ -68,8 +79,9 @@ def _upgrade_all(graph: RevisionGraph, dsn: str, dump_schema: Callable[[], Schem
     return result
 
 
-def round_trip(graph: RevisionGraph, upgraded: Upgraded,
-               opts: dict[str, Any] | None = None) -> list[MigrationFinding]:
+def round_trip(
+    graph: RevisionGraph, upgraded: Upgraded, opts: dict[str, Any] | None = None
+) -> list[MigrationFinding]:
     """Walk down from the head; expects ``upgraded`` complete. Leaves the database at base (or
     where the walk stopped)."""
     found: list[MigrationFinding] = []
@@ -83,18 +95,27 @@ def round_trip(graph: RevisionGraph, upgraded: Upgraded,
     return found
 
 
-def _walk_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, irreversible: set[Any],
-               dump_schema: Callable[[], SchemaDump], opts: dict[str, Any] | None
-               ) -> list[MigrationFinding]:
+def _walk_down(
+    graph: RevisionGraph,
+    engine: Engine,
+    upgraded: Upgraded,
+    irreversible: set[Any],
+    dump_schema: Callable[[], SchemaDump],
+    opts: dict[str, Any] | None,
+) -> list[MigrationFinding]:
     found: list[MigrationFinding] = []
     for index in reversed(range(len(upgraded.order))):
         revision = upgraded.order[index]
         if revision.id in irreversible:
-            found.append(MigrationFinding(
-                "roundtrip-stopped", Severity.INFO,
-                f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
-                f"raises; {index} older revision(s) not round-tripped",
-                revision=revision.id))
+            found.append(
+                MigrationFinding(
+                    "roundtrip-stopped",
+                    Severity.INFO,
+                    f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
+                    f"raises; {index} older revision(s) not round-tripped",
+                    revision=revision.id,
+                )
+            )
             break
         problem = _down_up_down(graph, engine, upgraded, index, dump_schema, opts)
         found.extend(problem)
@@ -103,67 +124,124 @@ def _walk_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, irrever
     return found
 
 
-def _down_up_down(graph: RevisionGraph, engine: Engine, upgraded: Upgraded, index: int,
-                  dump_schema: Callable[[], SchemaDump], opts: dict[str, Any] | None
-                  ) -> list[MigrationFinding]:
+def _down_up_down(
+    graph: RevisionGraph,
+    engine: Engine,
+    upgraded: Upgraded,
+    index: int,
+    dump_schema: Callable[[], SchemaDump],
+    opts: dict[str, Any] | None,
+) -> list[MigrationFinding]:
     revision = upgraded.order[index]
     before, after = upgraded.states[index], upgraded.states[index + 1]
     found: list[MigrationFinding] = []
     try:
         _run(engine, revision, "downgrade", opts)
     except StepFailed as exc:
-        return [_step_finding(graph, revision, "downgrade-fails", Severity.ERROR, exc,
-                              "downgrade right after its upgrade")]
+        return [
+            _step_finding(
+                graph,
+                revision,
+                "downgrade-fails",
+                Severity.ERROR,
+                exc,
+                "downgrade right after its upgrade",
+            )
+        ]
     restored = dump_schema()
     residue = diff(before, restored)
     if residue:
-        found.append(_diff_finding(
-            graph, revision, "downgrade-incomplete", Severity.WARNING,
-            f"the downgrade of {revision.id} does not restore the schema before it "
-            f"({len(residue)} difference(s))",
-            [d.describe("before the upgrade", "after the downgrade") for d in residue]))
+        found.append(
+            _diff_finding(
+                graph,
+                revision,
+                "downgrade-incomplete",
+                Severity.WARNING,
+                f"the downgrade of {revision.id} does not restore the schema before it "
+                f"({len(residue)} difference(s))",
+                [d.describe("before the upgrade", "after the downgrade") for d in residue],
+            )
+        )
     try:
         _run(engine, revision, "upgrade", opts)
     except StepFailed as exc:
-        found.append(_step_finding(graph, revision, "reupgrade-fails", Severity.ERROR, exc,
-                                   "upgrade after its downgrade"))
+        found.append(
+            _step_finding(
+                graph,
+                revision,
+                "reupgrade-fails",
+                Severity.ERROR,
+                exc,
+                "upgrade after its downgrade",
+            )
+        )
         return found
     again = dump_schema()
     mismatch = diff(after, again)
     if mismatch:
-        found.append(_diff_finding(
-            graph, revision, "roundtrip-mismatch", Severity.ERROR,
-            f"upgrade → downgrade → upgrade of {revision.id} gives a different schema than "
-            f"the first upgrade ({len(mismatch)} difference(s))",
-            [d.describe("after the first upgrade", "after up → down → up") for d in mismatch]))
+        found.append(
+            _diff_finding(
+                graph,
+                revision,
+                "roundtrip-mismatch",
+                Severity.ERROR,
+                f"upgrade → downgrade → upgrade of {revision.id} gives a different schema than "
+                f"the first upgrade ({len(mismatch)} difference(s))",
+                [d.describe("after the first upgrade", "after up → down → up") for d in mismatch],
+            )
+        )
     try:
         _run(engine, revision, "downgrade", opts)
     except StepFailed as exc:
-        found.append(_step_finding(graph, revision, "downgrade-fails", Severity.ERROR, exc,
-                                   "second downgrade"))
+        found.append(
+            _step_finding(
+                graph, revision, "downgrade-fails", Severity.ERROR, exc, "second downgrade"
+            )
+        )
     return found
 
 
-def _run(engine: Engine, revision: Revision, direction: str,
-         opts: dict[str, Any] | None) -> None:
+def _run(engine: Engine, revision: Revision, direction: str, opts: dict[str, Any] | None) -> None:
     with engine.connect() as conn:
         run_step(conn, revision, direction, opts)
 
 
-def _step_finding(graph: RevisionGraph, revision: Revision, check: str, severity: Severity,
-                  exc: StepFailed, when: str) -> MigrationFinding:
-    return MigrationFinding(check, severity, f"{exc.direction} of {revision.id} fails ({when}): "
-                            f"{exc.reason}", revision=revision.id,
-                            file=graph.display_path(revision.path),
-                            line=function_line(revision.path, exc.direction))
+def _step_finding(
+    graph: RevisionGraph,
+    revision: Revision,
+    check: str,
+    severity: Severity,
+    exc: StepFailed,
+    when: str,
+) -> MigrationFinding:
+    return MigrationFinding(
+        check,
+        severity,
+        f"{exc.direction} of {revision.id} fails ({when}): {exc.reason}",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+        line=function_line(revision.path, exc.direction),
+    )
 
 
-def _diff_finding(graph: RevisionGraph, revision: Revision, check: str, severity: Severity,
-                  message: str, details: list[str]) -> MigrationFinding:
+def _diff_finding(
+    graph: RevisionGraph,
+    revision: Revision,
+    check: str,
+    severity: Severity,
+    message: str,
+    details: list[str],
+) -> MigrationFinding:
     shown = details[:MAX_DETAILS]
     if len(details) > MAX_DETAILS:
         shown.append(f"... and {len(details) - MAX_DETAILS} more")
     function = "upgrade" if check == "roundtrip-mismatch" else "downgrade"
-    return MigrationFinding(check, severity, message, revision=revision.id,
-                            file=graph.display_path(revision.path),
-                            line=function_line(revision.path, function), details=tuple(shown))
+    return MigrationFinding(
+        check,
+        severity,
+        message,
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+        line=function_line(revision.path, function),
+        details=tuple(shown),
+    )

@@ -33,11 +33,13 @@ class StepFailed(Exception):
 def engine_for(dsn: str) -> Engine:
     """A SQLAlchemy engine on a scratch database: one pooled connection reused step after step
     (a connection per step costs more than the step); dispose() closes it before the DROP."""
+
     def connect() -> Any:
         return psycopg.connect(dsn, application_name="pgsage-migrations")
 
-    return create_engine("postgresql+psycopg://", creator=connect, poolclass=QueuePool,
-                         pool_size=1, max_overflow=4)
+    return create_engine(
+        "postgresql+psycopg://", creator=connect, poolclass=QueuePool, pool_size=1, max_overflow=4
+    )
 
 
 def short_error(exc: BaseException) -> str:
@@ -47,9 +49,13 @@ def short_error(exc: BaseException) -> str:
     return f"{type(original or exc).__name__}: {first}"
 
 
-def run_step(conn: Connection, revision: Revision, direction: str,
-             opts: dict[str, Any] | None = None,
-             on_context: Callable[[MigrationContext], None] | None = None) -> None:
+def run_step(
+    conn: Connection,
+    revision: Revision,
+    direction: str,
+    opts: dict[str, Any] | None = None,
+    on_context: Callable[[MigrationContext], None] | None = None,
+) -> None:
     """Run ``revision.module.<direction>()`` in a transaction of its own on ``conn``."""
     function = getattr(revision.module, direction, None)
     if not callable(function):

@@ -52,8 +52,12 @@ class ScratchServer:
     @contextmanager
     def _admin(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
         try:
-            conn = psycopg.connect(self.admin_dsn, autocommit=True, connect_timeout=10,
-                                   application_name="pgsage-migrations")
+            conn = psycopg.connect(
+                self.admin_dsn,
+                autocommit=True,
+                connect_timeout=10,
+                application_name="pgsage-migrations",
+            )
         except psycopg.Error as exc:
             raise ConnectionFailed(one_line(str(exc))) from None
         with conn:
@@ -65,17 +69,22 @@ class ScratchServer:
         name = f"{SCRATCH_PREFIX}_{purpose}_{os.getpid()}_{next(_counter)}_{secrets.token_hex(3)}"
         with self._admin() as conn:
             try:
-                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
-                    sql.Identifier(name)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+                )
             except psycopg.errors.InsufficientPrivilege as exc:
-                raise MissingPrivilege(f"cannot create a scratch database: {one_line(str(exc))}"
-                                       " (the role needs CREATEDB)") from None
+                raise MissingPrivilege(
+                    f"cannot create a scratch database: {one_line(str(exc))}"
+                    " (the role needs CREATEDB)"
+                ) from None
             except psycopg.Error as exc:
-                raise ConnectionFailed(f"cannot create a scratch database: "
-                                       f"{one_line(str(exc))}") from None
+                raise ConnectionFailed(
+                    f"cannot create a scratch database: {one_line(str(exc))}"
+                ) from None
         try:
             yield self.dsn_for(name)
         finally:
             with self._admin() as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)))
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )

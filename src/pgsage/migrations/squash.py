@@ -36,8 +36,7 @@ SKIPPED_LINE = re.compile(r"^(\\|SET |SELECT pg_catalog\.set_config\(|COMMENT ON
 
 # Column options some server builds set on every column (pg_attver=<counter>): not the schema's,
 # and different on every run.
-SERVER_COLUMN_OPTION = re.compile(
-    r"^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_\w+=[^,)]*\)$")
+SERVER_COLUMN_OPTION = re.compile(r"^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_\w+=[^,)]*\)$")
 
 
 @dataclass
@@ -52,11 +51,16 @@ class SquashResult:
     data_tables: list[str] = field(default_factory=list)  # rows the migrations inserted
 
     def to_json(self) -> dict[str, object]:
-        return {"revision": self.revision_id, "path": str(self.path) if self.path else None,
-                "heads": self.heads, "squashed_revisions": self.squashed,
-                "statements": self.statements, "data_tables": self.data_tables,
-                "instructions": self.instructions,
-                "findings": [f.to_json() for f in self.findings]}
+        return {
+            "revision": self.revision_id,
+            "path": str(self.path) if self.path else None,
+            "heads": self.heads,
+            "squashed_revisions": self.squashed,
+            "statements": self.statements,
+            "data_tables": self.data_tables,
+            "instructions": self.instructions,
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
 def pg_dump_binary() -> Path:
@@ -75,15 +79,26 @@ def _pg_dump(dsn: str, *options: str) -> list[str]:
     password = params.pop("password", None)
     if password:  # not on the command line, where other users could read it
         env["PGPASSWORD"] = str(password)
-    command = [str(pg_dump_binary()), *options, "--no-owner", "--no-privileges",
-               "--no-comments", "--exclude-table=alembic_version",
-               "--dbname", conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False,
-                            timeout=300)
+    command = [
+        str(pg_dump_binary()),
+        *options,
+        "--no-owner",
+        "--no-privileges",
+        "--no-comments",
+        "--exclude-table=alembic_version",
+        "--dbname",
+        conninfo.make_conninfo(**{k: str(v) for k, v in params.items()}),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, check=False, timeout=300
+    )
     if result.returncode != 0:
         raise ServerError(f"pg_dump failed: {result.stderr.strip().splitlines()[0]}")
-    kept = [line for line in result.stdout.splitlines()
-            if not SKIPPED_LINE.match(line) and not line.startswith("--")]
+    kept = [
+        line
+        for line in result.stdout.splitlines()
+        if not SKIPPED_LINE.match(line) and not line.startswith("--")
+    ]
     statements = [s.strip() for s in pglast.split("\n".join(kept))]
     return [s for s in statements if not SERVER_COLUMN_OPTION.match(s)]
 
@@ -110,7 +125,8 @@ def tables_with_rows(dsn: str) -> list[tuple[str, str]]:
     with connect(dsn, SessionOptions(application_name="pgsage-migrations")) as conn:
         for schema, name in conn.execute(TABLES).fetchall():
             query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {}.{})").format(
-                sql.Identifier(str(schema)), sql.Identifier(str(name)))
+                sql.Identifier(str(schema)), sql.Identifier(str(name))
+            )
             row = conn.execute(query).fetchone()
             if row and row[0]:
                 filled.append((str(schema), str(name)))
@@ -140,8 +156,11 @@ def drop_statements(head: SchemaDump) -> list[str]:
             kind = attrs.get("kind", "table")
             if attrs.get("partition of"):
                 continue  # dropped with its parent
-            keyword = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW",
-                       "foreign table": "FOREIGN TABLE"}.get(kind, "TABLE")
+            keyword = {
+                "view": "VIEW",
+                "materialized view": "MATERIALIZED VIEW",
+                "foreign table": "FOREIGN TABLE",
+            }.get(kind, "TABLE")
             bucket = "view" if "view" in kind else "table"
             found[bucket].append(f"DROP {keyword} IF EXISTS {name} CASCADE")
         elif obj.kind == "sequence" and not attrs.get("owned by"):
@@ -149,8 +168,9 @@ def drop_statements(head: SchemaDump) -> list[str]:
         elif obj.kind == "function":
             found["function"].append(f"DROP ROUTINE IF EXISTS {name} CASCADE")
         elif obj.kind in {"enum", "domain"}:
-            found[obj.kind].append(f"DROP {'TYPE' if obj.kind == 'enum' else 'DOMAIN'} "
-                                   f"IF EXISTS {name} CASCADE")
+            found[obj.kind].append(
+                f"DROP {'TYPE' if obj.kind == 'enum' else 'DOMAIN'} IF EXISTS {name} CASCADE"
+            )
         elif obj.kind == "schema":
             found["schema"].append(f"DROP SCHEMA IF EXISTS {name} CASCADE")
         elif obj.kind == "extension":
@@ -170,12 +190,22 @@ def stamping_instructions(revision_id: str, heads: list[str], filename: str) -> 
   5. Check: `pgsage migrations check` (graph, round-trip, drift)."""
 
 
-def render_revision(revision_id: str, heads: list[str], squashed: int, upgrade: list[str],
-                    downgrade: list[str], instructions: str) -> str:
+def render_revision(
+    revision_id: str,
+    heads: list[str],
+    squashed: int,
+    upgrade: list[str],
+    downgrade: list[str],
+    instructions: str,
+) -> str:
     def literal(statement: str) -> str:
         # Multi-line statements stay readable as triple-quoted strings where that is exact.
-        if "\n" in statement and '"""' not in statement and "\\" not in statement \
-                and not statement.endswith('"'):
+        if (
+            "\n" in statement
+            and '"""' not in statement
+            and "\\" not in statement
+            and not statement.endswith('"')
+        ):
             return f'"""{statement}"""'
         return repr(statement)
 
@@ -231,19 +261,22 @@ def _module_from(source: str, revision_id: str, path: Path) -> Revision:
     module = ModuleType(f"pgsage_baseline_{revision_id}")
     module.__file__ = str(path)
     exec(compile(source, str(path), "exec"), module.__dict__)  # our own output, just rendered
-    return Revision(id=revision_id, down=(), depends_on=(), branch_labels=(), path=path,
-                    module=module)
+    return Revision(
+        id=revision_id, down=(), depends_on=(), branch_labels=(), path=path, module=module
+    )
 
 
-def squash(project: AlembicProject, out: Path, dsn: str | None,
-           revision_id: str | None = None) -> SquashResult:
+def squash(
+    project: AlembicProject, out: Path, dsn: str | None, revision_id: str | None = None
+) -> SquashResult:
     if revision_id is not None and not re.fullmatch(r"[A-Za-z0-9_]+", revision_id):
         raise UsageError(f"--rev-id must be letters, digits and underscores: {revision_id!r}")
     graph = load_graph(project)
     if not graph.runnable:
         problems = "; ".join(f.message for f in graph.findings if f.severity is Severity.ERROR)
-        raise UsageError(f"cannot squash: the revision graph has errors: "
-                         f"{problems or 'no revisions'}")
+        raise UsageError(
+            f"cannot squash: the revision graph has errors: {problems or 'no revisions'}"
+        )
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a directory: {out}")
     server = ScratchServer.choose(dsn)
@@ -260,9 +293,15 @@ def squash(project: AlembicProject, out: Path, dsn: str | None,
     filename = f"{rev}_baseline.py"
     instructions = stamping_instructions(rev, heads, filename)
     source = render_revision(rev, heads, len(graph.revisions), statements, drops, instructions)
-    result = SquashResult(rev, None, heads, len(graph.revisions), len(statements),
-                          instructions=instructions,
-                          data_tables=[f"{schema}.{name}" for schema, name in filled])
+    result = SquashResult(
+        rev,
+        None,
+        heads,
+        len(graph.revisions),
+        len(statements),
+        instructions=instructions,
+        data_tables=[f"{schema}.{name}" for schema, name in filled],
+    )
     result.findings = verify(server, _module_from(source, rev, out / filename), upgraded.head)
     if any(f.severity is Severity.ERROR for f in result.findings):
         return result
@@ -281,15 +320,22 @@ def verify(server: ScratchServer, baseline: Revision, head: SchemaDump) -> list[
     with server.database("verify") as dsn:
         upgraded = upgrade_all(graph, dsn)
         if not upgraded.complete:
-            return [MigrationFinding("baseline-fails", Severity.ERROR, f.message,
-                                     revision=baseline.id) for f in upgraded.findings]
+            return [
+                MigrationFinding("baseline-fails", Severity.ERROR, f.message, revision=baseline.id)
+                for f in upgraded.findings
+            ]
         differences = diff(head, dump_schema(dsn))
         if differences:
-            return [MigrationFinding(
-                "baseline-differs", Severity.ERROR,
-                f"the baseline's schema differs from the head's ({len(differences)} "
-                "difference(s))", revision=baseline.id,
-                details=tuple(d.describe("at the old head", "from the baseline")
-                              for d in differences[:25]))]
-        return [f for f in round_trip(graph, upgraded)
-                if f.severity is not Severity.INFO]
+            return [
+                MigrationFinding(
+                    "baseline-differs",
+                    Severity.ERROR,
+                    f"the baseline's schema differs from the head's ({len(differences)} "
+                    "difference(s))",
+                    revision=baseline.id,
+                    details=tuple(
+                        d.describe("at the old head", "from the baseline") for d in differences[:25]
+                    ),
+                )
+            ]
+        return [f for f in round_trip(graph, upgraded) if f.severity is not Severity.INFO]

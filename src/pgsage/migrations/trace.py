@@ -47,8 +47,8 @@ from pgsage.model import Severity
 
 @dataclass(frozen=True)
 class StatementTrace:
-    source: str            # revision id or file path
-    number: int            # 1-based position in its source
+    source: str  # revision id or file path
+    number: int  # 1-based position in its source
     sql: str
     transactional: bool
     line: int | None = None
@@ -60,9 +60,13 @@ class StatementTrace:
     def to_json(self) -> dict[str, Any]:
         fx = self.effects
         return {
-            "source": self.source, "source_kind": "file" if self.from_file else "revision",
-            "number": self.number, "line": self.line, "sql": self.sql,
-            "transactional": self.transactional, "measured": fx is not None,
+            "source": self.source,
+            "source_kind": "file" if self.from_file else "revision",
+            "number": self.number,
+            "line": self.line,
+            "sql": self.sql,
+            "transactional": self.transactional,
+            "measured": fx is not None,
             "locks": [t.to_json() for t in fx.locks] if fx else [],
             "rewritten": list(fx.rewritten) if fx else [],
             "scanned": list(fx.scanned) if fx else [],
@@ -83,18 +87,29 @@ class TraceResult:
     def held_until_commit(self, source: str) -> list[LockTaken]:
         """The strongest lock per relation over a source's measured statements: what its one
         transaction holds at the end (the relations that existed before it)."""
-        taken = [lock for s in self.statements
-                 if s.source == source and s.effects and s.transactional
-                 for lock in s.effects.locks if lock.preexisting]
+        taken = [
+            lock
+            for s in self.statements
+            if s.source == source and s.effects and s.transactional
+            for lock in s.effects.locks
+            if lock.preexisting
+        ]
         return _strongest_per_relation(taken)
 
     def to_json(self) -> dict[str, Any]:
-        return {"sources": [{"source": source, "held_until_commit": [
-                    lock.to_json() for lock in self.held_until_commit(source)]}
-                    for source in self.sources()],
-                "statements": [s.to_json() for s in self.statements],
-                "findings": [f.to_json() for f in sorted(self.findings,
-                                                        key=MigrationFinding.sort_key)]}
+        return {
+            "sources": [
+                {
+                    "source": source,
+                    "held_until_commit": [
+                        lock.to_json() for lock in self.held_until_commit(source)
+                    ],
+                }
+                for source in self.sources()
+            ],
+            "statements": [s.to_json() for s in self.statements],
+            "findings": [f.to_json() for f in sorted(self.findings, key=MigrationFinding.sort_key)],
+        }
 
 
 def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
@@ -104,10 +119,15 @@ def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
 
     def finding(check: str, severity: Severity, message: str) -> MigrationFinding:
         from_file = trace.from_file
-        return MigrationFinding(check, severity, f"statement {trace.number} {message}",
-                                revision=None if from_file else trace.source,
-                                file=trace.source if from_file else None, line=trace.line,
-                                details=(short,))
+        return MigrationFinding(
+            check,
+            severity,
+            f"statement {trace.number} {message}",
+            revision=None if from_file else trace.source,
+            file=trace.source if from_file else None,
+            line=trace.line,
+            details=(short,),
+        )
 
     found: list[MigrationFinding] = []
     if trace.error:
@@ -117,14 +137,25 @@ def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
         return found
     for table in fx.rewritten:
         if table.endswith("(table)") or table.endswith("(materialized view)"):
-            found.append(finding("table-rewrite", Severity.WARNING,
-                                 f"rewrites {table.rsplit(' ', 1)[0]}"))
-    blocking = [t for t in fx.locks if t.preexisting and t.mode in BLOCKING_MODES
-                and t.kind in {"table", "partitioned table", "materialized view"}]
+            found.append(
+                finding("table-rewrite", Severity.WARNING, f"rewrites {table.rsplit(' ', 1)[0]}")
+            )
+    blocking = [
+        t
+        for t in fx.locks
+        if t.preexisting
+        and t.mode in BLOCKING_MODES
+        and t.kind in {"table", "partitioned table", "materialized view"}
+    ]
     for lock in _strongest_per_relation(blocking):
         blocks = "reads and writes" if lock.mode == "ACCESS EXCLUSIVE" else "writes"
-        found.append(finding("blocking-lock", Severity.WARNING,
-                             f"takes {lock.mode} on {lock.relation} (blocks {blocks})"))
+        found.append(
+            finding(
+                "blocking-lock",
+                Severity.WARNING,
+                f"takes {lock.mode} on {lock.relation} (blocks {blocks})",
+            )
+        )
     return found
 
 
@@ -149,8 +180,15 @@ class _Recorder:
         self._sampler: WaitSampler | None = None
         self._started = 0.0
 
-    def before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-               executemany: bool) -> None:
+    def before(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         if self.source is None:
             return
         dbapi = cursor.connection
@@ -167,8 +205,15 @@ class _Recorder:
             self._sampler.finish(self.baseline)
             self._sampler = None
 
-    def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-              executemany: bool) -> None:
+    def after(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
         if self.source is None:
             return
         elapsed = (time.perf_counter() - self._started) * 1000
@@ -177,18 +222,32 @@ class _Recorder:
         if self._sampler is not None:
             measured = self._sampler.finish(self.baseline)
             self._sampler = None
-            self.traces.append(StatementTrace(
-                source=self.source, number=self._next_number(), sql=statement.strip(),
-                transactional=False, effects=measured, duration_ms=elapsed))
+            self.traces.append(
+                StatementTrace(
+                    source=self.source,
+                    number=self._next_number(),
+                    sql=statement.strip(),
+                    transactional=False,
+                    effects=measured,
+                    duration_ms=elapsed,
+                )
+            )
             return
         if self._before is not None and not dbapi.autocommit:
             measured = effects(self._before, read_state(dbapi), self.baseline)
             # Commit now, so that the next statement starts holding nothing: a lock this one
             # took would otherwise hide the same request by the next (see the module doc).
             dbapi.commit()
-        self.traces.append(StatementTrace(
-            source=self.source, number=self._next_number(), sql=statement.strip(),
-            transactional=measured is not None, effects=measured, duration_ms=elapsed))
+        self.traces.append(
+            StatementTrace(
+                source=self.source,
+                number=self._next_number(),
+                sql=statement.strip(),
+                transactional=measured is not None,
+                effects=measured,
+                duration_ms=elapsed,
+            )
+        )
 
     def _next_number(self) -> int:
         return sum(1 for t in self.traces if t.source == self.source) + 1
@@ -208,8 +267,9 @@ def _recording(engine: Engine, dsn: str) -> Iterator[_Recorder]:
         event.remove(engine, "handle_error", recorder.failed)
 
 
-def select_revisions(graph: RevisionGraph, revisions: list[str] | None, since: str | None
-                     ) -> set[str]:
+def select_revisions(
+    graph: RevisionGraph, revisions: list[str] | None, since: str | None
+) -> set[str]:
     order = [r.id for r in graph.order()]
     chosen = set(order)
     if revisions:
@@ -220,7 +280,7 @@ def select_revisions(graph: RevisionGraph, revisions: list[str] | None, since: s
     if since:
         if since not in order:
             raise UsageError(f"unknown revision for --since: {since}")
-        chosen &= set(order[order.index(since) + 1:])
+        chosen &= set(order[order.index(since) + 1 :])
     return chosen
 
 
@@ -231,8 +291,9 @@ def trace_revisions(graph: RevisionGraph, dsn: str, chosen: set[str]) -> TraceRe
     try:
         with _recording(engine, dsn) as recorder:
             for revision in graph.order():
-                if not _upgrade(engine, recorder, revision, revision.id in chosen, dsn,
-                                result, graph):
+                if not _upgrade(
+                    engine, recorder, revision, revision.id in chosen, dsn, result, graph
+                ):
                     break
             result.statements = recorder.traces
     finally:
@@ -242,8 +303,15 @@ def trace_revisions(graph: RevisionGraph, dsn: str, chosen: set[str]) -> TraceRe
     return result
 
 
-def _upgrade(engine: Engine, recorder: _Recorder, revision: Revision, measured: bool,
-             dsn: str, result: TraceResult, graph: RevisionGraph) -> bool:
+def _upgrade(
+    engine: Engine,
+    recorder: _Recorder,
+    revision: Revision,
+    measured: bool,
+    dsn: str,
+    result: TraceResult,
+    graph: RevisionGraph,
+) -> bool:
     if measured:
         with psycopg.connect(dsn) as probe:
             recorder.baseline = read_state(probe).relations
@@ -252,9 +320,15 @@ def _upgrade(engine: Engine, recorder: _Recorder, revision: Revision, measured: 
         with engine.connect() as conn:
             run_step(conn, revision, "upgrade")
     except StepFailed as exc:
-        result.findings.append(MigrationFinding(
-            "upgrade-fails", Severity.ERROR, f"upgrade of {revision.id} fails: {exc.reason}",
-            revision=revision.id, file=graph.display_path(revision.path)))
+        result.findings.append(
+            MigrationFinding(
+                "upgrade-fails",
+                Severity.ERROR,
+                f"upgrade of {revision.id} fails: {exc.reason}",
+                revision=revision.id,
+                file=graph.display_path(revision.path),
+            )
+        )
         return False
     finally:
         recorder.source = None
@@ -281,15 +355,23 @@ def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
         baseline = read_state(conn).relations
         conn.commit()
         for number, (line, statement) in enumerate(statements, start=1):
-            result.statements.append(_traced_statement(conn, dsn, shown, number, line,
-                                                       statement, baseline))
+            result.statements.append(
+                _traced_statement(conn, dsn, shown, number, line, statement, baseline)
+            )
     for trace in result.statements:
         result.findings.extend(statement_findings(trace))
     return result
 
 
-def _traced_statement(conn: psycopg.Connection[Any], dsn: str, shown: str, number: int,
-                      line: int, statement: str, baseline: dict[int, Any]) -> StatementTrace:
+def _traced_statement(
+    conn: psycopg.Connection[Any],
+    dsn: str,
+    shown: str,
+    number: int,
+    line: int,
+    statement: str,
+    baseline: dict[int, Any],
+) -> StatementTrace:
     """One statement in a transaction of its own, measured before its commit."""
     before = read_state(conn)
     started = time.perf_counter()
@@ -308,19 +390,41 @@ def _traced_statement(conn: psycopg.Connection[Any], dsn: str, shown: str, numbe
         finally:
             conn.autocommit = False
             sampled = sampler.finish(baseline)
-        return StatementTrace(shown, number, statement, transactional=False, line=line,
-                              error=error, effects=None if error else sampled,
-                              duration_ms=(time.perf_counter() - started) * 1000,
-                              from_file=True)
+        return StatementTrace(
+            shown,
+            number,
+            statement,
+            transactional=False,
+            line=line,
+            error=error,
+            effects=None if error else sampled,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            from_file=True,
+        )
     except psycopg.Error as exc:
         conn.rollback()
-        return StatementTrace(shown, number, statement, transactional=True, line=line,
-                              error=_one_line(exc), from_file=True)
+        return StatementTrace(
+            shown,
+            number,
+            statement,
+            transactional=True,
+            line=line,
+            error=_one_line(exc),
+            from_file=True,
+        )
     elapsed = (time.perf_counter() - started) * 1000
     measured = effects(before, read_state(conn), baseline)
     conn.commit()
-    return StatementTrace(shown, number, statement, transactional=True, line=line,
-                          effects=measured, duration_ms=elapsed, from_file=True)
+    return StatementTrace(
+        shown,
+        number,
+        statement,
+        transactional=True,
+        line=line,
+        effects=measured,
+        duration_ms=elapsed,
+        from_file=True,
+    )
 
 
 def _one_line(exc: BaseException) -> str:

@@ -61,13 +61,14 @@ def _trace_files(options: TraceOptions) -> TraceResult:
             seeded = trace_sql_file(options.setup, dsn, str(options.setup))
             failed = [s for s in seeded.statements if s.error]
             if failed:
-                raise UsageError(f"--setup statement {failed[0].number} fails: "
-                                 f"{failed[0].error}")
+                raise UsageError(f"--setup statement {failed[0].number} fails: {failed[0].error}")
         elif project is not None:
             graph = load_graph(project)
             if not graph.runnable:
-                raise UsageError("the Alembic project used as the seed has graph errors; "
-                                 "run `pgsage migrations check` or pass --setup")
+                raise UsageError(
+                    "the Alembic project used as the seed has graph errors; "
+                    "run `pgsage migrations check` or pass --setup"
+                )
             with project.importable():
                 upgraded = upgrade_all(graph, dsn)
             if not upgraded.complete:

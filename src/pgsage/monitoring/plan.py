@@ -52,9 +52,16 @@ def tier_text(alert: Alert, tier: Tier) -> str:
 
 
 def plan_rows(alerts: tuple[Alert, ...] = ALERTS) -> list[PlanRow]:
-    return [PlanRow(alert.name, alert.source, alert.metric_type,
-                    "; ".join(tier_text(alert, tier) for tier in alert.tiers), alert.notes)
-            for alert in alerts]
+    return [
+        PlanRow(
+            alert.name,
+            alert.source,
+            alert.metric_type,
+            "; ".join(tier_text(alert, tier) for tier in alert.tiers),
+            alert.notes,
+        )
+        for alert in alerts
+    ]
 
 
 def render_markdown(alerts: tuple[Alert, ...] = ALERTS) -> str:

@@ -33,5 +33,8 @@ def summary_counts(report: Report) -> dict[str, int]:
 
 def problem_results(report: Report) -> list[tuple[str, str, str]]:
     """(check, status, reason) for checks that did not run cleanly."""
-    return [(r.check, r.status.value, r.reason or "") for r in report.results
-            if r.status in (Status.ERROR, Status.TIMEOUT, Status.SKIPPED)]
+    return [
+        (r.check, r.status.value, r.reason or "")
+        for r in report.results
+        if r.status in (Status.ERROR, Status.TIMEOUT, Status.SKIPPED)
+    ]

@@ -33,7 +33,8 @@ text-align:left;vertical-align:top}td:first-child{color:#57606a}
 def _finding(finding: Finding) -> str:
     rows = "".join(
         f"<tr><td>{escape(key)}</td><td>{escape(format_evidence_value(key, value))}</td></tr>"
-        for key, value in finding.evidence.items())
+        for key, value in finding.evidence.items()
+    )
     parts = [
         f'<div class="finding {finding.severity.value}">',
         f"<h3><code>{escape(finding.check)}</code> — {escape(str(finding.object))}</h3>",
@@ -56,9 +57,10 @@ def render(report: Report) -> str:
     body = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="muted">PostgreSQL {escape(str(server.get("version")))}, collected '
-        f'{escape(str(server.get("collected_at")))}</p>',
-        '<p class="summary">' + "".join(
-            f'<span class="{level}">{n} {level}</span>' for level, n in counts.items()) + "</p>",
+        f"{escape(str(server.get('collected_at')))}</p>",
+        '<p class="summary">'
+        + "".join(f'<span class="{level}">{n} {level}</span>' for level, n in counts.items())
+        + "</p>",
     ]
     findings = report.findings
     for severity in SEVERITY_ORDER:
@@ -69,11 +71,16 @@ def render(report: Report) -> str:
     problems = problem_results(report)
     if problems:
         body.append("<h2>Checks that did not run</h2><table>")
-        body += [f"<tr><td>{escape(c)}</td><td>{escape(s)}</td><td>{escape(r)}</td></tr>"
-                 for c, s, r in problems]
+        body += [
+            f"<tr><td>{escape(c)}</td><td>{escape(s)}</td><td>{escape(r)}</td></tr>"
+            for c, s, r in problems
+        ]
         body.append("</table>")
     if not findings:
         body.append("<p>No findings.</p>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )

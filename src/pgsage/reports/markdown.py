@@ -36,8 +36,10 @@ def render(report: Report) -> str:
             lines += ["", f"### `{finding.check}` — {finding.object}", "", finding.message, ""]
             if finding.evidence:
                 lines += ["| evidence | value |", "| --- | --- |"]
-                lines += [f"| {_cell(k)} | {_cell(format_evidence_value(k, v))} |"
-                          for k, v in finding.evidence.items()]
+                lines += [
+                    f"| {_cell(k)} | {_cell(format_evidence_value(k, v))} |"
+                    for k, v in finding.evidence.items()
+                ]
                 lines.append("")
             if finding.recommendation:
                 lines += [f"**Recommendation:** {finding.recommendation}", ""]
@@ -45,11 +47,19 @@ def render(report: Report) -> str:
                 lines += ["```sql", finding.fix_sql, "```"]
     locked = server.get("locked_relations") or []
     if locked:
-        lines += ["", "Not examined, because another session holds an ACCESS EXCLUSIVE lock on "
-                  "them: " + ", ".join(f"`{name}`" for name in locked) + "."]
+        lines += [
+            "",
+            "Not examined, because another session holds an ACCESS EXCLUSIVE lock on "
+            "them: " + ", ".join(f"`{name}`" for name in locked) + ".",
+        ]
     problems = problem_results(report)
     if problems:
-        lines += ["", "## Checks that did not run", "", "| check | status | reason |",
-                  "| --- | --- | --- |"]
+        lines += [
+            "",
+            "## Checks that did not run",
+            "",
+            "| check | status | reason |",
+            "| --- | --- | --- |",
+        ]
         lines += [f"| {c} | {s} | {_cell(r)} |" for c, s, r in problems]
     return "\n".join(lines) + "\n"

@@ -29,8 +29,11 @@ def _finding(finding: Finding, width: int) -> Text:
         key_width = max(len(key) for key in keys)
         room = max(20, width - key_width - 2)
         for label, (key, value) in zip(keys, finding.evidence.items(), strict=True):
-            lines = [line for part in format_evidence_value(key, value).split("\n")
-                     for line in (textwrap.wrap(part, room, break_on_hyphens=False) or [""])]
+            lines = [
+                line
+                for part in format_evidence_value(key, value).split("\n")
+                for line in (textwrap.wrap(part, room, break_on_hyphens=False) or [""])
+            ]
             text.append("\n")
             text.append(label.ljust(key_width), style="dim")
             text.append("  " + ("\n" + " " * (key_width + 2)).join(lines))
@@ -44,11 +47,21 @@ def _finding(finding: Finding, width: int) -> Text:
 
 
 def render(report: Report, width: int = 110, color: bool = False) -> str:
-    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=color,
-                      no_color=not color, color_system="standard" if color else None)
+    console = Console(
+        record=True,
+        file=io.StringIO(),
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+    )
     server = report.server
-    console.print(Text(f"pgsage audit — {server.get('database')} on PostgreSQL "
-                       f"{server.get('version')}", style="bold"))
+    console.print(
+        Text(
+            f"pgsage audit — {server.get('database')} on PostgreSQL {server.get('version')}",
+            style="bold",
+        )
+    )
     findings = report.findings
     for severity in SEVERITY_ORDER:
         group = [f for f in findings if f.severity == severity]
@@ -62,8 +75,13 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
     locked = server.get("locked_relations") or []
     if locked:
         console.print()
-        console.print(Text(f"Not examined (another session holds an ACCESS EXCLUSIVE lock): "
-                           f"{', '.join(locked)}", style="yellow"))
+        console.print(
+            Text(
+                f"Not examined (another session holds an ACCESS EXCLUSIVE lock): "
+                f"{', '.join(locked)}",
+                style="yellow",
+            )
+        )
     problems = problem_results(report)
     if problems:
         console.print()
@@ -74,7 +92,11 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
     summary = ", ".join(f"{n} {level}" for level, n in counts.items())
     ran = sum(1 for r in report.results if r.status.value in ("ok", "findings"))
     console.print()
-    console.print(Panel(f"{len(findings)} findings ({summary}); {ran}/{len(report.results)} "
-                        "checks ran", expand=False))
+    console.print(
+        Panel(
+            f"{len(findings)} findings ({summary}); {ran}/{len(report.results)} checks ran",
+            expand=False,
+        )
+    )
     text = console.export_text(styles=color)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"

@@ -15,9 +15,11 @@ from pgsage.model import ObjectRef, Severity
 CLIENT_BACKEND = "client backend"
 IDLE_IN_TRANSACTION = ("idle in transaction", "idle in transaction (aborted)")
 QUERY_PREVIEW_CHARS = 200
-VISIBILITY_NOTE = (" Other roles' sessions are only visible to superusers and members of "
-                   "pg_monitor or pg_read_all_stats; without them only the auditing role's own "
-                   "sessions are judged.")
+VISIBILITY_NOTE = (
+    " Other roles' sessions are only visible to superusers and members of "
+    "pg_monitor or pg_read_all_stats; without them only the auditing role's own "
+    "sessions are judged."
+)
 
 
 def seconds_since(now: datetime, then: datetime | None) -> float | None:
@@ -41,9 +43,13 @@ def client_sessions(sessions: list[Session]) -> list[Session]:
     return sorted((s for s in sessions if s.backend_type == CLIENT_BACKEND), key=lambda s: s.pid)
 
 
-def sessions_older_than(sessions: list[Session], now: datetime,
-                        moment: Callable[[Session], datetime | None], minimum: float,
-                        states: Collection[str] | None = None) -> list[tuple[Session, float]]:
+def sessions_older_than(
+    sessions: list[Session],
+    now: datetime,
+    moment: Callable[[Session], datetime | None],
+    minimum: float,
+    states: Collection[str] | None = None,
+) -> list[tuple[Session, float]]:
     """Client sessions (in one of ``states``, when given) whose ``moment`` — query start,
     transaction start, last state change — lies at least ``minimum`` seconds before ``now``,
     each with that age in seconds. A session whose moment is unknown is never reported."""
@@ -103,18 +109,24 @@ def literal(value: str | int | float) -> str:
 
 def terminate_comment(session: Session, what: str = "pg_terminate_backend") -> list[str]:
     """The kill command as a commented-out suggestion: ending a session is a human decision."""
-    effect = ("its open transaction rolls back" if what == "pg_terminate_backend"
-              else "only the running statement is cancelled")
-    return [f"-- Only if you are sure the session may be ended ({effect}):",
-            f"-- SELECT {what}({session.pid});"]
+    effect = (
+        "its open transaction rolls back"
+        if what == "pg_terminate_backend"
+        else "only the running statement is cancelled"
+    )
+    return [
+        f"-- Only if you are sure the session may be ended ({effect}):",
+        f"-- SELECT {what}({session.pid});",
+    ]
 
 
 def role_setting_sql(session: Session, name: str, value: str) -> str:
     """ALTER ROLE ... IN DATABASE ... SET for the session's role and database, as far as known."""
     setting = f"SET {name} = {literal(value)};"
     if session.username and session.database:
-        return (f"ALTER ROLE {ident(session.username)} IN DATABASE {ident(session.database)} "
-                f"{setting}")
+        return (
+            f"ALTER ROLE {ident(session.username)} IN DATABASE {ident(session.database)} {setting}"
+        )
     if session.username:
         return f"ALTER ROLE {ident(session.username)} {setting}"
     if session.database:

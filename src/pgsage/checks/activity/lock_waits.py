@@ -87,28 +87,32 @@ class LockWaits(Check):
     title = "Sessions waiting on locks"
     requires_sections = ("activity",)
     params = (
-        Param("min_wait_seconds", 5.0,
-              "report a blocker once a session behind it has waited this long"),
+        Param(
+            "min_wait_seconds",
+            5.0,
+            "report a blocker once a session behind it has waited this long",
+        ),
         Param("error_wait_seconds", 60.0, "an error once a session has waited this long"),
-        Param("error_waiting_sessions", 10, "an error once this many sessions wait behind one "
-                                            "blocker"),
+        Param(
+            "error_waiting_sessions", 10, "an error once this many sessions wait behind one blocker"
+        ),
     )
     docs = CheckDocs(
         problem="Sessions are waiting for locks. The check follows each waiting session's "
-                "blockers (pg_blocking_pids) to the root of the chain — the session that holds "
-                "the lock and waits on nobody — and reports that root once, with how many "
-                "sessions queue behind it." + VISIBILITY_NOTE,
+        "blockers (pg_blocking_pids) to the root of the chain — the session that holds "
+        "the lock and waits on nobody — and reports that root once, with how many "
+        "sessions queue behind it." + VISIBILITY_NOTE,
         why="Lock queues grow: an ALTER TABLE waiting for an ACCESS EXCLUSIVE lock blocks every "
-            "later reader of the table too, so one forgotten transaction or one migration "
-            "without lock_timeout can stall a whole application. The waiters are victims; the "
-            "root blocker is what to act on.",
+        "later reader of the table too, so one forgotten transaction or one migration "
+        "without lock_timeout can stall a whole application. The waiters are victims; the "
+        "root blocker is what to act on.",
         fix="Look at the root blocker: an 'idle in transaction' root is an application that "
-            "forgot to commit (set idle_in_transaction_session_timeout); an active root is a "
-            "long statement or a migration. End it with pg_terminate_backend(pid) if that is "
-            "safe. Run migrations with SET lock_timeout so that they give up instead of "
-            "queueing in front of everyone.",
-        alembic="Set lock_timeout at the start of migrations (op.execute(\"SET lock_timeout = "
-                "'5s'\")) and retry them, so DDL never waits in front of the application.",
+        "forgot to commit (set idle_in_transaction_session_timeout); an active root is a "
+        "long statement or a migration. End it with pg_terminate_backend(pid) if that is "
+        "safe. Run migrations with SET lock_timeout so that they give up instead of "
+        "queueing in front of everyone.",
+        alembic='Set lock_timeout at the start of migrations (op.execute("SET lock_timeout = '
+        "'5s'\")) and retry them, so DDL never waits in front of the application.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -119,28 +123,39 @@ class LockWaits(Check):
         error_count = int(params["error_waiting_sessions"])
         findings = []
         for tree in blocking_trees(snapshot.activity):
-            waits = {pid: seconds_since(now, by_pid[pid].query_start) or 0.0
-                     for pid in tree.waiters}
+            waits = {
+                pid: seconds_since(now, by_pid[pid].query_start) or 0.0 for pid in tree.waiters
+            }
             longest = max(waits.values(), default=0.0)
             if longest < minimum:
                 continue
             root = by_pid.get(tree.root)
-            severity = (Severity.ERROR if longest >= error_wait or len(tree.waiters) >= error_count
-                        else None)
-            findings.append(self.finding(
-                ObjectRef("session", "", f"pid {tree.root}"),
-                f"{_who(tree.root, root)} blocks {len(tree.waiters)} session(s) "
-                f"({len(tree.direct)} directly); the longest has waited {human_duration(longest)}",
-                severity=severity,
-                evidence=self._evidence(tree, root, waits, now, params),
-                recommendation=_advice(root),
-                fix_sql="\n".join(terminate_comment(root)) if root is not None else None,
-            ))
+            severity = (
+                Severity.ERROR
+                if longest >= error_wait or len(tree.waiters) >= error_count
+                else None
+            )
+            findings.append(
+                self.finding(
+                    ObjectRef("session", "", f"pid {tree.root}"),
+                    f"{_who(tree.root, root)} blocks {len(tree.waiters)} session(s) "
+                    f"({len(tree.direct)} directly); the longest has waited {human_duration(longest)}",
+                    severity=severity,
+                    evidence=self._evidence(tree, root, waits, now, params),
+                    recommendation=_advice(root),
+                    fix_sql="\n".join(terminate_comment(root)) if root is not None else None,
+                )
+            )
         return findings
 
     @staticmethod
-    def _evidence(tree: _Tree, root: Session | None, waits: Mapping[int, float],
-                  now: datetime, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _evidence(
+        tree: _Tree,
+        root: Session | None,
+        waits: Mapping[int, float],
+        now: datetime,
+        params: Mapping[str, Any],
+    ) -> dict[str, Any]:
         xact_age = seconds_since(now, root.xact_start) if root else None
         state_age = seconds_since(now, root.state_change) if root else None
         return {
@@ -171,12 +186,18 @@ def _who(pid: int, root: Session | None) -> str:
 
 def _advice(root: Session | None) -> str:
     if root is None:
-        return ("Find the blocker in pg_locks (a prepared transaction is listed in "
-                "pg_prepared_xacts; COMMIT PREPARED or ROLLBACK PREPARED it).")
+        return (
+            "Find the blocker in pg_locks (a prepared transaction is listed in "
+            "pg_prepared_xacts; COMMIT PREPARED or ROLLBACK PREPARED it)."
+        )
     if root.state in IDLE_IN_TRANSACTION:
-        return ("The root blocker is idle in a transaction: fix the application path that "
-                "leaves it open, set idle_in_transaction_session_timeout for its role, and end "
-                "this session if rolling it back is safe.")
-    return ("Find out what the root blocker runs (a long statement, a migration); end it if it "
-            "is safe, and run DDL with SET lock_timeout so it gives up instead of queueing in "
-            "front of the application.")
+        return (
+            "The root blocker is idle in a transaction: fix the application path that "
+            "leaves it open, set idle_in_transaction_session_timeout for its role, and end "
+            "this session if rolling it back is safe."
+        )
+    return (
+        "Find out what the root blocker runs (a long statement, a migration); end it if it "
+        "is safe, and run DDL with SET lock_timeout so it gives up instead of queueing in "
+        "front of the application."
+    )

@@ -35,17 +35,17 @@ class LongTransaction(Check):
     )
     docs = CheckDocs(
         problem="A client session's current transaction has been open for longer than the "
-                "threshold (5 minutes by default), whether it is running a query or idle."
-                + VISIBILITY_NOTE,
+        "threshold (5 minutes by default), whether it is running a query or idle."
+        + VISIBILITY_NOTE,
         why="While it is open, its snapshot pins the xmin horizon: VACUUM cannot remove rows "
-            "that died after it began, in any table it could see, so tables and indexes bloat "
-            "and index-only scans degrade. It also keeps its locks, and a long transaction on "
-            "a primary with hot_standby_feedback holds back replicas too.",
+        "that died after it began, in any table it could see, so tables and indexes bloat "
+        "and index-only scans degrade. It also keeps its locks, and a long transaction on "
+        "a primary with hot_standby_feedback holds back replicas too.",
         fix="Find out what the transaction does (query and application are in the evidence). "
-            "Split batch jobs into smaller transactions, do not keep transactions open across "
-            "user think time or network calls, and consider statement_timeout / "
-            "idle_in_transaction_session_timeout (and transaction_timeout on PostgreSQL 17+) "
-            "for the application role.",
+        "Split batch jobs into smaller transactions, do not keep transactions open across "
+        "user think time or network calls, and consider statement_timeout / "
+        "idle_in_transaction_session_timeout (and transaction_timeout on PostgreSQL 17+) "
+        "for the application role.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -53,26 +53,34 @@ class LongTransaction(Check):
         limit = float(params["max_seconds"])
         error_from = float(params["error_seconds"])
         findings = []
-        for session, age in sessions_older_than(snapshot.activity, now, lambda s: s.xact_start,
-                                                limit):
-            evidence = {**session_evidence(session, now), "max_seconds": limit,
-                        "error_seconds": error_from}
+        for session, age in sessions_older_than(
+            snapshot.activity, now, lambda s: s.xact_start, limit
+        ):
+            evidence = {
+                **session_evidence(session, now),
+                "max_seconds": limit,
+                "error_seconds": error_from,
+            }
             fix = terminate_comment(session)
             if snapshot.server.version_num >= TRANSACTION_TIMEOUT_SINCE:
                 cap = role_setting_sql(session, "transaction_timeout", f"{int(error_from)}s")
-                fix += ["-- To cap transactions of this role (PostgreSQL 17+), for example:",
-                        *("-- " + line for line in cap.splitlines())]
-            findings.append(self.finding(
-                session_ref(session),
-                f"{describe(session)} has had a transaction open for {human_duration(age)} "
-                f"(state {session.state or 'unknown'}); VACUUM cannot clean up rows that died "
-                "since it began",
-                severity=age_severity(age, error_from),
-                evidence=evidence,
-                recommendation="Find out what holds the transaction open (query and application "
-                               "are in the evidence); split batch work into shorter "
-                               "transactions and keep transactions out of user think time and "
-                               "network calls.",
-                fix_sql="\n".join(fix),
-            ))
+                fix += [
+                    "-- To cap transactions of this role (PostgreSQL 17+), for example:",
+                    *("-- " + line for line in cap.splitlines()),
+                ]
+            findings.append(
+                self.finding(
+                    session_ref(session),
+                    f"{describe(session)} has had a transaction open for {human_duration(age)} "
+                    f"(state {session.state or 'unknown'}); VACUUM cannot clean up rows that died "
+                    "since it began",
+                    severity=age_severity(age, error_from),
+                    evidence=evidence,
+                    recommendation="Find out what holds the transaction open (query and application "
+                    "are in the evidence); split batch work into shorter "
+                    "transactions and keep transactions out of user think time and "
+                    "network calls.",
+                    fix_sql="\n".join(fix),
+                )
+            )
         return findings

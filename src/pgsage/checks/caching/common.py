@@ -26,8 +26,7 @@ class HitRatio:
 
     def low(self, params: Mapping[str, Any]) -> bool:
         """Busy enough to judge, and below the wanted ratio."""
-        return (self.total >= int(params["min_blocks"])
-                and self.ratio < float(params["min_ratio"]))
+        return self.total >= int(params["min_blocks"]) and self.ratio < float(params["min_ratio"])
 
     def evidence(self, params: Mapping[str, Any]) -> dict[str, int | float]:
         return {
@@ -43,8 +42,7 @@ def hit_ratio(hit: int | None, read: int | None) -> HitRatio:
     return HitRatio(hit or 0, read or 0)
 
 
-def low_hit_ratio(hit: int | None, read: int | None, params: Mapping[str, Any]
-                  ) -> HitRatio | None:
+def low_hit_ratio(hit: int | None, read: int | None, params: Mapping[str, Any]) -> HitRatio | None:
     """The counters when ``HitRatio.low`` holds, else None. Most objects of a big database are
     too idle to judge: they are passed over before a HitRatio is made for them."""
     if (hit or 0) + (read or 0) < int(params["min_blocks"]):
@@ -53,5 +51,7 @@ def low_hit_ratio(hit: int | None, read: int | None, params: Mapping[str, Any]
     return counters if counters.low(params) else None
 
 
-BLOCKS_READ_NOTE = ("blocks 'read' may still come from the operating system's page cache, so "
-                    "a low ratio means work outside shared_buffers, not necessarily disk reads")
+BLOCKS_READ_NOTE = (
+    "blocks 'read' may still come from the operating system's page cache, so "
+    "a low ratio means work outside shared_buffers, not necessarily disk reads"
+)

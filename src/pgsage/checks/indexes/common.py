@@ -20,8 +20,15 @@ def key_tuples(index: Index) -> Keys:
     """Plain tuples rather than a dataclass per key column: they are built, compared and
     hashed for every index of the database."""
     n = index.key_count
-    return tuple(zip(index.key_columns[:n], index.opclasses[:n], index.collations[:n],
-                     index.options[:n], strict=True))
+    return tuple(
+        zip(
+            index.key_columns[:n],
+            index.opclasses[:n],
+            index.collations[:n],
+            index.options[:n],
+            strict=True,
+        )
+    )
 
 
 # indoption bits: 1 = DESC, 2 = NULLS FIRST. Scanning a btree backwards flips both, so
@@ -46,8 +53,12 @@ def _canonical_keys(keys: Keys, method: str) -> Keys:
 
 def shape_key(index: Index) -> tuple[object, ...]:
     """Equal for two indexes exactly when ``same_shape`` holds: a key to group them by."""
-    return (index.method, _canonical_keys(key_tuples(index), index.method),
-            index.predicate or "", tuple(sorted(index.include_columns)))
+    return (
+        index.method,
+        _canonical_keys(key_tuples(index), index.method),
+        index.predicate or "",
+        tuple(sorted(index.include_columns)),
+    )
 
 
 def rough_shape(index: Index) -> tuple[object, ...]:
@@ -72,8 +83,15 @@ def keep_order(index: Index) -> tuple[bool, bool, bool, bool, int, bool, str]:
     more, then the valid one, the used one, the one in natural (ascending) order, and finally
     the alphabetically first name."""
     natural = not any(index.options[: index.key_count])
-    return (not index.is_primary, not index.is_constraint_backed, not index.is_unique,
-            not index.is_valid, -(index.idx_scan or 0), not natural, index.name)
+    return (
+        not index.is_primary,
+        not index.is_constraint_backed,
+        not index.is_unique,
+        not index.is_valid,
+        -(index.idx_scan or 0),
+        not natural,
+        index.name,
+    )
 
 
 def duplicate_losers(indexes: Sequence[Index]) -> list[tuple[Index, Index]]:
@@ -105,8 +123,10 @@ def duplicate_losers(indexes: Sequence[Index]) -> list[tuple[Index, Index]]:
 def table_indexes(snapshot: Snapshot) -> dict[tuple[str, str], list[Index]]:
     """Every table with indexes, in (schema, table) order, with its valid, ready indexes.
     Shared by the index checks: do not modify the lists."""
-    return {key: [ix for ix in indexes if ix.is_valid and ix.is_ready]
-            for key, indexes in sorted(snapshot.indexes_by_table.items())}
+    return {
+        key: [ix for ix in indexes if ix.is_valid and ix.is_ready]
+        for key, indexes in sorted(snapshot.indexes_by_table.items())
+    }
 
 
 @per_snapshot
@@ -147,8 +167,10 @@ class StatsWindow:
         span = f"{days:.1f} days" if days >= 1 else f"{days * 24:.1f} hours"
         if self.exact:
             return f"statistics cover {span} (reset {self.since:%Y-%m-%d %H:%M})"
-        return f"statistics cover at least {span} (never reset; server up since " \
-               f"{self.since:%Y-%m-%d %H:%M})"
+        return (
+            f"statistics cover at least {span} (never reset; server up since "
+            f"{self.since:%Y-%m-%d %H:%M})"
+        )
 
 
 def stats_window(snapshot: Snapshot) -> StatsWindow | None:

@@ -20,15 +20,15 @@ class DuplicateIndex(Check):
     requires_sections = ("indexes",)
     docs = CheckDocs(
         problem="Two or more indexes on the same table have the same method, key columns, "
-                "operator classes, collations, sort order, predicate and INCLUDE list.",
+        "operator classes, collations, sort order, predicate and INCLUDE list.",
         why="Each copy is written on every INSERT/UPDATE, takes disk and cache, and adds "
-            "planning work; the planner can use only one of them. A typical cause is "
-            "`index=True` on a column that is also `unique=True`, or a migration that re-creates "
-            "an index under a new name.",
+        "planning work; the planner can use only one of them. A typical cause is "
+        "`index=True` on a column that is also `unique=True`, or a migration that re-creates "
+        "an index under a new name.",
         fix="Drop the copy that enforces nothing (a non-unique, non-constraint index) with "
-            "DROP INDEX CONCURRENTLY.",
+        "DROP INDEX CONCURRENTLY.",
         alembic="op.drop_index(name, postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block(); remove index=True from the model.",
+        "op.get_context().autocommit_block(); remove index=True from the model.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -36,11 +36,13 @@ class DuplicateIndex(Check):
         for (schema, table), pairs in table_duplicates(snapshot).items():
             # Two unique indexes are reported by unique-index-duplicates-constraint instead.
             for index, keeper in pairs:
-                findings.append(self.finding(
-                    index_ref(index),
-                    f"index {index.name} duplicates {keeper.name} on {schema}.{table}",
-                    evidence={**index_evidence(index), **index_evidence(keeper, "kept_")},
-                    recommendation=f"Drop {index.name}; {keeper.name} serves the same queries.",
-                    fix_sql=DropIndex(schema, index.name).to_ddl(),
-                ))
+                findings.append(
+                    self.finding(
+                        index_ref(index),
+                        f"index {index.name} duplicates {keeper.name} on {schema}.{table}",
+                        evidence={**index_evidence(index), **index_evidence(keeper, "kept_")},
+                        recommendation=f"Drop {index.name}; {keeper.name} serves the same queries.",
+                        fix_sql=DropIndex(schema, index.name).to_ddl(),
+                    )
+                )
         return findings

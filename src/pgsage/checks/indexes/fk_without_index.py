@@ -43,11 +43,11 @@ class ForeignKeyWithoutIndex(Check):
     docs = CheckDocs(
         problem="No index on the referencing table starts with the foreign key's columns.",
         why="Every DELETE or key UPDATE on the referenced (parent) table scans the whole child "
-            "table to check for references, under a lock; joins from parent to children and "
-            "ORM relationship loads (`parent.children`) also scan it.",
+        "table to check for references, under a lock; joins from parent to children and "
+        "ORM relationship loads (`parent.children`) also scan it.",
         fix="CREATE INDEX CONCURRENTLY on the referencing columns.",
         alembic="op.create_index(name, table, columns, postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block(); add index=True to the ForeignKey column.",
+        "op.get_context().autocommit_block(); add index=True to the ForeignKey column.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -64,20 +64,22 @@ class ForeignKeyWithoutIndex(Check):
             name = index_name(fk.table, fk.columns)
             create = CreateIndex(fk.schema, fk.table, tuple(fk.columns), name)
             ref = f"{fk.ref_schema}.{fk.ref_table}({', '.join(fk.ref_columns)})"
-            findings.append(self.finding(
-                ObjectRef("constraint", fk.schema, fk.name, fk.table),
-                f"foreign key {fk.name} on {fk.schema}.{fk.table}({', '.join(fk.columns)}) "
-                f"has no index on its columns",
-                severity=Severity.INFO if small else None,
-                evidence={
-                    "columns": list(fk.columns),
-                    "references": ref,
-                    "table_rows": int(rows),
-                    "table_bytes": table.table_bytes if table else None,
-                    "seq_scans": table.seq_scan if table else None,
-                },
-                recommendation=f"Create an index on {fk.table}({', '.join(fk.columns)}) so that "
-                               f"deletes on {fk.ref_table} and joins do not scan {fk.table}.",
-                fix_sql=create.to_ddl(),
-            ))
+            findings.append(
+                self.finding(
+                    ObjectRef("constraint", fk.schema, fk.name, fk.table),
+                    f"foreign key {fk.name} on {fk.schema}.{fk.table}({', '.join(fk.columns)}) "
+                    f"has no index on its columns",
+                    severity=Severity.INFO if small else None,
+                    evidence={
+                        "columns": list(fk.columns),
+                        "references": ref,
+                        "table_rows": int(rows),
+                        "table_bytes": table.table_bytes if table else None,
+                        "seq_scans": table.seq_scan if table else None,
+                    },
+                    recommendation=f"Create an index on {fk.table}({', '.join(fk.columns)}) so that "
+                    f"deletes on {fk.ref_table} and joins do not scan {fk.table}.",
+                    fix_sql=create.to_ddl(),
+                )
+            )
         return findings

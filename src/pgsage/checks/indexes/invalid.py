@@ -20,13 +20,13 @@ class InvalidIndex(Check):
     requires_sections = ("indexes",)
     docs = CheckDocs(
         problem="The index is marked INVALID, usually because CREATE INDEX CONCURRENTLY or "
-                "REINDEX CONCURRENTLY failed (a deadlock, a unique violation, a cancelled "
-                "migration).",
+        "REINDEX CONCURRENTLY failed (a deadlock, a unique violation, a cancelled "
+        "migration).",
         why="The planner never uses it, yet every write still maintains it; an invalid UNIQUE "
-            "index does not enforce uniqueness. Migrations that ran 'successfully' may have "
-            "left it behind.",
+        "index does not enforce uniqueness. Migrations that ran 'successfully' may have "
+        "left it behind.",
         fix="Rebuild it with REINDEX INDEX CONCURRENTLY (after fixing the cause, e.g. duplicate "
-            "rows), or drop it with DROP INDEX CONCURRENTLY if it is not needed.",
+        "rows), or drop it with DROP INDEX CONCURRENTLY if it is not needed.",
         alembic="Run the REINDEX or DROP inside op.get_context().autocommit_block().",
     )
 
@@ -41,20 +41,29 @@ class InvalidIndex(Check):
             if index.is_valid:
                 continue
             in_progress = any(index.name.lower() in query for query in building)
-            message = (f"index {index.name} on {index.schema}.{index.table} is INVALID"
-                       + (" (a concurrent build is running now)" if in_progress else ""))
+            message = f"index {index.name} on {index.schema}.{index.table} is INVALID" + (
+                " (a concurrent build is running now)" if in_progress else ""
+            )
             fix = ReindexIndex(index.schema, index.name).to_ddl()
             if not index.is_unique:
-                fix += "\n-- or, if the index is not needed:\n" + DropIndex(
-                    index.schema, index.name).to_ddl()
-            findings.append(self.finding(
-                index_ref(index),
-                message,
-                severity=Severity.INFO if in_progress else None,
-                evidence={"definition": index.definition, "size_bytes": index.size_bytes,
-                          "is_ready": index.is_ready, "is_unique": index.is_unique},
-                recommendation="Rebuild the index concurrently (fix duplicate rows first if it "
-                               "is unique), or drop it if it is not needed.",
-                fix_sql=fix,
-            ))
+                fix += (
+                    "\n-- or, if the index is not needed:\n"
+                    + DropIndex(index.schema, index.name).to_ddl()
+                )
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    message,
+                    severity=Severity.INFO if in_progress else None,
+                    evidence={
+                        "definition": index.definition,
+                        "size_bytes": index.size_bytes,
+                        "is_ready": index.is_ready,
+                        "is_unique": index.is_unique,
+                    },
+                    recommendation="Rebuild the index concurrently (fix duplicate rows first if it "
+                    "is unique), or drop it if it is not needed.",
+                    fix_sql=fix,
+                )
+            )
         return findings

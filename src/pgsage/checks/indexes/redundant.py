@@ -30,8 +30,7 @@ def covers(longer: Index, shorter: Index) -> bool:
         return False
     # Cheap rejections first: equivalent keys have the same expressions in the same order.
     width = shorter.key_count
-    if width >= longer.key_count or \
-            shorter.key_columns[:width] != longer.key_columns[:width]:
+    if width >= longer.key_count or shorter.key_columns[:width] != longer.key_columns[:width]:
         return False
     short_keys, long_keys = key_tuples(shorter), key_tuples(longer)
     if len(short_keys) >= len(long_keys):
@@ -53,23 +52,26 @@ class RedundantIndex(Check):
     requires_sections = ("indexes",)
     docs = CheckDocs(
         problem="A btree index's key columns are the leading columns of another btree index "
-                "with the same operator classes, collations, sort order and predicate, e.g. "
-                "(visit_date) next to (visit_date, page_path).",
+        "with the same operator classes, collations, sort order and predicate, e.g. "
+        "(visit_date) next to (visit_date, page_path).",
         why="The longer index answers every look-up the shorter one does, so the shorter one "
-            "costs writes, disk and cache for little gain. A unique or constraint-backed index "
-            "is never proposed for dropping: it enforces a rule.",
+        "costs writes, disk and cache for little gain. A unique or constraint-backed index "
+        "is never proposed for dropping: it enforces a rule.",
         fix="Drop the shorter index with DROP INDEX CONCURRENTLY, after checking that the "
-            "longer one is not much wider (its size is in the evidence).",
+        "longer one is not much wider (its size is in the evidence).",
         alembic="op.drop_index(name, postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block().",
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         duplicates = table_duplicates(snapshot)
         for (schema, table), indexes in table_indexes(snapshot).items():
-            btree_firsts = {ix.key_columns[0] for ix in indexes
-                            if ix.method in PREFIX_METHODS and ix.key_columns}
+            btree_firsts = {
+                ix.key_columns[0]
+                for ix in indexes
+                if ix.method in PREFIX_METHODS and ix.key_columns
+            }
             if len(btree_firsts) == sum(ix.method in PREFIX_METHODS for ix in indexes):
                 continue  # a prefix starts with its longer index's first key: none do here
             # An exact duplicate is duplicate-index's to report; judge only the copy it keeps.
@@ -82,11 +84,13 @@ class RedundantIndex(Check):
                     continue
                 # Point at the smallest covering index: the cheapest replacement.
                 longer = min(longer_ones, key=lambda ix: (ix.key_count, ix.size_bytes, ix.name))
-                findings.append(self.finding(
-                    index_ref(shorter),
-                    f"index {shorter.name} is a prefix of {longer.name} on {schema}.{table}",
-                    evidence={**index_evidence(shorter), **index_evidence(longer, "covering_")},
-                    recommendation=f"Drop {shorter.name}; {longer.name} covers its look-ups.",
-                    fix_sql=DropIndex(schema, shorter.name).to_ddl(),
-                ))
+                findings.append(
+                    self.finding(
+                        index_ref(shorter),
+                        f"index {shorter.name} is a prefix of {longer.name} on {schema}.{table}",
+                        evidence={**index_evidence(shorter), **index_evidence(longer, "covering_")},
+                        recommendation=f"Drop {shorter.name}; {longer.name} covers its look-ups.",
+                        fix_sql=DropIndex(schema, shorter.name).to_ddl(),
+                    )
+                )
         return findings

@@ -26,15 +26,15 @@ class UniqueIndexDuplicatesConstraint(Check):
     requires_sections = ("indexes",)
     docs = CheckDocs(
         problem="A unique index or unique constraint has exactly the keys of the primary key "
-                "or of another unique constraint, e.g. `id SERIAL PRIMARY KEY` plus "
-                "`UNIQUE (id)`, or a model with `unique=True` plus a hand-written unique index.",
+        "or of another unique constraint, e.g. `id SERIAL PRIMARY KEY` plus "
+        "`UNIQUE (id)`, or a model with `unique=True` plus a hand-written unique index.",
         why="Both are maintained on every write and both take space, but they enforce the same "
-            "rule. Alembic autogenerate keeps fighting over which one the model means.",
+        "rule. Alembic autogenerate keeps fighting over which one the model means.",
         fix="Drop the redundant unique index concurrently, or the redundant UNIQUE constraint; "
-            "the primary key stays.",
+        "the primary key stays.",
         alembic="op.drop_index(..., postgresql_concurrently=True) in an autocommit_block(), or "
-                "op.drop_constraint(name, table) for a constraint; update the model to declare "
-                "the rule once.",
+        "op.drop_constraint(name, table) for a constraint; update the model to declare "
+        "the rule once.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -59,8 +59,13 @@ class UniqueIndexDuplicatesConstraint(Check):
                     reported.add(drop.name)
                     findings.append(self._report(schema, table, drop, keep))
             for a in uniques:
-                twins = [b for b in uniques if b is not a and same_shape(a, b)
-                         and not (a.is_constraint_backed or b.is_constraint_backed)]
+                twins = [
+                    b
+                    for b in uniques
+                    if b is not a
+                    and same_shape(a, b)
+                    and not (a.is_constraint_backed or b.is_constraint_backed)
+                ]
                 if twins and a.name not in reported and a.name > min(t.name for t in twins):
                     reported.add(a.name)
                     first = min(twins, key=lambda t: t.name)
@@ -68,9 +73,15 @@ class UniqueIndexDuplicatesConstraint(Check):
         return findings
 
     def _report(self, schema: str, table: str, drop: Index, keep: Index) -> Finding:
-        what = "primary key" if keep.is_primary else (
-            f"unique constraint {keep.constraint_name}" if keep.is_constraint_backed
-            else f"unique index {keep.name}")
+        what = (
+            "primary key"
+            if keep.is_primary
+            else (
+                f"unique constraint {keep.constraint_name}"
+                if keep.is_constraint_backed
+                else f"unique index {keep.name}"
+            )
+        )
         if drop.is_constraint_backed and drop.constraint_name:
             fix = DropConstraint(schema, table, drop.constraint_name).to_ddl()
             subject = f"unique constraint {drop.constraint_name}"

@@ -20,19 +20,22 @@ class UnusedIndex(Check):
     requires_sections = ("indexes", "database")
     params = (
         Param("min_size_bytes", 1024 * 1024, "ignore indexes smaller than this"),
-        Param("min_stats_days", 7.0,
-              "below this much statistics history a finding is only informational"),
+        Param(
+            "min_stats_days",
+            7.0,
+            "below this much statistics history a finding is only informational",
+        ),
     )
     docs = CheckDocs(
         problem="The index has not been scanned once since the statistics were last reset, and "
-                "it does not enforce a primary key, unique or exclusion constraint.",
+        "it does not enforce a primary key, unique or exclusion constraint.",
         why="Every INSERT and most UPDATEs write to it, it takes disk, cache and backup space, "
-            "and VACUUM has to process it — for no reads at all.",
+        "and VACUUM has to process it — for no reads at all.",
         fix="Confirm that the statistics cover a representative period (month-end jobs, "
-            "reports) and that no replica serves queries that use it — index usage on standbys "
-            "is not counted on the primary — then DROP INDEX CONCURRENTLY.",
+        "reports) and that no replica serves queries that use it — index usage on standbys "
+        "is not counted on the primary — then DROP INDEX CONCURRENTLY.",
         alembic="op.drop_index(name, postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block(); drop it from the model's __table_args__.",
+        "op.get_context().autocommit_block(); drop it from the model's __table_args__.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -43,8 +46,9 @@ class UnusedIndex(Check):
         coverage = window.describe(now)
         short_history = window.exact and window.days(now) < float(params["min_stats_days"])
         replicas = len(snapshot.replication)
-        caveat = (f"; {replicas} replica(s) stream from this server and may use it"
-                  if replicas else "")
+        caveat = (
+            f"; {replicas} replica(s) stream from this server and may use it" if replicas else ""
+        )
         min_size = int(params["min_size_bytes"])
         findings = []
         for index in snapshot.indexes:
@@ -52,22 +56,24 @@ class UnusedIndex(Check):
                 continue
             if index.size_bytes < min_size:
                 continue
-            findings.append(self.finding(
-                index_ref(index),
-                f"index {index.name} on {index.schema}.{index.table} has never been scanned "
-                f"({coverage}{caveat})",
-                severity=Severity.INFO if short_history else None,
-                evidence={
-                    "definition": index.definition,
-                    "size_bytes": index.size_bytes,
-                    "scans": index.idx_scan or 0,
-                    "stats_since": window.since.isoformat(),
-                    "stats_days": round(window.days(now), 2),
-                    "stats_reset_known": window.exact,
-                    "replicas": replicas,
-                },
-                recommendation=f"Drop {index.name} once you are sure the statistics cover a "
-                               "representative period and no replica uses it.",
-                fix_sql=DropIndex(index.schema, index.name).to_ddl(),
-            ))
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    f"index {index.name} on {index.schema}.{index.table} has never been scanned "
+                    f"({coverage}{caveat})",
+                    severity=Severity.INFO if short_history else None,
+                    evidence={
+                        "definition": index.definition,
+                        "size_bytes": index.size_bytes,
+                        "scans": index.idx_scan or 0,
+                        "stats_since": window.since.isoformat(),
+                        "stats_days": round(window.days(now), 2),
+                        "stats_reset_known": window.exact,
+                        "replicas": replicas,
+                    },
+                    recommendation=f"Drop {index.name} once you are sure the statistics cover a "
+                    "representative period and no replica uses it.",
+                    fix_sql=DropIndex(index.schema, index.name).to_ddl(),
+                )
+            )
         return findings

@@ -88,8 +88,11 @@ def _workload(snapshot: Snapshot) -> tuple[QueryStats, ...]:
 def _fold(rows: list[Statement]) -> QueryStats:
     # One pass rather than a sum() per counter: most queryids have a single row, and a big
     # database has thousands. The sums start from 0 and add in row order, as sum() does.
-    first = rows[0] if len(rows) == 1 else min(
-        rows, key=lambda r: (r.username or "", r.toplevel is False))
+    first = (
+        rows[0]
+        if len(rows) == 1
+        else min(rows, key=lambda r: (r.username or "", r.toplevel is False))
+    )
     calls = returned = hit = read = temp_read = temp_written = 0
     total_ms: float = 0
     toplevel_ms: float = 0
@@ -147,5 +150,7 @@ def query_evidence(query: QueryStats) -> dict[str, int | float | str | None]:
 
 
 def advise_hint(query: QueryStats) -> str:
-    return (f"Run EXPLAIN (ANALYZE, BUFFERS) on it with typical parameters, and "
-            f"`pgsage advise` for index candidates (queryid {query.queryid}).")
+    return (
+        f"Run EXPLAIN (ANALYZE, BUFFERS) on it with typical parameters, and "
+        f"`pgsage advise` for index candidates (queryid {query.queryid})."
+    )

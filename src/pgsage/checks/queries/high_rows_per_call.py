@@ -24,14 +24,14 @@ class HighRowsPerCall(Check):
     )
     docs = CheckDocs(
         problem="A SELECT returns, on average, more rows per call than any screen or API page "
-                "shows (10,000 by default).",
+        "shows (10,000 by default).",
         why="All those rows are read, sent over the network and turned into objects by the "
-            "driver or ORM on every call: a list endpoint without pagination, `query.all()` on "
-            "a whole table, or a relationship loaded in full. Memory and latency grow with the "
-            "table.",
+        "driver or ORM on every call: a list endpoint without pagination, `query.all()` on "
+        "a whole table, or a relationship loaded in full. Memory and latency grow with the "
+        "table.",
         fix="Paginate (keyset pagination: WHERE id > :last ORDER BY id LIMIT :n), aggregate in "
-            "SQL instead of in Python, select only the columns needed, or stream with a "
-            "server-side cursor (yield_per) when every row really is needed.",
+        "SQL instead of in Python, select only the columns needed, or stream with a "
+        "server-side cursor (yield_per) when every row really is needed.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -45,14 +45,19 @@ class HighRowsPerCall(Check):
                 continue  # bulk INSERT/UPDATE/DELETE: rows affected, not rows returned
             has_limit = info.has_limit if info is not None else None
             limit_note = " and has no LIMIT" if has_limit is False else ""
-            findings.append(self.finding(
-                query_ref(query),
-                f"queryid {query.queryid} returns {query.rows_per_call:,.0f} rows per call on "
-                f"average over {query.calls:,} calls{limit_note}",
-                evidence={**query_evidence(query), "has_limit": has_limit,
-                          "threshold_rows_per_call": threshold},
-                recommendation="Paginate or aggregate in SQL instead of loading every row "
-                               f"(queryid {query.queryid}); if all rows are needed, stream "
-                               "them with a server-side cursor.",
-            ))
+            findings.append(
+                self.finding(
+                    query_ref(query),
+                    f"queryid {query.queryid} returns {query.rows_per_call:,.0f} rows per call on "
+                    f"average over {query.calls:,} calls{limit_note}",
+                    evidence={
+                        **query_evidence(query),
+                        "has_limit": has_limit,
+                        "threshold_rows_per_call": threshold,
+                    },
+                    recommendation="Paginate or aggregate in SQL instead of loading every row "
+                    f"(queryid {query.queryid}); if all rows are needed, stream "
+                    "them with a server-side cursor.",
+                )
+            )
         return findings

@@ -28,14 +28,14 @@ class LowCacheHitQuery(Check):
     )
     docs = CheckDocs(
         problem="A statement that touches many blocks finds a small fraction of them in shared "
-                "buffers (shared_blks_hit / (shared_blks_hit + shared_blks_read) below 90 % by "
-                "default).",
+        "buffers (shared_blks_hit / (shared_blks_hit + shared_blks_read) below 90 % by "
+        "default).",
         why="Every miss is a read from the OS cache at best and from disk at worst; such a "
-            "statement is usually scanning a large table or a bloated index, and it evicts "
-            "other statements' pages from the cache while doing so.",
+        "statement is usually scanning a large table or a bloated index, and it evicts "
+        "other statements' pages from the cache while doing so.",
         fix="Give it an index so that it reads only the rows it needs (`pgsage advise`), "
-            "narrow the scan (a date range, a partial index), or — when the working set really "
-            "is larger than memory — raise shared_buffers or add memory.",
+        "narrow the scan (a date range, a partial index), or — when the working set really "
+        "is larger than memory — raise shared_buffers or add memory.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -50,15 +50,21 @@ class LowCacheHitQuery(Check):
             if ratio >= threshold:
                 continue
             read_bytes = query.shared_blks_read * size
-            findings.append(self.finding(
-                query_ref(query),
-                f"queryid {query.queryid} found {ratio:.0%} of its {blocks:,} blocks in shared "
-                f"buffers ({read_bytes / 2**20:,.0f} MiB read over {query.calls:,} calls)",
-                evidence={**query_evidence(query), "hit_ratio": round(ratio, 4),
-                          "shared_blks_hit": query.shared_blks_hit,
-                          "shared_blks_read": query.shared_blks_read,
-                          "read_bytes": read_bytes, "threshold_hit_ratio": threshold},
-                recommendation="Make it read fewer blocks (an index or a narrower scan). "
-                               + advise_hint(query),
-            ))
+            findings.append(
+                self.finding(
+                    query_ref(query),
+                    f"queryid {query.queryid} found {ratio:.0%} of its {blocks:,} blocks in shared "
+                    f"buffers ({read_bytes / 2**20:,.0f} MiB read over {query.calls:,} calls)",
+                    evidence={
+                        **query_evidence(query),
+                        "hit_ratio": round(ratio, 4),
+                        "shared_blks_hit": query.shared_blks_hit,
+                        "shared_blks_read": query.shared_blks_read,
+                        "read_bytes": read_bytes,
+                        "threshold_hit_ratio": threshold,
+                    },
+                    recommendation="Make it read fewer blocks (an index or a narrower scan). "
+                    + advise_hint(query),
+                )
+            )
         return findings

@@ -24,17 +24,17 @@ class SlowQuery(Check):
     )
     docs = CheckDocs(
         problem="A statement's mean execution time in pg_stat_statements is above the "
-                "threshold (1 s by default, the slow-query line of seed 004), over at least a "
-                "few calls.",
+        "threshold (1 s by default, the slow-query line of seed 004), over at least a "
+        "few calls.",
         why="Every call holds a connection from the pool for that long, users wait, and "
-            "concurrent slow calls exhaust the pool. A statement that is slow on average is "
-            "usually missing an index, reading far more rows than it returns, or sorting and "
-            "hashing on disk.",
+        "concurrent slow calls exhaust the pool. A statement that is slow on average is "
+        "usually missing an index, reading far more rows than it returns, or sorting and "
+        "hashing on disk.",
         fix="EXPLAIN (ANALYZE, BUFFERS) the statement with typical parameters; add the index "
-            "`pgsage advise` proposes, rewrite the query (pagination, narrower joins), or move "
-            "it off the request path. The evidence has the queryid to find it again.",
+        "`pgsage advise` proposes, rewrite the query (pagination, narrower joins), or move "
+        "it off the request path. The evidence has the queryid to find it again.",
         alembic="Index fixes go in a migration with op.create_index(..., "
-                "postgresql_concurrently=True) inside op.get_context().autocommit_block().",
+        "postgresql_concurrently=True) inside op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -45,14 +45,19 @@ class SlowQuery(Check):
             if query.calls < int(params["min_calls"]) or query.mean_ms <= threshold:
                 continue
             severe = query.mean_ms > error_at
-            findings.append(self.finding(
-                query_ref(query),
-                f"queryid {query.queryid} takes {query.mean_ms:,.0f} ms per call on average "
-                f"(max {query.max_ms:,.0f} ms, {query.calls:,} calls, "
-                f"{query.total_ms / 1000:,.1f} s in total)",
-                severity=Severity.ERROR if severe else None,
-                evidence={**query_evidence(query), "threshold_ms": threshold,
-                          "error_threshold_ms": error_at},
-                recommendation=advise_hint(query),
-            ))
+            findings.append(
+                self.finding(
+                    query_ref(query),
+                    f"queryid {query.queryid} takes {query.mean_ms:,.0f} ms per call on average "
+                    f"(max {query.max_ms:,.0f} ms, {query.calls:,} calls, "
+                    f"{query.total_ms / 1000:,.1f} s in total)",
+                    severity=Severity.ERROR if severe else None,
+                    evidence={
+                        **query_evidence(query),
+                        "threshold_ms": threshold,
+                        "error_threshold_ms": error_at,
+                    },
+                    recommendation=advise_hint(query),
+                )
+            )
         return findings

@@ -30,20 +30,23 @@ class TempSpillQuery(Check):
     title = "Query spilling to temporary files"
     requires_sections = ("statements", "settings")
     params = (
-        Param("min_temp_bytes", 100 * MIB,
-              "report statements that wrote at least this many temporary bytes in total"),
+        Param(
+            "min_temp_bytes",
+            100 * MIB,
+            "report statements that wrote at least this many temporary bytes in total",
+        ),
     )
     docs = CheckDocs(
         problem="A statement wrote temporary files (temp_blks_written in pg_stat_statements): "
-                "a sort, hash join, hash aggregate or materialization did not fit in work_mem.",
+        "a sort, hash join, hash aggregate or materialization did not fit in work_mem.",
         why="Spilled operations run at disk speed instead of memory speed, write I/O that "
-            "competes with everything else, and can fill the disk (temp_file_limit). It is "
-            "often an ORDER BY over many rows with no index to provide the order, or a big "
-            "GROUP BY / DISTINCT.",
+        "competes with everything else, and can fill the disk (temp_file_limit). It is "
+        "often an ORDER BY over many rows with no index to provide the order, or a big "
+        "GROUP BY / DISTINCT.",
         fix="Avoid the big sort (an index matching the ORDER BY, a LIMIT, a narrower row set) "
-            "or give this statement more memory: SET LOCAL work_mem in its transaction, or "
-            "ALTER ROLE ... SET work_mem for a reporting role. Raising work_mem server-wide "
-            "multiplies by every connection and every sort node.",
+        "or give this statement more memory: SET LOCAL work_mem in its transaction, or "
+        "ALTER ROLE ... SET work_mem for a reporting role. Raising work_mem server-wide "
+        "multiplies by every connection and every sort node.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -56,18 +59,24 @@ class TempSpillQuery(Check):
                 continue
             per_call = written / query.calls
             suggestion = suggested_work_mem(per_call)
-            findings.append(self.finding(
-                query_ref(query),
-                f"queryid {query.queryid} wrote {written / MIB:,.0f} MiB of temporary files "
-                f"({per_call / MIB:,.1f} MiB per call over {query.calls:,} calls)",
-                evidence={**query_evidence(query), "temp_blks_written": query.temp_blks_written,
-                          "temp_bytes_written": written,
-                          "temp_bytes_per_call": round(per_call),
-                          "work_mem_kb": int(work_mem) if work_mem and work_mem.isdigit()
-                          else work_mem,
-                          "threshold_bytes": int(params["min_temp_bytes"])},
-                recommendation=f"Avoid the spilling sort/hash (an index matching its ORDER BY, "
-                               f"fewer rows), or run it with SET LOCAL work_mem = "
-                               f"'{suggestion}' in its transaction (queryid {query.queryid}).",
-            ))
+            findings.append(
+                self.finding(
+                    query_ref(query),
+                    f"queryid {query.queryid} wrote {written / MIB:,.0f} MiB of temporary files "
+                    f"({per_call / MIB:,.1f} MiB per call over {query.calls:,} calls)",
+                    evidence={
+                        **query_evidence(query),
+                        "temp_blks_written": query.temp_blks_written,
+                        "temp_bytes_written": written,
+                        "temp_bytes_per_call": round(per_call),
+                        "work_mem_kb": int(work_mem)
+                        if work_mem and work_mem.isdigit()
+                        else work_mem,
+                        "threshold_bytes": int(params["min_temp_bytes"]),
+                    },
+                    recommendation=f"Avoid the spilling sort/hash (an index matching its ORDER BY, "
+                    f"fewer rows), or run it with SET LOCAL work_mem = "
+                    f"'{suggestion}' in its transaction (queryid {query.queryid}).",
+                )
+            )
         return findings

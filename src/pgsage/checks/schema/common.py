@@ -35,8 +35,9 @@ class ColumnUsage:
     total_ms: float = 0.0
     examples: list[str] = field(default_factory=list)
 
-    def add(self, use: ColumnUse, queryid: int | None, query: str, calls: int,
-            total_ms: float) -> None:
+    def add(
+        self, use: ColumnUse, queryid: int | None, query: str, calls: int, total_ms: float
+    ) -> None:
         self.uses.append(use)
         if queryid is not None and queryid in self.queryids:
             return  # the same statement using the column twice: count it once
@@ -99,8 +100,7 @@ class Catalog:
         return self._columns.get(table.schema, table.name).get(name)
 
     def columns(self, table: Table) -> list[Column]:
-        return sorted(self._columns.get(table.schema, table.name).values(),
-                      key=lambda c: c.attnum)
+        return sorted(self._columns.get(table.schema, table.name).values(), key=lambda c: c.attnum)
 
     def resolve(self, use: ColumnUse) -> tuple[Table, Column] | None:
         """The table and column a use refers to: the innermost candidate having the column."""
@@ -114,8 +114,11 @@ class Catalog:
         return None
 
     def indexes(self, table: Table) -> list[Index]:
-        return [ix for ix in self.snapshot.indexes_by_table.get((table.schema, table.name), [])
-                if ix.is_valid and ix.is_ready]
+        return [
+            ix
+            for ix in self.snapshot.indexes_by_table.get((table.schema, table.name), [])
+            if ix.is_valid and ix.is_ready
+        ]
 
 
 def parsed_workload(snapshot: Snapshot) -> list[ParsedStatement]:
@@ -129,13 +132,15 @@ def _parsed_workload(snapshot: Snapshot) -> tuple[ParsedStatement, ...]:
     for query in workload(snapshot):
         info = analyze(query.query)
         if info is not None:
-            parsed.append(ParsedStatement(query.queryid, query.query, query.calls,
-                                          query.total_ms, info))
+            parsed.append(
+                ParsedStatement(query.queryid, query.query, query.calls, query.total_ms, info)
+            )
     return tuple(parsed)
 
 
-def column_usages(catalog: Catalog, wanted: Callable[[ColumnUse], bool],
-                  column_fits: Callable[[Column], bool]) -> list[ColumnUsage]:
+def column_usages(
+    catalog: Catalog, wanted: Callable[[ColumnUse], bool], column_fits: Callable[[Column], bool]
+) -> list[ColumnUsage]:
     """The workload's uses that ``wanted`` accepts, summed per column they resolve to (only
     columns that ``column_fits``), in (schema, table, column) order so findings are stable."""
     usages: dict[tuple[str, str, str], ColumnUsage] = {}
@@ -147,10 +152,10 @@ def column_usages(catalog: Catalog, wanted: Callable[[ColumnUse], bool],
             if found is None or not column_fits(found[1]):
                 continue
             table, column = found
-            usage = usages.setdefault((table.schema, table.name, column.name),
-                                      ColumnUsage(table, column))
-            usage.add(use, statement.queryid, statement.query, statement.calls,
-                      statement.total_ms)
+            usage = usages.setdefault(
+                (table.schema, table.name, column.name), ColumnUsage(table, column)
+            )
+            usage.add(use, statement.queryid, statement.query, statement.calls, statement.total_ms)
     return [usages[key] for key in sorted(usages)]
 
 

@@ -48,9 +48,14 @@ def serves(index: Index, column: Column, operators: set[str]) -> bool:
 
 def serves_path(index: Index, column: Column) -> bool:
     """A GIN index on an expression of the column (``(data -> 'tags')``)."""
-    return index.method == "gin" and not index.predicate and any(
-        not key_is_column(index, p, column) and key_mentions(index, p, column)
-        for p in range(index.key_count))
+    return (
+        index.method == "gin"
+        and not index.predicate
+        and any(
+            not key_is_column(index, p, column) and key_mentions(index, p, column)
+            for p in range(index.key_count)
+        )
+    )
 
 
 class JsonbWithoutGin(Check):
@@ -59,24 +64,22 @@ class JsonbWithoutGin(Check):
     severity = Severity.WARNING
     title = "JSONB searched without a GIN index"
     requires_sections = ("statements", "tables", "columns", "indexes")
-    params = (
-        Param("min_rows", 10000.0, "ignore tables with fewer rows (a scan is cheap there)"),
-    )
+    params = (Param("min_rows", 10000.0, "ignore tables with fewer rows (a scan is cheap there)"),)
     docs = CheckDocs(
         problem="Statements in pg_stat_statements search a JSONB column with containment or "
-                "key-existence operators (@>, ?, ?|, ?&, @?, @@), and no GIN index on that "
-                "column (or on the expression searched) supports those operators.",
+        "key-existence operators (@>, ?, ?|, ?&, @?, @@), and no GIN index on that "
+        "column (or on the expression searched) supports those operators.",
         why="Without a GIN index each such search reads and decodes every row's JSON document: "
-            "a sequential scan whose cost grows with the table, typical of filters on "
-            "interview/audit data stored as JSONB.",
+        "a sequential scan whose cost grows with the table, typical of filters on "
+        "interview/audit data stored as JSONB.",
         fix="CREATE INDEX CONCURRENTLY ... USING gin (col jsonb_path_ops) when the workload "
-            "only uses @> (and @?, @@): smaller and faster. Use the default jsonb_ops when it "
-            "also tests keys with ?, ?| or ?&. For `col -> 'key' @> ...` either rewrite the "
-            "filter as top-level containment (`col @> '{\"key\": ...}'`) or index the "
-            "expression.",
+        "only uses @> (and @?, @@): smaller and faster. Use the default jsonb_ops when it "
+        "also tests keys with ?, ?| or ?&. For `col -> 'key' @> ...` either rewrite the "
+        "filter as top-level containment (`col @> '{\"key\": ...}'`) or index the "
+        "expression.",
         alembic="op.create_index(name, table, [col], postgresql_using='gin', "
-                "postgresql_ops={col: 'jsonb_path_ops'}, postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block().",
+        "postgresql_ops={col: 'jsonb_path_ops'}, postgresql_concurrently=True) inside "
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -100,31 +103,51 @@ class JsonbWithoutGin(Check):
         operators = sorted(direct | nested)
         opclass = "jsonb_path_ops" if set(operators) <= PATH_OPS_OPERATORS else "jsonb_ops"
         # A GIN index on the column whose opclass lacks an operator (jsonb_path_ops and ?).
-        weak = [] if direct_ok else [
-            (ix, ix.opclasses[p]) for ix in gin for p in range(ix.key_count)
-            if key_is_column(ix, p, column)]
+        weak = (
+            []
+            if direct_ok
+            else [
+                (ix, ix.opclasses[p])
+                for ix in gin
+                for p in range(ix.key_count)
+                if key_is_column(ix, p, column)
+            ]
+        )
         where = f"{table.schema}.{table.name}.{column.name}"
-        message = (f"jsonb column {where} is searched with {', '.join(operators)} "
-                   f"({usage.calls:,} calls) but no GIN index serves it")
+        message = (
+            f"jsonb column {where} is searched with {', '.join(operators)} "
+            f"({usage.calls:,} calls) but no GIN index serves it"
+        )
         if weak:
-            message += (f"; {weak[0][0].name} ({weak[0][1]}) does not support "
-                        f"{', '.join(sorted(direct - OPCLASS_OPERATORS.get(weak[0][1], set())))}")
-        on_column = [ix for ix in gin if any(key_is_column(ix, p, column)
-                                             for p in range(ix.key_count))]
+            message += (
+                f"; {weak[0][0].name} ({weak[0][1]}) does not support "
+                f"{', '.join(sorted(direct - OPCLASS_OPERATORS.get(weak[0][1], set())))}"
+            )
+        on_column = [
+            ix for ix in gin if any(key_is_column(ix, p, column) for p in range(ix.key_count))
+        ]
         fix: str | None = None
         if not direct_ok or not on_column:
-            fix = CreateKeyedIndex(table.schema, table.name,
-                                   new_index_name(table, [column.name], "gin"),
-                                   (IndexKey(column.name, opclass),), method="gin").to_ddl()
+            fix = CreateKeyedIndex(
+                table.schema,
+                table.name,
+                new_index_name(table, [column.name], "gin"),
+                (IndexKey(column.name, opclass),),
+                method="gin",
+            ).to_ddl()
             advice = f"Create a GIN index with {opclass} on {table.name}.{column.name}"
             if not nested_ok:
-                advice += (f"; rewrite `{column.name} -> 'key' <op> ...` filters as top-level "
-                           f"containment (`{column.name} @> '{{\"key\": ...}}'`) so that it "
-                           "serves them, or index that expression instead")
+                advice += (
+                    f"; rewrite `{column.name} -> 'key' <op> ...` filters as top-level "
+                    f"containment (`{column.name} @> '{{\"key\": ...}}'`) so that it "
+                    "serves them, or index that expression instead"
+                )
         else:
-            advice = (f"Rewrite `{column.name} -> 'key' <op> ...` filters as top-level "
-                      f"containment (`{column.name} @> '{{\"key\": ...}}'`), which "
-                      f"{on_column[0].name} serves, or create a GIN index on that expression")
+            advice = (
+                f"Rewrite `{column.name} -> 'key' <op> ...` filters as top-level "
+                f"containment (`{column.name} @> '{{\"key\": ...}}'`), which "
+                f"{on_column[0].name} serves, or create a GIN index on that expression"
+            )
         if weak:
             advice += f"; then drop {weak[0][0].name}, which the new index replaces"
         return self.finding(

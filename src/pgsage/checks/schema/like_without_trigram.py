@@ -52,8 +52,11 @@ def trigram_served(index: Index, column: Column, wrapper: str | None) -> bool:
             continue
         if wrapper is None and key_is_column(index, position, column):
             return True
-        if wrapper is not None and not key_is_column(index, position, column) \
-                and key_mentions(index, position, column):
+        if (
+            wrapper is not None
+            and not key_is_column(index, position, column)
+            and key_mentions(index, position, column)
+        ):
             return True
     return False
 
@@ -61,8 +64,9 @@ def trigram_served(index: Index, column: Column, wrapper: str | None) -> bool:
 def describe(use: ColumnUse) -> str:
     target = f"{use.wrapper}({use.column})" if use.wrapper else use.column
     shape = like_shape(use.operand)
-    pattern = {"leading-wildcard": "'%...'", "param-concat": "'%' || $n || '%'",
-               "param": "$n"}.get(shape, "...")
+    pattern = {"leading-wildcard": "'%...'", "param-concat": "'%' || $n || '%'", "param": "$n"}.get(
+        shape, "..."
+    )
     return f"{target} {LIKE_OPERATORS[use.operator]} {pattern}"
 
 
@@ -72,23 +76,21 @@ class LikeWithoutTrigram(Check):
     severity = Severity.WARNING
     title = "LIKE/ILIKE substring search without a trigram index"
     requires_sections = ("statements", "tables", "columns", "indexes")
-    params = (
-        Param("min_rows", 10000.0, "ignore tables with fewer rows (a scan is cheap there)"),
-    )
+    params = (Param("min_rows", 10000.0, "ignore tables with fewer rows (a scan is cheap there)"),)
     docs = CheckDocs(
         problem="Statements search a text column with LIKE or ILIKE and a pattern that starts "
-                "with a wildcard ('%term%'), and no pg_trgm GIN/GiST index covers the column. "
-                "pg_stat_statements replaces literals with $n, so `'%' || $1 || '%'` shapes and "
-                "ILIKE on a parameter are reported with lower confidence (info).",
+        "with a wildcard ('%term%'), and no pg_trgm GIN/GiST index covers the column. "
+        "pg_stat_statements replaces literals with $n, so `'%' || $1 || '%'` shapes and "
+        "ILIKE on a parameter are reported with lower confidence (info).",
         why="A btree index can only serve patterns anchored at the start; a leading wildcard "
-            "makes every search a sequential scan that runs the pattern over every row — the "
-            "usual search box or admin filter that gets slower as the table grows.",
+        "makes every search a sequential scan that runs the pattern over every row — the "
+        "usual search box or admin filter that gets slower as the table grows.",
         fix="CREATE EXTENSION IF NOT EXISTS pg_trgm; then CREATE INDEX CONCURRENTLY ... USING "
-            "gin (col gin_trgm_ops) — or on lower(col) when the query searches lower(col). "
-            "For word search rather than substrings, consider full-text search instead.",
+        "gin (col gin_trgm_ops) — or on lower(col) when the query searches lower(col). "
+        "For word search rather than substrings, consider full-text search instead.",
         alembic="op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'), then op.create_index("
-                "name, table, [col], postgresql_using='gin', postgresql_ops={col: "
-                "'gin_trgm_ops'}, postgresql_concurrently=True) in an autocommit_block().",
+        "name, table, [col], postgresql_using='gin', postgresql_ops={col: "
+        "'gin_trgm_ops'}, postgresql_concurrently=True) in an autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -103,8 +105,11 @@ class LikeWithoutTrigram(Check):
         if rows < min_rows:
             return None
         indexes = catalog.indexes(table)
-        open_uses = [u for u in usage.uses
-                     if not any(trigram_served(ix, column, u.wrapper) for ix in indexes)]
+        open_uses = [
+            u
+            for u in usage.uses
+            if not any(trigram_served(ix, column, u.wrapper) for ix in indexes)
+        ]
         if not open_uses:
             return None
         best = max(open_uses, key=lambda u: (confidence(u), u.wrapper is None, u.wrapper or ""))
@@ -112,8 +117,14 @@ class LikeWithoutTrigram(Check):
         shapes = sorted({describe(u) for u in open_uses})
         key = IndexKey(column.name, "gin_trgm_ops", best.wrapper)
         parts = [best.wrapper, column.name] if best.wrapper else [column.name]
-        fix = CreateKeyedIndex(table.schema, table.name, new_index_name(table, parts, "trgm"),
-                               (key,), method="gin", extension="pg_trgm")
+        fix = CreateKeyedIndex(
+            table.schema,
+            table.name,
+            new_index_name(table, parts, "trgm"),
+            (key,),
+            method="gin",
+            extension="pg_trgm",
+        )
         where = f"{table.schema}.{table.name}.{column.name}"
         qualifier = "" if certain else " (the pattern is a parameter: likely, not certain)"
         return self.finding(
@@ -131,8 +142,8 @@ class LikeWithoutTrigram(Check):
                 **usage.evidence(),
             },
             recommendation=f"Install pg_trgm and create a trigram GIN index on "
-                           f"{key.expression()} of {table.name}"
-                           + ("" if certain else ", if the patterns passed start with '%'")
-                           + ".",
+            f"{key.expression()} of {table.name}"
+            + ("" if certain else ", if the patterns passed start with '%'")
+            + ".",
             fix_sql=fix.to_ddl(),
         )

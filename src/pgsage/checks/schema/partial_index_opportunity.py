@@ -62,32 +62,50 @@ class PartialIndexOpportunity(Check):
     category = "schema"
     severity = Severity.INFO
     title = "Partial index opportunity"
-    requires_sections = ("statements", "tables", "columns", "indexes", "constraints",
-                         "column_values")
+    requires_sections = (
+        "statements",
+        "tables",
+        "columns",
+        "indexes",
+        "constraints",
+        "column_values",
+    )
     params = (
         Param("min_rows", 100000.0, "only tables with at least this many rows"),
-        Param("max_distinct", 10.0, "a column with at most this many distinct values is "
-                                    "low-cardinality (booleans always are)"),
-        Param("minority_fraction", 0.5, "a value named in the statement text and held by at "
-                                        "most this fraction of the rows is a minority: a warning"),
-        Param("max_value_fraction", 0.9, "ignore a value named in the text that more than this "
-                                         "fraction of the rows hold (the index = the table)"),
+        Param(
+            "max_distinct",
+            10.0,
+            "a column with at most this many distinct values is "
+            "low-cardinality (booleans always are)",
+        ),
+        Param(
+            "minority_fraction",
+            0.5,
+            "a value named in the statement text and held by at "
+            "most this fraction of the rows is a minority: a warning",
+        ),
+        Param(
+            "max_value_fraction",
+            0.9,
+            "ignore a value named in the text that more than this "
+            "fraction of the rows hold (the index = the table)",
+        ),
     )
     docs = CheckDocs(
         problem="The workload filters a large table on a boolean or low-cardinality column with "
-                "a constant (`is_admin = false`, `is_active = true`, `status = 'active'`), and "
-                "no index has that condition as its predicate.",
+        "a constant (`is_admin = false`, `is_active = true`, `status = 'active'`), and "
+        "no index has that condition as its predicate.",
         why="A partial index holds only the rows the queries want, so it is smaller, cheaper "
-            "to maintain and more selective than an index on the flag or on the other columns "
-            "alone; for a minority value (active orders, unprocessed jobs) it turns a scan "
-            "into a few page reads.",
+        "to maintain and more selective than an index on the flag or on the other columns "
+        "alone; for a minority value (active orders, unprocessed jobs) it turns a scan "
+        "into a few page reads.",
         fix="CREATE INDEX CONCURRENTLY ... ON t (<the column the same queries filter or sort "
-            "on, or the primary key>) WHERE <flag> = <value>. pg_stat_statements shows "
-            "constants as $n: when the value is not in the text, the least common value in "
-            "pg_stats is proposed — check it against the value your code passes.",
-        alembic="op.create_index(name, table, [col], postgresql_where=sa.text(\"is_admin = "
-                "false\"), postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block().",
+        "on, or the primary key>) WHERE <flag> = <value>. pg_stat_statements shows "
+        "constants as $n: when the value is not in the text, the least common value in "
+        "pg_stats is proposed — check it against the value your code passes.",
+        alembic='op.create_index(name, table, [col], postgresql_where=sa.text("is_admin = '
+        'false"), postgresql_concurrently=True) inside '
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -100,11 +118,13 @@ class PartialIndexOpportunity(Check):
                 if found is None or not use.is_constant_filter:
                     continue
                 table, column = found
-                if not self._low_cardinality(table, column, params) \
-                        or self._pinpointed(catalog, table, resolved):
+                if not self._low_cardinality(table, column, params) or self._pinpointed(
+                    catalog, table, resolved
+                ):
                     continue
-                usage = usages.setdefault((table.schema, table.name, column.name),
-                                          FilterUsage(table, column))
+                usage = usages.setdefault(
+                    (table.schema, table.name, column.name), FilterUsage(table, column)
+                )
                 if use.operand.kind == "literal":
                     text = as_text(use.operand.value)
                     if text is not None:
@@ -112,8 +132,9 @@ class PartialIndexOpportunity(Check):
                 else:
                     usage.with_parameter = True
                 self._other_columns(usage, resolved, statement.calls, params)
-                usage.add(use, statement.queryid, statement.query, statement.calls,
-                          statement.total_ms)
+                usage.add(
+                    use, statement.queryid, statement.query, statement.calls, statement.total_ms
+                )
         findings = []
         for key in sorted(usages):
             usage = usages[key]
@@ -123,30 +144,50 @@ class PartialIndexOpportunity(Check):
         return findings
 
     @staticmethod
-    def _pinpointed(catalog: Catalog, table: Table,
-                    resolved: list[tuple[ColumnUse, tuple[Table, Column] | None]]) -> bool:
+    def _pinpointed(
+        catalog: Catalog,
+        table: Table,
+        resolved: list[tuple[ColumnUse, tuple[Table, Column] | None]],
+    ) -> bool:
         """Whether the statement finds its rows by a unique key (WHERE id = $1 AND NOT
         is_admin): the primary key already leads straight to them, a partial index adds
         nothing."""
-        equal = {found[1].attnum for use, found in resolved
-                 if found is not None and found[0].oid == table.oid and use.conjunct
-                 and use.operator == "=" and use.wrapper is None
-                 and use.operand.kind in ("literal", "param")}
-        return any(ix.is_unique and not ix.predicate and 0 not in ix.key_attnums[:ix.key_count]
-                   and set(ix.key_attnums[:ix.key_count]) <= equal
-                   for ix in catalog.indexes(table))
+        equal = {
+            found[1].attnum
+            for use, found in resolved
+            if found is not None
+            and found[0].oid == table.oid
+            and use.conjunct
+            and use.operator == "="
+            and use.wrapper is None
+            and use.operand.kind in ("literal", "param")
+        }
+        return any(
+            ix.is_unique
+            and not ix.predicate
+            and 0 not in ix.key_attnums[: ix.key_count]
+            and set(ix.key_attnums[: ix.key_count]) <= equal
+            for ix in catalog.indexes(table)
+        )
 
     @staticmethod
     def _low_cardinality(table: Table, column: Column, params: Mapping[str, Any]) -> bool:
         distinct = distinct_values(column, table.estimated_rows)
         return distinct is not None and 0 < distinct <= float(params["max_distinct"])
 
-    def _other_columns(self, usage: FilterUsage,
-                       resolved: list[tuple[ColumnUse, tuple[Table, Column] | None]],
-                       calls: int, params: Mapping[str, Any]) -> None:
+    def _other_columns(
+        self,
+        usage: FilterUsage,
+        resolved: list[tuple[ColumnUse, tuple[Table, Column] | None]],
+        calls: int,
+        params: Mapping[str, Any],
+    ) -> None:
         for use, found in resolved:
-            if found is None or found[0].oid != usage.table.oid \
-                    or found[1].attnum == usage.column.attnum:
+            if (
+                found is None
+                or found[0].oid != usage.table.oid
+                or found[1].attnum == usage.column.attnum
+            ):
                 continue
             if use.wrapper is not None or self._low_cardinality(found[0], found[1], params):
                 continue
@@ -156,8 +197,13 @@ class PartialIndexOpportunity(Check):
             elif use.operator in RANGE_OR_SORT and (use.conjunct or use.operator == "order-by"):
                 usage.range_or_sort[name] = usage.range_or_sort.get(name, 0) + calls
 
-    def _judge(self, catalog: Catalog, usage: FilterUsage, stats: ColumnValues | None,
-               params: Mapping[str, Any]) -> Finding | None:
+    def _judge(
+        self,
+        catalog: Catalog,
+        usage: FilterUsage,
+        stats: ColumnValues | None,
+        params: Mapping[str, Any],
+    ) -> Finding | None:
         table, column = usage.table, usage.column
         rows = table.estimated_rows
         if rows < float(params["min_rows"]):
@@ -174,39 +220,49 @@ class PartialIndexOpportunity(Check):
         if fraction is None and value is not None and stats is not None:
             # Not among the most common values: at most what those leave over.
             fraction = max(0.0, 1.0 - sum(stats.freqs) - (column.null_frac or 0.0))
-        if usage.values and fraction is not None \
-                and fraction > float(params["max_value_fraction"]):
+        if usage.values and fraction is not None and fraction > float(params["max_value_fraction"]):
             return None
         # A guessed value must not make an existing predicate on the column look wrong.
         if self._has_predicate(catalog, table, column, value if usage.values else None):
             return None
         # A warning only when the text names the value and pg_stats shows it is a minority; a
         # value guessed from pg_stats (the text has $n) stays informational.
-        minority = bool(usage.values) and fraction is not None \
+        minority = (
+            bool(usage.values)
+            and fraction is not None
             and fraction <= float(params["minority_fraction"])
+        )
         keys = self._key_columns(catalog, usage)
         predicate = self._predicate(column, value)
         fix = None
         if keys and predicate:
             name = index_name(table.name, [*keys, column.name], "partial")
-            fix = CreateKeyedIndex(table.schema, table.name, name,
-                                   tuple(IndexKey(k) for k in keys), where=predicate).to_ddl()
+            fix = CreateKeyedIndex(
+                table.schema, table.name, name, tuple(IndexKey(k) for k in keys), where=predicate
+            ).to_ddl()
         shown = self._shown(column, value)
         where = f"{table.schema}.{table.name}.{column.name}"
         filter_text = f"{column.name} = {shown if usage.values else '$n'}"
-        share = (f" ({fraction:.1%} of {int(rows):,} rows)" if fraction is not None
-                 else f" ({int(rows):,} rows)")
-        message = (f"{where} is filtered as {filter_text} in {usage.calls:,} calls and no "
-                   f"partial index has that condition; {column.name} = {shown}{share}"
-                   if value is not None else
-                   f"{where} is filtered on a constant in {usage.calls:,} calls and no partial "
-                   f"index has that condition ({int(rows):,} rows)")
+        share = (
+            f" ({fraction:.1%} of {int(rows):,} rows)"
+            if fraction is not None
+            else f" ({int(rows):,} rows)"
+        )
+        message = (
+            f"{where} is filtered as {filter_text} in {usage.calls:,} calls and no "
+            f"partial index has that condition; {column.name} = {shown}{share}"
+            if value is not None
+            else f"{where} is filtered on a constant in {usage.calls:,} calls and no partial "
+            f"index has that condition ({int(rows):,} rows)"
+        )
         on = f"({', '.join(keys)})" if keys else "(the columns the queries filter or sort on)"
         cond = f"WHERE {predicate}" if predicate else f"WHERE {column.name} = <value>"
         advice = f"Create a partial index on {table.name} {on} {cond}"
         if not usage.values:
-            advice += "; the value is a parameter in pg_stat_statements, so check it against " \
-                      "the value your code passes"
+            advice += (
+                "; the value is a parameter in pg_stat_statements, so check it against "
+                "the value your code passes"
+            )
         return self.finding(
             column_ref(table, column),
             message,
@@ -214,8 +270,9 @@ class PartialIndexOpportunity(Check):
             evidence={
                 "value": value,
                 "value_fraction": round(fraction, 4) if fraction is not None else None,
-                "value_from": "statement text" if usage.values else
-                              ("pg_stats (least common value)" if value is not None else None),
+                "value_from": "statement text"
+                if usage.values
+                else ("pg_stats (least common value)" if value is not None else None),
                 "n_distinct": distinct_values(column, rows),
                 "table_rows": int(rows),
                 "table_bytes": table.table_bytes,
@@ -228,14 +285,16 @@ class PartialIndexOpportunity(Check):
         )
 
     @staticmethod
-    def _has_predicate(catalog: Catalog, table: Table, column: Column,
-                       value: str | None) -> bool:
+    def _has_predicate(catalog: Catalog, table: Table, column: Column, value: str | None) -> bool:
         """Whether an index already has a predicate on the column (for this value, if known)."""
         for index in catalog.indexes(table):
             if not index.predicate or column.name not in expression_columns(index.predicate):
                 continue
-            pinned = {as_text(f.operand.value) for f in predicate_filters(index.predicate)
-                      if f.column == column.name and f.operand.kind == "literal"}
+            pinned = {
+                as_text(f.operand.value)
+                for f in predicate_filters(index.predicate)
+                if f.column == column.name and f.operand.kind == "literal"
+            }
             if value is None or not pinned or value in pinned:
                 return True
         return False
@@ -251,9 +310,11 @@ class PartialIndexOpportunity(Check):
                 keys.append(name)
         if keys:
             return keys[:MAX_KEY_COLUMNS]
-        primary = [c for c in catalog.snapshot.constraints
-                   if c.type == "p" and (c.schema, c.table) == (usage.table.schema,
-                                                               usage.table.name)]
+        primary = [
+            c
+            for c in catalog.snapshot.constraints
+            if c.type == "p" and (c.schema, c.table) == (usage.table.schema, usage.table.name)
+        ]
         return list(_primary_columns(primary))
 
     @staticmethod

@@ -15,13 +15,19 @@ from pgsage.fixes_schema import PartitionPlan, twin_name
 from pgsage.model import Finding, ObjectRef, Severity
 
 TIME_TYPES = frozenset({"timestamptz", "timestamp", "date"})
-NOW_DEFAULT = re.compile(r"\b(now|clock_timestamp|statement_timestamp|transaction_timestamp)\(\)"
-                         r"|\bcurrent_(timestamp|date)\b|\blocaltimestamp\b", re.IGNORECASE)
+NOW_DEFAULT = re.compile(
+    r"\b(now|clock_timestamp|statement_timestamp|transaction_timestamp)\(\)"
+    r"|\bcurrent_(timestamp|date)\b|\blocaltimestamp\b",
+    re.IGNORECASE,
+)
 # Columns that move after the insert make poor partition keys (a row would change partition).
 MUTABLE_NAMES = re.compile(r"updat|modif|delet|expir|last_", re.IGNORECASE)
 _IDENT = r'(?:"(?:[^"]|"")*"|[^\s."]+)'
-INDEX_DEF = re.compile(rf"^CREATE (UNIQUE )?INDEX {_IDENT} ON (?:ONLY )?(?:{_IDENT}\.)?{_IDENT} "
-                       r"USING (.+)$", re.DOTALL)
+INDEX_DEF = re.compile(
+    rf"^CREATE (UNIQUE )?INDEX {_IDENT} ON (?:ONLY )?(?:{_IDENT}\.)?{_IDENT} "
+    r"USING (.+)$",
+    re.DOTALL,
+)
 GIB = 2**30
 DETACH_CONCURRENTLY_SINCE = 140000
 
@@ -37,8 +43,12 @@ def time_column(columns: list[Column]) -> Column | None:
         defaults_now = bool(column.default_expr and NOW_DEFAULT.search(column.default_expr))
         if not (column.not_null or defaults_now):
             continue
-        rank = (bool(MUTABLE_NAMES.search(column.name)), not (column.not_null and defaults_now),
-                not column.not_null, column.attnum)
+        rank = (
+            bool(MUTABLE_NAMES.search(column.name)),
+            not (column.not_null and defaults_now),
+            not column.not_null,
+            column.attnum,
+        )
         candidates.append((rank, column))
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
@@ -76,19 +86,19 @@ class PartitionTimeSeries(Check):
     )
     docs = CheckDocs(
         problem="A large table that is almost only inserted into (visit logs, bot logs, AI "
-                "request logs) and has a NOT NULL or now()-defaulted timestamp column is a "
-                "single heap instead of being range-partitioned by time.",
+        "request logs) and has a NOT NULL or now()-defaulted timestamp column is a "
+        "single heap instead of being range-partitioned by time.",
         why="Retention then means DELETE of millions of rows (WAL, bloat, long VACUUMs) instead "
-            "of dropping a partition in milliseconds; every index keeps growing, VACUUM and "
-            "anti-wraparound scans cover the whole history, and queries over recent data "
-            "cannot skip old months.",
+        "of dropping a partition in milliseconds; every index keeps growing, VACUUM and "
+        "anti-wraparound scans cover the whole history, and queries over recent data "
+        "cannot skip old months.",
         fix="Create a twin partitioned BY RANGE on the timestamp with monthly partitions, copy "
-            "the retention window in batches, swap names in one short transaction, and drop "
-            "partitions past the retention every month (the finding's SQL is that plan, "
-            "step 1 runnable, the rest to adapt). The primary key must include the partition "
-            "column.",
+        "the retention window in batches, swap names in one short transaction, and drop "
+        "partitions past the retention every month (the finding's SQL is that plan, "
+        "step 1 runnable, the rest to adapt). The primary key must include the partition "
+        "column.",
         alembic="Run step 1 with op.execute(...) in a migration; do the copy and swap as a "
-                "separate, supervised operation, not inside a migration transaction.",
+        "separate, supervised operation, not inside a migration transaction.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -109,42 +119,51 @@ class PartitionTimeSeries(Check):
             if column is None:
                 continue
             plan = self._plan(snapshot, table, column, params)
-            findings.append(self.finding(
-                ObjectRef("table", table.schema, table.name),
-                f"{table.qualified} is {heap / 2**20:,.1f} MiB and append-mostly "
-                f"({share:.0%} of {ins + upd + dele:,} row changes are inserts) but not "
-                f"partitioned; {column.name} ({column.type}) can be the range key",
-                severity=Severity.WARNING if heap >= int(params["warn_bytes"]) else None,
-                evidence={
-                    "heap_bytes": heap,
-                    "total_bytes": table.total_bytes,
-                    "rows": int(table.estimated_rows),
-                    "inserts": ins,
-                    "updates": upd,
-                    "deletes": dele,
-                    "insert_share": round(share, 4),
-                    "partition_column": column.name,
-                    "partition_column_type": column.type,
-                    "retention_days": int(params["retention_days"]),
-                    "threshold_bytes": int(params["min_bytes"]),
-                    "threshold_insert_share": float(params["min_insert_share"]),
-                },
-                recommendation=f"Partition {table.name} by month on {column.name} and drop "
-                               f"partitions older than {int(params['retention_days'])} days "
-                               "instead of deleting rows; the SQL is a step-by-step plan.",
-                fix_sql=plan.to_ddl(),
-            ))
+            findings.append(
+                self.finding(
+                    ObjectRef("table", table.schema, table.name),
+                    f"{table.qualified} is {heap / 2**20:,.1f} MiB and append-mostly "
+                    f"({share:.0%} of {ins + upd + dele:,} row changes are inserts) but not "
+                    f"partitioned; {column.name} ({column.type}) can be the range key",
+                    severity=Severity.WARNING if heap >= int(params["warn_bytes"]) else None,
+                    evidence={
+                        "heap_bytes": heap,
+                        "total_bytes": table.total_bytes,
+                        "rows": int(table.estimated_rows),
+                        "inserts": ins,
+                        "updates": upd,
+                        "deletes": dele,
+                        "insert_share": round(share, 4),
+                        "partition_column": column.name,
+                        "partition_column_type": column.type,
+                        "retention_days": int(params["retention_days"]),
+                        "threshold_bytes": int(params["min_bytes"]),
+                        "threshold_insert_share": float(params["min_insert_share"]),
+                    },
+                    recommendation=f"Partition {table.name} by month on {column.name} and drop "
+                    f"partitions older than {int(params['retention_days'])} days "
+                    "instead of deleting rows; the SQL is a step-by-step plan.",
+                    fix_sql=plan.to_ddl(),
+                )
+            )
         return sorted(findings, key=lambda f: (f.object.schema, f.object.name))
 
-    def _plan(self, snapshot: Snapshot, table: Table, column: Column,
-              params: Mapping[str, Any]) -> PartitionPlan:
+    def _plan(
+        self, snapshot: Snapshot, table: Table, column: Column, params: Mapping[str, Any]
+    ) -> PartitionPlan:
         today = snapshot.collected_at.date()
         current = month_start(today)
         oldest = month_start(today - timedelta(days=int(params["retention_days"])))
         months = months_between(oldest, add_months(current, int(params["months_ahead"])))
         columns = snapshot.columns_by_table.get((table.schema, table.name), [])
-        primary = next((c for c in snapshot.constraints if c.type == "p"
-                        and (c.schema, c.table) == (table.schema, table.name)), None)
+        primary = next(
+            (
+                c
+                for c in snapshot.constraints
+                if c.type == "p" and (c.schema, c.table) == (table.schema, table.name)
+            ),
+            None,
+        )
         indexes, blocked = self._indexes(snapshot, table, column)
         return PartitionPlan(
             schema=table.schema,
@@ -159,30 +178,42 @@ class PartitionTimeSeries(Check):
             blocked_indexes=blocked,
             identity_columns=tuple(c.name for c in columns if c.identity),
             owned_sequences=tuple(
-                (s.schema, s.name, s.owner_column) for s in snapshot.sequences
+                (s.schema, s.name, s.owner_column)
+                for s in snapshot.sequences
                 if (s.owner_schema, s.owner_table) == (table.schema, table.name)
-                and not s.is_identity and s.owner_column),
-            referencing=tuple(sorted(
-                f"{c.schema}.{c.table}.{c.name}" for c in snapshot.constraints
-                if c.type == "f" and (c.ref_schema, c.ref_table) == (table.schema, table.name))),
+                and not s.is_identity
+                and s.owner_column
+            ),
+            referencing=tuple(
+                sorted(
+                    f"{c.schema}.{c.table}.{c.name}"
+                    for c in snapshot.constraints
+                    if c.type == "f" and (c.ref_schema, c.ref_table) == (table.schema, table.name)
+                )
+            ),
             nullable=not column.not_null,
             detach_concurrently=snapshot.server.version_num >= DETACH_CONCURRENTLY_SINCE,
         )
 
     @staticmethod
-    def _indexes(snapshot: Snapshot, table: Table,
-                 column: Column) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _indexes(
+        snapshot: Snapshot, table: Table, column: Column
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """CREATE INDEX statements for the twin, and unique indexes it cannot have as they are."""
         twin = ident(table.schema, twin_name(table.name))
         statements, blocked = [], []
         ordered: list[Index] = sorted(
-            snapshot.indexes_by_table.get((table.schema, table.name), []), key=lambda i: i.name)
+            snapshot.indexes_by_table.get((table.schema, table.name), []), key=lambda i: i.name
+        )
         for index in ordered:
             if index.is_primary or not index.is_valid:
                 continue
             match = INDEX_DEF.match(index.definition)
-            if index.is_exclusion or match is None or (
-                    index.is_unique and column.attnum not in index.key_attnums[:index.key_count]):
+            if (
+                index.is_exclusion
+                or match is None
+                or (index.is_unique and column.attnum not in index.key_attnums[: index.key_count])
+            ):
                 blocked.append(index.name)
                 continue
             unique = "UNIQUE " if match.group(1) else ""

@@ -31,9 +31,14 @@ _METHOD_PROBLEM = {
 
 def network_rules(rules: list[HbaRule]) -> list[HbaRule]:
     """pg_hba.conf lines for TCP connections from beyond this host with a weak method."""
-    return [r for r in rules
-            if r.error is None and r.type in HOST_RULE_TYPES
-            and (r.auth_method or "") in WEAK_METHODS and not is_local_address(r.address)]
+    return [
+        r
+        for r in rules
+        if r.error is None
+        and r.type in HOST_RULE_TYPES
+        and (r.auth_method or "") in WEAK_METHODS
+        and not is_local_address(r.address)
+    ]
 
 
 class Md5Passwords(Check):
@@ -44,32 +49,34 @@ class Md5Passwords(Check):
     requires_sections = ("settings", "roles")
     docs = CheckDocs(
         problem="New passwords are hashed with MD5 (password_encryption = md5, for the server, "
-                "the database or a role), login roles still have MD5-hashed passwords, or "
-                "pg_hba.conf lets clients beyond this host in with md5, password (clear text) "
-                "or trust. The stored passwords and pg_hba.conf are readable by superusers "
-                "only; for other roles those parts are skipped.",
+        "the database or a role), login roles still have MD5-hashed passwords, or "
+        "pg_hba.conf lets clients beyond this host in with md5, password (clear text) "
+        "or trust. The stored passwords and pg_hba.conf are readable by superusers "
+        "only; for other roles those parts are skipped.",
         why="An MD5 hash is enough to log in (it is what the md5 method exchanges), so a "
-            "leaked pg_authid or backup is a set of working credentials; MD5 is also cheap to "
-            "brute-force. PostgreSQL 18 deprecates MD5 passwords. trust needs no password "
-            "at all, and password sends it unencrypted.",
+        "leaked pg_authid or backup is a set of working credentials; MD5 is also cheap to "
+        "brute-force. PostgreSQL 18 deprecates MD5 passwords. trust needs no password "
+        "at all, and password sends it unencrypted.",
         fix="SET password_encryption = 'scram-sha-256' (ALTER SYSTEM, and drop any database or "
-            "role override), then re-set each MD5 password (ALTER ROLE ... PASSWORD, or "
-            "\\password in psql) so that it is stored as SCRAM; change md5, password and "
-            "trust to scram-sha-256 in pg_hba.conf and reload.",
+        "role override), then re-set each MD5 password (ALTER ROLE ... PASSWORD, or "
+        "\\password in psql) so that it is stored as SCRAM; change md5, password and "
+        "trust to scram-sha-256 in pg_hba.conf and reload.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         setting = next((s for s in snapshot.settings if s.name == SETTING), None)
         if setting is not None and setting.setting == "md5":
-            findings.append(self.finding(
-                setting_ref(SETTING),
-                f"{SETTING} is md5 (set in: {setting.source}): new and changed passwords are "
-                "stored as MD5 hashes",
-                evidence={SETTING: setting.setting, "source": setting.source},
-                recommendation="Hash passwords with SCRAM-SHA-256, then re-set the MD5 ones.",
-                fix_sql=self.setting_fix(snapshot, setting.source),
-            ))
+            findings.append(
+                self.finding(
+                    setting_ref(SETTING),
+                    f"{SETTING} is md5 (set in: {setting.source}): new and changed passwords are "
+                    "stored as MD5 hashes",
+                    evidence={SETTING: setting.setting, "source": setting.source},
+                    recommendation="Hash passwords with SCRAM-SHA-256, then re-set the MD5 ones.",
+                    fix_sql=self.setting_fix(snapshot, setting.source),
+                )
+            )
         md5_stored = set()
         if snapshot.missing("role_passwords") is None:
             md5_stored = {p.name for p in snapshot.role_passwords if p.method == "md5"}
@@ -81,37 +88,50 @@ class Md5Passwords(Check):
             fixes = []
             if role.name in md5_stored:
                 problems.append("its password is stored as an MD5 hash")
-                fixes.append(f"-- with password_encryption = 'scram-sha-256':\n"
-                             f"ALTER ROLE {ident(role.name)} PASSWORD '<new password>';")
+                fixes.append(
+                    f"-- with password_encryption = 'scram-sha-256':\n"
+                    f"ALTER ROLE {ident(role.name)} PASSWORD '<new password>';"
+                )
             if overrides:
                 problems.append(f"it sets {SETTING} = md5 for its sessions")
                 fixes.append(f"ALTER ROLE {ident(role.name)} RESET {SETTING};")
-            findings.append(self.finding(
-                role_ref(role.name),
-                f"role {role.name}: {' and '.join(problems)}",
-                evidence={"role": role.name, "can_login": role.can_login,
-                          "md5_password": role.name in md5_stored,
-                          "role_sets_md5": overrides},
-                recommendation=f"Re-set {role.name}'s password with SCRAM-SHA-256 hashing "
-                               "(and update the client's secret).",
-                fix_sql="\n".join(fixes),
-            ))
+            findings.append(
+                self.finding(
+                    role_ref(role.name),
+                    f"role {role.name}: {' and '.join(problems)}",
+                    evidence={
+                        "role": role.name,
+                        "can_login": role.can_login,
+                        "md5_password": role.name in md5_stored,
+                        "role_sets_md5": overrides,
+                    },
+                    recommendation=f"Re-set {role.name}'s password with SCRAM-SHA-256 hashing "
+                    "(and update the client's secret).",
+                    fix_sql="\n".join(fixes),
+                )
+            )
         if snapshot.missing("hba_rules") is None:
             for rule in network_rules(snapshot.hba_rules):
                 method = rule.auth_method or ""
-                findings.append(self.finding(
-                    hba_ref(rule.line_number),
-                    f"pg_hba.conf line {rule.line_number}: {rule.type} "
-                    f"{','.join(rule.database or [])} {','.join(rule.user_name or [])} "
-                    f"{rule.address} uses {method}, which {_METHOD_PROBLEM[method]}",
-                    severity=WEAK_METHODS[method],
-                    evidence={"line_number": rule.line_number, "type": rule.type,
-                              "database": list(rule.database or []),
-                              "user_name": list(rule.user_name or []),
-                              "address": rule.address, "auth_method": method},
-                    recommendation=f"Change line {rule.line_number} of pg_hba.conf to "
-                                   "scram-sha-256 (re-set MD5 passwords first) and reload.",
-                ))
+                findings.append(
+                    self.finding(
+                        hba_ref(rule.line_number),
+                        f"pg_hba.conf line {rule.line_number}: {rule.type} "
+                        f"{','.join(rule.database or [])} {','.join(rule.user_name or [])} "
+                        f"{rule.address} uses {method}, which {_METHOD_PROBLEM[method]}",
+                        severity=WEAK_METHODS[method],
+                        evidence={
+                            "line_number": rule.line_number,
+                            "type": rule.type,
+                            "database": list(rule.database or []),
+                            "user_name": list(rule.user_name or []),
+                            "address": rule.address,
+                            "auth_method": method,
+                        },
+                        recommendation=f"Change line {rule.line_number} of pg_hba.conf to "
+                        "scram-sha-256 (re-set MD5 passwords first) and reload.",
+                    )
+                )
         return findings
 
     @staticmethod
@@ -122,6 +142,8 @@ class Md5Passwords(Check):
         if source == "user":
             return f"ALTER ROLE {ident(snapshot.server.current_user)} RESET {SETTING};"
         if source == "database user":
-            return (f"ALTER ROLE {ident(snapshot.server.current_user)} IN DATABASE "
-                    f"{ident(snapshot.server.database)} RESET {SETTING};")
+            return (
+                f"ALTER ROLE {ident(snapshot.server.current_user)} IN DATABASE "
+                f"{ident(snapshot.server.database)} RESET {SETTING};"
+            )
         return f"ALTER SYSTEM SET {SETTING} = 'scram-sha-256';\nSELECT pg_reload_conf();"

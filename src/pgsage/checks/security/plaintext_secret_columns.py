@@ -30,16 +30,17 @@ def words(name: str) -> list[str]:
     return [w for w in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if w]
 
 
-def secret_word(name: str, secrets: list[list[str]], after: set[str],
-                before: set[str]) -> str | None:
+def secret_word(
+    name: str, secrets: list[list[str]], after: set[str], before: set[str]
+) -> str | None:
     """The secret a column name says it holds, or None."""
     parts = words(name)
     for secret in secrets:
         width = len(secret)
         for start in range(len(parts) - width + 1):
-            if parts[start:start + width] != secret:
+            if parts[start : start + width] != secret:
                 continue
-            if after & set(parts[start + width:]) or before & set(parts[:start]):
+            if after & set(parts[start + width :]) or before & set(parts[:start]):
                 continue
             return "_".join(secret)
     return None
@@ -52,40 +53,53 @@ class PlaintextSecretColumns(Check):
     title = "Secrets stored as plain text"
     requires_sections = ("columns", "tables")
     params = (
-        Param("secret_names",
-              "password,passwd,token,api_key,apikey,secret,private_key,access_key",
-              "comma-separated names (in words: api_key matches apiKey and API_KEY) that "
-              "mark a column as a secret"),
-        Param("qualifier_words",
-              "hash,hashed,digest,encrypted,enc,crypt,salt,type,hint,question,id,count,"
-              "length,expires,expiry,expiration,at,date,time,policy,version,changed,"
-              "updated,created,used,url,name,fingerprint,prefix,last4,masked",
-              "words that, after the secret word, describe the secret rather than hold it "
-              "(password_hash, token_type)"),
-        Param("protected_prefixes", "hashed,hash,encrypted,enc,crypted,bcrypt,argon2",
-              "words that, before the secret word, say it is protected (hashed_password)"),
-        Param("secret_tables", "secret,secrets,secure,credential,credentials,vault",
-              "words in a table name that say its value columns hold secrets"),
-        Param("value_columns", "value,val,secret_value",
-              "the generic columns that hold the secret in such tables"),
+        Param(
+            "secret_names",
+            "password,passwd,token,api_key,apikey,secret,private_key,access_key",
+            "comma-separated names (in words: api_key matches apiKey and API_KEY) that "
+            "mark a column as a secret",
+        ),
+        Param(
+            "qualifier_words",
+            "hash,hashed,digest,encrypted,enc,crypt,salt,type,hint,question,id,count,"
+            "length,expires,expiry,expiration,at,date,time,policy,version,changed,"
+            "updated,created,used,url,name,fingerprint,prefix,last4,masked",
+            "words that, after the secret word, describe the secret rather than hold it "
+            "(password_hash, token_type)",
+        ),
+        Param(
+            "protected_prefixes",
+            "hashed,hash,encrypted,enc,crypted,bcrypt,argon2",
+            "words that, before the secret word, say it is protected (hashed_password)",
+        ),
+        Param(
+            "secret_tables",
+            "secret,secrets,secure,credential,credentials,vault",
+            "words in a table name that say its value columns hold secrets",
+        ),
+        Param(
+            "value_columns",
+            "value,val,secret_value",
+            "the generic columns that hold the secret in such tables",
+        ),
     )
     docs = CheckDocs(
         problem="A column whose name says it holds a secret (password, passwd, token, api_key, "
-                "apikey, secret, private_key, access_key — not *_hash, *_digest, hashed_*, "
-                "*_encrypted) is text, varchar or char rather than a hash or ciphertext "
-                "(bytea); so is the value column of a table named for secrets, like "
-                "`secure_settings`.",
+        "apikey, secret, private_key, access_key — not *_hash, *_digest, hashed_*, "
+        "*_encrypted) is text, varchar or char rather than a hash or ciphertext "
+        "(bytea); so is the value column of a table named for secrets, like "
+        "`secure_settings`.",
         why="Anyone who can read the table — a reporting role, a replica, a backup, a log of a "
-            "slow query, an SQL injection — reads every password and token, and can use "
-            "them elsewhere. Passwords need a slow salted hash; API keys and tokens a hash "
-            "(when only compared) or encryption (when they must be sent on).",
+        "slow query, an SQL injection — reads every password and token, and can use "
+        "them elsewhere. Passwords need a slow salted hash; API keys and tokens a hash "
+        "(when only compared) or encryption (when they must be sent on).",
         fix="Passwords: store a bcrypt/argon2 hash computed by the application and compare "
-            "with the library's verify function. Tokens and API keys the application only "
-            "checks: store a SHA-256 of them. Secrets it must send on: encrypt them in the "
-            "application (or with pgcrypto's pgp_sym_encrypt into bytea, with the key kept "
-            "out of the database), and rotate the ones that were stored in clear.",
+        "with the library's verify function. Tokens and API keys the application only "
+        "checks: store a SHA-256 of them. Secrets it must send on: encrypt them in the "
+        "application (or with pgcrypto's pgp_sym_encrypt into bytea, with the key kept "
+        "out of the database), and rotate the ones that were stored in clear.",
         alembic="Add the hash/ciphertext column, backfill it in a data migration from the "
-                "application, switch reads, then op.drop_column() the plain one.",
+        "application, switch reads, then op.drop_column() the plain one.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -108,20 +122,31 @@ class PlaintextSecretColumns(Check):
             table = snapshot.table(column.schema, column.table)
             rows = int(table.estimated_rows) if table else None
             kind, advice = self.advice(reason)
-            findings.append(self.finding(
-                ObjectRef("column", column.schema, f"{column.table}.{column.name}",
-                          column.table),
-                f"{column.schema}.{column.table}.{column.name} ({column.type}) looks like a "
-                f"{kind} stored as plain text ({reason}); {rows or 0:,} rows",
-                evidence={"column": column.name, "type": column.type, "table_rows": rows,
-                          "matched": reason},
-                recommendation=advice,
-            ))
+            findings.append(
+                self.finding(
+                    ObjectRef(
+                        "column", column.schema, f"{column.table}.{column.name}", column.table
+                    ),
+                    f"{column.schema}.{column.table}.{column.name} ({column.type}) looks like a "
+                    f"{kind} stored as plain text ({reason}); {rows or 0:,} rows",
+                    evidence={
+                        "column": column.name,
+                        "type": column.type,
+                        "table_rows": rows,
+                        "matched": reason,
+                    },
+                    recommendation=advice,
+                )
+            )
         return findings
 
     @staticmethod
-    def reason(column: Column, secret_in_name: Callable[[str], str | None],
-               secret_table: Callable[[str], bool], value_columns: set[str]) -> str | None:
+    def reason(
+        column: Column,
+        secret_in_name: Callable[[str], str | None],
+        secret_table: Callable[[str], bool],
+        value_columns: set[str],
+    ) -> str | None:
         """Why the column holds a secret: ``secret_in_name`` is ``secret_word`` with the
         check's words, ``secret_table`` whether a table's name says it holds secrets."""
         found = secret_in_name(column.name)
@@ -134,9 +159,13 @@ class PlaintextSecretColumns(Check):
     @staticmethod
     def advice(reason: str) -> tuple[str, str]:
         if any(f"says {w}" in reason for w in PASSWORD_WORDS):
-            return "password", ("Store a bcrypt or argon2 hash computed by the application "
-                                "instead, and compare with the library's verify function.")
-        return "secret", ("Store a SHA-256 hash if the application only compares it, or "
-                          "encrypt it (in the application, or pgcrypto's pgp_sym_encrypt into "
-                          "bytea with the key outside the database) if it must be sent on; "
-                          "rotate the values that were stored in clear.")
+            return "password", (
+                "Store a bcrypt or argon2 hash computed by the application "
+                "instead, and compare with the library's verify function."
+            )
+        return "secret", (
+            "Store a SHA-256 hash if the application only compares it, or "
+            "encrypt it (in the application, or pgcrypto's pgp_sym_encrypt into "
+            "bytea with the key outside the database) if it must be sent on; "
+            "rotate the values that were stored in clear."
+        )

@@ -19,15 +19,15 @@ class PublicSchemaCreate(Check):
     requires_sections = ("schemas",)
     docs = CheckDocs(
         problem="PUBLIC — every role, including ones created later — holds CREATE on a schema. "
-                "PostgreSQL 13 and 14 grant it on `public` by default; 15 revoked it, but "
-                "databases upgraded from older versions (pg_upgrade, dump and restore) keep "
-                "the old grant.",
+        "PostgreSQL 13 and 14 grant it on `public` by default; 15 revoked it, but "
+        "databases upgraded from older versions (pg_upgrade, dump and restore) keep "
+        "the old grant.",
         why="Any role that can connect can create functions, operators and tables there. A "
-            "function or operator placed in a schema on other users' search_path can "
-            "capture their calls and run with their privileges (CVE-2018-1058), and tables "
-            "can be created to fill the disk.",
+        "function or operator placed in a schema on other users' search_path can "
+        "capture their calls and run with their privileges (CVE-2018-1058), and tables "
+        "can be created to fill the disk.",
         fix="REVOKE CREATE ON SCHEMA ... FROM PUBLIC; and grant CREATE to the roles that own "
-            "the application's objects (or make them own the schema).",
+        "the application's objects (or make them own the schema).",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -35,16 +35,18 @@ class PublicSchemaCreate(Check):
         for schema in sorted(snapshot.schemas, key=lambda s: s.name):
             if not schema.public_create:
                 continue
-            findings.append(self.finding(
-                ObjectRef("schema", "", schema.name),
-                f"every role (PUBLIC) may create objects in schema {schema.name}",
-                evidence={
-                    "schema": schema.name,
-                    "owner": schema.owner,
-                    "server_version": snapshot.server.version_num,
-                },
-                recommendation=f"Revoke CREATE on {schema.name} from PUBLIC and grant it to "
-                               "the roles that own your objects.",
-                fix_sql=f"REVOKE CREATE ON SCHEMA {ident(schema.name)} FROM PUBLIC;",
-            ))
+            findings.append(
+                self.finding(
+                    ObjectRef("schema", "", schema.name),
+                    f"every role (PUBLIC) may create objects in schema {schema.name}",
+                    evidence={
+                        "schema": schema.name,
+                        "owner": schema.owner,
+                        "server_version": snapshot.server.version_num,
+                    },
+                    recommendation=f"Revoke CREATE on {schema.name} from PUBLIC and grant it to "
+                    "the roles that own your objects.",
+                    fix_sql=f"REVOKE CREATE ON SCHEMA {ident(schema.name)} FROM PUBLIC;",
+                )
+            )
         return findings

@@ -19,23 +19,26 @@ class SuperuserLogin(Check):
     title = "Login role with superuser"
     requires_sections = ("roles",)
     params = (
-        Param("allowed_superusers", "postgres",
-              "comma-separated login superusers that are expected: the bootstrap superuser "
-              "that owns the cluster (postgres, unless initdb ran as another user) and "
-              "managed-service administrator roles"),
+        Param(
+            "allowed_superusers",
+            "postgres",
+            "comma-separated login superusers that are expected: the bootstrap superuser "
+            "that owns the cluster (postgres, unless initdb ran as another user) and "
+            "managed-service administrator roles",
+        ),
     )
     docs = CheckDocs(
         problem="A role that can log in is a superuser, and it is not the cluster's bootstrap "
-                "superuser (the role initdb created, usually postgres — name it in "
-                "`allowed_superusers` if yours differs).",
+        "superuser (the role initdb created, usually postgres — name it in "
+        "`allowed_superusers` if yours differs).",
         why="A superuser bypasses every permission check and row-level security policy, can "
-            "read and write files and run programs on the server (COPY ... PROGRAM), and can "
-            "change any setting. An application or person logging in as one turns any SQL "
-            "injection or leaked password into full control of the server and its host.",
+        "read and write files and run programs on the server (COPY ... PROGRAM), and can "
+        "change any setting. An application or person logging in as one turns any SQL "
+        "injection or leaked password into full control of the server and its host.",
         fix="ALTER ROLE ... NOSUPERUSER; and grant the application only what it needs "
-            "(ownership of its schema, or table privileges; pg_monitor, pg_read_all_data, "
-            "pg_signal_backend and the like for specific administrative needs). Keep "
-            "superuser for the bootstrap role, used for administration only.",
+        "(ownership of its schema, or table privileges; pg_monitor, pg_read_all_data, "
+        "pg_signal_backend and the like for specific administrative needs). Keep "
+        "superuser for the bootstrap role, used for administration only.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -45,25 +48,27 @@ class SuperuserLogin(Check):
             if not (role.superuser and role.can_login) or role.name in allowed:
                 continue
             ours = role.name == snapshot.server.current_user
-            findings.append(self.finding(
-                role_ref(role.name),
-                f"login role {role.name} is a superuser"
-                + (" (pgsage is connected as it)" if ours else ""),
-                evidence={
-                    "role": role.name,
-                    "superuser": role.superuser,
-                    "can_login": role.can_login,
-                    "create_role": role.create_role,
-                    "create_db": role.create_db,
-                    "replication": role.replication,
-                    "bypass_rls": role.bypass_rls,
-                    "member_of": list(role.member_of),
-                    "allowed_superusers": sorted(allowed),
-                    "is_current_user": ours,
-                },
-                recommendation=f"Remove superuser from {role.name} and grant it only the "
-                               "privileges it needs; if it is the cluster's bootstrap "
-                               "superuser, add it to allowed_superusers.",
-                fix_sql=f"ALTER ROLE {ident(role.name)} NOSUPERUSER;",
-            ))
+            findings.append(
+                self.finding(
+                    role_ref(role.name),
+                    f"login role {role.name} is a superuser"
+                    + (" (pgsage is connected as it)" if ours else ""),
+                    evidence={
+                        "role": role.name,
+                        "superuser": role.superuser,
+                        "can_login": role.can_login,
+                        "create_role": role.create_role,
+                        "create_db": role.create_db,
+                        "replication": role.replication,
+                        "bypass_rls": role.bypass_rls,
+                        "member_of": list(role.member_of),
+                        "allowed_superusers": sorted(allowed),
+                        "is_current_user": ours,
+                    },
+                    recommendation=f"Remove superuser from {role.name} and grant it only the "
+                    "privileges it needs; if it is the cluster's bootstrap "
+                    "superuser, add it to allowed_superusers.",
+                    fix_sql=f"ALTER ROLE {ident(role.name)} NOSUPERUSER;",
+                )
+            )
         return findings

@@ -43,17 +43,18 @@ class Feeds:
 
 def fed_column(snapshot: Snapshot, seq: Sequence) -> Feeds | None:
     if seq.owner_table and seq.owner_column and seq.owner_schema:
-        return Feeds(seq.owner_schema, seq.owner_table, seq.owner_column,
-                     seq.owner_column_type or "")
+        return Feeds(
+            seq.owner_schema, seq.owner_table, seq.owner_column, seq.owner_column_type or ""
+        )
     candidates: list[Column] = []
     for column in snapshot.columns:
         if not column.default_expr or "nextval(" not in column.default_expr:
             continue
         for text in _NEXTVAL.findall(column.default_expr):
             schema, name = _split_name(text)
-            if name == seq.name and (schema == seq.schema or
-                                     (schema is None and seq.schema in ("public",
-                                                                        column.schema))):
+            if name == seq.name and (
+                schema == seq.schema or (schema is None and seq.schema in ("public", column.schema))
+            ):
                 candidates.append(column)
     if not candidates:
         return None
@@ -63,9 +64,15 @@ def fed_column(snapshot: Snapshot, seq: Sequence) -> Feeds | None:
 
 def referencing_columns(snapshot: Snapshot, feeds: Feeds) -> list[ColumnRef]:
     """Single-column foreign keys that reference the fed column: they must widen with it."""
-    found = {ColumnRef(fk.schema, fk.table, fk.columns[0]) for fk in snapshot.constraints
-             if fk.type == "f" and len(fk.columns) == 1 and fk.ref_schema == feeds.schema
-             and fk.ref_table == feeds.table and fk.ref_columns == [feeds.column]}
+    found = {
+        ColumnRef(fk.schema, fk.table, fk.columns[0])
+        for fk in snapshot.constraints
+        if fk.type == "f"
+        and len(fk.columns) == 1
+        and fk.ref_schema == feeds.schema
+        and fk.ref_table == feeds.table
+        and fk.ref_columns == [feeds.column]
+    }
     return sorted(found, key=lambda c: (c.schema, c.table, c.column))
 
 
@@ -76,28 +83,29 @@ class SequenceExhaustion(Check):
     title = "Sequence running out of values"
     requires_sections = ("sequences", "columns", "constraints")
     params = (
-        Param("warning_percent", 75.0, "report a sequence that has used this percentage of "
-                                       "its range"),
+        Param(
+            "warning_percent", 75.0, "report a sequence that has used this percentage of its range"
+        ),
         Param("error_percent", 90.0, "an error from this percentage on"),
     )
     docs = CheckDocs(
         problem="A sequence has used most of its range. The limit is the lower of the "
-                "sequence's own MAXVALUE (MINVALUE for descending sequences) and the range of "
-                "the column it feeds — the classic trap is a bigint sequence behind an integer "
-                "column (a serial created before PostgreSQL 10, or a hand-made DEFAULT "
-                "nextval()), which fails at 2,147,483,647 although the sequence goes on.",
-        why="When the limit is reached every INSERT fails (\"nextval: reached maximum value "
-            "of sequence\" or \"integer out of range\") until the column is altered — and "
-            "altering a large table's column type takes long under an exclusive lock, which "
-            "is the worst moment to discover it.",
+        "sequence's own MAXVALUE (MINVALUE for descending sequences) and the range of "
+        "the column it feeds — the classic trap is a bigint sequence behind an integer "
+        "column (a serial created before PostgreSQL 10, or a hand-made DEFAULT "
+        "nextval()), which fails at 2,147,483,647 although the sequence goes on.",
+        why='When the limit is reached every INSERT fails ("nextval: reached maximum value '
+        'of sequence" or "integer out of range") until the column is altered — and '
+        "altering a large table's column type takes long under an exclusive lock, which "
+        "is the worst moment to discover it.",
         fix="Widen the column (and the foreign key columns that reference it) to bigint: "
-            "ALTER TABLE ... ALTER COLUMN ... TYPE bigint rewrites the table and its indexes "
-            "under an ACCESS EXCLUSIVE lock, so plan a maintenance window, or migrate online "
-            "(a new bigint column filled in batches, then swapped). Then ALTER SEQUENCE ... AS "
-            "bigint (identity sequences follow their column by themselves).",
+        "ALTER TABLE ... ALTER COLUMN ... TYPE bigint rewrites the table and its indexes "
+        "under an ACCESS EXCLUSIVE lock, so plan a maintenance window, or migrate online "
+        "(a new bigint column filled in batches, then swapped). Then ALTER SEQUENCE ... AS "
+        "bigint (identity sequences follow their column by themselves).",
         alembic="op.alter_column(table, column, type_=sa.BigInteger()) for the column and each "
-                "referencing column, then op.execute('ALTER SEQUENCE ... AS bigint'); use "
-                "sa.BigInteger / sa.Identity on new tables' keys.",
+        "referencing column, then op.execute('ALTER SEQUENCE ... AS bigint'); use "
+        "sa.BigInteger / sa.Identity on new tables' keys.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -108,8 +116,9 @@ class SequenceExhaustion(Check):
                 findings.append(finding)
         return findings
 
-    def _judge(self, snapshot: Snapshot, seq: Sequence, params: Mapping[str, Any]
-               ) -> Finding | None:
+    def _judge(
+        self, snapshot: Snapshot, seq: Sequence, params: Mapping[str, Any]
+    ) -> Finding | None:
         if seq.last_value is None or seq.increment_by == 0:
             return None
         feeds = fed_column(snapshot, seq)
@@ -133,10 +142,14 @@ class SequenceExhaustion(Check):
         remaining = max((limit - seq.last_value) // seq.increment_by, 0)
         error = percent >= float(params["error_percent"])
         fix = self._fix(snapshot, seq, feeds, source, ascending)
-        where = f" feeding {feeds.schema}.{feeds.table}.{feeds.column} ({feeds.type})" \
-            if feeds else ""
-        limit_text = (f"the {feeds.type} column's limit" if source == "column" and feeds
-                      else "its own " + ("MAXVALUE" if ascending else "MINVALUE"))
+        where = (
+            f" feeding {feeds.schema}.{feeds.table}.{feeds.column} ({feeds.type})" if feeds else ""
+        )
+        limit_text = (
+            f"the {feeds.type} column's limit"
+            if source == "column" and feeds
+            else "its own " + ("MAXVALUE" if ascending else "MINVALUE")
+        )
         table = feeds.table if feeds and feeds.schema == seq.schema else None
         return self.finding(
             ObjectRef("sequence", seq.schema, seq.name, table),
@@ -165,26 +178,33 @@ class SequenceExhaustion(Check):
             fix_sql=fix.to_ddl() if fix else None,
         )
 
-    def _fix(self, snapshot: Snapshot, seq: Sequence, feeds: Feeds | None, source: str,
-             ascending: bool) -> WidenSequence | None:
+    def _fix(
+        self, snapshot: Snapshot, seq: Sequence, feeds: Feeds | None, source: str, ascending: bool
+    ) -> WidenSequence | None:
         seq_range = TYPE_RANGES.get(seq.data_type)
         explicit_max = ascending and seq_range is not None and seq.max_value < seq_range[1]
         seq_narrow = seq.data_type != "bigint" and not seq.is_identity
         columns: tuple[ColumnRef, ...] = ()
         if source == "column" and feeds is not None and feeds.type != "bigint":
-            columns = (ColumnRef(feeds.schema, feeds.table, feeds.column),
-                       *referencing_columns(snapshot, feeds))
+            columns = (
+                ColumnRef(feeds.schema, feeds.table, feeds.column),
+                *referencing_columns(snapshot, feeds),
+            )
         if not columns and not seq_narrow and not explicit_max:
             return None  # a bigint at its own maximum: nothing to widen
-        return WidenSequence(seq.schema, seq.name, columns, alter_sequence=seq_narrow,
-                             drop_maxvalue=explicit_max)
+        return WidenSequence(
+            seq.schema, seq.name, columns, alter_sequence=seq_narrow, drop_maxvalue=explicit_max
+        )
 
-    def _advice(self, seq: Sequence, feeds: Feeds | None, source: str,
-                fix: WidenSequence | None) -> str:
+    def _advice(
+        self, seq: Sequence, feeds: Feeds | None, source: str, fix: WidenSequence | None
+    ) -> str:
         name = f"{seq.schema}.{seq.name}"
         if fix is None:
-            return (f"Sequence {name} is a bigint near its own maximum: plan a new key scheme "
-                    "before it runs out.")
+            return (
+                f"Sequence {name} is a bigint near its own maximum: plan a new key scheme "
+                "before it runs out."
+            )
         if fix.columns and feeds is not None:
             others = len(fix.columns) - 1
             refs = f" and the {others} foreign key column(s) referencing it" if others else ""
@@ -194,12 +214,20 @@ class SequenceExhaustion(Check):
                 then = " (the identity sequence follows the column's type)"
             else:
                 then = f" ({name} is already a bigint sequence)"
-            return (f"Change {feeds.schema}.{feeds.table}.{feeds.column}{refs} to bigint before "
-                    "the values run out — ALTER COLUMN ... TYPE rewrites the table under an "
-                    f"ACCESS EXCLUSIVE lock: plan a window or migrate online{then}.")
-        target = (f"the {feeds.type} column {feeds.schema}.{feeds.table}.{feeds.column} can "
-                  "already hold larger values" if feeds else
-                  "no column is known to depend on it (not owned, no DEFAULT nextval())")
-        change = "remove its MAXVALUE" if fix.drop_maxvalue and not fix.alter_sequence \
+            return (
+                f"Change {feeds.schema}.{feeds.table}.{feeds.column}{refs} to bigint before "
+                "the values run out — ALTER COLUMN ... TYPE rewrites the table under an "
+                f"ACCESS EXCLUSIVE lock: plan a window or migrate online{then}."
+            )
+        target = (
+            f"the {feeds.type} column {feeds.schema}.{feeds.table}.{feeds.column} can "
+            "already hold larger values"
+            if feeds
+            else "no column is known to depend on it (not owned, no DEFAULT nextval())"
+        )
+        change = (
+            "remove its MAXVALUE"
+            if fix.drop_maxvalue and not fix.alter_sequence
             else "make it a bigint sequence"
+        )
         return f"Widen sequence {name}: {change}; {target}."

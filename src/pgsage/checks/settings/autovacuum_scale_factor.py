@@ -33,23 +33,27 @@ class AutovacuumScaleFactorLargeTables(Check):
     requires_sections = ("tables", "settings")
     params = (
         Param("min_rows", 1_000_000.0, "only tables with at least this many rows"),
-        Param("max_scale_factor", 0.2, "report an effective autovacuum_vacuum_scale_factor at "
-                                       "or above this (0.2 is the default)"),
+        Param(
+            "max_scale_factor",
+            0.2,
+            "report an effective autovacuum_vacuum_scale_factor at "
+            "or above this (0.2 is the default)",
+        ),
         Param("suggested_scale_factor", 0.01, "the per-table scale factor the fix proposes"),
     )
     docs = CheckDocs(
         problem="A large table uses an autovacuum_vacuum_scale_factor of 0.2 (the default, "
-                "from the server or its own storage parameters): autovacuum waits until about "
-                "20 % of its rows are dead before vacuuming it.",
+        "from the server or its own storage parameters): autovacuum waits until about "
+        "20 % of its rows are dead before vacuuming it.",
         why="On a table of 50 million rows that is 10 million dead rows: the table and its "
-            "indexes bloat, scans read the dead rows, index-only scans fall back to the heap "
-            "because the visibility map is stale, and each VACUUM, when it finally comes, is "
-            "long and I/O-heavy.",
+        "indexes bloat, scans read the dead rows, index-only scans fall back to the heap "
+        "because the visibility map is stale, and each VACUUM, when it finally comes, is "
+        "long and I/O-heavy.",
         fix="Give large, frequently updated tables their own scale factor, e.g. ALTER TABLE "
-            "... SET (autovacuum_vacuum_scale_factor = 0.01), optionally with a fixed "
-            "autovacuum_vacuum_threshold, so they are vacuumed little and often.",
-        alembic="op.execute(\"ALTER TABLE ... SET (autovacuum_vacuum_scale_factor = 0.01)\"), "
-                "or postgresql_with={'autovacuum_vacuum_scale_factor': 0.01} on the Table.",
+        "... SET (autovacuum_vacuum_scale_factor = 0.01), optionally with a fixed "
+        "autovacuum_vacuum_threshold, so they are vacuumed little and often.",
+        alembic='op.execute("ALTER TABLE ... SET (autovacuum_vacuum_scale_factor = 0.01)"), '
+        "or postgresql_with={'autovacuum_vacuum_scale_factor': 0.01} on the Table.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -71,13 +75,23 @@ class AutovacuumScaleFactorLargeTables(Check):
             factor = own if own is not None else server_factor
             if factor < limit:
                 continue
-            findings.append(self._finding(table, factor, own is not None, server_threshold,
-                                          server_max, params, suggested))
+            findings.append(
+                self._finding(
+                    table, factor, own is not None, server_threshold, server_max, params, suggested
+                )
+            )
         return findings
 
-    def _finding(self, table: Table, factor: float, own: bool, server_threshold: float,
-                 server_max: float | None, params: Mapping[str, Any],
-                 suggested: float) -> Finding:
+    def _finding(
+        self,
+        table: Table,
+        factor: float,
+        own: bool,
+        server_threshold: float,
+        server_max: float | None,
+        params: Mapping[str, Any],
+        suggested: float,
+    ) -> Finding:
         rows = table.estimated_rows
         threshold = _number(reloption(table, THRESHOLD))
         threshold = server_threshold if threshold is None else threshold
@@ -99,14 +113,15 @@ class AutovacuumScaleFactorLargeTables(Check):
                 "dead_rows_before_vacuum": int(trigger),
                 "dead_rows": table.n_dead_tup,
                 "last_autovacuum": table.last_autovacuum.isoformat()
-                if table.last_autovacuum else None,
+                if table.last_autovacuum
+                else None,
                 "min_rows": float(params["min_rows"]),
                 "max_scale_factor": float(params["max_scale_factor"]),
             },
             recommendation=f"Set a per-table autovacuum_vacuum_scale_factor of about "
-                           f"{suggested:g} on {table.qualified} so autovacuum runs after "
-                           f"{threshold + suggested * rows:,.0f} dead rows instead of "
-                           f"{trigger:,.0f}.",
+            f"{suggested:g} on {table.qualified} so autovacuum runs after "
+            f"{threshold + suggested * rows:,.0f} dead rows instead of "
+            f"{trigger:,.0f}.",
             fix_sql=f"{LOCK_TIMEOUT}\nALTER TABLE {ident(table.schema, table.name)} "
-                    f"SET ({SCALE_FACTOR} = {literal(suggested)});",
+            f"SET ({SCALE_FACTOR} = {literal(suggested)});",
         )

@@ -28,8 +28,14 @@ SETTING_CONTEXTS = {
 }
 
 _MEMORY = {"B": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-_TIME_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0,
-            "d": 86_400_000.0}
+_TIME_MS = {
+    "us": 0.001,
+    "ms": 1.0,
+    "s": 1000.0,
+    "min": 60_000.0,
+    "h": 3_600_000.0,
+    "d": 86_400_000.0,
+}
 _UNIT = re.compile(r"^(\d*)\s*([A-Za-z]+)$")
 
 
@@ -106,8 +112,10 @@ def change_setting_sql(snapshot: Snapshot, row: Setting, value: str | int | floa
     followed by a reload — or a note that a restart is needed for postmaster settings."""
     assignment = f"SET {row.name} = {literal(value)};"
     if row.source == "database" and snapshot.database is not None:
-        return (f"ALTER DATABASE {ident(snapshot.database.name)} {assignment}\n"
-                "-- new sessions in this database get the value; existing ones keep theirs")
+        return (
+            f"ALTER DATABASE {ident(snapshot.database.name)} {assignment}\n"
+            "-- new sessions in this database get the value; existing ones keep theirs"
+        )
     if SETTING_CONTEXTS.get(row.name) == "postmaster":
         return f"ALTER SYSTEM {assignment}\n-- takes effect after a server restart"
     return f"ALTER SYSTEM {assignment}\nSELECT pg_reload_conf();"
@@ -116,7 +124,7 @@ def change_setting_sql(snapshot: Snapshot, row: Setting, value: str | int | floa
 def role_setting(role: Role, name: str) -> str | None:
     """The role's own value of a setting (ALTER ROLE ... SET), if any."""
     prefix = f"{name}="
-    return next((s[len(prefix):] for s in role.settings if s.startswith(prefix)), None)
+    return next((s[len(prefix) :] for s in role.settings if s.startswith(prefix)), None)
 
 
 def is_zero_duration(value: str | None) -> bool:
@@ -130,11 +138,18 @@ def is_zero_duration(value: str | None) -> bool:
 def application_roles(snapshot: Snapshot, include_superusers: bool) -> list[Role]:
     """Roles that log in to run applications: not replication-only, not (by default)
     superusers."""
-    return sorted((r for r in snapshot.roles
-                   if r.can_login and (include_superusers or not r.superuser)
-                   and not (r.replication and not r.superuser)), key=lambda r: r.name)
+    return sorted(
+        (
+            r
+            for r in snapshot.roles
+            if r.can_login
+            and (include_superusers or not r.superuser)
+            and not (r.replication and not r.superuser)
+        ),
+        key=lambda r: r.name,
+    )
 
 
 def reloption(table: Table, name: str) -> str | None:
     prefix = f"{name}="
-    return next((o[len(prefix):] for o in table.reloptions if o.startswith(prefix)), None)
+    return next((o[len(prefix) :] for o in table.reloptions if o.startswith(prefix)), None)

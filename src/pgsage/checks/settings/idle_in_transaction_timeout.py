@@ -35,38 +35,48 @@ class IdleInTransactionTimeoutUnset(Check):
     )
     docs = CheckDocs(
         problem="idle_in_transaction_session_timeout is 0 (disabled) for new sessions in this "
-                "database, and login roles used by applications do not set it either.",
+        "database, and login roles used by applications do not set it either.",
         why="A session that opens a transaction and then stalls (an exception path without "
-            "rollback, a transaction held across a slow HTTP call, a debugging session) keeps "
-            "its locks and holds back VACUUM until someone notices. With a timeout the server "
-            "ends such sessions by itself.",
+        "rollback, a transaction held across a slow HTTP call, a debugging session) keeps "
+        "its locks and holds back VACUUM until someone notices. With a timeout the server "
+        "ends such sessions by itself.",
         fix="ALTER SYSTEM SET idle_in_transaction_session_timeout = '5min'; SELECT "
-            "pg_reload_conf(); — or per application role: ALTER ROLE app SET "
-            "idle_in_transaction_session_timeout = '5min'. Applications must then handle a "
-            "terminated connection (pool pre-ping).",
+        "pg_reload_conf(); — or per application role: ALTER ROLE app SET "
+        "idle_in_transaction_session_timeout = '5min'. Applications must then handle a "
+        "terminated connection (pool pre-ping).",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         row = setting_row(snapshot, NAME)
         if row is None or value_ms(row) != 0:
             return []
-        roles = [r for r in application_roles(snapshot, bool(params["include_superusers"]))
-                 if is_zero_duration(role_setting(r, NAME))]
+        roles = [
+            r
+            for r in application_roles(snapshot, bool(params["include_superusers"]))
+            if is_zero_duration(role_setting(r, NAME))
+        ]
         if not roles:
             return []
         names = [r.name for r in roles]
         suggested = str(params["suggested_value"])
-        per_role = [f"-- ALTER ROLE {ident(name)} SET {NAME} = {literal(suggested)};"
-                    for name in names]
-        return [self.finding(
-            setting_ref(NAME),
-            f"{NAME} is 0 (disabled) and {len(names)} login role(s) do not set it: "
-            f"{', '.join(names[:5])}{', ...' if len(names) > 5 else ''}",
-            evidence={NAME: 0, "roles_without_timeout": names,
-                      "suggested_value": suggested},
-            recommendation=f"Set {NAME} (e.g. {suggested}) server-wide or for each application "
-                           "role, so that sessions left idle inside a transaction are ended "
-                           "instead of holding locks and blocking VACUUM.",
-            fix_sql="\n".join([change_setting_sql(snapshot, row, suggested),
-                               "-- or only for the application roles:", *per_role]),
-        )]
+        per_role = [
+            f"-- ALTER ROLE {ident(name)} SET {NAME} = {literal(suggested)};" for name in names
+        ]
+        return [
+            self.finding(
+                setting_ref(NAME),
+                f"{NAME} is 0 (disabled) and {len(names)} login role(s) do not set it: "
+                f"{', '.join(names[:5])}{', ...' if len(names) > 5 else ''}",
+                evidence={NAME: 0, "roles_without_timeout": names, "suggested_value": suggested},
+                recommendation=f"Set {NAME} (e.g. {suggested}) server-wide or for each application "
+                "role, so that sessions left idle inside a transaction are ended "
+                "instead of holding locks and blocking VACUUM.",
+                fix_sql="\n".join(
+                    [
+                        change_setting_sql(snapshot, row, suggested),
+                        "-- or only for the application roles:",
+                        *per_role,
+                    ]
+                ),
+            )
+        ]

@@ -23,18 +23,22 @@ class SlowQueryLogOff(Check):
     title = "Slow-query logging is off"
     requires_sections = ("settings",)
     params = (
-        Param("suggested_ms", 1000, "the log_min_duration_statement the fix proposes "
-                                    "(seed 004: log queries slower than 1 s)"),
+        Param(
+            "suggested_ms",
+            1000,
+            "the log_min_duration_statement the fix proposes "
+            "(seed 004: log queries slower than 1 s)",
+        ),
     )
     docs = CheckDocs(
         problem="log_min_duration_statement is -1 (and auto_explain does not log slow plans "
-                "either), so no statement is ever logged for being slow.",
+        "either), so no statement is ever logged for being slow.",
         why="pg_stat_statements aggregates, but only the log shows the individual slow "
-            "execution: its parameters, when it happened, and which session ran it — what is "
-            "needed to reproduce an incident. A threshold such as 1 s logs only the outliers.",
+        "execution: its parameters, when it happened, and which session ran it — what is "
+        "needed to reproduce an incident. A threshold such as 1 s logs only the outliers.",
         fix="ALTER SYSTEM SET log_min_duration_statement = 1000; SELECT pg_reload_conf(); "
-            "(or per database or role with ALTER DATABASE / ALTER ROLE ... SET). Consider "
-            "auto_explain with the same threshold to also log the plans.",
+        "(or per database or role with ALTER DATABASE / ALTER ROLE ... SET). Consider "
+        "auto_explain with the same threshold to also log the plans.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -47,14 +51,19 @@ class SlowQueryLogOff(Check):
         if explain_ms is not None and explain_ms >= 0:
             return []
         suggested = int(params["suggested_ms"])
-        return [self.finding(
-            setting_ref(row.name),
-            "log_min_duration_statement is -1: no statement is logged for being slow",
-            evidence={"log_min_duration_statement": -1, "source": row.source,
-                      "auto_explain_loaded": explain is not None,
-                      "suggested_ms": suggested},
-            recommendation=f"Log statements slower than {suggested} ms "
-                           f"(log_min_duration_statement = {suggested}) so that each slow "
-                           "execution, with its parameters, can be found and reproduced.",
-            fix_sql=change_setting_sql(snapshot, row, suggested),
-        )]
+        return [
+            self.finding(
+                setting_ref(row.name),
+                "log_min_duration_statement is -1: no statement is logged for being slow",
+                evidence={
+                    "log_min_duration_statement": -1,
+                    "source": row.source,
+                    "auto_explain_loaded": explain is not None,
+                    "suggested_ms": suggested,
+                },
+                recommendation=f"Log statements slower than {suggested} ms "
+                f"(log_min_duration_statement = {suggested}) so that each slow "
+                "execution, with its parameters, can be found and reproduced.",
+                fix_sql=change_setting_sql(snapshot, row, suggested),
+            )
+        ]

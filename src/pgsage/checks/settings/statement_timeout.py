@@ -27,19 +27,17 @@ class AppRoleStatementTimeoutUnset(Check):
     severity = Severity.WARNING
     title = "Application role without statement_timeout"
     requires_sections = ("settings", "roles")
-    params = (
-        Param("suggested_value", "30s", "the statement_timeout the fix proposes"),
-    )
+    params = (Param("suggested_value", "30s", "the statement_timeout the fix proposes"),)
     docs = CheckDocs(
         problem="A login role that is not a superuser has no statement_timeout of its own "
-                "(ALTER ROLE ... SET) while the default for new sessions is 0 (no limit).",
+        "(ALTER ROLE ... SET) while the default for new sessions is 0 (no limit).",
         why="Without a limit, one runaway query — a missing index after a deploy, an "
-            "unexpected plan — runs for hours, holding a connection, its locks and the xmin "
-            "horizon, while the client that sent it has long timed out; a few of them "
-            "exhaust the pool. Superusers and migration roles are better left without one.",
+        "unexpected plan — runs for hours, holding a connection, its locks and the xmin "
+        "horizon, while the client that sent it has long timed out; a few of them "
+        "exhaust the pool. Superusers and migration roles are better left without one.",
         fix="ALTER ROLE app SET statement_timeout = '30s'; for each application role (new "
-            "sessions get it); jobs that legitimately run longer use their own role or SET "
-            "statement_timeout in the session.",
+        "sessions get it); jobs that legitimately run longer use their own role or SET "
+        "statement_timeout in the session.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -52,15 +50,21 @@ class AppRoleStatementTimeoutUnset(Check):
             own = role_setting(role, NAME)
             if not is_zero_duration(own):
                 continue
-            findings.append(self.finding(
-                ObjectRef("role", "", role.name),
-                f"login role {role.name} has no statement_timeout and the server default is 0 "
-                "(no limit)",
-                evidence={"role": role.name, "role_statement_timeout": own,
-                          "default_statement_timeout": 0, "suggested_value": suggested},
-                recommendation=f"Give {role.name} a statement_timeout (e.g. {suggested}) so "
-                               "runaway statements are cancelled instead of holding a "
-                               "connection and their locks.",
-                fix_sql=f"ALTER ROLE {ident(role.name)} SET {NAME} = {literal(suggested)};",
-            ))
+            findings.append(
+                self.finding(
+                    ObjectRef("role", "", role.name),
+                    f"login role {role.name} has no statement_timeout and the server default is 0 "
+                    "(no limit)",
+                    evidence={
+                        "role": role.name,
+                        "role_statement_timeout": own,
+                        "default_statement_timeout": 0,
+                        "suggested_value": suggested,
+                    },
+                    recommendation=f"Give {role.name} a statement_timeout (e.g. {suggested}) so "
+                    "runaway statements are cancelled instead of holding a "
+                    "connection and their locks.",
+                    fix_sql=f"ALTER ROLE {ident(role.name)} SET {NAME} = {literal(suggested)};",
+                )
+            )
         return findings

@@ -34,31 +34,39 @@ class AutovacuumDisabled(Check):
     title = "Autovacuum switched off"
     requires_sections = ("tables", "settings")
     params = (
-        Param("min_writes", 1, "only tables with at least this many rows inserted, updated "
-                               "or deleted since the statistics were reset"),
+        Param(
+            "min_writes",
+            1,
+            "only tables with at least this many rows inserted, updated "
+            "or deleted since the statistics were reset",
+        ),
     )
     docs = CheckDocs(
         problem="Tables that are written to have the storage parameter autovacuum_enabled = "
-                "false, or the server runs with autovacuum = off.",
+        "false, or the server runs with autovacuum = off.",
         why="Nothing vacuums or analyzes these tables any more: dead rows pile up and bloat "
-            "them and their indexes, the visibility map goes stale (no index-only scans), the "
-            "planner works from old statistics, and the transaction ID age grows until an "
-            "emergency anti-wraparound vacuum (which runs even when autovacuum is off) or, at "
-            "worst, a shutdown to prevent wraparound.",
+        "them and their indexes, the visibility map goes stale (no index-only scans), the "
+        "planner works from old statistics, and the transaction ID age grows until an "
+        "emergency anti-wraparound vacuum (which runs even when autovacuum is off) or, at "
+        "worst, a shutdown to prevent wraparound.",
         fix="ALTER TABLE ... RESET (autovacuum_enabled) — tune the table's autovacuum "
-            "parameters (scale factor, cost limit) instead of switching it off. For the "
-            "server: ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf();. If a bulk "
-            "load needed it off, switch it back on and VACUUM ANALYZE after the load.",
+        "parameters (scale factor, cost limit) instead of switching it off. For the "
+        "server: ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf();. If a bulk "
+        "load needed it off, switch it back on and VACUUM ANALYZE after the load.",
         alembic="op.execute('ALTER TABLE ... RESET (autovacuum_enabled)'), and drop "
-                "autovacuum_enabled from the Table's postgresql_with.",
+        "autovacuum_enabled from the Table's postgresql_with.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         min_writes = int(params["min_writes"])
-        written = [t for t in snapshot.tables
-                   if t.kind in VACUUMED_KINDS and writes(t) >= min_writes]
-        findings = [self._table(snapshot, t, min_writes) for t in written
-                    if is_false(reloption(t.reloptions, PARAMETER))]
+        written = [
+            t for t in snapshot.tables if t.kind in VACUUMED_KINDS and writes(t) >= min_writes
+        ]
+        findings = [
+            self._table(snapshot, t, min_writes)
+            for t in written
+            if is_false(reloption(t.reloptions, PARAMETER))
+        ]
         if is_false(snapshot.setting("autovacuum")) and written:
             findings.append(self._server(written, min_writes))
         return findings
@@ -84,8 +92,8 @@ class AutovacuumDisabled(Check):
                 "min_writes": min_writes,
             },
             recommendation=f"Switch autovacuum back on for {table.qualified} (RESET "
-                           f"{PARAMETER}) and tune its autovacuum parameters instead; VACUUM "
-                           "ANALYZE it once by hand if it has many dead rows.",
+            f"{PARAMETER}) and tune its autovacuum parameters instead; VACUUM "
+            "ANALYZE it once by hand if it has many dead rows.",
             fix_sql=ResetStorageParameter(table.schema, table.name, PARAMETER).to_ddl(),
         )
 
@@ -99,11 +107,12 @@ class AutovacuumDisabled(Check):
             evidence={
                 "setting": "autovacuum=off",
                 "written_tables": len(written),
-                "busiest_tables": [f"{t.qualified}: {writes(t)} rows written"
-                                   for t in busiest[:MAX_LISTED]],
+                "busiest_tables": [
+                    f"{t.qualified}: {writes(t)} rows written" for t in busiest[:MAX_LISTED]
+                ],
                 "min_writes": min_writes,
             },
             recommendation="Turn autovacuum back on for the whole server; switch it off per "
-                           "table (briefly, for a bulk load) if you must.",
+            "table (briefly, for a bulk load) if you must.",
             fix_sql="ALTER SYSTEM SET autovacuum = on;\nSELECT pg_reload_conf();",
         )

@@ -21,7 +21,7 @@ def table_ref(table: Table) -> ObjectRef:
 
 def reloption(options: list[str], name: str) -> str | None:
     prefix = f"{name}="
-    return next((o[len(prefix):] for o in options if o.startswith(prefix)), None)
+    return next((o[len(prefix) :] for o in options if o.startswith(prefix)), None)
 
 
 def number(value: str | None) -> float | None:
@@ -52,7 +52,7 @@ def effective(snapshot: Snapshot, table: Table, name: str) -> Effective | None:
 
 
 def autovacuum_disabled_by(snapshot: Snapshot, table: Table) -> str | None:
-    """"table" when the table's storage parameters switch autovacuum off, "server" when the
+    """ "table" when the table's storage parameters switch autovacuum off, "server" when the
     server's autovacuum setting is off, None when autovacuum processes the table."""
     if is_false(reloption(table.reloptions, "autovacuum_enabled")):
         return "table"
@@ -79,8 +79,9 @@ class Trigger:
         return trigger
 
 
-def _trigger(snapshot: Snapshot, table: Table, threshold_name: str, factor_name: str,
-             cap_name: str | None) -> Trigger | None:
+def _trigger(
+    snapshot: Snapshot, table: Table, threshold_name: str, factor_name: str, cap_name: str | None
+) -> Trigger | None:
     threshold = effective(snapshot, table, threshold_name)
     factor = effective(snapshot, table, factor_name)
     if threshold is None or factor is None:
@@ -88,21 +89,26 @@ def _trigger(snapshot: Snapshot, table: Table, threshold_name: str, factor_name:
     cap = effective(snapshot, table, cap_name) if cap_name else None
     # Like autovacuum itself: a table never vacuumed or analyzed (reltuples -1) counts as empty.
     rows = max(table.reltuples, 0.0)
-    return Trigger(threshold.value, factor.value, rows, cap.value if cap else None,
-                   factor.source)
+    return Trigger(threshold.value, factor.value, rows, cap.value if cap else None, factor.source)
 
 
 def vacuum_trigger(snapshot: Snapshot, table: Table) -> Trigger | None:
     """Dead rows after which autovacuum vacuums the table (PostgreSQL 18 caps it with
     autovacuum_vacuum_max_threshold)."""
-    return _trigger(snapshot, table, "autovacuum_vacuum_threshold",
-                    "autovacuum_vacuum_scale_factor", "autovacuum_vacuum_max_threshold")
+    return _trigger(
+        snapshot,
+        table,
+        "autovacuum_vacuum_threshold",
+        "autovacuum_vacuum_scale_factor",
+        "autovacuum_vacuum_max_threshold",
+    )
 
 
 def analyze_trigger(snapshot: Snapshot, table: Table) -> Trigger | None:
     """Rows modified since the last ANALYZE after which autovacuum analyzes the table."""
-    return _trigger(snapshot, table, "autovacuum_analyze_threshold",
-                    "autovacuum_analyze_scale_factor", None)
+    return _trigger(
+        snapshot, table, "autovacuum_analyze_threshold", "autovacuum_analyze_scale_factor", None
+    )
 
 
 def iso(value: datetime | None) -> str | None:
@@ -153,5 +159,5 @@ def partition_columns(table: Table) -> str:
     """The partition key without its method: "RANGE (created_at)" -> "created_at"."""
     key = table.partition_key or ""
     if "(" in key and key.endswith(")"):
-        return key[key.index("(") + 1:-1]
+        return key[key.index("(") + 1 : -1]
     return key

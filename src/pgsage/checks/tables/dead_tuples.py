@@ -33,28 +33,32 @@ class DeadTuples(Check):
         Param("min_rows", 10000.0, "only tables with at least this many live + dead rows"),
         Param("max_dead_ratio", 0.2, "report a share of dead rows above this"),
         Param("error_dead_ratio", 0.5, "a share of dead rows above this is an error"),
-        Param("lag_factor", 2.0, "report dead rows above this many times the table's "
-                                 "autovacuum trigger (threshold + scale factor x rows)"),
+        Param(
+            "lag_factor",
+            2.0,
+            "report dead rows above this many times the table's "
+            "autovacuum trigger (threshold + scale factor x rows)",
+        ),
     )
     docs = CheckDocs(
         problem="A large share of the table's rows are dead (n_dead_tup / (n_live_tup + "
-                "n_dead_tup)), or its dead rows are far past the count at which autovacuum "
-                "should have vacuumed it (autovacuum_vacuum_threshold + "
-                "autovacuum_vacuum_scale_factor x reltuples, from the table's own storage "
-                "parameters when it has them): autovacuum is behind or cannot clean up.",
+        "n_dead_tup)), or its dead rows are far past the count at which autovacuum "
+        "should have vacuumed it (autovacuum_vacuum_threshold + "
+        "autovacuum_vacuum_scale_factor x reltuples, from the table's own storage "
+        "parameters when it has them): autovacuum is behind or cannot clean up.",
         why="Dead rows take space until VACUUM reclaims it: sequential scans read them, index "
-            "scans visit them, the table and its indexes bloat, and index-only scans fall back "
-            "to the heap because the visibility map is stale. When autovacuum does run but the "
-            "dead rows stay, something holds back the cleanup horizon: a long transaction, an "
-            "idle-in-transaction session, a prepared transaction or a replication slot.",
-        fix="Run VACUUM (VERBOSE, ANALYZE) on the table and read its output (\"dead row "
-            "versions cannot be removed yet\" means a transaction or slot holds the horizon: "
-            "end it). Then make autovacuum keep up: a lower per-table "
-            "autovacuum_vacuum_scale_factor, more autovacuum_max_workers, a higher "
-            "autovacuum_vacuum_cost_limit.",
+        "scans visit them, the table and its indexes bloat, and index-only scans fall back "
+        "to the heap because the visibility map is stale. When autovacuum does run but the "
+        "dead rows stay, something holds back the cleanup horizon: a long transaction, an "
+        "idle-in-transaction session, a prepared transaction or a replication slot.",
+        fix='Run VACUUM (VERBOSE, ANALYZE) on the table and read its output ("dead row '
+        'versions cannot be removed yet" means a transaction or slot holds the horizon: '
+        "end it). Then make autovacuum keep up: a lower per-table "
+        "autovacuum_vacuum_scale_factor, more autovacuum_max_workers, a higher "
+        "autovacuum_vacuum_cost_limit.",
         alembic="op.execute('VACUUM (VERBOSE, ANALYZE) ...') inside "
-                "op.get_context().autocommit_block() — better run by hand or a scheduled job "
-                "than in a migration.",
+        "op.get_context().autocommit_block() — better run by hand or a scheduled job "
+        "than in a migration.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -67,8 +71,7 @@ class DeadTuples(Check):
                 findings.append(finding)
         return findings
 
-    def _judge(self, snapshot: Snapshot, table: Table, params: Mapping[str, Any]
-               ) -> Finding | None:
+    def _judge(self, snapshot: Snapshot, table: Table, params: Mapping[str, Any]) -> Finding | None:
         dead = table.n_dead_tup or 0
         live = table.n_live_tup or 0
         total = live + dead
@@ -88,11 +91,16 @@ class DeadTuples(Check):
         if high:
             reasons.append(f"{ratio:.0%} of its rows are dead")
         if behind and trigger is not None:
-            reasons.append(f"{dead / max(trigger.value, 1):.1f}x the {trigger.value:,.0f} dead "
-                           "rows that trigger autovacuum")
+            reasons.append(
+                f"{dead / max(trigger.value, 1):.1f}x the {trigger.value:,.0f} dead "
+                "rows that trigger autovacuum"
+            )
         if disabled:
-            cause = ("autovacuum is switched off for it" if disabled == "table"
-                     else "autovacuum is off on the server")
+            cause = (
+                "autovacuum is switched off for it"
+                if disabled == "table"
+                else "autovacuum is off on the server"
+            )
         else:
             cause = "autovacuum has not caught up"
         return self.finding(
@@ -119,8 +127,8 @@ class DeadTuples(Check):
                 "min_rows": float(params["min_rows"]),
             },
             recommendation=f"VACUUM {table.qualified} now and read the VERBOSE output: if dead "
-                           "rows \"cannot be removed yet\", end the long transaction, idle "
-                           "session, prepared transaction or stale replication slot holding "
-                           "them; then tune autovacuum so it keeps up with this table.",
+            'rows "cannot be removed yet", end the long transaction, idle '
+            "session, prepared transaction or stale replication slot holding "
+            "them; then tune autovacuum so it keeps up with this table.",
             fix_sql=Vacuum(table.schema, table.name).to_ddl(),
         )

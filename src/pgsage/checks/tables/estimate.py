@@ -50,11 +50,35 @@ DEFAULT_BLOCK_SIZE = 8192
 
 # Alignment (typalign) of common fixed-length types; others go by their length.
 _ALIGN_BY_TYPE = {
-    "bool": 1, "char": 1, "uuid": 1, "name": 1, "macaddr": 4, "macaddr8": 4,
-    "int2": 2, "int4": 4, "float4": 4, "date": 4, "oid": 4, "xid": 4, "cid": 4, "regclass": 4,
-    "int8": 8, "float8": 8, "money": 8, "timestamp": 8, "timestamptz": 8, "time": 8,
-    "timetz": 8, "interval": 8, "point": 8, "lseg": 8, "box": 8, "line": 8, "circle": 8,
-    "pg_lsn": 8, "tid": 2,
+    "bool": 1,
+    "char": 1,
+    "uuid": 1,
+    "name": 1,
+    "macaddr": 4,
+    "macaddr8": 4,
+    "int2": 2,
+    "int4": 4,
+    "float4": 4,
+    "date": 4,
+    "oid": 4,
+    "xid": 4,
+    "cid": 4,
+    "regclass": 4,
+    "int8": 8,
+    "float8": 8,
+    "money": 8,
+    "timestamp": 8,
+    "timestamptz": 8,
+    "time": 8,
+    "timetz": 8,
+    "interval": 8,
+    "point": 8,
+    "lseg": 8,
+    "box": 8,
+    "line": 8,
+    "circle": 8,
+    "pg_lsn": 8,
+    "tid": 2,
 }
 
 
@@ -136,10 +160,12 @@ def bloat_params(relation: str) -> tuple[Param, ...]:
     """The thresholds of a bloat check on a ``relation`` ("table", "index"), read by
     ``BloatLimits``: the table and index checks judge their estimates alike."""
     return (
-        Param("max_ratio", 0.3,
-              f"report an estimated wasted share of the {relation} above this"),
-        Param("min_wasted_bytes", 10 * 1024 * 1024, "and only when at least this many bytes "
-                                                    "are wasted"),
+        Param("max_ratio", 0.3, f"report an estimated wasted share of the {relation} above this"),
+        Param(
+            "min_wasted_bytes",
+            10 * 1024 * 1024,
+            "and only when at least this many bytes are wasted",
+        ),
         Param("error_ratio", 0.7, "an estimated wasted share above this is an error"),
     )
 
@@ -154,8 +180,11 @@ class BloatLimits:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> BloatLimits:
-        return cls(float(params["max_ratio"]), int(params["min_wasted_bytes"]),
-                   float(params["error_ratio"]))
+        return cls(
+            float(params["max_ratio"]),
+            int(params["min_wasted_bytes"]),
+            float(params["error_ratio"]),
+        )
 
     def exceeded_by(self, estimate: Estimate) -> bool:
         # Both limits: a high share of a small relation wastes too little to rebuild for.

@@ -24,20 +24,20 @@ class IndexBloat(Check):
     params = bloat_params("index")
     docs = CheckDocs(
         problem="A btree index takes far more pages than its entries need. The estimate comes "
-                "from the key (and INCLUDE) columns' average widths and null fractions in "
-                "pg_stats, the index's reltuples, the block size and its fillfactor, compared "
-                "with its size. Indexes on expressions and other access methods are not "
-                "estimated.",
+        "from the key (and INCLUDE) columns' average widths and null fractions in "
+        "pg_stats, the index's reltuples, the block size and its fillfactor, compared "
+        "with its size. Indexes on expressions and other access methods are not "
+        "estimated.",
         why="Btree pages emptied by deletes and updates are rarely given back: the index "
-            "stays large, more of it has to be cached, and every scan touches more pages. "
-            "Deduplication (PostgreSQL 13+) only makes indexes smaller than estimated, so "
-            "duplicates do not cause false reports.",
+        "stays large, more of it has to be cached, and every scan touches more pages. "
+        "Deduplication (PostgreSQL 13+) only makes indexes smaller than estimated, so "
+        "duplicates do not cause false reports.",
         fix="REINDEX INDEX CONCURRENTLY rebuilds it without blocking reads or writes "
-            "(PostgreSQL 12+; it needs twice the space while it runs, and a failed run leaves "
-            "an invalid index to drop). pg_repack can also rebuild indexes online. VACUUM FULL "
-            "of the table rebuilds them too, but under an ACCESS EXCLUSIVE lock.",
+        "(PostgreSQL 12+; it needs twice the space while it runs, and a failed run leaves "
+        "an invalid index to drop). pg_repack can also rebuild indexes online. VACUUM FULL "
+        "of the table rebuilds them too, but under an ACCESS EXCLUSIVE lock.",
         alembic="op.execute('REINDEX INDEX CONCURRENTLY ...') inside "
-                "op.get_context().autocommit_block().",
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -52,27 +52,29 @@ class IndexBloat(Check):
             estimate = index_estimate(snapshot, index)
             if estimate is None or not limits.exceeded_by(estimate):
                 continue
-            findings.append(self.finding(
-                index_ref(index),
-                f"index {index.name} on {index.schema}.{index.table} is about "
-                f"{estimate.ratio:.0%} bloat: {human_bytes(estimate.actual_bytes)} where its "
-                f"{estimate.rows:,.0f} entries need about "
-                f"{human_bytes(estimate.expected_bytes)} "
-                f"({human_bytes(estimate.wasted_bytes)} wasted)",
-                severity=limits.severity(estimate),
-                evidence={
-                    "definition": index.definition,
-                    "index_bytes": estimate.actual_bytes,
-                    **estimate.waste_evidence(),
-                    "entries": int(estimate.rows),
-                    "estimated_entry_bytes": estimate.tuple_bytes,
-                    "entries_per_leaf_page": estimate.rows_per_page,
-                    "fillfactor": estimate.fillfactor,
-                    **limits.evidence(),
-                },
-                recommendation=f"Rebuild {index.name} with REINDEX INDEX CONCURRENTLY (or "
-                               "pg_repack); it needs about its current size in free disk "
-                               "while it runs.",
-                fix_sql=ReindexIndex(index.schema, index.name).to_ddl(),
-            ))
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    f"index {index.name} on {index.schema}.{index.table} is about "
+                    f"{estimate.ratio:.0%} bloat: {human_bytes(estimate.actual_bytes)} where its "
+                    f"{estimate.rows:,.0f} entries need about "
+                    f"{human_bytes(estimate.expected_bytes)} "
+                    f"({human_bytes(estimate.wasted_bytes)} wasted)",
+                    severity=limits.severity(estimate),
+                    evidence={
+                        "definition": index.definition,
+                        "index_bytes": estimate.actual_bytes,
+                        **estimate.waste_evidence(),
+                        "entries": int(estimate.rows),
+                        "estimated_entry_bytes": estimate.tuple_bytes,
+                        "entries_per_leaf_page": estimate.rows_per_page,
+                        "fillfactor": estimate.fillfactor,
+                        **limits.evidence(),
+                    },
+                    recommendation=f"Rebuild {index.name} with REINDEX INDEX CONCURRENTLY (or "
+                    "pg_repack); it needs about its current size in free disk "
+                    "while it runs.",
+                    fix_sql=ReindexIndex(index.schema, index.name).to_ddl(),
+                )
+            )
         return findings

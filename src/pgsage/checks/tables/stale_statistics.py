@@ -39,39 +39,45 @@ class StaleStatistics(Check):
     requires_sections = ("tables", "columns", "settings")
     params = (
         Param("min_rows", 1000.0, "only tables with at least this many rows"),
-        Param("lag_factor", 2.0, "report rows modified since the last ANALYZE above this many "
-                                 "times the table's autoanalyze trigger (threshold + scale "
-                                 "factor x rows)"),
-        Param("min_minutes_since_analyze", 10.0,
-              "a table autovacuum looks after, analyzed more recently than this, is not yet "
-              "judged stale (autovacuum may not have had its turn)"),
+        Param(
+            "lag_factor",
+            2.0,
+            "report rows modified since the last ANALYZE above this many "
+            "times the table's autoanalyze trigger (threshold + scale "
+            "factor x rows)",
+        ),
+        Param(
+            "min_minutes_since_analyze",
+            10.0,
+            "a table autovacuum looks after, analyzed more recently than this, is not yet "
+            "judged stale (autovacuum may not have had its turn)",
+        ),
     )
     docs = CheckDocs(
         problem="A table with rows was never analyzed (no statistics in pg_stats), or far more "
-                "rows were modified since its last ANALYZE than autovacuum waits for "
-                "(autovacuum_analyze_threshold + autovacuum_analyze_scale_factor x reltuples, "
-                "from the table's storage parameters when it has them). Partitioned tables are "
-                "never analyzed by autovacuum: their own statistics come only from a manual "
-                "ANALYZE (reported as info). A table autovacuum looks after that was analyzed "
-                "only minutes ago is left to autovacuum to catch up.",
+        "rows were modified since its last ANALYZE than autovacuum waits for "
+        "(autovacuum_analyze_threshold + autovacuum_analyze_scale_factor x reltuples, "
+        "from the table's storage parameters when it has them). Partitioned tables are "
+        "never analyzed by autovacuum: their own statistics come only from a manual "
+        "ANALYZE (reported as info). A table autovacuum looks after that was analyzed "
+        "only minutes ago is left to autovacuum to catch up.",
         why="The planner estimates row counts from these statistics. Without them, or with "
-            "old ones after a bulk load or a large delete, it picks nested loops over millions "
-            "of rows, sequential scans where an index would do, or too little memory for "
-            "sorts and hashes — the same query suddenly runs minutes instead of milliseconds.",
+        "old ones after a bulk load or a large delete, it picks nested loops over millions "
+        "of rows, sequential scans where an index would do, or too little memory for "
+        "sorts and hashes — the same query suddenly runs minutes instead of milliseconds.",
         fix="ANALYZE the table (it reads a sample, takes a lock that does not block reads or "
-            "writes). Run ANALYZE after every bulk load in the load job itself; if autovacuum "
-            "is off for the table or cannot keep up, fix that (see autovacuum-disabled, "
-            "dead-tuples). Partitioned parents need a scheduled ANALYZE.",
+        "writes). Run ANALYZE after every bulk load in the load job itself; if autovacuum "
+        "is off for the table or cannot keep up, fix that (see autovacuum-disabled, "
+        "dead-tuples). Partitioned parents need a scheduled ANALYZE.",
         alembic="op.execute('ANALYZE ...') at the end of a data migration that loads or "
-                "rewrites many rows.",
+        "rewrites many rows.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         min_rows = float(params["min_rows"])
         findings = []
         for table in snapshot.tables:
-            analyzed = (last_analyze(table) is not None
-                        or has_column_statistics(snapshot, table))
+            analyzed = last_analyze(table) is not None or has_column_statistics(snapshot, table)
             if table.kind == "p":
                 rows = partition_rows(snapshot, table)
                 if not analyzed and rows >= min_rows:
@@ -90,15 +96,25 @@ class StaleStatistics(Check):
                 findings.append(stale)
         return findings
 
-    def _never(self, snapshot: Snapshot, table: Table, rows: float, params: Mapping[str, Any],
-               partitioned: bool = False) -> Finding:
+    def _never(
+        self,
+        snapshot: Snapshot,
+        table: Table,
+        rows: float,
+        params: Mapping[str, Any],
+        partitioned: bool = False,
+    ) -> Finding:
         if partitioned:
-            note = ("; autovacuum never analyzes partitioned tables, the planner has only the "
-                    "partitions' statistics")
+            note = (
+                "; autovacuum never analyzes partitioned tables, the planner has only the "
+                "partitions' statistics"
+            )
         else:
             disabled = autovacuum_disabled_by(snapshot, table)
-            note = {"table": "; autovacuum is switched off for it",
-                    "server": "; autovacuum is off on the server"}.get(disabled or "", "")
+            note = {
+                "table": "; autovacuum is switched off for it",
+                "server": "; autovacuum is off on the server",
+            }.get(disabled or "", "")
         return self.finding(
             table_ref(table),
             f"{table.qualified} ({rows:,.0f} rows) has never been analyzed{note}",
@@ -112,13 +128,17 @@ class StaleStatistics(Check):
                 "min_rows": float(params["min_rows"]),
             },
             recommendation=f"ANALYZE {table.qualified} now"
-                           + (" and on a schedule (e.g. nightly)." if partitioned
-                              else ", and after every bulk load."),
+            + (
+                " and on a schedule (e.g. nightly)."
+                if partitioned
+                else ", and after every bulk load."
+            ),
             fix_sql=Analyze(table.schema, table.name).to_ddl(),
         )
 
-    def _stale(self, snapshot: Snapshot, table: Table, rows: float, params: Mapping[str, Any]
-               ) -> Finding | None:
+    def _stale(
+        self, snapshot: Snapshot, table: Table, rows: float, params: Mapping[str, Any]
+    ) -> Finding | None:
         modified = table.n_mod_since_analyze or 0
         trigger = analyze_trigger(snapshot, table)
         lag_factor = float(params["lag_factor"])
@@ -128,8 +148,11 @@ class StaleStatistics(Check):
         analyzed = last_analyze(table)
         disabled = autovacuum_disabled_by(snapshot, table)
         minutes = (age_hours(analyzed, now) or 0.0) * 60 if analyzed else None
-        if disabled is None and minutes is not None and \
-                minutes < float(params["min_minutes_since_analyze"]):
+        if (
+            disabled is None
+            and minutes is not None
+            and minutes < float(params["min_minutes_since_analyze"])
+        ):
             return None
         return self.finding(
             table_ref(table),
@@ -150,6 +173,6 @@ class StaleStatistics(Check):
                 "lag_factor": lag_factor,
             },
             recommendation=f"ANALYZE {table.qualified} now; if autovacuum keeps falling behind "
-                           "on it, lower its autovacuum_analyze_scale_factor.",
+            "on it, lower its autovacuum_analyze_scale_factor.",
             fix_sql=Analyze(table.schema, table.name).to_ddl(),
         )

@@ -21,10 +21,17 @@ OLDEST_LISTED = 5
 
 def wraparound_params(error_age: int) -> tuple[Param, ...]:
     return (
-        Param("warning_factor", 1.5, "report an age above this many times the freeze max age "
-                                     "(autovacuum should have frozen it at 1x)"),
-        Param("error_age", error_age, "an age above this is an error (the hard limit is "
-                                      "2^31 = 2,147,483,648)"),
+        Param(
+            "warning_factor",
+            1.5,
+            "report an age above this many times the freeze max age "
+            "(autovacuum should have frozen it at 1x)",
+        ),
+        Param(
+            "error_age",
+            error_age,
+            "an age above this is an error (the hard limit is 2^31 = 2,147,483,648)",
+        ),
     )
 
 
@@ -52,16 +59,20 @@ class WraparoundCheck(Check):
             return []
         factor = float(params["warning_factor"])
         error_age = int(params["error_age"])
-        aged = [(t, age) for t in snapshot.tables  # each age read once: 10,000s of tables
-                if t.kind in VACUUMED_KINDS and (age := self._age(t)) is not None]
+        aged = [
+            (t, age)
+            for t in snapshot.tables  # each age read once: 10,000s of tables
+            if t.kind in VACUUMED_KINDS and (age := self._age(t)) is not None
+        ]
         findings = []
         db = snapshot.database
         if db is not None:
             age = self._age(db) or 0
             if age > factor * server_max or age > error_age:
                 oldest = heapq.nsmallest(OLDEST_LISTED, aged, key=_oldest_first)
-                findings.append(self._database(db.name, age, server_max,
-                                               [t for t, _ in oldest], params))
+                findings.append(
+                    self._database(db.name, age, server_max, [t for t, _ in oldest], params)
+                )
         # Only the few tables past their limit are sorted (oldest first), not all of them.
         flagged = []
         for table, age in aged:
@@ -74,8 +85,7 @@ class WraparoundCheck(Check):
             findings.append(self._table(table, age, freeze_max, own_setting, params))
         return findings
 
-    def _evidence(self, age: int, freeze_max: float, params: Mapping[str, Any]
-                  ) -> dict[str, Any]:
+    def _evidence(self, age: int, freeze_max: float, params: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "age": age,
             "freeze_max_age": int(freeze_max),
@@ -89,8 +99,9 @@ class WraparoundCheck(Check):
     def _severity(self, age: int, params: Mapping[str, Any]) -> Severity | None:
         return Severity.ERROR if age > int(params["error_age"]) else None
 
-    def _database(self, name: str, age: int, server_max: float, oldest: list[Table],
-                  params: Mapping[str, Any]) -> Finding:
+    def _database(
+        self, name: str, age: int, server_max: float, oldest: list[Table], params: Mapping[str, Any]
+    ) -> Finding:
         """``oldest``: the OLDEST_LISTED oldest tables, oldest first."""
         fixes = [Vacuum(t.schema, t.name, ("FREEZE", "VERBOSE")).statement() for t in oldest]
         return self.finding(
@@ -99,17 +110,20 @@ class WraparoundCheck(Check):
             f"{age / server_max:.1f}x {self.setting_name} ({server_max:,.0f}) and "
             f"{100 * age / HARD_LIMIT:.1f} % of the way to the wraparound limit",
             severity=self._severity(age, params),
-            evidence={**self._evidence(age, server_max, params),
-                      "oldest_tables": [f"{t.qualified}: {self._age(t)}" for t in oldest]},
+            evidence={
+                **self._evidence(age, server_max, params),
+                "oldest_tables": [f"{t.qualified}: {self._age(t)}" for t in oldest],
+            },
             recommendation="Freeze the oldest tables (VACUUM (FREEZE, VERBOSE), or vacuumdb "
-                           "--all --freeze) and find what stops autovacuum from doing it: long "
-                           "or prepared transactions, stale replication slots, autovacuum "
-                           "switched off or starved of workers.",
+            "--all --freeze) and find what stops autovacuum from doing it: long "
+            "or prepared transactions, stale replication slots, autovacuum "
+            "switched off or starved of workers.",
             fix_sql="\n".join([LOCK_TIMEOUT, *fixes]) if fixes else None,
         )
 
-    def _table(self, table: Table, age: int, freeze_max: float, own: bool,
-               params: Mapping[str, Any]) -> Finding:
+    def _table(
+        self, table: Table, age: int, freeze_max: float, own: bool, params: Mapping[str, Any]
+    ) -> Finding:
         source = "its storage parameter" if own else "the server setting"
         return self.finding(
             table_ref(table),
@@ -117,14 +131,16 @@ class WraparoundCheck(Check):
             f"{age / freeze_max:.1f}x its freeze max age ({freeze_max:,.0f}, from {source}): "
             "autovacuum has not managed to freeze it",
             severity=self._severity(age, params),
-            evidence={**self._evidence(age, freeze_max, params),
-                      "freeze_max_age_source": "table" if own else "server",
-                      "last_vacuum": table.last_vacuum.isoformat() if table.last_vacuum
-                      else None,
-                      "last_autovacuum": table.last_autovacuum.isoformat()
-                      if table.last_autovacuum else None},
+            evidence={
+                **self._evidence(age, freeze_max, params),
+                "freeze_max_age_source": "table" if own else "server",
+                "last_vacuum": table.last_vacuum.isoformat() if table.last_vacuum else None,
+                "last_autovacuum": table.last_autovacuum.isoformat()
+                if table.last_autovacuum
+                else None,
+            },
             recommendation=f"VACUUM (FREEZE, VERBOSE) {table.qualified} and check what holds "
-                           "autovacuum back (long or prepared transactions, replication slots, "
-                           "autovacuum switched off, a cost limit too low for its size).",
+            "autovacuum back (long or prepared transactions, replication slots, "
+            "autovacuum switched off, a cost limit too low for its size).",
             fix_sql=Vacuum(table.schema, table.name, ("FREEZE", "VERBOSE")).to_ddl(),
         )

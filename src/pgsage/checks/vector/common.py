@@ -20,13 +20,19 @@ INDEXED_TYPES = frozenset({"vector", "halfvec"})
 DEFAULT_LISTS = 100
 DEFAULT_M = 16
 DEFAULT_EF_CONSTRUCTION = 64
-DEFAULT_SETTINGS = {"ivfflat.probes": "1", "hnsw.ef_search": "40", "hnsw.iterative_scan": "off",
-                    "ivfflat.iterative_scan": "off"}
+DEFAULT_SETTINGS = {
+    "ivfflat.probes": "1",
+    "hnsw.ef_search": "40",
+    "hnsw.iterative_scan": "off",
+    "ivfflat.iterative_scan": "off",
+}
 # How many dimensions an HNSW (or IVFFlat) index can hold per type.
 MAX_INDEX_DIMENSIONS = {"vector": 2000, "halfvec": 4000}
 # Which operators each index method supports (IVFFlat has no L1 nor Jaccard).
-METHOD_OPERATORS = {"hnsw": frozenset(OPERATORS), "ivfflat": frozenset({"<->", "<=>", "<#>",
-                                                                        "<~>"})}
+METHOD_OPERATORS = {
+    "hnsw": frozenset(OPERATORS),
+    "ivfflat": frozenset({"<->", "<=>", "<#>", "<~>"}),
+}
 DEFAULT_OPERATOR = "<=>"  # cosine: what embedding models are usually compared with
 
 _OPCLASS_KIND = re.compile(r"_(l2|ip|cosine|l1|hamming|jaccard)_ops$")
@@ -88,8 +94,9 @@ def mentions(expression: str, column: str) -> bool:
     return re.search(pattern, expression) is not None
 
 
-def ann_indexes(snapshot: Snapshot, schema: str, table: str, column: str,
-                expressions: bool = False) -> list[Index]:
+def ann_indexes(
+    snapshot: Snapshot, schema: str, table: str, column: str, expressions: bool = False
+) -> list[Index]:
     """Valid ANN indexes on a column: built on it, or (with ``expressions``) on an expression
     that uses it, such as ``(embedding::halfvec(3072))``."""
     found = []
@@ -98,8 +105,12 @@ def ann_indexes(snapshot: Snapshot, schema: str, table: str, column: str,
             continue
         plain = indexed_column(snapshot, index)
         on_column = plain is not None and plain.name == column
-        on_expression = (plain is None and expressions and bool(index.key_columns)
-                         and mentions(index.key_columns[0], column))
+        on_expression = (
+            plain is None
+            and expressions
+            and bool(index.key_columns)
+            and mentions(index.key_columns[0], column)
+        )
         if on_column or on_expression:
             found.append(index)
     return sorted(found, key=lambda ix: ix.name)
@@ -173,8 +184,11 @@ def role_setting(role: Role, name: str) -> str | None:
 
 def role_overrides(snapshot: Snapshot, name: str) -> dict[str, str]:
     """Login roles that set ``name`` themselves (ALTER ROLE ... SET), sorted by role."""
-    return {role.name: value for role in sorted(snapshot.roles, key=lambda r: r.name)
-            if role.can_login and (value := role_setting(role, name)) is not None}
+    return {
+        role.name: value
+        for role in sorted(snapshot.roles, key=lambda r: r.name)
+        if role.can_login and (value := role_setting(role, name)) is not None
+    }
 
 
 def effective_for(snapshot: Snapshot, name: str, username: str | None) -> str:
@@ -200,8 +214,9 @@ def as_int(value: str) -> int | None:
 
 
 # -- choosing an index for a column --------------------------------------------------------
-def workload_operator(orders: list[DistanceOrder], schema: str, table: str,
-                      column: str) -> tuple[str | None, list[str]]:
+def workload_operator(
+    orders: list[DistanceOrder], schema: str, table: str, column: str
+) -> tuple[str | None, list[str]]:
     """The distance operator the workload orders this column by most (by calls), and all of
     the operators seen."""
     calls: Counter[str] = Counter()
@@ -218,20 +233,37 @@ def hnsw_index_for(column: Column, operator: str, name: str) -> tuple[CreateAnnI
     """An HNSW index that serves ``column <operator> ...``, or None with the reason why not."""
     dims = column.typmod if column.typmod > 0 else None
     if dims is None:
-        return None, (f"{column.name} is declared without dimensions ({column.type}); HNSW "
-                      f"needs them: ALTER TABLE ... ALTER COLUMN {column.name} TYPE "
-                      f"{column.type_name}(<n>) first")
+        return None, (
+            f"{column.name} is declared without dimensions ({column.type}); HNSW "
+            f"needs them: ALTER TABLE ... ALTER COLUMN {column.name} TYPE "
+            f"{column.type_name}(<n>) first"
+        )
     limit = MAX_INDEX_DIMENSIONS.get(column.type_name, 0)
     if dims <= limit:
-        return CreateAnnIndex(column.schema, column.table, name, "hnsw", column_key(column.name),
-                              opclass_for(column.type_name, operator)), ""
+        return CreateAnnIndex(
+            column.schema,
+            column.table,
+            name,
+            "hnsw",
+            column_key(column.name),
+            opclass_for(column.type_name, operator),
+        ), ""
     if column.type_name == "vector" and dims <= MAX_INDEX_DIMENSIONS["halfvec"]:
         cast = f"halfvec({dims})"
-        return CreateAnnIndex(column.schema, column.table, name, "hnsw",
-                              column_key(column.name, cast), opclass_for("halfvec", operator)), (
+        return CreateAnnIndex(
+            column.schema,
+            column.table,
+            name,
+            "hnsw",
+            column_key(column.name, cast),
+            opclass_for("halfvec", operator),
+        ), (
             f"{dims} dimensions exceed the {limit} an HNSW index on vector holds, so the index "
             f"is on {column.name}::{cast}; queries must order by "
-            f"{column.name}::{cast} {operator} $1::{cast} to use it")
-    return None, (f"{dims} dimensions exceed what an HNSW index holds "
-                  f"({MAX_INDEX_DIMENSIONS['halfvec']} as halfvec); reduce the dimensions or "
-                  "index a binary quantization (binary_quantize(...)::bit(n))")
+            f"{column.name}::{cast} {operator} $1::{cast} to use it"
+        )
+    return None, (
+        f"{dims} dimensions exceed what an HNSW index holds "
+        f"({MAX_INDEX_DIMENSIONS['halfvec']} as halfvec); reduce the dimensions or "
+        "index a binary quantization (binary_quantize(...)::bit(n))"
+    )

@@ -31,13 +31,19 @@ def tradeoff(m: int, ef_construction: int) -> str:
     lower = m < DEFAULT_M or ef_construction < DEFAULT_EF_CONSTRUCTION
     higher = m > DEFAULT_M or ef_construction > DEFAULT_EF_CONSTRUCTION
     if lower and not higher:
-        return ("lower values build faster and make a smaller index, but the graph is sparser "
-                "and recall is lower at the same ef_search")
+        return (
+            "lower values build faster and make a smaller index, but the graph is sparser "
+            "and recall is lower at the same ef_search"
+        )
     if higher and not lower:
-        return ("higher values raise recall, at the cost of a slower build, a bigger index and "
-                "slower inserts")
-    return ("m sets the graph's connections per node (recall, size, insert cost) and "
-            "ef_construction the build's candidate list (recall vs build time)")
+        return (
+            "higher values raise recall, at the cost of a slower build, a bigger index and "
+            "slower inserts"
+        )
+    return (
+        "m sets the graph's connections per node (recall, size, insert cost) and "
+        "ef_construction the build's candidate list (recall vs build time)"
+    )
 
 
 class HnswParams(Check):
@@ -48,24 +54,27 @@ class HnswParams(Check):
     requires_extensions = ("vector",)
     requires_sections = ("columns", "indexes", "roles", "vector_settings")
     params = (
-        Param("report_build_options", True,
-              "report HNSW indexes built with m or ef_construction off pgvector's defaults"),
+        Param(
+            "report_build_options",
+            True,
+            "report HNSW indexes built with m or ef_construction off pgvector's defaults",
+        ),
     )
     docs = CheckDocs(
         problem="An HNSW index was built with non-default options (m ≠ 16 or ef_construction "
-                "≠ 64) — reported for information, with what they trade off — or a query "
-                "visible in pg_stat_activity/pg_stat_statements asks for more rows (LIMIT) than "
-                "hnsw.ef_search lets the index return (a warning).",
+        "≠ 64) — reported for information, with what they trade off — or a query "
+        "visible in pg_stat_activity/pg_stat_statements asks for more rows (LIMIT) than "
+        "hnsw.ef_search lets the index return (a warning).",
         why="m and ef_construction decide the quality of the graph: low values give a small, "
-            "fast-to-build index with lower recall; high values the opposite. At query time an "
-            "HNSW scan returns at most ef_search candidates (40 by default) unless iterative "
-            "scans are on (pgvector 0.8+), so `LIMIT 100` with ef_search = 40 silently returns "
-            "at most 40 rows.",
+        "fast-to-build index with lower recall; high values the opposite. At query time an "
+        "HNSW scan returns at most ef_search candidates (40 by default) unless iterative "
+        "scans are on (pgvector 0.8+), so `LIMIT 100` with ef_search = 40 silently returns "
+        "at most 40 rows.",
         fix="Keep deliberate build options (rebuild with REINDEX after changing them with ALTER "
-            "INDEX ... SET); set hnsw.ef_search at least as high as the largest LIMIT — per "
-            "role (ALTER ROLE ... SET), per transaction (SET LOCAL) — or turn on "
-            "hnsw.iterative_scan. LIMITs are only visible where a query text still carries the "
-            "literal (pg_stat_activity; pg_stat_statements replaces constants by $n).",
+        "INDEX ... SET); set hnsw.ef_search at least as high as the largest LIMIT — per "
+        "role (ALTER ROLE ... SET), per transaction (SET LOCAL) — or turn on "
+        "hnsw.iterative_scan. LIMITs are only visible where a query text still carries the "
+        "literal (pg_stat_activity; pg_stat_statements replaces constants by $n).",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -74,22 +83,26 @@ class HnswParams(Check):
         if bool(params["report_build_options"]):
             for index in hnsw:
                 m, _ = int_option(index, "m", DEFAULT_M)
-                ef_construction, _ = int_option(index, "ef_construction",
-                                                DEFAULT_EF_CONSTRUCTION)
+                ef_construction, _ = int_option(index, "ef_construction", DEFAULT_EF_CONSTRUCTION)
                 if (m, ef_construction) == (DEFAULT_M, DEFAULT_EF_CONSTRUCTION):
                     continue
-                findings.append(self.finding(
-                    index_ref(index),
-                    f"HNSW index {index.name} on {index.schema}.{index.table} is built with "
-                    f"m = {m}, ef_construction = {ef_construction} (defaults {DEFAULT_M}, "
-                    f"{DEFAULT_EF_CONSTRUCTION}): {tradeoff(m, ef_construction)}",
-                    evidence={"m": m, "ef_construction": ef_construction,
-                              "default_m": DEFAULT_M,
-                              "default_ef_construction": DEFAULT_EF_CONSTRUCTION,
-                              "definition": index.definition},
-                    recommendation="Keep these options if they were chosen on purpose and "
-                                   "recall was measured; otherwise rebuild with the defaults.",
-                ))
+                findings.append(
+                    self.finding(
+                        index_ref(index),
+                        f"HNSW index {index.name} on {index.schema}.{index.table} is built with "
+                        f"m = {m}, ef_construction = {ef_construction} (defaults {DEFAULT_M}, "
+                        f"{DEFAULT_EF_CONSTRUCTION}): {tradeoff(m, ef_construction)}",
+                        evidence={
+                            "m": m,
+                            "ef_construction": ef_construction,
+                            "default_m": DEFAULT_M,
+                            "default_ef_construction": DEFAULT_EF_CONSTRUCTION,
+                            "definition": index.definition,
+                        },
+                        recommendation="Keep these options if they were chosen on purpose and "
+                        "recall was measured; otherwise rebuild with the defaults.",
+                    )
+                )
         findings += self.ef_search_findings(snapshot, hnsw)
         return findings
 
@@ -120,23 +133,40 @@ class HnswParams(Check):
             index = indexes[name]
             who = f"role {role}" if role else "a session"
             wanted = min(limit, MAX_EF_SEARCH)
-            fix = (f"ALTER ROLE {ident(role)} IN DATABASE {ident(snapshot.server.database)} "
-                   f"SET {EF_SEARCH} = {wanted};" if role else None)
+            fix = (
+                f"ALTER ROLE {ident(role)} IN DATABASE {ident(snapshot.server.database)} "
+                f"SET {EF_SEARCH} = {wanted};"
+                if role
+                else None
+            )
             if limit > MAX_EF_SEARCH:
-                fix = (f"ALTER ROLE {ident(role)} IN DATABASE {ident(snapshot.server.database)} "
-                       f"SET {ITERATIVE} = 'relaxed_order';" if role else None)
-            findings.append(self.finding(
-                index_ref(index),
-                f"{who} orders {index.table} by HNSW index {index.name} with LIMIT {limit}, "
-                f"but {EF_SEARCH} = {ef_search}: the scan returns at most {ef_search} rows",
-                severity=Severity.WARNING,
-                evidence={"limit": limit, "ef_search": ef_search, "role": role or None,
-                          "seen_in": source, "iterative_scan": "off"},
-                recommendation=(f"Set {EF_SEARCH} to at least {limit} for these queries (SET "
-                                f"LOCAL, or per role), or enable {ITERATIVE}."
-                                if limit <= MAX_EF_SEARCH else
-                                f"{EF_SEARCH} cannot exceed {MAX_EF_SEARCH}: enable {ITERATIVE} "
-                                "(pgvector 0.8+) so that the scan continues past it."),
-                fix_sql=fix,
-            ))
+                fix = (
+                    f"ALTER ROLE {ident(role)} IN DATABASE {ident(snapshot.server.database)} "
+                    f"SET {ITERATIVE} = 'relaxed_order';"
+                    if role
+                    else None
+                )
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    f"{who} orders {index.table} by HNSW index {index.name} with LIMIT {limit}, "
+                    f"but {EF_SEARCH} = {ef_search}: the scan returns at most {ef_search} rows",
+                    severity=Severity.WARNING,
+                    evidence={
+                        "limit": limit,
+                        "ef_search": ef_search,
+                        "role": role or None,
+                        "seen_in": source,
+                        "iterative_scan": "off",
+                    },
+                    recommendation=(
+                        f"Set {EF_SEARCH} to at least {limit} for these queries (SET "
+                        f"LOCAL, or per role), or enable {ITERATIVE}."
+                        if limit <= MAX_EF_SEARCH
+                        else f"{EF_SEARCH} cannot exceed {MAX_EF_SEARCH}: enable {ITERATIVE} "
+                        "(pgvector 0.8+) so that the scan continues past it."
+                    ),
+                    fix_sql=fix,
+                )
+            )
         return findings

@@ -39,28 +39,34 @@ class IvfflatBuiltSmall(Check):
     requires_sections = ("tables", "indexes")
     params = (
         Param("min_rows", 10_000.0, "ignore tables with fewer rows than this"),
-        Param("stats_growth_factor", 4.0,
-              "report when the table's live rows exceed the rows the index was built over "
-              "(its reltuples, before any VACUUM/ANALYZE) by this factor"),
-        Param("lists_growth_factor", 10.0,
-              "report (info) when the rows exceed those an explicit lists was sized for "
-              "(lists * 1000, or lists squared above 1000 lists) by this factor"),
+        Param(
+            "stats_growth_factor",
+            4.0,
+            "report when the table's live rows exceed the rows the index was built over "
+            "(its reltuples, before any VACUUM/ANALYZE) by this factor",
+        ),
+        Param(
+            "lists_growth_factor",
+            10.0,
+            "report (info) when the rows exceed those an explicit lists was sized for "
+            "(lists * 1000, or lists squared above 1000 lists) by this factor",
+        ),
     )
     docs = CheckDocs(
         problem="An IVFFlat index was built — its cluster centroids trained by k-means — when "
-                "the table held far fewer rows than it does now. Seen either from the "
-                "statistics (the index's reltuples, written at build time and refreshed only "
-                "by VACUUM/ANALYZE, against the table's live row count) or, as an inference, "
-                "from an explicit `lists` sized for a much smaller table.",
+        "the table held far fewer rows than it does now. Seen either from the "
+        "statistics (the index's reltuples, written at build time and refreshed only "
+        "by VACUUM/ANALYZE, against the table's live row count) or, as an inference, "
+        "from an explicit `lists` sized for a much smaller table.",
         why="IVFFlat never retrains: rows added later are filed under the nearest of the old "
-            "centroids. Built on an empty or small table (pgvector warns \"ivfflat index "
-            "created with little data\"), the centroids do not represent the data, lists become "
-            "very uneven, and searches are both slower and miss neighbours.",
+        'centroids. Built on an empty or small table (pgvector warns "ivfflat index '
+        'created with little data"), the centroids do not represent the data, lists become '
+        "very uneven, and searches are both slower and miss neighbours.",
         fix="REINDEX INDEX CONCURRENTLY to retrain the centroids on today's data; if "
-            "ivfflat-lists also reports the index, rebuild it with the recommended lists "
-            "instead (that retrains too). Create IVFFlat indexes after loading the data.",
+        "ivfflat-lists also reports the index, rebuild it with the recommended lists "
+        "instead (that retrains too). Create IVFFlat indexes after loading the data.",
         alembic="op.execute('REINDEX INDEX CONCURRENTLY ...') inside "
-                "op.get_context().autocommit_block().",
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -86,35 +92,45 @@ class IvfflatBuiltSmall(Check):
                 "table_rows": int(rows),
                 "min_rows": min_rows,
             }
-            if (not index.predicate and live >= min_rows
-                    and live > stats_factor * max(built, 1.0)):
-                findings.append(self.finding(
-                    index_ref(index),
-                    f"IVFFlat index {index.name} on {index.schema}.{index.table} was built over "
-                    f"{int(built):,} rows, and the table now has {int(live):,} live rows "
-                    f"(> {stats_factor:g} times): its {lists} centroids were trained on "
-                    f"{'an empty table' if built == 0 else 'a small sample of the data'}",
-                    evidence={**evidence, "signal": "statistics",
-                              "growth_factor": stats_factor},
-                    recommendation=f"Reindex {index.name} concurrently so that its centroids "
-                                   "are trained on the data it holds now.",
-                    fix_sql=fix,
-                ))
+            if not index.predicate and live >= min_rows and live > stats_factor * max(built, 1.0):
+                findings.append(
+                    self.finding(
+                        index_ref(index),
+                        f"IVFFlat index {index.name} on {index.schema}.{index.table} was built over "
+                        f"{int(built):,} rows, and the table now has {int(live):,} live rows "
+                        f"(> {stats_factor:g} times): its {lists} centroids were trained on "
+                        f"{'an empty table' if built == 0 else 'a small sample of the data'}",
+                        evidence={
+                            **evidence,
+                            "signal": "statistics",
+                            "growth_factor": stats_factor,
+                        },
+                        recommendation=f"Reindex {index.name} concurrently so that its centroids "
+                        "are trained on the data it holds now.",
+                        fix_sql=fix,
+                    )
+                )
                 continue
             implied = rows_implied_by(lists)
             if explicit and rows >= min_rows and rows > lists_factor * implied:
-                findings.append(self.finding(
-                    index_ref(index),
-                    f"IVFFlat index {index.name} on {index.schema}.{index.table} has lists = "
-                    f"{lists}, sized for about {implied:,} rows; the table has {int(rows):,} "
-                    f"(> {lists_factor:g} times), so it was most likely built — and its centroids "
-                    "trained — on a much smaller table",
-                    severity=Severity.INFO,
-                    evidence={**evidence, "signal": "lists", "rows_implied_by_lists": implied,
-                              "growth_factor": lists_factor},
-                    recommendation=f"Reindex {index.name} concurrently to retrain it on today's "
-                                   "data — or, better, rebuild it with the lists ivfflat-lists "
-                                   "recommends, which retrains it too.",
-                    fix_sql=fix,
-                ))
+                findings.append(
+                    self.finding(
+                        index_ref(index),
+                        f"IVFFlat index {index.name} on {index.schema}.{index.table} has lists = "
+                        f"{lists}, sized for about {implied:,} rows; the table has {int(rows):,} "
+                        f"(> {lists_factor:g} times), so it was most likely built — and its centroids "
+                        "trained — on a much smaller table",
+                        severity=Severity.INFO,
+                        evidence={
+                            **evidence,
+                            "signal": "lists",
+                            "rows_implied_by_lists": implied,
+                            "growth_factor": lists_factor,
+                        },
+                        recommendation=f"Reindex {index.name} concurrently to retrain it on today's "
+                        "data — or, better, rebuild it with the lists ivfflat-lists "
+                        "recommends, which retrains it too.",
+                        fix_sql=fix,
+                    )
+                )
         return findings

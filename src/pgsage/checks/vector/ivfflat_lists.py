@@ -26,9 +26,16 @@ def rebuild_with_lists(snapshot: Snapshot, index: Index, lists: int) -> RebuildA
     key = index_key_sql(snapshot, index)
     if key is None or not index.opclasses:
         return None
-    new = CreateAnnIndex(index.schema, index.table, with_suffix(index.name, f"lists{lists}"),
-                         "ivfflat", key, index.opclasses[0], (("lists", lists),),
-                         index.predicate)
+    new = CreateAnnIndex(
+        index.schema,
+        index.table,
+        with_suffix(index.name, f"lists{lists}"),
+        "ivfflat",
+        key,
+        index.opclasses[0],
+        (("lists", lists),),
+        index.predicate,
+    )
     return RebuildAnnIndex(index.name, new)
 
 
@@ -46,19 +53,19 @@ class IvfflatLists(Check):
     )
     docs = CheckDocs(
         problem="An IVFFlat index's `lists` (the number of clusters; 100 when not given) is far "
-                "from pgvector's recommendation for the rows it holds: rows / 1000 up to 1M "
-                "rows, sqrt(rows) above.",
+        "from pgvector's recommendation for the rows it holds: rows / 1000 up to 1M "
+        "rows, sqrt(rows) above.",
         why="Too few lists make each probed list long, so every search reads a large part of "
-            "the index (slow, close to a scan); too many make the lists small, so the default "
-            "number of probes finds fewer true neighbours (poor recall) unless probes is raised "
-            "— and raising it costs speed again.",
+        "the index (slow, close to a scan); too many make the lists small, so the default "
+        "number of probes finds fewer true neighbours (poor recall) unless probes is raised "
+        "— and raising it costs speed again.",
         fix="Rebuild the index online with the recommended lists: CREATE INDEX CONCURRENTLY a "
-            "new one WITH (lists = n), DROP INDEX CONCURRENTLY the old one, and rename the new "
-            "one to the old name. Set ivfflat.probes to about sqrt(lists) afterwards.",
+        "new one WITH (lists = n), DROP INDEX CONCURRENTLY the old one, and rename the new "
+        "one to the old name. Set ivfflat.probes to about sqrt(lists) afterwards.",
         alembic="op.create_index(..., postgresql_using='ivfflat', postgresql_with={'lists': n}, "
-                "postgresql_concurrently=True), op.drop_index(old, postgresql_concurrently=True) "
-                "and op.execute('ALTER INDEX ... RENAME TO ...'), inside "
-                "op.get_context().autocommit_block().",
+        "postgresql_concurrently=True), op.drop_index(old, postgresql_concurrently=True) "
+        "and op.execute('ALTER INDEX ... RENAME TO ...'), inside "
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -77,30 +84,34 @@ class IvfflatLists(Check):
             if low <= ratio <= high:
                 continue
             if ratio < low:
-                effect = ("too few: each search scans long lists, a large part of the index")
+                effect = "too few: each search scans long lists, a large part of the index"
             else:
-                effect = ("too many: lists are small and the probes find fewer true "
-                          "neighbours (poor recall)")
+                effect = (
+                    "too many: lists are small and the probes find fewer true "
+                    "neighbours (poor recall)"
+                )
             rule = "rows / 1000" if rows <= 1_000_000 else "sqrt(rows)"
             rebuild = rebuild_with_lists(snapshot, index, recommended)
-            findings.append(self.finding(
-                index_ref(index),
-                f"IVFFlat index {index.name} on {index.schema}.{index.table} has {lists} lists"
-                f"{'' if explicit else ' (the default)'} for {int(rows):,} rows; {rule} "
-                f"recommends {recommended} — {effect}",
-                evidence={
-                    "lists": lists,
-                    "lists_explicit": explicit,
-                    "rows": int(rows),
-                    "recommended_lists": recommended,
-                    "ratio": round(ratio, 3),
-                    "low_ratio": low,
-                    "high_ratio": high,
-                    "definition": index.definition,
-                },
-                recommendation=f"Rebuild {index.name} with lists = {recommended} (build a new "
-                               "index concurrently, drop the old one, rename), then set "
-                               f"ivfflat.probes to about sqrt({recommended}).",
-                fix_sql=rebuild.to_ddl() if rebuild else None,
-            ))
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    f"IVFFlat index {index.name} on {index.schema}.{index.table} has {lists} lists"
+                    f"{'' if explicit else ' (the default)'} for {int(rows):,} rows; {rule} "
+                    f"recommends {recommended} — {effect}",
+                    evidence={
+                        "lists": lists,
+                        "lists_explicit": explicit,
+                        "rows": int(rows),
+                        "recommended_lists": recommended,
+                        "ratio": round(ratio, 3),
+                        "low_ratio": low,
+                        "high_ratio": high,
+                        "definition": index.definition,
+                    },
+                    recommendation=f"Rebuild {index.name} with lists = {recommended} (build a new "
+                    "index concurrently, drop the old one, rename), then set "
+                    f"ivfflat.probes to about sqrt({recommended}).",
+                    fix_sql=rebuild.to_ddl() if rebuild else None,
+                )
+            )
         return findings

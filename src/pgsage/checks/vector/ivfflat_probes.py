@@ -30,32 +30,30 @@ class IvfflatProbes(Check):
     title = "ivfflat.probes far below sqrt(lists)"
     requires_extensions = ("vector",)
     requires_sections = ("indexes", "roles", "vector_settings")
-    params = (
-        Param("min_ratio", 0.5,
-              "report when probes is below this fraction of sqrt(lists)"),
-    )
+    params = (Param("min_ratio", 0.5, "report when probes is below this fraction of sqrt(lists)"),)
     docs = CheckDocs(
         problem="The number of IVFFlat lists a search visits (`ivfflat.probes`, 1 unless set) "
-                "is far below sqrt(lists), pgvector's starting point — for the sessions of the "
-                "database (postgresql.conf, ALTER DATABASE ... SET) or of a login role (ALTER "
-                "ROLE ... SET).",
+        "is far below sqrt(lists), pgvector's starting point — for the sessions of the "
+        "database (postgresql.conf, ALTER DATABASE ... SET) or of a login role (ALTER "
+        "ROLE ... SET).",
         why="A search only looks at the `probes` lists whose centroids are nearest to the query "
-            "vector; neighbours filed in other lists are never found. With 1 probe of 100 lists "
-            "a search reads 1 % of the index, and recall (the share of the true nearest "
-            "neighbours returned) is often well below what the application assumes.",
+        "vector; neighbours filed in other lists are never found. With 1 probe of 100 lists "
+        "a search reads 1 % of the index, and recall (the share of the true nearest "
+        "neighbours returned) is often well below what the application assumes.",
         fix="Set ivfflat.probes to about sqrt(lists) — per database (ALTER DATABASE ... SET), "
-            "per role (ALTER ROLE ... IN DATABASE ... SET), or per transaction (SET LOCAL) — "
-            "and raise it until recall is good enough. A SET issued by the application itself "
-            "is not visible to this check unless pg_stat_statements tracks utility statements; "
-            "when it sees one, the finding is only informational.",
+        "per role (ALTER ROLE ... IN DATABASE ... SET), or per transaction (SET LOCAL) — "
+        "and raise it until recall is good enough. A SET issued by the application itself "
+        "is not visible to this check unless pg_stat_statements tracks utility statements; "
+        "when it sees one, the finding is only informational.",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         min_ratio = float(params["min_ratio"])
         default = session_default(snapshot, SETTING)
         default_probes = as_int(default.value) or 1
-        overrides = {role: as_int(value) or 1
-                     for role, value in role_overrides(snapshot, SETTING).items()}
+        overrides = {
+            role: as_int(value) or 1 for role, value in role_overrides(snapshot, SETTING).items()
+        }
         app_sets_it = sets_per_session(snapshot, SETTING)
         database = snapshot.server.database
         findings = []
@@ -66,39 +64,45 @@ class IvfflatProbes(Check):
             wanted = recommended_probes(lists)
             threshold = wanted * min_ratio
             default_low = default_probes < threshold
-            low_roles = {role: probes for role, probes in overrides.items()
-                         if probes < threshold}
+            low_roles = {role: probes for role, probes in overrides.items() if probes < threshold}
             if not default_low and not low_roles:
                 continue
             parts = []
             fixes: list[str] = []
             if default_low:
-                parts.append(f"sessions start with {SETTING} = {default_probes} "
-                             f"({default.source})")
+                parts.append(f"sessions start with {SETTING} = {default_probes} ({default.source})")
                 fixes.append(f"ALTER DATABASE {ident(database)} SET {SETTING} = {wanted};")
             if low_roles:
-                parts.append("roles " + ", ".join(f"{r} ({p})" for r, p in low_roles.items())
-                             + f" set {SETTING} lower")
-                fixes += [f"ALTER ROLE {ident(role)} IN DATABASE {ident(database)} "
-                          f"SET {SETTING} = {wanted};" for role in low_roles]
-            findings.append(self.finding(
-                index_ref(index),
-                f"IVFFlat index {index.name} on {index.schema}.{index.table} has {lists} lists, "
-                f"but {'; '.join(parts)} — far below sqrt({lists}) ≈ {wanted}, so searches "
-                "miss neighbours"
-                + (" (the application also SETs it itself)" if app_sets_it else ""),
-                severity=Severity.INFO if app_sets_it else None,
-                evidence={
-                    "lists": lists,
-                    "recommended_probes": wanted,
-                    "threshold": threshold,
-                    "default_probes": default_probes,
-                    "default_source": default.source,
-                    "low_roles": [f"{r}={p}" for r, p in low_roles.items()],
-                    "application_sets_probes": app_sets_it,
-                },
-                recommendation=f"Set {SETTING} to about {wanted} for the sessions that search "
-                               f"{index.table}, then raise it until recall is good enough.",
-                fix_sql="\n".join(fixes),
-            ))
+                parts.append(
+                    "roles "
+                    + ", ".join(f"{r} ({p})" for r, p in low_roles.items())
+                    + f" set {SETTING} lower"
+                )
+                fixes += [
+                    f"ALTER ROLE {ident(role)} IN DATABASE {ident(database)} "
+                    f"SET {SETTING} = {wanted};"
+                    for role in low_roles
+                ]
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    f"IVFFlat index {index.name} on {index.schema}.{index.table} has {lists} lists, "
+                    f"but {'; '.join(parts)} — far below sqrt({lists}) ≈ {wanted}, so searches "
+                    "miss neighbours"
+                    + (" (the application also SETs it itself)" if app_sets_it else ""),
+                    severity=Severity.INFO if app_sets_it else None,
+                    evidence={
+                        "lists": lists,
+                        "recommended_probes": wanted,
+                        "threshold": threshold,
+                        "default_probes": default_probes,
+                        "default_source": default.source,
+                        "low_roles": [f"{r}={p}" for r, p in low_roles.items()],
+                        "application_sets_probes": app_sets_it,
+                    },
+                    recommendation=f"Set {SETTING} to about {wanted} for the sessions that search "
+                    f"{index.table}, then raise it until recall is good enough.",
+                    fix_sql="\n".join(fixes),
+                )
+            )
         return findings

@@ -29,26 +29,24 @@ class VectorOpclassMismatch(Check):
     title = "Distance operator its ANN index cannot serve"
     requires_extensions = ("vector",)
     requires_sections = ("tables", "columns", "indexes", "statements")
-    params = (
-        Param("min_calls", 1, "ignore statements called fewer times than this"),
-    )
+    params = (Param("min_calls", 1, "ignore statements called fewer times than this"),)
     docs = CheckDocs(
         problem="The workload orders a vector column by a distance operator (`<->` L2, `<=>` "
-                "cosine, `<#>` inner product, `<+>` L1), but the column's HNSW/IVFFlat indexes "
-                "were built with the operator class of another distance (vector_l2_ops, "
-                "vector_cosine_ops, vector_ip_ops, vector_l1_ops; halfvec_* alike). Read from "
-                "the ORDER BY of pg_stat_statements and pg_stat_activity texts, with the column "
-                "resolved through the FROM list and its aliases.",
+        "cosine, `<#>` inner product, `<+>` L1), but the column's HNSW/IVFFlat indexes "
+        "were built with the operator class of another distance (vector_l2_ops, "
+        "vector_cosine_ops, vector_ip_ops, vector_l1_ops; halfvec_* alike). Read from "
+        "the ORDER BY of pg_stat_statements and pg_stat_activity texts, with the column "
+        "resolved through the FROM list and its aliases.",
         why="An ANN index answers only the distance of its operator class. A cosine index "
-            "does nothing for `ORDER BY embedding <-> $1`: those queries scan the whole table, "
-            "while the index still costs writes and memory.",
+        "does nothing for `ORDER BY embedding <-> $1`: those queries scan the whole table, "
+        "while the index still costs writes and memory.",
         fix="Make the two agree: change the queries to the index's operator if that is the "
-            "distance you meant (for normalised embeddings, cosine, L2 and inner product rank "
-            "alike, and `<#>` is the cheapest), or CREATE INDEX CONCURRENTLY one with the "
-            "matching operator class and drop the unused one.",
+        "distance you meant (for normalised embeddings, cosine, L2 and inner product rank "
+        "alike, and `<#>` is the cheapest), or CREATE INDEX CONCURRENTLY one with the "
+        "matching operator class and drop the unused one.",
         alembic="op.create_index(..., postgresql_using='hnsw', postgresql_ops={column: "
-                "'vector_l2_ops'}, postgresql_concurrently=True) inside "
-                "op.get_context().autocommit_block().",
+        "'vector_l2_ops'}, postgresql_concurrently=True) inside "
+        "op.get_context().autocommit_block().",
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
@@ -70,7 +68,8 @@ class VectorOpclassMismatch(Check):
             top = max(unserved, key=lambda op: (per_op[op], op))
             described = ", ".join(
                 f"{op} ({OPERATOR_NAMES[op]}, {per_op[op]:,} call{'' if per_op[op] == 1 else 's'})"
-                for op in unserved)
+                for op in unserved
+            )
             for index in indexes:
                 opclass = index.opclasses[0] if index.opclasses else ""
                 own = opclass_operator(opclass)
@@ -79,30 +78,40 @@ class VectorOpclassMismatch(Check):
                 if method == "ivfflat":
                     options = (("lists", recommended_lists(index_rows(snapshot, index)[0])),)
                 create = CreateAnnIndex(
-                    schema, table,
+                    schema,
+                    table,
                     index_name(table, [column_name], f"{method}_{OPERATORS[top]}_idx"),
-                    method, column_key(column_name), opclass_for(column.type_name, top),
-                    options)
+                    method,
+                    column_key(column_name),
+                    opclass_for(column.type_name, top),
+                    options,
+                )
                 unused = own not in per_op
-                findings.append(self.finding(
-                    index_ref(index),
-                    f"queries order {schema}.{table}.{column_name} by {described}, but "
-                    f"{index.method} index {index.name} has {opclass} "
-                    f"({own or '?'}) and cannot serve them: they scan the table",
-                    evidence={
-                        "column": column_name,
-                        "index_opclass": opclass,
-                        "index_operator": own,
-                        "workload_operators": [f"{op}={n}" for op, n in sorted(per_op.items())],
-                        "unserved_operators": unserved,
-                        "index_operator_used": not unused,
-                    },
-                    recommendation=(
-                        f"Order by {own} if {OPERATOR_NAMES.get(own or '', 'its distance')} is "
-                        f"what you meant, or create an index with {create.opclass}"
-                        + (f"; no query uses {index.name}'s operator, so it can then be "
-                           "dropped." if unused else ".")),
-                    fix_sql=create.to_ddl(),
-                ))
+                findings.append(
+                    self.finding(
+                        index_ref(index),
+                        f"queries order {schema}.{table}.{column_name} by {described}, but "
+                        f"{index.method} index {index.name} has {opclass} "
+                        f"({own or '?'}) and cannot serve them: they scan the table",
+                        evidence={
+                            "column": column_name,
+                            "index_opclass": opclass,
+                            "index_operator": own,
+                            "workload_operators": [f"{op}={n}" for op, n in sorted(per_op.items())],
+                            "unserved_operators": unserved,
+                            "index_operator_used": not unused,
+                        },
+                        recommendation=(
+                            f"Order by {own} if {OPERATOR_NAMES.get(own or '', 'its distance')} is "
+                            f"what you meant, or create an index with {create.opclass}"
+                            + (
+                                f"; no query uses {index.name}'s operator, so it can then be "
+                                "dropped."
+                                if unused
+                                else "."
+                            )
+                        ),
+                        fix_sql=create.to_ddl(),
+                    )
+                )
         return findings
-

@@ -20,11 +20,20 @@ from pgsage.db.snapshot import Snapshot
 
 # pgvector's distance operators and the operator-class suffix that serves each one.
 OPERATORS: dict[str, str] = {
-    "<->": "l2", "<=>": "cosine", "<#>": "ip", "<+>": "l1", "<~>": "hamming", "<%>": "jaccard",
+    "<->": "l2",
+    "<=>": "cosine",
+    "<#>": "ip",
+    "<+>": "l1",
+    "<~>": "hamming",
+    "<%>": "jaccard",
 }
 OPERATOR_NAMES: dict[str, str] = {
-    "<->": "L2 distance", "<=>": "cosine distance", "<#>": "negative inner product",
-    "<+>": "L1 distance", "<~>": "Hamming distance", "<%>": "Jaccard distance",
+    "<->": "L2 distance",
+    "<=>": "cosine distance",
+    "<#>": "negative inner product",
+    "<+>": "L1 distance",
+    "<~>": "Hamming distance",
+    "<%>": "Jaccard distance",
 }
 
 
@@ -64,14 +73,29 @@ def distance_orders(snapshot: Snapshot, min_calls: int = 1) -> list[DistanceOrde
     for statement in snapshot.statements:
         if statement.calls < min_calls:
             continue
-        found += resolver.orders(statement.query, statement.calls, statement.username,
-                                 "pg_stat_statements")
+        found += resolver.orders(
+            statement.query, statement.calls, statement.username, "pg_stat_statements"
+        )
     for session in snapshot.activity:  # every database's sessions: keep this one's
-        if (session.query and session.database == snapshot.server.database
-                and session.backend_type in (None, "client backend")):
+        if (
+            session.query
+            and session.database == snapshot.server.database
+            and session.backend_type in (None, "client backend")
+        ):
             found += resolver.orders(session.query, 1, session.username, "pg_stat_activity")
-    return sorted(found, key=lambda o: (o.schema, o.table, o.column, o.operator, o.source,
-                                        -o.calls, o.username or "", o.limit or 0))
+    return sorted(
+        found,
+        key=lambda o: (
+            o.schema,
+            o.table,
+            o.column,
+            o.operator,
+            o.source,
+            -o.calls,
+            o.username or "",
+            o.limit or 0,
+        ),
+    )
 
 
 class _Resolver:
@@ -83,8 +107,9 @@ class _Resolver:
         for key in sorted(self.columns):
             self.by_name.setdefault(key[1], []).append(key)
 
-    def orders(self, text: str, calls: int, username: str | None,
-               source: str) -> list[DistanceOrder]:
+    def orders(
+        self, text: str, calls: int, username: str | None, source: str
+    ) -> list[DistanceOrder]:
         if not any(op in text for op in OPERATORS):
             return []
         try:
@@ -106,8 +131,11 @@ class _Resolver:
                     resolved = self.column(side, scope)
                     if resolved is not None:
                         schema, table, column = resolved
-                        found.append(DistanceOrder(schema, table, column, operator, calls,
-                                                   username, limit, source))
+                        found.append(
+                            DistanceOrder(
+                                schema, table, column, operator, calls, username, limit, source
+                            )
+                        )
         return found
 
     def table(self, schema: str | None, name: str) -> tuple[str, str] | None:

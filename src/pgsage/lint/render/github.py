@@ -21,7 +21,9 @@ def render(result: LintResult) -> str:
     for v in result.violations:
         # Newlines are kept (%0A): a fix spans lines and may hold `-- comment` lines.
         message = v.message + (f"\n\nfix:\n{v.fix}" if v.fix else "")
-        lines.append(f"::{_COMMAND[v.severity]} file={_property(v.file)},line={v.line},"
-                     f"col={v.column},title={_property('pgsage ' + v.rule)}::{_data(message)}")
+        lines.append(
+            f"::{_COMMAND[v.severity]} file={_property(v.file)},line={v.line},"
+            f"col={v.column},title={_property('pgsage ' + v.rule)}::{_data(message)}"
+        )
     lines.extend(f"::error file={_property(e.file)}::{_data(e.message)}" for e in result.errors)
     return "\n".join(lines) + ("\n" if lines else "")

@@ -9,8 +9,9 @@ def render(result: LintResult) -> str:
     lines: list[str] = []
     for v in result.violations:
         where = f"{v.file}:{v.line}:{v.column}"
-        revision = (f" (revision {v.revision}{', downgrade' if v.downgrade else ''})"
-                    if v.revision else "")
+        revision = (
+            f" (revision {v.revision}{', downgrade' if v.downgrade else ''})" if v.revision else ""
+        )
         lines.append(f"{where}: {v.rule} [{v.severity.value}] {v.message}{revision}")
         if v.fix:
             fix_lines = v.fix.splitlines()
@@ -21,6 +22,8 @@ def render(result: LintResult) -> str:
     for note in result.notes:
         lines.append(f"note: {note}")
     count = len(result.violations)
-    lines.append(f"{count} violation{'s' if count != 1 else ''} in {result.files} "
-                 f"file{'s' if result.files != 1 else ''} ({result.statements} statements)")
+    lines.append(
+        f"{count} violation{'s' if count != 1 else ''} in {result.files} "
+        f"file{'s' if result.files != 1 else ''} ({result.statements} statements)"
+    )
     return "\n".join(lines) + "\n"

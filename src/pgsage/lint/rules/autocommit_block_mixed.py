@@ -21,15 +21,19 @@ class AutocommitBlockMixed(Rule):
     id = "autocommit-block-mixed"
     group = Group.TRANSACTIONS
     summary = "Alembic: autocommit_block() in a revision that also does transactional work."
-    why = ("autocommit_block() commits the revision's transaction when it starts. Work before "
-           "it is committed even if the revision fails later (and alembic_version is not "
-           "updated, so the retry repeats it); non-concurrent work inside it runs without a "
-           "transaction.")
+    why = (
+        "autocommit_block() commits the revision's transaction when it starts. Work before "
+        "it is committed even if the revision fails later (and alembic_version is not "
+        "updated, so the retry repeats it); non-concurrent work inside it runs without a "
+        "transaction."
+    )
     fix_sql = "-- one migration for the transactional DDL, another for the CONCURRENTLY steps"
-    fix_alembic = ("# revision A: op.add_column(...)\n"
-                   "# revision B (only this):\n"
-                   "with op.get_context().autocommit_block():\n"
-                   "    op.create_index(..., postgresql_concurrently=True, if_not_exists=True)")
+    fix_alembic = (
+        "# revision A: op.add_column(...)\n"
+        "# revision B (only this):\n"
+        "with op.get_context().autocommit_block():\n"
+        "    op.create_index(..., postgresql_concurrently=True, if_not_exists=True)"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if not ctx.is_alembic or _harmless(stmt):
@@ -38,9 +42,13 @@ class AutocommitBlockMixed(Rule):
             return
         if stmt.in_autocommit_block:
             if not concurrent_operation(stmt.node):
-                yield Hit("this statement runs inside autocommit_block() without a transaction; "
-                          "if the revision fails later it stays applied")
+                yield Hit(
+                    "this statement runs inside autocommit_block() without a transaction; "
+                    "if the revision fails later it stays applied"
+                )
         elif "outside" not in ctx.reported_once:
             ctx.reported_once.add("outside")
-            yield Hit("this revision mixes autocommit_block() with transactional work: the block "
-                      "commits it half-way; move the CONCURRENTLY steps to their own revision")
+            yield Hit(
+                "this revision mixes autocommit_block() with transactional work: the block "
+                "commits it half-way; move the CONCURRENTLY steps to their own revision"
+            )

@@ -15,8 +15,10 @@ class BanAddColumn(StatementBan):
     aliases = ("ban-add-column",)
     default_on = False
     summary = "ALTER TABLE ... ADD COLUMN on an existing table."
-    why = ("Adding a column changes the shape of rows existing clients receive (SELECT *) and "
-           "breaks INSERTs without a column list.")
+    why = (
+        "Adding a column changes the shape of rows existing clients receive (SELECT *) and "
+        "breaks INSERTs without a column list."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for _cmd in table_commands(node, AlterTableType.AT_AddColumn):

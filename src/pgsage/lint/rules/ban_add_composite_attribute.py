@@ -18,6 +18,7 @@ class BanAddCompositeAttribute(StatementBan):
     why = "Adding an attribute changes the shape of composite values existing clients receive."
 
     def matches(self, node: Any) -> Iterable[str]:
-        for _cmd in table_commands(node, AlterTableType.AT_AddColumn,
-                                   objtype=ObjectType.OBJECT_TYPE):
+        for _cmd in table_commands(
+            node, AlterTableType.AT_AddColumn, objtype=ObjectType.OBJECT_TYPE
+        ):
             yield NO_TABLE

@@ -15,8 +15,10 @@ class BanAddEnumValue(StatementBan):
     aliases = ("ban-add-enum-value",)
     default_on = False
     summary = "ALTER TYPE ... ADD VALUE."
-    why = ("Existing clients can start receiving an enum value they do not know (and may fail to "
-           "map it).")
+    why = (
+        "Existing clients can start receiving an enum value they do not know (and may fail to "
+        "map it)."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.AlterEnumStmt) and node.newVal and not node.oldVal:

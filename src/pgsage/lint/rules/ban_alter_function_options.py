@@ -15,8 +15,10 @@ class BanAlterFunctionOptions(StatementBan):
     aliases = ("ban-alter-function-options",)
     default_on = False
     summary = "ALTER FUNCTION / PROCEDURE options (SECURITY DEFINER, volatility, SET, …)."
-    why = ("Changing a function's options changes its behaviour (privileges, planning, settings) "
-           "for existing clients.")
+    why = (
+        "Changing a function's options changes its behaviour (privileges, planning, settings) "
+        "for existing clients."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.AlterFunctionStmt):

@@ -15,8 +15,10 @@ class BanAlterGeneratedExpression(StatementBan):
     aliases = ("ban-alter-generated-expression",)
     default_on = False
     summary = "ALTER COLUMN ... SET EXPRESSION (PG 17+)."
-    why = ("Changing a generated column's expression changes the values existing clients read "
-           "(and rewrites the table).")
+    why = (
+        "Changing a generated column's expression changes the values existing clients read "
+        "(and rewrites the table)."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for _cmd in table_commands(node, AlterTableType.AT_SetExpression):

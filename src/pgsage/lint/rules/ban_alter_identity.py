@@ -14,11 +14,16 @@ class BanAlterIdentity(StatementBan):
     id = "ban-alter-identity"
     aliases = ("ban-alter-identity",)
     summary = "ALTER COLUMN ... ADD / SET / DROP IDENTITY."
-    why = ("Changing a column's identity may break inserts from existing clients (GENERATED "
-           "ALWAYS rejects explicit values).")
+    why = (
+        "Changing a column's identity may break inserts from existing clients (GENERATED "
+        "ALWAYS rejects explicit values)."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
-        for _cmd in table_commands(node, AlterTableType.AT_AddIdentity,
-                                   AlterTableType.AT_SetIdentity,
-                                   AlterTableType.AT_DropIdentity):
+        for _cmd in table_commands(
+            node,
+            AlterTableType.AT_AddIdentity,
+            AlterTableType.AT_SetIdentity,
+            AlterTableType.AT_DropIdentity,
+        ):
             yield altered_table(node)

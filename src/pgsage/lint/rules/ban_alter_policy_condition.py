@@ -18,6 +18,7 @@ class BanAlterPolicyCondition(StatementBan):
     why = "Changing a policy's condition changes which rows existing clients can read or write."
 
     def matches(self, node: Any) -> Iterable[str]:
-        if isinstance(node, ast.AlterPolicyStmt) and (node.qual is not None
-                                                      or node.with_check is not None):
+        if isinstance(node, ast.AlterPolicyStmt) and (
+            node.qual is not None or node.with_check is not None
+        ):
             yield NO_TABLE

@@ -15,8 +15,10 @@ class BanAlterRoleOptions(StatementBan):
     aliases = ("ban-alter-role-options",)
     default_on = False
     summary = "ALTER ROLE / USER options or settings."
-    why = ("Changing a role's options or settings changes access and behaviour for the clients "
-           "that log in with it.")
+    why = (
+        "Changing a role's options or settings changes access and behaviour for the clients "
+        "that log in with it."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.AlterRoleStmt | ast.AlterRoleSetStmt):

@@ -18,8 +18,11 @@ class BanAlterRowLevelSecurity(StatementBan):
     why = "Turning row level security on or off changes which rows existing clients can access."
 
     def matches(self, node: Any) -> Iterable[str]:
-        for _cmd in table_commands(node, AlterTableType.AT_EnableRowSecurity,
-                                   AlterTableType.AT_DisableRowSecurity,
-                                   AlterTableType.AT_ForceRowSecurity,
-                                   AlterTableType.AT_NoForceRowSecurity):
+        for _cmd in table_commands(
+            node,
+            AlterTableType.AT_EnableRowSecurity,
+            AlterTableType.AT_DisableRowSecurity,
+            AlterTableType.AT_ForceRowSecurity,
+            AlterTableType.AT_NoForceRowSecurity,
+        ):
             yield altered_table(node)

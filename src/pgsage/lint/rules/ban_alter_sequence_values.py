@@ -15,8 +15,10 @@ class BanAlterSequenceValues(StatementBan):
     aliases = ("ban-alter-sequence-values",)
     default_on = False
     summary = "ALTER SEQUENCE (RESTART, INCREMENT, MINVALUE, …)."
-    why = ("Changing a sequence's options changes the values generated for existing clients (and "
-           "can collide with existing ids).")
+    why = (
+        "Changing a sequence's options changes the values generated for existing clients (and "
+        "can collide with existing ids)."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.AlterSeqStmt):

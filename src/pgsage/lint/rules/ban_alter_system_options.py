@@ -15,8 +15,10 @@ class BanAlterSystemOptions(StatementBan):
     aliases = ("ban-alter-system-options",)
     default_on = False
     summary = "ALTER SYSTEM."
-    why = ("Server configuration changes affect every database and client on the server, outside "
-           "any migration's transaction.")
+    why = (
+        "Server configuration changes affect every database and client on the server, outside "
+        "any migration's transaction."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.AlterSystemStmt):

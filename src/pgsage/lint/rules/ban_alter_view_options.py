@@ -15,11 +15,16 @@ class BanAlterViewOptions(StatementBan):
     aliases = ("ban-alter-view-options",)
     default_on = False
     summary = "ALTER VIEW ... SET / RESET (options)."
-    why = ("Changing view options (security_barrier, security_invoker, check_option) changes what"
-           " existing clients can see and write.")
+    why = (
+        "Changing view options (security_barrier, security_invoker, check_option) changes what"
+        " existing clients can see and write."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
-        for _cmd in table_commands(node, AlterTableType.AT_SetRelOptions,
-                                   AlterTableType.AT_ResetRelOptions,
-                                   objtype=ObjectType.OBJECT_VIEW):
+        for _cmd in table_commands(
+            node,
+            AlterTableType.AT_SetRelOptions,
+            AlterTableType.AT_ResetRelOptions,
+            objtype=ObjectType.OBJECT_VIEW,
+        ):
             yield NO_TABLE

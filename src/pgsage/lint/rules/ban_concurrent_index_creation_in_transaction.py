@@ -17,16 +17,24 @@ class BanConcurrentIndexCreationInTransaction(Rule):
     group = Group.TRANSACTIONS
     severity = Severity.ERROR
     summary = "CREATE/DROP INDEX, REINDEX or DETACH PARTITION CONCURRENTLY inside a transaction."
-    why = ("PostgreSQL refuses CONCURRENTLY operations inside a transaction block "
-           "(\"cannot run inside a transaction block\"): the migration fails.")
-    fix_sql = ("COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_c ON t (c);\nBEGIN;\n"
-               "-- better: a migration of its own that runs outside a transaction")
-    fix_alembic = ("with op.get_context().autocommit_block():\n"
-                   "    op.create_index('ix_t_c', 't', ['c'], postgresql_concurrently=True)")
-    deviations = ("Also covers DROP INDEX, REINDEX and DETACH PARTITION CONCURRENTLY (squawk: "
-                  "CREATE INDEX only). With --assume-in-transaction, a migration whose only "
-                  "statement is the concurrent one is not reported, as in squawk. Alembic "
-                  "revisions are checked by concurrent-index-outside-autocommit-block instead.")
+    why = (
+        "PostgreSQL refuses CONCURRENTLY operations inside a transaction block "
+        '("cannot run inside a transaction block"): the migration fails.'
+    )
+    fix_sql = (
+        "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_c ON t (c);\nBEGIN;\n"
+        "-- better: a migration of its own that runs outside a transaction"
+    )
+    fix_alembic = (
+        "with op.get_context().autocommit_block():\n"
+        "    op.create_index('ix_t_c', 't', ['c'], postgresql_concurrently=True)"
+    )
+    deviations = (
+        "Also covers DROP INDEX, REINDEX and DETACH PARTITION CONCURRENTLY (squawk: "
+        "CREATE INDEX only). With --assume-in-transaction, a migration whose only "
+        "statement is the concurrent one is not reported, as in squawk. Alembic "
+        "revisions are checked by concurrent-index-outside-autocommit-block instead."
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if ctx.is_alembic or not ctx.in_transaction:
@@ -36,5 +44,7 @@ class BanConcurrentIndexCreationInTransaction(Rule):
             return
         if not ctx.explicit_transaction and len(ctx.work_statements()) == 1:
             return
-        yield Hit(f"{operation} cannot run inside a transaction block; run it outside the "
-                  "transaction (its own migration)")
+        yield Hit(
+            f"{operation} cannot run inside a transaction block; run it outside the "
+            "transaction (its own migration)"
+        )

@@ -16,8 +16,10 @@ class BanCreatePolicy(StatementBan):
     aliases = ("ban-create-policy",)
     default_on = False
     summary = "CREATE POLICY on an existing table."
-    why = ("A new policy can hide rows from, or reject writes by, existing clients once row level"
-           " security is on.")
+    why = (
+        "A new policy can hide rows from, or reject writes by, existing clients once row level"
+        " security is on."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.CreatePolicyStmt):

@@ -15,8 +15,10 @@ class BanDetachInheritance(StatementBan):
     aliases = ("ban-detach-inheritance",)
     default_on = False
     summary = "ALTER TABLE ... NO INHERIT."
-    why = ("Detaching a child table changes which rows existing clients read and write through "
-           "the parent.")
+    why = (
+        "Detaching a child table changes which rows existing clients read and write through "
+        "the parent."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for _cmd in table_commands(node, AlterTableType.AT_DropInherit):

@@ -17,11 +17,15 @@ class BanDropColumn(Rule):
     aliases = ("ban-drop-column",)
     group = Group.COMPATIBILITY
     summary = "ALTER TABLE ... DROP COLUMN."
-    why = ("Clients of the previous release that still read or write the column fail (SQLAlchemy "
-           "models list every column in SELECT and INSERT); the drop takes an ACCESS EXCLUSIVE "
-           "lock.")
-    fix_sql = ("-- release 1: stop using the column in the code (SQLAlchemy: deferred / removed)\n"
-               "-- release 2: ALTER TABLE t DROP COLUMN IF EXISTS c;")
+    why = (
+        "Clients of the previous release that still read or write the column fail (SQLAlchemy "
+        "models list every column in SELECT and INSERT); the drop takes an ACCESS EXCLUSIVE "
+        "lock."
+    )
+    fix_sql = (
+        "-- release 1: stop using the column in the code (SQLAlchemy: deferred / removed)\n"
+        "-- release 2: ALTER TABLE t DROP COLUMN IF EXISTS c;"
+    )
     fix_alembic = "op.drop_column('t', 'c')  # only after no deployed code reads it"
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
@@ -29,5 +33,6 @@ class BanDropColumn(Rule):
         if not table or ctx.is_new_table(table):
             return
         for cmd in alter_commands(stmt.node, AlterTableType.AT_DropColumn):
-            yield Hit(f"dropping {table}.{cmd.name} breaks running clients that still use it",
-                      table=table)
+            yield Hit(
+                f"dropping {table}.{cmd.name} breaks running clients that still use it", table=table
+            )

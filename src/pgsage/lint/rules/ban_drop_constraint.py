@@ -14,8 +14,10 @@ class BanDropConstraint(StatementBan):
     id = "ban-drop-constraint"
     aliases = ("ban-drop-constraint",)
     summary = "ALTER TABLE ... DROP CONSTRAINT on an existing table."
-    why = ("Dropping a constraint removes a guarantee (uniqueness, a valid reference, a check) "
-           "that existing clients may rely on.")
+    why = (
+        "Dropping a constraint removes a guarantee (uniqueness, a valid reference, a check) "
+        "that existing clients may rely on."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for _cmd in table_commands(node, AlterTableType.AT_DropConstraint):

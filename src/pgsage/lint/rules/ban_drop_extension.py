@@ -14,8 +14,10 @@ class BanDropExtension(StatementBan):
     id = "ban-drop-extension"
     aliases = ("ban-drop-extension",)
     summary = "DROP EXTENSION."
-    why = ("Dropping an extension also removes its functions, types and operators, which existing"
-           " clients may use.")
+    why = (
+        "Dropping an extension also removes its functions, types and operators, which existing"
+        " clients may use."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         yield from dropped(node, ObjectType.OBJECT_EXTENSION)

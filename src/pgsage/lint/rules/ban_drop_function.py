@@ -14,9 +14,13 @@ class BanDropFunction(StatementBan):
     id = "ban-drop-function"
     aliases = ("ban-drop-function",)
     summary = "DROP FUNCTION / PROCEDURE / ROUTINE / AGGREGATE."
-    why = ("Dropping a function may break existing clients (and triggers or defaults) that call "
-           "it.")
+    why = "Dropping a function may break existing clients (and triggers or defaults) that call it."
 
     def matches(self, node: Any) -> Iterable[str]:
-        yield from dropped(node, ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE,
-                           ObjectType.OBJECT_ROUTINE, ObjectType.OBJECT_AGGREGATE)
+        yield from dropped(
+            node,
+            ObjectType.OBJECT_FUNCTION,
+            ObjectType.OBJECT_PROCEDURE,
+            ObjectType.OBJECT_ROUTINE,
+            ObjectType.OBJECT_AGGREGATE,
+        )

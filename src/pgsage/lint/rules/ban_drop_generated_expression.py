@@ -14,8 +14,10 @@ class BanDropGeneratedExpression(StatementBan):
     id = "ban-drop-generated-expression"
     aliases = ("ban-drop-generated-expression",)
     summary = "ALTER COLUMN ... DROP EXPRESSION."
-    why = ("Dropping a generated expression turns the column into a plain one that existing "
-           "clients no longer get computed.")
+    why = (
+        "Dropping a generated expression turns the column into a plain one that existing "
+        "clients no longer get computed."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for _cmd in table_commands(node, AlterTableType.AT_DropExpression):

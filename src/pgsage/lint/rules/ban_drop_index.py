@@ -15,8 +15,10 @@ class BanDropIndex(StatementBan):
     aliases = ("ban-drop-index",)
     default_on = False
     summary = "DROP INDEX (any form)."
-    why = ("Dropping an index may remove a uniqueness guarantee or change the plans of existing "
-           "clients' queries.")
+    why = (
+        "Dropping an index may remove a uniqueness guarantee or change the plans of existing "
+        "clients' queries."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         yield from dropped(node, ObjectType.OBJECT_INDEX)

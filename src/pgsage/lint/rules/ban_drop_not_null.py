@@ -17,8 +17,10 @@ class BanDropNotNull(Rule):
     aliases = ("ban-drop-not-null",)
     group = Group.COMPATIBILITY
     summary = "ALTER COLUMN ... DROP NOT NULL."
-    why = ("Code of the running release assumes the column is never NULL; rows written by the "
-           "new release can break it.")
+    why = (
+        "Code of the running release assumes the column is never NULL; rows written by the "
+        "new release can break it."
+    )
     fix_sql = "-- make every deployed reader NULL-safe first, then DROP NOT NULL"
     fix_alembic = "op.alter_column('t', 'c', nullable=True)  # after readers handle NULL"
 
@@ -27,5 +29,8 @@ class BanDropNotNull(Rule):
         if not table or ctx.is_new_table(table):
             return
         for cmd in alter_commands(stmt.node, AlterTableType.AT_DropNotNull):
-            yield Hit(f"DROP NOT NULL on {table}.{cmd.name} lets NULLs reach clients that do "
-                      "not expect them", table=table)
+            yield Hit(
+                f"DROP NOT NULL on {table}.{cmd.name} lets NULLs reach clients that do "
+                "not expect them",
+                table=table,
+            )

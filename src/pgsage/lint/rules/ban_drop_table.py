@@ -20,8 +20,10 @@ class BanDropTable(Rule):
     severity = Severity.ERROR
     summary = "DROP TABLE of a table this migration did not create."
     why = "Running clients that still use the table fail, and the data is gone."
-    fix_sql = ("-- stop using the table in a release first; keep a backup or rename it aside:\n"
-               "ALTER TABLE t RENAME TO t_deprecated;")
+    fix_sql = (
+        "-- stop using the table in a release first; keep a backup or rename it aside:\n"
+        "ALTER TABLE t RENAME TO t_deprecated;"
+    )
     fix_alembic = "op.drop_table('t')  # only after no deployed code uses it"
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:

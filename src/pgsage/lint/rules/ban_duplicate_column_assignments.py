@@ -71,8 +71,9 @@ def _output_name(target: Any) -> str:
 
 
 def _is_star(value: Any) -> bool:
-    return isinstance(value, ast.ColumnRef) and isinstance((value.fields or (None,))[-1],
-                                                           ast.A_Star)
+    return isinstance(value, ast.ColumnRef) and isinstance(
+        (value.fields or (None,))[-1], ast.A_Star
+    )
 
 
 def _select_outputs(query: Any) -> list[str]:
@@ -93,8 +94,9 @@ def duplicated_columns(node: Any) -> Iterator[str]:
             yield from _assignment_conflicts(clause.targetList or ())
     elif isinstance(node, ast.CreateStmt | ast.CreateForeignTableStmt):
         base: Any = node.base if isinstance(node, ast.CreateForeignTableStmt) else node
-        yield from _duplicates(str(e.colname) for e in base.tableElts or ()
-                               if isinstance(e, ast.ColumnDef))
+        yield from _duplicates(
+            str(e.colname) for e in base.tableElts or () if isinstance(e, ast.ColumnDef)
+        )
     elif isinstance(node, ast.ViewStmt):
         if node.aliases:
             yield from _duplicates(str(a.sval) for a in node.aliases)
@@ -102,8 +104,9 @@ def duplicated_columns(node: Any) -> Iterator[str]:
             yield from _duplicates(_select_outputs(node.query))
     elif isinstance(node, ast.SelectStmt) and node.intoClause is not None:
         yield from _duplicates(_select_outputs(node))
-    elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None \
-            and not node.into.colNames:
+    elif (
+        isinstance(node, ast.CreateTableAsStmt) and node.into is not None and not node.into.colNames
+    ):
         yield from _duplicates(_select_outputs(node.query))
 
 
@@ -113,8 +116,10 @@ class BanDuplicateColumnAssignments(Rule):
     group = Group.STYLE
     severity = Severity.ERROR
     summary = "A column assigned or declared twice (UPDATE SET, INSERT, MERGE, CREATE TABLE/VIEW)."
-    why = ("PostgreSQL rejects it (\"multiple assignments to same column\", \"column specified "
-           "more than once\"), so the migration fails when it reaches the statement.")
+    why = (
+        'PostgreSQL rejects it ("multiple assignments to same column", "column specified '
+        'more than once"), so the migration fails when it reaches the statement.'
+    )
     fix_sql = "UPDATE t SET a = 1, b = 2;  -- each column once"
     fix_alembic = "# fix the SQL passed to op.execute()"
 

@@ -15,8 +15,7 @@ class BanReplaceViewFunction(StatementBan):
     aliases = ("ban-replace-view-function",)
     default_on = False
     summary = "CREATE OR REPLACE VIEW / FUNCTION / PROCEDURE."
-    why = ("Replacing a view or function in place silently changes what existing clients get "
-           "back.")
+    why = "Replacing a view or function in place silently changes what existing clients get back."
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.ViewStmt | ast.CreateFunctionStmt) and node.replace:

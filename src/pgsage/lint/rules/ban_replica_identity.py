@@ -15,8 +15,10 @@ class BanReplicaIdentity(StatementBan):
     aliases = ("ban-replica-identity",)
     default_on = False
     summary = "ALTER TABLE ... REPLICA IDENTITY."
-    why = ("Changing the replica identity silently changes what logical replication and CDC "
-           "consumers receive.")
+    why = (
+        "Changing the replica identity silently changes what logical replication and CDC "
+        "consumers receive."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for _cmd in table_commands(node, AlterTableType.AT_ReplicaIdentity):

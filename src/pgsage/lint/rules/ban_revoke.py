@@ -15,8 +15,7 @@ class BanRevoke(StatementBan):
     aliases = ("ban-revoke",)
     default_on = False
     summary = "REVOKE of privileges or role membership."
-    why = ("Revoking privileges may make existing clients' statements fail with permission "
-           "errors.")
+    why = "Revoking privileges may make existing clients' statements fail with permission errors."
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.GrantStmt | ast.GrantRoleStmt) and not node.is_grant:

@@ -15,8 +15,10 @@ class BanSetDefault(StatementBan):
     aliases = ("ban-set-default",)
     default_on = False
     summary = "ALTER COLUMN ... SET DEFAULT on an existing table."
-    why = ("A new default silently changes the values written by existing clients that omit the "
-           "column.")
+    why = (
+        "A new default silently changes the values written by existing clients that omit the "
+        "column."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         for cmd in table_commands(node, AlterTableType.AT_ColumnDefault):

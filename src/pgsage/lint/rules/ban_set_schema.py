@@ -14,8 +14,10 @@ class BanSetSchema(StatementBan):
     id = "ban-set-schema"
     aliases = ("ban-set-schema",)
     summary = "ALTER ... SET SCHEMA."
-    why = ("Moving an object to another schema breaks existing clients that find it through the "
-           "old schema or search_path.")
+    why = (
+        "Moving an object to another schema breaks existing clients that find it through the "
+        "old schema or search_path."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.AlterObjectSchemaStmt):

@@ -19,13 +19,17 @@ class BanTruncateCascade(Rule):
     group = Group.COMPATIBILITY
     severity = Severity.ERROR
     summary = "TRUNCATE ... CASCADE."
-    why = ("CASCADE truncates every table with a foreign key to the named tables, recursively, "
-           "under ACCESS EXCLUSIVE locks: far more data than intended can vanish.")
+    why = (
+        "CASCADE truncates every table with a foreign key to the named tables, recursively, "
+        "under ACCESS EXCLUSIVE locks: far more data than intended can vanish."
+    )
     fix_sql = "TRUNCATE a, b;  -- name every table explicitly"
     fix_alembic = "op.execute('TRUNCATE a, b')"
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         node = stmt.node
         if isinstance(node, ast.TruncateStmt) and node.behavior == DropBehavior.DROP_CASCADE:
-            yield Hit("TRUNCATE ... CASCADE also empties every table referencing these, under "
-                      "ACCESS EXCLUSIVE locks")
+            yield Hit(
+                "TRUNCATE ... CASCADE also empties every table referencing these, under "
+                "ACCESS EXCLUSIVE locks"
+            )

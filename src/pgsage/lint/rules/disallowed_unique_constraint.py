@@ -18,15 +18,21 @@ class DisallowedUniqueConstraint(Rule):
     group = Group.LOCKING
     size_graded = True
     summary = "A UNIQUE constraint added to an existing table without USING INDEX."
-    why = ("ADD CONSTRAINT ... UNIQUE builds the unique index while holding an ACCESS EXCLUSIVE "
-           "lock: reads and writes stop for the whole build.")
-    fix_sql = ("CREATE UNIQUE INDEX CONCURRENTLY t_c_key_idx ON t (c);\n"
-               "ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE USING INDEX t_c_key_idx;")
-    fix_alembic = ("with op.get_context().autocommit_block():\n"
-                   "    op.create_index('t_c_key_idx', 't', ['c'], unique=True,\n"
-                   "                    postgresql_concurrently=True)\n"
-                   "op.execute('ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE USING INDEX "
-                   "t_c_key_idx')")
+    why = (
+        "ADD CONSTRAINT ... UNIQUE builds the unique index while holding an ACCESS EXCLUSIVE "
+        "lock: reads and writes stop for the whole build."
+    )
+    fix_sql = (
+        "CREATE UNIQUE INDEX CONCURRENTLY t_c_key_idx ON t (c);\n"
+        "ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE USING INDEX t_c_key_idx;"
+    )
+    fix_alembic = (
+        "with op.get_context().autocommit_block():\n"
+        "    op.create_index('t_c_key_idx', 't', ['c'], unique=True,\n"
+        "                    postgresql_concurrently=True)\n"
+        "op.execute('ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE USING INDEX "
+        "t_c_key_idx')"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         table = relation_name(getattr(stmt.node, "relation", None))
@@ -34,6 +40,9 @@ class DisallowedUniqueConstraint(Rule):
             return
         for con in added_constraints(stmt.node):
             if con.contype == ConstrType.CONSTR_UNIQUE and not con.indexname:
-                yield Hit(f"adding a UNIQUE constraint to {table} builds its index under an "
-                          "ACCESS EXCLUSIVE lock; build it CONCURRENTLY and add the "
-                          "constraint USING INDEX", table=table)
+                yield Hit(
+                    f"adding a UNIQUE constraint to {table} builds its index under an "
+                    "ACCESS EXCLUSIVE lock; build it CONCURRENTLY and add the "
+                    "constraint USING INDEX",
+                    table=table,
+                )

@@ -22,7 +22,7 @@ def identifier_tokens(text: str) -> Iterable[str]:
         if token.name != "IDENT":
             continue
         # pglast reports character offsets, the end inclusive.
-        raw = text[token.start:token.end + 1]
+        raw = text[token.start : token.end + 1]
         if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
             yield raw[1:-1].replace('""', '"')
         elif raw.upper().startswith('U&"'):
@@ -36,9 +36,11 @@ class IdentifierTooLong(Rule):
     aliases = ("identifier-too-long",)
     group = Group.STYLE
     summary = "An identifier longer than 63 bytes."
-    why = ("PostgreSQL truncates it to 63 bytes with only a NOTICE: two long names can collide, "
-           "and the name in the database differs from the one in the code (Alembic autogenerate "
-           "then reports drift).")
+    why = (
+        "PostgreSQL truncates it to 63 bytes with only a NOTICE: two long names can collide, "
+        "and the name in the database differs from the one in the code (Alembic autogenerate "
+        "then reports drift)."
+    )
     fix_sql = "CREATE INDEX ix_orders_customer_created ON orders (customer_id, created_at);"
     fix_alembic = "op.create_index('ix_orders_customer_created', 'orders', [...])"
 
@@ -48,5 +50,7 @@ class IdentifierTooLong(Rule):
         for name in identifier_tokens(stmt.text):
             size = len(name.encode("utf-8"))
             if size > NAMEDATALEN_BYTES:
-                yield Hit(f"identifier {name[:20]}… is {size} bytes; PostgreSQL truncates it to "
-                          f"{NAMEDATALEN_BYTES}")
+                yield Hit(
+                    f"identifier {name[:20]}… is {size} bytes; PostgreSQL truncates it to "
+                    f"{NAMEDATALEN_BYTES}"
+                )

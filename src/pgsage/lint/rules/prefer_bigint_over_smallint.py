@@ -15,5 +15,7 @@ class PreferBigintOverSmallint(ColumnTypeRule):
     advice = "use bigint (widening later rewrites the table)"
     fix_sql = "CREATE TABLE t (n bigint);"
     fix_alembic = "sa.Column('n', sa.BigInteger())"
-    deviations = ("Opt-in in pgsage (small enumerations and flags are legitimate smallints); "
-                  "squawk enables it by default.")
+    deviations = (
+        "Opt-in in pgsage (small enumerations and flags are legitimate smallints); "
+        "squawk enables it by default."
+    )

@@ -18,8 +18,11 @@ def rewrites_table(node: object) -> str | None:
     """VACUUM FULL or CLUSTER: the table is rewritten under an ACCESS EXCLUSIVE lock."""
     if isinstance(node, ast.ClusterStmt):
         return "CLUSTER"
-    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd and option_enabled(
-            node.options, "full"):
+    if (
+        isinstance(node, ast.VacuumStmt)
+        and node.is_vacuumcmd
+        and option_enabled(node.options, "full")
+    ):
         return "VACUUM FULL"
     return None
 
@@ -29,16 +32,21 @@ class PreferRepack(Rule):
     aliases = ("prefer-repack",)
     group = Group.LOCKING
     summary = "VACUUM FULL or CLUSTER on PostgreSQL 19+, where REPACK exists."
-    why = ("VACUUM FULL and CLUSTER rewrite the table under an ACCESS EXCLUSIVE lock; "
-           "PostgreSQL 19's REPACK (CONCURRENTLY) does the same work without blocking.")
+    why = (
+        "VACUUM FULL and CLUSTER rewrite the table under an ACCESS EXCLUSIVE lock; "
+        "PostgreSQL 19's REPACK (CONCURRENTLY) does the same work without blocking."
+    )
     fix_sql = "REPACK (CONCURRENTLY) t;"
-    fix_alembic = ("with op.get_context().autocommit_block():\n"
-                   "    op.execute('REPACK (CONCURRENTLY) t')")
+    fix_alembic = (
+        "with op.get_context().autocommit_block():\n    op.execute('REPACK (CONCURRENTLY) t')"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if ctx.pg_version < REPACK_VERSION:
             return
         command = rewrites_table(stmt.node)
         if command:
-            yield Hit(f"{command} rewrites the table under an ACCESS EXCLUSIVE lock; use REPACK "
-                      "(CONCURRENTLY) on PostgreSQL 19+")
+            yield Hit(
+                f"{command} rewrites the table under an ACCESS EXCLUSIVE lock; use REPACK "
+                "(CONCURRENTLY) on PostgreSQL 19+"
+            )

@@ -27,17 +27,23 @@ class PreferRobustStmts(Rule):
     group = Group.STYLE
     default_on = False
     summary = "A statement outside a transaction that fails when the migration is re-run."
-    why = ("Without a transaction, a migration that fails half-way leaves its first statements "
-           "applied; IF [NOT] EXISTS lets the retry get past them.")
-    fix_sql = ("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_c ON t (c);\n"
-               "ALTER TABLE t ADD COLUMN IF NOT EXISTS c text;\n"
-               "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_key;")
+    why = (
+        "Without a transaction, a migration that fails half-way leaves its first statements "
+        "applied; IF [NOT] EXISTS lets the retry get past them."
+    )
+    fix_sql = (
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_t_c ON t (c);\n"
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS c text;\n"
+        "ALTER TABLE t DROP CONSTRAINT IF EXISTS t_c_key;"
+    )
     fix_alembic = "op.create_index(..., if_not_exists=True); op.drop_index(..., if_exists=True)"
-    deviations = ("Opt-in in pgsage (Alembic runs revisions in transactions). As in squawk, a "
-                  "file with a single statement is not checked, and SET NOT NULL, RENAME and "
-                  "ENABLE/DISABLE ROW LEVEL SECURITY are reported. Unlike squawk, ALTER TABLE "
-                  "actions that are idempotent (ALTER COLUMN TYPE / SET DEFAULT / DROP NOT NULL, "
-                  "VALIDATE CONSTRAINT) are not: re-running them succeeds.")
+    deviations = (
+        "Opt-in in pgsage (Alembic runs revisions in transactions). As in squawk, a "
+        "file with a single statement is not checked, and SET NOT NULL, RENAME and "
+        "ENABLE/DISABLE ROW LEVEL SECURITY are reported. Unlike squawk, ALTER TABLE "
+        "actions that are idempotent (ALTER COLUMN TYPE / SET DEFAULT / DROP NOT NULL, "
+        "VALIDATE CONSTRAINT) are not: re-running them succeeds."
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if ctx.in_transaction or len(ctx.statements) <= 1 or ctx.is_alembic:
@@ -45,8 +51,9 @@ class PreferRobustStmts(Rule):
         node: Any = stmt.node
         if isinstance(node, ast.CreateStmt):
             relation: Any = node.relation
-            temp_dropped = (relation.relpersistence == "t"
-                            and node.oncommit == OnCommitAction.ONCOMMIT_DROP)
+            temp_dropped = (
+                relation.relpersistence == "t" and node.oncommit == OnCommitAction.ONCOMMIT_DROP
+            )
             if not node.if_not_exists and not temp_dropped:
                 yield Hit(f"CREATE TABLE {relation_name(node.relation)} without IF NOT EXISTS")
         elif isinstance(node, ast.IndexStmt):
@@ -55,8 +62,7 @@ class PreferRobustStmts(Rule):
         elif isinstance(node, ast.DropStmt):
             if not node.missing_ok:
                 kind: Any = node.removeType
-                yield Hit(f"DROP {kind.name.removeprefix('OBJECT_')} without "
-                          "IF EXISTS")
+                yield Hit(f"DROP {kind.name.removeprefix('OBJECT_')} without IF EXISTS")
         elif isinstance(node, ast.AlterTableStmt):
             yield from self._alter(node, ctx)
         elif isinstance(node, ast.RenameStmt) and not node.missing_ok:
@@ -67,18 +73,27 @@ class PreferRobustStmts(Rule):
         table = relation_name(node.relation)
         for cmd in node.cmds or ():
             subtype = cmd.subtype
-            if subtype in (AlterTableType.AT_AddColumn, AlterTableType.AT_DropColumn,
-                           AlterTableType.AT_DropConstraint) and not cmd.missing_ok:
-                verb = {AlterTableType.AT_AddColumn: "ADD COLUMN without IF NOT EXISTS",
-                        AlterTableType.AT_DropColumn: "DROP COLUMN without IF EXISTS",
-                        AlterTableType.AT_DropConstraint: "DROP CONSTRAINT without IF EXISTS",
-                        }[subtype]
+            if (
+                subtype
+                in (
+                    AlterTableType.AT_AddColumn,
+                    AlterTableType.AT_DropColumn,
+                    AlterTableType.AT_DropConstraint,
+                )
+                and not cmd.missing_ok
+            ):
+                verb = {
+                    AlterTableType.AT_AddColumn: "ADD COLUMN without IF NOT EXISTS",
+                    AlterTableType.AT_DropColumn: "DROP COLUMN without IF EXISTS",
+                    AlterTableType.AT_DropConstraint: "DROP CONSTRAINT without IF EXISTS",
+                }[subtype]
                 yield Hit(f"ALTER TABLE {table} {verb}")
             elif subtype == AlterTableType.AT_AddConstraint:
                 name = str(cmd.def_.conname or "")
                 if (bare_name(table), name) not in ctx.dropped_if_exists:
-                    yield Hit(f"ALTER TABLE {table} ADD CONSTRAINT {name} without a preceding "
-                              "DROP CONSTRAINT IF EXISTS")
+                    yield Hit(
+                        f"ALTER TABLE {table} ADD CONSTRAINT {name} without a preceding "
+                        "DROP CONSTRAINT IF EXISTS"
+                    )
             elif subtype in _NON_IDEMPOTENT:
-                yield Hit(f"ALTER TABLE {table} {_NON_IDEMPOTENT[subtype]} outside a "
-                          "transaction")
+                yield Hit(f"ALTER TABLE {table} {_NON_IDEMPOTENT[subtype]} outside a transaction")

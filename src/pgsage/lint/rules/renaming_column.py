@@ -18,11 +18,15 @@ class RenamingColumn(Rule):
     aliases = ("renaming-column",)
     group = Group.COMPATIBILITY
     summary = "ALTER TABLE ... RENAME COLUMN."
-    why = ("Application instances still running the previous release query the old name and fail "
-           "until they are all replaced (and the rename takes an ACCESS EXCLUSIVE lock).")
-    fix_sql = ("-- expand/contract: add the new column, write both, backfill, move readers,\n"
-               "-- then drop the old column in a later release\n"
-               "ALTER TABLE t ADD COLUMN new_name text;")
+    why = (
+        "Application instances still running the previous release query the old name and fail "
+        "until they are all replaced (and the rename takes an ACCESS EXCLUSIVE lock)."
+    )
+    fix_sql = (
+        "-- expand/contract: add the new column, write both, backfill, move readers,\n"
+        "-- then drop the old column in a later release\n"
+        "ALTER TABLE t ADD COLUMN new_name text;"
+    )
     fix_alembic = "op.add_column('t', sa.Column('new_name', sa.Text()))  # then migrate readers"
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
@@ -30,5 +34,8 @@ class RenamingColumn(Rule):
         if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_COLUMN:
             table = relation_name(node.relation)
             if not ctx.is_new_table(table):
-                yield Hit(f"renaming {table}.{node.subname} to {node.newname} breaks running "
-                          "clients that use the old name", table=table)
+                yield Hit(
+                    f"renaming {table}.{node.subname} to {node.newname} breaks running "
+                    "clients that use the old name",
+                    table=table,
+                )

@@ -14,12 +14,17 @@ from pgsage.lint.banrule import NO_TABLE, StatementBan, altered_table
 class RenamingObject(StatementBan):
     id = "renaming-object"
     aliases = ("renaming-object",)
-    summary = ("RENAME of a constraint, index, view, function, type, schema, sequence or other "
-               "object.")
-    why = ("Renaming an object breaks existing clients (and code such as Alembic autogenerate) "
-           "that refer to the old name.")
+    summary = (
+        "RENAME of a constraint, index, view, function, type, schema, sequence or other object."
+    )
+    why = (
+        "Renaming an object breaks existing clients (and code such as Alembic autogenerate) "
+        "that refer to the old name."
+    )
 
     def matches(self, node: Any) -> Iterable[str]:
         if isinstance(node, ast.RenameStmt) and node.renameType not in (
-                ObjectType.OBJECT_TABLE, ObjectType.OBJECT_COLUMN):
+            ObjectType.OBJECT_TABLE,
+            ObjectType.OBJECT_COLUMN,
+        ):
             yield altered_table(node) if node.relation is not None else NO_TABLE

@@ -18,17 +18,26 @@ class RenamingTable(Rule):
     aliases = ("renaming-table",)
     group = Group.COMPATIBILITY
     summary = "ALTER TABLE ... RENAME TO."
-    why = ("Running application instances query the old name and fail until they are replaced; "
-           "the rename also takes an ACCESS EXCLUSIVE lock.")
-    fix_sql = ("ALTER TABLE old_name RENAME TO new_name;\n"
-               "CREATE VIEW old_name AS SELECT * FROM new_name;  -- until every client moved")
-    fix_alembic = ("op.rename_table('old_name', 'new_name')\n"
-                   "op.execute('CREATE VIEW old_name AS SELECT * FROM new_name')")
+    why = (
+        "Running application instances query the old name and fail until they are replaced; "
+        "the rename also takes an ACCESS EXCLUSIVE lock."
+    )
+    fix_sql = (
+        "ALTER TABLE old_name RENAME TO new_name;\n"
+        "CREATE VIEW old_name AS SELECT * FROM new_name;  -- until every client moved"
+    )
+    fix_alembic = (
+        "op.rename_table('old_name', 'new_name')\n"
+        "op.execute('CREATE VIEW old_name AS SELECT * FROM new_name')"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         node = stmt.node
         if isinstance(node, ast.RenameStmt) and node.renameType == ObjectType.OBJECT_TABLE:
             table = relation_name(node.relation)
             if not ctx.is_new_table(table):
-                yield Hit(f"renaming table {table} to {node.newname} breaks running clients "
-                          "that use the old name", table=table)
+                yield Hit(
+                    f"renaming table {table} to {node.newname} breaks running clients "
+                    "that use the old name",
+                    table=table,
+                )

@@ -17,17 +17,26 @@ class RequireConcurrentIndexDeletion(Rule):
     aliases = ("require-concurrent-index-deletion",)
     group = Group.LOCKING
     summary = "DROP INDEX without CONCURRENTLY."
-    why = ("DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: reads and writes "
-           "queue behind it, and behind any long query it waits for.")
+    why = (
+        "DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table: reads and writes "
+        "queue behind it, and behind any long query it waits for."
+    )
     fix_sql = "DROP INDEX CONCURRENTLY IF EXISTS ix_t_c;  -- outside a transaction"
-    fix_alembic = ("with op.get_context().autocommit_block():\n"
-                   "    op.drop_index('ix_t_c', table_name='t', postgresql_concurrently=True,\n"
-                   "                  if_exists=True)")
+    fix_alembic = (
+        "with op.get_context().autocommit_block():\n"
+        "    op.drop_index('ix_t_c', table_name='t', postgresql_concurrently=True,\n"
+        "                  if_exists=True)"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         node = stmt.node
-        if (isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX
-                and not node.concurrent):
+        if (
+            isinstance(node, ast.DropStmt)
+            and node.removeType == ObjectType.OBJECT_INDEX
+            and not node.concurrent
+        ):
             names = ", ".join(".".join(p.sval for p in obj) for obj in node.objects or ())
-            yield Hit(f"DROP INDEX {names} takes an ACCESS EXCLUSIVE lock on its table; "
-                      "use DROP INDEX CONCURRENTLY")
+            yield Hit(
+                f"DROP INDEX {names} takes an ACCESS EXCLUSIVE lock on its table; "
+                "use DROP INDEX CONCURRENTLY"
+            )

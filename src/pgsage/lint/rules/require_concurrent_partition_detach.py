@@ -17,16 +17,22 @@ class RequireConcurrentPartitionDetach(Rule):
     aliases = ("require-concurrent-partition-detach",)
     group = Group.LOCKING
     summary = "ALTER TABLE ... DETACH PARTITION without CONCURRENTLY."
-    why = ("DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the partitioned table; since "
-           "PostgreSQL 14, DETACH PARTITION ... CONCURRENTLY only takes SHARE UPDATE EXCLUSIVE.")
+    why = (
+        "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the partitioned table; since "
+        "PostgreSQL 14, DETACH PARTITION ... CONCURRENTLY only takes SHARE UPDATE EXCLUSIVE."
+    )
     fix_sql = "ALTER TABLE t DETACH PARTITION t_2020 CONCURRENTLY;  -- outside a transaction"
-    fix_alembic = ("with op.get_context().autocommit_block():\n"
-                   "    op.execute('ALTER TABLE t DETACH PARTITION t_2020 CONCURRENTLY')")
+    fix_alembic = (
+        "with op.get_context().autocommit_block():\n"
+        "    op.execute('ALTER TABLE t DETACH PARTITION t_2020 CONCURRENTLY')"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         for cmd in alter_commands(stmt.node, AlterTableType.AT_DetachPartition):
             part = cmd.def_
             if not part.concurrent:
                 table = relation_name(stmt.node.relation)
-                yield Hit(f"DETACH PARTITION {relation_name(part.name)} takes an ACCESS EXCLUSIVE "
-                          f"lock on {table}; use DETACH PARTITION ... CONCURRENTLY")
+                yield Hit(
+                    f"DETACH PARTITION {relation_name(part.name)} takes an ACCESS EXCLUSIVE "
+                    f"lock on {table}; use DETACH PARTITION ... CONCURRENTLY"
+                )

@@ -37,11 +37,15 @@ class RequireConcurrentReindex(Rule):
     group = Group.LOCKING
     size_graded = True
     summary = "REINDEX without CONCURRENTLY."
-    why = ("REINDEX takes a SHARE lock on the table (writes wait) and an ACCESS EXCLUSIVE lock on "
-           "each index (queries using it wait) for the whole rebuild.")
+    why = (
+        "REINDEX takes a SHARE lock on the table (writes wait) and an ACCESS EXCLUSIVE lock on "
+        "each index (queries using it wait) for the whole rebuild."
+    )
     fix_sql = "REINDEX INDEX CONCURRENTLY ix_t_c;  -- outside a transaction, PG 12+"
-    fix_alembic = ("with op.get_context().autocommit_block():\n"
-                   "    op.execute('REINDEX INDEX CONCURRENTLY ix_t_c')")
+    fix_alembic = (
+        "with op.get_context().autocommit_block():\n"
+        "    op.execute('REINDEX INDEX CONCURRENTLY ix_t_c')"
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         node = stmt.node
@@ -52,7 +56,13 @@ class RequireConcurrentReindex(Rule):
         if option_enabled(node.params, "concurrently"):
             return
         target = relation_name(node.relation) if node.relation is not None else node.name
-        table = relation_name(node.relation) if (
-            node.kind == ReindexObjectType.REINDEX_OBJECT_TABLE) else None
-        yield Hit(f"REINDEX {target} blocks writes (SHARE lock on the table, ACCESS EXCLUSIVE on "
-                  "the index) for the whole rebuild; use REINDEX ... CONCURRENTLY", table=table)
+        table = (
+            relation_name(node.relation)
+            if (node.kind == ReindexObjectType.REINDEX_OBJECT_TABLE)
+            else None
+        )
+        yield Hit(
+            f"REINDEX {target} blocks writes (SHARE lock on the table, ACCESS EXCLUSIVE on "
+            "the index) for the whole rebuild; use REINDEX ... CONCURRENTLY",
+            table=table,
+        )

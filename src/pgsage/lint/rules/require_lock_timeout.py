@@ -15,18 +15,24 @@ class RequireLockTimeout(Rule):
     aliases = ("require-lock-timeout", "require-timeout-settings")
     group = Group.TRANSACTIONS
     summary = "A lock-taking statement before SET lock_timeout."
-    why = ("An ALTER TABLE waiting for its lock blocks every query that arrives after it; "
-           "lock_timeout makes it give up (and the deploy retry) instead of stalling the "
-           "application.")
+    why = (
+        "An ALTER TABLE waiting for its lock blocks every query that arrives after it; "
+        "lock_timeout makes it give up (and the deploy retry) instead of stalling the "
+        "application."
+    )
     fix_sql = "SET lock_timeout = '2s';  -- first statement of the migration"
-    fix_alembic = ("# env.py, before context.run_migrations():\n"
-                   "connection.exec_driver_sql(\"SET lock_timeout = '2s'\")\n"
-                   "# or in the revision: op.execute(\"SET lock_timeout = '2s'\")")
-    deviations = ("Reported once per migration, at the first statement that needs it (as "
-                  "squawk); CREATE TABLE without a foreign key locks nothing existing and does "
-                  "not need it; neither does DML (ROW EXCLUSIVE). For "
-                  "Alembic revisions, an env.py that sets lock_timeout counts for every "
-                  "revision.")
+    fix_alembic = (
+        "# env.py, before context.run_migrations():\n"
+        "connection.exec_driver_sql(\"SET lock_timeout = '2s'\")\n"
+        "# or in the revision: op.execute(\"SET lock_timeout = '2s'\")"
+    )
+    deviations = (
+        "Reported once per migration, at the first statement that needs it (as "
+        "squawk); CREATE TABLE without a foreign key locks nothing existing and does "
+        "not need it; neither does DML (ROW EXCLUSIVE). For "
+        "Alembic revisions, an env.py that sets lock_timeout counts for every "
+        "revision."
+    )
 
     setting = "lock_timeout"
 
@@ -35,5 +41,7 @@ class RequireLockTimeout(Rule):
             return
         if needs_timeout(stmt.node) and self.id not in ctx.reported_once:
             ctx.reported_once.add(self.id)
-            yield Hit(f"this statement takes locks before SET {self.setting}: it can queue "
-                      "behind a long query and block everything after it")
+            yield Hit(
+                f"this statement takes locks before SET {self.setting}: it can queue "
+                "behind a long query and block everything after it"
+            )

@@ -29,8 +29,10 @@ class RequireTableSchema(Rule):
             relation = node.relation
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             relation = node.into.rel
-        elif isinstance(node, ast.RenameStmt) and ObjectType.OBJECT_TABLE in (node.renameType,
-                                                                  node.relationType):
+        elif isinstance(node, ast.RenameStmt) and ObjectType.OBJECT_TABLE in (
+            node.renameType,
+            node.relationType,
+        ):
             relation = node.relation
         if relation is not None:
             if relation.relpersistence != "t" and not relation.schemaname:

@@ -15,5 +15,7 @@ class SyntaxErrorRule(Rule):
     why = "PostgreSQL would reject it too, so the migration fails at that statement."
     fix_sql = "-- fix the statement's syntax"
     fix_alembic = "# fix the SQL passed to op.execute()"
-    deviations = ("squawk's own parser accepts some non-PostgreSQL syntax (e.g. `int array[]` "
-                  "without a size); pglast reports it here and lints the other statements.")
+    deviations = (
+        "squawk's own parser accepts some non-PostgreSQL syntax (e.g. `int array[]` "
+        "without a size); pglast reports it here and lints the other statements."
+    )

@@ -24,23 +24,31 @@ class TableRewrite(Rule):
     id = "table-rewrite"
     group = Group.LOCKING
     size_graded = True
-    summary = ("VACUUM FULL, CLUSTER (before PG 19), ALTER TABLE SET TABLESPACE / SET LOGGED / "
-               "SET UNLOGGED / SET ACCESS METHOD.")
-    why = ("Each rewrites the whole table (and its indexes) while holding an ACCESS EXCLUSIVE "
-           "lock: nothing can read or write it until the copy is done.")
-    fix_sql = ("-- rebuild online with pg_repack (or REPACK (CONCURRENTLY) on PG 19+):\n"
-               "-- pg_repack --table=t")
+    summary = (
+        "VACUUM FULL, CLUSTER (before PG 19), ALTER TABLE SET TABLESPACE / SET LOGGED / "
+        "SET UNLOGGED / SET ACCESS METHOD."
+    )
+    why = (
+        "Each rewrites the whole table (and its indexes) while holding an ACCESS EXCLUSIVE "
+        "lock: nothing can read or write it until the copy is done."
+    )
+    fix_sql = (
+        "-- rebuild online with pg_repack (or REPACK (CONCURRENTLY) on PG 19+):\n"
+        "-- pg_repack --table=t"
+    )
     fix_alembic = "# run pg_repack outside the migration"
     deviations = "pgsage-only rule; squawk has prefer-repack for PG 19+ only."
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         command = rewrites_table(stmt.node)
         if command and ctx.pg_version < REPACK_VERSION:
-            yield Hit(f"{command} rewrites the table under an ACCESS EXCLUSIVE lock; use "
-                      "pg_repack")
+            yield Hit(f"{command} rewrites the table under an ACCESS EXCLUSIVE lock; use pg_repack")
         table = relation_name(getattr(stmt.node, "relation", None))
         if not table or ctx.is_new_table(table):
             return
         for cmd in alter_commands(stmt.node, *_REWRITING):
-            yield Hit(f"ALTER TABLE {table} {_REWRITING[cmd.subtype]} rewrites the table under "
-                      "an ACCESS EXCLUSIVE lock", table=table)
+            yield Hit(
+                f"ALTER TABLE {table} {_REWRITING[cmd.subtype]} rewrites the table under "
+                "an ACCESS EXCLUSIVE lock",
+                table=table,
+            )

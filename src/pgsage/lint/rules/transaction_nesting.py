@@ -20,9 +20,11 @@ class TransactionNesting(Rule):
     aliases = ("transaction-nesting",)
     group = Group.TRANSACTIONS
     summary = "BEGIN inside an open transaction, or COMMIT/ROLLBACK without one of your own."
-    why = ("A nested BEGIN is ignored with a warning, so its COMMIT ends the outer transaction "
-           "early; a COMMIT inside a migration the tool wraps in a transaction commits half of "
-           "it.")
+    why = (
+        "A nested BEGIN is ignored with a warning, so its COMMIT ends the outer transaction "
+        "early; a COMMIT inside a migration the tool wraps in a transaction commits half of "
+        "it."
+    )
     fix_sql = "-- remove the inner BEGIN/COMMIT; let the migration runner own the transaction"
     fix_alembic = "# remove op.execute('COMMIT'); use op.get_context().autocommit_block()"
     deviations = "Alembic revisions are rendered with their own BEGIN/COMMIT and not checked."
@@ -32,11 +34,15 @@ class TransactionNesting(Rule):
         if ctx.is_alembic or not isinstance(node, ast.TransactionStmt):
             return
         if node.kind in _BEGIN and ctx.in_transaction:
-            yield Hit("BEGIN inside an open transaction is ignored; the next COMMIT ends the "
-                      "outer transaction")
+            yield Hit(
+                "BEGIN inside an open transaction is ignored; the next COMMIT ends the "
+                "outer transaction"
+            )
         elif node.kind in _END:
             if ctx.in_transaction and not ctx.explicit_transaction:
-                yield Hit(f"{node.kind.name.rsplit('_', 1)[-1]} ends the transaction the "
-                          "migration runner opened (--assume-in-transaction)")
+                yield Hit(
+                    f"{node.kind.name.rsplit('_', 1)[-1]} ends the transaction the "
+                    "migration runner opened (--assume-in-transaction)"
+                )
             elif not ctx.in_transaction:
                 yield Hit(f"{node.kind.name.rsplit('_', 1)[-1]} without an open transaction")
