@@ -47,8 +47,8 @@ unit: $(STAMP) system-deps $(PYTEST8)/.stamp
 test: lint typecheck unit
 
 docs: $(STAMP)
-	$(BIN)/python -m pgsage.docs > docs/checks.md
-	$(BIN)/python -m pgsage.docs --pages docs/checks
+	$(BIN)/python -m pgsage.checks.docs > docs/checks.md
+	$(BIN)/python -m pgsage.checks.docs --pages docs/checks
 
 bench: $(STAMP)
 	bash bench/run.sh

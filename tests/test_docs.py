@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pgsage.docs import check_pages, checks_reference
+from pgsage.checks.docs import check_pages, checks_reference
 
 DOCS = Path(__file__).parent.parent / "docs"
 

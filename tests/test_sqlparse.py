@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from pgharness import TestDatabase
-from pgsage.sqlparse import (
+from pgsage.sql.analysis import (
     ColumnUse,
     Operand,
     StatementInfo,

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 
 from pgharness import TestDatabase
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
 from pgsage.settings import Settings
 
@@ -31,7 +31,7 @@ LOW_THRESHOLDS: dict[str, dict[str, Any]] = {
 def audit(
     db: TestDatabase, select: list[str], checks: dict[str, dict[str, Any]] | None = None
 ) -> Report:
-    report = commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
     assert [r.check for r in report.results if r.status.value in ("error", "timeout")] == []
     return report
 

@@ -10,7 +10,7 @@ from psycopg import sql
 
 from casefiles import Case, all_cases
 from pgharness import TestDatabase
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.settings import Settings
 
 # Cases that change the database, the server or roles (ALTER DATABASE/SYSTEM, roles, dropping
@@ -80,7 +80,7 @@ def test_every_planted_problem_is_found_by_name(db: TestDatabase) -> None:
                 (check, obj.replace("public.", f"{schema}.")) for check, obj in case.expected
             }
     assert len(expected) >= 36, len(expected)  # "a few dozen"
-    report = commands.audit(Settings(dsn=db.dsn, checks=merged_params(cases)))
+    report = audit_commands.audit(Settings(dsn=db.dsn, checks=merged_params(cases)))
     found = {(f.check, str(f.object)) for f in report.findings}
     assert expected - found == set()
     broken = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from casefiles import apply_case, case_named
 from pgharness import TestDatabase
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.model import Severity
 from pgsage.settings import Settings
 
@@ -19,7 +19,7 @@ LOW_BUSY = {
 
 def test_cold_reads_lower_the_database_ratio(db: TestDatabase) -> None:
     apply_case(db.dsn, case_named("caching", "low_hit_ratio"))
-    report = commands.audit(Settings(dsn=db.dsn, select=["caching"], checks=LOW_BUSY))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=["caching"], checks=LOW_BUSY))
     found = {(f.check, str(f.object)): f for f in report.findings}
     assert set(found) == {
         ("cache-hit-database", db.name),
@@ -38,10 +38,12 @@ def test_cold_reads_lower_the_database_ratio(db: TestDatabase) -> None:
     assert "sequential scans" in table.message  # events is read by seq scans, not by id
 
     # With the default "busy" thresholds this little traffic is not judged at all.
-    assert commands.audit(Settings(dsn=db.dsn, select=["caching"])).findings == []
+    assert audit_commands.audit(Settings(dsn=db.dsn, select=["caching"])).findings == []
 
     # The ratio threshold is a parameter: asking for less than the observed ratio is quiet.
     observed = float(str(evidence["hit_ratio"]))
     relaxed = {**LOW_BUSY, "cache-hit-database": {"min_blocks": 1000, "min_ratio": observed - 0.01}}
-    report = commands.audit(Settings(dsn=db.dsn, select=["cache-hit-database"], checks=relaxed))
+    report = audit_commands.audit(
+        Settings(dsn=db.dsn, select=["cache-hit-database"], checks=relaxed)
+    )
     assert report.findings == []

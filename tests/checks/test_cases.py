@@ -7,14 +7,14 @@ import pytest
 
 from casefiles import Case, all_cases, apply_case
 from pgharness import TestDatabase
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.settings import Settings
 
 
 @pytest.mark.parametrize("case", all_cases(), ids=lambda c: c.id)
 def test_case(db: TestDatabase, case: Case) -> None:
     apply_case(db.dsn, case)
-    report = commands.audit(Settings(dsn=db.dsn, checks=case.params, select=list(case.scope)))
+    report = audit_commands.audit(Settings(dsn=db.dsn, checks=case.params, select=list(case.scope)))
     found = {(f.check, str(f.object)) for f in report.findings}
     assert found == case.expected
     not_run = [

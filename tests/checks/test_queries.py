@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from pgharness import TestDatabase, cleanup_root, make_root
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.db.cluster import LocalCluster
 from pgsage.model import Finding, Severity
 from pgsage.settings import Settings
@@ -44,7 +44,7 @@ def queryid(db: TestDatabase, fragment: str, *, exact: bool = False) -> int:
 
 
 def audit(db: TestDatabase, check: str, **params: Any) -> list[Finding]:
-    report = commands.audit(Settings(dsn=db.dsn, select=[check], checks={check: params}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=[check], checks={check: params}))
     [result] = report.results
     assert result.status.value in ("ok", "findings"), result.reason
     return list(report.findings)
@@ -216,7 +216,7 @@ def test_monitoring_and_utility_statements_are_not_workload(db: TestDatabase) ->
         [("SELECT pg_sleep(%s), count(*) FROM pg_class", [0.02]), ("CREATE INDEX ON t (id)", None)],
         repeat=1,
     )
-    commands.audit(Settings(dsn=db.dsn, select=["queries"]))  # its own statements, recorded
+    audit_commands.audit(Settings(dsn=db.dsn, select=["queries"]))  # its own statements, recorded
     for check, params in (
         ("slow-query", {"min_mean_ms": 0.0, "min_calls": 1}),
         ("top-time-query", {"min_share": 0.0, "min_total_ms": 0.0}),
@@ -246,7 +246,7 @@ def test_pg_stat_statements_not_preloaded(db: TestDatabase) -> None:
         dsn = cluster.dsn("postgres")
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION pg_stat_statements")
-        report = commands.audit(Settings(dsn=dsn, select=["queries"]))
+        report = audit_commands.audit(Settings(dsn=dsn, select=["queries"]))
         assert {r.check: r.status.value for r in report.results}["slow-query"] in ("ok",)
         [finding] = report.findings
         assert finding.check == "pg-stat-statements-missing"

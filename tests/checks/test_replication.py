@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from pgharness import TestDatabase, TestServer
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.db.cluster import LocalCluster
 from pgsage.model import Finding, Report, Severity
 from pgsage.settings import Settings
@@ -26,7 +26,7 @@ NEVER = 10**15  # a threshold no test reaches
 def audit(
     db: TestDatabase, select: list[str], checks: dict[str, dict[str, Any]] | None = None
 ) -> Report:
-    report = commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
     assert [r.check for r in report.results if r.status.value in ("error", "timeout")] == []
     return report
 

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 
 from pgharness import TestDatabase
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Severity
 from pgsage.settings import Settings
 
@@ -28,7 +28,7 @@ def run(db: TestDatabase, workload: Workload, *, repeat: int = 2) -> None:
 
 
 def audit(db: TestDatabase, check: str, **params: Any) -> list[Finding]:
-    report = commands.audit(Settings(dsn=db.dsn, select=[check], checks={check: params}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=[check], checks={check: params}))
     [result] = report.results
     assert result.status.value in ("ok", "findings"), result.reason
     return list(report.findings)

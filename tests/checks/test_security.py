@@ -18,15 +18,15 @@ import pytest
 
 from casefiles import apply_case, case_named
 from pgharness import PASSWORD_ROLE, TestDatabase, TestServer, cleanup_root, make_root
-from pgsage import commands
-from pgsage.checks.security.common import is_local_address, split_list
+from pgsage.checks.security.refs import is_local_address, split_list
+from pgsage.commands import audit as audit_commands
 from pgsage.db.cluster import LocalCluster
 from pgsage.model import Report, Severity
 from pgsage.settings import Settings
 
 
 def audit(dsn: str, select: list[str], checks: dict[str, dict[str, Any]] | None = None) -> Report:
-    report = commands.audit(Settings(dsn=dsn, select=select, checks=checks or {}))
+    report = audit_commands.audit(Settings(dsn=dsn, select=select, checks=checks or {}))
     assert [
         (r.check, r.reason) for r in report.results if r.status.value not in ("ok", "findings")
     ] == []

@@ -17,8 +17,8 @@ from psycopg import sql
 
 from casefiles import Case, all_cases, apply_case
 from pgharness import TestDatabase
-from pgsage import commands
-from pgsage.checks.settings.common import SETTING_CONTEXTS
+from pgsage.checks.settings.values import SETTING_CONTEXTS
+from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report
 from pgsage.settings import Settings
 
@@ -28,7 +28,7 @@ def audit(
     select: list[str] | tuple[str, ...],
     checks: dict[str, dict[str, Any]] | None = None,
 ) -> Report:
-    report = commands.audit(Settings(dsn=db.dsn, select=list(select), checks=checks or {}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=list(select), checks=checks or {}))
     assert [r.check for r in report.results if r.status.value not in {"ok", "findings"}] == []
     return report
 

@@ -19,8 +19,8 @@ import pytest
 
 from casefiles import Case, all_cases, apply_case, case_named
 from pgharness import TestDatabase
-from pgsage import commands
 from pgsage.checks.tables.estimate import index_estimate, table_estimate
+from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
 from pgsage.settings import Settings
 
@@ -30,7 +30,7 @@ def audit(
     select: list[str] | tuple[str, ...],
     checks: dict[str, dict[str, Any]] | None = None,
 ) -> Report:
-    report = commands.audit(Settings(dsn=db.dsn, select=list(select), checks=checks or {}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=list(select), checks=checks or {}))
     assert [
         (r.check, r.reason) for r in report.results if r.status.value not in {"ok", "findings"}
     ] == []
@@ -275,7 +275,7 @@ def test_seq_scan_heavy_cites_the_selective_statements(db: TestDatabase) -> None
 def test_bloat_estimate_is_close_on_compact_tables(db: TestDatabase) -> None:
     case = case_named("tables", "bloat")
     apply_case(db.dsn, case)
-    snapshot = commands.take_snapshot(Settings(dsn=db.dsn))
+    snapshot = audit_commands.take_snapshot(Settings(dsn=db.dsn))
     tables = {t.name: table_estimate(snapshot, t) for t in snapshot.tables}
     indexes = {ix.name: index_estimate(snapshot, ix) for ix in snapshot.indexes}
     compact = tables["site_visits"]

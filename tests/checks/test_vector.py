@@ -18,7 +18,7 @@ import pytest
 from psycopg import sql
 
 from pgharness import TestDatabase
-from pgsage import commands
+from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
 from pgsage.settings import Settings
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.extensions("vector")
 def audit(
     db: TestDatabase, select: list[str], checks: dict[str, dict[str, Any]] | None = None
 ) -> Report:
-    report = commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
+    report = audit_commands.audit(Settings(dsn=db.dsn, select=select, checks=checks or {}))
     assert [
         (r.check, r.reason) for r in report.results if r.status.value not in ("ok", "findings")
     ] == []

@@ -41,7 +41,7 @@ def test_endpoints(db: TestDatabase) -> None:
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pgsage.cli", *args],
+        [sys.executable, "-m", "pgsage.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pgsage.cli import app
+from pgsage.cli.main import app
 from pgsage.monitoring.dashboard import dashboard, dashboard_exprs, render_dashboard
 from pgsage.monitoring.definitions import ALERTS, RECORDING_RULES
 from pgsage.monitoring.plan import COLUMNS, render_csv, render_markdown

@@ -21,7 +21,7 @@ from pgsage.advise.ddl import drop_ddl, partition_index_name
 from pgsage.advise.model import Advice
 from pgsage.advise.render import ddl_of
 from pgsage.errors import UsageError
-from pgsage.fixes import LOCK_TIMEOUT
+from pgsage.fixes.quoting import LOCK_TIMEOUT
 
 _REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)

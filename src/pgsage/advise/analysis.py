@@ -30,7 +30,7 @@ from pglast.stream import RawStream
 
 from pgsage.advise.catalog import RelInfo
 from pgsage.advise.model import Key, Predicate, QueryShape, RelName, SortKey, TableAccess
-from pgsage.sqlparse import TableRef, column_fields, operator_name
+from pgsage.sql.analysis import TableRef, column_fields, operator_name
 
 MAX_VIEW_DEPTH = 8
 RANGE_OPERATORS = frozenset({"<", ">", "<=", ">="})

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from pgsage.advise.model import RelName
-from pgsage.sqlparse import TableRef
+from pgsage.sql.analysis import TableRef
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from pgsage.advise.model import Candidate
-from pgsage.fixes import LOCK_TIMEOUT, index_name
+from pgsage.fixes.quoting import LOCK_TIMEOUT, index_name
 
 NAME_SUFFIX = {"btree": "idx", "gin": "gin_idx", "hnsw": "hnsw_idx"}
 

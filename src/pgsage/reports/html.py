@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from pgsage.model import Finding, Report
-from pgsage.reports.common import (
+from pgsage.reports.layout import (
     SEVERITY_ORDER,
     format_evidence_value,
     problem_results,

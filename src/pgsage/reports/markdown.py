@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pgsage.model import Report
-from pgsage.reports.common import (
+from pgsage.reports.layout import (
     SEVERITY_ORDER,
     format_evidence_value,
     problem_results,

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from pgsage.model import Finding, Report
-from pgsage.reports.common import (
+from pgsage.reports.layout import (
     SEVERITY_ORDER,
     format_evidence_value,
     problem_results,

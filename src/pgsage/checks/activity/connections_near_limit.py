@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from pgsage.checks.activity.common import VISIBILITY_NOTE, client_sessions
+from pgsage.checks.activity.sessions import VISIBILITY_NOTE, client_sessions
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pgsage.checks.activity.common import (
+from pgsage.checks.activity.sessions import (
     IDLE_IN_TRANSACTION,
     VISIBILITY_NOTE,
     age_severity,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pgsage.checks.activity.common import (
+from pgsage.checks.activity.sessions import (
     IDLE_IN_TRANSACTION,
     VISIBILITY_NOTE,
     describe,

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.caching.common import BLOCKS_READ_NOTE, RATIO_PARAM, hit_ratio
-from pgsage.checks.settings.common import setting_row, value_bytes
+from pgsage.checks.caching.hit_ratio import BLOCKS_READ_NOTE, RATIO_PARAM, hit_ratio
+from pgsage.checks.settings.values import setting_row, value_bytes
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.caching.common import BLOCKS_READ_NOTE, RATIO_PARAM, low_hit_ratio
+from pgsage.checks.caching.hit_ratio import BLOCKS_READ_NOTE, RATIO_PARAM, low_hit_ratio
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import index_evidence, index_ref, table_duplicates
+from pgsage.checks.indexes.signatures import index_evidence, index_ref, table_duplicates
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import DropIndex
+from pgsage.fixes.index import DropIndex
 from pgsage.model import Finding, Severity
 
 

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.indexes.common import table_indexes
+from pgsage.checks.indexes.signatures import table_indexes
 from pgsage.db.rows import Constraint, Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import CreateIndex, index_name
+from pgsage.fixes.index import CreateIndex
+from pgsage.fixes.quoting import index_name
 from pgsage.model import Finding, ObjectRef, Severity
 
 SEARCHABLE_METHODS = frozenset({"btree", "hash"})

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import index_ref
+from pgsage.checks.indexes.signatures import index_ref
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import DropIndex, ReindexIndex
+from pgsage.fixes.index import DropIndex, ReindexIndex
 from pgsage.model import Finding, Severity
 
 

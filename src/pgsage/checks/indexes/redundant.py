@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import (
+from pgsage.checks.indexes.signatures import (
     equivalent_keys,
     index_evidence,
     index_ref,
@@ -17,7 +17,7 @@ from pgsage.checks.indexes.common import (
 )
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import DropIndex
+from pgsage.fixes.index import DropIndex
 from pgsage.model import Finding, Severity
 
 # Only btree keys are ordered, so only there does a longer index serve its prefix's look-ups.

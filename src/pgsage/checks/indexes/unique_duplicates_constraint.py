@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.indexes.common import index_evidence, index_ref, same_shape, table_indexes
+from pgsage.checks.indexes.signatures import index_evidence, index_ref, same_shape, table_indexes
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import DropConstraint, DropIndex
+from pgsage.fixes.index import DropConstraint, DropIndex
 from pgsage.model import Finding, Severity
 
 

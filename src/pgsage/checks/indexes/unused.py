@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.indexes.common import index_ref, is_protected, stats_window
+from pgsage.checks.indexes.signatures import index_ref, is_protected, stats_window
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import DropIndex
+from pgsage.fixes.index import DropIndex
 from pgsage.model import Finding, Severity
 
 

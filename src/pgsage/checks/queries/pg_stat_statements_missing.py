@@ -7,7 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_schema import literal
+from pgsage.fixes.schema import literal
 from pgsage.model import Finding, ObjectRef, Severity
 
 EXTENSION = "pg_stat_statements"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.queries.common import advise_hint, query_evidence, query_ref, workload
+from pgsage.checks.queries.folded import advise_hint, query_evidence, query_ref, workload
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
 

@@ -8,7 +8,7 @@ from typing import Any
 from psycopg import sql
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.replication.common import human_bytes
+from pgsage.checks.replication.sizes import human_bytes
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity
 

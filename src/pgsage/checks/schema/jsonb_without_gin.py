@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.schema.common import (
+from pgsage.checks.schema.column_uses import (
     Catalog,
     ColumnUsage,
     column_ref,
@@ -17,9 +17,9 @@ from pgsage.checks.schema.common import (
 )
 from pgsage.db.rows import Column, Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_schema import CreateKeyedIndex, IndexKey
+from pgsage.fixes.schema import CreateKeyedIndex, IndexKey
 from pgsage.model import Finding, Severity
-from pgsage.sqlparse import ColumnUse
+from pgsage.sql.analysis import ColumnUse
 
 # Operators a GIN index on jsonb can serve, and which of them each built-in opclass supports.
 GIN_OPERATORS = frozenset({"@>", "?", "?|", "?&", "@?", "@@"})

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.schema.common import Catalog, ColumnUsage, column_ref, parsed_workload
+from pgsage.checks.schema.column_uses import Catalog, ColumnUsage, column_ref, parsed_workload
 from pgsage.db.rows import Column, ColumnValues, Constraint, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident, index_name
-from pgsage.fixes_schema import CreateKeyedIndex, IndexKey, literal
+from pgsage.fixes.quoting import ident, index_name
+from pgsage.fixes.schema import CreateKeyedIndex, IndexKey, literal
 from pgsage.model import Finding, Severity
-from pgsage.sqlparse import ColumnUse, expression_columns, predicate_filters
+from pgsage.sql.analysis import ColumnUse, expression_columns, predicate_filters
 
 BOOLEAN = "bool"
 EQUALITY = frozenset({"=", "in", "= any"})

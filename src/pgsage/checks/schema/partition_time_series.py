@@ -10,8 +10,8 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
-from pgsage.fixes_schema import PartitionPlan, twin_name
+from pgsage.fixes.quoting import ident
+from pgsage.fixes.schema import PartitionPlan, twin_name
 from pgsage.model import Finding, ObjectRef, Severity
 
 TIME_TYPES = frozenset({"timestamptz", "timestamp", "date"})

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.security.common import (
+from pgsage.checks.security.refs import (
     HOST_RULE_TYPES,
     hba_ref,
     is_local_address,
@@ -15,7 +15,7 @@ from pgsage.checks.security.common import (
 )
 from pgsage.db.rows import HbaRule
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import Finding, Severity
 
 SETTING = "password_encryption"

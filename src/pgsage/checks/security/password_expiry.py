@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.security.common import role_ref
+from pgsage.checks.security.refs import role_ref
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
 

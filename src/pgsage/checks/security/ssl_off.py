@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.security.common import is_local_address, setting_ref, split_list
+from pgsage.checks.security.refs import is_local_address, setting_ref, split_list
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
 

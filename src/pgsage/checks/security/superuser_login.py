@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.security.common import role_ref, split_list
+from pgsage.checks.security.refs import role_ref, split_list
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import Finding, Severity
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.rows import Column, Sequence
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_tables import ColumnRef, WidenSequence
+from pgsage.fixes.table import ColumnRef, WidenSequence
 from pgsage.model import Finding, ObjectRef, Severity
 
 TYPE_RANGES = {

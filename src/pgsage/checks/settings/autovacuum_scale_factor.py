@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.settings.common import literal, reloption
+from pgsage.checks.settings.values import literal, reloption
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import LOCK_TIMEOUT, ident
+from pgsage.fixes.quoting import LOCK_TIMEOUT, ident
 from pgsage.model import Finding, ObjectRef, Severity
 
 SCALE_FACTOR = "autovacuum_vacuum_scale_factor"

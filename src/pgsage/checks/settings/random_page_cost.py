@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.settings.common import (
+from pgsage.checks.settings.values import (
     change_setting_sql,
     setting_ref,
     setting_row,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.settings.common import (
+from pgsage.checks.settings.values import (
     application_roles,
     is_zero_duration,
     literal,
@@ -15,7 +15,7 @@ from pgsage.checks.settings.common import (
     value_ms,
 )
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import Finding, ObjectRef, Severity
 
 NAME = "statement_timeout"

@@ -7,11 +7,11 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.columns import analyzed_columns
-from pgsage.checks.indexes.common import index_ref
+from pgsage.checks.indexes.signatures import index_ref
 from pgsage.checks.tables.estimate import BloatLimits, bloat_params, index_estimate
 from pgsage.checks.tables.table_bloat import human_bytes
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ReindexIndex
+from pgsage.fixes.index import ReindexIndex
 from pgsage.model import Finding, Severity
 
 

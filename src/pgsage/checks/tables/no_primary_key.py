@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.tables.common import partition_columns, partition_rows, table_ref
+from pgsage.checks.tables.storage_params import partition_columns, partition_rows, table_ref
 from pgsage.db.rows import Index, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import index_name
-from pgsage.fixes_tables import AddIdentityPrimaryKey, PromoteUniqueIndex
+from pgsage.fixes.quoting import index_name
+from pgsage.fixes.table import AddIdentityPrimaryKey, PromoteUniqueIndex
 from pgsage.model import Finding, Severity
 
 CHECKED_KINDS = frozenset({"r", "p"})

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.tables.common import (
+from pgsage.checks.tables.storage_params import (
     VACUUMED_KINDS,
     age_hours,
     analyze_trigger,
@@ -20,7 +20,7 @@ from pgsage.checks.tables.common import (
 )
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_tables import Analyze
+from pgsage.fixes.table import Analyze
 from pgsage.model import Finding, Severity
 
 

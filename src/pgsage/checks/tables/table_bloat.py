@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
-from pgsage.checks.tables.common import table_ref
 from pgsage.checks.tables.estimate import BloatLimits, bloat_params, table_estimate
+from pgsage.checks.tables.storage_params import table_ref
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_tables import Vacuum
+from pgsage.fixes.table import Vacuum
 from pgsage.model import Finding, Severity
 
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.tables.common import table_ref
 from pgsage.checks.tables.estimate import stored_columns
+from pgsage.checks.tables.storage_params import table_ref
 from pgsage.checks.tables.table_bloat import human_bytes
 from pgsage.db.rows import Column, Table
 from pgsage.db.snapshot import Snapshot

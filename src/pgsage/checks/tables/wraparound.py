@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pgsage.checks.base import Check, Param
-from pgsage.checks.tables.common import VACUUMED_KINDS, number, reloption, table_ref
+from pgsage.checks.tables.storage_params import VACUUMED_KINDS, number, reloption, table_ref
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import LOCK_TIMEOUT
-from pgsage.fixes_tables import Vacuum
+from pgsage.fixes.quoting import LOCK_TIMEOUT
+from pgsage.fixes.table import Vacuum
 from pgsage.model import Finding, ObjectRef, Severity
 
 HARD_LIMIT = 2**31  # the server stops assigning IDs a few million short of this

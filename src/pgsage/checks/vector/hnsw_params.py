@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.vector.common import (
+from pgsage.checks.vector.ann import (
     DEFAULT_EF_CONSTRUCTION,
     DEFAULT_M,
     as_int,
@@ -19,7 +19,7 @@ from pgsage.checks.vector.common import (
 from pgsage.checks.vector.workload import distance_orders
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import Finding, Severity
 
 EF_SEARCH = "hnsw.ef_search"

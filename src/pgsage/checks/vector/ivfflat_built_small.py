@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.vector.common import DEFAULT_LISTS, index_ref, index_rows, int_option
+from pgsage.checks.vector.ann import DEFAULT_LISTS, index_ref, index_rows, int_option
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ReindexIndex
+from pgsage.fixes.index import ReindexIndex
 from pgsage.model import Finding, Severity
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.vector.common import (
+from pgsage.checks.vector.ann import (
     DEFAULT_LISTS,
     index_key_sql,
     index_ref,
@@ -16,7 +16,7 @@ from pgsage.checks.vector.common import (
 )
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_vector import CreateAnnIndex, RebuildAnnIndex, with_suffix
+from pgsage.fixes.vector import CreateAnnIndex, RebuildAnnIndex, with_suffix
 from pgsage.model import Finding, Severity
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.vector.common import (
+from pgsage.checks.vector.ann import (
     DEFAULT_LISTS,
     as_int,
     index_ref,
@@ -17,7 +17,7 @@ from pgsage.checks.vector.common import (
     sets_per_session,
 )
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import Finding, Severity
 
 SETTING = "ivfflat.probes"

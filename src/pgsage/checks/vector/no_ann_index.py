@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.vector.common import (
+from pgsage.checks.vector.ann import (
     DEFAULT_OPERATOR,
     INDEXED_TYPES,
     ann_indexes,
@@ -16,7 +16,7 @@ from pgsage.checks.vector.common import (
 )
 from pgsage.checks.vector.workload import OPERATOR_NAMES, distance_orders
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import index_name
+from pgsage.fixes.quoting import index_name
 from pgsage.model import Finding, Severity
 
 

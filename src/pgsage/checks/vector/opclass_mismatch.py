@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.vector.common import (
+from pgsage.checks.vector.ann import (
     METHOD_OPERATORS,
     ann_indexes,
     index_ref,
@@ -17,8 +17,8 @@ from pgsage.checks.vector.common import (
 )
 from pgsage.checks.vector.workload import OPERATOR_NAMES, OPERATORS, distance_orders
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import index_name
-from pgsage.fixes_vector import CreateAnnIndex, column_key
+from pgsage.fixes.quoting import index_name
+from pgsage.fixes.vector import CreateAnnIndex, column_key
 from pgsage.model import Finding, Severity
 
 

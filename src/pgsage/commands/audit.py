@@ -1,12 +1,10 @@
-"""The public command functions. Adapters (CLI, web, MCP) call these and render the results.
+"""Audit and snapshot: collect the catalogs (or load a saved snapshot) and run the checks.
 
 Nothing here prints, exits or reads the environment beyond the Settings it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from pgsage.background import Background
@@ -67,68 +65,7 @@ def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
 
 
 def _parse_statements(statements: list[Statement]) -> None:
-    from pgsage.sqlparse import analyze  # cached: the query checks find the texts parsed
+    from pgsage.sql.analysis import analyze  # cached: the query checks find the texts parsed
 
     for statement in statements:
         analyze(statement.query)
-
-
-# -- the embedded server ------------------------------------------------------------------
-def server_start() -> EmbeddedServer:
-    server = EmbeddedServer()
-    server.start()
-    return server
-
-
-def server_stop() -> bool:
-    return EmbeddedServer().stop()
-
-
-def server_status() -> dict[str, str | int | bool | None]:
-    return EmbeddedServer().status()
-
-
-def server_dsn(database: str | None = None) -> str:
-    server = server_start()
-    return server.ensure_database(database) if database else server.dsn()
-
-
-# -- the demo -----------------------------------------------------------------------------
-DEMO_DATABASE = "pgsage_demo"
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    dsn: str
-    report: Report
-    files: list[Path]
-    stats: object
-
-
-def demo(
-    settings: Settings,
-    out_dir: Path,
-    *,
-    scale: float = 1.0,
-    progress: Callable[[str], None] = lambda _msg: None,
-) -> DemoResult:
-    """Build the demo database, run its workload, audit it and write the reports to out_dir."""
-    from pgsage.demo import build_demo
-    from pgsage.reports import RENDERERS
-
-    if settings.dsn:
-        dsn = settings.dsn
-    else:
-        server = server_start()
-        progress(f"embedded server: {server.binaries.source}, data in {server.cluster.datadir}")
-        dsn = server.ensure_database(DEMO_DATABASE)
-    stats = build_demo(dsn, scale=scale, progress=progress)
-    progress("auditing the demo database")
-    report = audit(settings.model_copy(update={"dsn": dsn}))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = []
-    for fmt, suffix in (("markdown", "md"), ("json", "json"), ("text", "txt")):
-        path = out_dir / f"audit.{suffix}"
-        path.write_text(RENDERERS[fmt](report))
-        files.append(path)
-    return DemoResult(dsn=dsn, report=report, files=files, stats=stats)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from pgsage.cli.console import StderrConsole
 from pgsage.model import Severity
-from pgsage.stderr import StderrConsole
 
 # Alembic and SQLAlchemy are imported when a migrations command runs, not whenever `pgsage`
 # starts (they would add a fifth of a second to `pgsage audit`).

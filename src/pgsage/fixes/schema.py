@@ -1,7 +1,7 @@
 """Fixes for the schema-pattern checks, as data: indexes with operator classes or a function
 around the column (GIN for JSONB, trigram GIN for LIKE), partial indexes, constraint validation.
 
-Like ``pgsage.fixes``: identifiers are quoted with ``ident()``, indexes are built CONCURRENTLY
+Like ``pgsage.fixes.index``: identifiers are quoted with ``ident()``, indexes are built CONCURRENTLY
 after a lock_timeout, and the Alembic form runs inside ``autocommit_block()``. Operator classes,
 methods and wrapper functions come from the checks' own constants, never from the database.
 """
@@ -13,7 +13,7 @@ from datetime import date
 
 from psycopg import sql
 
-from pgsage.fixes import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, _autocommit_block, ident
+from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
 
 
 def literal(value: str | bool | int | float) -> str:
@@ -88,7 +88,7 @@ class CreateKeyedIndex:
         if self.extension:
             lines.append(f'op.execute("CREATE EXTENSION IF NOT EXISTS {self.extension}")')
         lines += [ALEMBIC_LOCK_TIMEOUT, f"op.create_index({', '.join(args)})"]
-        return _autocommit_block(lines)
+        return autocommit_block(lines)
 
 
 @dataclass(frozen=True)

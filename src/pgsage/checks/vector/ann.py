@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pgsage.checks.vector.workload import OPERATORS, DistanceOrder
 from pgsage.db.rows import Column, Index, Role, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes_vector import CreateAnnIndex, column_key
+from pgsage.fixes.vector import CreateAnnIndex, column_key
 from pgsage.model import ObjectRef
 
 ANN_METHODS = frozenset({"hnsw", "ivfflat"})

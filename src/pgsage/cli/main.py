@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from pgsage import __version__
+from pgsage.cli.console import StderrConsole
 from pgsage.errors import PgsageError, UsageError
 from pgsage.model import Severity
 from pgsage.reports import RENDERERS
-from pgsage.stderr import StderrConsole
 
 # What only a command's body needs is imported there (lazy: start-up time of the CLI): the
-# audit machinery (pgsage.commands: checks, snapshot, psycopg, pglast), the settings (pydantic),
+# audit machinery (pgsage.commands.audit: checks, snapshot, psycopg, pglast), the settings (pydantic),
 # the baseline, rich, and the families' features registered at the bottom.
 if TYPE_CHECKING:
     from pgsage.settings import Settings
@@ -200,9 +200,9 @@ def audit(
     config: ConfigOpt = None,
 ) -> None:
     """Audit a database: run the health checks and report findings with fixes."""
-    from pgsage import commands
-    from pgsage.baseline import apply_baseline, load_baseline
-    from pgsage.baseline import write_baseline as pgsage_write_baseline
+    from pgsage.commands import audit as audit_commands
+    from pgsage.commands.baseline import apply_baseline, load_baseline
+    from pgsage.commands.baseline import write_baseline as pgsage_write_baseline
 
     settings = build_settings(
         config,
@@ -216,7 +216,7 @@ def audit(
         settings = settings.model_copy(update={"checks": merge_params(settings.checks, param)})
     accepted = load_baseline(baseline) if baseline else None
     ends_with_the_process()
-    report = commands.audit(settings, snapshot)
+    report = audit_commands.audit(settings, snapshot)
     if write_baseline is not None:
         count = pgsage_write_baseline(report, write_baseline)
         err.print(f"baseline: {count} findings accepted → {write_baseline}", highlight=False)
@@ -246,14 +246,14 @@ def snapshot_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Collect a catalog snapshot into a JSON file, for offline audits (--snapshot)."""
-    from pgsage import commands
+    from pgsage.commands import audit as audit_commands
 
     settings = build_settings(
         config, dsn=dsn, statement_timeout_ms=statement_timeout, lock_timeout_ms=lock_timeout
     )
     ends_with_the_process()
     try:
-        taken = commands.snapshot(settings, out)
+        taken = audit_commands.snapshot(settings, out)
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror}") from None
     err.print(
@@ -296,19 +296,19 @@ def demo(
     ] = False,
 ) -> None:
     """Build the demo database, run its workload, audit it and write the report."""
-    from pgsage import commands
+    from pgsage.commands import demo as demo_commands
     from pgsage.db.connect import validate_dsn
     from pgsage.reports.text import render as render_text
 
     settings = build_settings(None, dsn=dsn)
     if settings.dsn and not force:
         dbname = validate_dsn(settings.dsn).get("dbname", "")
-        if not dbname.startswith(commands.DEMO_DATABASE):
+        if not dbname.startswith(demo_commands.DEMO_DATABASE):
             raise UsageError(
                 f"the demo replaces tables in the target database; use a database "
-                f"named {commands.DEMO_DATABASE}* or pass --force"
+                f"named {demo_commands.DEMO_DATABASE}* or pass --force"
             )
-    result = commands.demo(
+    result = demo_commands.demo(
         settings, out, scale=scale, progress=lambda msg: err.print(f"· {msg}", highlight=False)
     )
     sys.stdout.write(render_text(result.report))
@@ -318,9 +318,9 @@ def demo(
 @server_app.command("start")
 def server_start() -> None:
     """Start the embedded server (initialising it on first use)."""
-    from pgsage import commands
+    from pgsage.commands import server as server_commands
 
-    server = commands.server_start()
+    server = server_commands.server_start()
     status = server.status()
     typer.echo(f"running on port {status['port']} ({status['binaries']})")
     typer.echo(f"data: {status['data_directory']}")
@@ -329,17 +329,17 @@ def server_start() -> None:
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the embedded server."""
-    from pgsage import commands
+    from pgsage.commands import server as server_commands
 
-    typer.echo("stopped" if commands.server_stop() else "not running")
+    typer.echo("stopped" if server_commands.server_stop() else "not running")
 
 
 @server_app.command("status")
 def server_status() -> None:
     """Show whether the embedded server runs, where, and from which binaries."""
-    from pgsage import commands
+    from pgsage.commands import server as server_commands
 
-    status = commands.server_status()
+    status = server_commands.server_status()
     for key, value in status.items():
         typer.echo(f"{key}: {value}")
     if not status["running"]:
@@ -353,24 +353,24 @@ def server_dsn(
     ] = None,
 ) -> None:
     """Print a DSN for the embedded server (starting it if needed)."""
-    from pgsage import commands
+    from pgsage.commands import server as server_commands
 
-    typer.echo(commands.server_dsn(database))
+    typer.echo(server_commands.server_dsn(database))
 
 
 # -- command families in their own packages: each registers itself with one line here ------
 # (a module-level `register(app: typer.Typer) -> None` in its cli.py).
 # COMMAND FAMILIES START
-from pgsage.monitoring.cli import register as _monitoring
+from pgsage.cli.monitoring import register as _monitoring
 
 _monitoring(app)
-from pgsage.migrations.cli import register as _migrations
+from pgsage.cli.migrations import register as _migrations
 
 _migrations(app)
-from pgsage.lint.cli import register as _lint
+from pgsage.cli.lint import register as _lint
 
 _lint(app)
-from pgsage.advise.cli import register as _advise
+from pgsage.cli.advise import register as _advise
 
 _advise(app)
 # COMMAND FAMILIES END

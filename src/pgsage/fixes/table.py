@@ -1,7 +1,7 @@
 """Fixes for the table and sequence checks, as data: maintenance (VACUUM, ANALYZE), storage
 parameters, primary keys and column type changes.
 
-Like ``pgsage.fixes``: identifiers are quoted with ``ident()``, every statement that takes a lock
+Like ``pgsage.fixes.index``: identifiers are quoted with ``ident()``, every statement that takes a lock
 comes after a lock_timeout, and statements that cannot run in a transaction (VACUUM) run inside
 ``autocommit_block()`` in their Alembic form. Statements that rewrite a table or block its
 readers say so in a comment above them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pgsage.fixes import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, _autocommit_block, ident
+from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
 
 # Options VACUUM accepts here; they are constants of the checks, never text from the database.
 VACUUM_OPTIONS = frozenset({"VERBOSE", "ANALYZE", "FREEZE", "FULL"})
@@ -47,7 +47,7 @@ class Vacuum:
         return "\n".join([*lines, self.statement()])
 
     def to_alembic(self) -> str:
-        return _autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(self.statement())])
+        return autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(self.statement())])
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class PromoteUniqueIndex:
             return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statements()[0])}"
         create, promote = self.statements()
         return (
-            _autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(create)])
+            autocommit_block([ALEMBIC_LOCK_TIMEOUT, _op_execute(create)])
             + f"\n    {_op_execute(promote)}"
         )
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from psycopg import sql
 
 from pgsage.db.rows import Session
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import ObjectRef, Severity
 
 CLIENT_BACKEND = "client backend"

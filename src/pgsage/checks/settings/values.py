@@ -9,7 +9,7 @@ from psycopg import sql
 
 from pgsage.db.rows import Role, Setting, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import ident
+from pgsage.fixes.quoting import ident
 from pgsage.model import ObjectRef
 
 # pg_settings.context of every setting these checks propose to change: "postmaster" settings

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from pgsage.fixes import (
+from pgsage.fixes.index import DropIndex
+from pgsage.fixes.quoting import (
     ALEMBIC_LOCK_TIMEOUT,
     IDENTIFIER_MAX_BYTES,
     LOCK_TIMEOUT,
-    DropIndex,
-    _autocommit_block,
+    autocommit_block,
     ident,
 )
 
@@ -65,7 +65,7 @@ class CreateAnnIndex:
         return f"{LOCK_TIMEOUT}\n{self.statement()}"
 
     def to_alembic(self) -> str:
-        return _autocommit_block([ALEMBIC_LOCK_TIMEOUT, f"op.execute({self.statement()!r})"])
+        return autocommit_block([ALEMBIC_LOCK_TIMEOUT, f"op.execute({self.statement()!r})"])
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,6 @@ class RebuildAnnIndex:
         return "\n".join([LOCK_TIMEOUT, *self.statements()])
 
     def to_alembic(self) -> str:
-        return _autocommit_block(
+        return autocommit_block(
             [ALEMBIC_LOCK_TIMEOUT, *(f"op.execute({s!r})" for s in self.statements())]
         )

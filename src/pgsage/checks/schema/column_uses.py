@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pgsage.checks.columns import columns_by_name
-from pgsage.checks.queries.common import preview, workload
+from pgsage.checks.queries.folded import preview, workload
 from pgsage.checks.snapshot_cache import per_snapshot
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes import index_name
+from pgsage.fixes.quoting import index_name
 from pgsage.model import ObjectRef
-from pgsage.sqlparse import ColumnUse, StatementInfo, TableRef, analyze, expression_columns
+from pgsage.sql.analysis import ColumnUse, StatementInfo, TableRef, analyze, expression_columns
 
 DEFAULT_SCHEMA = "public"
 EXAMPLE_QUERIES = 3

@@ -15,7 +15,7 @@ from pgsage.checks.snapshot_cache import per_snapshot
 from pgsage.db.rows import Statement
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import ObjectRef
-from pgsage.sqlparse import TableRef, analyze
+from pgsage.sql.analysis import TableRef, analyze
 
 QUERY_PREVIEW_CHARS = 300
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})

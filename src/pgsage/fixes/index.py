@@ -7,37 +7,14 @@ queues behind (and then blocks) the application's traffic. Alembic forms run ins
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from psycopg import sql
-
-LOCK_TIMEOUT = "SET lock_timeout = '5s';"
-ALEMBIC_LOCK_TIMEOUT = f'op.execute("{LOCK_TIMEOUT}")'
-IDENTIFIER_MAX_BYTES = 63
-
-
-def ident(*parts: str) -> str:
-    """Quote a (possibly qualified) identifier exactly as PostgreSQL would need it."""
-    return sql.Identifier(*parts).as_string(None)
-
-
-def index_name(table: str, columns: list[str], suffix: str = "idx") -> str:
-    """A deterministic index name that fits PostgreSQL's 63-byte identifier limit."""
-    cleaned = [
-        "".join(ch if ch.isalnum() else "_" for ch in col).strip("_") or "expr" for col in columns
-    ]
-    name = "_".join([table, *cleaned, suffix])
-    if len(name.encode()) <= IDENTIFIER_MAX_BYTES:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    head = name.encode()[: IDENTIFIER_MAX_BYTES - len(suffix) - 10].decode(errors="ignore")
-    return f"{head}_{digest}_{suffix}"
-
-
-def _autocommit_block(lines: list[str]) -> str:
-    body = "\n".join(f"        {line}" for line in lines)
-    return f"    with op.get_context().autocommit_block():\n{body}"
+from pgsage.fixes.quoting import (
+    ALEMBIC_LOCK_TIMEOUT,
+    LOCK_TIMEOUT,
+    autocommit_block,
+    ident,
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +26,7 @@ class DropIndex:
         return f"{LOCK_TIMEOUT}\nDROP INDEX CONCURRENTLY IF EXISTS {ident(self.schema, self.name)};"
 
     def to_alembic(self) -> str:
-        return _autocommit_block(
+        return autocommit_block(
             [
                 ALEMBIC_LOCK_TIMEOUT,
                 f"op.drop_index({self.name!r}, schema={self.schema!r}, postgresql_concurrently=True, "
@@ -67,7 +44,7 @@ class ReindexIndex:
         return f"{LOCK_TIMEOUT}\nREINDEX INDEX CONCURRENTLY {ident(self.schema, self.name)};"
 
     def to_alembic(self) -> str:
-        return _autocommit_block(
+        return autocommit_block(
             [
                 ALEMBIC_LOCK_TIMEOUT,
                 f"op.execute({self.to_ddl().splitlines()[-1]!r})",
@@ -110,7 +87,7 @@ class CreateIndex:
             args.append(f"postgresql_using={self.method!r}")
         if self.where:
             args.append(f"postgresql_where=sa.text({self.where!r})")
-        return _autocommit_block(
+        return autocommit_block(
             [
                 ALEMBIC_LOCK_TIMEOUT,
                 f"op.create_index({', '.join(args)})",

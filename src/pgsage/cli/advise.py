@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pgsage.advise.defaults import DEFAULT_TOP
+from pgsage.cli.console import StderrConsole
 from pgsage.errors import UsageError
-from pgsage.stderr import StderrConsole
 
 # The advisor itself (pglast, psycopg, the what-if costing, Alembic output, verify, sampling) is
 # imported when `pgsage advise` runs (lazy: start-up time of the CLI).
@@ -172,7 +172,6 @@ def advise_cmd(
 ) -> None:
     """Recommend indexes for a workload: costed with HypoPG (or real indexes in a rolled-back
     transaction), chosen under a budget, with DDL, sizes and the plans they change."""
-    from pgsage import commands
     from pgsage.advise.alembic import check_versions, write_revision
     from pgsage.advise.apply import apply
     from pgsage.advise.command import AdviseOptions, advise
@@ -180,6 +179,7 @@ def advise_cmd(
     from pgsage.advise.search import Budget
     from pgsage.advise.verify import verify
     from pgsage.advise.workload import StatementFilter
+    from pgsage.commands.audit import resolve_dsn, session_options
     from pgsage.db.connect import validate_dsn
     from pgsage.settings import load_settings
 
@@ -193,7 +193,7 @@ def advise_cmd(
     if alembic is not None:
         check_versions(alembic)
     embedded = not settings.dsn
-    target = commands.resolve_dsn(settings)
+    target = resolve_dsn(settings)
     options = AdviseOptions(
         queries_file=queries,
         log_file=log,
@@ -206,7 +206,7 @@ def advise_cmd(
         allow_real_indexes=allow_real_indexes or embedded,
     )
     progress = _progress if fmt == AdviseFormat.text and output is None else _quiet
-    advice = advise(target, options, commands.session_options(settings), progress)
+    advice = advise(target, options, session_options(settings), progress)
     if verify_flag:
         planned = [q.query for q in advice.queries if q.skipped is None]
         if verify_dsn or embedded:

@@ -1,0 +1,1 @@
+"""The command-line adapter: Typer parses, a command function runs, a renderer writes."""
