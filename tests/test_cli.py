@@ -383,7 +383,7 @@ def test_audit_json_loads_neither_rich_nor_the_other_renderers(
     assert run("snapshot", "--dsn", db.dsn, "--out", str(snap)).returncode == 0
     code = (
         "import sys\n"
-        "from pgsage import cli\n"
+        "from pgsage.cli import main as cli\n"
         "sys.argv[0] = 'pgsage'\n"
         "try:\n"
         "    cli.app()\n"  # not main(): it would end the process without this finally

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pgsage.db.snapshot import Snapshot
-from pgsage.model import Finding, ObjectRef, Severity
+from pgsage.fixes.text import SqlText
+from pgsage.model import Finding, Fix, ObjectRef, Severity
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,11 @@ class Check:
         severity: Severity | None = None,
         evidence: Mapping[str, Any] | None = None,
         recommendation: str = "",
+        fix: Fix | None = None,
         fix_sql: str | None = None,
     ) -> Finding:
+        if fix is None and fix_sql is not None:
+            fix = SqlText(fix_sql)
         return Finding(
             check=self.id,
             category=self.category,
@@ -74,7 +78,7 @@ class Check:
             message=message,
             evidence=dict(evidence or {}),
             recommendation=recommendation,
-            fix_sql=fix_sql,
+            fix=fix,
         )
 
     @classmethod

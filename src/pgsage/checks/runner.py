@@ -10,7 +10,7 @@ from pgsage.checks import all_checks
 from pgsage.checks.base import Check
 from pgsage.db.snapshot import Snapshot
 from pgsage.errors import UsageError
-from pgsage.model import CheckResult, Report, Status
+from pgsage.model import CheckResult, Report, ServerSummary, Status
 
 _TIMEOUT_MARKERS = ("statement timeout", "lock timeout", "canceling statement")
 _PRIVILEGE_MARKERS = ("permission denied", "must be superuser", "privileges of")
@@ -129,19 +129,19 @@ def run_checks(
     return Report(server=server_summary(snapshot), results=results)
 
 
-def server_summary(snapshot: Snapshot) -> dict[str, Any]:
+def server_summary(snapshot: Snapshot) -> ServerSummary:
     info = snapshot.server
-    return {
-        "version": info.version,
-        "version_num": info.version_num,
-        "database": info.database,
-        "user": info.current_user,
-        "superuser": info.is_superuser,
-        "can_read_all_stats": info.can_read_all_stats,
-        "in_recovery": info.in_recovery,
-        "extensions": dict(sorted(info.installed_extensions.items())),
-        "collected_at": snapshot.collected_at.isoformat(),
-        "snapshot_ms": snapshot.duration_ms,
-        "locked_relations": sorted({f"{r.schema}.{r.name}" for r in snapshot.locked}),
-        "snapshot_errors": dict(sorted(snapshot.errors.items())),
-    }
+    return ServerSummary(
+        version=info.version,
+        version_num=info.version_num,
+        database=info.database,
+        user=info.current_user,
+        superuser=info.is_superuser,
+        can_read_all_stats=info.can_read_all_stats,
+        in_recovery=info.in_recovery,
+        extensions=dict(sorted(info.installed_extensions.items())),
+        collected_at=snapshot.collected_at.isoformat(),
+        snapshot_ms=snapshot.duration_ms,
+        locked_relations=tuple(sorted({f"{r.schema}.{r.name}" for r in snapshot.locked})),
+        snapshot_errors=dict(sorted(snapshot.errors.items())),
+    )

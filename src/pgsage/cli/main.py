@@ -8,23 +8,38 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from pgsage import __version__
-from pgsage.cli.console import StderrConsole
+from pgsage.cli.options import (
+    ConfigOpt,
+    DsnOpt,
+    FailOnOpt,
+    Format,
+    FormatOpt,
+    LockTimeoutOpt,
+    OutputOpt,
+    SnapshotOpt,
+    StatementTimeoutOpt,
+    build_settings,
+    err,
+    exit_for,
+    fail,
+    merge_params,
+    render,
+    write_output,
+)
 from pgsage.errors import PgsageError, UsageError
-from pgsage.model import Severity
-from pgsage.reports import RENDERERS
+from pgsage.model import FailOn
 
 # What only a command's body needs is imported there (lazy: start-up time of the CLI): the
 # audit machinery (pgsage.commands.audit: checks, snapshot, psycopg, pglast), the settings (pydantic),
 # the baseline, rich, and the families' features registered at the bottom.
 if TYPE_CHECKING:
-    from pgsage.settings import Settings
+    pass
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -34,106 +49,6 @@ app = typer.Typer(
 )
 server_app = typer.Typer(no_args_is_help=True, help="Manage the embedded default server.")
 app.add_typer(server_app, name="server")
-
-err = StderrConsole()
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
-
-
-class FailOn(StrEnum):
-    never = "never"
-    info = "info"
-    warning = "warning"
-    error = "error"
-
-
-DsnOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--dsn",
-        help="PostgreSQL DSN (URI or key=value). Default: $DATABASE_URL, else the embedded server.",
-        show_default=False,
-    ),
-]
-SnapshotOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--snapshot",
-        help="Work offline from a snapshot file made by `pgsage snapshot`.",
-        show_default=False,
-    ),
-]
-StatementTimeoutOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--statement-timeout",
-        help="statement_timeout in ms for pgsage's session [default: 30000]",
-        show_default=False,
-    ),
-]
-LockTimeoutOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--lock-timeout",
-        help="lock_timeout in ms for pgsage's session [default: 1000]",
-        show_default=False,
-    ),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="pyproject.toml with a [tool.pgsage] table [default: ./pyproject.toml]",
-        show_default=False,
-    ),
-]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"pgsage: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    sys.exit(code)
-
-
-def build_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    from pgsage.db.connect import validate_dsn
-    from pgsage.settings import load_settings
-
-    if config is not None and not config.is_file():
-        raise UsageError(f"config file not found: {config}")
-    settings = load_settings(config, **overrides)
-    if settings.dsn:
-        validate_dsn(settings.dsn)
-    return settings
-
-
-def merge_params(
-    base: dict[str, dict[str, Any]], assignments: list[str]
-) -> dict[str, dict[str, Any]]:
-    """Apply --param CHECK.NAME=VALUE overrides on top of the configured ones."""
-    merged = {check: dict(values) for check, values in base.items()}
-    for assignment in assignments:
-        target, sep, value = assignment.partition("=")
-        check, dot, name = target.partition(".")
-        if not (sep and dot and check and name):
-            raise UsageError(f"--param expects CHECK.NAME=VALUE, not {assignment!r}")
-        merged.setdefault(check, {})[name] = value
-    return merged
-
-
-def write_output(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
 
 
 def version_callback(value: bool) -> None:
@@ -158,15 +73,9 @@ def main_callback(
 def audit(
     dsn: DsnOpt = None,
     snapshot: SnapshotOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the report here.", show_default=False),
-    ] = None,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
-    ] = FailOn.never,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.NEVER,
     select: Annotated[
         list[str] | None,
         typer.Option("--select", help="Run only these checks or categories (repeatable)."),
@@ -232,9 +141,8 @@ def audit(
             ),
             highlight=False,
         )
-    write_output(RENDERERS[fmt.value](report), output)
-    if fail_on is not FailOn.never and report.count_at_or_above(Severity(fail_on.value)):
-        raise typer.Exit(1)
+    write_output(render(report, fmt), output)
+    exit_for(report, fail_on)
 
 
 @app.command("snapshot")

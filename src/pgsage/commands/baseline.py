@@ -72,6 +72,6 @@ def apply_baseline(report: Report, accepted: set[str]) -> BaselineResult:
         results.append(
             CheckResult(result.check, status, tuple(kept), result.reason, result.duration_ms)
         )
-    server = {**report.server, "baseline_suppressed": suppressed}
+    server = replace(report.server, baseline_suppressed=suppressed) if report.server else None
     filtered = replace(report, results=tuple(results), server=server)
     return BaselineResult(filtered, suppressed, sorted(accepted - seen))

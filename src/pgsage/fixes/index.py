@@ -1,4 +1,4 @@
-"""Fixes as data: each renders itself as safe SQL (``to_ddl``) and as an Alembic operation.
+"""Fixes as data: each renders itself as safe SQL (``to_sql``) and as an Alembic operation.
 
 Index builds and drops are always CONCURRENTLY with a lock_timeout, so that applying a fix never
 queues behind (and then blocks) the application's traffic. Alembic forms run inside
@@ -22,7 +22,7 @@ class DropIndex:
     schema: str
     name: str
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return f"{LOCK_TIMEOUT}\nDROP INDEX CONCURRENTLY IF EXISTS {ident(self.schema, self.name)};"
 
     def to_alembic(self) -> str:
@@ -40,14 +40,14 @@ class ReindexIndex:
     schema: str
     name: str
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return f"{LOCK_TIMEOUT}\nREINDEX INDEX CONCURRENTLY {ident(self.schema, self.name)};"
 
     def to_alembic(self) -> str:
         return autocommit_block(
             [
                 ALEMBIC_LOCK_TIMEOUT,
-                f"op.execute({self.to_ddl().splitlines()[-1]!r})",
+                f"op.execute({self.to_sql().splitlines()[-1]!r})",
             ]
         )
 
@@ -62,7 +62,7 @@ class CreateIndex:
     unique: bool = False
     where: str | None = None
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         cols = ", ".join(ident(c) for c in self.columns)
         using = "" if self.method == "btree" else f" USING {self.method}"
         unique = "UNIQUE " if self.unique else ""
@@ -101,7 +101,7 @@ class DropConstraint:
     table: str
     name: str
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return (
             f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
             f"DROP CONSTRAINT {ident(self.name)};"

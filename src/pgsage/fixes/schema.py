@@ -48,7 +48,7 @@ class CreateKeyedIndex:
     where: str | None = None  # built by the caller from ident() and literal()
     extension: str | None = None  # an extension the operator class needs (pg_trgm)
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         lines = []
         if self.extension:
             lines.append(f"CREATE EXTENSION IF NOT EXISTS {ident(self.extension)};")
@@ -99,14 +99,14 @@ class ValidateConstraint:
     table: str
     name: str
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return (
             f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
             f"VALIDATE CONSTRAINT {ident(self.name)};"
         )
 
     def to_alembic(self) -> str:
-        statement = self.to_ddl().splitlines()[-1]
+        statement = self.to_sql().splitlines()[-1]
         return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({statement!r})"
 
 
@@ -145,7 +145,7 @@ class PartitionPlan:
     def _bounds(self, month: date) -> str:
         return f"FROM ({literal(month.isoformat())}) TO ({literal(_next(month).isoformat())})"
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         table, twin = ident(self.schema, self.table), ident(self.schema, self.twin)
         col = ident(self.column)
         key = [*self.primary_key] + (

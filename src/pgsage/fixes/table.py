@@ -36,7 +36,7 @@ class Vacuum:
         options = f"({', '.join(self.options)}) " if self.options else ""
         return f"VACUUM {options}{ident(self.schema, self.table)};"
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         lines = [LOCK_TIMEOUT]
         if "FULL" in self.options:
             lines = [
@@ -58,7 +58,7 @@ class Analyze:
     def statement(self) -> str:
         return f"ANALYZE {ident(self.schema, self.table)};"
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return f"{LOCK_TIMEOUT}\n{self.statement()}"
 
     def to_alembic(self) -> str:
@@ -76,7 +76,7 @@ class ResetStorageParameter:
     def statement(self) -> str:
         return f"ALTER TABLE {ident(self.schema, self.table)} RESET ({ident(self.parameter)});"
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return f"{LOCK_TIMEOUT}\n{self.statement()}"
 
     def to_alembic(self) -> str:
@@ -109,7 +109,7 @@ class PromoteUniqueIndex:
         )
         return lines
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return "\n".join([LOCK_TIMEOUT, *self.statements()])
 
     def to_alembic(self) -> str:
@@ -137,7 +137,7 @@ class AddIdentityPrimaryKey:
             "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
         )
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return "\n".join(
             [
                 "-- rewrites the table under an ACCESS EXCLUSIVE lock (reads and "
@@ -183,7 +183,7 @@ class WidenSequence:
             lines.append(f"ALTER SEQUENCE {seq} NO MAXVALUE;")
         return lines
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         header = []
         if self.columns:
             header = [

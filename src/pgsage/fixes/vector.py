@@ -61,7 +61,7 @@ class CreateAnnIndex:
             f"({self.key} {ident(self.opclass)}){options}{where};"
         )
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return f"{LOCK_TIMEOUT}\n{self.statement()}"
 
     def to_alembic(self) -> str:
@@ -80,13 +80,13 @@ class RebuildAnnIndex:
     new: CreateAnnIndex
 
     def statements(self) -> list[str]:
-        drop = DropIndex(self.new.schema, self.old_name).to_ddl().splitlines()[-1]
+        drop = DropIndex(self.new.schema, self.old_name).to_sql().splitlines()[-1]
         rename = (
             f"ALTER INDEX {ident(self.new.schema, self.new.name)} RENAME TO {ident(self.old_name)};"
         )
         return [self.new.statement(), drop, rename]
 
-    def to_ddl(self) -> str:
+    def to_sql(self) -> str:
         return "\n".join([LOCK_TIMEOUT, *self.statements()])
 
     def to_alembic(self) -> str:

@@ -1,4 +1,6 @@
-"""Renderers: one pure module per format, ``render(report) -> str``."""
+"""Renderers: one pure module per format, ``render(report) -> str``, for every command's Report.
+
+A new format is one module here plus its entry in ``_MODULES`` (and ``cli.options.Format``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,14 @@ from collections.abc import Callable, Iterator, Mapping
 
 from pgsage.model import Report
 
-_MODULES = {"text": "text", "json": "json_report", "markdown": "markdown", "html": "html"}
+_MODULES = {
+    "text": "text",
+    "json": "json_report",
+    "markdown": "markdown",
+    "html": "html",
+    "sarif": "sarif",
+    "github": "github",
+}
 
 
 class _Renderers(Mapping[str, Callable[[Report], str]]):

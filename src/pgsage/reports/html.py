@@ -9,7 +9,9 @@ from pgsage.reports.layout import (
     SEVERITY_ORDER,
     format_evidence_value,
     problem_results,
+    subtitle,
     summary_counts,
+    title,
 )
 
 CSS = """
@@ -37,7 +39,7 @@ def _finding(finding: Finding) -> str:
     )
     parts = [
         f'<div class="finding {finding.severity.value}">',
-        f"<h3><code>{escape(finding.check)}</code> — {escape(str(finding.object))}</h3>",
+        f"<h3><code>{escape(finding.check)}</code> — {escape(finding.subject())}</h3>",
         f"<p>{escape(finding.message)}</p>",
     ]
     if rows:
@@ -51,13 +53,11 @@ def _finding(finding: Finding) -> str:
 
 
 def render(report: Report) -> str:
-    server = report.server
     counts = summary_counts(report)
-    title = f"pgsage audit: {server.get('database')}"
+    heading = title(report)
     body = [
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="muted">PostgreSQL {escape(str(server.get("version")))}, collected '
-        f"{escape(str(server.get('collected_at')))}</p>",
+        f"<h1>{escape(heading)}</h1>",
+        f'<p class="muted">{escape(subtitle(report))}</p>',
         '<p class="summary">'
         + "".join(f'<span class="{level}">{n} {level}</span>' for level, n in counts.items())
         + "</p>",
@@ -80,7 +80,7 @@ def render(report: Report) -> str:
         body.append("<p>No findings.</p>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
+        f"<title>{escape(heading)}</title><style>{CSS}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )

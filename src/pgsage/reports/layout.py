@@ -38,3 +38,22 @@ def problem_results(report: Report) -> list[tuple[str, str, str]]:
         for r in report.results
         if r.status in (Status.ERROR, Status.TIMEOUT, Status.SKIPPED)
     ]
+
+
+def title(report: Report) -> str:
+    """``pgsage audit: appdb``; ``pgsage lint`` for a report about files."""
+    if report.server is not None:
+        return f"pgsage {report.command}: {report.server.database}"
+    return f"pgsage {report.command}"
+
+
+def subtitle(report: Report) -> str:
+    """The server line under the title, or the files a lint read."""
+    server = report.server
+    if server is not None:
+        return f"PostgreSQL {server.version}, collected {server.collected_at}."
+    return ", ".join(f"{n} {what}" for what, n in report.stats.items())
+
+
+def locked_relations(report: Report) -> tuple[str, ...]:
+    return report.server.locked_relations if report.server is not None else ()

@@ -6,8 +6,11 @@ from pgsage.model import Report
 from pgsage.reports.layout import (
     SEVERITY_ORDER,
     format_evidence_value,
+    locked_relations,
     problem_results,
+    subtitle,
     summary_counts,
+    title,
 )
 
 
@@ -16,11 +19,10 @@ def _cell(text: str) -> str:
 
 
 def render(report: Report) -> str:
-    server = report.server
     lines = [
-        f"# pgsage audit: {server.get('database')}",
+        f"# {title(report)}",
         "",
-        f"PostgreSQL {server.get('version')}, collected {server.get('collected_at')}.",
+        subtitle(report),
         "",
         "| severity | findings |",
         "| --- | --- |",
@@ -33,7 +35,7 @@ def render(report: Report) -> str:
             continue
         lines += ["", f"## {severity.value.capitalize()} ({len(group)})"]
         for finding in group:
-            lines += ["", f"### `{finding.check}` — {finding.object}", "", finding.message, ""]
+            lines += ["", f"### `{finding.check}` — {finding.subject()}", "", finding.message, ""]
             if finding.evidence:
                 lines += ["| evidence | value |", "| --- | --- |"]
                 lines += [
@@ -45,7 +47,7 @@ def render(report: Report) -> str:
                 lines += [f"**Recommendation:** {finding.recommendation}", ""]
             if finding.fix_sql:
                 lines += ["```sql", finding.fix_sql, "```"]
-    locked = server.get("locked_relations") or []
+    locked = locked_relations(report)
     if locked:
         lines += [
             "",

@@ -13,7 +13,9 @@ from pgsage.model import Finding, Report
 from pgsage.reports.layout import (
     SEVERITY_ORDER,
     format_evidence_value,
+    locked_relations,
     problem_results,
+    subtitle,
     summary_counts,
 )
 
@@ -56,12 +58,12 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         color_system="standard" if color else None,
     )
     server = report.server
-    console.print(
-        Text(
-            f"pgsage audit — {server.get('database')} on PostgreSQL {server.get('version')}",
-            style="bold",
-        )
+    heading = (
+        f"pgsage {report.command} — {server.database} on PostgreSQL {server.version}"
+        if server is not None
+        else f"pgsage {report.command} — {subtitle(report)}"
     )
+    console.print(Text(heading, style="bold"))
     findings = report.findings
     for severity in SEVERITY_ORDER:
         group = [f for f in findings if f.severity == severity]
@@ -72,7 +74,7 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         console.print(Text(heading, style=STYLES[severity.value]))
         for finding in group:
             console.print(_finding(finding, width))
-    locked = server.get("locked_relations") or []
+    locked = locked_relations(report)
     if locked:
         console.print()
         console.print(
@@ -90,7 +92,7 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
             console.print(f"  {check}: {status} — {reason}")
     counts = summary_counts(report)
     summary = ", ".join(f"{n} {level}" for level, n in counts.items())
-    ran = sum(1 for r in report.results if r.status.value in ("ok", "findings"))
+    ran = sum(1 for r in report.results if r.status.ran)
     console.print()
     console.print(
         Panel(

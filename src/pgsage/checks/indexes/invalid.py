@@ -44,11 +44,11 @@ class InvalidIndex(Check):
             message = f"index {index.name} on {index.schema}.{index.table} is INVALID" + (
                 " (a concurrent build is running now)" if in_progress else ""
             )
-            fix = ReindexIndex(index.schema, index.name).to_ddl()
+            fix = ReindexIndex(index.schema, index.name).to_sql()
             if not index.is_unique:
                 fix += (
                     "\n-- or, if the index is not needed:\n"
-                    + DropIndex(index.schema, index.name).to_ddl()
+                    + DropIndex(index.schema, index.name).to_sql()
                 )
             findings.append(
                 self.finding(

@@ -83,10 +83,10 @@ class UniqueIndexDuplicatesConstraint(Check):
             )
         )
         if drop.is_constraint_backed and drop.constraint_name:
-            fix = DropConstraint(schema, table, drop.constraint_name).to_ddl()
+            fix = DropConstraint(schema, table, drop.constraint_name).to_sql()
             subject = f"unique constraint {drop.constraint_name}"
         else:
-            fix = DropIndex(schema, drop.name).to_ddl()
+            fix = DropIndex(schema, drop.name).to_sql()
             subject = f"unique index {drop.name}"
         return self.finding(
             index_ref(drop),

@@ -134,7 +134,7 @@ class JsonbWithoutGin(Check):
                 new_index_name(table, [column.name], "gin"),
                 (IndexKey(column.name, opclass),),
                 method="gin",
-            ).to_ddl()
+            ).to_sql()
             advice = f"Create a GIN index with {opclass} on {table.name}.{column.name}"
             if not nested_ok:
                 advice += (

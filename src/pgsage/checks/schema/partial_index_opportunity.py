@@ -239,7 +239,7 @@ class PartialIndexOpportunity(Check):
             name = index_name(table.name, [*keys, column.name], "partial")
             fix = CreateKeyedIndex(
                 table.schema, table.name, name, tuple(IndexKey(k) for k in keys), where=predicate
-            ).to_ddl()
+            ).to_sql()
         shown = self._shown(column, value)
         where = f"{table.schema}.{table.name}.{column.name}"
         filter_text = f"{column.name} = {shown if usage.values else '$n'}"

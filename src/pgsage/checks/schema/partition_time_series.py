@@ -143,10 +143,10 @@ class PartitionTimeSeries(Check):
                     recommendation=f"Partition {table.name} by month on {column.name} and drop "
                     f"partitions older than {int(params['retention_days'])} days "
                     "instead of deleting rows; the SQL is a step-by-step plan.",
-                    fix_sql=plan.to_ddl(),
+                    fix_sql=plan.to_sql(),
                 )
             )
-        return sorted(findings, key=lambda f: (f.object.schema, f.object.name))
+        return sorted(findings, key=Finding.sort_key)
 
     def _plan(
         self, snapshot: Snapshot, table: Table, column: Column, params: Mapping[str, Any]

@@ -94,7 +94,7 @@ class AutovacuumDisabled(Check):
             recommendation=f"Switch autovacuum back on for {table.qualified} (RESET "
             f"{PARAMETER}) and tune its autovacuum parameters instead; VACUUM "
             "ANALYZE it once by hand if it has many dead rows.",
-            fix_sql=ResetStorageParameter(table.schema, table.name, PARAMETER).to_ddl(),
+            fix_sql=ResetStorageParameter(table.schema, table.name, PARAMETER).to_sql(),
         )
 
     def _server(self, written: list[Table], min_writes: int) -> Finding:

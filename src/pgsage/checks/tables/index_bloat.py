@@ -74,7 +74,7 @@ class IndexBloat(Check):
                     recommendation=f"Rebuild {index.name} with REINDEX INDEX CONCURRENTLY (or "
                     "pg_repack); it needs about its current size in free disk "
                     "while it runs.",
-                    fix_sql=ReindexIndex(index.schema, index.name).to_ddl(),
+                    fix_sql=ReindexIndex(index.schema, index.name).to_sql(),
                 )
             )
         return findings

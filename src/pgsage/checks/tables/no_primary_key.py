@@ -73,7 +73,7 @@ class NoPrimaryKey(Check):
             if table.is_partition and table.parent in tables:
                 continue  # the partitioned parent is the one to fix (and is reported)
             findings.append(self._finding(snapshot, table))
-        return sorted(findings, key=lambda f: (f.object.schema, f.object.name))
+        return sorted(findings, key=Finding.sort_key)
 
     def _finding(self, snapshot: Snapshot, table: Table) -> Finding:
         columns = snapshot.columns_by_table.get((table.schema, table.name), [])
@@ -139,7 +139,7 @@ class NoPrimaryKey(Check):
                 evidence={**evidence, "promotable_index": best.name},
                 recommendation=f"Make ({', '.join(keys)}) the primary key of "
                 f"{table.qualified}: {how}.",
-                fix_sql=fix.to_ddl(),
+                fix_sql=fix.to_sql(),
             )
         column = _free_column(table, {c.name for c in columns})
         return self.finding(
@@ -150,5 +150,5 @@ class NoPrimaryKey(Check):
             f"{table.qualified} (or declare the natural key if the data has "
             "one); adding the column rewrites the table under an ACCESS "
             "EXCLUSIVE lock.",
-            fix_sql=AddIdentityPrimaryKey(table.schema, table.name, column).to_ddl(),
+            fix_sql=AddIdentityPrimaryKey(table.schema, table.name, column).to_sql(),
         )

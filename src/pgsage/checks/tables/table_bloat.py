@@ -76,7 +76,7 @@ class TableBloat(Check):
                     "it rewrites the table.",
                     fix_sql=Vacuum(
                         table.schema, table.name, ("FULL", "VERBOSE", "ANALYZE")
-                    ).to_ddl(),
+                    ).to_sql(),
                 )
             )
         return findings

@@ -142,5 +142,5 @@ class WraparoundCheck(Check):
             recommendation=f"VACUUM (FREEZE, VERBOSE) {table.qualified} and check what holds "
             "autovacuum back (long or prepared transactions, replication slots, "
             "autovacuum switched off, a cost limit too low for its size).",
-            fix_sql=Vacuum(table.schema, table.name, ("FREEZE", "VERBOSE")).to_ddl(),
+            fix_sql=Vacuum(table.schema, table.name, ("FREEZE", "VERBOSE")).to_sql(),
         )

@@ -83,7 +83,7 @@ class IvfflatBuiltSmall(Check):
             lists, explicit = int_option(index, "lists", DEFAULT_LISTS)
             live = float(table.n_live_tup or 0)
             built = max(index.reltuples, 0.0)
-            fix = ReindexIndex(index.schema, index.name).to_ddl()
+            fix = ReindexIndex(index.schema, index.name).to_sql()
             evidence: dict[str, Any] = {
                 "lists": lists,
                 "lists_explicit": explicit,

@@ -111,7 +111,7 @@ class IvfflatLists(Check):
                     recommendation=f"Rebuild {index.name} with lists = {recommended} (build a new "
                     "index concurrently, drop the old one, rename), then set "
                     f"ivfflat.probes to about sqrt({recommended}).",
-                    fix_sql=rebuild.to_ddl() if rebuild else None,
+                    fix_sql=rebuild.to_sql() if rebuild else None,
                 )
             )
         return findings

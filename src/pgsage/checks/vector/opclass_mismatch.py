@@ -111,7 +111,7 @@ class VectorOpclassMismatch(Check):
                                 else "."
                             )
                         ),
-                        fix_sql=create.to_ddl(),
+                        fix_sql=create.to_sql(),
                     )
                 )
         return findings
