@@ -122,11 +122,11 @@ def lint_command(
     if list_rules:
         sys.stdout.write(_list_rules())
         return
+    from pgsage.cli.options import build_settings
     from pgsage.lint.command import lint
-    from pgsage.lint.config import load_lint_config
     from pgsage.lint.render import RENDERERS
 
-    project = load_lint_config(config)
+    project = build_settings(config).lint
     result = lint(
         paths or [],
         pg_version=pg_version or project.pg_version,
