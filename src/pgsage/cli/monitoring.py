@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pgsage.errors import UsageError
+from pgsage.cli.options import write_output
 from pgsage.monitoring.defaults import DEFAULT_JOB
 
 # The exporter (prometheus_client, psycopg) and the rules, dashboard and plan (all checks) are
@@ -27,50 +27,6 @@ OutputOpt = Annotated[
 class PlanFormat(StrEnum):
     markdown = "markdown"
     csv = "csv"
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-
-
-def parse_targets(values: list[str]) -> dict[str, str]:
-    from pgsage.db.connect import redact, validate_dsn
-
-    targets: dict[str, str] = {}
-    for value in values:
-        name, sep, dsn = value.partition("=")
-        name = name.strip()
-        if not sep or not name or not dsn.strip():
-            raise UsageError(f"--target expects NAME=DSN, not {redact(value)!r}")
-        if name in targets:
-            raise UsageError(f"--target {name} is given twice")
-        validate_dsn(dsn.strip())
-        targets[name] = dsn.strip()
-    return targets
-
-
-def load_targets_file(path: Path) -> list[str]:
-    """``NAME=DSN`` entries from a TOML file's ``[targets]`` table (``name = "dsn"``), which
-    keeps passwords out of the process list."""
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}") from None
-    targets = data.get("targets")
-    if not isinstance(targets, dict) or not all(isinstance(v, str) for v in targets.values()):
-        raise UsageError(f'{path} needs a [targets] table of name = "dsn" entries')
-    return [f"{name}={dsn}" for name, dsn in targets.items()]
 
 
 def exporter(
@@ -164,20 +120,12 @@ def exporter(
     """Serve PostgreSQL metrics for Prometheus: /metrics, /probe, /health, /ready."""
     import logging
 
-    from pgsage.db.connect import validate_dsn
+    from pgsage.commands.exporter import build_exporter, scrape_once, serve
+    from pgsage.commands.targets import resolve_targets
     from pgsage.exporter.collector import ExporterOptions
-    from pgsage.exporter.server import DEFAULT_TARGET, Exporter, make_http_server
     from pgsage.settings import load_settings
 
-    targets = parse_targets(
-        [*(load_targets_file(targets_file) if targets_file else []), *(target or [])]
-    )
-    default = dsn or load_settings(None).dsn
-    if default:
-        if DEFAULT_TARGET in targets:
-            raise UsageError(f"--target {DEFAULT_TARGET} clashes with --dsn")
-        validate_dsn(default)
-        targets[DEFAULT_TARGET] = default
+    targets = resolve_targets(dsn or load_settings(None).dsn, target or [], targets_file)
     options = ExporterOptions(
         budget_s=budget,
         lock_timeout_ms=lock_timeout,
@@ -189,15 +137,15 @@ def exporter(
         size_interval_s=size_interval,
         catalog_interval_s=catalog_interval,
     )
-    app = Exporter(targets, options)
+    app = build_exporter(targets, options)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     if once:
-        name = DEFAULT_TARGET if DEFAULT_TARGET in targets else sorted(targets)[0]
-        sys.stdout.write(app.metrics(name).decode())
-        if app.collectors[name].last_error is not None:
+        scrape = scrape_once(app)
+        sys.stdout.write(scrape.body.decode())
+        if not scrape.ok:
             raise typer.Exit(2)  # the collector has logged the reason, in one line
         return
-    server = make_http_server(app, listen, port)
+    server = serve(app, listen, port)
     typer.echo(
         f"pgsage exporter listening on http://{listen}:{server.server_port}/metrics "
         f"(targets: {', '.join(sorted(targets))})",
@@ -238,26 +186,17 @@ def rules_cmd(
     ] = None,
 ) -> None:
     """Write Prometheus alerting and recording rules (YAML)."""
-    from pgsage.monitoring.definitions import ALERTS
-    from pgsage.monitoring.rules import (
-        apply_overrides,
-        parse_assignments,
-        parse_thresholds,
-        render_rules,
-    )
+    from pgsage.commands import monitoring
 
-    alerts = apply_overrides(
-        ALERTS, parse_thresholds(threshold or []), parse_assignments(for_ or [], "--for")
-    )
-    _write(render_rules(alerts, job), output)
+    write_output(monitoring.rules(job, threshold or [], for_ or []), output)
 
 
 @monitoring_app.command("dashboard")
 def dashboard_cmd(output: OutputOpt = None) -> None:
     """Write a Grafana dashboard (JSON) over the exporter's metrics."""
-    from pgsage.monitoring.dashboard import render_dashboard
+    from pgsage.commands import monitoring
 
-    _write(render_dashboard(), output)
+    write_output(monitoring.dashboard(), output)
 
 
 @monitoring_app.command("plan")
@@ -268,9 +207,9 @@ def plan_cmd(
     ] = PlanFormat.markdown,
 ) -> None:
     """Write the monitoring plan: source, metric type, threshold/alert, notes."""
-    from pgsage.monitoring.plan import render_csv, render_markdown
+    from pgsage.commands import monitoring
 
-    _write(render_markdown() if fmt is PlanFormat.markdown else render_csv(), output)
+    write_output(monitoring.plan("markdown" if fmt is PlanFormat.markdown else "csv"), output)
 
 
 def register(app: typer.Typer) -> None:

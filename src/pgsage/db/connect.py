@@ -14,6 +14,8 @@ from psycopg.rows import TupleRow
 from pgsage.errors import ConnectionFailed, MissingPrivilege, PgsageError, QueryTimeout, UsageError
 
 DEFAULT_CONNECT_TIMEOUT_S = 10
+# The target a multi-database adapter (exporter, web, MCP) serves when none is named: --dsn.
+DEFAULT_TARGET = "default"
 
 
 @dataclass(frozen=True)

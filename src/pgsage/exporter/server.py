@@ -18,13 +18,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from pgsage.db.connect import SessionOptions, connect
+from pgsage.db.connect import DEFAULT_TARGET, SessionOptions, connect
 from pgsage.errors import PgsageError, UsageError
 from pgsage.exporter.collector import DatabaseCollector, ExporterOptions
 
 log = logging.getLogger("pgsage.exporter")
 
-DEFAULT_TARGET = "default"
+
 READY_TIMEOUT_MS = 2_000
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
