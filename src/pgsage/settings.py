@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from pgsage.errors import UsageError
@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     select: list[str] = Field(default_factory=list)
     ignore: list[str] = Field(default_factory=list)
     lint: LintSettings = Field(default_factory=LintSettings)
+
+    @field_validator("dsn")
+    @classmethod
+    def _libpq_dsn(cls, value: str | None) -> str | None:
+        """A SQLAlchemy URL (``postgresql+asyncpg://``) works as a DSN; an empty variable
+        (``DATABASE_URL=``) counts as unset — an empty ``--dsn`` flag is refused earlier."""
+        from pgsage.db.connect import normalize_dsn
+
+        return normalize_dsn(value) if value and value.strip() else None
 
 
 def load_settings(project_file: Path | None = None, **overrides: Any) -> Settings:

@@ -91,6 +91,8 @@ def build_settings(config: Path | None = None, **overrides: Any) -> Settings:
 
     if config is not None and not config.is_file():
         raise UsageError(f"config file not found: {config}")
+    if overrides.get("dsn") is not None:
+        validate_dsn(overrides["dsn"])  # an empty --dsn is an error, not the embedded server
     settings = load_settings(config, **overrides)
     if settings.dsn:
         validate_dsn(settings.dsn)

@@ -26,27 +26,51 @@ class SessionOptions:
     read_only: bool = True
 
 
+# SQLAlchemy's URLs name the driver: postgresql+psycopg://, postgresql+asyncpg://, ...
+_DRIVER_SCHEME = re.compile(r"^(postgres(?:ql)?)\+[A-Za-z0-9_]+://")
+# A URI's user:password@ and a key=value password=..., as they may appear inside a message.
+_URI_PASSWORD = re.compile(r"(://[^:/@\s]*):[^@\s]*@")
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def normalize_dsn(dsn: str) -> str:
+    """The DSN libpq understands: a SQLAlchemy URL's ``+driver`` dropped. An empty DSN given on
+    purpose (``--dsn "$DATABASE_URL"`` with the variable unset) is a usage error, never a
+    silent fall-back to the embedded server."""
+    text = dsn.strip()
+    if not text:
+        raise UsageError("the DSN is empty (is the variable that should hold it set?)")
+    return _DRIVER_SCHEME.sub(r"\1://", text, count=1)
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` with any password of a DSN in it replaced by ``***``."""
+    text = _URI_PASSWORD.sub(r"\1:***@", text)
+    return _KEYWORD_PASSWORD.sub(r"\1***", text)
+
+
 def validate_dsn(dsn: str) -> dict[str, str]:
     """Parse a URI or key=value DSN; a malformed one is a usage error, not a traceback."""
     try:
-        parsed = conninfo.conninfo_to_dict(dsn)
+        parsed = conninfo.conninfo_to_dict(normalize_dsn(dsn))
     except psycopg.ProgrammingError as exc:
-        raise UsageError(f"invalid DSN: {one_line(str(exc))}") from None
+        raise UsageError(f"invalid DSN: {scrub_secrets(one_line(str(exc)))}") from None
     return {key: str(value) for key, value in parsed.items() if value is not None}
 
 
 def redact(dsn: str) -> str:
     """The DSN with its password removed, for messages and reports."""
     try:
-        parsed = conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
+        parsed = conninfo.conninfo_to_dict(normalize_dsn(dsn))
+    except (psycopg.ProgrammingError, UsageError):
         return "<invalid DSN>"
     parsed.pop("password", None)
     return conninfo.make_conninfo(**{k: str(v) for k, v in parsed.items() if v is not None})
 
 
 def one_line(message: str) -> str:
-    """Collapse a libpq/server message to its first meaningful line."""
+    """Collapse a libpq/server message to its first meaningful line (no password in it)."""
+    message = scrub_secrets(message)
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     text = lines[0] if lines else "unknown error"
     text = re.sub(r"^(connection failed|connection is bad):\s*", "", text)
@@ -76,7 +100,7 @@ def connect(
     if "application_name" not in params:
         extra["application_name"] = opts.application_name
     try:
-        conn = psycopg.connect(conninfo.make_conninfo(dsn, **extra), autocommit=True)
+        conn = psycopg.connect(conninfo.make_conninfo(normalize_dsn(dsn), **extra), autocommit=True)
     except psycopg.Error as exc:
         raise translate(exc) from None
     try:
