@@ -57,6 +57,10 @@ def test_server_lifecycle_and_audit_without_dsn(home: dict[str, str]) -> None:
     assert other.endswith("/other_db")
     assert run(home, "server", "stop").stdout.strip() == "stopped"
     assert run(home, "server", "stop").stdout.strip() == "not running"
+    # The port is kept across restarts while it is free: a DSN taken earlier still works.
+    assert run(home, "server", "start").returncode == 0
+    assert run(home, "server", "dsn").stdout.strip() == dsn
+    assert run(home, "server", "stop").stdout.strip() == "stopped"
 
 
 @pytest.mark.skipif(system_bindir() is None, reason="no system PostgreSQL installed")

@@ -96,6 +96,22 @@ class LocalCluster:
     def password_file(self) -> Path:
         return self.home / "password"
 
+    @property
+    def port_file(self) -> Path:
+        return self.home / "port"
+
+    def preferred_port(self) -> int:
+        """The port this cluster listened on before, while it is free; else a new free one,
+        remembered: a DSN taken from ``pgsage server dsn`` keeps working across restarts."""
+        with contextlib.suppress(OSError, ValueError):
+            remembered = int(self.port_file.read_text().strip())
+            if 0 < remembered < 65536 and not _port_in_use(remembered, self.host):
+                return remembered
+        chosen = free_port(self.host)
+        with contextlib.suppress(OSError):
+            self.port_file.write_text(f"{chosen}\n")
+        return chosen
+
     # -- running the tools --------------------------------------------------------------
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         exe = self.bindir / tool
@@ -202,7 +218,7 @@ class LocalCluster:
         running = self.port()
         if running is not None:
             return running
-        chosen = port if port is not None else free_port(self.host)
+        chosen = port if port is not None else self.preferred_port()
         if _port_in_use(chosen, self.host):
             raise ServerError(f"port {chosen} is already in use")
         result = self._run(
