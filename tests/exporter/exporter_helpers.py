@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
@@ -59,8 +60,9 @@ def scrape_with(collector: DatabaseCollector) -> Scraped:
 
 
 @contextmanager
-def serving(targets: dict[str, str]) -> Iterator[str]:
-    server = make_http_server(Exporter(targets, ExporterOptions(budget_s=3.0)), "127.0.0.1", 0)
+def serving(targets: dict[str, str], **server_options: Any) -> Iterator[str]:
+    exporter = Exporter(targets, ExporterOptions(budget_s=3.0))
+    server = make_http_server(exporter, "127.0.0.1", 0, **server_options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from exporter_helpers import get, parse, serving
@@ -111,3 +112,29 @@ def check_one_line_errors(cases: tuple[tuple[tuple[str, ...], str], ...]) -> Non
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("pgsage: error: "), done.stderr
         assert message in lines[0], lines[0]
+
+
+def test_idle_and_half_sent_clients_are_bounded_and_timed_out(db: TestDatabase) -> None:
+    """Idle TCP connections and requests that never finish their headers neither pin more
+    than ``max_clients`` threads nor trigger a scrape; the server closes them after the
+    client timeout, and a real scrape is still served."""
+    baseline = threading.active_count()
+    with serving({"default": db.dsn}, max_clients=4, client_timeout_s=1.0) as base:
+        port = int(base.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(12)]
+        half = []
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # no blank line: never ends
+            half.append(sock)
+        try:
+            # Serving threads never exceed the bound (plus the accept loop's own).
+            assert threading.active_count() <= baseline + 1 + 4
+            for sock in idle + half:
+                sock.settimeout(60)
+                assert sock.recv(100) == b""  # closed by the server, with no reply
+            status, body = get(base + "/metrics")
+            assert status == 200 and parse(body).value("pgsage_up") == 1
+        finally:
+            for sock in idle + half:
+                sock.close()

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
@@ -107,19 +108,64 @@ def _reply(
     return [body]
 
 
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+# A client gets this long to send its request (and to read the reply) before its connection
+# is closed: idle or trickling connections cannot pin a thread for longer.
+CLIENT_TIMEOUT_S = 10.0
+# At most this many requests are served at once; more wait in the listen backlog.
+MAX_CLIENTS = 64
+
+
+class BoundedThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """A thread per request, at most ``max_clients`` at a time."""
+
     daemon_threads = True
+    max_clients = MAX_CLIENTS
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self._slots = threading.BoundedSemaphore(self.max_clients)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()  # the accept loop waits here while every slot is taken
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out or went away mid-request: nothing to report but in debug.
+        log.debug("request from %s ended early", client_address, exc_info=True)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class QuietHandler(WSGIRequestHandler):
+    timeout = CLIENT_TIMEOUT_S  # socket timeout for reading the request and writing the reply
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)
 
 
-def make_http_server(exporter: Exporter, listen: str, port: int) -> WSGIServer:
+def make_http_server(
+    exporter: Exporter,
+    listen: str,
+    port: int,
+    *,
+    max_clients: int = MAX_CLIENTS,
+    client_timeout_s: float = CLIENT_TIMEOUT_S,
+) -> WSGIServer:
+    server_class = type(
+        "ExporterHTTPServer", (BoundedThreadingWSGIServer,), {"max_clients": max_clients}
+    )
+    handler_class = type("ExporterRequestHandler", (QuietHandler,), {"timeout": client_timeout_s})
     try:
         return make_server(
-            listen, port, exporter, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+            listen, port, exporter, server_class=server_class, handler_class=handler_class
         )
     except OSError as exc:
         raise UsageError(f"cannot listen on {listen}:{port}: {exc.strerror}") from None
