@@ -169,23 +169,44 @@ def test_expired_objects_reloaded_one_by_one(engine: Engine, handle: Instrumenta
     assert "expire_on_commit=False" in finding.fix.code
 
 
-def test_runtime_gates_keep_small_repeats_quiet(engine: Engine) -> None:
-    # instrument()'s defaults: at least 5 repeats taking 50 ms in total. Run outside the
-    # test's own unit (the pytest plugin's settings would be inherited otherwise).
-    def cheap() -> None:
-        with unit_of_work("cheap"), Session(engine) as session:
-            for user in session.scalars(select(User)).all():
-                _ = user.orders
-
-    def slow_enough() -> None:
-        with unit_of_work("slow enough"), engine.connect() as conn:
-            for _ in range(5):
-                conn.execute(text("SELECT pg_sleep(0.011) FROM users WHERE id = :id"), {"id": 1})
+def test_raise_mode_decides_by_counts_alone(engine: Engine) -> None:
+    # instrument()'s defaults in "raise" mode: 5 repeats, whatever they cost, so the verdict
+    # does not depend on the machine's speed. Run outside the test's own unit (the pytest
+    # plugin's settings would be inherited otherwise).
+    def lookups(count: int) -> None:
+        with unit_of_work(f"{count} cheap look-ups"), engine.connect() as conn:
+            for _ in range(count):
+                conn.execute(text("SELECT id FROM users WHERE id = :id"), {"id": 1})
 
     with pgsage.instrument(engine, metrics=False, nplusone="raise"):
-        contextvars.Context().run(cheap)
+        contextvars.Context().run(lookups, 4)  # under the repeat gate
         with pytest.raises(NPlusOneError):
-            contextvars.Context().run(slow_enough)
+            contextvars.Context().run(lookups, 5)  # cheap, yet counted: raises every time
+
+
+def test_log_mode_keeps_cheap_repeats_quiet(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Production logging is gated by total time too (Sentry's default, 50 ms). The slow unit
+    # sleeps past the gate (sleeps never finish early); the cheap one is held under an
+    # explicit gate no machine can reach, so neither verdict depends on speed.
+    def repeats(name: str, statement: str) -> None:
+        with unit_of_work(name), engine.connect() as conn:
+            for _ in range(5):
+                conn.execute(text(statement), {"id": 1})
+
+    slow = "SELECT pg_sleep(0.011) FROM users WHERE id = :id"
+    cheap = "SELECT id FROM users WHERE id = :id"
+    with caplog.at_level(logging.WARNING, logger="pgsage.instrument"):
+        with pgsage.instrument(engine, metrics=False, nplusone="log"):
+            contextvars.Context().run(repeats, "slow", slow)
+        assert any("slow" in record.getMessage() for record in caplog.records)
+        caplog.clear()
+        with pgsage.instrument(
+            engine, metrics=False, nplusone="log", nplusone_min_total_ms=3_600_000
+        ):
+            contextvars.Context().run(repeats, "cheap", cheap)
+        assert not any("cheap" in record.getMessage() for record in caplog.records)
 
 
 def test_warn_and_log_modes(

@@ -89,7 +89,7 @@ class Instrumentation:
         registry: Any = None,
         name: str | None = None,
         nplusone_threshold: int = RUNTIME_GATES.min_repeats,
-        nplusone_min_total_ms: float = RUNTIME_GATES.min_total_ms,
+        nplusone_min_total_ms: float | None = None,
         nplusone_sample_rate: float = DEFAULT_SAMPLE_RATE,
         explain_threshold_ms: float | None = None,
         explain_every_s: float = 60.0,

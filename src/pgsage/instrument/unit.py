@@ -9,6 +9,7 @@ projects that never instrument anything.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -47,15 +48,29 @@ INHERIT: Final = Inherit.TOKEN
 
 @dataclass(frozen=True, slots=True)
 class Gates:
-    """When repeats count as N+1: at least ``min_repeats`` statements taking ``min_total_ms``."""
+    """When repeats count as N+1: at least ``min_repeats`` statements taking ``min_total_ms``
+    (``None``: the mode decides, see ``time_gate``)."""
 
     min_repeats: int
-    min_total_ms: float = 0.0
+    min_total_ms: float | None = 0.0
 
 
 # Runtime: Sentry-like gates keep cheap, harmless repeats quiet. Tests: any repeat is a bug.
 RUNTIME_GATES: Final = Gates(5, 50.0)
 TEST_GATES: Final = Gates(2, 0.0)
+
+
+def under_tests() -> bool:
+    return "PYTEST_CURRENT_TEST" in os.environ
+
+
+def time_gate(mode: Mode | None) -> float:
+    """The default total-time gate of a mode. Only production logging ("log", and "warn"
+    outside tests) is gated by time, as Sentry does; "raise", and "warn" under tests, decide by
+    counts alone, so that a verdict never depends on how fast the machine is."""
+    if mode == "log" or (mode == "warn" and not under_tests()):
+        return RUNTIME_GATES.min_total_ms or 0.0
+    return 0.0
 
 
 def check_mode(mode: object) -> Mode | None:
@@ -334,11 +349,10 @@ class Unit:
             unit = unit.parent
         sinks = self._sinks
         resolved = strictest(s.nplusone_mode for s in sinks) if isinstance(mode, Inherit) else mode
-        base = sinks[0].gates if sinks else RUNTIME_GATES
-        return resolved, Gates(
-            threshold if threshold is not None else base.min_repeats,
-            min_ms if min_ms is not None else base.min_total_ms,
-        )
+        base = sinks[0].gates if sinks else Gates(RUNTIME_GATES.min_repeats, None)
+        if min_ms is None:
+            min_ms = base.min_total_ms if base.min_total_ms is not None else time_gate(resolved)
+        return resolved, Gates(threshold if threshold is not None else base.min_repeats, min_ms)
 
     def may_have_nplusone(self) -> bool:
         """Cheap pre-check before building a report: some group passes the gates."""
@@ -349,7 +363,7 @@ class Unit:
             return False
         with self._lock:
             return any(
-                g.count >= gates.min_repeats and g.total_seconds * 1000.0 >= gates.min_total_ms
+                g.count >= gates.min_repeats and g.total_seconds * 1000.0 >= (gates.min_total_ms or 0.0)
                 for g in self._groups.values()
             )
 
@@ -359,7 +373,7 @@ class Unit:
         found = []
         for group in groups:
             total_ms = group.total_seconds * 1000.0
-            if group.count >= gates.min_repeats and total_ms >= gates.min_total_ms:
+            if group.count >= gates.min_repeats and total_ms >= (gates.min_total_ms or 0.0):
                 found.append(self._finding(group, total_ms))
         found.sort(key=lambda f: (-f.count, f.call_site))
         return found
