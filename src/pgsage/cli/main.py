@@ -281,6 +281,9 @@ _lint(app)
 from pgsage.cli.advise import register as _advise
 
 _advise(app)
+from pgsage.cli.plan import register as _plan
+
+_plan(app)
 # COMMAND FAMILIES END
 
 

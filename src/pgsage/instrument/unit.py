@@ -363,7 +363,8 @@ class Unit:
             return False
         with self._lock:
             return any(
-                g.count >= gates.min_repeats and g.total_seconds * 1000.0 >= (gates.min_total_ms or 0.0)
+                g.count >= gates.min_repeats
+                and g.total_seconds * 1000.0 >= (gates.min_total_ms or 0.0)
                 for g in self._groups.values()
             )
 

@@ -14,7 +14,7 @@ import io
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import AbstractContextManager, contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,10 +191,15 @@ def _quiet_logging() -> None:
 
 def load_models(spec: str, project: AlembicProject) -> MetaData:
     """``module:attribute`` → a MetaData (a declarative base's ``.metadata`` is accepted)."""
+    return import_metadata(spec, project.importable())
+
+
+def import_metadata(spec: str, importable: AbstractContextManager[None]) -> MetaData:
+    """``module:attribute`` imported while ``importable`` holds (the project's sys.path)."""
     module_name, sep, attribute = spec.partition(":")
     if not (sep and module_name and attribute):
         raise UsageError(f"--models expects module:attribute, not {spec!r}")
-    with project.importable():
+    with importable:
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:

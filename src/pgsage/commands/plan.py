@@ -1,0 +1,69 @@
+"""``plan``: seed 000's migration plan and monitoring plan, from the models and the code's SQL,
+before there is production data."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgsage.migrations.project import import_metadata
+from pgsage.monitoring import plan as monitoring_plan
+from pgsage.plan.catalog import ModelCatalog
+from pgsage.plan.derive import MigrationPlan, derive_plan
+from pgsage.plan.render import render_alembic, render_csv, render_markdown, revision_id
+from pgsage.plan.sources import SourceStatement, statements_in_file, statements_in_tree
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    models: str  # module:attribute (a MetaData or a declarative base)
+    import_paths: tuple[Path, ...] = (Path(),)  # where the models' package is importable from
+    sources: tuple[Path, ...] = ()  # Python files or folders whose SQL constants are read
+    queries: tuple[Path, ...] = ()  # files of SQL statements (one workload each)
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """Each artifact's file name and text."""
+
+    files: tuple[tuple[str, str], ...]
+    plan: MigrationPlan
+
+
+@contextmanager
+def _importable(paths: tuple[Path, ...]) -> Iterator[None]:
+    added = [str(p.resolve()) for p in paths if str(p.resolve()) not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
+
+
+def plan(options: PlanOptions) -> MigrationPlan:
+    metadata = import_metadata(options.models, _importable(options.import_paths))
+    statements: list[SourceStatement] = []
+    for source in options.sources:
+        statements += statements_in_tree(source)
+    for path in options.queries:
+        statements += statements_in_file(path)
+    return derive_plan(ModelCatalog.of(metadata), statements)
+
+
+def plan_files(migration: MigrationPlan) -> PlanFiles:
+    """``migration_plan.md/.csv``, ``monitoring_plan.md/.csv`` and the Alembic revision."""
+    return PlanFiles(
+        files=(
+            ("migration_plan.md", render_markdown(migration)),
+            ("migration_plan.csv", render_csv(migration)),
+            ("monitoring_plan.md", monitoring_plan.render_markdown()),
+            ("monitoring_plan.csv", monitoring_plan.render_csv()),
+            (f"{revision_id(migration)}_pgsage_migration_plan.py", render_alembic(migration)),
+        ),
+        plan=migration,
+    )

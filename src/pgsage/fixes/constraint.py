@@ -1,0 +1,69 @@
+"""Constraints added without blocking the table: a unique constraint over an index built
+CONCURRENTLY, a CHECK added NOT VALID and validated under a weaker lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
+
+
+@dataclass(frozen=True)
+class AddUniqueConstraint:
+    """``UNIQUE (columns)``: the index is built CONCURRENTLY, then becomes the constraint (a
+    short ACCESS EXCLUSIVE lock, no scan)."""
+
+    schema: str
+    table: str
+    columns: tuple[str, ...]
+    name: str
+
+    def _statements(self) -> tuple[str, str]:
+        columns = ", ".join(ident(c) for c in self.columns)
+        build = (
+            f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} "
+            f"ON {ident(self.schema, self.table)} ({columns});"
+        )
+        attach = (
+            f"ALTER TABLE {ident(self.schema, self.table)} ADD CONSTRAINT {ident(self.name)} "
+            f"UNIQUE USING INDEX {ident(self.name)};"
+        )
+        return build, attach
+
+    def to_sql(self) -> str:
+        build, attach = self._statements()
+        return f"{LOCK_TIMEOUT}\n{build}\n{attach}"
+
+    def to_alembic(self) -> str:
+        build, attach = self._statements()
+        return autocommit_block(
+            [ALEMBIC_LOCK_TIMEOUT, f"op.execute({build!r})", f"op.execute({attach!r})"]
+        )
+
+
+@dataclass(frozen=True)
+class AddCheckConstraint:
+    """``CHECK (condition)``: added NOT VALID (no scan under the ACCESS EXCLUSIVE lock), then
+    validated under SHARE UPDATE EXCLUSIVE, while reads and writes go on. ``condition`` is
+    built by the caller from ``ident()``."""
+
+    schema: str
+    table: str
+    name: str
+    condition: str
+
+    def _statements(self) -> tuple[str, str]:
+        table = ident(self.schema, self.table)
+        add = (
+            f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} "
+            f"CHECK ({self.condition}) NOT VALID;"
+        )
+        return add, f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(self.name)};"
+
+    def to_sql(self) -> str:
+        add, validate = self._statements()
+        return f"{LOCK_TIMEOUT}\n{add}\n{validate}"
+
+    def to_alembic(self) -> str:
+        add, validate = self._statements()
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({add!r})\n    op.execute({validate!r})"
