@@ -137,7 +137,7 @@ def test_assume_in_transaction_and_pg_version(tmp_path: Path) -> None:
 
 
 def test_suppressions_pgsage_squawk_and_file_level(tmp_path: Path) -> None:
-    from pgsage.lint.command import lint
+    from pgsage.lint.runner import lint
 
     path = tmp_path / "m.sql"
     path.write_text(
