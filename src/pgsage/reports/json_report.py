@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from pgsage.model import Report
-from pgsage.reports.layout import by_location, failed_results, failure_message
 
 
 def render(report: Report) -> str:
@@ -23,6 +22,9 @@ def render(report: Report) -> str:
 
 def legacy_lint_document(report: Report) -> dict[str, Any]:
     """The keys lint's JSON had before the one result model (deprecated), as it wrote them."""
+    # Imported here: `audit --format json` loads no other module of the renderers (start-up).
+    from pgsage.reports.layout import by_location, failed_results, failure_message
+
     findings = [f for f in by_location(report.findings) if f.location is not None]
     return {
         "violations": [

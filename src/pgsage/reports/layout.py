@@ -71,12 +71,13 @@ def failure_message(result: CheckResult) -> str:
 
 
 def by_location(findings: list[Finding]) -> list[Finding]:
-    """Findings in the order of the files, as a linter lists them (file, line, column)."""
+    """Findings in the order of the files, as a linter lists them (file, line, column); those
+    without a location first, in the order given (the report's: by severity)."""
 
     def key(finding: Finding) -> tuple[str, int, int, str, str]:
         loc = finding.location
         if loc is None:
-            return ("", 0, 0, finding.check, finding.message)
+            return ("", 0, 0, "", "")
         return (loc.file, loc.line or 0, loc.column or 0, finding.check, finding.message)
 
     return sorted(findings, key=key)
