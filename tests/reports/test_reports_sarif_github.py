@@ -195,3 +195,14 @@ def test_lint_report_results_and_gate(lint_report: Report, tmp_path: Path) -> No
     text = RENDERERS["text"](with_error)
     assert f"{broken}: error: cannot import the revision" in text
     assert text.endswith("2 violations in 1 file (3 statements)\n")
+
+
+def test_every_format_renders_both_kinds_of_report(lint_report: Report) -> None:
+    mixed = Report(server=AUDIT.server, results=AUDIT.results + lint_report.results)
+    for report in (AUDIT, lint_report, mixed):
+        for fmt, render in RENDERERS.items():
+            assert render(report), fmt
+    text = RENDERERS["text"](mixed)
+    assert ":2:1: require-concurrent-index-creation [warning] CREATE INDEX" in text
+    assert "[duplicate-index] ix_a duplicates ix_b" in text
+    assert "0001_orders.sql:2:1" in RENDERERS["markdown"](lint_report)

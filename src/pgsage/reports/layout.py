@@ -70,6 +70,11 @@ def failure_message(result: CheckResult) -> str:
     return (result.reason or result.status.value).removeprefix(f"{result.check}: ")
 
 
+def where(finding: Finding) -> str:
+    """The place a finding points at: ``file:line:col`` for a source finding, else its object."""
+    return str(finding.location) if finding.location is not None else finding.subject()
+
+
 def by_location(findings: list[Finding]) -> list[Finding]:
     """Findings in the order of the files, as a linter lists them (file, line, column); those
     without a location first, in the order given (the report's: by severity)."""

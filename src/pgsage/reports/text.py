@@ -30,8 +30,11 @@ def _finding(finding: Finding, width: int) -> Text:
     # Laid out here rather than with a rich Table per finding: measuring 1,000 tables took
     # Rich over a second on a big database, for two columns of plain lines.
     if finding.location is not None:
-        text = Text.assemble((f"{finding.location}: ", "bold"), (f"[{finding.check}] ", "bold"))
-        text.append(finding.message)
+        # lint's form, which editors and CI logs link: file:line:col: rule [severity] message
+        text = Text.assemble(
+            (f"{finding.location}: {finding.check} ", "bold"),
+            f"[{finding.severity.value}] {finding.message}",
+        )
     else:
         text = Text.assemble((f"[{finding.check}] ", "bold"), finding.message)
     if finding.evidence:
