@@ -86,7 +86,8 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         heading = f"{severity.value.upper()} ({len(group)})"
         console.print(Text(heading, style=STYLES[severity.value]))
         for finding in group:
-            console.print(_finding(finding, width))
+            # a source finding stays on its line: editors and CI logs link file:line:col
+            console.print(_finding(finding, width), soft_wrap=finding.location is not None)
     locked = locked_relations(report)
     if locked:
         console.print()
