@@ -117,6 +117,24 @@ def test_markdown_and_text_formats(db: TestDatabase) -> None:
     assert "ERROR (1)" in text.stdout and "orders_ref_key" in text.stdout
 
 
+def test_sarif_and_github_formats_of_an_audit(db: TestDatabase) -> None:
+    apply_case(db.dsn, case_named("indexes", "invalid_index"))
+    result = run("audit", "--dsn", db.dsn, "--select", "indexes", "--format", "sarif")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["version"] == "2.1.0"
+    (found,) = [r for r in document["runs"][0]["results"] if r["ruleId"] == "invalid-index"]
+    assert found["level"] == "error"
+    (logical,) = found["locations"][0]["logicalLocations"]
+    assert "orders_ref_key" in logical["fullyQualifiedName"] and logical["kind"] == "index"
+    github = run("audit", "--dsn", db.dsn, "--select", "indexes", "--format", "github")
+    assert github.returncode == 0, github.stderr
+    assert any(
+        line.startswith("::error title=pgsage invalid-index::") and "orders_ref_key" in line
+        for line in github.stdout.splitlines()
+    )
+
+
 def test_dsn_from_environment_and_key_value_form(db: TestDatabase) -> None:
     apply_case(db.dsn, case_named("indexes", "invalid_index"))
     params = conninfo.conninfo_to_dict(db.dsn)
@@ -361,7 +379,8 @@ LAZY_MODULES = (
     "pgsage.exporter.server",
     "pgsage.monitoring.rules",
     "pgsage.advise.command",
-    "pgsage.lint.command",
+    "pgsage.commands.lint",
+    "pgsage.lint.runner",
     "pgsage.reports.text",
     "pgsage.reports.html",
     "pgsage.commands.baseline",

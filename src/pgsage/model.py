@@ -23,6 +23,7 @@ __all__ = [
     "Location",
     "ObjectRef",
     "Report",
+    "RuleInfo",
     "ServerSummary",
     "Severity",
     "Status",
@@ -180,6 +181,20 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class RuleInfo:
+    """What a check or rule is, for the formats that describe their rules (SARIF's
+    ``tool.driver.rules``): the producer fills ``Report.rules``, so no renderer imports it."""
+
+    id: str
+    category: str
+    severity: Severity  # the default severity
+    summary: str
+    description: str = ""
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ServerSummary:
     """The server a report is about, as the audit's snapshot saw it."""
 
@@ -233,13 +248,15 @@ class Gate:
 class Report:
     """What a command found. ``command`` names the producer (audit, lint, migrations, advise);
     ``server`` is set when a database was examined; ``stats`` holds counts such as the files
-    and statements a lint read; ``notes`` are remarks that are not findings."""
+    and statements a lint read; ``notes`` are remarks that are not findings; ``rules`` the
+    metadata of the checks the producer knows (left out of the JSON document)."""
 
     server: ServerSummary | None
     results: tuple[CheckResult, ...]
     command: str = "audit"
     stats: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    rules: tuple[RuleInfo, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:

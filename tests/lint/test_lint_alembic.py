@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pgsage.errors import UsageError
-from pgsage.lint.command import lint
+from pgsage.lint.runner import lint
 
 VERSIONS = Path(__file__).parent / "alembic_shop" / "versions"
 

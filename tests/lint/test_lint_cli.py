@@ -137,7 +137,7 @@ def test_assume_in_transaction_and_pg_version(tmp_path: Path) -> None:
 
 
 def test_suppressions_pgsage_squawk_and_file_level(tmp_path: Path) -> None:
-    from pgsage.lint.command import lint
+    from pgsage.lint.runner import lint
 
     path = tmp_path / "m.sql"
     path.write_text(
@@ -194,3 +194,32 @@ def test_types_declared_in_an_earlier_file_judge_a_later_change(tmp_path: Path) 
         str(tmp_path / "002_widen.sql"), "--select", "changing-column-type", "--format", "json"
     )
     assert len(json.loads(alone.stdout)["violations"]) == 2, alone.stdout
+
+
+def test_fail_on_and_the_human_alias(migration: Path) -> None:
+    assert run(str(migration), "--format", "human").returncode == 1  # the old name of text
+    assert run(str(migration), "--fail-on", "warning").returncode == 1
+    errors_only = run(str(migration), "--fail-on", "error")
+    assert errors_only.returncode == 0, errors_only.stderr
+    assert "2 violations in 1 file" in errors_only.stdout
+    assert run(str(migration), "--fail-on", "never").returncode == 0
+
+
+def test_unreadable_revision_is_exit_two_and_named(migration: Path) -> None:
+    broken = migration.parent / "0002_broken.py"
+    broken.write_text(
+        'revision = "0002"\ndown_revision = None\nimport not_a_module\n\n\n'
+        "def upgrade():\n    pass\n"
+    )
+    text = run(str(migration), str(broken))
+    assert text.returncode == 2
+    assert f"{broken}: error: cannot import the revision" in text.stdout
+    assert str(broken) in text.stderr
+    machine = run(str(migration), str(broken), "-f", "json")
+    assert machine.returncode == 2
+    assert f"pgsage: error: {broken}: cannot import the revision" in machine.stderr
+    document = json.loads(machine.stdout)
+    assert [e["file"] for e in document["errors"]] == [str(broken)]
+    assert {"check": str(broken), "status": "error"}.items() <= next(
+        r for r in document["results"] if r["status"] == "error"
+    ).items()

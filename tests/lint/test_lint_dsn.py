@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from pgharness import TestDatabase
-from pgsage.lint.command import lint
 from pgsage.lint.engine import SMALL_TABLE_BYTES
+from pgsage.lint.runner import lint
 from pgsage.model import Severity
 
 SCHEMA = """

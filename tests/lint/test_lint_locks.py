@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from pgharness import TestDatabase
-from pgsage.lint.command import lint
+from pgsage.lint.runner import lint
 
 SETUP = """
 CREATE TABLE users (id bigint PRIMARY KEY);

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pgsage.lint.command import lint
 from pgsage.lint.rule import all_rules
+from pgsage.lint.runner import lint
 
 CASES = Path(__file__).parent / "cases"
 HEADER = re.compile(

@@ -11,15 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from pgharness import TestServer
+from pgsage.lint import runner as lint_command
 from pgsage.migrations.locks import BLOCKING_MODES
 from pgsage.migrations.scratch import ScratchServer
 from pgsage.migrations.trace import StatementTrace
 from pgsage.migrations.tracecmd import TraceOptions, run_trace
-
-lint_command = pytest.importorskip("pgsage.lint.command")
 
 SQL = Path(__file__).parent / "sql"
 REWRITE_RULES = {"changing-column-type", "adding-field-with-default", "table-rewrite"}

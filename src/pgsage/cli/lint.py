@@ -1,25 +1,27 @@
-"""`pgsage lint`: the Typer adapter over pgsage.lint.command.lint."""
+"""`pgsage lint`: the Typer adapter over pgsage.commands.lint."""
 
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pgsage.errors import UsageError
+from pgsage.cli.options import (
+    FailOnOpt,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    err,
+    exit_for,
+    render,
+    write_output,
+)
+from pgsage.model import FailOn
 
-# The linter (pglast, the rules, the renderers) is imported when `pgsage lint` runs (lazy:
+# The linter (pglast, the rules) and the renderers are imported when `pgsage lint` runs (lazy:
 # start-up time of the CLI).
-
-
-class LintFormat(StrEnum):
-    human = "human"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
 
 
 def _list_rules() -> str:
@@ -42,13 +44,9 @@ def lint_command(
             help=".sql files, Alembic revision files, or folders of them.", show_default=False
         ),
     ] = None,
-    fmt: Annotated[
-        LintFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = LintFormat.human,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the report here.", show_default=False),
-    ] = None,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.INFO,
     pg_version: Annotated[
         int | None,
         typer.Option(
@@ -118,42 +116,38 @@ def lint_command(
     ] = None,
 ) -> None:
     """Lint migrations (.sql files and Alembic revisions) for locking, rewrites, breaking
-    changes and transaction mistakes. Exit 1 on violations, 2 on errors."""
+    changes and transaction mistakes. Exit 1 on violations (at or above --fail-on), 2 on
+    errors."""
     if list_rules:
         sys.stdout.write(_list_rules())
         return
     from pgsage.cli.options import build_settings
-    from pgsage.lint.command import lint
-    from pgsage.lint.render import RENDERERS
+    from pgsage.commands.lint import LintRequest, lint
 
     project = build_settings(config).lint
-    result = lint(
-        paths or [],
-        pg_version=pg_version or project.pg_version,
-        assume_in_transaction=assume_in_transaction or project.assume_in_transaction,
-        select=select or project.select,
-        ignore=[*project.ignore, *(ignore or ())],
-        extend_select=[*project.extend_select, *(extend_select or ())],
-        since=since,
-        dsn=dsn,
-        downgrade=downgrade or project.downgrade,
+    report = lint(
+        LintRequest(
+            paths=paths or [],
+            pg_version=pg_version or project.pg_version,
+            assume_in_transaction=assume_in_transaction or project.assume_in_transaction,
+            select=select or project.select,
+            ignore=[*project.ignore, *(ignore or ())],
+            extend_select=[*project.extend_select, *(extend_select or ())],
+            since=since,
+            dsn=dsn,
+            downgrade=downgrade or project.downgrade,
+        )
     )
-    text = RENDERERS[fmt.value](result)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-    if result.errors and fmt is not LintFormat.human:
-        for error in result.errors:
-            typer.echo(f"pgsage: error: {error.file}: {error.message}", err=True)
-    if result.errors:
-        raise typer.Exit(2)
-    if result.violations:
-        raise typer.Exit(1)
+    write_output(render(report, fmt), output)
+    if fmt.renderer != "text":  # the text report lists them; the others go to a machine
+        for result in report.not_run():
+            err.print(
+                f"pgsage: error: {result.reason or result.check}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    exit_for(report, fail_on)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ pgsage lint alembic/versions/ --since 3f2a1c  # only revisions newer than 3f2a1c
 pgsage lint alembic/versions/ --downgrade     # downgrade() too, each as its own migration
 pgsage lint alembic/versions/ --dsn "$DATABASE_URL"   # grade lock warnings by table size
 pgsage lint migrations/ --format json|sarif|github     # machine-readable outputs
+pgsage lint migrations/ --fail-on error               # exit 1 only on error-level violations
 pgsage lint --list-rules
 ```
 
@@ -86,14 +87,21 @@ line, or on its own line just before it; `ignore-file[rule]` covers the whole fi
 names work too, and so do squawk's `-- squawk-ignore rule` and `-- squawk-ignore-file rule`
 comments. A suppression that matches nothing is reported as `unused-suppression`.
 
-**Output.** `human` (default): `file:line:column: rule [severity] message` and the fix (its
-Alembic form for a revision, its SQL form for an SQL file; both in this reference). `json`:
-`{{"violations": [{{"file", "line", "column", "rule", "aliases", "severity", "message", "group",
-"fix", "revision", "downgrade"}}], "errors": [...], "summary": {{...}}}}`. `sarif`: SARIF
-2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). `github`: workflow
-commands that annotate the pull request. **Exit codes:** 0 clean, 1 violations, 2 bad input
-(an unreadable file, an unknown rule, a revision that cannot be imported) — always one line on
-stderr.
+**Output.** The formats every pgsage report has (`--format`, `-f`). `text` (default; `human`
+is its old name): `file:line:column: rule [severity] message` and the fix (its Alembic form for
+a revision, its SQL form for an SQL file; both in this reference), then `N violations in F files
+(S statements)`. `json`: the document every command writes — `command`, `findings` (each with
+`check`, `category`, `severity`, `location` {{file, line, column, revision, downgrade}},
+`message`, `fix_sql`, `fix_alembic`), `results` (one per rule that ran, and one with status
+`error` per file that could not be read), `stats` {{files, statements}} and `notes`; beside it,
+deprecated and kept for existing CI scripts, lint's earlier keys `{{"violations": [{{"file",
+"line", "column", "rule", "aliases", "severity", "message", "group", "fix", "revision",
+"downgrade"}}], "errors": [...], "summary": {{...}}}}`. `sarif`: SARIF 2.1.0 for GitHub code
+scanning (`github/codeql-action/upload-sarif`). `github`: workflow commands that annotate the
+pull request. `markdown` and `html` work too. **Exit codes:** 0 clean, 1 a violation at or
+above `--fail-on` (default `info`: any violation; `warning` or `error` to let the lesser ones
+pass; `never`), 2 bad input (an unreadable file, an unknown rule, a revision that cannot be
+imported) — always one line on stderr.
 
 **pre-commit.** The repository ships `.pre-commit-hooks.yaml` (hook id `pgsage-lint`), so a
 project lists pgsage's git URL with `hooks: [{{id: pgsage-lint}}]`; with pgsage already installed

@@ -148,6 +148,7 @@ def lint_units(
         files=len({u.path for u in units}),
         statements=statement_count,
         notes=tuple(sorted(notes)),
+        rules=tuple(rule.id for rule in rules),
     )
 
 

@@ -115,3 +115,4 @@ class LintResult:
     files: int
     statements: int
     notes: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # the ids of the rules that ran

@@ -12,6 +12,7 @@ from pgsage.reports.layout import (
     subtitle,
     summary_counts,
     title,
+    where,
 )
 
 CSS = """
@@ -39,7 +40,7 @@ def _finding(finding: Finding) -> str:
     )
     parts = [
         f'<div class="finding {finding.severity.value}">',
-        f"<h3><code>{escape(finding.check)}</code> — {escape(finding.subject())}</h3>",
+        f"<h3><code>{escape(finding.check)}</code> — {escape(where(finding))}</h3>",
         f"<p>{escape(finding.message)}</p>",
     ]
     if rows:

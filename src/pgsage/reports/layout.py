@@ -1,8 +1,8 @@
-"""Small formatting helpers shared by the text renderers."""
+"""Small formatting helpers shared by the renderers."""
 
 from __future__ import annotations
 
-from pgsage.model import Report, Severity, Status
+from pgsage.model import CheckResult, Finding, Report, Severity, Status
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
@@ -57,3 +57,48 @@ def subtitle(report: Report) -> str:
 
 def locked_relations(report: Report) -> tuple[str, ...]:
     return report.server.locked_relations if report.server is not None else ()
+
+
+def failed_results(report: Report) -> list[CheckResult]:
+    """Results of checks that started and did not finish (error, timeout)."""
+    return [r for r in report.results if r.status in (Status.ERROR, Status.TIMEOUT)]
+
+
+def failure_message(result: CheckResult) -> str:
+    """The reason without the check's name in front (a lint input's reason starts with its
+    file, which is also the check's name)."""
+    return (result.reason or result.status.value).removeprefix(f"{result.check}: ")
+
+
+def where(finding: Finding) -> str:
+    """The place a finding points at: ``file:line:col`` for a source finding, else its object."""
+    return str(finding.location) if finding.location is not None else finding.subject()
+
+
+def by_location(findings: list[Finding]) -> list[Finding]:
+    """Findings in the order of the files, as a linter lists them (file, line, column); those
+    without a location first, in the order given (the report's: by severity)."""
+
+    def key(finding: Finding) -> tuple[str, int, int, str, str]:
+        loc = finding.location
+        if loc is None:
+            return ("", 0, 0, "", "")
+        return (loc.file, loc.line or 0, loc.column or 0, finding.check, finding.message)
+
+    return sorted(findings, key=key)
+
+
+def located_lines(finding: Finding) -> list[str]:
+    """``file:line:col: rule [severity] message (revision r)``, with the fix under it."""
+    loc = finding.location
+    where = str(loc) if loc is not None else finding.subject()
+    revision = ""
+    if loc is not None and loc.revision:
+        revision = f" (revision {loc.revision}{', downgrade' if loc.downgrade else ''})"
+    lines = [f"{where}: {finding.check} [{finding.severity.value}] {finding.message}{revision}"]
+    fix = finding.fix_sql
+    if fix:
+        fix_lines = fix.splitlines() or [""]
+        lines.append(f"    fix: {fix_lines[0]}")
+        lines.extend(f"         {line}" for line in fix_lines[1:])
+    return lines

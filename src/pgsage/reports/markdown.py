@@ -11,6 +11,7 @@ from pgsage.reports.layout import (
     subtitle,
     summary_counts,
     title,
+    where,
 )
 
 
@@ -35,7 +36,7 @@ def render(report: Report) -> str:
             continue
         lines += ["", f"## {severity.value.capitalize()} ({len(group)})"]
         for finding in group:
-            lines += ["", f"### `{finding.check}` — {finding.subject()}", "", finding.message, ""]
+            lines += ["", f"### `{finding.check}` — {where(finding)}", "", finding.message, ""]
             if finding.evidence:
                 lines += ["| evidence | value |", "| --- | --- |"]
                 lines += [

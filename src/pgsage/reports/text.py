@@ -1,4 +1,5 @@
-"""Terminal report with Rich: findings grouped by severity, then a summary."""
+"""Terminal report: findings grouped by severity, then a summary (with Rich); a report about
+files (lint) lists its findings as a linter does, ``file:line:col: rule [severity] message``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from rich.text import Text
 from pgsage.model import Finding, Report
 from pgsage.reports.layout import (
     SEVERITY_ORDER,
+    by_location,
+    failure_message,
     format_evidence_value,
+    located_lines,
     locked_relations,
     problem_results,
     subtitle,
@@ -25,7 +29,14 @@ STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def _finding(finding: Finding, width: int) -> Text:
     # Laid out here rather than with a rich Table per finding: measuring 1,000 tables took
     # Rich over a second on a big database, for two columns of plain lines.
-    text = Text.assemble((f"[{finding.check}] ", "bold"), finding.message)
+    if finding.location is not None:
+        # lint's form, which editors and CI logs link: file:line:col: rule [severity] message
+        text = Text.assemble(
+            (f"{finding.location}: {finding.check} ", "bold"),
+            f"[{finding.severity.value}] {finding.message}",
+        )
+    else:
+        text = Text.assemble((f"[{finding.check}] ", "bold"), finding.message)
     if finding.evidence:
         keys = [f"  {key}" for key in finding.evidence]
         key_width = max(len(key) for key in keys)
@@ -49,6 +60,8 @@ def _finding(finding: Finding, width: int) -> Text:
 
 
 def render(report: Report, width: int = 110, color: bool = False) -> str:
+    if report.server is None and "files" in report.stats:
+        return render_file_report(report)
     console = Console(
         record=True,
         file=io.StringIO(),
@@ -73,7 +86,8 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         heading = f"{severity.value.upper()} ({len(group)})"
         console.print(Text(heading, style=STYLES[severity.value]))
         for finding in group:
-            console.print(_finding(finding, width))
+            # a source finding stays on its line: editors and CI logs link file:line:col
+            console.print(_finding(finding, width), soft_wrap=finding.location is not None)
     locked = locked_relations(report)
     if locked:
         console.print()
@@ -102,3 +116,23 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
     )
     text = console.export_text(styles=color)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def render_file_report(report: Report) -> str:
+    """Plain lines, one per finding in file order, never wrapped (editors and CI logs link
+    ``file:line:col``), then what could not be read, the notes and one summary line."""
+    findings = report.findings
+    lines = [line for finding in by_location(findings) for line in located_lines(finding)]
+    for result in report.results:
+        if not result.status.ran:
+            lines.append(f"{result.check}: {result.status.value}: {failure_message(result)}")
+    lines += [f"note: {note}" for note in report.notes]
+    count = len(findings)
+    files = report.stats.get("files", 0)
+    summary = (
+        f"{count} violation{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+    )
+    if "statements" in report.stats:
+        summary += f" ({report.stats['statements']} statements)"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
-"""The lint command function: inputs → units → (catalog) → rules → LintResult."""
+"""The lint engine: inputs → units → (catalog) → rules → LintResult. The command
+(pgsage.commands.lint) turns that into a Report; the tests read the engine's result directly."""
 
 from __future__ import annotations
 
