@@ -14,10 +14,11 @@ import psycopg
 import pytest
 
 from pgharness import TestServer
+from pgsage.commands.migrations import TraceOptions
+from pgsage.commands.migrations import trace as run_trace
 from pgsage.migrations.locks import BLOCKING_MODES
 from pgsage.migrations.scratch import ScratchServer
 from pgsage.migrations.trace import StatementTrace
-from pgsage.migrations.tracecmd import TraceOptions, run_trace
 
 lint_command = pytest.importorskip("pgsage.lint.command")
 
@@ -54,7 +55,7 @@ def test_lint_agrees_with_trace(server: TestServer) -> None:
             setup=SQL / "crosscheck_setup.sql",
             dsn=server.admin_dsn(),
         )
-    )
+    ).trace
     disagreements = []
     for trace in traced.statements:
         assert trace.error is None and trace.effects is not None, trace
