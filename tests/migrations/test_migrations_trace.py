@@ -99,6 +99,27 @@ def test_cli_trace_json(server: TestServer) -> None:
         "mode": "ACCESS EXCLUSIVE",
         "preexisting": True,
     } in first["locks"]
+    assert payload["command"] == "migrations"
+    assert payload["stats"] == {"sources": 1, "statements": 2}
+    assert {f["check"] for f in payload["findings"]} == {"blocking-lock"}
+    assert all(f["location"]["revision"] == "h003" for f in payload["findings"])
+    text = run_cli(
+        "trace",
+        "--config",
+        str(PROJECTS / "healthy" / "alembic.ini"),
+        "--revision",
+        "h003",
+        "--dsn",
+        server.admin_dsn(),
+    )
+    assert text.returncode == 1, text.stderr
+    assert text.stdout.startswith("== h003\n[1] ")
+    assert "    lock  ACCESS EXCLUSIVE       public.users (table)" in text.stdout
+    assert "held until commit when run in one transaction: ACCESS EXCLUSIVE on public.users" in (
+        text.stdout
+    )
+    assert "[blocking-lock] statement 1 takes ACCESS EXCLUSIVE on public.users" in text.stdout
+    assert "(revision h003)" in text.stdout
     bad = run_cli(
         "trace",
         "--config",

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pgsage.cli.console import StderrConsole
-from pgsage.cli.options import FailOnOpt, Format, FormatOpt, OutputOpt, render, write_output
+from pgsage.cli.options import (
+    FailOnOpt,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    exit_for,
+    render,
+    write_output,
+)
 from pgsage.errors import UsageError
 from pgsage.model import FailOn
 
@@ -100,7 +108,6 @@ def check_cmd(
     fail_on: FailOnOpt = FailOn.WARNING,
 ) -> None:
     """Check the revision graph, upgrade/downgrade round-trips and drift from the models."""
-    from pgsage.cli.options import exit_for
     from pgsage.commands.migrations import CheckOptions, check, stage_summary
 
     options = CheckOptions(
@@ -163,7 +170,6 @@ def trace_cmd(
     fail_on: FailOnOpt = FailOn.WARNING,
 ) -> None:
     """Measure per statement the locks, rewrites and scans of revisions or SQL files."""
-    from pgsage.cli.options import exit_for
     from pgsage.commands.migrations import TraceOptions, trace
 
     run = trace(
