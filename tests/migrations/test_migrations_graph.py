@@ -138,9 +138,12 @@ def test_cli_check_renders_every_format() -> None:
     broken = str(PROJECTS / "broken_graph")
     text = run_cli("check", "--dir", broken, "--no-server")
     assert text.returncode == 1, text.stderr
-    assert "[multiple-heads]" in text.stdout and "revision g002" in text.stdout
+    assert "multiple-heads" in text.stdout and "3 heads: g002, g003, g004" in text.stdout
     assert "upgrade: skipped — --no-server" in text.stdout
-    for fmt in ("markdown", "html", "github", "sarif"):
+    markdown = run_cli("check", "--dir", broken, "--no-server", "--format", "markdown")
+    assert "### `dangling-down-revision` — " in markdown.stdout
+    assert "versions/g004_dangling.py:7" in markdown.stdout  # the finding's location
+    for fmt in ("html", "github", "sarif"):
         if importlib.util.find_spec(f"pgsage.reports.{fmt}") is None:
             continue  # the renderer module comes with the lint conversion
         result = run_cli("check", "--dir", broken, "--no-server", "--format", fmt)

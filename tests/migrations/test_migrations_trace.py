@@ -118,8 +118,8 @@ def test_cli_trace_json(server: TestServer) -> None:
     assert "held until commit when run in one transaction: ACCESS EXCLUSIVE on public.users" in (
         text.stdout
     )
-    assert "[blocking-lock] statement 1 takes ACCESS EXCLUSIVE on public.users" in text.stdout
-    assert "(revision h003)" in text.stdout
+    assert "blocking-lock" in text.stdout
+    assert "statement 1 takes ACCESS EXCLUSIVE on public.users" in text.stdout
     bad = run_cli(
         "trace",
         "--config",

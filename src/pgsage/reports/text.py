@@ -26,13 +26,6 @@ def _finding(finding: Finding, width: int) -> Text:
     # Laid out here rather than with a rich Table per finding: measuring 1,000 tables took
     # Rich over a second on a big database, for two columns of plain lines.
     text = Text.assemble((f"[{finding.check}] ", "bold"), finding.message)
-    location = finding.location
-    if location is not None:  # a finding about a file (lint, migrations): where it is
-        where = str(location)
-        if location.revision and location.revision != location.file:
-            where += f" (revision {location.revision})"
-        text.append("\n")
-        text.append(f"  at {where}", style="dim")
     if finding.evidence:
         keys = [f"  {key}" for key in finding.evidence]
         key_width = max(len(key) for key in keys)
