@@ -10,14 +10,16 @@ import psycopg
 from migproj import PROJECTS, project, run_cli
 
 from pgharness import TestServer
-from pgsage.migrations.check import CheckOptions, run_check
-from pgsage.migrations.findings import CheckOutcome
+from pgsage.commands.migrations import CheckOptions, stage_summary
+from pgsage.commands.migrations import check_project as run_check
+from pgsage.migrations.findings import details_of, revision_of
 from pgsage.migrations.project import find_project
 from pgsage.migrations.scratch import SCRATCH_PREFIX
+from pgsage.model import Report
 
 
-def checks_of(outcome: CheckOutcome) -> set[tuple[str, str | None]]:
-    return {(f.check, f.revision) for f in outcome.findings}
+def checks_of(outcome: Report) -> set[tuple[str, str | None]]:
+    return {(f.check, revision_of(f)) for f in outcome.findings}
 
 
 def scratch_databases(server: TestServer) -> list[str]:
@@ -38,7 +40,12 @@ def test_healthy_project_is_clean_and_leaves_no_database(server: TestServer) -> 
     before = user_relations(server.admin_dsn())
     outcome = run_check(project("healthy"), CheckOptions(dsn=server.admin_dsn()))
     assert outcome.findings == []
-    assert outcome.stages == {"graph": "ok", "upgrade": "ok", "drift": "ok", "roundtrip": "ok"}
+    assert stage_summary(outcome) == {
+        "graph": "ok",
+        "upgrade": "ok",
+        "drift": "ok",
+        "roundtrip": "ok",
+    }
     assert scratch_databases(server) == []
     # the database named in --dsn is only used to create and drop the scratch databases
     assert user_relations(server.admin_dsn()) == before
@@ -53,7 +60,11 @@ def test_roundtrip_finds_a_downgrade_that_leaves_a_column(server: TestServer) ->
     assert ("roundtrip-mismatch", "r002") in found
     assert not any(rev == "r003" for _check, rev in found)  # r003 round-trips cleanly
     mismatch = next(f for f in outcome.findings if f.check == "roundtrip-mismatch")
-    assert mismatch.details == ("column public.r.leftover only after up → down → up",)
+    assert details_of(mismatch) == ("column public.r.leftover only after up → down → up",)
+    assert mismatch.location is not None
+    assert mismatch.location.revision == "r002"
+    assert mismatch.location.file.endswith(".py") and mismatch.location.line is not None
+    assert mismatch.category == "migrations" and mismatch.object is None
 
 
 def test_roundtrip_stops_at_a_missing_downgrade(server: TestServer) -> None:
@@ -124,8 +135,17 @@ def test_cli_check_json_on_a_server(server: TestServer) -> None:
     )
     assert result.returncode == 1, result.stderr
     payload = json.loads(result.stdout)
+    assert payload["command"] == "migrations"
     assert payload["stages"]["roundtrip"] == "findings"
     assert "roundtrip-mismatch" in {f["check"] for f in payload["findings"]}
+    assert {r["check"]: r["status"] for r in payload["results"]} == {
+        "graph": "ok",
+        "upgrade": "ok",
+        "roundtrip": "findings",
+    }
+    mismatch = next(f for f in payload["findings"] if f["check"] == "roundtrip-mismatch")
+    assert mismatch["location"]["revision"] == "r002"
+    assert mismatch["evidence"]["details"] == ["column public.r.leftover only after up → down → up"]
 
 
 def test_drift_honours_include_name(server: TestServer, tmp_path: Path) -> None:
@@ -149,5 +169,35 @@ def test_drift_honours_include_name(server: TestServer, tmp_path: Path) -> None:
         find_project(copy / "alembic.ini", None),
         CheckOptions(dsn=server.admin_dsn(), roundtrip=False),
     )
-    assert outcome.stages["drift"] == "findings"
+    assert stage_summary(outcome)["drift"] == "findings"
     assert not any("ix_posts_title" in f.message for f in outcome.findings)
+
+
+def test_cli_stage_that_cannot_run_fails_the_gate_in_one_line(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """env.py imports models that do not import: drift cannot run, and `--fail-on warning`
+    must not pass on it (issue 19, point 13) — exit 2 and one line naming the stage."""
+    copy = tmp_path / "healthy"
+    shutil.copytree(PROJECTS / "healthy", copy)
+    (copy / "mp_broken_models.py").write_text("raise ImportError('the models need Python 3.14')\n")
+    env = copy / "alembic" / "env.py"
+    env.write_text("import mp_broken_models  # noqa: F401\n" + env.read_text())
+    args = ["check", "--config", str(copy / "alembic.ini"), "--dsn", server.admin_dsn()]
+    result = run_cli(*args, "--no-roundtrip")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("pgsage: error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("pgsage: error: --fail-on warning: ")
+    assert "(drift)" in errors[0]
+    assert result.stderr.strip().splitlines()[-1] == errors[0]
+    assert "drift: error — no models" in result.stdout
+    assert "Traceback" not in result.stderr
+    # without a gate the report is still written and the run passes
+    never = run_cli(*args, "--no-roundtrip", "--fail-on", "never", "--format", "json")
+    assert never.returncode == 0, never.stderr
+    payload = json.loads(never.stdout)
+    assert payload["stages"]["drift"].startswith("not run: no models")
+    assert "ImportError" in payload["stages"]["drift"]
+    drift = next(r for r in payload["results"] if r["check"] == "drift")
+    assert drift["status"] == "error"

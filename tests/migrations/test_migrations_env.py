@@ -9,8 +9,10 @@ import pytest
 from migproj import PROJECTS
 
 from pgharness import TestServer
-from pgsage.migrations.check import CheckOptions, run_check
+from pgsage.commands.migrations import CheckOptions, stage_summary
+from pgsage.commands.migrations import check_project as run_check
 from pgsage.migrations.project import find_project
+from pgsage.model import Status
 
 
 def test_env_py_that_needs_settings_then_models_option(server: TestServer, tmp_path: Path) -> None:
@@ -22,14 +24,18 @@ def test_env_py_that_needs_settings_then_models_option(server: TestServer, tmp_p
     )
     project = find_project(copy / "alembic.ini", None)
     outcome = run_check(project, CheckOptions(dsn=server.admin_dsn(), roundtrip=False))
-    assert outcome.stages["drift"].startswith("not run: no models")
-    assert "KeyError" in outcome.stages["drift"]
+    drift = next(r for r in outcome.results if r.check == "drift")
+    # env.py does not import: drift could not run, an error the --fail-on gate does not pass
+    assert drift.status is Status.ERROR
+    assert drift.reason is not None and drift.reason.startswith("no models")
+    assert "KeyError" in drift.reason
+    assert stage_summary(outcome)["drift"].startswith("not run: no models")
     with_models = run_check(
         project,
         CheckOptions(dsn=server.admin_dsn(), roundtrip=False, models="mp_healthy_models:metadata"),
     )
     # the models match; without env.py's include_object the PERF_INDEXES index is drift
-    assert with_models.stages["drift"] == "findings"
+    assert stage_summary(with_models)["drift"] == "findings"
     assert [f.message for f in with_models.findings] == [
         "index public.ix_posts_author_created is only in the database"
     ]
@@ -65,7 +71,7 @@ def test_two_heads_still_upgrade_and_round_trip(server: TestServer, tmp_path: Pa
         find_project(None, tmp_path), CheckOptions(dsn=server.admin_dsn(), drift=False)
     )
     assert [f.check for f in outcome.findings] == ["multiple-heads"]
-    assert outcome.stages == {"graph": "findings", "upgrade": "ok", "roundtrip": "ok"}
+    assert stage_summary(outcome) == {"graph": "findings", "upgrade": "ok", "roundtrip": "ok"}
 
 
 def test_dir_project_imports_models_from_the_working_directory(
@@ -83,4 +89,5 @@ def test_dir_project_imports_models_from_the_working_directory(
     outcome = run_check(
         project, CheckOptions(dsn=server.admin_dsn(), roundtrip=False, models="wd_models:metadata")
     )
-    assert not outcome.stages["drift"].startswith("not run"), outcome.stages["drift"]
+    drift = stage_summary(outcome)["drift"]
+    assert not drift.startswith("not run"), drift

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from migproj import PROJECTS, project, run_cli
 
+from pgsage.migrations.findings import revision_of
 from pgsage.migrations.graph import load_graph
 from pgsage.migrations.project import find_project
 from pgsage.model import Severity
@@ -16,7 +17,10 @@ def by_check(name: str) -> dict[str, list[str]]:
     graph = load_graph(project(name))
     found: dict[str, list[str]] = {}
     for finding in graph.findings:
-        found.setdefault(finding.check, []).append(finding.revision or finding.file or "")
+        where = finding.location
+        found.setdefault(finding.check, []).append(
+            (where.revision or where.file) if where is not None else ""
+        )
     return found
 
 
@@ -46,7 +50,9 @@ def test_broken_graph_reports_every_problem_at_once() -> None:
 
 def test_missing_and_bare_pass_downgrades() -> None:
     graph = load_graph(project("missing_downgrade"))
-    found = {(f.check, f.revision, f.line) for f in graph.findings}
+    found = {
+        (f.check, revision_of(f), f.location.line if f.location else None) for f in graph.findings
+    }
     assert found == {("empty-downgrade", "m002", 15), ("missing-downgrade", "m003", 12)}
     assert all(f.severity is Severity.WARNING for f in graph.findings)
 
@@ -54,7 +60,7 @@ def test_missing_and_bare_pass_downgrades() -> None:
 def test_dir_may_name_the_versions_folder_itself() -> None:
     versions = PROJECTS / "missing_downgrade" / "versions"
     graph = load_graph(find_project(None, versions))
-    assert {(f.check, f.revision) for f in graph.findings} == {
+    assert {(f.check, revision_of(f)) for f in graph.findings} == {
         ("empty-downgrade", "m002"),
         ("missing-downgrade", "m003"),
     }
@@ -123,3 +129,48 @@ def test_trace_revision_selection() -> None:
     assert select_revisions(graph, ["h001", "h003"], "h001") == {"h003"}
     with pytest.raises(UsageError):
         select_revisions(graph, None, "nope")
+
+
+def test_cli_check_renders_every_format() -> None:
+    """The check's Report goes through the shared renderers: every format, locations kept."""
+    import importlib.util
+
+    broken = str(PROJECTS / "broken_graph")
+    text = run_cli("check", "--dir", broken, "--no-server")
+    assert text.returncode == 1, text.stderr
+    assert "multiple-heads" in text.stdout and "3 heads: g002, g003, g004" in text.stdout
+    assert "upgrade: skipped — --no-server" in text.stdout
+    markdown = run_cli("check", "--dir", broken, "--no-server", "--format", "markdown")
+    assert "### `dangling-down-revision` — " in markdown.stdout
+    assert "versions/g004_dangling.py:7" in markdown.stdout  # the finding's location
+    for fmt in ("html", "github", "sarif"):
+        if importlib.util.find_spec(f"pgsage.reports.{fmt}") is None:
+            continue  # the renderer module comes with the lint conversion
+        result = run_cli("check", "--dir", broken, "--no-server", "--format", fmt)
+        assert result.returncode == 1, (fmt, result.stderr)
+        assert "duplicate-revision" in result.stdout, fmt
+        assert "Traceback" not in result.stderr
+
+
+def test_cli_check_sarif_has_a_result_per_finding_with_its_file(tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("pgsage.reports.sarif")
+    out = tmp_path / "check.sarif"
+    result = run_cli(
+        "check",
+        "--dir",
+        str(PROJECTS / "missing_downgrade"),
+        "--no-server",
+        "--format",
+        "sarif",
+        "--output",
+        str(out),
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    sarif = json.loads(out.read_text())
+    results = sarif["runs"][0]["results"]
+    assert sorted(r["ruleId"] for r in results) == ["empty-downgrade", "missing-downgrade"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert all(uri.endswith(".py") for uri in uris), uris

@@ -13,11 +13,12 @@ from pathlib import Path
 import psycopg
 
 from pgharness import TestServer
+from pgsage.commands.migrations import TraceOptions
+from pgsage.commands.migrations import trace as run_trace
 from pgsage.lint import runner as lint_command
 from pgsage.migrations.locks import BLOCKING_MODES
 from pgsage.migrations.scratch import ScratchServer
 from pgsage.migrations.trace import StatementTrace
-from pgsage.migrations.tracecmd import TraceOptions, run_trace
 
 SQL = Path(__file__).parent / "sql"
 REWRITE_RULES = {"changing-column-type", "adding-field-with-default", "table-rewrite"}
@@ -52,7 +53,7 @@ def test_lint_agrees_with_trace(server: TestServer) -> None:
             setup=SQL / "crosscheck_setup.sql",
             dsn=server.admin_dsn(),
         )
-    )
+    ).trace
     disagreements = []
     for trace in traced.statements:
         assert trace.error is None and trace.effects is not None, trace

@@ -8,12 +8,13 @@ import psycopg
 from migproj import PROJECTS, project, run_cli
 
 from pgharness import TestServer
-from pgsage.migrations.check import CheckOptions, run_check
+from pgsage.commands.migrations import CheckOptions
+from pgsage.commands.migrations import check_project as run_check
+from pgsage.commands.migrations import squash_project as squash
 from pgsage.migrations.graph import load_graph
 from pgsage.migrations.project import find_project
 from pgsage.migrations.roundtrip import upgrade_all
 from pgsage.migrations.scratch import ScratchServer
-from pgsage.migrations.squash import squash
 
 
 def test_baseline_is_verified_deterministic_and_checks_clean(

@@ -8,10 +8,12 @@ from pathlib import Path
 from migproj import PROJECTS, project, run_cli
 
 from pgharness import TestServer
+from pgsage.commands.migrations import TraceOptions
+from pgsage.commands.migrations import trace as run_trace
+from pgsage.migrations.findings import revision_of
 from pgsage.migrations.graph import load_graph
 from pgsage.migrations.scratch import ScratchServer
 from pgsage.migrations.trace import StatementTrace, trace_revisions
-from pgsage.migrations.tracecmd import TraceOptions, run_trace
 
 SQL = Path(__file__).parent / "sql"
 
@@ -46,7 +48,7 @@ def test_revisions_per_statement(server: TestServer) -> None:
     assert [f"{lock.mode} on {lock.relation}" for lock in result.held_until_commit("h003")] == [
         "ACCESS EXCLUSIVE on public.users"
     ]
-    findings = {(f.check, f.revision, f.message) for f in result.findings}
+    findings = {(f.check, revision_of(f), f.message) for f in result.findings}
     assert (
         "blocking-lock",
         "h003",
@@ -55,10 +57,10 @@ def test_revisions_per_statement(server: TestServer) -> None:
 
 
 def test_sql_files_with_setup(server: TestServer) -> None:
-    result = run_trace(
+    run = run_trace(
         TraceOptions(files=[SQL / "changes.sql"], setup=SQL / "setup.sql", dsn=server.admin_dsn())
     )
-    traces = result.statements
+    traces = run.trace.statements
     assert [t.line for t in traces] == [2, 3, 4, 5, 6, 7, 8]
     not_valid, validate, to_text, to_bigint, concurrently, failing, ledger = traces
     assert locks(not_valid) == {("ACCESS EXCLUSIVE", "public.accounts")}
@@ -71,7 +73,7 @@ def test_sql_files_with_setup(server: TestServer) -> None:
     assert locks(concurrently) == {("SHARE UPDATE EXCLUSIVE", "public.accounts")}
     assert failing.error is not None and "DivisionByZero" in failing.error
     assert ("SHARE ROW EXCLUSIVE", "public.accounts") in locks(ledger)
-    checks = sorted({f.check for f in result.findings})
+    checks = sorted({f.check for f in run.report.findings})
     assert checks == ["blocking-lock", "statement-fails", "table-rewrite"]
 
 
@@ -97,6 +99,27 @@ def test_cli_trace_json(server: TestServer) -> None:
         "mode": "ACCESS EXCLUSIVE",
         "preexisting": True,
     } in first["locks"]
+    assert payload["command"] == "migrations"
+    assert payload["stats"] == {"sources": 1, "statements": 2}
+    assert {f["check"] for f in payload["findings"]} == {"blocking-lock"}
+    assert all(f["location"]["revision"] == "h003" for f in payload["findings"])
+    text = run_cli(
+        "trace",
+        "--config",
+        str(PROJECTS / "healthy" / "alembic.ini"),
+        "--revision",
+        "h003",
+        "--dsn",
+        server.admin_dsn(),
+    )
+    assert text.returncode == 1, text.stderr
+    assert text.stdout.startswith("== h003\n[1] ")
+    assert "    lock  ACCESS EXCLUSIVE       public.users (table)" in text.stdout
+    assert "held until commit when run in one transaction: ACCESS EXCLUSIVE on public.users" in (
+        text.stdout
+    )
+    assert "blocking-lock" in text.stdout
+    assert "statement 1 takes ACCESS EXCLUSIVE on public.users" in text.stdout
     bad = run_cli(
         "trace",
         "--config",

@@ -1,26 +1,35 @@
 """Typer adapter for ``pgsage migrations check|trace|squash``: parse, call, render, exit code.
 
-Exit codes: 0 clean, 1 findings at or above ``--fail-on`` (default warning), 2 bad input.
+The work is ``pgsage.commands.migrations``; findings are rendered by the shared renderers.
+Exit codes: 0 clean, 1 findings at or above ``--fail-on`` (default warning), 2 bad input or a
+stage that did not run (with ``--fail-on``).
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pgsage.cli.console import StderrConsole
-from pgsage.model import Severity
+from pgsage.cli.options import (
+    FailOnOpt,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    exit_for,
+    render,
+    write_output,
+)
+from pgsage.errors import UsageError
+from pgsage.model import FailOn
 
 # Alembic and SQLAlchemy are imported when a migrations command runs, not whenever `pgsage`
 # starts (they would add a fifth of a second to `pgsage audit`).
 if TYPE_CHECKING:
-    from pgsage.migrations.findings import MigrationFinding
-    from pgsage.migrations.project import AlembicProject
+    from pgsage.migrations.trace import TraceResult
 
 migrations_app = typer.Typer(
     no_args_is_help=True,
@@ -30,18 +39,6 @@ migrations_app = typer.Typer(
     ),
 )
 err = StderrConsole()
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-class FailOn(StrEnum):
-    never = "never"
-    info = "info"
-    warning = "warning"
-    error = "error"
 
 
 ConfigOpt = Annotated[
@@ -69,36 +66,18 @@ DsnOpt = Annotated[
         show_default=False,
     ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-FailOnOpt = Annotated[
-    FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity.")
-]
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(migrations_app, name="migrations")
 
 
-def _project(config: Path | None, directory: Path | None) -> AlembicProject:
-    from pgsage.migrations.project import find_project
-
-    return find_project(config, directory)
+def _progress(message: str) -> None:
+    err.print(f"· {message}", highlight=False, markup=False)
 
 
-def _exit_for(findings: list[MigrationFinding], fail_on: FailOn) -> None:
-    if fail_on is FailOn.never:
-        return
-    level = Severity(fail_on.value)
-    if any(f.severity.rank >= level.rank for f in findings):
-        raise typer.Exit(1)
-
-
-def _progress(fmt: OutputFormat) -> Any:
-    return lambda message: err.print(f"· {message}", highlight=False, markup=False)
-
-
-def _write_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 @migrations_app.command("check")
@@ -124,23 +103,33 @@ def check_cmd(
     no_drift: Annotated[
         bool, typer.Option("--no-drift", help="Skip the comparison with the models.")
     ] = False,
-    fmt: FormatOpt = OutputFormat.text,
-    fail_on: FailOnOpt = FailOn.warning,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.WARNING,
 ) -> None:
     """Check the revision graph, upgrade/downgrade round-trips and drift from the models."""
-    from pgsage.migrations.check import CheckOptions, run_check
-    from pgsage.migrations.render import render_check
+    from pgsage.commands.migrations import CheckOptions, check, stage_summary
 
-    project = _project(config, directory)
     options = CheckOptions(
-        dsn=dsn, models=models, server=not no_server, roundtrip=not no_roundtrip, drift=not no_drift
+        config=config,
+        directory=directory,
+        dsn=dsn,
+        models=models,
+        server=not no_server,
+        roundtrip=not no_roundtrip,
+        drift=not no_drift,
     )
-    outcome = run_check(project, options, _progress(fmt))
-    if fmt is OutputFormat.json:
-        _write_json(outcome.to_json())
+    report = check(options, _progress)
+    if fmt is Format.json:
+        # The unified Report, plus the `stages` map the command printed before it.
+        document = report.to_json()
+        text = _json(
+            {"command": document.pop("command"), "stages": stage_summary(report)} | document
+        )
     else:
-        sys.stdout.write(render_check(outcome))
-    _exit_for(outcome.findings, fail_on)
+        text = render(report, fmt)
+    write_output(text, output)
+    exit_for(report, fail_on)
 
 
 @migrations_app.command("trace")
@@ -176,14 +165,14 @@ def trace_cmd(
         ),
     ] = None,
     dsn: DsnOpt = None,
-    fmt: FormatOpt = OutputFormat.text,
-    fail_on: FailOnOpt = FailOn.warning,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.WARNING,
 ) -> None:
     """Measure per statement the locks, rewrites and scans of revisions or SQL files."""
-    from pgsage.migrations.render import render_trace
-    from pgsage.migrations.tracecmd import TraceOptions, run_trace
+    from pgsage.commands.migrations import TraceOptions, trace
 
-    result = run_trace(
+    run = trace(
         TraceOptions(
             files=list(files or []),
             config=config,
@@ -194,11 +183,69 @@ def trace_cmd(
             dsn=dsn,
         )
     )
-    if fmt is OutputFormat.json:
-        _write_json(result.to_json())
+    if fmt is Format.json:
+        text = _json(run.to_json())
+    elif fmt.renderer == "text":
+        text = trace_listing(run.trace) + "\n" + render(run.report, fmt)
     else:
-        sys.stdout.write(render_trace(result))
-    _exit_for(result.findings, fail_on)
+        text = render(run.report, fmt)
+    write_output(text, output)
+    exit_for(run.report, fail_on)
+
+
+def trace_listing(result: TraceResult) -> str:
+    """The per-statement view of a trace (not findings, so not a Report): per source, each
+    statement with the locks it took and what it rewrote, scanned, created and dropped."""
+    lines: list[str] = []
+    source = None
+    for trace in result.statements:
+        if trace.source != source:
+            if source is not None:
+                lines.extend(_held(result, source))
+            source = trace.source
+            lines.append(f"== {source}")
+        where = f" (line {trace.line})" if trace.line else ""
+        flat = " ".join(trace.sql.split())
+        lines.append(f"[{trace.number}]{where} {flat[:160]}{'...' if len(flat) > 160 else ''}")
+        if trace.error:
+            lines.append(f"    error: {trace.error}")
+        fx = trace.effects
+        if fx is None:
+            if not trace.error or not trace.transactional:
+                lines.append("    ran outside a transaction (autocommit): locks not measured")
+            continue
+        if not trace.transactional:
+            lines.append(
+                "    ran outside a transaction (autocommit): locks sampled while it "
+                "waited for older transactions"
+            )
+        for lock in fx.locks:
+            new = "" if lock.preexisting else "  (created in this step)"
+            lines.append(f"    lock  {lock.mode:<22} {lock.relation} ({lock.kind}){new}")
+        for label, items in (
+            ("rewritten", fx.rewritten),
+            ("scanned", fx.scanned),
+            ("created", fx.created),
+            ("dropped", fx.dropped),
+        ):
+            if items:
+                lines.append(f"    {label}: {', '.join(items)}")
+        if not (fx.locks or fx.rewritten or fx.scanned or fx.created or fx.dropped):
+            lines.append("    no locks on user relations")
+    if source is not None:
+        lines.extend(_held(result, source))
+    lines.append(f"{len(result.statements)} statement(s) traced")
+    return "\n".join(lines) + "\n"
+
+
+def _held(result: TraceResult, source: str) -> list[str]:
+    held = result.held_until_commit(source)
+    if not held:
+        return []
+    return [
+        "  held until commit when run in one transaction: "
+        + ", ".join(f"{lock.mode} on {lock.relation}" for lock in held)
+    ]
 
 
 @migrations_app.command("squash")
@@ -217,17 +264,20 @@ def squash_cmd(
         ),
     ] = None,
     dsn: DsnOpt = None,
-    fmt: FormatOpt = OutputFormat.text,
+    fmt: FormatOpt = Format.text,
 ) -> None:
     """Write one verified baseline revision equal to the head schema, with stamping steps."""
-    from pgsage.migrations.render import finding_lines
-    from pgsage.migrations.squash import squash
+    from pgsage.commands.migrations import SquashOptions, squash
 
-    result = squash(_project(config, directory), out, dsn, rev_id)
-    if fmt is OutputFormat.json:
-        _write_json(result.to_json())
+    if fmt not in (Format.text, Format.human, Format.json):
+        raise UsageError(f"squash writes text or json, not {fmt.value}")
+    result = squash(
+        SquashOptions(out=out, config=config, directory=directory, dsn=dsn, revision_id=rev_id)
+    )
+    if fmt is Format.json:
+        write_output(_json(result.to_json()), None)
     elif result.path is not None:
-        sys.stdout.write(
+        write_output(
             f"baseline revision {result.revision_id} ({result.statements} "
             f"statements, {result.squashed} revisions squashed) → {result.path}\n"
             "verified: same schema as the old head; downgrade and upgrade again "
@@ -238,12 +288,14 @@ def squash_cmd(
                 if result.data_tables
                 else ""
             )
-            + f"\n{result.instructions}\n"
+            + f"\n{result.instructions}\n",
+            None,
         )
     else:
-        lines = ["the baseline failed verification; nothing written"]
-        for finding in result.findings:
-            lines.extend(finding_lines(finding))
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_output(
+            "the baseline failed verification; nothing written\n\n"
+            + render(result.report, Format.text),
+            None,
+        )
     if result.path is None:
         raise typer.Exit(1)

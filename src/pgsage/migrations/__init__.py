@@ -3,5 +3,7 @@
 Modules: ``project`` (finding an Alembic project and its models), ``graph`` (heads, gaps, missing
 downgrades), ``scratch`` (throwaway databases), ``runner`` (running one revision on a connection,
 without the project's env.py), ``catalog`` (a schema dump of our own and its diff),
-``roundtrip``, ``drift``, ``trace`` and ``squash``; ``cli`` is the Typer adapter.
+``roundtrip``, ``drift``, ``trace`` and ``squash``, ``findings`` (their problems as
+``pgsage.model.Finding``). The commands over them are ``pgsage.commands.migrations``; the Typer
+adapter is ``pgsage.cli.migrations``.
 """

@@ -28,11 +28,11 @@ from psycopg import sql
 
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.migrations.catalog import Difference, SchemaDump, SchemaObject, diff, dump_schema
-from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.findings import migration_finding
 from pgsage.migrations.project import EnvOptions, IncludeObject
 from pgsage.migrations.runner import engine_for, short_error
 from pgsage.migrations.scratch import ScratchServer
-from pgsage.model import Severity
+from pgsage.model import Finding, Severity
 
 CONSTRAINT_TYPES = {
     "primary key": "primary_key_constraint",
@@ -57,15 +57,15 @@ def drift_findings(
     migrated: SchemaDump,
     metadata: sa.MetaData,
     env: EnvOptions,
-) -> list[MigrationFinding]:
+) -> list[Finding]:
     include = _safe_include(
         env.include_object, _extension_relations(migrated_dsn), env.include_name
     )
-    found: list[MigrationFinding] = []
+    found: list[Finding] = []
     autogen = _autogenerate(migrated_dsn, metadata, env, include)
     if isinstance(autogen, str):
         found.append(
-            MigrationFinding(
+            migration_finding(
                 "drift-autogenerate-failed",
                 Severity.ERROR,
                 f"autogenerate comparison failed: {autogen}",
@@ -78,7 +78,7 @@ def drift_findings(
         problem = _build_models(models_dsn, migrated, metadata)
         if problem:
             found.append(
-                MigrationFinding(
+                migration_finding(
                     "drift-models-unbuildable",
                     Severity.ERROR,
                     f"metadata.create_all() fails on a scratch database: {problem}",
@@ -237,7 +237,7 @@ def _render(value: Any) -> str:
     return repr(str(value)) if value is not None else "(none)"
 
 
-def _autogen_findings(diffs: list[AutogenDiff]) -> list[MigrationFinding]:
+def _autogen_findings(diffs: list[AutogenDiff]) -> list[Finding]:
     found = []
     paired: set[int] = set()
     for i, a in enumerate(diffs):
@@ -247,7 +247,7 @@ def _autogen_findings(diffs: list[AutogenDiff]) -> list[MigrationFinding]:
             if j not in paired and b.side == "add" and b.pair_key == a.pair_key:
                 paired.update({i, j})
                 found.append(
-                    MigrationFinding(
+                    migration_finding(
                         "drift-name-only",
                         Severity.INFO,
                         f"same definition, other name: {a.message.split(' is only')[0]} in the "
@@ -256,7 +256,7 @@ def _autogen_findings(diffs: list[AutogenDiff]) -> list[MigrationFinding]:
                 )
                 break
     found.extend(
-        MigrationFinding("drift-autogenerate", Severity.WARNING, d.message)
+        migration_finding("drift-autogenerate", Severity.WARNING, d.message)
         for i, d in enumerate(diffs)
         if i not in paired
     )
@@ -345,7 +345,7 @@ def _outside_models(obj: SchemaObject, dump: SchemaDump) -> bool:
 
 def _catalog_findings(
     migrated: SchemaDump, modelled: SchemaDump, covered: frozenset[str], include: IncludeObject
-) -> list[MigrationFinding]:
+) -> list[Finding]:
     differences = [
         d
         for d in diff(migrated, modelled)
@@ -359,7 +359,7 @@ def _catalog_findings(
         if d.attribute is None and not _included(obj, include, reflected=d.left is not None):
             continue
         kept.append(d)
-    found: list[MigrationFinding] = []
+    found: list[Finding] = []
     only_db = {
         d.key: _normalized(migrated.objects[d.key])
         for d in kept
@@ -380,7 +380,7 @@ def _catalog_findings(
         if match is not None:
             renamed.update({db_key, match})
             found.append(
-                MigrationFinding(
+                migration_finding(
                     "drift-name-only",
                     Severity.INFO,
                     f"same definition, other name: {db_key} in the database, "
@@ -391,7 +391,7 @@ def _catalog_findings(
         if d.key in renamed:
             continue
         found.append(
-            MigrationFinding(
+            migration_finding(
                 "drift-catalog",
                 Severity.WARNING,
                 d.describe("in the database", "in the models").replace(
@@ -402,7 +402,7 @@ def _catalog_findings(
     return found
 
 
-def _one_rename_per_constraint(found: list[MigrationFinding]) -> list[MigrationFinding]:
+def _one_rename_per_constraint(found: list[Finding]) -> list[Finding]:
     """The index behind a renamed unique/primary key is the same rename: report it once."""
     renamed = {
         m.group(1)

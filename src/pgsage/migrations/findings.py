@@ -1,67 +1,55 @@
-"""The typed result of every migrations command: findings plus the steps that produced them."""
+"""Migration problems as the one result model's ``Finding``s: check id, severity, message, where.
+
+Every migrations stage (graph, upgrade, drift, round-trip, trace, squash's verification) reports
+``pgsage.model.Finding`` with category ``migrations``; the revision and file it is about are its
+``Location`` and the lines that explain it (schema differences, heads) are ``evidence.details``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
 
-from pgsage.model import Severity
+from pgsage.model import Finding, Location, ObjectRef, Severity
+
+CATEGORY = "migrations"
 
 
-@dataclass(frozen=True)
-class MigrationFinding:
-    """One problem: ``check`` is a stable kebab-case id, ``revision`` the revision it is about."""
-
-    check: str
-    severity: Severity
-    message: str
-    revision: str | None = None
-    file: str | None = None
-    line: int | None = None
-    details: tuple[str, ...] = ()
-
-    def sort_key(self) -> tuple[int, str, str, int, str]:
-        return (
-            -self.severity.rank,
-            self.check,
-            self.revision or self.file or "",
-            self.line or 0,
-            self.message,
+def migration_finding(
+    check: str,
+    severity: Severity,
+    message: str,
+    *,
+    revision: str | None = None,
+    file: str | None = None,
+    line: int | None = None,
+    details: Iterable[str] = (),
+    obj: ObjectRef | None = None,
+) -> Finding:
+    """A migrations ``Finding``. A finding about a revision names its file whenever the caller
+    knows it; one about a revision without a known file keeps the revision id as the file, so
+    that every renderer still says where it is."""
+    location = None
+    if file is not None or revision is not None:
+        location = Location(
+            file=file if file is not None else revision or "", line=line, revision=revision
         )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": self.severity.value,
-            "revision": self.revision,
-            "file": self.file,
-            "line": self.line,
-            "message": self.message,
-            "details": list(self.details),
-        }
-
-    def location(self) -> str:
-        if self.file is None:
-            return self.revision or "-"
-        return f"{self.file}:{self.line}" if self.line else self.file
+    shown = list(details)
+    return Finding(
+        check=check,
+        category=CATEGORY,
+        severity=severity,
+        object=obj,
+        message=message,
+        evidence={"details": shown} if shown else {},
+        location=location,
+    )
 
 
-@dataclass
-class CheckOutcome:
-    """What ``migrations check`` did: which stages ran (or why not) and what they found."""
+def revision_of(finding: Finding) -> str | None:
+    """The revision a finding is about, if any."""
+    return finding.location.revision if finding.location is not None else None
 
-    findings: list[MigrationFinding] = field(default_factory=list)
-    stages: dict[str, str] = field(default_factory=dict)  # stage -> "ok" / "findings" / reason
 
-    def add_stage(self, stage: str, found: list[MigrationFinding]) -> None:
-        self.findings.extend(found)
-        self.stages[stage] = "findings" if found else "ok"
-
-    def sorted_findings(self) -> list[MigrationFinding]:
-        return sorted(self.findings, key=MigrationFinding.sort_key)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stages": dict(self.stages),
-            "findings": [f.to_json() for f in self.sorted_findings()],
-        }
+def details_of(finding: Finding) -> tuple[str, ...]:
+    details = finding.evidence.get("details")
+    return tuple(details) if isinstance(details, list) else ()

@@ -20,9 +20,9 @@ from types import ModuleType
 
 from alembic.script import Script, ScriptDirectory
 
-from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.findings import migration_finding
 from pgsage.migrations.project import AlembicProject
-from pgsage.model import Severity
+from pgsage.model import Finding, Severity
 
 # Graph problems that leave no well-defined order to run the revisions in. Several heads do not:
 # every head is upgraded, in topological order.
@@ -55,7 +55,7 @@ class Revision:
 @dataclass
 class RevisionGraph:
     revisions: dict[str, Revision] = field(default_factory=dict)
-    findings: list[MigrationFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     root: Path = Path()
 
     @property
@@ -136,7 +136,7 @@ def load_graph(project: AlembicProject) -> RevisionGraph:
         script_dir = project.script_directory()
     except Exception as exc:
         graph.findings.append(
-            MigrationFinding(
+            migration_finding(
                 "unreadable-project", Severity.ERROR, f"Alembic cannot read the project: {exc}"
             )
         )
@@ -144,7 +144,7 @@ def load_graph(project: AlembicProject) -> RevisionGraph:
     files = revision_files(project)
     if not files:
         graph.findings.append(
-            MigrationFinding(
+            migration_finding(
                 "no-revisions",
                 Severity.WARNING,
                 f"no revision files under {', '.join(map(str, project.version_locations))}",
@@ -158,7 +158,7 @@ def load_graph(project: AlembicProject) -> RevisionGraph:
             if revision.id in graph.revisions:
                 first = graph.revisions[revision.id]
                 graph.findings.append(
-                    MigrationFinding(
+                    migration_finding(
                         "duplicate-revision",
                         Severity.ERROR,
                         f"revision id {revision.id} is declared twice: in "
@@ -187,7 +187,7 @@ def _load(script_dir: ScriptDirectory, path: Path, graph: RevisionGraph) -> Revi
             raise
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         graph.findings.append(
-            MigrationFinding(
+            migration_finding(
                 "unloadable-revision",
                 Severity.ERROR,
                 f"the revision file cannot be loaded: {message}",
@@ -209,7 +209,7 @@ def _load(script_dir: ScriptDirectory, path: Path, graph: RevisionGraph) -> Revi
     )
 
 
-def _reference_findings(graph: RevisionGraph) -> list[MigrationFinding]:
+def _reference_findings(graph: RevisionGraph) -> list[Finding]:
     found = []
     labels = {label for r in graph.revisions.values() for label in r.branch_labels}
     for rev in sorted(graph.revisions.values(), key=lambda r: r.id):
@@ -218,7 +218,7 @@ def _reference_findings(graph: RevisionGraph) -> list[MigrationFinding]:
                 if target in graph.revisions or (attribute == "depends_on" and target in labels):
                     continue
                 found.append(
-                    MigrationFinding(
+                    migration_finding(
                         "dangling-down-revision"
                         if attribute == "down_revision"
                         else "dangling-depends-on",
@@ -232,17 +232,18 @@ def _reference_findings(graph: RevisionGraph) -> list[MigrationFinding]:
     return found
 
 
-def _cycle_findings(graph: RevisionGraph) -> list[MigrationFinding]:
+def _cycle_findings(graph: RevisionGraph) -> list[Finding]:
     ordered = {r.id for r in graph.order()}
     stuck = sorted(set(graph.revisions) - ordered)
     if not stuck:
         return []
     return [
-        MigrationFinding(
+        migration_finding(
             "revision-cycle",
             Severity.ERROR,
             f"revisions form a cycle: {', '.join(stuck)}",
             revision=stuck[0],
+            file=graph.display_path(graph.revisions[stuck[0]].path),
         )
     ]
 
@@ -261,7 +262,7 @@ def _branch_labels_below(graph: RevisionGraph, head: str) -> set[str]:
     return labels
 
 
-def _head_findings(graph: RevisionGraph) -> list[MigrationFinding]:
+def _head_findings(graph: RevisionGraph) -> list[Finding]:
     heads = graph.heads
     found = []
     if len(heads) > 1:
@@ -270,12 +271,13 @@ def _head_findings(graph: RevisionGraph) -> list[MigrationFinding]:
         declared = all(own - set().union(*(o for o in labels if o is not own)) for own in labels)
         if not declared:
             found.append(
-                MigrationFinding(
+                migration_finding(
                     "multiple-heads",
                     Severity.ERROR,
                     f"{len(heads)} heads: {', '.join(heads)} — merge them "
                     f"(alembic merge -m 'merge heads' {' '.join(heads)}) or label the branches",
                     revision=heads[0],
+                    file=graph.display_path(graph.revisions[heads[0]].path),
                     details=tuple(
                         f"head {h}: {graph.display_path(graph.revisions[h].path)}" for h in heads
                     ),
@@ -284,11 +286,12 @@ def _head_findings(graph: RevisionGraph) -> list[MigrationFinding]:
     bases = graph.bases
     if len(bases) > 1 and not all(graph.revisions[b].branch_labels for b in bases):
         found.append(
-            MigrationFinding(
+            migration_finding(
                 "multiple-bases",
                 Severity.WARNING,
                 f"{len(bases)} revisions have no down_revision: {', '.join(bases)}",
                 revision=bases[0],
+                file=graph.display_path(graph.revisions[bases[0]].path),
             )
         )
     return found
@@ -318,7 +321,7 @@ def _body_kind(function: ast.FunctionDef) -> str:
     return "acts"
 
 
-def _downgrade_findings(graph: RevisionGraph, rev: Revision) -> list[MigrationFinding]:
+def _downgrade_findings(graph: RevisionGraph, rev: Revision) -> list[Finding]:
     try:
         tree = ast.parse(rev.path.read_text(encoding="utf-8"), filename=str(rev.path))
     except (OSError, SyntaxError, UnicodeDecodeError):
@@ -330,7 +333,7 @@ def _downgrade_findings(graph: RevisionGraph, rev: Revision) -> list[MigrationFi
     shown = graph.display_path(rev.path)
     if downgrade is None:
         return [
-            MigrationFinding(
+            migration_finding(
                 "missing-downgrade",
                 Severity.WARNING,
                 f"revision {rev.id} has an upgrade but no downgrade()",
@@ -342,7 +345,7 @@ def _downgrade_findings(graph: RevisionGraph, rev: Revision) -> list[MigrationFi
     kind = _body_kind(downgrade)
     if kind == "empty":
         return [
-            MigrationFinding(
+            migration_finding(
                 "empty-downgrade",
                 Severity.WARNING,
                 f"the downgrade of revision {rev.id} is a bare pass: "
@@ -354,7 +357,7 @@ def _downgrade_findings(graph: RevisionGraph, rev: Revision) -> list[MigrationFi
         ]
     if kind == "raises":
         return [
-            MigrationFinding(
+            migration_finding(
                 "irreversible-downgrade",
                 Severity.INFO,
                 f"the downgrade of revision {rev.id} only raises: the "

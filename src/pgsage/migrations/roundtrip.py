@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from pgsage.migrations.catalog import SchemaDump, diff, schema_reader
-from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.findings import migration_finding, revision_of
 from pgsage.migrations.graph import Revision, RevisionGraph, function_line
 from pgsage.migrations.runner import StepFailed, engine_for, run_step
-from pgsage.model import Severity
+from pgsage.model import Finding, Severity
 
 MAX_DETAILS = 25
 NOT_REVERSIBLE = {"missing-downgrade", "empty-downgrade", "irreversible-downgrade"}
@@ -33,7 +33,7 @@ class Upgraded:
     dsn: str
     order: list[Revision]
     states: list[SchemaDump] = field(default_factory=list)
-    findings: list[MigrationFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -81,11 +81,11 @@ def _upgrade_all(
 
 def round_trip(
     graph: RevisionGraph, upgraded: Upgraded, opts: dict[str, Any] | None = None
-) -> list[MigrationFinding]:
+) -> list[Finding]:
     """Walk down from the head; expects ``upgraded`` complete. Leaves the database at base (or
     where the walk stopped)."""
-    found: list[MigrationFinding] = []
-    irreversible = {f.revision for f in graph.findings if f.check in NOT_REVERSIBLE}
+    found: list[Finding] = []
+    irreversible = {revision_of(f) for f in graph.findings if f.check in NOT_REVERSIBLE}
     engine = engine_for(upgraded.dsn)
     try:
         with schema_reader(upgraded.dsn) as dump_schema:
@@ -102,18 +102,19 @@ def _walk_down(
     irreversible: set[Any],
     dump_schema: Callable[[], SchemaDump],
     opts: dict[str, Any] | None,
-) -> list[MigrationFinding]:
-    found: list[MigrationFinding] = []
+) -> list[Finding]:
+    found: list[Finding] = []
     for index in reversed(range(len(upgraded.order))):
         revision = upgraded.order[index]
         if revision.id in irreversible:
             found.append(
-                MigrationFinding(
+                migration_finding(
                     "roundtrip-stopped",
                     Severity.INFO,
                     f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
                     f"raises; {index} older revision(s) not round-tripped",
                     revision=revision.id,
+                    file=graph.display_path(revision.path),
                 )
             )
             break
@@ -131,10 +132,10 @@ def _down_up_down(
     index: int,
     dump_schema: Callable[[], SchemaDump],
     opts: dict[str, Any] | None,
-) -> list[MigrationFinding]:
+) -> list[Finding]:
     revision = upgraded.order[index]
     before, after = upgraded.states[index], upgraded.states[index + 1]
-    found: list[MigrationFinding] = []
+    found: list[Finding] = []
     try:
         _run(engine, revision, "downgrade", opts)
     except StepFailed as exc:
@@ -213,8 +214,8 @@ def _step_finding(
     severity: Severity,
     exc: StepFailed,
     when: str,
-) -> MigrationFinding:
-    return MigrationFinding(
+) -> Finding:
+    return migration_finding(
         check,
         severity,
         f"{exc.direction} of {revision.id} fails ({when}): {exc.reason}",
@@ -231,12 +232,12 @@ def _diff_finding(
     severity: Severity,
     message: str,
     details: list[str],
-) -> MigrationFinding:
+) -> Finding:
     shown = details[:MAX_DETAILS]
     if len(details) > MAX_DETAILS:
         shown.append(f"... and {len(details) - MAX_DETAILS} more")
     function = "upgrade" if check == "roundtrip-mismatch" else "downgrade"
-    return MigrationFinding(
+    return migration_finding(
         check,
         severity,
         message,

@@ -9,11 +9,9 @@ database its schema must equal the head schema, and down → up must give the sa
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -21,14 +19,13 @@ import pglast
 from psycopg import conninfo, sql
 
 from pgsage.db.connect import SessionOptions, connect
-from pgsage.errors import PgsageError, ServerError, UsageError
+from pgsage.errors import ServerError
 from pgsage.migrations.catalog import SchemaDump, diff, dump_schema
-from pgsage.migrations.findings import MigrationFinding
-from pgsage.migrations.graph import Revision, RevisionGraph, load_graph
-from pgsage.migrations.project import AlembicProject
+from pgsage.migrations.findings import migration_finding
+from pgsage.migrations.graph import Revision, RevisionGraph
 from pgsage.migrations.roundtrip import round_trip, upgrade_all
 from pgsage.migrations.scratch import ScratchServer
-from pgsage.model import Severity
+from pgsage.model import Finding, Severity
 
 DROP_ORDER = ("view", "table", "sequence", "function", "enum", "domain", "schema", "extension")
 # pg_dump lines that set up pg_dump's own session or belong to extensions, not to the schema.
@@ -37,30 +34,6 @@ SKIPPED_LINE = re.compile(r"^(\\|SET |SELECT pg_catalog\.set_config\(|COMMENT ON
 # Column options some server builds set on every column (pg_attver=<counter>): not the schema's,
 # and different on every run.
 SERVER_COLUMN_OPTION = re.compile(r"^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_\w+=[^,)]*\)$")
-
-
-@dataclass
-class SquashResult:
-    revision_id: str
-    path: Path | None
-    heads: list[str]
-    squashed: int
-    statements: int
-    findings: list[MigrationFinding] = field(default_factory=list)
-    instructions: str = ""
-    data_tables: list[str] = field(default_factory=list)  # rows the migrations inserted
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "revision": self.revision_id,
-            "path": str(self.path) if self.path else None,
-            "heads": self.heads,
-            "squashed_revisions": self.squashed,
-            "statements": self.statements,
-            "data_tables": self.data_tables,
-            "instructions": self.instructions,
-            "findings": [f.to_json() for f in self.findings],
-        }
 
 
 def pg_dump_binary() -> Path:
@@ -257,7 +230,8 @@ def downgrade() -> None:
 '''
 
 
-def _module_from(source: str, revision_id: str, path: Path) -> Revision:
+def baseline_revision(source: str, revision_id: str, path: Path) -> Revision:
+    """The rendered baseline as a Revision, without writing it: what ``verify`` runs."""
     module = ModuleType(f"pgsage_baseline_{revision_id}")
     module.__file__ = str(path)
     exec(compile(source, str(path), "exec"), module.__dict__)  # our own output, just rendered
@@ -266,73 +240,32 @@ def _module_from(source: str, revision_id: str, path: Path) -> Revision:
     )
 
 
-def squash(
-    project: AlembicProject, out: Path, dsn: str | None, revision_id: str | None = None
-) -> SquashResult:
-    if revision_id is not None and not re.fullmatch(r"[A-Za-z0-9_]+", revision_id):
-        raise UsageError(f"--rev-id must be letters, digits and underscores: {revision_id!r}")
-    graph = load_graph(project)
-    if not graph.runnable:
-        problems = "; ".join(f.message for f in graph.findings if f.severity is Severity.ERROR)
-        raise UsageError(
-            f"cannot squash: the revision graph has errors: {problems or 'no revisions'}"
-        )
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out must be a directory: {out}")
-    server = ScratchServer.choose(dsn)
-    with server.database("squash") as head_dsn, project.importable():
-        upgraded = upgrade_all(graph, head_dsn)
-        if not upgraded.complete:
-            raise PgsageError("cannot squash: " + "; ".join(f.message for f in upgraded.findings))
-        statements = schema_sql(head_dsn)
-        filled = tables_with_rows(head_dsn)
-        statements += data_sql(head_dsn, filled)
-    heads = graph.heads
-    drops = drop_statements(upgraded.head)
-    rev = revision_id or hashlib.sha256("\n".join(statements).encode()).hexdigest()[:12]
-    filename = f"{rev}_baseline.py"
-    instructions = stamping_instructions(rev, heads, filename)
-    source = render_revision(rev, heads, len(graph.revisions), statements, drops, instructions)
-    result = SquashResult(
-        rev,
-        None,
-        heads,
-        len(graph.revisions),
-        len(statements),
-        instructions=instructions,
-        data_tables=[f"{schema}.{name}" for schema, name in filled],
-    )
-    result.findings = verify(server, _module_from(source, rev, out / filename), upgraded.head)
-    if any(f.severity is Severity.ERROR for f in result.findings):
-        return result
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / filename).write_text(source, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {out / filename}: {exc.strerror}") from None
-    result.path = out / filename
-    return result
-
-
-def verify(server: ScratchServer, baseline: Revision, head: SchemaDump) -> list[MigrationFinding]:
+def verify(server: ScratchServer, baseline: Revision, head: SchemaDump) -> list[Finding]:
     """The baseline on a fresh scratch database: its schema is the head's; down → up is too."""
     graph = RevisionGraph(revisions={baseline.id: baseline}, root=Path.cwd())
     with server.database("verify") as dsn:
         upgraded = upgrade_all(graph, dsn)
         if not upgraded.complete:
             return [
-                MigrationFinding("baseline-fails", Severity.ERROR, f.message, revision=baseline.id)
+                migration_finding(
+                    "baseline-fails",
+                    Severity.ERROR,
+                    f.message,
+                    revision=baseline.id,
+                    file=str(baseline.path),
+                )
                 for f in upgraded.findings
             ]
         differences = diff(head, dump_schema(dsn))
         if differences:
             return [
-                MigrationFinding(
+                migration_finding(
                     "baseline-differs",
                     Severity.ERROR,
                     f"the baseline's schema differs from the head's ({len(differences)} "
                     "difference(s))",
                     revision=baseline.id,
+                    file=str(baseline.path),
                     details=tuple(
                         d.describe("at the old head", "from the baseline") for d in differences[:25]
                     ),

@@ -29,7 +29,7 @@ import psycopg
 from sqlalchemy import Engine, event
 
 from pgsage.errors import UsageError
-from pgsage.migrations.findings import MigrationFinding
+from pgsage.migrations.findings import migration_finding
 from pgsage.migrations.graph import Revision, RevisionGraph
 from pgsage.migrations.locks import (
     BLOCKING_MODES,
@@ -42,7 +42,7 @@ from pgsage.migrations.locks import (
     read_state,
 )
 from pgsage.migrations.runner import StepFailed, engine_for, run_step
-from pgsage.model import Severity
+from pgsage.model import Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class StatementTrace:
 @dataclass
 class TraceResult:
     statements: list[StatementTrace] = field(default_factory=list)
-    findings: list[MigrationFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     def sources(self) -> list[str]:
         return list(dict.fromkeys(s.source for s in self.statements))
@@ -97,6 +97,7 @@ class TraceResult:
         return _strongest_per_relation(taken)
 
     def to_json(self) -> dict[str, Any]:
+        """The per-statement listing; the findings are the command's Report."""
         return {
             "sources": [
                 {
@@ -108,28 +109,28 @@ class TraceResult:
                 for source in self.sources()
             ],
             "statements": [s.to_json() for s in self.statements],
-            "findings": [f.to_json() for f in sorted(self.findings, key=MigrationFinding.sort_key)],
         }
 
 
-def statement_findings(trace: StatementTrace) -> list[MigrationFinding]:
+def statement_findings(trace: StatementTrace, revision_file: str | None = None) -> list[Finding]:
     """Warnings for what would hurt a live table: a rewrite, a blocking lock on a table that
-    existed before the step (tables created in the same step are nobody else's yet)."""
+    existed before the step (tables created in the same step are nobody else's yet).
+    ``revision_file`` is the file of the revision a statement came from."""
     short = " ".join(trace.sql.split())[:120]
 
-    def finding(check: str, severity: Severity, message: str) -> MigrationFinding:
+    def finding(check: str, severity: Severity, message: str) -> Finding:
         from_file = trace.from_file
-        return MigrationFinding(
+        return migration_finding(
             check,
             severity,
             f"statement {trace.number} {message}",
             revision=None if from_file else trace.source,
-            file=trace.source if from_file else None,
+            file=trace.source if from_file else revision_file,
             line=trace.line,
             details=(short,),
         )
 
-    found: list[MigrationFinding] = []
+    found: list[Finding] = []
     if trace.error:
         found.append(finding("statement-fails", Severity.ERROR, f"fails: {trace.error}"))
     fx = trace.effects
@@ -298,8 +299,9 @@ def trace_revisions(graph: RevisionGraph, dsn: str, chosen: set[str]) -> TraceRe
             result.statements = recorder.traces
     finally:
         engine.dispose()
+    files = {r.id: graph.display_path(r.path) for r in graph.revisions.values()}
     for trace in result.statements:
-        result.findings.extend(statement_findings(trace))
+        result.findings.extend(statement_findings(trace, files.get(trace.source)))
     return result
 
 
@@ -321,7 +323,7 @@ def _upgrade(
             run_step(conn, revision, "upgrade")
     except StepFailed as exc:
         result.findings.append(
-            MigrationFinding(
+            migration_finding(
                 "upgrade-fails",
                 Severity.ERROR,
                 f"upgrade of {revision.id} fails: {exc.reason}",
