@@ -23,6 +23,8 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	@# Import contracts ([tool.importlinter] in pyproject.toml; custom types in scripts/).
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench scripts
