@@ -31,7 +31,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench scripts
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
 PYTEST8 := $(VENV)/pytest8
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from casefiles import subject
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
@@ -37,7 +38,7 @@ def audit(
 
 
 def by_object(report: Report, check: str) -> dict[str, Finding]:
-    return {f.object.name: f for f in report.findings if f.check == check}
+    return {subject(f).name: f for f in report.findings if f.check == check}
 
 
 def wait_until(condition: Any, what: str, timeout: float = 15.0) -> None:
@@ -191,7 +192,7 @@ def test_young_sessions_stay_quiet_with_default_thresholds(db: TestDatabase) -> 
     with scene(db) as s:
         report = audit(db, ["activity"])
         mine = {s.ref(name) for name in s.conns}
-        assert [f for f in report.findings if f.object.name in mine] == []
+        assert [f for f in report.findings if subject(f).name in mine] == []
 
 
 def _client_backends(db: TestDatabase) -> int:
