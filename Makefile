@@ -41,7 +41,7 @@ $(PYTEST8)/.stamp: $(STAMP)
 
 unit: $(STAMP) system-deps $(PYTEST8)/.stamp
 	if $(PG15_READY); then export PGSAGE_REQUIRE_ALL_SERVERS=1; fi; \
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 	@# The pytest plugin claims pytest 8 and 9: the venv has 9, this runs its tests on 8.
 	PYTHONPATH=$(PYTEST8) $(BIN)/python -m pytest -q -p no:cacheprovider \
 	    tests/instrument/test_instrument_pytest_plugin.py
