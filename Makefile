@@ -23,13 +23,15 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	@# Import contracts ([tool.importlinter] in pyproject.toml; custom types in scripts/).
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench scripts
 	$(BIN)/ruff format src tests bench scripts
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
 PYTEST8 := $(VENV)/pytest8
 
@@ -39,7 +41,7 @@ $(PYTEST8)/.stamp: $(STAMP)
 
 unit: $(STAMP) system-deps $(PYTEST8)/.stamp
 	if $(PG15_READY); then export PGSAGE_REQUIRE_ALL_SERVERS=1; fi; \
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 	@# The pytest plugin claims pytest 8 and 9: the venv has 9, this runs its tests on 8.
 	PYTHONPATH=$(PYTEST8) $(BIN)/python -m pytest -q -p no:cacheprovider \
 	    tests/instrument/test_instrument_pytest_plugin.py

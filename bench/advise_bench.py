@@ -229,13 +229,13 @@ def evaluate(dsn: str, workload: list[WorkloadQuery], outcomes: list[Outcome]) -
         for outcome in outcomes:
             config = frozenset(outcome.indexes)
             before = after = 0.0
-            for query in planned:
-                base = whatif.cost(query, frozenset())
+            for planned_query in planned:
+                base = whatif.cost(planned_query, frozenset())
                 if base is None:
                     continue
-                cost = whatif.cost(query, config) or base
-                before += base.cost * query.query.calls
-                after += cost.cost * query.query.calls
+                cost = whatif.cost(planned_query, config) or base
+                before += base.cost * planned_query.query.calls
+                after += cost.cost * planned_query.query.calls
             outcome.cost_before, outcome.cost_after = before, after
             outcome.size_bytes = sum(_hypo_size(conn, c, names[c]) for c in outcome.indexes)
         whatif.close()
@@ -274,7 +274,7 @@ def report(results: dict[str, list[Outcome]], budget_mb: int) -> None:
             if o.error and not o.indexes and o.seconds is None:
                 print(f"{workload:<10} {o.tool:<13} not run: {o.error}")
                 continue
-            reduction = (1 - o.cost_after / o.cost_before) * 100 if o.cost_before else 0.0
+            reduction = (1 - (o.cost_after or 0.0) / o.cost_before) * 100 if o.cost_before else 0.0
             print(
                 f"{workload:<10} {o.tool:<13} {o.cost_before or 0:>14,.0f} "
                 f"{o.cost_after or 0:>14,.0f} {reduction:>8.1f}% {len(o.indexes):>7} "

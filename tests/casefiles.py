@@ -19,6 +19,8 @@ from typing import Any
 
 import psycopg
 
+from pgsage.model import Finding, ObjectRef
+
 CASES = Path(__file__).parent / "cases"
 
 
@@ -80,3 +82,9 @@ def apply_case(dsn: str, case: Case) -> None:
 
 def case_named(folder: str, stem: str) -> Case:
     return load_case(CASES / folder / f"{stem}.sql")
+
+
+def subject(finding: Finding) -> ObjectRef:
+    """The object a finding is about: the checks these tests read always name one."""
+    assert finding.object is not None, finding
+    return finding.object

@@ -138,7 +138,7 @@ def test_sarif_and_github_formats_of_an_audit(db: TestDatabase) -> None:
 def test_dsn_from_environment_and_key_value_form(db: TestDatabase) -> None:
     apply_case(db.dsn, case_named("indexes", "invalid_index"))
     params = conninfo.conninfo_to_dict(db.dsn)
-    key_value = conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    key_value = conninfo.make_conninfo("", **{k: v for k, v in params.items() if v is not None})
     assert "://" not in key_value
     env = {**os.environ, "DATABASE_URL": key_value}
     result = run("audit", "--format", "json", "--select", "indexes", env=env)
@@ -207,7 +207,7 @@ def test_malformed_dsn() -> None:
 def test_failed_authentication(server: TestServer) -> None:
     params = conninfo.conninfo_to_dict(server.admin_dsn())
     params.update(user=PASSWORD_ROLE, password="wrong-password")
-    dsn = conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    dsn = conninfo.make_conninfo("", **{k: v for k, v in params.items() if v is not None})
     result = run("audit", "--dsn", dsn)
     assert_one_line_error(result, "password authentication failed")
     assert "wrong-password" not in result.stderr
@@ -248,7 +248,7 @@ def test_unprivileged_role_still_gets_a_report(db: TestDatabase) -> None:
     db.execute(f'GRANT CONNECT ON DATABASE "{db.name}" TO pgsage_limited')
     params = conninfo.conninfo_to_dict(db.dsn)
     params["user"] = "pgsage_limited"
-    dsn = conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    dsn = conninfo.make_conninfo("", **{k: v for k, v in params.items() if v is not None})
     try:
         result = run("audit", "--dsn", dsn, "--format", "json")
         assert result.returncode == 0, result.stderr

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from casefiles import subject
 from pgharness import TestDatabase
 from pgsage.checks import all_checks
 from pgsage.checks.base import Check
@@ -44,7 +45,7 @@ def has_vector(db: TestDatabase) -> bool:
         "SELECT udt_name FROM information_schema.columns WHERE table_name = "
         "'knowledge_embeddings' AND column_name = 'embedding'"
     )
-    return rows[0][0] == "vector"
+    return bool(rows[0][0] == "vector")
 
 
 # -- without a server ------------------------------------------------------------------------
@@ -182,7 +183,7 @@ def test_build_plants_every_problem_and_fills_pg_stat_statements(db: TestDatabas
         for c in all_checks()
     }
     report = run_checks(snapshot, all_checks(), {k: v for k, v in sizes.items() if v})
-    found = {(f.check, f.object.name) for f in report.findings}
+    found = {(f.check, subject(f).name) for f in report.findings}
     expected = {p for p in planted_problems(has_vector=vector) if p[0] in Check.registry}
     assert len(expected) >= 7
     assert expected <= found, expected - found

@@ -182,7 +182,8 @@ def test_a_locked_table_is_left_out_and_named(db: TestDatabase) -> None:
     assert snap.table("public", "a") is None and snap.table("public", "b") is not None
     report = run_checks(snap, select_checks(["indexes"]))
     assert [str(f.object) for f in report.findings] == ["public.b_v2 on public.b"]
-    assert report.server["locked_relations"] == ["public.a"]
+    assert report.server is not None
+    assert report.server.locked_relations == ("public.a",)
 
 
 def test_a_failing_section_costs_only_the_checks_that_need_it(db: TestDatabase) -> None:
@@ -195,7 +196,7 @@ def test_a_failing_section_costs_only_the_checks_that_need_it(db: TestDatabase) 
     params = conninfo.conninfo_to_dict(db.dsn)
     params["user"] = "pgsage_nosize"
     try:
-        snap = take(conninfo.make_conninfo(**{k: v for k, v in params.items() if v}))
+        snap = take(conninfo.make_conninfo("", **{k: v for k, v in params.items() if v}))
     finally:
         db.execute("DROP ROLE pgsage_nosize")
     assert "permission denied" in snap.errors["tables"]
@@ -281,7 +282,7 @@ def test_a_refused_second_session_falls_back_to_one(db: TestDatabase) -> None:
     params = conninfo.conninfo_to_dict(db.dsn)
     params["user"] = "pgsage_one_conn"
     try:
-        with connect(conninfo.make_conninfo(**{k: v for k, v in params.items() if v})) as conn:
+        with connect(conninfo.make_conninfo("", **{k: v for k, v in params.items() if v})) as conn:
             snap = collect_snapshot(conn)
     finally:
         db.execute("DROP OWNED BY pgsage_one_conn; DROP ROLE pgsage_one_conn")

@@ -214,6 +214,14 @@ def test_apply_creates_and_cleans_up_a_failed_build(db: TestDatabase) -> None:
     assert "orders_broken_idx" not in index_names(db)  # the invalid leftover was dropped
 
 
+def _build_waits(db: TestDatabase) -> bool:
+    rows = db.execute(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query LIKE 'CREATE INDEX CONCURRENTLY%orders_user_id_idx%'"
+    )
+    return bool(rows)
+
+
 def test_apply_retries_a_build_that_loses_the_lock_race(db: TestDatabase) -> None:
     load(db)
     rec = Recommendation(
@@ -225,7 +233,13 @@ def test_apply_retries_a_build_that_loses_the_lock_race(db: TestDatabase) -> Non
         with psycopg.connect(db.dsn) as conn:
             conn.execute("LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE")
             locked.set()
-            time.sleep(1.5)
+            # Held until a build is seen waiting, then longer than its 300 ms lock_timeout: at
+            # least one attempt has timed out when the lock goes, however slow the machine
+            # (a fixed 1.5 s hold could end before a slow first attempt began).
+            deadline = time.monotonic() + 10
+            while not _build_waits(db) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.5)
 
     holder = threading.Thread(target=hold_lock)
     holder.start()

@@ -14,7 +14,9 @@ from typing import Any
 
 import psycopg
 
+from casefiles import subject
 from pgharness import TestDatabase
+from pgsage.checks.activity.lock_waits import LockWaits
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
 from pgsage.settings import Settings
@@ -37,7 +39,7 @@ def audit(
 
 
 def by_object(report: Report, check: str) -> dict[str, Finding]:
-    return {f.object.name: f for f in report.findings if f.check == check}
+    return {subject(f).name: f for f in report.findings if f.check == check}
 
 
 def wait_until(condition: Any, what: str, timeout: float = 15.0) -> None:
@@ -188,10 +190,23 @@ def test_activity_checks_find_the_planted_sessions(db: TestDatabase) -> None:
 
 
 def test_young_sessions_stay_quiet_with_default_thresholds(db: TestDatabase) -> None:
+    planted_at = time.monotonic()
     with scene(db) as s:
         report = audit(db, ["activity"])
+        age = time.monotonic() - planted_at
         mine = {s.ref(name) for name in s.conns}
-        assert [f for f in report.findings if f.object.name in mine] == []
+        findings = [f for f in report.findings if subject(f).name in mine]
+        # lock-waits reports after 5 s of waiting by default: a scene that a busy machine took
+        # longer than that to plant and audit is no longer young for it. The other defaults
+        # are a minute or more.
+        if age >= LOCK_WAITS_DEFAULT_SECONDS:
+            findings = [f for f in findings if f.check != "lock-waits"]
+        assert findings == []
+
+
+LOCK_WAITS_DEFAULT_SECONDS = next(
+    float(p.default) for p in LockWaits.params if p.name == "min_wait_seconds"
+)
 
 
 def _client_backends(db: TestDatabase) -> int:

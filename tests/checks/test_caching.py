@@ -4,13 +4,15 @@ it is checked here, with the default thresholds that leave such a little-used da
 
 from __future__ import annotations
 
+from typing import Any
+
 from casefiles import apply_case, case_named
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Severity
 from pgsage.settings import Settings
 
-LOW_BUSY = {
+LOW_BUSY: dict[str, dict[str, Any]] = {
     "cache-hit-database": {"min_blocks": 1000},
     "cache-hit-table": {"min_blocks": 1000},
     "cache-hit-index": {"min_blocks": 300},
@@ -42,7 +44,10 @@ def test_cold_reads_lower_the_database_ratio(db: TestDatabase) -> None:
 
     # The ratio threshold is a parameter: asking for less than the observed ratio is quiet.
     observed = float(str(evidence["hit_ratio"]))
-    relaxed = {**LOW_BUSY, "cache-hit-database": {"min_blocks": 1000, "min_ratio": observed - 0.01}}
+    relaxed: dict[str, dict[str, Any]] = {
+        **LOW_BUSY,
+        "cache-hit-database": {"min_blocks": 1000, "min_ratio": observed - 0.01},
+    }
     report = audit_commands.audit(
         Settings(dsn=db.dsn, select=["cache-hit-database"], checks=relaxed)
     )

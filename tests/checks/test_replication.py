@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from casefiles import subject
 from pgharness import TestDatabase, TestServer
 from pgsage.commands import audit as audit_commands
 from pgsage.db.cluster import LocalCluster
@@ -32,7 +33,7 @@ def audit(
 
 
 def about(report: Report, check: str, name: str) -> list[Finding]:
-    return [f for f in report.findings if f.check == check and f.object.name == name]
+    return [f for f in report.findings if f.check == check and subject(f).name == name]
 
 
 def wait_for(

@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from casefiles import subject
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Severity
@@ -85,7 +86,7 @@ def test_like_with_parameters_and_the_trigram_fix(db: TestDatabase) -> None:
         "public.users.email": Severity.INFO,
         "public.users.username": Severity.INFO,
     }
-    email = next(f for f in findings if f.object.name == "users.email")
+    email = next(f for f in findings if subject(f).name == "users.email")
     assert email.evidence["patterns"] == "email LIKE '%' || $n || '%'"
     assert email.fix_sql is not None and "CREATE EXTENSION IF NOT EXISTS" in email.fix_sql
     assert 'USING gin ("email" gin_trgm_ops)' in email.fix_sql
@@ -140,7 +141,7 @@ def test_jsonb_opclass_choice_and_the_gin_fix(db: TestDatabase) -> None:
         ("SELECT id FROM applications WHERE audit_data @> %s::jsonb", ['{"k1": 1}']),
     ]
     run(db, workload)
-    findings = {f.object.name: f for f in audit(db, "jsonb-without-gin", min_rows=100.0)}
+    findings = {subject(f).name: f for f in audit(db, "jsonb-without-gin", min_rows=100.0)}
     assert set(findings) == {"applications.interview_data", "applications.audit_data"}
     assert findings["applications.interview_data"].evidence["opclass"] == "jsonb_path_ops"
     assert findings["applications.audit_data"].evidence["opclass"] == "jsonb_ops"
@@ -160,7 +161,7 @@ def test_partial_index_value_from_parameters_and_text(db: TestDatabase) -> None:
         ("SELECT id FROM users WHERE status = 'banned' AND username = %s", ["user10"]),
     ]
     run(db, workload)
-    findings = {f.object.name: f for f in audit(db, "partial-index-opportunity", min_rows=1000.0)}
+    findings = {subject(f).name: f for f in audit(db, "partial-index-opportunity", min_rows=1000.0)}
     assert set(findings) == {"users.is_admin", "users.status"}
     admin = findings["users.is_admin"]
     assert admin.severity is Severity.INFO  # guessed from pg_stats, so not a warning

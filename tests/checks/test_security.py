@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from casefiles import apply_case, case_named
+from casefiles import apply_case, case_named, subject
 from pgharness import PASSWORD_ROLE, TestDatabase, TestServer, cleanup_root, make_root
 from pgsage.checks.security.refs import is_local_address, split_list
 from pgsage.commands import audit as audit_commands
@@ -102,7 +102,7 @@ def test_md5_stored_passwords_and_role_overrides(db: TestDatabase) -> None:
         assert dict(stored) == {md5_role: "md5", scram_role: "SCR"}
         report = audit(db.dsn, ["md5-passwords"])
         assert found(report) == {("md5-passwords", md5_role), ("md5-passwords", override_role)}
-        by_role = {f.object.name: f for f in report.findings}
+        by_role = {subject(f).name: f for f in report.findings}
         assert by_role[md5_role].evidence["md5_password"] is True
         assert by_role[override_role].evidence["role_sets_md5"] is True
         fix = by_role[override_role].fix_sql
@@ -152,7 +152,7 @@ def test_weak_authentication_for_network_clients(db: TestDatabase) -> None:
         ("md5-passwords", "pg_hba.conf line 2"),
         ("md5-passwords", "pg_hba.conf line 3"),
     }
-    severity = {f.object.name: f.severity for f in report.findings}
+    severity = {subject(f).name: f.severity for f in report.findings}
     assert severity["pg_hba.conf line 3"] is Severity.ERROR  # trust
     assert severity["pg_hba.conf line 1"] is Severity.WARNING
     assert audit(db.dsn, ["md5-passwords"]).findings == []  # the file is back

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from casefiles import Case, all_cases, apply_case
+from casefiles import Case, all_cases, apply_case, subject
 from pgharness import TestDatabase
 from pgsage.checks.settings.values import SETTING_CONTEXTS
 from pgsage.commands import audit as audit_commands
@@ -101,15 +101,15 @@ ROLE_ZOO = {
 def test_app_roles_without_statement_timeout(db: TestDatabase) -> None:
     with roles(db, **ROLE_ZOO) as names:
         report = audit(db, ["app-role-statement-timeout-unset"])
-        flagged = {f.object.name: f for f in report.findings}
+        flagged = {subject(f).name: f for f in report.findings}
         assert {names["app"], names["disabled"], names["idle_tuned"]} <= set(flagged)
         for key in ("tuned", "admin", "standby", "group"):
             assert names[key] not in flagged
         finding = flagged[names["app"]]
-        assert finding.object.kind == "role"
+        assert subject(finding).kind == "role"
         assert finding.fix_sql == (f"ALTER ROLE \"{names['app']}\" SET statement_timeout = '30s';")
         run_script(db, finding.fix_sql)
-        again = {f.object.name for f in audit(db, ["app-role-statement-timeout-unset"]).findings}
+        again = {subject(f).name for f in audit(db, ["app-role-statement-timeout-unset"]).findings}
         assert names["app"] not in again
 
 

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from casefiles import subject
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
@@ -155,7 +156,7 @@ def test_ivfflat_lists_far_from_rows_over_1000(vdb: TestDatabase) -> None:
         ("ivfflat-lists", "public.too_many_ivf on public.too_many"),
         ("ivfflat-lists", "public.too_few_ivf on public.too_few"),
     }
-    by_table = {f.object.table: f for f in report.findings}
+    by_table = {subject(f).table: f for f in report.findings}
     assert by_table["too_many"].evidence["recommended_lists"] == 20
     assert by_table["too_many"].evidence["lists_explicit"] is False
     for finding in report.findings:
@@ -252,7 +253,7 @@ def test_ivfflat_built_small(vdb: TestDatabase) -> None:
         ("ivfflat-built-small", "public.empty_build_ivf on public.empty_build"),
         ("ivfflat-built-small", "public.sized_small_ivf on public.sized_small"),
     }
-    by_table = {f.object.table: f for f in report.findings}
+    by_table = {subject(f).table: f for f in report.findings}
     assert by_table["loaded_after"].evidence["signal"] == "statistics"
     assert by_table["loaded_after"].evidence["index_reltuples"] == 50
     assert by_table["loaded_after"].severity is Severity.WARNING

@@ -26,7 +26,8 @@ def test_slow_query_warning_with_structured_context(
 ) -> None:
     with (
         caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
-        pgsage.instrument(engine, slow_query_ms=10, metrics=False) as handle,
+        # 40 ms: the sleeps below take at least 50 ms; SELECT 1 keeps 40 ms of room on a busy box
+        pgsage.instrument(engine, slow_query_ms=40, metrics=False) as handle,
         engine.connect() as conn,
     ):
         conn.execute(text("SELECT 1")).all()  # fast: not logged
@@ -65,11 +66,12 @@ def test_failed_statements_are_timed_and_counted(
 ) -> None:
     with (
         caplog.at_level(logging.WARNING, logger="pgsage.instrument"),
-        pgsage.instrument(engine, slow_query_ms=10, metrics=False),
+        # the cancelled statement runs at least 100 ms; the SET keeps 60 ms of room on a busy box
+        pgsage.instrument(engine, slow_query_ms=60, metrics=False),
         unit_of_work("timeouts", capture=True) as unit,
         engine.connect() as conn,
     ):
-        conn.execute(text("SET statement_timeout = '30ms'"))
+        conn.execute(text("SET statement_timeout = '100ms'"))
         with pytest.raises(exc.OperationalError):
             conn.execute(text("SELECT pg_sleep(1)"))
     [record] = slow_records(caplog)
