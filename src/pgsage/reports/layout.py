@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from pgsage.model import Report, Severity, Status
+from pgsage.units import human_bytes
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
-
-
-def human_bytes(value: float) -> str:
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(size) < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
 
 
 def format_evidence_value(key: str, value: object) -> str:
