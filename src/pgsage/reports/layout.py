@@ -6,6 +6,8 @@ from pgsage.model import Report, Severity, Status
 from pgsage.units import human_bytes
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+# Above a fix's Alembic form, which is written as the body of a revision's upgrade().
+ALEMBIC_LABEL = "Alembic, in the upgrade() of a revision:"
 
 
 def format_evidence_value(key: str, value: object) -> str:
