@@ -4,6 +4,8 @@ every fix shares, written once."""
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Collection
 
 from psycopg import sql
 
@@ -15,6 +17,19 @@ IDENTIFIER_MAX_BYTES = 63
 def ident(*parts: str) -> str:
     """Quote a (possibly qualified) identifier exactly as PostgreSQL would need it."""
     return sql.Identifier(*parts).as_string(None)
+
+
+# A name PostgreSQL prints without quotes: lower-case letters, digits and underscores.
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def ident_as_server(name: str, reserved: Collection[str] = (), quote_all: bool = False) -> str:
+    """A name as the server's quote_ident() prints it: quoted only where needed — not plain,
+    or a keyword in ``reserved`` (pg_get_keywords, not unreserved), or quote_all_identifiers
+    on. For comparing with text the server printed; to write SQL, use ``ident``."""
+    if not quote_all and _PLAIN_NAME.fullmatch(name) and name not in reserved:
+        return name
+    return ident(name)
 
 
 def fit_identifier(name: str, suffix: str = "") -> str:

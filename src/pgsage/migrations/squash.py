@@ -22,6 +22,7 @@ from psycopg import conninfo, sql
 
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.errors import PgsageError, ServerError, UsageError
+from pgsage.fixes.quoting import ident
 from pgsage.migrations.catalog import SchemaDump, diff, dump_schema
 from pgsage.migrations.findings import MigrationFinding
 from pgsage.migrations.graph import Revision, RevisionGraph, load_graph
@@ -143,7 +144,7 @@ def data_sql(dsn: str, tables: list[tuple[str, str]]) -> list[str]:
 
 def _pattern(name: str) -> str:
     # pg_dump patterns: inside double quotes every character is literal, "" is a quote.
-    return '"' + name.replace('"', '""') + '"'
+    return ident(name)
 
 
 def drop_statements(head: SchemaDump) -> list[str]:
