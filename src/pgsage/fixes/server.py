@@ -52,10 +52,8 @@ class DropReplicationSlot:
 
     def to_alembic(self) -> str:
         # A logical slot cannot be dropped by a transaction that has written anything.
-        return autocommit_block([*(f"# {line}" for line in SLOT_WARNING), self._execute()])
-
-    def _execute(self) -> str:
-        return f"op.execute({self.statement()!r})"
+        execute = f"op.execute({self.statement()!r})"
+        return autocommit_block([*(f"# {line}" for line in SLOT_WARNING), execute])
 
 
 @dataclass(frozen=True)
