@@ -1,7 +1,8 @@
 """One database with dozens of planted problems: the problem cases of every check family,
 each in a schema of its own, audited at once with every check. Every planted problem must be
 reported by name (other findings may appear: the problems of one case are legitimate findings
-about another's tables once all thresholds are lowered)."""
+about another's tables once all thresholds are lowered), and every fix must render both as SQL
+and as the body of an Alembic upgrade()."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from psycopg import sql
 from casefiles import Case, all_cases
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
+from pgsage.model import Fix
 from pgsage.settings import Settings
 
 # Cases that change the database, the server or roles (ALTER DATABASE/SYSTEM, roles, dropping
@@ -89,3 +91,16 @@ def test_every_planted_problem_is_found_by_name(db: TestDatabase) -> None:
         if r.status.value in ("error", "timeout")
     ]
     assert broken == []
+    fixes = [f.fix for f in report.findings if f.fix is not None]
+    assert len(fixes) >= 20, len(fixes)
+    for fix in fixes:
+        assert_renders_both_ways(fix)
+
+
+def assert_renders_both_ways(fix: Fix) -> None:
+    """The SQL form is text; the Alembic form compiles as the body of a revision's upgrade()
+    (tests/fixes runs a representative set of both forms for real)."""
+    assert fix.to_sql().strip(), fix
+    body = fix.to_alembic()
+    assert all(line.startswith("    ") for line in body.splitlines() if line.strip()), body
+    compile(f"def upgrade() -> None:\n{body}\n", f"<{type(fix).__name__}>", "exec")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.text import SqlText
 from pgsage.model import Finding, Fix, ObjectRef, Severity
 
 
@@ -66,10 +65,7 @@ class Check:
         evidence: Mapping[str, Any] | None = None,
         recommendation: str = "",
         fix: Fix | None = None,
-        fix_sql: str | None = None,
     ) -> Finding:
-        if fix is None and fix_sql is not None:
-            fix = SqlText(fix_sql)
         return Finding(
             check=self.id,
             category=self.category,

@@ -10,7 +10,6 @@ tests/test_snapshot_catalog.py compares both with pg_get_indexdef on PostgreSQL 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,8 +17,8 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from pgsage.db.rows import Index
+from pgsage.fixes.quoting import ident_as_server
 
-_SAFE = re.compile(r"[a-z_][a-z0-9_]*")
 # What pg_get_indexdef prints after a btree key column, by its indoption bits (1 DESC,
 # 2 NULLS FIRST): the defaults (ASC NULLS LAST, DESC NULLS FIRST) go unsaid.
 _ORDER = {0: "", 1: " DESC NULLS LAST", 2: " NULLS FIRST", 3: " DESC"}
@@ -42,9 +41,7 @@ class Quoting:
         return cls(frozenset(row[0] or ()), bool(row[1]))
 
     def ident(self, name: str) -> str:
-        if not self.quote_all and _SAFE.fullmatch(name) and name not in self.reserved:
-            return name
-        return '"' + name.replace('"', '""') + '"'
+        return ident_as_server(name, self.reserved, self.quote_all)
 
 
 def complete_definitions(indexes: list[Index], quoting: Quoting) -> None:

@@ -4,6 +4,8 @@ every fix shares, written once."""
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Collection
 
 from psycopg import sql
 
@@ -17,17 +19,44 @@ def ident(*parts: str) -> str:
     return sql.Identifier(*parts).as_string(None)
 
 
+# A name PostgreSQL prints without quotes: lower-case letters, digits and underscores.
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def ident_as_server(name: str, reserved: Collection[str] = (), quote_all: bool = False) -> str:
+    """A name as the server's quote_ident() prints it: quoted only where needed — not plain,
+    or a keyword in ``reserved`` (pg_get_keywords, not unreserved), or quote_all_identifiers
+    on. For comparing with text the server printed; to write SQL, use ``ident``."""
+    if not quote_all and _PLAIN_NAME.fullmatch(name) and name not in reserved:
+        return name
+    return ident(name)
+
+
+def fit_identifier(name: str, suffix: str = "") -> str:
+    """``name_suffix``, cut to PostgreSQL's 63-byte limit: the suffix is kept and a hash of the
+    whole name keeps two long names that share a beginning apart."""
+    full = f"{name}_{suffix}" if suffix else name
+    if len(full.encode()) <= IDENTIFIER_MAX_BYTES:
+        return full
+    digest = hashlib.sha1(full.encode()).hexdigest()[:8]
+    tail = f"_{digest}_{suffix}" if suffix else f"_{digest}"
+    head = name.encode()[: IDENTIFIER_MAX_BYTES - len(tail.encode())].decode(errors="ignore")
+    return head + tail
+
+
+def literal(value: str | bool | int | float) -> str:
+    """An SQL literal, quoted by psycopg (booleans and numbers as themselves)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return sql.Literal(value).as_string(None).strip()
+
+
 def index_name(table: str, columns: list[str], suffix: str = "idx") -> str:
-    """A deterministic index name that fits PostgreSQL's 63-byte identifier limit."""
+    """A deterministic index name from the table and its columns, within 63 bytes."""
     cleaned = [
         "".join(ch if ch.isalnum() else "_" for ch in col).strip("_") or "expr" for col in columns
     ]
-    name = "_".join([table, *cleaned, suffix])
-    if len(name.encode()) <= IDENTIFIER_MAX_BYTES:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    head = name.encode()[: IDENTIFIER_MAX_BYTES - len(suffix) - 10].decode(errors="ignore")
-    return f"{head}_{digest}_{suffix}"
+    return fit_identifier("_".join([table, *cleaned]), suffix)
 
 
 def autocommit_block(lines: list[str]) -> str:

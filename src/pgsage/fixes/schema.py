@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from psycopg import sql
-
-from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
-
-
-def literal(value: str | bool | int | float) -> str:
-    """An SQL literal, quoted by psycopg (booleans and numbers as themselves)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return sql.Literal(value).as_string(None).strip()
+from pgsage.fixes.quoting import (
+    ALEMBIC_LOCK_TIMEOUT,
+    LOCK_TIMEOUT,
+    autocommit_block,
+    fit_identifier,
+    ident,
+    literal,
+)
+from pgsage.fixes.steps import alembic_lines
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ class PartitionPlan:
         return twin_name(self.table)
 
     def partition(self, month: date) -> str:
-        return _fit(f"{self.table}_p{month:%Y_%m}", keep=f"_p{month:%Y_%m}")
+        return fit_identifier(self.table, f"p{month:%Y_%m}")
 
     def _bounds(self, month: date) -> str:
         return f"FROM ({literal(month.isoformat())}) TO ({literal(_next(month).isoformat())})"
@@ -184,7 +183,7 @@ class PartitionPlan:
             )
         cols = ", ".join(ident(c) for c in self.copy_columns)
         overriding = " OVERRIDING SYSTEM VALUE" if self.identity_columns else ""
-        old = ident(self.schema, _fit(self.table + "_old"))
+        old = ident(self.schema, fit_identifier(self.table, "old"))
         lines.append(
             f"-- Step 2 — copy the finished months of the retention window, one batch "
             f"per month (older rows are past the {self.retention_days}-day retention):"
@@ -206,7 +205,7 @@ class PartitionPlan:
             f"--   INSERT INTO {twin} ({cols}){overriding}",
             f"--   SELECT {cols} FROM {table} WHERE {col} >= "  # noqa: S608 — ident()
             f"{literal(self.current_month.isoformat())};",
-            f"--   ALTER TABLE {table} RENAME TO {ident(_fit(self.table + '_old'))};",
+            f"--   ALTER TABLE {table} RENAME TO {ident(fit_identifier(self.table, 'old'))};",
             f"--   ALTER TABLE {twin} RENAME TO {ident(self.table)};",
         ]
         for name in self.identity_columns:
@@ -239,20 +238,15 @@ class PartitionPlan:
             ]
         return "\n".join(lines)
 
+    def to_alembic(self) -> str:
+        # The same steps: step 1 runs (one statement per line), the rest stays commented.
+        return alembic_lines(self.to_sql())
+
 
 def twin_name(table: str) -> str:
     """The name of the partitioned table built next to ``table`` before the swap."""
-    return _fit(f"{table}_partitioned")
+    return fit_identifier(table, "partitioned")
 
 
 def _next(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def _fit(name: str, keep: str = "") -> str:
-    """Cut a derived name to PostgreSQL's 63-byte limit, keeping its suffix."""
-    limit = 63
-    if len(name.encode()) <= limit:
-        return name
-    head = name[: len(name) - len(keep)] if keep else name
-    return head.encode()[: limit - len(keep.encode())].decode(errors="ignore") + keep

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
+from pgsage.fixes.quoting import (
+    ALEMBIC_LOCK_TIMEOUT,
+    LOCK_TIMEOUT,
+    autocommit_block,
+    ident,
+    literal,
+)
 
 # Options VACUUM accepts here; they are constants of the checks, never text from the database.
 VACUUM_OPTIONS = frozenset({"VERBOSE", "ANALYZE", "FREEZE", "FULL"})
@@ -51,6 +57,24 @@ class Vacuum:
 
 
 @dataclass(frozen=True)
+class VacuumTables:
+    """One VACUUM per table, in order, after one lock_timeout (the oldest tables of a database
+    to freeze first, say)."""
+
+    tables: tuple[tuple[str, str], ...]  # (schema, table)
+    options: tuple[str, ...] = ("VERBOSE", "ANALYZE")
+
+    def statements(self) -> list[str]:
+        return [Vacuum(schema, table, self.options).statement() for schema, table in self.tables]
+
+    def to_sql(self) -> str:
+        return "\n".join([LOCK_TIMEOUT, *self.statements()])
+
+    def to_alembic(self) -> str:
+        return autocommit_block([ALEMBIC_LOCK_TIMEOUT, *map(_op_execute, self.statements())])
+
+
+@dataclass(frozen=True)
 class Analyze:
     schema: str
     table: str
@@ -75,6 +99,29 @@ class ResetStorageParameter:
 
     def statement(self) -> str:
         return f"ALTER TABLE {ident(self.schema, self.table)} RESET ({ident(self.parameter)});"
+
+    def to_sql(self) -> str:
+        return f"{LOCK_TIMEOUT}\n{self.statement()}"
+
+    def to_alembic(self) -> str:
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    {_op_execute(self.statement())}"
+
+
+@dataclass(frozen=True)
+class SetStorageParameter:
+    """ALTER TABLE ... SET (parameter = value): per-table autovacuum tuning and the like. For
+    the autovacuum parameters it takes a SHARE UPDATE EXCLUSIVE lock: reads and writes go on."""
+
+    schema: str
+    table: str
+    parameter: str
+    value: int | float
+
+    def statement(self) -> str:
+        return (
+            f"ALTER TABLE {ident(self.schema, self.table)} SET "
+            f"({ident(self.parameter)} = {literal(self.value)});"
+        )
 
     def to_sql(self) -> str:
         return f"{LOCK_TIMEOUT}\n{self.statement()}"

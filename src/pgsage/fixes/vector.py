@@ -7,17 +7,10 @@ the catalog (``pg_get_indexdef``), which the server already printed as valid SQL
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from pgsage.fixes.index import DropIndex
-from pgsage.fixes.quoting import (
-    ALEMBIC_LOCK_TIMEOUT,
-    IDENTIFIER_MAX_BYTES,
-    LOCK_TIMEOUT,
-    autocommit_block,
-    ident,
-)
+from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
 
 
 def column_key(column: str, cast: str | None = None) -> str:
@@ -25,16 +18,6 @@ def column_key(column: str, cast: str | None = None) -> str:
     if cast is None:
         return ident(column)
     return f"({ident(column)}::{cast})"
-
-
-def with_suffix(name: str, suffix: str) -> str:
-    """``name`` plus a suffix, shortened with a hash so that it fits 63 bytes."""
-    full = f"{name}_{suffix}"
-    if len(full.encode()) <= IDENTIFIER_MAX_BYTES:
-        return full
-    digest = hashlib.sha1(full.encode()).hexdigest()[:8]
-    head = name.encode()[: IDENTIFIER_MAX_BYTES - len(suffix) - 10].decode(errors="ignore")
-    return f"{head}_{digest}_{suffix}"
 
 
 @dataclass(frozen=True)

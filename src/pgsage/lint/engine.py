@@ -23,6 +23,7 @@ from pgsage.lint.rule import Hit, Rule, all_rules, rule_by_name
 from pgsage.lint.source_sql import find_suppressions, parse_statements
 from pgsage.lint.syntax import bare_name, relation_name
 from pgsage.model import Severity
+from pgsage.units import human_bytes
 
 SYNTAX_ERROR = "syntax-error"
 UNUSED_SUPPRESSION = "unused-suppression"
@@ -285,16 +286,7 @@ def _grade(found: list[Violation], catalog: Catalog, notes: set[str]) -> list[Vi
         )
         message = (
             f"{violation.message} (table {violation.table}: "
-            f"{_human_bytes(size.bytes)}, ~{size.rows:,} rows)"
+            f"{human_bytes(size.bytes)}, ~{size.rows:,} rows)"
         )
         graded.append(replace(violation, severity=severity, message=message))
     return graded
-
-
-def _human_bytes(value: int) -> str:
-    size = float(value)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"

@@ -27,6 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from psycopg import sql
 
 from pgsage.db.connect import SessionOptions, connect
+from pgsage.fixes.quoting import ident_as_server
 from pgsage.migrations.catalog import Difference, SchemaDump, SchemaObject, diff, dump_schema
 from pgsage.migrations.findings import migration_finding
 from pgsage.migrations.project import EnvOptions, IncludeObject
@@ -167,7 +168,8 @@ def _qualified(schema: str | None, name: str) -> str:
 
 
 def _ident(name: str) -> str:
-    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+    # As catalog.py's quote_ident() prints it, so that both sides' keys meet.
+    return ident_as_server(name)
 
 
 def _describe(entry: Any) -> Iterable[AutogenDiff]:

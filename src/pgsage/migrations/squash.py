@@ -20,6 +20,7 @@ from psycopg import conninfo, sql
 
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.errors import ServerError
+from pgsage.fixes.quoting import ident
 from pgsage.migrations.catalog import SchemaDump, diff, dump_schema
 from pgsage.migrations.findings import migration_finding
 from pgsage.migrations.graph import Revision, RevisionGraph
@@ -116,7 +117,7 @@ def data_sql(dsn: str, tables: list[tuple[str, str]]) -> list[str]:
 
 def _pattern(name: str) -> str:
     # pg_dump patterns: inside double quotes every character is literal, "" is a quote.
-    return '"' + name.replace('"', '""') + '"'
+    return ident(name)
 
 
 def drop_statements(head: SchemaDump) -> list[str]:

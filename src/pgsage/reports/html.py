@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from html import escape
+from textwrap import dedent
 
 from pgsage.model import Finding, Report
 from pgsage.reports.layout import (
+    ALEMBIC_LABEL,
     SEVERITY_ORDER,
     format_evidence_value,
     problem_results,
@@ -49,6 +51,9 @@ def _finding(finding: Finding) -> str:
         parts.append(f"<p><strong>Recommendation:</strong> {escape(finding.recommendation)}</p>")
     if finding.fix_sql:
         parts.append(f"<pre>{escape(finding.fix_sql)}</pre>")
+    if finding.fix_alembic:
+        parts.append(f"<p>{escape(ALEMBIC_LABEL)}</p>")
+        parts.append(f'<pre class="alembic">{escape(dedent(finding.fix_alembic))}</pre>')
     parts.append("</div>")
     return "\n".join(parts)
 

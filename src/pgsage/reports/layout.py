@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from pgsage.model import CheckResult, Finding, Report, Severity, Status
+from pgsage.units import human_bytes
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
-
-
-def human_bytes(value: float) -> str:
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(size) < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
+# Above a fix's Alembic form, which is written as the body of a revision's upgrade().
+ALEMBIC_LABEL = "Alembic, in the upgrade() of a revision:"
 
 
 def format_evidence_value(key: str, value: object) -> str:

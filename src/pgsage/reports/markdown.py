@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from textwrap import dedent
+
 from pgsage.model import Report
 from pgsage.reports.layout import (
+    ALEMBIC_LABEL,
     SEVERITY_ORDER,
     format_evidence_value,
     locked_relations,
@@ -48,6 +51,8 @@ def render(report: Report) -> str:
                 lines += [f"**Recommendation:** {finding.recommendation}", ""]
             if finding.fix_sql:
                 lines += ["```sql", finding.fix_sql, "```"]
+            if finding.fix_alembic:
+                lines += ["", ALEMBIC_LABEL, "", "```python", dedent(finding.fix_alembic), "```"]
     locked = locked_relations(report)
     if locked:
         lines += [

@@ -10,15 +10,16 @@ from pgsage.checks.activity.sessions import (
     VISIBILITY_NOTE,
     age_severity,
     describe,
+    end_session_suggestion,
     human_duration,
-    role_setting_sql,
+    role_setting_fix,
     session_evidence,
     session_ref,
     sessions_older_than,
-    terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.steps import Steps
 from pgsage.model import Finding, Severity
 
 
@@ -66,12 +67,16 @@ class IdleInTransaction(Check):
                 "error_idle_seconds": error_from,
             }
             aborted = " (aborted)" if session.state and "aborted" in session.state else ""
-            fix = [
-                *terminate_comment(session),
-                role_setting_sql(
-                    session, "idle_in_transaction_session_timeout", str(params["suggested_timeout"])
-                ),
-            ]
+            fix = Steps(
+                (
+                    *end_session_suggestion(session),
+                    role_setting_fix(
+                        session,
+                        "idle_in_transaction_session_timeout",
+                        str(params["suggested_timeout"]),
+                    ),
+                )
+            )
             findings.append(
                 self.finding(
                     session_ref(session),
@@ -83,7 +88,7 @@ class IdleInTransaction(Check):
                     "query is in the evidence) and commit or roll back before slow "
                     "work; set idle_in_transaction_session_timeout for the role so "
                     "the server ends such sessions.",
-                    fix_sql="\n".join(fix),
+                    fix=fix,
                 )
             )
         return findings

@@ -11,14 +11,15 @@ from pgsage.checks.activity.sessions import (
     IDLE_IN_TRANSACTION,
     VISIBILITY_NOTE,
     describe,
+    end_session_suggestion,
     human_duration,
     preview,
     seconds_since,
-    terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.rows import Session
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.steps import Steps
 from pgsage.model import Finding, ObjectRef, Severity
 
 PREPARED_TRANSACTION_PID = 0  # pg_blocking_pids reports a prepared transaction as pid 0
@@ -143,7 +144,7 @@ class LockWaits(Check):
                     severity=severity,
                     evidence=self._evidence(tree, root, waits, now, params),
                     recommendation=_advice(root),
-                    fix_sql="\n".join(terminate_comment(root)) if root is not None else None,
+                    fix=Steps(tuple(end_session_suggestion(root))) if root is not None else None,
                 )
             )
         return findings

@@ -9,15 +9,16 @@ from pgsage.checks.activity.sessions import (
     VISIBILITY_NOTE,
     age_severity,
     describe,
+    end_session_suggestion,
     human_duration,
-    role_setting_sql,
+    role_setting_fix,
     session_evidence,
     session_ref,
     sessions_older_than,
-    terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.steps import Steps
 from pgsage.model import Finding, Severity
 
 
@@ -66,10 +67,14 @@ class LongRunningQuery(Check):
                 "max_seconds": limit,
                 "error_seconds": error_from,
             }
-            fix = [
-                *terminate_comment(session, "pg_cancel_backend"),
-                role_setting_sql(session, "statement_timeout", str(params["suggested_timeout"])),
-            ]
+            fix = Steps(
+                (
+                    *end_session_suggestion(session, cancel=True),
+                    role_setting_fix(
+                        session, "statement_timeout", str(params["suggested_timeout"])
+                    ),
+                )
+            )
             on_wait = f", waiting on {waiting}" if waiting else ""
             findings.append(
                 self.finding(
@@ -81,7 +86,7 @@ class LongRunningQuery(Check):
                     recommendation="EXPLAIN (ANALYZE, BUFFERS) the statement and fix its plan, or "
                     "move it off the primary; give the application role a "
                     "statement_timeout so runaway statements are cancelled.",
-                    fix_sql="\n".join(fix),
+                    fix=fix,
                 )
             )
         return findings

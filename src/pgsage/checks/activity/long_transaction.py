@@ -9,15 +9,16 @@ from pgsage.checks.activity.sessions import (
     VISIBILITY_NOTE,
     age_severity,
     describe,
+    end_session_suggestion,
     human_duration,
-    role_setting_sql,
+    role_setting_fix,
     session_evidence,
     session_ref,
     sessions_older_than,
-    terminate_comment,
 )
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.steps import Comment, CommentedOut, Steps
 from pgsage.model import Finding, Severity
 
 TRANSACTION_TIMEOUT_SINCE = 170000  # transaction_timeout exists from PostgreSQL 17 on
@@ -61,12 +62,12 @@ class LongTransaction(Check):
                 "max_seconds": limit,
                 "error_seconds": error_from,
             }
-            fix = terminate_comment(session)
+            fix = end_session_suggestion(session)
             if snapshot.server.version_num >= TRANSACTION_TIMEOUT_SINCE:
-                cap = role_setting_sql(session, "transaction_timeout", f"{int(error_from)}s")
+                cap = role_setting_fix(session, "transaction_timeout", f"{int(error_from)}s")
                 fix += [
-                    "-- To cap transactions of this role (PostgreSQL 17+), for example:",
-                    *("-- " + line for line in cap.splitlines()),
+                    Comment("To cap transactions of this role (PostgreSQL 17+), for example:"),
+                    CommentedOut(cap),
                 ]
             findings.append(
                 self.finding(
@@ -80,7 +81,7 @@ class LongTransaction(Check):
                     "are in the evidence); split batch work into shorter "
                     "transactions and keep transactions out of user think time and "
                     "network calls.",
-                    fix_sql="\n".join(fix),
+                    fix=Steps(tuple(fix)),
                 )
             )
         return findings

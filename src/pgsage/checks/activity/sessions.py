@@ -6,11 +6,11 @@ import re
 from collections.abc import Callable, Collection
 from datetime import datetime
 
-from psycopg import sql
-
 from pgsage.db.rows import Session
-from pgsage.fixes.quoting import ident
-from pgsage.model import ObjectRef, Severity
+from pgsage.fixes.server import EndSession
+from pgsage.fixes.settings import SetSetting
+from pgsage.fixes.steps import Comment, CommentedOut
+from pgsage.model import Fix, ObjectRef, Severity
 
 CLIENT_BACKEND = "client backend"
 IDLE_IN_TRANSACTION = ("idle in transaction", "idle in transaction (aborted)")
@@ -103,32 +103,20 @@ def session_evidence(session: Session, now: datetime) -> dict[str, int | float |
     }
 
 
-def literal(value: str | int | float) -> str:
-    return sql.Literal(value).as_string(None)
-
-
-def terminate_comment(session: Session, what: str = "pg_terminate_backend") -> list[str]:
+def end_session_suggestion(session: Session, cancel: bool = False) -> list[Fix]:
     """The kill command as a commented-out suggestion: ending a session is a human decision."""
     effect = (
-        "its open transaction rolls back"
-        if what == "pg_terminate_backend"
-        else "only the running statement is cancelled"
+        "only the running statement is cancelled" if cancel else "its open transaction rolls back"
     )
     return [
-        f"-- Only if you are sure the session may be ended ({effect}):",
-        f"-- SELECT {what}({session.pid});",
+        Comment(f"Only if you are sure the session may be ended ({effect}):"),
+        CommentedOut(EndSession(session.pid, cancel=cancel)),
     ]
 
 
-def role_setting_sql(session: Session, name: str, value: str) -> str:
-    """ALTER ROLE ... IN DATABASE ... SET for the session's role and database, as far as known."""
-    setting = f"SET {name} = {literal(value)};"
-    if session.username and session.database:
-        return (
-            f"ALTER ROLE {ident(session.username)} IN DATABASE {ident(session.database)} {setting}"
-        )
-    if session.username:
-        return f"ALTER ROLE {ident(session.username)} {setting}"
-    if session.database:
-        return f"ALTER DATABASE {ident(session.database)} {setting}"
-    return f"ALTER SYSTEM {setting}\nSELECT pg_reload_conf();"
+def role_setting_fix(session: Session, name: str, value: str) -> SetSetting:
+    """ALTER ROLE ... IN DATABASE ... SET for the session's role and database, as far as known
+    (ALTER SYSTEM when neither is)."""
+    return SetSetting(
+        name=name, value=value, role=session.username or None, database=session.database or None
+    )

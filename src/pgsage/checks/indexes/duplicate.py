@@ -42,7 +42,7 @@ class DuplicateIndex(Check):
                         f"index {index.name} duplicates {keeper.name} on {schema}.{table}",
                         evidence={**index_evidence(index), **index_evidence(keeper, "kept_")},
                         recommendation=f"Drop {index.name}; {keeper.name} serves the same queries.",
-                        fix_sql=DropIndex(schema, index.name).to_sql(),
+                        fix=DropIndex(schema, index.name),
                     )
                 )
         return findings

@@ -80,7 +80,7 @@ class ForeignKeyWithoutIndex(Check):
                     },
                     recommendation=f"Create an index on {fk.table}({', '.join(fk.columns)}) so that "
                     f"deletes on {fk.ref_table} and joins do not scan {fk.table}.",
-                    fix_sql=create.to_sql(),
+                    fix=create,
                 )
             )
         return findings

@@ -9,7 +9,8 @@ from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.indexes.signatures import index_ref
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.index import DropIndex, ReindexIndex
-from pgsage.model import Finding, Severity
+from pgsage.fixes.steps import Comment, CommentedOut, Steps
+from pgsage.model import Finding, Fix, Severity
 
 
 class InvalidIndex(Check):
@@ -44,11 +45,15 @@ class InvalidIndex(Check):
             message = f"index {index.name} on {index.schema}.{index.table} is INVALID" + (
                 " (a concurrent build is running now)" if in_progress else ""
             )
-            fix = ReindexIndex(index.schema, index.name).to_sql()
+            fix: Fix = ReindexIndex(index.schema, index.name)
             if not index.is_unique:
-                fix += (
-                    "\n-- or, if the index is not needed:\n"
-                    + DropIndex(index.schema, index.name).to_sql()
+                # An alternative, not a second step: the script must not drop what it rebuilt.
+                fix = Steps(
+                    (
+                        fix,
+                        Comment("or, if the index is not needed:"),
+                        CommentedOut(DropIndex(index.schema, index.name)),
+                    )
                 )
             findings.append(
                 self.finding(
@@ -63,7 +68,7 @@ class InvalidIndex(Check):
                     },
                     recommendation="Rebuild the index concurrently (fix duplicate rows first if it "
                     "is unique), or drop it if it is not needed.",
-                    fix_sql=fix,
+                    fix=fix,
                 )
             )
         return findings

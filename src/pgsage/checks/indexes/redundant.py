@@ -90,7 +90,7 @@ class RedundantIndex(Check):
                         f"index {shorter.name} is a prefix of {longer.name} on {schema}.{table}",
                         evidence={**index_evidence(shorter), **index_evidence(longer, "covering_")},
                         recommendation=f"Drop {shorter.name}; {longer.name} covers its look-ups.",
-                        fix_sql=DropIndex(schema, shorter.name).to_sql(),
+                        fix=DropIndex(schema, shorter.name),
                     )
                 )
         return findings

@@ -10,7 +10,7 @@ from pgsage.checks.indexes.signatures import index_evidence, index_ref, same_sha
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.index import DropConstraint, DropIndex
-from pgsage.model import Finding, Severity
+from pgsage.model import Finding, Fix, Severity
 
 
 def _drop_rank(index: Index) -> tuple[bool, bool, str]:
@@ -83,15 +83,15 @@ class UniqueIndexDuplicatesConstraint(Check):
             )
         )
         if drop.is_constraint_backed and drop.constraint_name:
-            fix = DropConstraint(schema, table, drop.constraint_name).to_sql()
+            fix: Fix = DropConstraint(schema, table, drop.constraint_name)
             subject = f"unique constraint {drop.constraint_name}"
         else:
-            fix = DropIndex(schema, drop.name).to_sql()
+            fix = DropIndex(schema, drop.name)
             subject = f"unique index {drop.name}"
         return self.finding(
             index_ref(drop),
             f"{subject} duplicates the {what} on {schema}.{table}",
             evidence={**index_evidence(drop), **index_evidence(keep, "kept_")},
             recommendation=f"Drop {subject}; the {what} already enforces the same rule.",
-            fix_sql=fix,
+            fix=fix,
         )

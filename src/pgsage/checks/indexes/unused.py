@@ -73,7 +73,7 @@ class UnusedIndex(Check):
                     },
                     recommendation=f"Drop {index.name} once you are sure the statistics cover a "
                     "representative period and no replica uses it.",
-                    fix_sql=DropIndex(index.schema, index.name).to_sql(),
+                    fix=DropIndex(index.schema, index.name),
                 )
             )
         return findings

@@ -7,11 +7,12 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.schema import literal
-from pgsage.model import Finding, ObjectRef, Severity
+from pgsage.fixes.server import CreateExtension
+from pgsage.fixes.settings import SetSetting
+from pgsage.fixes.steps import Steps
+from pgsage.model import Finding, Fix, ObjectRef, Severity
 
 EXTENSION = "pg_stat_statements"
-CREATE = f"CREATE EXTENSION IF NOT EXISTS {EXTENSION};"
 
 
 class PgStatStatementsMissing(Check):
@@ -62,16 +63,19 @@ class PgStatStatementsMissing(Check):
                 message += " (shared_preload_libraries is not readable by this role)"
         if info.status != "not-preloaded":
             steps.append(f"run CREATE EXTENSION {EXTENSION}")
-        fix = []
+        fix: list[Fix] = []
         if preloaded is not True:
             wanted = [lib for lib in (libraries or []) if lib != EXTENSION] + [EXTENSION]
-            fix += [
-                f"ALTER SYSTEM SET shared_preload_libraries = "
-                f"{', '.join(literal(lib) for lib in wanted)};",
-                "-- then restart the server (a reload is not enough)",
-            ]
+            fix.append(
+                SetSetting(
+                    name="shared_preload_libraries",
+                    value=tuple(wanted),
+                    reload=False,
+                    note="then restart the server (a reload is not enough)",
+                )
+            )
         if info.status != "not-preloaded":
-            fix.append(CREATE)
+            fix.append(CreateExtension(EXTENSION))
         return [
             self.finding(
                 ObjectRef("extension", "", EXTENSION),
@@ -84,6 +88,6 @@ class PgStatStatementsMissing(Check):
                     "available": server.extension_available(EXTENSION),
                 },
                 recommendation="To see the workload: " + "; then ".join(steps) + ".",
-                fix_sql="\n".join(fix),
+                fix=Steps(tuple(fix)),
             )
         ]

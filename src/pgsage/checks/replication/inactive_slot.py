@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from psycopg import sql
-
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.replication.sizes import human_bytes
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.server import DropReplicationSlot
 from pgsage.model import Finding, ObjectRef, Severity
+from pgsage.units import human_bytes
 
 
 class InactiveReplicationSlot(Check):
@@ -52,7 +51,6 @@ class InactiveReplicationSlot(Check):
             catalog = (
                 " and holds back VACUUM of the system catalogs" if slot.type == "logical" else ""
             )
-            name = sql.Literal(slot.name).as_string(None)
             findings.append(
                 self.finding(
                     ObjectRef("replication slot", "", slot.name),
@@ -72,14 +70,7 @@ class InactiveReplicationSlot(Check):
                     recommendation=f"Find the consumer of slot {slot.name}; if it is gone for good "
                     "drop the slot, otherwise reconnect it soon. Set "
                     "max_slot_wal_keep_size to bound what a slot may retain.",
-                    fix_sql="\n".join(
-                        [
-                            "-- WARNING: dropping a slot cannot be undone; the replica or logical "
-                            "consumer",
-                            "-- that used it must then be rebuilt or resynchronised from scratch.",
-                            f"SELECT pg_drop_replication_slot({name});",
-                        ]
-                    ),
+                    fix=DropReplicationSlot(slot.name),
                 )
             )
         return findings

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.replication.sizes import human_bytes
 from pgsage.db.rows import Replica
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, ObjectRef, Severity
+from pgsage.units import human_bytes
 
 
 def host(address: str | None) -> str:

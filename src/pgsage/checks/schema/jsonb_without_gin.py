@@ -126,7 +126,7 @@ class JsonbWithoutGin(Check):
         on_column = [
             ix for ix in gin if any(key_is_column(ix, p, column) for p in range(ix.key_count))
         ]
-        fix: str | None = None
+        fix: CreateKeyedIndex | None = None
         if not direct_ok or not on_column:
             fix = CreateKeyedIndex(
                 table.schema,
@@ -134,7 +134,7 @@ class JsonbWithoutGin(Check):
                 new_index_name(table, [column.name], "gin"),
                 (IndexKey(column.name, opclass),),
                 method="gin",
-            ).to_sql()
+            )
             advice = f"Create a GIN index with {opclass} on {table.name}.{column.name}"
             if not nested_ok:
                 advice += (
@@ -164,5 +164,5 @@ class JsonbWithoutGin(Check):
                 **usage.evidence(),
             },
             recommendation=advice + ".",
-            fix_sql=fix,
+            fix=fix,
         )

@@ -145,5 +145,5 @@ class LikeWithoutTrigram(Check):
             f"{key.expression()} of {table.name}"
             + ("" if certain else ", if the patterns passed start with '%'")
             + ".",
-            fix_sql=fix.to_sql(),
+            fix=fix,
         )

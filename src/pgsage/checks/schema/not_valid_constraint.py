@@ -62,7 +62,7 @@ class NotValidConstraint(Check):
                     },
                     recommendation=f"Validate {con.name}: it scans {con.table} without blocking "
                     "reads or writes.",
-                    fix_sql=ValidateConstraint(con.schema, con.table, con.name).to_sql(),
+                    fix=ValidateConstraint(con.schema, con.table, con.name),
                 )
             )
         return findings

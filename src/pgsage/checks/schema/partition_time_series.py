@@ -143,7 +143,7 @@ class PartitionTimeSeries(Check):
                     recommendation=f"Partition {table.name} by month on {column.name} and drop "
                     f"partitions older than {int(params['retention_days'])} days "
                     "instead of deleting rows; the SQL is a step-by-step plan.",
-                    fix_sql=plan.to_sql(),
+                    fix=plan,
                 )
             )
         return sorted(findings, key=Finding.sort_key)

@@ -15,8 +15,10 @@ from pgsage.checks.security.refs import (
 )
 from pgsage.db.rows import HbaRule
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
-from pgsage.model import Finding, Severity
+from pgsage.fixes.roles import ResetPassword
+from pgsage.fixes.settings import ResetSetting, SetSetting
+from pgsage.fixes.steps import Steps
+from pgsage.model import Finding, Fix, Severity
 
 SETTING = "password_encryption"
 # Network authentication methods that are weak: trust lets anyone in, password sends the
@@ -74,7 +76,7 @@ class Md5Passwords(Check):
                     "stored as MD5 hashes",
                     evidence={SETTING: setting.setting, "source": setting.source},
                     recommendation="Hash passwords with SCRAM-SHA-256, then re-set the MD5 ones.",
-                    fix_sql=self.setting_fix(snapshot, setting.source),
+                    fix=self.setting_fix(snapshot, setting.source),
                 )
             )
         md5_stored = set()
@@ -85,16 +87,13 @@ class Md5Passwords(Check):
             if role.name not in md5_stored and not overrides:
                 continue
             problems = []
-            fixes = []
+            fixes: list[Fix] = []
             if role.name in md5_stored:
                 problems.append("its password is stored as an MD5 hash")
-                fixes.append(
-                    f"-- with password_encryption = 'scram-sha-256':\n"
-                    f"ALTER ROLE {ident(role.name)} PASSWORD '<new password>';"
-                )
+                fixes.append(ResetPassword(role.name))
             if overrides:
                 problems.append(f"it sets {SETTING} = md5 for its sessions")
-                fixes.append(f"ALTER ROLE {ident(role.name)} RESET {SETTING};")
+                fixes.append(ResetSetting(name=SETTING, role=role.name))
             findings.append(
                 self.finding(
                     role_ref(role.name),
@@ -107,7 +106,7 @@ class Md5Passwords(Check):
                     },
                     recommendation=f"Re-set {role.name}'s password with SCRAM-SHA-256 hashing "
                     "(and update the client's secret).",
-                    fix_sql="\n".join(fixes),
+                    fix=Steps(tuple(fixes)),
                 )
             )
         if snapshot.missing("hba_rules") is None:
@@ -135,15 +134,13 @@ class Md5Passwords(Check):
         return findings
 
     @staticmethod
-    def setting_fix(snapshot: Snapshot, source: str) -> str:
+    def setting_fix(snapshot: Snapshot, source: str) -> Fix:
         """Undo password_encryption = md5 where it was set."""
+        server = snapshot.server
         if source == "database":
-            return f"ALTER DATABASE {ident(snapshot.server.database)} RESET {SETTING};"
+            return ResetSetting(name=SETTING, database=server.database)
         if source == "user":
-            return f"ALTER ROLE {ident(snapshot.server.current_user)} RESET {SETTING};"
+            return ResetSetting(name=SETTING, role=server.current_user)
         if source == "database user":
-            return (
-                f"ALTER ROLE {ident(snapshot.server.current_user)} IN DATABASE "
-                f"{ident(snapshot.server.database)} RESET {SETTING};"
-            )
-        return f"ALTER SYSTEM SET {SETTING} = 'scram-sha-256';\nSELECT pg_reload_conf();"
+            return ResetSetting(name=SETTING, role=server.current_user, database=server.database)
+        return SetSetting(name=SETTING, value="scram-sha-256")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.roles import RevokeSchemaCreate
 from pgsage.model import Finding, ObjectRef, Severity
 
 
@@ -46,7 +46,7 @@ class PublicSchemaCreate(Check):
                     },
                     recommendation=f"Revoke CREATE on {schema.name} from PUBLIC and grant it to "
                     "the roles that own your objects.",
-                    fix_sql=f"REVOKE CREATE ON SCHEMA {ident(schema.name)} FROM PUBLIC;",
+                    fix=RevokeSchemaCreate(schema.name),
                 )
             )
         return findings

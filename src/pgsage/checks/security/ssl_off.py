@@ -8,6 +8,8 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.security.refs import is_local_address, setting_ref, split_list
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.settings import SetSetting
+from pgsage.fixes.steps import Comment, Steps
 from pgsage.model import Finding, Severity
 
 
@@ -47,7 +49,13 @@ class SslOff(Check):
                 recommendation="Turn SSL on with a certificate and require it in pg_hba.conf "
                 "(hostssl), or listen on localhost only if no remote client "
                 "needs the server.",
-                fix_sql="-- after installing server.crt and server.key in the data directory:\n"
-                "ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();",
+                fix=Steps(
+                    (
+                        Comment(
+                            "after installing server.crt and server.key in the data directory:"
+                        ),
+                        SetSetting(name="ssl", value=True),
+                    )
+                ),
             )
         ]

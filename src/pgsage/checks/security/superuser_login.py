@@ -8,7 +8,7 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.security.refs import role_ref, split_list
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.roles import RemoveSuperuser
 from pgsage.model import Finding, Severity
 
 
@@ -68,7 +68,7 @@ class SuperuserLogin(Check):
                     recommendation=f"Remove superuser from {role.name} and grant it only the "
                     "privileges it needs; if it is the cluster's bootstrap "
                     "superuser, add it to allowed_superusers.",
-                    fix_sql=f"ALTER ROLE {ident(role.name)} NOSUPERUSER;",
+                    fix=RemoveSuperuser(role.name),
                 )
             )
         return findings

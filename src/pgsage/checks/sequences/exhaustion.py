@@ -175,7 +175,7 @@ class SequenceExhaustion(Check):
                 "error_percent": float(params["error_percent"]),
             },
             recommendation=self._advice(seq, feeds, source, fix),
-            fix_sql=fix.to_sql() if fix else None,
+            fix=fix,
         )
 
     def _fix(

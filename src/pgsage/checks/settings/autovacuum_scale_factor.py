@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
-from pgsage.checks.settings.values import literal, reloption
+from pgsage.checks.settings.values import reloption
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import LOCK_TIMEOUT, ident
+from pgsage.fixes.table import SetStorageParameter
 from pgsage.model import Finding, ObjectRef, Severity
 
 SCALE_FACTOR = "autovacuum_vacuum_scale_factor"
@@ -122,6 +122,5 @@ class AutovacuumScaleFactorLargeTables(Check):
             f"{suggested:g} on {table.qualified} so autovacuum runs after "
             f"{threshold + suggested * rows:,.0f} dead rows instead of "
             f"{trigger:,.0f}.",
-            fix_sql=f"{LOCK_TIMEOUT}\nALTER TABLE {ident(table.schema, table.name)} "
-            f"SET ({SCALE_FACTOR} = {literal(suggested)});",
+            fix=SetStorageParameter(table.schema, table.name, SCALE_FACTOR, suggested),
         )

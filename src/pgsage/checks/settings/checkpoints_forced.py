@@ -7,8 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
-    change_setting_sql,
-    human_bytes,
+    change_setting,
     setting_ref,
     setting_row,
     value_bytes,
@@ -16,6 +15,7 @@ from pgsage.checks.settings.values import (
 )
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
+from pgsage.units import human_bytes
 
 GB = 1024**3
 MB = 1024**2
@@ -87,6 +87,6 @@ class CheckpointsForced(Check):
                 recommendation=f"Raise max_wal_size (e.g. to {suggested}) so that checkpoints come "
                 "from checkpoint_timeout rather than from WAL volume, and check "
                 "that no job issues CHECKPOINT by hand.",
-                fix_sql=change_setting_sql(snapshot, row, suggested),
+                fix=change_setting(snapshot, row, suggested),
             )
         ]

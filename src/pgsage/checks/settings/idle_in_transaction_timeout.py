@@ -8,16 +8,16 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
     application_roles,
-    change_setting_sql,
+    change_setting,
     is_zero_duration,
-    literal,
     role_setting,
     setting_ref,
     setting_row,
     value_ms,
 )
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.settings import SetSetting
+from pgsage.fixes.steps import Comment, CommentedOut, Steps
 from pgsage.model import Finding, Severity
 
 NAME = "idle_in_transaction_session_timeout"
@@ -60,7 +60,7 @@ class IdleInTransactionTimeoutUnset(Check):
         names = [r.name for r in roles]
         suggested = str(params["suggested_value"])
         per_role = [
-            f"-- ALTER ROLE {ident(name)} SET {NAME} = {literal(suggested)};" for name in names
+            CommentedOut(SetSetting(name=NAME, value=suggested, role=name)) for name in names
         ]
         return [
             self.finding(
@@ -71,12 +71,12 @@ class IdleInTransactionTimeoutUnset(Check):
                 recommendation=f"Set {NAME} (e.g. {suggested}) server-wide or for each application "
                 "role, so that sessions left idle inside a transaction are ended "
                 "instead of holding locks and blocking VACUUM.",
-                fix_sql="\n".join(
-                    [
-                        change_setting_sql(snapshot, row, suggested),
-                        "-- or only for the application roles:",
+                fix=Steps(
+                    (
+                        change_setting(snapshot, row, suggested),
+                        Comment("or only for the application roles:"),
                         *per_role,
-                    ]
+                    )
                 ),
             )
         ]

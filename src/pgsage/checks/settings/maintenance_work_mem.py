@@ -7,14 +7,14 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
-    change_setting_sql,
-    human_bytes,
+    change_setting,
     setting_ref,
     setting_row,
     value_bytes,
 )
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
+from pgsage.units import human_bytes
 
 
 class MaintenanceWorkMemLow(Check):
@@ -81,6 +81,6 @@ class MaintenanceWorkMemLow(Check):
                 recommendation=f"Raise maintenance_work_mem (e.g. to {suggested}, within memory: "
                 "autovacuum workers each use it unless autovacuum_work_mem is set) "
                 "so index builds and VACUUM's index passes work in memory.",
-                fix_sql=change_setting_sql(snapshot, row, suggested),
+                fix=change_setting(snapshot, row, suggested),
             )
         ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
-    change_setting_sql,
+    change_setting,
     setting_ref,
     setting_row,
     value_float,
@@ -59,6 +59,6 @@ class RandomPageCost(Check):
                 recommendation=f"If the data is on SSD or cloud storage, lower random_page_cost to "
                 f"about {suggested:g} (1.1-2 is usual) and compare the plans of key "
                 "queries.",
-                fix_sql=change_setting_sql(snapshot, row, suggested),
+                fix=change_setting(snapshot, row, suggested),
             )
         ]

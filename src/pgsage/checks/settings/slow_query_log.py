@@ -7,7 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
-    change_setting_sql,
+    change_setting,
     setting_ref,
     setting_row,
     value_ms,
@@ -64,6 +64,6 @@ class SlowQueryLogOff(Check):
                 recommendation=f"Log statements slower than {suggested} ms "
                 f"(log_min_duration_statement = {suggested}) so that each slow "
                 "execution, with its parameters, can be found and reproduced.",
-                fix_sql=change_setting_sql(snapshot, row, suggested),
+                fix=change_setting(snapshot, row, suggested),
             )
         ]

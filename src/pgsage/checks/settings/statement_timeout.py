@@ -9,13 +9,12 @@ from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
     application_roles,
     is_zero_duration,
-    literal,
     role_setting,
     setting_row,
     value_ms,
 )
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.settings import SetSetting
 from pgsage.model import Finding, ObjectRef, Severity
 
 NAME = "statement_timeout"
@@ -64,7 +63,7 @@ class AppRoleStatementTimeoutUnset(Check):
                     recommendation=f"Give {role.name} a statement_timeout (e.g. {suggested}) so "
                     "runaway statements are cancelled instead of holding a "
                     "connection and their locks.",
-                    fix_sql=f"ALTER ROLE {ident(role.name)} SET {NAME} = {literal(suggested)};",
+                    fix=SetSetting(name=NAME, value=suggested, role=role.name),
                 )
             )
         return findings

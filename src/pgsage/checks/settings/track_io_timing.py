@@ -7,7 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.settings.values import (
-    change_setting_sql,
+    change_setting,
     default_value,
     setting_ref,
     setting_row,
@@ -45,6 +45,6 @@ class TrackIoTimingOff(Check):
                 recommendation="Turn track_io_timing on (after checking the clock overhead with "
                 "pg_test_timing) so that I/O waits show up in pg_stat_statements "
                 "and EXPLAIN (ANALYZE, BUFFERS).",
-                fix_sql=change_setting_sql(snapshot, row, "on"),
+                fix=change_setting(snapshot, row, "on"),
             )
         ]

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 
-from psycopg import sql
-
 from pgsage.db.rows import Role, Setting, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.settings import SetSetting
 from pgsage.model import ObjectRef
 
 # pg_settings.context of every setting these checks propose to change: "postmaster" settings
@@ -93,32 +91,23 @@ def value_float(row: Setting) -> float | None:
         return None
 
 
-def human_bytes(value: float) -> str:
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(size) < 1024:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
-
-
-def literal(value: str | int | float) -> str:
-    return sql.Literal(value).as_string(None)
-
-
-def change_setting_sql(snapshot: Snapshot, row: Setting, value: str | int | float) -> str:
-    """SQL that gives new sessions ``value``: ALTER DATABASE when the current value comes from
-    the database's own settings (ALTER SYSTEM would not override it), ALTER SYSTEM otherwise,
-    followed by a reload — or a note that a restart is needed for postmaster settings."""
-    assignment = f"SET {row.name} = {literal(value)};"
+def change_setting(snapshot: Snapshot, row: Setting, value: str | int | float) -> SetSetting:
+    """The change that gives new sessions ``value``: ALTER DATABASE when the current value comes
+    from the database's own settings (ALTER SYSTEM would not override it), ALTER SYSTEM
+    otherwise, followed by a reload — or a note that a restart is needed for postmaster
+    settings."""
     if row.source == "database" and snapshot.database is not None:
-        return (
-            f"ALTER DATABASE {ident(snapshot.database.name)} {assignment}\n"
-            "-- new sessions in this database get the value; existing ones keep theirs"
+        return SetSetting(
+            name=row.name,
+            value=value,
+            database=snapshot.database.name,
+            note="new sessions in this database get the value; existing ones keep theirs",
         )
     if SETTING_CONTEXTS.get(row.name) == "postmaster":
-        return f"ALTER SYSTEM {assignment}\n-- takes effect after a server restart"
-    return f"ALTER SYSTEM {assignment}\nSELECT pg_reload_conf();"
+        return SetSetting(
+            name=row.name, value=value, reload=False, note="takes effect after a server restart"
+        )
+    return SetSetting(name=row.name, value=value)
 
 
 def role_setting(role: Role, name: str) -> str | None:

@@ -8,14 +8,14 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.settings.values import (
-    change_setting_sql,
-    human_bytes,
+    change_setting,
     setting_ref,
     setting_row,
     value_bytes,
 )
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
+from pgsage.units import human_bytes
 
 BLOCK_BYTES = 8192
 TOP_STATEMENTS = 3
@@ -92,7 +92,7 @@ class WorkMemTempSpills(Check):
                 "roles that write temporary files (per role, or SET LOCAL in the "
                 f"transaction) — or moderately server-wide (e.g. {suggested}), "
                 "keeping connections x work_mem within memory.",
-                fix_sql=change_setting_sql(snapshot, row, suggested),
+                fix=change_setting(snapshot, row, suggested),
             )
         ]
 

@@ -20,6 +20,7 @@ from pgsage.checks.tables.storage_params import (
 )
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.settings import SetSetting
 from pgsage.fixes.table import ResetStorageParameter
 from pgsage.model import Finding, ObjectRef, Severity
 
@@ -94,7 +95,7 @@ class AutovacuumDisabled(Check):
             recommendation=f"Switch autovacuum back on for {table.qualified} (RESET "
             f"{PARAMETER}) and tune its autovacuum parameters instead; VACUUM "
             "ANALYZE it once by hand if it has many dead rows.",
-            fix_sql=ResetStorageParameter(table.schema, table.name, PARAMETER).to_sql(),
+            fix=ResetStorageParameter(table.schema, table.name, PARAMETER),
         )
 
     def _server(self, written: list[Table], min_writes: int) -> Finding:
@@ -114,5 +115,5 @@ class AutovacuumDisabled(Check):
             },
             recommendation="Turn autovacuum back on for the whole server; switch it off per "
             "table (briefly, for a bulk load) if you must.",
-            fix_sql="ALTER SYSTEM SET autovacuum = on;\nSELECT pg_reload_conf();",
+            fix=SetSetting(name="autovacuum", value=True),
         )

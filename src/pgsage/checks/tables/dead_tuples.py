@@ -130,5 +130,5 @@ class DeadTuples(Check):
             'rows "cannot be removed yet", end the long transaction, idle '
             "session, prepared transaction or stale replication slot holding "
             "them; then tune autovacuum so it keeps up with this table.",
-            fix_sql=Vacuum(table.schema, table.name).to_sql(),
+            fix=Vacuum(table.schema, table.name),
         )

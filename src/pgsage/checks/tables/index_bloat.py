@@ -9,10 +9,10 @@ from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.columns import analyzed_columns
 from pgsage.checks.indexes.signatures import index_ref
 from pgsage.checks.tables.estimate import BloatLimits, bloat_params, index_estimate
-from pgsage.checks.tables.table_bloat import human_bytes
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.index import ReindexIndex
 from pgsage.model import Finding, Severity
+from pgsage.units import human_bytes
 
 
 class IndexBloat(Check):
@@ -74,7 +74,7 @@ class IndexBloat(Check):
                     recommendation=f"Rebuild {index.name} with REINDEX INDEX CONCURRENTLY (or "
                     "pg_repack); it needs about its current size in free disk "
                     "while it runs.",
-                    fix_sql=ReindexIndex(index.schema, index.name).to_sql(),
+                    fix=ReindexIndex(index.schema, index.name),
                 )
             )
         return findings

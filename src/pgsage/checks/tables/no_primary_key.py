@@ -139,7 +139,7 @@ class NoPrimaryKey(Check):
                 evidence={**evidence, "promotable_index": best.name},
                 recommendation=f"Make ({', '.join(keys)}) the primary key of "
                 f"{table.qualified}: {how}.",
-                fix_sql=fix.to_sql(),
+                fix=fix,
             )
         column = _free_column(table, {c.name for c in columns})
         return self.finding(
@@ -150,5 +150,5 @@ class NoPrimaryKey(Check):
             f"{table.qualified} (or declare the natural key if the data has "
             "one); adding the column rewrites the table under an ACCESS "
             "EXCLUSIVE lock.",
-            fix_sql=AddIdentityPrimaryKey(table.schema, table.name, column).to_sql(),
+            fix=AddIdentityPrimaryKey(table.schema, table.name, column),
         )

@@ -8,11 +8,11 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.queries.folded import QueryStats, preview, workload
 from pgsage.checks.tables.storage_params import table_ref
-from pgsage.checks.tables.table_bloat import human_bytes
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
 from pgsage.sql.analysis import analyze
+from pgsage.units import human_bytes
 
 SCANNING_KINDS = frozenset({"select", "update", "delete"})
 

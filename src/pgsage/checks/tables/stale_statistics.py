@@ -133,7 +133,7 @@ class StaleStatistics(Check):
                 if partitioned
                 else ", and after every bulk load."
             ),
-            fix_sql=Analyze(table.schema, table.name).to_sql(),
+            fix=Analyze(table.schema, table.name),
         )
 
     def _stale(
@@ -174,5 +174,5 @@ class StaleStatistics(Check):
             },
             recommendation=f"ANALYZE {table.qualified} now; if autovacuum keeps falling behind "
             "on it, lower its autovacuum_analyze_scale_factor.",
-            fix_sql=Analyze(table.schema, table.name).to_sql(),
+            fix=Analyze(table.schema, table.name),
         )

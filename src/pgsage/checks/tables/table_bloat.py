@@ -11,15 +11,7 @@ from pgsage.checks.tables.storage_params import table_ref
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.table import Vacuum
 from pgsage.model import Finding, Severity
-
-
-def human_bytes(value: float) -> str:
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(size) < 1024:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
+from pgsage.units import human_bytes
 
 
 class TableBloat(Check):
@@ -74,9 +66,7 @@ class TableBloat(Check):
                     f"(pg_repack --table={table.qualified}); VACUUM FULL works too "
                     "but holds an ACCESS EXCLUSIVE lock (no reads or writes) while "
                     "it rewrites the table.",
-                    fix_sql=Vacuum(
-                        table.schema, table.name, ("FULL", "VERBOSE", "ANALYZE")
-                    ).to_sql(),
+                    fix=Vacuum(table.schema, table.name, ("FULL", "VERBOSE", "ANALYZE")),
                 )
             )
         return findings

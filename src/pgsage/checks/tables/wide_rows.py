@@ -8,10 +8,10 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.tables.estimate import stored_columns
 from pgsage.checks.tables.storage_params import table_ref
-from pgsage.checks.tables.table_bloat import human_bytes
 from pgsage.db.rows import Column, Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
+from pgsage.units import human_bytes
 
 LISTED_COLUMNS = 5
 TOAST_POINTER_BYTES = 18

@@ -11,9 +11,10 @@ from pgsage.checks.base import Check, Param
 from pgsage.checks.tables.storage_params import VACUUMED_KINDS, number, reloption, table_ref
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import LOCK_TIMEOUT
-from pgsage.fixes.table import Vacuum
+from pgsage.fixes.table import Vacuum, VacuumTables
 from pgsage.model import Finding, ObjectRef, Severity
+
+FREEZE = ("FREEZE", "VERBOSE")  # the VACUUM options of every fix here
 
 HARD_LIMIT = 2**31  # the server stops assigning IDs a few million short of this
 OLDEST_LISTED = 5
@@ -103,7 +104,7 @@ class WraparoundCheck(Check):
         self, name: str, age: int, server_max: float, oldest: list[Table], params: Mapping[str, Any]
     ) -> Finding:
         """``oldest``: the OLDEST_LISTED oldest tables, oldest first."""
-        fixes = [Vacuum(t.schema, t.name, ("FREEZE", "VERBOSE")).statement() for t in oldest]
+        tables = tuple((t.schema, t.name) for t in oldest)
         return self.finding(
             ObjectRef("database", "", name),
             f"database {name} has a {self.noun} age of {age:,}, "
@@ -118,7 +119,7 @@ class WraparoundCheck(Check):
             "--all --freeze) and find what stops autovacuum from doing it: long "
             "or prepared transactions, stale replication slots, autovacuum "
             "switched off or starved of workers.",
-            fix_sql="\n".join([LOCK_TIMEOUT, *fixes]) if fixes else None,
+            fix=VacuumTables(tables, FREEZE) if tables else None,
         )
 
     def _table(
@@ -142,5 +143,5 @@ class WraparoundCheck(Check):
             recommendation=f"VACUUM (FREEZE, VERBOSE) {table.qualified} and check what holds "
             "autovacuum back (long or prepared transactions, replication slots, "
             "autovacuum switched off, a cost limit too low for its size).",
-            fix_sql=Vacuum(table.schema, table.name, ("FREEZE", "VERBOSE")).to_sql(),
+            fix=Vacuum(table.schema, table.name, FREEZE),
         )

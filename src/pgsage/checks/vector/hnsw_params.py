@@ -19,7 +19,7 @@ from pgsage.checks.vector.ann import (
 from pgsage.checks.vector.workload import distance_orders
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.settings import SetSetting
 from pgsage.model import Finding, Severity
 
 EF_SEARCH = "hnsw.ef_search"
@@ -133,19 +133,12 @@ class HnswParams(Check):
             index = indexes[name]
             who = f"role {role}" if role else "a session"
             wanted = min(limit, MAX_EF_SEARCH)
+            database = snapshot.server.database
             fix = (
-                f"ALTER ROLE {ident(role)} IN DATABASE {ident(snapshot.server.database)} "
-                f"SET {EF_SEARCH} = {wanted};"
-                if role
-                else None
+                SetSetting(name=EF_SEARCH, value=wanted, role=role, database=database)
+                if limit <= MAX_EF_SEARCH
+                else SetSetting(name=ITERATIVE, value="relaxed_order", role=role, database=database)
             )
-            if limit > MAX_EF_SEARCH:
-                fix = (
-                    f"ALTER ROLE {ident(role)} IN DATABASE {ident(snapshot.server.database)} "
-                    f"SET {ITERATIVE} = 'relaxed_order';"
-                    if role
-                    else None
-                )
             findings.append(
                 self.finding(
                     index_ref(index),
@@ -166,7 +159,7 @@ class HnswParams(Check):
                         else f"{EF_SEARCH} cannot exceed {MAX_EF_SEARCH}: enable {ITERATIVE} "
                         "(pgvector 0.8+) so that the scan continues past it."
                     ),
-                    fix_sql=fix,
+                    fix=fix if role else None,
                 )
             )
         return findings

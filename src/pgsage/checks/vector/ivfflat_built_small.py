@@ -83,7 +83,7 @@ class IvfflatBuiltSmall(Check):
             lists, explicit = int_option(index, "lists", DEFAULT_LISTS)
             live = float(table.n_live_tup or 0)
             built = max(index.reltuples, 0.0)
-            fix = ReindexIndex(index.schema, index.name).to_sql()
+            fix = ReindexIndex(index.schema, index.name)
             evidence: dict[str, Any] = {
                 "lists": lists,
                 "lists_explicit": explicit,
@@ -107,7 +107,7 @@ class IvfflatBuiltSmall(Check):
                         },
                         recommendation=f"Reindex {index.name} concurrently so that its centroids "
                         "are trained on the data it holds now.",
-                        fix_sql=fix,
+                        fix=fix,
                     )
                 )
                 continue
@@ -130,7 +130,7 @@ class IvfflatBuiltSmall(Check):
                         recommendation=f"Reindex {index.name} concurrently to retrain it on today's "
                         "data — or, better, rebuild it with the lists ivfflat-lists "
                         "recommends, which retrains it too.",
-                        fix_sql=fix,
+                        fix=fix,
                     )
                 )
         return findings

@@ -16,7 +16,8 @@ from pgsage.checks.vector.ann import (
 )
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.vector import CreateAnnIndex, RebuildAnnIndex, with_suffix
+from pgsage.fixes.quoting import fit_identifier
+from pgsage.fixes.vector import CreateAnnIndex, RebuildAnnIndex
 from pgsage.model import Finding, Severity
 
 
@@ -29,7 +30,7 @@ def rebuild_with_lists(snapshot: Snapshot, index: Index, lists: int) -> RebuildA
     new = CreateAnnIndex(
         index.schema,
         index.table,
-        with_suffix(index.name, f"lists{lists}"),
+        fit_identifier(index.name, f"lists{lists}"),
         "ivfflat",
         key,
         index.opclasses[0],
@@ -111,7 +112,7 @@ class IvfflatLists(Check):
                     recommendation=f"Rebuild {index.name} with lists = {recommended} (build a new "
                     "index concurrently, drop the old one, rename), then set "
                     f"ivfflat.probes to about sqrt({recommended}).",
-                    fix_sql=rebuild.to_sql() if rebuild else None,
+                    fix=rebuild,
                 )
             )
         return findings

@@ -17,8 +17,9 @@ from pgsage.checks.vector.ann import (
     sets_per_session,
 )
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.quoting import ident
-from pgsage.model import Finding, Severity
+from pgsage.fixes.settings import SetSetting
+from pgsage.fixes.steps import Steps
+from pgsage.model import Finding, Fix, Severity
 
 SETTING = "ivfflat.probes"
 
@@ -68,10 +69,10 @@ class IvfflatProbes(Check):
             if not default_low and not low_roles:
                 continue
             parts = []
-            fixes: list[str] = []
+            fixes: list[Fix] = []
             if default_low:
                 parts.append(f"sessions start with {SETTING} = {default_probes} ({default.source})")
-                fixes.append(f"ALTER DATABASE {ident(database)} SET {SETTING} = {wanted};")
+                fixes.append(SetSetting(name=SETTING, value=wanted, database=database))
             if low_roles:
                 parts.append(
                     "roles "
@@ -79,8 +80,7 @@ class IvfflatProbes(Check):
                     + f" set {SETTING} lower"
                 )
                 fixes += [
-                    f"ALTER ROLE {ident(role)} IN DATABASE {ident(database)} "
-                    f"SET {SETTING} = {wanted};"
+                    SetSetting(name=SETTING, value=wanted, role=role, database=database)
                     for role in low_roles
                 ]
             findings.append(
@@ -102,7 +102,7 @@ class IvfflatProbes(Check):
                     },
                     recommendation=f"Set {SETTING} to about {wanted} for the sessions that search "
                     f"{index.table}, then raise it until recall is good enough.",
-                    fix_sql="\n".join(fixes),
+                    fix=Steps(tuple(fixes)),
                 )
             )
         return findings

@@ -92,7 +92,7 @@ class VectorWithoutAnnIndex(Check):
                         "opclass": create.opclass if create else None,
                     },
                     recommendation=recommendation,
-                    fix_sql=create.to_sql() if create else None,
+                    fix=create,
                 )
             )
         return findings

@@ -111,7 +111,7 @@ class VectorOpclassMismatch(Check):
                                 else "."
                             )
                         ),
-                        fix_sql=create.to_sql(),
+                        fix=create,
                     )
                 )
         return findings

@@ -1,9 +1,12 @@
-"""What replication checks share: readable sizes in messages."""
+"""Readable quantities for messages and reports. A leaf: imports nothing of pgsage."""
 
 from __future__ import annotations
 
+__all__ = ["human_bytes"]
+
 
 def human_bytes(value: float) -> str:
+    """Bytes in binary units (1 kB = 1024 B), one decimal from kB on: ``8.0 kB``, ``1.2 GB``."""
     size = float(value)
     for unit in ("B", "kB", "MB", "GB"):
         if abs(size) < 1024:
