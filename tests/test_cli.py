@@ -360,7 +360,7 @@ LAZY_MODULES = (
     "rich",
     "pgsage.exporter.server",
     "pgsage.monitoring.rules",
-    "pgsage.advise.command",
+    "pgsage.commands.advise",
     "pgsage.lint.command",
     "pgsage.reports.text",
     "pgsage.reports.html",

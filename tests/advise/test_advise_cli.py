@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from pgharness import TestDatabase, TestServer
 from pgsage.advise.alembic import single_head
 from pgsage.advise.apply import apply
-from pgsage.advise.ddl import index_sql
+from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, Key, Recommendation, RelName
 from pgsage.advise.sample import drop_copy, make_sampled_copy
 from pgsage.advise.verify import verify
@@ -298,7 +298,7 @@ def test_verify_says_when_an_advised_index_is_already_there(
     advice = run(db, tmp_path, WORKLOAD[:1])
     [rec] = advice.recommendations
     with psycopg.connect(db.dsn, autocommit=True) as conn:
-        conn.execute(index_sql(rec.candidate, rec.name, concurrently=False))
+        conn.execute(build_in_transaction(rec.candidate, rec.name).encode())
     try:
         measured = verify(db.dsn, advice.recommendations, [q.query for q in advice.queries])
         [present] = [m for m in measured if m.query.startswith("CREATE INDEX")]
