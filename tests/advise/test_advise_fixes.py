@@ -122,6 +122,18 @@ def test_create_index_keys_render_every_form() -> None:
         'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "orders_mixed_idx" ON "app"."Orders" '
         '("shop_id", (lower(note)) "text_pattern_ops") INCLUDE ("total")'
     )
+    ann = CreateIndex(
+        "public",
+        "items",
+        (IndexKey(column="embedding", opclass="vector_l2_ops"),),
+        "items_embedding_hnsw_idx",
+        method="hnsw",
+        storage=(("m", 16),),
+    )
+    assert ann.statement().endswith('USING "hnsw" ("embedding" "vector_l2_ops") WITH (m = 16)')
+    assert "postgresql_with={'m': 16}" in ann.to_alembic()
+    with pytest.raises(ValueError, match="storage parameter"):
+        CreateIndex("public", "items", ("e",), "i", storage=(("m = 1; --", 1),))
     ordered = IndexKey(column="created_at", descending=True, nulls="last")
     assert ordered.to_sql() == '"created_at" DESC NULLS LAST'
     assert not ordered.plain and IndexKey(column="id").plain

@@ -11,6 +11,7 @@ what-if costing and ``--apply`` all render their statements through it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from pgsage.fixes.quoting import (
@@ -22,6 +23,7 @@ from pgsage.fixes.quoting import (
 )
 
 NULLS_ORDER = frozenset({"first", "last"})
+_PARAMETER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,15 @@ class CreateIndex:
     unique: bool = False
     where: str | None = None
     include: tuple[str, ...] = ()
+    storage: tuple[tuple[str, int], ...] = ()  # WITH (name = value): hnsw's m, ivfflat's lists
     partitions: tuple[tuple[str, str], ...] = ()
     concurrently: bool = True
+
+    def __post_init__(self) -> None:
+        # storage parameter names are constants of the code, written bare like PostgreSQL's own
+        bad = [k for k, _ in self.storage if not _PARAMETER.fullmatch(k)]
+        if bad:
+            raise ValueError(f"storage parameter names: {bad}")
 
     @property
     def keys(self) -> tuple[IndexKey, ...]:
@@ -143,6 +152,8 @@ class CreateIndex:
         )
         if self.include:
             text += f" INCLUDE ({', '.join(ident(c) for c in self.include)})"
+        if self.storage:
+            text += f" WITH ({', '.join(f'{k} = {int(v)}' for k, v in self.storage)})"
         if self.where:
             text += f" WHERE {self.where}"
         return text
@@ -198,6 +209,8 @@ class CreateIndex:
             args.append(f"postgresql_using={self.method!r}")
         if self.include:
             args.append(f"postgresql_include={list(self.include)!r}")
+        if self.storage:
+            args.append(f"postgresql_with={ {k: int(v) for k, v in self.storage}!r}")
         if self.where:
             args.append(f"postgresql_where=sa.text({self.where!r})")
         return autocommit_block(
