@@ -17,7 +17,16 @@ from alembic.runtime.migration import MigrationContext
 
 from pgharness import TestDatabase
 from pgsage.advise.alembic import revision_text, write_revision
-from pgsage.advise.model import Advice, Candidate, HelpedQuery, Key, Recommendation, RelName
+from pgsage.advise.model import (
+    Advice,
+    Candidate,
+    HelpedQuery,
+    Key,
+    QueryResult,
+    Recommendation,
+    RelName,
+    WorkloadQuery,
+)
 from pgsage.advise.render import render_json
 from pgsage.advise.report import advice_report
 from pgsage.fixes.index import CreateIndex, IndexKey
@@ -182,3 +191,27 @@ def test_the_revision_builds_what_the_sql_builds(db: TestDatabase, tmp_path: Pat
     assert "INCLUDE (amount)" in via_alembic["Invoices_AccountId_incl_amount_idx"]
     assert "WHERE (status = 'pending'::text)" in via_alembic["users_tenant_id_partial_idx"]
     assert "lower(email)" in via_alembic["users_expr_email_idx"]
+
+
+def test_what_is_not_a_finding_is_a_note() -> None:
+    skipped = QueryResult(WorkloadQuery("SELECT nope FROM users"), None, None, skipped="no column")
+    advice = Advice(
+        recommendations=(),
+        queries=(skipped,),
+        uncosted=((RECOMMENDATIONS[3].candidate, "hypopg: unsupported"),),
+        notes=("LIKE patterns seen",),
+    )
+    report = advice_report(advice)
+    assert report.findings == []
+    assert report.notes == (
+        "skipped: SELECT nope FROM users — no column",
+        "not costed: public.users (name) trigram: hypopg: unsupported",
+        "LIKE patterns seen",
+    )
+    assert report.stats == {
+        "statements planned": 0,
+        "statements skipped": 1,
+        "indexes recommended": 0,
+    }
+    for fmt in ("markdown", "html"):
+        assert "skipped: SELECT nope FROM users" in RENDERERS[fmt](report)
