@@ -29,12 +29,12 @@ from psycopg import sql
 
 from pgsage.advise.analysis import analyze_query
 from pgsage.advise.catalog import Catalog
-from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.ddl import candidate_name
 from pgsage.advise.model import Candidate, Key, RelName, WorkloadQuery
 from pgsage.advise.search import Budget
 from pgsage.advise.whatif import WhatIf
 from pgsage.advise.workload import StatementFilter, from_statements, split_statements
+from pgsage.commands.advise import AdviseOptions, advise
 from pgsage.db.cluster import LocalCluster
 from pgsage.demo import build_demo
 
@@ -243,13 +243,13 @@ def evaluate(dsn: str, workload: list[WorkloadQuery], outcomes: list[Outcome]) -
 
 
 def _hypo_size(conn: psycopg.Connection[Any], candidate: Candidate, name: str) -> int:
-    from pgsage.advise.ddl import index_sql
+    from pgsage.advise.ddl import build_in_transaction
 
     try:
         with conn.transaction():
             row = conn.execute(
                 "SELECT hypopg_relation_size(indexrelid) FROM hypopg_create_index(%s)",
-                (index_sql(candidate, name, concurrently=False).as_string(conn),),
+                (build_in_transaction(candidate, name),),
             ).fetchone()
             conn.execute("SELECT hypopg_reset()")
     except psycopg.Error:

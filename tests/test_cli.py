@@ -378,7 +378,7 @@ LAZY_MODULES = (
     "rich",
     "pgsage.exporter.server",
     "pgsage.monitoring.rules",
-    "pgsage.advise.command",
+    "pgsage.commands.advise",
     "pgsage.commands.lint",
     "pgsage.lint.runner",
     "pgsage.reports.text",

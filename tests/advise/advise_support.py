@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pgharness import TestDatabase
-from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.model import Advice, Recommendation
 from pgsage.advise.search import Budget
+from pgsage.commands.advise import AdviseOptions, advise
 
 # synchronous_commit on (the test servers run with it off): VACUUM cannot mark a page
 # all-visible before the inserting commit is flushed, and index-only scans need the mark.

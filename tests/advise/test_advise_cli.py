@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from pgharness import TestDatabase, TestServer
 from pgsage.advise.alembic import single_head
 from pgsage.advise.apply import apply
-from pgsage.advise.ddl import index_sql
+from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, Key, Recommendation, RelName
 from pgsage.advise.sample import drop_copy, make_sampled_copy
 from pgsage.advise.verify import verify
@@ -64,10 +64,17 @@ def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -
     first = pgsage("--dsn", db.dsn, "--queries", str(queries), "--format", "json", *real)
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
-    assert list(data) == ["recommendations", "queries"]
+    assert list(data) == ["recommendations", "queries", "findings"]
     assert [list(r)[:8] for r in data["recommendations"]] == [
         ["table", "columns", "method", "where", "include", "ddl", "size_bytes", "queries"]
     ] * 2
+    # the unified findings: one per recommended index, its fix the same SQL as "ddl"
+    findings = {f["fix_sql"]: f for f in data["findings"]}
+    assert set(findings) == {r["ddl"] for r in data["recommendations"]}
+    assert {f["check"] for f in data["findings"]} == {"index-recommendation"}
+    assert all(
+        f["fix_alembic"] and "autocommit_block()" in f["fix_alembic"] for f in findings.values()
+    )
     assert all(list(q) == ["query", "cost_before", "cost_after"] for q in data["queries"])
     email = next(r for r in data["recommendations"] if r["columns"] == ["email"])
     assert "CREATE INDEX CONCURRENTLY" in email["ddl"] and "lock_timeout" in email["ddl"]
@@ -76,7 +83,9 @@ def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -
     again = pgsage("--dsn", db.dsn, "--queries", str(queries), "--format", "json", *real)
     assert again.stdout == first.stdout  # deterministic: same input, same answer and order
     markdown = pgsage("--dsn", db.dsn, "--queries", str(queries), "-f", "markdown", *real)
-    assert markdown.returncode == 0 and "| table | columns |" in markdown.stdout
+    assert markdown.returncode == 0 and markdown.stdout.startswith("# pgsage advise\n")
+    assert "### `index-recommendation` — public.users" in markdown.stdout
+    assert email["ddl"] in markdown.stdout
     text = pgsage("--dsn", db.dsn, "--queries", str(queries), *real)
     assert "Workload cost:" in text.stdout and "Seq Scan on users" in text.stdout
 
@@ -103,7 +112,7 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["recommendations", "queries", "verified"]
+    assert list(data) == ["recommendations", "queries", "verified", "findings"]
     assert data["queries"][1]["skipped"] == 'column "nope" does not exist'
     [measured] = data["verified"]
     assert measured["query"] == WORKLOAD[0] and measured["error"] is None
@@ -312,7 +321,7 @@ def test_verify_says_when_an_advised_index_is_already_there(
     advice = run(db, tmp_path, WORKLOAD[:1])
     [rec] = advice.recommendations
     with psycopg.connect(db.dsn, autocommit=True) as conn:
-        conn.execute(index_sql(rec.candidate, rec.name, concurrently=False))
+        conn.execute(build_in_transaction(rec.candidate, rec.name).encode())
     try:
         measured = verify(db.dsn, advice.recommendations, [q.query for q in advice.queries])
         [present] = [m for m in measured if m.query.startswith("CREATE INDEX")]

@@ -8,8 +8,8 @@ import pytest
 from advise_support import hypopg, load, on, run, shapes
 
 from pgharness import TestDatabase
-from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.search import Budget
+from pgsage.commands.advise import AdviseOptions, advise
 
 TWO_ON_USERS = [
     "SELECT id FROM users WHERE email = 'user42@example.com'",

@@ -9,7 +9,7 @@ from psycopg.rows import TupleRow
 
 from pgharness import TestDatabase
 from pgsage.advise.catalog import Catalog
-from pgsage.advise.ddl import index_sql
+from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, Key, RelName
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.whatif import WhatIf
@@ -45,7 +45,7 @@ def _size_error(
     conn: psycopg.Connection[TupleRow], candidate: Candidate, name: str, estimate: int
 ) -> tuple[float, int]:
     """Build the candidate for real (the caller rolls back) and compare its size."""
-    conn.execute(index_sql(candidate, name, concurrently=False))
+    conn.execute(build_in_transaction(candidate, name).encode())
     real = conn.execute(sql.SQL("SELECT pg_relation_size({})").format(sql.Literal(name))).fetchone()
     assert real is not None
     return abs(estimate - int(real[0])) / int(real[0]), int(real[0])

@@ -12,8 +12,8 @@ from advise_support import hypopg, load, on, run, shapes
 from psycopg.types.numeric import Int4
 
 from pgharness import TestDatabase, make_root
-from pgsage.advise.command import AdviseOptions, advise
 from pgsage.advise.workload import StatementFilter, from_file, from_log, split_statements
+from pgsage.commands.advise import AdviseOptions, advise
 from pgsage.db.cluster import LocalCluster
 from pgsage.errors import UsageError
 

@@ -1,8 +1,9 @@
 """An Alembic revision for the recommended indexes, following the seeds' runbook.
 
-``CREATE INDEX CONCURRENTLY`` cannot run in a transaction, so upgrade and downgrade run inside
-``op.get_context().autocommit_block()`` with a lock_timeout first; downgrade drops the indexes
-``CONCURRENTLY`` too. The indexes are not in the models, so the revision lists their names in
+Each recommendation's ``CreateIndex`` writes its own operation (``to_alembic``), the same object
+that gave the SQL: ``CREATE INDEX CONCURRENTLY`` cannot run in a transaction, so upgrade and
+downgrade run inside ``op.get_context().autocommit_block()`` with a lock_timeout first;
+downgrade drops the indexes ``CONCURRENTLY`` too (a partitioned parent's plainly). The indexes are not in the models, so the revision lists their names in
 ``PERF_INDEXES`` and says how env.py's ``include_object`` filter keeps autogenerate a no-op.
 The revision id is derived from the DDL (same advice, same file) and ``down_revision`` is the
 directory's single head when there is one.
@@ -15,13 +16,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from psycopg import sql
-
-from pgsage.advise.ddl import drop_ddl, partition_index_name
 from pgsage.advise.model import Advice
-from pgsage.advise.render import ddl_of
 from pgsage.errors import UsageError
-from pgsage.fixes.quoting import LOCK_TIMEOUT
 
 _REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
@@ -31,7 +27,7 @@ def write_revision(advice: Advice, directory: Path, now: datetime | None = None)
     if not advice.recommendations:
         raise UsageError("no index to write: the advice recommends none")
     head = check_versions(directory)
-    statements = [ddl_of(rec) for rec in advice.recommendations]
+    statements = [rec.fix.to_sql() for rec in advice.recommendations]
     revision = hashlib.sha1("\n".join(statements).encode()).hexdigest()[:12]
     path = directory / f"{revision}_pgsage_advise_indexes.py"
     path.write_text(revision_text(advice, revision, head, now))
@@ -57,33 +53,12 @@ def revision_text(
 ) -> str:
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
     # the partitions' own indexes too: autogenerate reflects them on the partitions
-    names = [
-        name
-        for rec in advice.recommendations
-        for name in (
-            rec.name,
-            *(partition_index_name(rec.name, part) for _, part in rec.partitions),
-        )
-    ]
-    upgrade: list[str] = []
-    downgrade: list[str] = []
-    for rec in advice.recommendations:
-        for statement in _statements(ddl_of(rec)):
-            upgrade.append(f"        op.execute({statement!r})")
-        if rec.partitions:
-            # Dropping the parent's index drops the attached ones with it; a partitioned
-            # index cannot be dropped CONCURRENTLY, so the lock_timeout bounds the wait.
-            drop = (
-                sql.SQL("DROP INDEX IF EXISTS {}")
-                .format(sql.Identifier(rec.candidate.table.schema, rec.name))
-                .as_string(None)
-            )
-            downgrade.append(f"        op.execute({LOCK_TIMEOUT.rstrip(';')!r})")
-            downgrade.append(f"        op.execute({drop!r})")
-        else:
-            for statement in _statements(drop_ddl(rec.candidate.table.schema, rec.name)):
-                downgrade.append(f"        op.execute({statement!r})")
+    names = [name for rec in advice.recommendations for name in rec.fix.index_names()]
+    upgrade = "\n".join(rec.fix.to_alembic() for rec in advice.recommendations)
+    downgrade = "\n".join(rec.fix.drop().to_alembic() for rec in advice.recommendations)
     perf = "\n".join(f"    {name!r}," for name in names)
+    # sa.text() for expression keys and partial predicates; no unused import otherwise
+    imports = "import sqlalchemy as sa\n" if "sa.text(" in upgrade else ""
     down = repr(down_revision)
     return f'''"""pgsage advise: {len(advice.recommendations)} recommended index(es)
 
@@ -108,7 +83,7 @@ PERF_INDEXES set that alembic/env.py's include_object filter skips:
 
     context.configure(..., include_object=include_object)
 """
-from alembic import op
+{imports}from alembic import op
 
 revision = {revision!r}
 down_revision = {down}
@@ -121,18 +96,12 @@ PERF_INDEXES = {{
 
 
 def upgrade() -> None:
-    with op.get_context().autocommit_block():
-{chr(10).join(upgrade)}
+{upgrade}
 
 
 def downgrade() -> None:
-    with op.get_context().autocommit_block():
-{chr(10).join(downgrade)}
+{downgrade}
 '''
-
-
-def _statements(ddl: str) -> list[str]:
-    return [s.strip().rstrip(";") for s in ddl.split(";\n") if s.strip().rstrip(";")]
 
 
 def single_head(directory: Path) -> str | None:

@@ -14,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import TupleRow
 
-from pgsage.advise.ddl import index_sql, partition_index_name
-from pgsage.advise.model import Candidate, Recommendation, RelName
+from pgsage.advise.model import Recommendation, RelName
 from pgsage.db.connect import SessionOptions, connect, one_line
+from pgsage.fixes.index import DropIndex
 
 APPLY_SESSION = SessionOptions(
     statement_timeout_ms=0,
@@ -53,52 +52,21 @@ def _apply_one(
     conn: psycopg.Connection[TupleRow], rec: Recommendation, retries: int, pause_s: float
 ) -> str:
     table = rec.candidate.table
-    steps: list[tuple[sql.Composed, RelName, str]] = []
+    create = rec.fix
+    steps: list[tuple[str, RelName, str]] = []  # (statement, table, index it builds)
     if rec.partitions:
         # ON ONLY the parent: instant, and invalid until every partition's index is attached.
         try:
-            conn.execute(
-                index_sql(
-                    rec.candidate, rec.name, concurrently=False, if_not_exists=True, only=True
-                )
-            )
+            conn.execute(create.statement(only=True).encode())
         except psycopg.Error as exc:
             return f"{table.schema}.{rec.name}: failed: {one_line(str(exc))}"
         for schema, part in rec.partitions:
-            child = partition_index_name(rec.name, part)
-            on_part = Candidate(
-                table=RelName(schema, part),
-                keys=rec.candidate.keys,
-                method=rec.candidate.method,
-                where=rec.candidate.where,
-                include=rec.candidate.include,
-                opclass=rec.candidate.opclass,
-                kind=rec.candidate.kind,
-            )
-            steps.append(
-                (
-                    index_sql(on_part, child, concurrently=True, if_not_exists=True),
-                    RelName(schema, part),
-                    child,
-                )
-            )
-            steps.append(
-                (
-                    sql.SQL("ALTER INDEX {} ATTACH PARTITION {}").format(
-                        sql.Identifier(table.schema, rec.name), sql.Identifier(schema, child)
-                    ),
-                    RelName(schema, part),
-                    child,
-                )
-            )  # idempotent once attached
+            child = create.partition_index(schema, part)
+            owner = RelName(schema, part)
+            steps.append((child.statement(), owner, child.name))
+            steps.append((create.attach_statement(child), owner, child.name))  # idempotent
     else:
-        steps.append(
-            (
-                index_sql(rec.candidate, rec.name, concurrently=True, if_not_exists=True),
-                table,
-                rec.name,
-            )
-        )
+        steps.append((create.statement(), table, rec.name))
     retried: list[str] = []
     for statement, owner, name in steps:
         errors = _with_retries(conn, statement, owner.schema, name, retries, pause_s)
@@ -120,7 +88,7 @@ def _apply_one(
 
 def _with_retries(
     conn: psycopg.Connection[TupleRow],
-    statement: sql.Composed,
+    statement: str,
     schema: str,
     name: str,
     retries: int,
@@ -130,7 +98,7 @@ def _with_retries(
     errors: list[str] = []
     for attempt in range(1, retries + 1):
         try:
-            conn.execute(statement)
+            conn.execute(statement.encode())
             if not _is_invalid(conn, schema, name):
                 return errors
             errors.append("the build left an invalid index")
@@ -147,7 +115,7 @@ def _drop_parent(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> 
         return
     # on failure the caller's line reports the build's error; a next run resumes (IF NOT EXISTS)
     with contextlib.suppress(psycopg.Error):
-        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema, name)))
+        conn.execute(DropIndex(schema, name, concurrently=False).statement().encode())
 
 
 def _is_invalid(
@@ -167,9 +135,7 @@ def drop_invalid(conn: psycopg.Connection[TupleRow], schema: str, name: str) -> 
     if not _is_invalid(conn, schema, name):
         return False
     try:
-        conn.execute(
-            sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.Identifier(schema, name))
-        )
+        conn.execute(DropIndex(schema, name).statement().encode())
     except psycopg.Error:
         return False
     return True

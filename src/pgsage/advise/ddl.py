@@ -1,12 +1,12 @@
-"""CREATE/DROP INDEX text for candidates: identifiers through psycopg.sql, always CONCURRENTLY
-with a lock_timeout for what a user runs, plain for what the advisor builds in a transaction."""
+"""The advisor's names for its candidates, and the statement it builds them with inside a
+transaction; every CREATE INDEX text comes from ``pgsage.fixes.index.CreateIndex``."""
 
 from __future__ import annotations
 
-from psycopg import sql
+from dataclasses import replace
 
 from pgsage.advise.model import Candidate
-from pgsage.fixes.quoting import LOCK_TIMEOUT, index_name
+from pgsage.fixes.quoting import index_name, numbered
 
 NAME_SUFFIX = {"btree": "idx", "gin": "gin_idx", "hnsw": "hnsw_idx"}
 
@@ -23,97 +23,23 @@ def candidate_name(candidate: Candidate) -> str:
     return index_name(candidate.table.name, parts, NAME_SUFFIX.get(candidate.method, "idx"))
 
 
-def index_sql(
-    candidate: Candidate,
-    name: str,
-    *,
-    concurrently: bool,
-    if_not_exists: bool = False,
-    only: bool = False,
-) -> sql.Composed:
-    """``CREATE INDEX`` for ``candidate``; ``only`` gives ``ON ONLY`` (a partitioned parent)."""
-    keys = []
-    for key in candidate.keys:
-        item: sql.Composable = (
-            sql.Identifier(key.column)
-            if key.column is not None
-            else sql.SQL("({})").format(sql.SQL(key.expression or ""))
-        )
-        if candidate.opclass:
-            item = sql.SQL("{} {}").format(item, sql.Identifier(candidate.opclass))
-        keys.append(item)
-    parts: list[sql.Composable] = [sql.SQL("CREATE INDEX ")]
-    if concurrently:
-        parts.append(sql.SQL("CONCURRENTLY "))
-    if if_not_exists:
-        parts.append(sql.SQL("IF NOT EXISTS "))
-    parts.append(
-        sql.SQL("{} ON {}{} ").format(
-            sql.Identifier(name),
-            sql.SQL("ONLY ") if only else sql.SQL(""),
-            sql.Identifier(candidate.table.schema, candidate.table.name),
-        )
-    )
-    if candidate.method != "btree":
-        parts.append(sql.SQL("USING {} ").format(sql.Identifier(candidate.method)))
-    parts.append(sql.SQL("({})").format(sql.SQL(", ").join(keys)))
-    if candidate.include:
-        parts.append(
-            sql.SQL(" INCLUDE ({})").format(
-                sql.SQL(", ").join(sql.Identifier(c) for c in candidate.include)
-            )
-        )
-    if candidate.where:
-        parts.append(sql.SQL(" WHERE {}").format(sql.SQL(candidate.where)))
-    return sql.Composed(parts)
+def candidate_names(candidates: list[Candidate]) -> dict[Candidate, str]:
+    """Each candidate's name, numbered when two candidates' names would collide."""
+    names: dict[Candidate, str] = {}
+    taken: set[str] = set()
+    for candidate in candidates:
+        base = candidate_name(candidate)
+        name, n = base, 2
+        while name in taken:
+            name = numbered(base, n)
+            n += 1
+        taken.add(name)
+        names[candidate] = name
+    return names
 
 
-def create_ddl(
-    candidate: Candidate, name: str, partitions: tuple[tuple[str, str], ...] = ()
-) -> str:
-    """What a user runs: CONCURRENTLY with lock_timeout. A partitioned parent cannot be indexed
-    concurrently, so its index is created ON ONLY the parent (invalid, instantly), each
-    partition's concurrently, then attached — the parent index turns valid with the last."""
-    if not partitions:
-        text = index_sql(candidate, name, concurrently=True, if_not_exists=True).as_string(None)
-        return f"{LOCK_TIMEOUT}\n{text};"
-    lines = [
-        LOCK_TIMEOUT,
-        index_sql(candidate, name, concurrently=False, if_not_exists=True, only=True).as_string(
-            None
-        )
-        + ";",
-    ]
-    for schema, part in partitions:
-        child = partition_index_name(name, part)
-        on_part = Candidate(
-            table=candidate.table.__class__(schema, part),
-            keys=candidate.keys,
-            method=candidate.method,
-            where=candidate.where,
-            include=candidate.include,
-            opclass=candidate.opclass,
-            kind=candidate.kind,
-        )
-        lines.append(
-            index_sql(on_part, child, concurrently=True, if_not_exists=True).as_string(None) + ";"
-        )
-        lines.append(
-            sql.SQL("ALTER INDEX {} ATTACH PARTITION {};")
-            .format(sql.Identifier(candidate.table.schema, name), sql.Identifier(schema, child))
-            .as_string(None)
-        )
-    return "\n".join(lines)
-
-
-def partition_index_name(name: str, partition: str) -> str:
-    return index_name(partition, [name.removesuffix("_idx")], "idx")
-
-
-def drop_ddl(schema: str, name: str) -> str:
-    text = (
-        sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {};")
-        .format(sql.Identifier(schema, name))
-        .as_string(None)
-    )
-    return f"{LOCK_TIMEOUT}\n{text}"
+def build_in_transaction(candidate: Candidate, name: str) -> str:
+    """CREATE INDEX as the advisor builds it inside a transaction it rolls back (real-index
+    costing, --verify): not CONCURRENTLY, and no IF NOT EXISTS — a taken name must fail."""
+    create = replace(candidate.index(name), concurrently=False)
+    return create.statement(if_not_exists=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pgsage.fixes.index import CreateIndex, IndexKey
+
 
 @dataclass(frozen=True, order=True)
 class RelName:
@@ -119,6 +121,23 @@ class Candidate:
     def columns(self) -> tuple[str, ...]:
         return tuple(k.label() for k in self.keys)
 
+    def index(self, name: str, partitions: tuple[tuple[str, str], ...] = ()) -> CreateIndex:
+        """The candidate as the fix it recommends: ``name`` on the table (and its partitions)."""
+        keys = tuple(
+            IndexKey(column=k.column, expression=k.expression, opclass=self.opclass)
+            for k in self.keys
+        )
+        return CreateIndex(
+            self.table.schema,
+            self.table.name,
+            keys,
+            name,
+            method=self.method,
+            where=self.where,
+            include=self.include,
+            partitions=partitions,
+        )
+
     @property
     def sort_key(self) -> tuple[str, str, tuple[str, ...], str, str, tuple[str, ...], str]:
         return (
@@ -164,6 +183,11 @@ class Recommendation:
     size_bytes: int
     partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of a partitioned parent's
     queries: tuple[HelpedQuery, ...] = ()
+
+    @property
+    def fix(self) -> CreateIndex:
+        """The index to build: its SQL, its Alembic operation, what --apply and --verify run."""
+        return self.candidate.index(self.name, self.partitions)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,17 @@
-"""Advice as text: the terminal report, JSON (the issue's shape) and Markdown. Pure functions."""
+"""The advisor's own detailed views: the terminal report and the JSON document (the shape CI
+users read, plus the unified ``findings`` of ``advice_report``). Pure functions; every other
+format renders ``advice_report(advice)`` through ``pgsage.reports``."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from pgsage.advise.ddl import create_ddl, drop_ddl
-from pgsage.advise.model import Advice, Recommendation
+from pgsage.advise.model import Advice
+from pgsage.advise.report import advice_report, ms, short
+from pgsage.fixes.index import DropIndex
 
 QUERY_WIDTH = 110
-
-
-def ddl_of(rec: Recommendation) -> str:
-    return create_ddl(rec.candidate, rec.name, rec.partitions)
 
 
 def to_json(advice: Advice) -> dict[str, Any]:
@@ -24,7 +23,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "method": rec.candidate.method,
                 "where": rec.candidate.where,
                 "include": list(rec.candidate.include),
-                "ddl": ddl_of(rec),
+                "ddl": rec.fix.to_sql(),
                 "size_bytes": rec.size_bytes,
                 "queries": [
                     {
@@ -56,7 +55,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "index": f"{d.schema}.{d.name}",
                 "table": d.table,
                 "reason": d.reason,
-                "ddl": drop_ddl(d.schema, d.name),
+                "ddl": DropIndex(d.schema, d.name).to_sql(),
             }
             for d in advice.drops
         ]
@@ -69,6 +68,8 @@ def to_json(advice: Advice) -> dict[str, Any]:
         data["applied"] = list(advice.applied)
     if advice.notes:
         data["notes"] = list(advice.notes)
+    # The one result model's findings, last: the same list `pgsage audit --format json` has.
+    data["findings"] = [f.to_json() for f in advice_report(advice).findings]
     return data
 
 
@@ -96,7 +97,7 @@ def render_text(advice: Advice) -> str:
         lines.append(
             f"{number}. {c.table} ({', '.join(c.columns)}) {c.kind}, ~{_size(rec.size_bytes)}"
         )
-        lines += [f"   {line}" for line in ddl_of(rec).splitlines()]
+        lines += [f"   {line}" for line in rec.fix.to_sql().splitlines()]
         for q in rec.queries:
             lines.append(
                 f"   helps: {_cost(q.cost_before)} -> {_cost(q.cost_after)} "
@@ -109,7 +110,9 @@ def render_text(advice: Advice) -> str:
         lines.append("Existing indexes the recommended set makes redundant:")
         for drop in advice.drops:
             lines.append(f"   {drop.schema}.{drop.name} ({drop.reason})")
-            lines += [f"      {line}" for line in drop_ddl(drop.schema, drop.name).splitlines()]
+            lines += [
+                f"      {line}" for line in DropIndex(drop.schema, drop.name).to_sql().splitlines()
+            ]
         lines.append("")
     if planned:
         lines.append("Per statement, its best plan:")
@@ -133,7 +136,7 @@ def render_text(advice: Advice) -> str:
         lines.append("")
         lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")
         for m in advice.verified:
-            outcome = m.error or f"{_ms(m.before_ms)} -> {_ms(m.after_ms)}"
+            outcome = m.error or f"{ms(m.before_ms)} -> {ms(m.after_ms)}"
             lines.append(f"   {outcome}  {_short(m.query, 70)}")
     if advice.applied:
         lines.append("")
@@ -144,80 +147,17 @@ def render_text(advice: Advice) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_markdown(advice: Advice) -> str:
-    out = [
-        "# Index advice",
-        "",
-        f"Workload cost {_cost(advice.objective_before)} → {_cost(advice.objective_after)} "
-        f"({_change(advice.objective_before, advice.objective_after)}), costed with "
-        f"{advice.costing}.",
-        "",
-    ]
-    if advice.recommendations:
-        out += [
-            "| # | table | columns | method | where | include | size |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for n, rec in enumerate(advice.recommendations, start=1):
-            c = rec.candidate
-            out.append(
-                f"| {n} | `{c.table}` | `{', '.join(c.columns)}` | {c.method} | "
-                f"{_md(c.where or '')} | {', '.join(c.include)} | {_size(rec.size_bytes)} |"
-            )
-        out.append("")
-        for n, rec in enumerate(advice.recommendations, start=1):
-            out += [f"## {n}. `{rec.name}`", "", "```sql", ddl_of(rec), "```", ""]
-            if rec.queries:
-                out += [
-                    "| cost before | cost after | plan change | query |",
-                    "| ---: | ---: | --- | --- |",
-                ]
-                out += [
-                    f"| {_cost(q.cost_before)} | {_cost(q.cost_after)} | "
-                    f"{_md(_plan(q.plan_before))} → {_md(_plan(q.plan_after))} | "
-                    f"`{_md(_short(q.query, 80))}` |"
-                    for q in rec.queries
-                ]
-                out.append("")
-    else:
-        out += ["No index pays for itself on this workload.", ""]
-    if advice.drops:
-        out += ["## Redundant indexes", ""]
-        out += [f"- `{d.schema}.{d.name}`: {d.reason}" for d in advice.drops]
-        out.append("")
-    out += [
-        "## Statements",
-        "",
-        "| cost before | cost after | best plan | query |",
-        "| ---: | ---: | --- | --- |",
-    ]
-    for q in advice.queries:
-        if q.skipped is None:
-            out.append(
-                f"| {_cost(q.cost_before)} | {_cost(q.cost_after)} | "
-                f"{_md(_plan(q.plan_after))} | `{_md(_short(q.query.text, 80))}` |"
-            )
-        else:
-            out.append(f"| | | skipped: {_md(q.skipped)} | `{_md(_short(q.query.text, 80))}` |")
-    return "\n".join(out).rstrip() + "\n"
-
-
 def _plan(nodes: tuple[str, ...]) -> str:
     shown = [n for n in nodes if n not in ("Sort", "Incremental Sort")]
     return "; ".join(shown[:3]) if shown else (nodes[0] if nodes else "-")
 
 
 def _short(text: str, width: int = QUERY_WIDTH) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return short(text, width)
 
 
 def _cost(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.2f} ms"
 
 
 def _change(before: float | None, after: float | None) -> str:
@@ -233,7 +173,3 @@ def _size(size: int) -> str:
             return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TB"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")

@@ -18,7 +18,7 @@ from psycopg.rows import TupleRow
 
 from pgsage.advise.analysis import analyze_query
 from pgsage.advise.catalog import Catalog
-from pgsage.advise.ddl import index_sql
+from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Measured, QueryShape, Recommendation, WorkloadQuery
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.db.connect import SessionOptions, connect, one_line, translate
@@ -73,7 +73,7 @@ def _verify(
     for rec in recommendations:
         try:
             with conn.transaction():
-                conn.execute(index_sql(rec.candidate, rec.name, concurrently=False))
+                conn.execute(build_in_transaction(rec.candidate, rec.name).encode())
         except psycopg.errors.DuplicateTable:
             # The database named by --verify-dsn may have the index already (applied earlier):
             # its "before" times include it, so they are not the advised database's.

@@ -31,7 +31,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from pgsage.advise.catalog import Catalog, ColumnInfo
-from pgsage.advise.ddl import index_sql
+from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, PlanCost, QueryShape, RelName, WorkloadQuery
 from pgsage.advise.sizing import GinSample
 from pgsage.db.connect import one_line
@@ -182,7 +182,7 @@ class WhatIf:
     def _build_real(self, candidate: Candidate, name: str) -> str | None:
         try:
             with self._savepoint():
-                self.conn.execute(index_sql(candidate, name, concurrently=False))
+                self.conn.execute(build_in_transaction(candidate, name).encode())
         except psycopg.Error as exc:
             return one_line(str(exc))
         return None
@@ -190,9 +190,7 @@ class WhatIf:
     def _ddl(self, candidate: Candidate, name: str) -> str:
         key = (candidate, name)
         if key not in self._ddl_cache:
-            self._ddl_cache[key] = index_sql(candidate, name, concurrently=False).as_string(
-                self.conn
-            )
+            self._ddl_cache[key] = build_in_transaction(candidate, name)
         return self._ddl_cache[key]
 
     # -- costing ---------------------------------------------------------------------------

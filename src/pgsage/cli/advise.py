@@ -1,36 +1,25 @@
-"""``pgsage advise``: the Typer adapter over ``pgsage.advise.command.advise``."""
+"""``pgsage advise``: the Typer adapter over ``pgsage.commands.advise.run_advise`` — it parses,
+calls, renders and maps errors; the flow (verify, apply, Alembic) is the command's."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
-from collections.abc import Callable
-from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.cli.console import StderrConsole
+from pgsage.cli.options import Format, FormatOpt, OutputOpt
 from pgsage.errors import UsageError
 
 # The advisor itself (pglast, psycopg, the what-if costing, Alembic output, verify, sampling) is
 # imported when `pgsage advise` runs (lazy: start-up time of the CLI).
-if TYPE_CHECKING:
-    from pgsage.advise.model import Measured, Recommendation, RelName, WorkloadQuery
 
 _err = StderrConsole()
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$", re.I)
 _UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
-
-
-class AdviseFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 def parse_size(text: str) -> int:
@@ -115,13 +104,8 @@ def advise_cmd(
             "transaction (blocks writes to the tables meanwhile); default on the embedded server.",
         ),
     ] = False,
-    fmt: Annotated[
-        AdviseFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = AdviseFormat.text,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the report here.", show_default=False),
-    ] = None,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
     alembic: Annotated[
         Path | None,
         typer.Option(
@@ -172,109 +156,56 @@ def advise_cmd(
 ) -> None:
     """Recommend indexes for a workload: costed with HypoPG (or real indexes in a rolled-back
     transaction), chosen under a budget, with DDL, sizes and the plans they change."""
-    from pgsage.advise.alembic import check_versions, write_revision
-    from pgsage.advise.apply import apply
-    from pgsage.advise.command import AdviseOptions, advise
-    from pgsage.advise.render import render_json, render_markdown, render_text
+    from pgsage.advise.render import render_json, render_text
     from pgsage.advise.search import Budget
-    from pgsage.advise.verify import verify
     from pgsage.advise.workload import StatementFilter
-    from pgsage.commands.audit import resolve_dsn, session_options
-    from pgsage.db.connect import validate_dsn
-    from pgsage.settings import load_settings
+    from pgsage.cli.options import build_settings, render, write_output
+    from pgsage.commands.advise import AdviseOptions, AdviseRun, run_advise
 
-    settings = load_settings(
-        None, dsn=dsn, statement_timeout_ms=statement_timeout, lock_timeout_ms=lock_timeout
+    settings = build_settings(
+        dsn=dsn, statement_timeout_ms=statement_timeout, lock_timeout_ms=lock_timeout
     )
-    if settings.dsn:
-        validate_dsn(settings.dsn)
-    if verify_dsn:
-        validate_dsn(verify_dsn)
-    if alembic is not None:
-        check_versions(alembic)
-    embedded = not settings.dsn
-    target = resolve_dsn(settings)
-    options = AdviseOptions(
-        queries_file=queries,
-        log_file=log,
-        filters=StatementFilter(min_calls=min_calls, min_mean_ms=min_mean_ms, top=top),
-        budget=Budget(
-            max_size=parse_size(max_size) if max_size else None,
-            max_per_table=max_per_table,
-            max_indexes=max_indexes,
+    run = AdviseRun(
+        options=AdviseOptions(
+            queries_file=queries,
+            log_file=log,
+            filters=StatementFilter(min_calls=min_calls, min_mean_ms=min_mean_ms, top=top),
+            budget=Budget(
+                max_size=parse_size(max_size) if max_size else None,
+                max_per_table=max_per_table,
+                max_indexes=max_indexes,
+            ),
+            allow_real_indexes=allow_real_indexes,
         ),
-        allow_real_indexes=allow_real_indexes or embedded,
+        verify=verify_flag,
+        verify_dsn=verify_dsn,
+        apply=apply_flag,
+        alembic=alembic,
     )
-    progress = _progress if fmt == AdviseFormat.text and output is None else _quiet
-    advice = advise(target, options, session_options(settings), progress)
-    if verify_flag:
-        planned = [q.query for q in advice.queries if q.skipped is None]
-        if verify_dsn or embedded:
-            measured = verify(verify_dsn or target, advice.recommendations, planned, progress)
-        else:
-            measured = _verify_on_sampled_copy(
-                target, advice.tables, advice.recommendations, planned, progress
-            )
-        advice = replace(advice, verified=measured)
-    if apply_flag and advice.recommendations:
-        advice = replace(advice, applied=apply(target, advice.recommendations, progress=progress))
-    if alembic is not None and advice.recommendations:
-        path = write_revision(advice, alembic)
-        _err.print(f"pgsage: wrote {path}", markup=False, highlight=False)
+    text_view = fmt.renderer == "text"
+    progress = _progress if text_view and output is None else _quiet
+    result = run_advise(settings, run, progress)
+    if result.revision is not None:
+        _say(f"pgsage: wrote {result.revision}")
     elif alembic is not None:
-        _err.print(
-            "pgsage: no index recommended, no revision written", markup=False, highlight=False
-        )
-    text = {
-        AdviseFormat.text: render_text,
-        AdviseFormat.json: render_json,
-        AdviseFormat.markdown: render_markdown,
-    }[fmt](advice)
-    if output is None:
-        sys.stdout.write(text)
+        _say("pgsage: no index recommended, no revision written")
+    # text and json: the advisor's detailed views (json also carries the unified findings);
+    # every other format renders the one result model through pgsage.reports.
+    if text_view:
+        text = render_text(result.advice)
+    elif fmt is Format.json:
+        text = render_json(result.advice)
     else:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+        text = render(result.report(), fmt)
+    write_output(text, output)
 
 
-def _verify_on_sampled_copy(
-    source: str,
-    tables: tuple[RelName, ...],
-    recommendations: tuple[Recommendation, ...],
-    queries: list[WorkloadQuery],
-    progress: Callable[[str], None],
-) -> tuple[Measured, ...]:
-    """--verify without --verify-dsn on a remote database: a schema + sampled-data copy on the
-    embedded server, measured there and dropped."""
-    from pgsage.advise.sample import drop_copy, make_sampled_copy
-    from pgsage.advise.verify import verify
-    from pgsage.db.embedded import EmbeddedServer
-
-    server = EmbeddedServer()
-    server.start()
-    name = f"pgsage_verify_{os.getpid()}"
-    admin = server.dsn("postgres")
-    progress(f"making a sampled copy on the embedded server ({name})")
-    copy = make_sampled_copy(
-        source,
-        admin,
-        server.dsn,
-        server.binaries.bindir / "pg_dump",
-        name,
-        list(tables),
-        progress=progress,
-    )
-    try:
-        return verify(copy.dsn, recommendations, queries, progress)
-    finally:
-        drop_copy(admin, name)
+def _say(message: str) -> None:
+    _err.print(message, markup=False, highlight=False)
 
 
 def _progress(message: str) -> None:
-    _err.print(f"advise: {message}", markup=False, highlight=False)
+    _say(f"advise: {message}")
 
 
 def _quiet(message: str) -> None:

@@ -3,29 +3,47 @@
 Index builds and drops are always CONCURRENTLY with a lock_timeout, so that applying a fix never
 queues behind (and then blocks) the application's traffic. Alembic forms run inside
 ``op.get_context().autocommit_block()`` because CONCURRENTLY cannot run in a transaction.
+
+``CreateIndex`` is the one CREATE INDEX builder: the checks' fixes, the advisor's
+recommendations (expressions, operator classes, INCLUDE, partial, partitioned parents), its
+what-if costing and ``--apply`` all render their statements through it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from pgsage.fixes.quoting import (
     ALEMBIC_LOCK_TIMEOUT,
     LOCK_TIMEOUT,
     autocommit_block,
     ident,
+    index_name,
 )
+
+NULLS_ORDER = frozenset({"first", "last"})
+_PARAMETER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
 class DropIndex:
     schema: str
     name: str
+    # A partitioned parent's index cannot be dropped CONCURRENTLY (it has no storage of its
+    # own; dropping it drops the partitions' attached indexes): the lock_timeout bounds the wait.
+    concurrently: bool = True
+
+    def statement(self) -> str:
+        how = "CONCURRENTLY " if self.concurrently else ""
+        return f"DROP INDEX {how}IF EXISTS {ident(self.schema, self.name)}"
 
     def to_sql(self) -> str:
-        return f"{LOCK_TIMEOUT}\nDROP INDEX CONCURRENTLY IF EXISTS {ident(self.schema, self.name)};"
+        return f"{LOCK_TIMEOUT}\n{self.statement()};"
 
     def to_alembic(self) -> str:
+        if not self.concurrently:
+            return autocommit_block([ALEMBIC_LOCK_TIMEOUT, f"op.execute({self.statement()!r})"])
         return autocommit_block(
             [
                 ALEMBIC_LOCK_TIMEOUT,
@@ -52,31 +70,135 @@ class ReindexIndex:
         )
 
 
+@dataclass(frozen=True, order=True)
+class IndexKey:
+    """One key of an index: a column (quoted on output) or an expression (SQL text with
+    unqualified columns, e.g. ``lower(email)``), with its operator class and order."""
+
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    descending: bool = False
+    nulls: str | None = None  # "first" or "last"; None: the default for the direction
+
+    def __post_init__(self) -> None:
+        if (self.column is None) == (self.expression is None):
+            raise ValueError("an index key is a column or an expression")
+        if self.nulls is not None and self.nulls not in NULLS_ORDER:
+            raise ValueError(f"NULLS {self.nulls!r}: first or last")
+
+    @property
+    def plain(self) -> bool:
+        """A bare column in its default order: Alembic lists it by name."""
+        return self.column is not None and not (self.opclass or self.descending or self.nulls)
+
+    def to_sql(self) -> str:
+        item = ident(self.column) if self.column is not None else f"({self.expression})"
+        if self.opclass:
+            item += f" {ident(self.opclass)}"
+        if self.descending:
+            item += " DESC"
+        if self.nulls:
+            item += f" NULLS {self.nulls.upper()}"
+        return item
+
+
 @dataclass(frozen=True)
 class CreateIndex:
+    """CREATE INDEX, CONCURRENTLY IF NOT EXISTS after a lock_timeout.
+
+    ``columns`` holds column names (quoted on output) or ``IndexKey``s for expressions,
+    operator classes and order. ``where`` and the expressions are SQL text from the catalog
+    or the advisor's parse tree, never user input. A partitioned parent (``partitions`` set:
+    its direct partitions as (schema, name)) cannot be indexed concurrently, so its index is
+    created ON ONLY the parent (invalid, instantly), each partition's concurrently, then
+    attached — the parent's index turns valid with the last.
+    """
+
     schema: str
     table: str
-    columns: tuple[str, ...]  # column names; quoted on output
+    columns: tuple[str | IndexKey, ...]
     name: str
     method: str = "btree"
     unique: bool = False
     where: str | None = None
+    include: tuple[str, ...] = ()
+    storage: tuple[tuple[str, int], ...] = ()  # WITH (name = value): hnsw's m, ivfflat's lists
+    partitions: tuple[tuple[str, str], ...] = ()
+    concurrently: bool = True
+
+    def __post_init__(self) -> None:
+        # storage parameter names are constants of the code, written bare like PostgreSQL's own
+        bad = [k for k, _ in self.storage if not _PARAMETER.fullmatch(k)]
+        if bad:
+            raise ValueError(f"storage parameter names: {bad}")
+
+    @property
+    def keys(self) -> tuple[IndexKey, ...]:
+        return tuple(IndexKey(column=c) if isinstance(c, str) else c for c in self.columns)
+
+    def statement(self, *, if_not_exists: bool = True, only: bool = False) -> str:
+        """The CREATE INDEX statement alone (no ``;``); ``only`` gives ``ON ONLY`` (a
+        partitioned parent). ``concurrently=False`` is the form built inside a transaction."""
+        unique = "UNIQUE " if self.unique else ""
+        how = "CONCURRENTLY " if self.concurrently and not only else ""
+        exists = "IF NOT EXISTS " if if_not_exists else ""
+        on = "ONLY " if only else ""
+        using = "" if self.method == "btree" else f"USING {ident(self.method)} "
+        keys = ", ".join(k.to_sql() for k in self.keys)
+        text = (
+            f"CREATE {unique}INDEX {how}{exists}{ident(self.name)} ON {on}"
+            f"{ident(self.schema, self.table)} {using}({keys})"
+        )
+        if self.include:
+            text += f" INCLUDE ({', '.join(ident(c) for c in self.include)})"
+        if self.storage:
+            text += f" WITH ({', '.join(f'{k} = {int(v)}' for k, v in self.storage)})"
+        if self.where:
+            text += f" WHERE {self.where}"
+        return text
+
+    def partition_index(self, schema: str, partition: str) -> CreateIndex:
+        """The index one partition of a partitioned parent gets, attached to the parent's."""
+        name = index_name(partition, [self.name.removesuffix("_idx")], "idx")
+        return replace(self, schema=schema, table=partition, name=name, partitions=())
+
+    def attach_statement(self, child: CreateIndex) -> str:
+        return f"ALTER INDEX {ident(self.schema, self.name)} ATTACH PARTITION {ident(child.schema, child.name)}"
+
+    def steps(self) -> list[str]:
+        """The statements, in order, that build the index (several for a partitioned parent)."""
+        if not self.partitions:
+            return [self.statement()]
+        found = [self.statement(only=True)]
+        for schema, part in self.partitions:
+            child = self.partition_index(schema, part)
+            found += [child.statement(), self.attach_statement(child)]
+        return found
+
+    def index_names(self) -> list[str]:
+        """Every index the fix creates: its own and each partition's."""
+        return [self.name, *(self.partition_index(s, p).name for s, p in self.partitions)]
+
+    def drop(self) -> DropIndex:
+        return DropIndex(self.schema, self.name, concurrently=not self.partitions)
 
     def to_sql(self) -> str:
-        cols = ", ".join(ident(c) for c in self.columns)
-        using = "" if self.method == "btree" else f" USING {self.method}"
-        unique = "UNIQUE " if self.unique else ""
-        where = f" WHERE {self.where}" if self.where else ""
-        return (
-            f"{LOCK_TIMEOUT}\nCREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS "
-            f"{ident(self.name)} ON {ident(self.schema, self.table)}{using} ({cols}){where};"
-        )
+        return "\n".join([LOCK_TIMEOUT, *(f"{step};" for step in self.steps())])
 
     def to_alembic(self) -> str:
+        if self.partitions or not self.concurrently:
+            # ON ONLY and ATTACH PARTITION have no Alembic operation: the statements as they are.
+            return autocommit_block(
+                [ALEMBIC_LOCK_TIMEOUT, *(f"op.execute({step!r})" for step in self.steps())]
+            )
+        keys = ", ".join(
+            repr(k.column) if k.plain else f"sa.text({k.to_sql()!r})" for k in self.keys
+        )
         args = [
             repr(self.name),
             repr(self.table),
-            repr(list(self.columns)),
+            f"[{keys}]",
             f"schema={self.schema!r}",
             "postgresql_concurrently=True",
             "if_not_exists=True",
@@ -85,6 +207,10 @@ class CreateIndex:
             args.append("unique=True")
         if self.method != "btree":
             args.append(f"postgresql_using={self.method!r}")
+        if self.include:
+            args.append(f"postgresql_include={list(self.include)!r}")
+        if self.storage:
+            args.append(f"postgresql_with={ {k: int(v) for k, v in self.storage}!r}")
         if self.where:
             args.append(f"postgresql_where=sa.text({self.where!r})")
         return autocommit_block(

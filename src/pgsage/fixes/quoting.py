@@ -59,6 +59,14 @@ def index_name(table: str, columns: list[str], suffix: str = "idx") -> str:
     return fit_identifier("_".join([table, *cleaned]), suffix)
 
 
+def numbered(name: str, number: int) -> str:
+    """``name`` with a counter that tells it from a taken one, within 63 bytes: the name cut
+    to 60 bytes (fewer for a counter of four digits or more), then the number."""
+    digits = str(number)
+    keep = min(60, IDENTIFIER_MAX_BYTES - len(digits))
+    return name.encode()[:keep].decode(errors="ignore") + digits
+
+
 def autocommit_block(lines: list[str]) -> str:
     body = "\n".join(f"        {line}" for line in lines)
     return f"    with op.get_context().autocommit_block():\n{body}"

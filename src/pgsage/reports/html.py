@@ -84,6 +84,10 @@ def render(report: Report) -> str:
         body.append("</table>")
     if not findings:
         body.append("<p>No findings.</p>")
+    if report.notes:
+        body.append("<h2>Notes</h2><ul>")
+        body += [f"<li>{escape(note)}</li>" for note in report.notes]
+        body.append("</ul>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(heading)}</title><style>{CSS}</style></head><body>\n"

@@ -70,4 +70,7 @@ def render(report: Report) -> str:
             "| --- | --- | --- |",
         ]
         lines += [f"| {c} | {s} | {_cell(r)} |" for c, s, r in problems]
+    if report.notes:
+        lines += ["", "## Notes", ""]
+        lines += [f"- {note}" for note in report.notes]
     return "\n".join(lines) + "\n"

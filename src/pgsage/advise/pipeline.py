@@ -1,14 +1,10 @@
-"""``advise``: the command function the CLI (and any other adapter) calls.
-
-One read-only session (read-write only when real indexes are allowed), one transaction rolled
-back at the end, so the user's database is left exactly as it was.
-"""
+"""The advisor's pipeline on one connection: workload → shapes → candidates → what-if costing →
+search → recommendations. ``pgsage.commands.advise`` opens the session and rolls it back."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -17,7 +13,7 @@ from psycopg.rows import TupleRow
 from pgsage.advise.analysis import analyze_query
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
-from pgsage.advise.ddl import candidate_name
+from pgsage.advise.ddl import candidate_name, candidate_names
 from pgsage.advise.model import (
     Advice,
     Candidate,
@@ -31,21 +27,17 @@ from pgsage.advise.model import (
 from pgsage.advise.search import Budget, Search
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.whatif import PlannedQuery, WhatIf
-from pgsage.advise.workload import (
-    StatementFilter,
-    from_file,
-    from_log,
-    from_statements,
-    parse_error,
-)
-from pgsage.db.connect import SessionOptions, connect, translate
-from pgsage.errors import MissingExtension, UsageError
+from pgsage.advise.workload import StatementFilter, parse_error
+from pgsage.errors import MissingExtension
 
 HELPED_MIN_GAIN = 0.01  # a query is "helped" when its plan gets at least 1 % cheaper
 
 
 @dataclass(frozen=True)
 class AdviseOptions:
+    """What the advisor analyses, and how: the workload's source, the budget, and whether it
+    may build real indexes (in a rolled-back transaction) to cost candidates."""
+
     queries_file: Path | None = None
     log_file: Path | None = None
     filters: StatementFilter = field(default_factory=StatementFilter)
@@ -53,46 +45,14 @@ class AdviseOptions:
     allow_real_indexes: bool = False
 
 
-def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions) -> list[WorkloadQuery]:
-    if options.queries_file is not None and options.log_file is not None:
-        raise UsageError("give the workload with either --queries or --log, not both")
-    if options.queries_file is not None:
-        return from_file(options.queries_file)
-    if options.log_file is not None:
-        return from_log(options.log_file)
-    return from_statements(conn, options.filters)
-
-
-def advise(
-    dsn: str,
-    options: AdviseOptions,
-    session: SessionOptions | None = None,
-    progress: Callable[[str], None] = lambda _: None,
-) -> Advice:
-    opts = replace(session or SessionOptions(), read_only=not options.allow_real_indexes)
-    started = time.perf_counter()
-    with connect(dsn, opts) as conn:
-        # Our PREPAREd statements live next to psycopg's automatic ones; keep psycopg's off.
-        conn.prepare_threshold = None
-        try:
-            workload = workload_of(conn, options)
-            conn.autocommit = False
-            try:
-                advice = _advise(conn, workload, options, progress)
-            finally:
-                conn.rollback()
-                conn.autocommit = True
-        except psycopg.Error as exc:
-            raise translate(exc) from None
-    return replace(advice, seconds=round(time.perf_counter() - started, 3))
-
-
-def _advise(
+def recommend(
     conn: psycopg.Connection[TupleRow],
     workload: list[WorkloadQuery],
     options: AdviseOptions,
     progress: Callable[[str], None],
 ) -> Advice:
+    """Analyse ``workload``, cost the candidates and choose the indexes, inside the caller's
+    transaction (which it rolls back)."""
     major = int(conn.info.server_version) // 10000
     hypopg = _has_extension(conn, "hypopg")
     if not hypopg and not options.allow_real_indexes:
@@ -133,7 +93,7 @@ def _advise(
             if rel is not None and rel.kind in ("r", "p", "m"):
                 candidates += candidates_for(access, rel, caps)
     candidates = sorted(dict.fromkeys(candidates), key=lambda c: c.sort_key)
-    names = _names(candidates)
+    names = candidate_names(candidates)
     if not caps.trigram and any(
         p.kind == "like" for _, s in analysed for a in s.accesses for p in a.predicates
     ):
@@ -261,20 +221,6 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
     rows = whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
     gin = whatif.gin_sample(candidate, rel.rows) if candidate.method == "gin" else None
     return estimate_size(candidate, rel, rows, whatif.major, gin)
-
-
-def _names(candidates: list[Candidate]) -> dict[Candidate, str]:
-    names: dict[Candidate, str] = {}
-    taken: set[str] = set()
-    for candidate in candidates:
-        base = candidate_name(candidate)
-        name, n = base, 2
-        while name in taken:
-            name = f"{base[:60]}{n}"
-            n += 1
-        taken.add(name)
-        names[candidate] = name
-    return names
 
 
 def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
