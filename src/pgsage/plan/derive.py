@@ -16,15 +16,11 @@ from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
 from pgsage.advise.analysis import analyze_query
 from pgsage.advise.model import QueryShape, TableAccess
 from pgsage.fixes.constraint import AddCheckConstraint, AddUniqueConstraint
-from pgsage.fixes.index import CreateIndex
+from pgsage.fixes.index import CreateIndex, IndexKey
 from pgsage.fixes.quoting import (
-    ALEMBIC_LOCK_TIMEOUT,
-    LOCK_TIMEOUT,
-    autocommit_block,
     ident,
     index_name,
 )
-from pgsage.fixes.text import SqlText
 from pgsage.model import Fix
 from pgsage.plan.catalog import DEFAULT_SCHEMA, ModelCatalog, column_type
 from pgsage.plan.sources import SourceStatement
@@ -218,19 +214,12 @@ def _index_line(
     plain = [c for c, _ in columns]
     suffix = "partial_idx" if where else "idx"
     index = index_name(name, plain, suffix)
-    keys = ", ".join(ident(c) + (" DESC" if desc else "") for c, desc in columns)
-    definition = f"CREATE INDEX {ident(index)} ON {ident(schema, name)} ({keys})"
+    keys = tuple(IndexKey(column=c, descending=desc) for c, desc in columns)
+    listed = ", ".join(key.to_sql() for key in keys)
+    definition = f"CREATE INDEX {ident(index)} ON {ident(schema, name)} ({listed})"
     if where:
         definition += f" WHERE {where}"
-    fix: Fix
-    if any(desc for _, desc in columns):
-        statement = definition.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY IF NOT EXISTS", 1)
-        fix = SqlText(
-            f"{LOCK_TIMEOUT}\n{statement};",
-            autocommit_block([ALEMBIC_LOCK_TIMEOUT, f"op.execute({statement!r})"]),
-        )
-    else:
-        fix = CreateIndex(schema, name, tuple(plain), index, where=where)
+    fix = CreateIndex(schema, name, keys, index, where=where)
     return PlanLine(f"{schema}.{name}", "index", definition, rationale, fix, index, tuple(plain))
 
 
