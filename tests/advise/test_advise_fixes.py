@@ -129,7 +129,7 @@ def test_create_index_keys_render_every_form() -> None:
     )
     assert index.statement() == (
         'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "orders_mixed_idx" ON "app"."Orders" '
-        '("shop_id", (lower(note)) "text_pattern_ops") INCLUDE ("total")'
+        '("shop_id", lower(note) text_pattern_ops) INCLUDE ("total")'
     )
     ann = CreateIndex(
         "public",
@@ -139,7 +139,7 @@ def test_create_index_keys_render_every_form() -> None:
         method="hnsw",
         storage=(("m", 16),),
     )
-    assert ann.statement().endswith('USING "hnsw" ("embedding" "vector_l2_ops") WITH (m = 16)')
+    assert ann.statement().endswith('USING hnsw ("embedding" vector_l2_ops) WITH (m = 16)')
     assert "postgresql_with={'m': 16}" in ann.to_alembic()
     with pytest.raises(ValueError, match="storage parameter"):
         CreateIndex("public", "items", ("e",), "i", storage=(("m = 1; --", 1),))

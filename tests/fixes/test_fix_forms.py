@@ -21,9 +21,9 @@ from alembic.config import Config
 from psycopg import sql
 
 from pgharness import TestDatabase
-from pgsage.fixes.index import CreateIndex, DropConstraint, DropIndex, ReindexIndex
+from pgsage.fixes.index import CreateIndex, DropConstraint, DropIndex, IndexKey, ReindexIndex
 from pgsage.fixes.roles import RemoveSuperuser, ResetPassword, RevokeSchemaCreate
-from pgsage.fixes.schema import CreateKeyedIndex, IndexKey, PartitionPlan, ValidateConstraint
+from pgsage.fixes.schema import PartitionPlan, ValidateConstraint
 from pgsage.fixes.server import CreateExtension, DropReplicationSlot, EndSession
 from pgsage.fixes.settings import ResetSetting, SetSetting
 from pgsage.fixes.steps import Comment, CommentedOut, Steps
@@ -38,7 +38,7 @@ from pgsage.fixes.table import (
     VacuumTables,
     WidenSequence,
 )
-from pgsage.fixes.vector import CreateAnnIndex, RebuildAnnIndex
+from pgsage.fixes.vector import RebuildAnnIndex, column_key
 from pgsage.model import Fix
 
 ENV_PY = """\
@@ -109,10 +109,15 @@ SAMPLES: list[Fix] = [
     DropIndex("public", ODD),
     ReindexIndex("public", ODD),
     DropConstraint("public", ODD, ODD),
-    CreateKeyedIndex(
-        "public", ODD, "ix", (IndexKey(ODD, "gin_trgm_ops", "lower"),), "gin", None, "pg_trgm"
+    CreateIndex(
+        "public",
+        ODD,
+        (IndexKey.of(ODD, "gin_trgm_ops", "lower"),),
+        "ix",
+        "gin",
+        extension="pg_trgm",
     ),
-    CreateKeyedIndex("public", "t", "ix", (IndexKey("doc", "jsonb_path_ops"),), "gin"),
+    CreateIndex("public", "t", (IndexKey.of("doc", "jsonb_path_ops"),), "ix", "gin"),
     ValidateConstraint("public", ODD, ODD),
     PartitionPlan(
         "public",
@@ -133,8 +138,12 @@ SAMPLES: list[Fix] = [
     PromoteUniqueIndex("public", ODD, "ix", "pk", ("id",)),
     AddIdentityPrimaryKey("public", ODD, "id"),
     WidenSequence("public", "s", (ColumnRef("public", ODD, "id"),), drop_maxvalue=True),
-    CreateAnnIndex("public", ODD, "ix", "hnsw", '"v"', "vector_l2_ops", (("m", 16),)),
-    RebuildAnnIndex(ODD, CreateAnnIndex("public", "t", "ix2", "ivfflat", '"v"', "vector_l2_ops")),
+    CreateIndex(
+        "public", ODD, (column_key("v", "vector_l2_ops"),), "ix", "hnsw", storage=(("m", 16),)
+    ),
+    RebuildAnnIndex(
+        ODD, CreateIndex("public", "t", (column_key("v", "vector_l2_ops"),), "ix2", "ivfflat")
+    ),
     SetSetting(name="statement_timeout", value="30s", role=ODD, database=ODD),
     SetSetting(name="autovacuum", value=True),
     SetSetting(name="shared_preload_libraries", value=("a", "b"), reload=False, note="restart"),
@@ -240,19 +249,15 @@ CASES = {
     ),
     "create-keyed-index": Case(
         TABLE,
-        lambda s: CreateKeyedIndex(
-            s,
-            "orders",
-            "orders_doc_idx",
-            (IndexKey("doc", "jsonb_path_ops"),),
-            "gin",
+        lambda s: CreateIndex(
+            s, "orders", (IndexKey.of("doc", "jsonb_path_ops"),), "orders_doc_idx", "gin"
         ),
         indexes,
     ),
     "create-index-on-an-expression": Case(
         TABLE,
-        lambda s: CreateKeyedIndex(
-            s, "orders", "orders_note_idx", (IndexKey("note", "text_pattern_ops", "lower"),)
+        lambda s: CreateIndex(
+            s, "orders", (IndexKey.of("note", "text_pattern_ops", "lower"),), "orders_note_idx"
         ),
         indexes,
     ),

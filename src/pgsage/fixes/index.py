@@ -19,11 +19,14 @@ from pgsage.fixes.quoting import (
     LOCK_TIMEOUT,
     autocommit_block,
     ident,
+    ident_as_server,
     index_name,
 )
 
 NULLS_ORDER = frozenset({"first", "last"})
 _PARAMETER = re.compile(r"[a-z_][a-z0-9_]*")
+# name(arguments), with at most one level of nested parentheses inside.
+_FUNCTION_CALL = re.compile(r"[A-Za-z_][\w.]*\((?:[^()]|\([^()]*\))*\)")
 
 
 @dataclass(frozen=True)
@@ -87,15 +90,27 @@ class IndexKey:
         if self.nulls is not None and self.nulls not in NULLS_ORDER:
             raise ValueError(f"NULLS {self.nulls!r}: first or last")
 
+    @staticmethod
+    def of(column: str, opclass: str | None = None, function: str | None = None) -> IndexKey:
+        """A column, or ``function(column)`` (``lower``), with an operator class."""
+        if function is None:
+            return IndexKey(column=column, opclass=opclass)
+        return IndexKey(expression=f"{function}({ident(column)})", opclass=opclass)
+
     @property
     def plain(self) -> bool:
         """A bare column in its default order: Alembic lists it by name."""
         return self.column is not None and not (self.opclass or self.descending or self.nulls)
 
     def to_sql(self) -> str:
-        item = ident(self.column) if self.column is not None else f"({self.expression})"
+        if self.column is not None:
+            item = ident(self.column)
+        else:
+            text = str(self.expression)
+            # A function call stands bare in an index key; any other expression needs parentheses.
+            item = text if _FUNCTION_CALL.fullmatch(text) else f"({text})"
         if self.opclass:
-            item += f" {ident(self.opclass)}"
+            item += f" {ident_as_server(self.opclass)}"
         if self.descending:
             item += " DESC"
         if self.nulls:
@@ -126,6 +141,7 @@ class CreateIndex:
     storage: tuple[tuple[str, int], ...] = ()  # WITH (name = value): hnsw's m, ivfflat's lists
     partitions: tuple[tuple[str, str], ...] = ()
     concurrently: bool = True
+    extension: str | None = None  # created first when the operator class needs it (pg_trgm)
 
     def __post_init__(self) -> None:
         # storage parameter names are constants of the code, written bare like PostgreSQL's own
@@ -144,7 +160,7 @@ class CreateIndex:
         how = "CONCURRENTLY " if self.concurrently and not only else ""
         exists = "IF NOT EXISTS " if if_not_exists else ""
         on = "ONLY " if only else ""
-        using = "" if self.method == "btree" else f"USING {ident(self.method)} "
+        using = "" if self.method == "btree" else f"USING {ident_as_server(self.method)} "
         keys = ", ".join(k.to_sql() for k in self.keys)
         text = (
             f"CREATE {unique}INDEX {how}{exists}{ident(self.name)} ON {on}"
@@ -183,14 +199,23 @@ class CreateIndex:
     def drop(self) -> DropIndex:
         return DropIndex(self.schema, self.name, concurrently=not self.partitions)
 
+    def _extension(self) -> list[str]:
+        if self.extension is None:
+            return []
+        return [f"CREATE EXTENSION IF NOT EXISTS {ident(self.extension)};"]
+
     def to_sql(self) -> str:
-        return "\n".join([LOCK_TIMEOUT, *(f"{step};" for step in self.steps())])
+        return "\n".join([*self._extension(), LOCK_TIMEOUT, *(f"{step};" for step in self.steps())])
 
     def to_alembic(self) -> str:
         if self.partitions or not self.concurrently:
             # ON ONLY and ATTACH PARTITION have no Alembic operation: the statements as they are.
             return autocommit_block(
-                [ALEMBIC_LOCK_TIMEOUT, *(f"op.execute({step!r})" for step in self.steps())]
+                [
+                    *(f"op.execute({e!r})" for e in self._extension()),
+                    ALEMBIC_LOCK_TIMEOUT,
+                    *(f"op.execute({step!r})" for step in self.steps()),
+                ]
             )
         keys = ", ".join(
             repr(k.column) if k.plain else f"sa.text({k.to_sql()!r})" for k in self.keys
@@ -215,6 +240,7 @@ class CreateIndex:
             args.append(f"postgresql_where=sa.text({self.where!r})")
         return autocommit_block(
             [
+                *(f"op.execute({e!r})" for e in self._extension()),
                 ALEMBIC_LOCK_TIMEOUT,
                 f"op.create_index({', '.join(args)})",
             ]
@@ -238,6 +264,3 @@ class DropConstraint:
             f"    {ALEMBIC_LOCK_TIMEOUT}\n"
             f"    op.drop_constraint({self.name!r}, {self.table!r}, schema={self.schema!r})"
         )
-
-
-Fix = DropIndex | ReindexIndex | CreateIndex | DropConstraint

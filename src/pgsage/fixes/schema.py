@@ -14,80 +14,11 @@ from datetime import date
 from pgsage.fixes.quoting import (
     ALEMBIC_LOCK_TIMEOUT,
     LOCK_TIMEOUT,
-    autocommit_block,
     fit_identifier,
     ident,
     literal,
 )
 from pgsage.fixes.steps import alembic_lines
-
-
-@dataclass(frozen=True)
-class IndexKey:
-    """One key: a column, optionally wrapped in a function (``lower``), with an operator class."""
-
-    column: str
-    opclass: str | None = None
-    function: str | None = None
-
-    def expression(self) -> str:
-        return f"{self.function}({ident(self.column)})" if self.function else ident(self.column)
-
-    def to_sql(self) -> str:
-        return self.expression() + (f" {self.opclass}" if self.opclass else "")
-
-
-@dataclass(frozen=True)
-class CreateKeyedIndex:
-    schema: str
-    table: str
-    name: str
-    keys: tuple[IndexKey, ...]
-    method: str = "btree"
-    where: str | None = None  # built by the caller from ident() and literal()
-    extension: str | None = None  # an extension the operator class needs (pg_trgm)
-
-    def to_sql(self) -> str:
-        lines = []
-        if self.extension:
-            lines.append(f"CREATE EXTENSION IF NOT EXISTS {ident(self.extension)};")
-        using = "" if self.method == "btree" else f" USING {self.method}"
-        keys = ", ".join(k.to_sql() for k in self.keys)
-        where = f" WHERE {self.where}" if self.where else ""
-        lines += [
-            LOCK_TIMEOUT,
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
-            f"{ident(self.schema, self.table)}{using} ({keys}){where};",
-        ]
-        return "\n".join(lines)
-
-    def to_alembic(self) -> str:
-        plain = all(k.function is None for k in self.keys)
-        columns = (
-            repr([k.column for k in self.keys])
-            if plain
-            else "[" + ", ".join(f"sa.text({k.expression()!r})" for k in self.keys) + "]"
-        )
-        args = [
-            repr(self.name),
-            repr(self.table),
-            columns,
-            f"schema={self.schema!r}",
-            "postgresql_concurrently=True",
-            "if_not_exists=True",
-        ]
-        if self.method != "btree":
-            args.append(f"postgresql_using={self.method!r}")
-        ops = {k.column if plain else k.expression(): k.opclass for k in self.keys if k.opclass}
-        if ops:
-            args.append(f"postgresql_ops={ops!r}")
-        if self.where:
-            args.append(f"postgresql_where=sa.text({self.where!r})")
-        lines = []
-        if self.extension:
-            lines.append(f'op.execute("CREATE EXTENSION IF NOT EXISTS {self.extension}")')
-        lines += [ALEMBIC_LOCK_TIMEOUT, f"op.create_index({', '.join(args)})"]
-        return autocommit_block(lines)
 
 
 @dataclass(frozen=True)

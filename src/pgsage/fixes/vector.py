@@ -9,46 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pgsage.fixes.index import DropIndex
+from pgsage.fixes.index import CreateIndex, DropIndex, IndexKey
 from pgsage.fixes.quoting import ALEMBIC_LOCK_TIMEOUT, LOCK_TIMEOUT, autocommit_block, ident
 
 
-def column_key(column: str, cast: str | None = None) -> str:
-    """The SQL of an index key on a column, optionally cast (``(col::halfvec(3072))``)."""
+def column_key(column: str, opclass: str | None = None, cast: str | None = None) -> IndexKey:
+    """An ANN index key on a column, optionally cast (``col::halfvec(3072)``), with the operator
+    class of its distance; the index itself is a ``CreateIndex`` like every other."""
     if cast is None:
-        return ident(column)
-    return f"({ident(column)}::{cast})"
-
-
-@dataclass(frozen=True)
-class CreateAnnIndex:
-    """CREATE INDEX CONCURRENTLY ... USING hnsw|ivfflat (key opclass) WITH (...)."""
-
-    schema: str
-    table: str
-    name: str
-    method: str  # hnsw or ivfflat
-    key: str  # see column_key(); or a catalog expression text
-    opclass: str
-    options: tuple[tuple[str, int], ...] = ()
-    where: str | None = None  # a catalog predicate text
-
-    def statement(self) -> str:
-        options = ""
-        if self.options:
-            options = " WITH (" + ", ".join(f"{k} = {int(v)}" for k, v in self.options) + ")"
-        where = f" WHERE {self.where}" if self.where else ""
-        return (
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(self.name)} ON "
-            f"{ident(self.schema, self.table)} USING {self.method} "
-            f"({self.key} {ident(self.opclass)}){options}{where};"
-        )
-
-    def to_sql(self) -> str:
-        return f"{LOCK_TIMEOUT}\n{self.statement()}"
-
-    def to_alembic(self) -> str:
-        return autocommit_block([ALEMBIC_LOCK_TIMEOUT, f"op.execute({self.statement()!r})"])
+        return IndexKey(column=column, opclass=opclass)
+    return IndexKey(expression=f"{ident(column)}::{cast}", opclass=opclass)
 
 
 @dataclass(frozen=True)
@@ -60,14 +30,14 @@ class RebuildAnnIndex:
     """
 
     old_name: str
-    new: CreateAnnIndex
+    new: CreateIndex
 
     def statements(self) -> list[str]:
         drop = DropIndex(self.new.schema, self.old_name).to_sql().splitlines()[-1]
         rename = (
             f"ALTER INDEX {ident(self.new.schema, self.new.name)} RENAME TO {ident(self.old_name)};"
         )
-        return [self.new.statement(), drop, rename]
+        return [f"{self.new.statement()};", drop, rename]
 
     def to_sql(self) -> str:
         return "\n".join([LOCK_TIMEOUT, *self.statements()])

@@ -17,7 +17,7 @@ from pgsage.checks.schema.column_uses import (
 )
 from pgsage.db.rows import Column, Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.schema import CreateKeyedIndex, IndexKey
+from pgsage.fixes.index import CreateIndex, IndexKey
 from pgsage.model import Finding, Severity
 from pgsage.sql.analysis import ColumnUse
 
@@ -126,13 +126,13 @@ class JsonbWithoutGin(Check):
         on_column = [
             ix for ix in gin if any(key_is_column(ix, p, column) for p in range(ix.key_count))
         ]
-        fix: CreateKeyedIndex | None = None
+        fix: CreateIndex | None = None
         if not direct_ok or not on_column:
-            fix = CreateKeyedIndex(
+            fix = CreateIndex(
                 table.schema,
                 table.name,
+                (IndexKey.of(column.name, opclass),),
                 new_index_name(table, [column.name], "gin"),
-                (IndexKey(column.name, opclass),),
                 method="gin",
             )
             advice = f"Create a GIN index with {opclass} on {table.name}.{column.name}"

@@ -17,7 +17,7 @@ from pgsage.checks.schema.column_uses import (
 )
 from pgsage.db.rows import Column, Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.schema import CreateKeyedIndex, IndexKey
+from pgsage.fixes.index import CreateIndex, IndexKey
 from pgsage.model import Finding, Severity
 from pgsage.sql.analysis import LIKE_OPERATORS, ColumnUse, like_shape
 
@@ -115,13 +115,13 @@ class LikeWithoutTrigram(Check):
         best = max(open_uses, key=lambda u: (confidence(u), u.wrapper is None, u.wrapper or ""))
         certain = confidence(best) == CERTAIN
         shapes = sorted({describe(u) for u in open_uses})
-        key = IndexKey(column.name, "gin_trgm_ops", best.wrapper)
+        key = IndexKey.of(column.name, "gin_trgm_ops", best.wrapper)
         parts = [best.wrapper, column.name] if best.wrapper else [column.name]
-        fix = CreateKeyedIndex(
+        fix = CreateIndex(
             table.schema,
             table.name,
-            new_index_name(table, parts, "trgm"),
             (key,),
+            new_index_name(table, parts, "trgm"),
             method="gin",
             extension="pg_trgm",
         )
@@ -142,7 +142,7 @@ class LikeWithoutTrigram(Check):
                 **usage.evidence(),
             },
             recommendation=f"Install pg_trgm and create a trigram GIN index on "
-            f"{key.expression()} of {table.name}"
+            f"{key.to_sql().removesuffix(' gin_trgm_ops')} of {table.name}"
             + ("" if certain else ", if the patterns passed start with '%'")
             + ".",
             fix=fix,

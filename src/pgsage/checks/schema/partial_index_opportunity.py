@@ -10,8 +10,8 @@ from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.schema.column_uses import Catalog, ColumnUsage, column_ref, parsed_workload
 from pgsage.db.rows import Column, ColumnValues, Constraint, Table
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.index import CreateIndex
 from pgsage.fixes.quoting import ident, index_name, literal
-from pgsage.fixes.schema import CreateKeyedIndex, IndexKey
 from pgsage.model import Finding, Severity
 from pgsage.sql.analysis import ColumnUse, expression_columns, predicate_filters
 
@@ -234,12 +234,10 @@ class PartialIndexOpportunity(Check):
         )
         keys = self._key_columns(catalog, usage)
         predicate = self._predicate(column, value)
-        fix: CreateKeyedIndex | None = None
+        fix: CreateIndex | None = None
         if keys and predicate:
             name = index_name(table.name, [*keys, column.name], "partial")
-            fix = CreateKeyedIndex(
-                table.schema, table.name, name, tuple(IndexKey(k) for k in keys), where=predicate
-            )
+            fix = CreateIndex(table.schema, table.name, tuple(keys), name, where=predicate)
         shown = self._shown(column, value)
         where = f"{table.schema}.{table.name}.{column.name}"
         filter_text = f"{column.name} = {shown if usage.values else '$n'}"

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pgsage.checks.vector.workload import OPERATORS, DistanceOrder
 from pgsage.db.rows import Column, Index, Role, Table
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.vector import CreateAnnIndex, column_key
+from pgsage.fixes.index import CreateIndex, IndexKey
+from pgsage.fixes.vector import column_key
 from pgsage.model import ObjectRef
 
 ANN_METHODS = frozenset({"hnsw", "ivfflat"})
@@ -116,15 +117,16 @@ def ann_indexes(
     return sorted(found, key=lambda ix: ix.name)
 
 
-def index_key_sql(snapshot: Snapshot, index: Index) -> str | None:
-    """The SQL of an index's first key, for rebuilding it: the quoted column, or the catalog's
-    expression text (pg_get_indexdef prints it as valid SQL, parenthesised here)."""
+def index_key_sql(snapshot: Snapshot, index: Index) -> IndexKey | None:
+    """An index's first key, for rebuilding it: the column, or the catalog's expression text
+    (pg_get_indexdef prints it as valid SQL)."""
     column = indexed_column(snapshot, index)
     if column is not None:
         return column_key(column.name)
     if index.key_columns:
         expr = index.key_columns[0]
-        return expr if expr.startswith("(") else f"({expr})"
+        inner = expr[1:-1] if expr.startswith("(") and expr.endswith(")") else expr
+        return IndexKey(expression=inner)
     return None
 
 
@@ -229,7 +231,7 @@ def workload_operator(
     return ranked[0], sorted(calls)
 
 
-def hnsw_index_for(column: Column, operator: str, name: str) -> tuple[CreateAnnIndex | None, str]:
+def hnsw_index_for(column: Column, operator: str, name: str) -> tuple[CreateIndex | None, str]:
     """An HNSW index that serves ``column <operator> ...``, or None with the reason why not."""
     dims = column.typmod if column.typmod > 0 else None
     if dims is None:
@@ -240,24 +242,12 @@ def hnsw_index_for(column: Column, operator: str, name: str) -> tuple[CreateAnnI
         )
     limit = MAX_INDEX_DIMENSIONS.get(column.type_name, 0)
     if dims <= limit:
-        return CreateAnnIndex(
-            column.schema,
-            column.table,
-            name,
-            "hnsw",
-            column_key(column.name),
-            opclass_for(column.type_name, operator),
-        ), ""
+        key = column_key(column.name, opclass_for(column.type_name, operator))
+        return CreateIndex(column.schema, column.table, (key,), name, method="hnsw"), ""
     if column.type_name == "vector" and dims <= MAX_INDEX_DIMENSIONS["halfvec"]:
         cast = f"halfvec({dims})"
-        return CreateAnnIndex(
-            column.schema,
-            column.table,
-            name,
-            "hnsw",
-            column_key(column.name, cast),
-            opclass_for("halfvec", operator),
-        ), (
+        key = column_key(column.name, opclass_for("halfvec", operator), cast)
+        return CreateIndex(column.schema, column.table, (key,), name, method="hnsw"), (
             f"{dims} dimensions exceed the {limit} an HNSW index on vector holds, so the index "
             f"is on {column.name}::{cast}; queries must order by "
             f"{column.name}::{cast} {operator} $1::{cast} to use it"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
@@ -16,8 +17,9 @@ from pgsage.checks.vector.ann import (
 )
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.index import CreateIndex
 from pgsage.fixes.quoting import fit_identifier
-from pgsage.fixes.vector import CreateAnnIndex, RebuildAnnIndex
+from pgsage.fixes.vector import RebuildAnnIndex
 from pgsage.model import Finding, Severity
 
 
@@ -27,15 +29,14 @@ def rebuild_with_lists(snapshot: Snapshot, index: Index, lists: int) -> RebuildA
     key = index_key_sql(snapshot, index)
     if key is None or not index.opclasses:
         return None
-    new = CreateAnnIndex(
+    new = CreateIndex(
         index.schema,
         index.table,
+        (replace(key, opclass=index.opclasses[0]),),
         fit_identifier(index.name, f"lists{lists}"),
-        "ivfflat",
-        key,
-        index.opclasses[0],
-        (("lists", lists),),
-        index.predicate,
+        method="ivfflat",
+        where=index.predicate,
+        storage=(("lists", lists),),
     )
     return RebuildAnnIndex(index.name, new)
 

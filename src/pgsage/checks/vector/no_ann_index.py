@@ -89,7 +89,7 @@ class VectorWithoutAnnIndex(Check):
                         "seq_scans": table.seq_scan,
                         "workload_operators": seen,
                         "operator": chosen,
-                        "opclass": create.opclass if create else None,
+                        "opclass": create.keys[0].opclass if create else None,
                     },
                     recommendation=recommendation,
                     fix=create,

@@ -17,8 +17,9 @@ from pgsage.checks.vector.ann import (
 )
 from pgsage.checks.vector.workload import OPERATOR_NAMES, OPERATORS, distance_orders
 from pgsage.db.snapshot import Snapshot
+from pgsage.fixes.index import CreateIndex
 from pgsage.fixes.quoting import index_name
-from pgsage.fixes.vector import CreateAnnIndex, column_key
+from pgsage.fixes.vector import column_key
 from pgsage.model import Finding, Severity
 
 
@@ -77,14 +78,13 @@ class VectorOpclassMismatch(Check):
                 options: tuple[tuple[str, int], ...] = ()
                 if method == "ivfflat":
                     options = (("lists", recommended_lists(index_rows(snapshot, index)[0])),)
-                create = CreateAnnIndex(
+                create = CreateIndex(
                     schema,
                     table,
+                    (column_key(column_name, opclass_for(column.type_name, top)),),
                     index_name(table, [column_name], f"{method}_{OPERATORS[top]}_idx"),
-                    method,
-                    column_key(column_name),
-                    opclass_for(column.type_name, top),
-                    options,
+                    method=method,
+                    storage=options,
                 )
                 unused = own not in per_op
                 findings.append(
@@ -103,7 +103,7 @@ class VectorOpclassMismatch(Check):
                         },
                         recommendation=(
                             f"Order by {own} if {OPERATOR_NAMES.get(own or '', 'its distance')} is "
-                            f"what you meant, or create an index with {create.opclass}"
+                            f"what you meant, or create an index with {create.keys[0].opclass}"
                             + (
                                 f"; no query uses {index.name}'s operator, so it can then be "
                                 "dropped."
