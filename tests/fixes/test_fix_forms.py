@@ -21,9 +21,10 @@ from alembic.config import Config
 from psycopg import sql
 
 from pgharness import TestDatabase
-from pgsage.fixes.index import CreateIndex, DropConstraint, DropIndex, IndexKey, ReindexIndex
+from pgsage.fixes.constraint import DropConstraint, ValidateConstraint
+from pgsage.fixes.index import CreateIndex, DropIndex, IndexKey, ReindexIndex
 from pgsage.fixes.roles import RemoveSuperuser, ResetPassword, RevokeSchemaCreate
-from pgsage.fixes.schema import PartitionPlan, ValidateConstraint
+from pgsage.fixes.schema import PartitionPlan
 from pgsage.fixes.server import CreateExtension, DropReplicationSlot, EndSession
 from pgsage.fixes.settings import ResetSetting, SetSetting
 from pgsage.fixes.steps import Comment, CommentedOut, Steps

@@ -3,13 +3,10 @@ before there is production data."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgsage.migrations.project import import_metadata
+from pgsage.migrations.project import import_metadata, prepended_sys_path
 from pgsage.monitoring import plan as monitoring_plan
 from pgsage.plan.catalog import ModelCatalog
 from pgsage.plan.derive import MigrationPlan, derive_plan
@@ -33,20 +30,9 @@ class PlanFiles:
     plan: MigrationPlan
 
 
-@contextmanager
-def _importable(paths: tuple[Path, ...]) -> Iterator[None]:
-    added = [str(p.resolve()) for p in paths if str(p.resolve()) not in sys.path]
-    sys.path[:0] = added
-    try:
-        yield
-    finally:
-        for entry in added:
-            if entry in sys.path:
-                sys.path.remove(entry)
-
-
 def plan(options: PlanOptions) -> MigrationPlan:
-    metadata = import_metadata(options.models, _importable(options.import_paths))
+    paths = [p.resolve() for p in options.import_paths]
+    metadata = import_metadata(options.models, prepended_sys_path(paths))
     statements: list[SourceStatement] = []
     for source in options.sources:
         statements += statements_in_tree(source)

@@ -1,5 +1,5 @@
-"""Constraints added without blocking the table: a unique constraint over an index built
-CONCURRENTLY, a CHECK added NOT VALID and validated under a weaker lock."""
+"""Constraints changed without blocking the table: a unique constraint over an index built
+CONCURRENTLY, a CHECK added NOT VALID and validated under a weaker lock, a drop."""
 
 from __future__ import annotations
 
@@ -67,3 +67,41 @@ class AddCheckConstraint:
     def to_alembic(self) -> str:
         add, validate = self._statements()
         return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({add!r})\n    op.execute({validate!r})"
+
+
+def _alter_constraint(schema: str, table: str, action: str, name: str) -> str:
+    return f"ALTER TABLE {ident(schema, table)} {action} CONSTRAINT {ident(name)};"
+
+
+@dataclass(frozen=True)
+class ValidateConstraint:
+    """VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."""
+
+    schema: str
+    table: str
+    name: str
+
+    def to_sql(self) -> str:
+        return (
+            f"{LOCK_TIMEOUT}\n{_alter_constraint(self.schema, self.table, 'VALIDATE', self.name)}"
+        )
+
+    def to_alembic(self) -> str:
+        statement = _alter_constraint(self.schema, self.table, "VALIDATE", self.name)
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({statement!r})"
+
+
+@dataclass(frozen=True)
+class DropConstraint:
+    schema: str
+    table: str
+    name: str
+
+    def to_sql(self) -> str:
+        return f"{LOCK_TIMEOUT}\n{_alter_constraint(self.schema, self.table, 'DROP', self.name)}"
+
+    def to_alembic(self) -> str:
+        return (
+            f"    {ALEMBIC_LOCK_TIMEOUT}\n"
+            f"    op.drop_constraint({self.name!r}, {self.table!r}, schema={self.schema!r})"
+        )

@@ -245,22 +245,3 @@ class CreateIndex:
                 f"op.create_index({', '.join(args)})",
             ]
         )
-
-
-@dataclass(frozen=True)
-class DropConstraint:
-    schema: str
-    table: str
-    name: str
-
-    def to_sql(self) -> str:
-        return (
-            f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
-            f"DROP CONSTRAINT {ident(self.name)};"
-        )
-
-    def to_alembic(self) -> str:
-        return (
-            f"    {ALEMBIC_LOCK_TIMEOUT}\n"
-            f"    op.drop_constraint({self.name!r}, {self.table!r}, schema={self.schema!r})"
-        )

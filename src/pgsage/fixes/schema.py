@@ -12,32 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from pgsage.fixes.quoting import (
-    ALEMBIC_LOCK_TIMEOUT,
     LOCK_TIMEOUT,
     fit_identifier,
     ident,
     literal,
 )
 from pgsage.fixes.steps import alembic_lines
-
-
-@dataclass(frozen=True)
-class ValidateConstraint:
-    """VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."""
-
-    schema: str
-    table: str
-    name: str
-
-    def to_sql(self) -> str:
-        return (
-            f"{LOCK_TIMEOUT}\nALTER TABLE {ident(self.schema, self.table)} "
-            f"VALIDATE CONSTRAINT {ident(self.name)};"
-        )
-
-    def to_alembic(self) -> str:
-        statement = self.to_sql().splitlines()[-1]
-        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({statement!r})"
 
 
 @dataclass(frozen=True)

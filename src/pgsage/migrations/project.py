@@ -13,7 +13,7 @@ import importlib
 import io
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,17 +42,22 @@ class AlembicProject:
     def script_directory(self) -> ScriptDirectory:
         return ScriptDirectory.from_config(self.config)
 
-    @contextmanager
-    def importable(self) -> Iterator[None]:
+    def importable(self) -> AbstractContextManager[None]:
         """The project's own modules importable, as Alembic's ``prepend_sys_path`` makes them."""
-        added = [str(p) for p in self.sys_paths if str(p) not in sys.path]
-        sys.path[:0] = added
-        try:
-            yield
-        finally:
-            for entry in added:
-                if entry in sys.path:
-                    sys.path.remove(entry)
+        return prepended_sys_path(self.sys_paths)
+
+
+@contextmanager
+def prepended_sys_path(paths: Iterable[Path]) -> Iterator[None]:
+    """``paths`` first on sys.path while the block runs (those not there already)."""
+    added = [str(p) for p in paths if str(p) not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
 
 
 def find_project(config_file: Path | None, script_dir: Path | None) -> AlembicProject:

@@ -9,7 +9,8 @@ from pgsage.checks.base import Check, CheckDocs
 from pgsage.checks.indexes.signatures import index_evidence, index_ref, same_shape, table_indexes
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.index import DropConstraint, DropIndex
+from pgsage.fixes.constraint import DropConstraint
+from pgsage.fixes.index import DropIndex
 from pgsage.model import Finding, Fix, Severity
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs
 from pgsage.db.snapshot import Snapshot
-from pgsage.fixes.schema import ValidateConstraint
+from pgsage.fixes.constraint import ValidateConstraint
 from pgsage.model import Finding, ObjectRef, Severity
 
 KINDS = {"c": "CHECK", "f": "FOREIGN KEY"}
