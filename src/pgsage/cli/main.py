@@ -281,6 +281,9 @@ _lint(app)
 from pgsage.cli.advise import register as _advise
 
 _advise(app)
+from pgsage.cli.web import register as _web
+
+_web(app)
 # COMMAND FAMILIES END
 
 
