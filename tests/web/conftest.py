@@ -92,5 +92,5 @@ def app(make_app: Callable[..., FastAPI], base_config: WebConfig) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False) as anonymous:
-        yield anonymous
+    # no lifespan (no `with`): the session's app is shared, its pools stay open
+    yield TestClient(app, follow_redirects=False)

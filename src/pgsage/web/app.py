@@ -159,7 +159,6 @@ def create_app(config: WebConfig, store: Store, *, scheduler: bool = False) -> F
             if state.scheduler is not None:
                 state.scheduler.stop()
             state.targets.close()
-            state.health_pool.shutdown(wait=False, cancel_futures=True)
             store.dispose()
             logger.info("pgsage web stopped: pools closed")
 

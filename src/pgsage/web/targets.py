@@ -75,7 +75,16 @@ class Targets:
     def __init__(self, config: WebConfig) -> None:
         self.config = config
         self._entries = {name: _Entry() for name in config.targets}
-        self._pool = ThreadPoolExecutor(max_workers=max(2, len(config.targets)))
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=max(2, len(self.config.targets)), thread_name_prefix="pgsage-target"
+                )
+            return self._pool
 
     @property
     def names(self) -> list[str]:
@@ -106,7 +115,9 @@ class Targets:
                 time.monotonic() - entry.taken_mono < self.config.cache_ttl_s
             )
             if not fresh and entry.pending is None:
-                entry.pending = self._pool.submit(snapshot_and_report, self.settings_for(name))
+                entry.pending = self._executor().submit(
+                    snapshot_and_report, self.settings_for(name)
+                )
                 entry.pending.add_done_callback(partial(self._done, entry))
             pending = entry.pending
         if pending is not None and not fresh:
@@ -227,7 +238,10 @@ class Targets:
         return ok, "signalled" if ok else "no such backend (it may have ended)"
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def blocking_chains(sessions: list[Session]) -> list[list[int]]:
