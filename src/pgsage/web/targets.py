@@ -211,7 +211,8 @@ class Targets:
                     "WHERE l.pid <> pg_backend_pid() AND l.locktype IN ('relation', "
                     "'transactionid', 'tuple', 'advisory') AND (l.database IS NULL OR "
                     "l.database = (SELECT oid FROM pg_database WHERE datname = "
-                    "current_database())) AND (NOT l.granted OR l.pid IN (SELECT "
+                    "current_database())) AND (NOT l.granted OR l.mode = 'AccessExclusiveLock' "
+                    "OR l.pid IN (SELECT "
                     "unnest(pg_blocking_pids(pid)) FROM pg_locks WHERE NOT granted)) "
                     "ORDER BY l.granted, l.pid LIMIT 500"
                 ).fetchall()
