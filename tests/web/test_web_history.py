@@ -27,7 +27,8 @@ def test_collect_records_deltas_sizes_and_findings(
     targets = {"main": target_db.dsn}
     first = collect(store, targets, Settings())
     assert first[0].status == "collected", first
-    assert first[0].tables > 0 and first[0].findings > 0
+    assert first[0].findings > 0
+    assert store.table_growth("main")  # sizes recorded (by this run or an earlier one today)
     target_db.execute("SELECT count(*) FROM orders WHERE total > 50")
     second = collect(store, targets, Settings())
     assert second[0].status == "collected"
