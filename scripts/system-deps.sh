@@ -32,6 +32,21 @@ else
          "to run the monitoring tests; they are skipped for now" >&2
 fi
 
+# Debian's chromium: the web dashboard's browser test drives it with Playwright (no browser
+# download; the test skips without it).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: installing chromium with apt"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+        >/dev/null 2>&1 || echo "system-deps: apt-get install chromium failed" >&2
+fi
+if command -v chromium >/dev/null 2>&1; then
+    echo "system-deps: chromium is installed"
+else
+    echo "system-deps: MISSING Debian's chromium; install it (apt-get install chromium) to run" \
+         "the web browser test; it is skipped for now" >&2
+fi
+
 if have_all; then
     echo "system-deps: PostgreSQL 15 and HypoPG are installed"
     exit 0

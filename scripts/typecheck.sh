@@ -3,8 +3,8 @@
 # One configuration ([tool.mypy] in pyproject.toml); tests and bench need only a search path:
 # pytest puts each test's own folder on sys.path (rootdir-relative "prepend" import mode), so
 # helpers such as advise_support.py are imported by their bare name, and mypy must look there too.
-# tests/instrument has a second conftest.py and is checked in its own run (mypy, unlike pytest,
-# does not allow two top-level modules named conftest in one run).
+# A test folder with a conftest.py of its own (tests/instrument, tests/web) is checked in its own
+# run (mypy, unlike pytest, does not allow two top-level modules named conftest in one run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MYPY=${MYPY:-.venv/bin/mypy}
@@ -15,9 +15,10 @@ CASE_DATA=(--exclude '^tests/lint/cases/' --exclude '^tests/lint/alembic_shop/'
 # Only folders with helper modules go on the path: a test module then keeps its folder in its
 # name (checks.test_settings), so two test files of one name in two folders do not collide.
 helpers=tests
+own_conftest=()
 for dir in tests/*/; do
     dir=${dir%/}
-    [ "$dir" = tests/instrument ] && continue
+    if [ -f "$dir/conftest.py" ]; then own_conftest+=("$dir"); continue; fi
     for file in "$dir"/*.py; do
         case ${file##*/} in
             test_*.py | conftest.py) ;;
@@ -25,6 +26,10 @@ for dir in tests/*/; do
         esac
     done
 done
-MYPYPATH="$helpers:bench" "$MYPY" --explicit-package-bases "${CASE_DATA[@]}" \
-    --exclude '^tests/instrument/' tests bench scripts
-MYPYPATH="tests/instrument:tests" "$MYPY" --explicit-package-bases tests/instrument
+excluded=()
+for dir in "${own_conftest[@]}"; do excluded+=(--exclude "^$dir/"); done
+MYPYPATH="$helpers:bench" "$MYPY" --explicit-package-bases "${CASE_DATA[@]}" "${excluded[@]}" \
+    tests bench scripts
+for dir in "${own_conftest[@]}"; do
+    MYPYPATH="$dir:tests" "$MYPY" --explicit-package-bases "$dir"
+done

@@ -284,6 +284,9 @@ _advise(app)
 from pgsage.cli.plan import register as _plan
 
 _plan(app)
+from pgsage.cli.web import register as _web
+
+_web(app)
 # COMMAND FAMILIES END
 
 
