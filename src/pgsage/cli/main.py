@@ -281,6 +281,9 @@ _lint(app)
 from pgsage.cli.advise import register as _advise
 
 _advise(app)
+from pgsage.cli.mcp import register as _mcp
+
+_mcp(app)
 # COMMAND FAMILIES END
 
 
