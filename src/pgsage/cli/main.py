@@ -284,6 +284,9 @@ _advise(app)
 from pgsage.cli.mcp import register as _mcp
 
 _mcp(app)
+from pgsage.cli.agents import register as _agents
+
+_agents(app)
 # COMMAND FAMILIES END
 
 

@@ -180,7 +180,7 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
     ) -> Annotated[CallToolResult, AdviseOut]:
         """Recommend indexes for the recorded workload or given queries, costed with HypoPG
         and chosen under a budget; returns the DDL (CONCURRENTLY, lock_timeout), the queries
-        each index helps with costs before/after, and an Alembic revision. Needs HypoPG."""
+        each index helps with costs before/after, and an Alembic revision. Needs HypoPG. Use it when queries lack indexes."""
         return _call(
             lambda: tools.advise_indexes(queries or [], top, min_calls, max_indexes, target)
         )
@@ -213,7 +213,7 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
         ] = True,
     ) -> Annotated[CallToolResult, CheckMigrationsOut]:
         """Check an Alembic project: the revision graph (heads, missing downgrades), upgrade on
-        a clean database, drift from the models, downgrade/upgrade round-trips."""
+        a clean database, drift from the models, downgrade/upgrade round-trips. Use it to review an Alembic project before a release."""
         return _call(lambda: tools.check_migrations(project, run_on_server))
 
     @server.tool(annotations=READ_ONLY)
@@ -225,13 +225,14 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
     ) -> Annotated[CallToolResult, NPlusOneOut]:
         """Read an instrumentation report captured by pgsage.instrument (tests or a running
         service) and return its N+1 patterns with the loader fix (selectinload/joinedload...)
-        and the n1_queries_fixes.md text."""
+        and the n1_queries_fixes.md text. Use it to find and fix N+1 queries."""
         return _call(lambda: tools.n_plus_one(report))
 
     @server.tool(annotations=READ_ONLY)
     def monitoring(target: Target = None) -> Annotated[CallToolResult, MonitoringOut]:
         """Current key metrics (one exporter scrape: connections, transaction ages, locks,
-        wraparound, replication, sequences) and which of pgsage's alert rules would fire now."""
+        wraparound, replication, sequences) and which of pgsage's alert rules would fire now. Use it to see the database's health
+        at a glance."""
         return _call(lambda: tools.monitoring(target))
 
     @server.tool(annotations=READ_ONLY)
@@ -243,7 +244,7 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
         """Run one read-only statement (SELECT/VALUES/TABLE, EXPLAIN, SHOW) in a READ ONLY
         transaction that is rolled back, under statement_timeout, with capped results.
         Volatile functions and functions touching files, sessions, locks, settings or sequences
-        are refused. Use the dedicated tools first; this is for the evidence they lack."""
+        are refused. Use it for evidence the dedicated tools lack."""
         return _call(lambda: tools.run_sql(sql, max_rows, target))
 
     _resources(server, tools)
