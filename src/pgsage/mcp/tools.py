@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 
 from pgsage.db.connect import DEFAULT_TARGET, normalize_dsn, redact
 from pgsage.db.rows import Column, Constraint, Index, Statement, Table
-from pgsage.errors import PgsageError, UsageError
+from pgsage.errors import PgsageError
 from pgsage.mcp import capabilities
-from pgsage.mcp.safesql import SqlPolicy, catalog_rows, explain, jsonable, run_sql
+from pgsage.mcp.safesql import SqlPolicy, catalog_rows, explain, run_sql
 from pgsage.settings import Settings
 
 
@@ -743,10 +743,3 @@ def evaluate_alerts(samples: list[MetricSample]) -> list[AlertState]:
                 )
             )
     return states
-
-
-def jsonable_any(value: Any) -> Any:
-    return jsonable(value)
-
-
-__all__ = ["Result", "ServerConfig", "ToolFailure", "Tools", "UsageError"]
