@@ -287,6 +287,12 @@ _plan(app)
 from pgsage.cli.web import register as _web
 
 _web(app)
+from pgsage.cli.mcp import register as _mcp
+
+_mcp(app)
+from pgsage.cli.agents import register as _agents
+
+_agents(app)
 # COMMAND FAMILIES END
 
 
