@@ -20,12 +20,18 @@ class SlowQuery(Check):
     params = (
         Param("min_mean_ms", 1000.0, "mean execution time (ms) above which a statement is slow"),
         Param("error_mean_ms", 10000.0, "mean execution time (ms) above which it is an error"),
-        Param("min_calls", 5, "ignore statements run fewer times than this (one-off reports)"),
+        Param("min_calls", 1, "ignore statements run fewer times than this"),
+        Param(
+            "warning_total_ms", 5000.0, "total time (ms) from which a slow statement is a warning"
+        ),
+        Param("error_total_ms", 60000.0, "total time (ms) from which a slow statement is an error"),
     )
     docs = CheckDocs(
         problem="A statement's mean execution time in pg_stat_statements is above the "
-        "threshold (1 s by default, the slow-query line of seed 004), over at least a "
-        "few calls.",
+        "threshold (1 s by default, the slow-query line of seed 004), at any call count: a "
+        "statement that takes seconds is worth a look even when it ran once. The severity "
+        "follows the total time it took (info below 5 s, warning from 5 s, error from 60 s "
+        "or a mean above 10 s).",
         why="Every call holds a connection from the pool for that long, users wait, and "
         "concurrent slow calls exhaust the pool. A statement that is slow on average is "
         "usually missing an index, reading far more rows than it returns, or sorting and "
@@ -44,14 +50,13 @@ class SlowQuery(Check):
         for query in workload(snapshot):
             if query.calls < int(params["min_calls"]) or query.mean_ms <= threshold:
                 continue
-            severe = query.mean_ms > error_at
             findings.append(
                 self.finding(
                     query_ref(query),
                     f"queryid {query.queryid} takes {query.mean_ms:,.0f} ms per call on average "
                     f"(max {query.max_ms:,.0f} ms, {query.calls:,} calls, "
                     f"{query.total_ms / 1000:,.1f} s in total)",
-                    severity=Severity.ERROR if severe else None,
+                    severity=_graded(query.mean_ms, query.total_ms, params),
                     evidence={
                         **query_evidence(query),
                         "threshold_ms": threshold,
@@ -61,3 +66,13 @@ class SlowQuery(Check):
                 )
             )
         return findings
+
+
+def _graded(mean_ms: float, total_ms: float, params: Mapping[str, Any]) -> Severity:
+    """Error for a mean above ``error_mean_ms`` or a total above ``error_total_ms``; warning
+    from ``warning_total_ms`` of total time; info for a slow statement that cost little yet."""
+    if mean_ms > float(params["error_mean_ms"]) or total_ms >= float(params["error_total_ms"]):
+        return Severity.ERROR
+    if total_ms >= float(params["warning_total_ms"]):
+        return Severity.WARNING
+    return Severity.INFO
