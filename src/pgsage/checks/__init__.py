@@ -16,8 +16,10 @@ def all_checks() -> list[type[Check]]:
 
 def _import_all() -> None:
     # Walk the sub-packages so that adding a check is adding a file.
+    # The reference generator (``python -m pgsage.checks.docs``) is not a check module.
     for module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
-        importlib.import_module(module.name)
+        if module.name != f"{__name__}.docs":
+            importlib.import_module(module.name)
 
 
 _import_all()
