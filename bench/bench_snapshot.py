@@ -262,12 +262,11 @@ def bench_audit_cli(exe: Path, dsn: str, runs: int) -> Row:
 
 def section_order() -> list[str]:
     """The snapshot's SQL files in the order collect_snapshot reads them, the rest after."""
-    from pgsage.db import snapshot
+    from pgsage.db import sqlfiles
+    from pgsage.db.snapshot.sections import SECTION_ORDER
 
-    source = Path(snapshot.__file__).read_text()
-    names = sorted(p.stem for p in (Path(snapshot.__file__).parent / "sql").glob("*.sql"))
-    ordered = list(dict.fromkeys(re.findall(r'\.rows\("([a-z_]+)"', source)))
-    return [n for n in ordered if n in names] + [n for n in names if n not in ordered]
+    names = sorted(p.stem for p in (Path(sqlfiles.__file__).parent / "sql").glob("*.sql"))
+    return [n for n in SECTION_ORDER if n in names] + [n for n in names if n not in SECTION_ORDER]
 
 
 def time_sections(dsn: str) -> list[tuple[str, float, int]]:

@@ -268,7 +268,9 @@ def test_the_second_session_reads_the_same_moment(db: TestDatabase) -> None:
         parallel = collect_snapshot(conn)
     with connect(db.dsn) as conn:
         serial = collect_snapshot(conn, parallel=False)
-    assert _catalog_parts(parallel) == _catalog_parts(serial)
+    with connect(db.dsn) as conn:
+        plain = collect_snapshot(conn, plain=True)
+    assert _catalog_parts(parallel) == _catalog_parts(serial) == _catalog_parts(plain)
     assert {i.name for i in parallel.indexes} >= {"p_pkey", "c_pkey", "c_w"}
 
 

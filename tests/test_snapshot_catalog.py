@@ -1,13 +1,16 @@
 """What the snapshot reads cheaply instead of asking the server the expensive way must be what
 the server would have said: index definitions assembled in SQL against pg_get_indexdef, sizes
 from relpages against pg_relation_size, statistics read through the pg_stat_get_* functions
-against the pg_stat views."""
+against the pg_stat views.
+
+Every test that takes a snapshot runs on both collectors: the fast one (pgsage.db.snapshot.fast)
+and the plain one it is checked against (plain.py: class_row, pg_get_indexdef, server order)."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from psycopg import sql
@@ -15,7 +18,8 @@ from psycopg import sql
 from pgharness import TestDatabase
 from pgsage.db import rows
 from pgsage.db.connect import connect
-from pgsage.db.snapshot import Snapshot, build_rows, collect_snapshot
+from pgsage.db.snapshot import Snapshot, collect_snapshot
+from pgsage.db.snapshot.fast import build_rows
 
 # Every shape of index a definition is assembled for, and the ones left to pg_get_indexdef.
 INDEXES = """
@@ -61,9 +65,23 @@ CREATE INDEX "index" ON "order" ("group", "Value");
 """
 
 
-def take(dsn: str) -> Snapshot:
-    with connect(dsn) as conn:
-        return collect_snapshot(conn)
+Take = Callable[[str], Snapshot]
+COLLECTORS = ["fast", "plain"]
+
+
+@pytest.fixture(params=COLLECTORS)
+def collector(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def take(collector: str) -> Take:
+    def taken(dsn: str) -> Snapshot:
+        with connect(dsn) as conn:
+            return collect_snapshot(conn, plain=collector == "plain")
+
+    return taken
 
 
 def assert_server_text(
@@ -76,7 +94,7 @@ def assert_server_text(
         assert obj.definition == server[obj.oid], obj.name
 
 
-def test_index_definitions_are_pg_get_indexdef(db: TestDatabase) -> None:
+def test_index_definitions_are_pg_get_indexdef(db: TestDatabase, take: Take) -> None:
     db.execute(INDEXES)
     if db.major >= 15:
         db.execute(
@@ -91,7 +109,7 @@ def test_index_definitions_are_pg_get_indexdef(db: TestDatabase) -> None:
     )
 
 
-def test_index_columns_and_operator_classes(db: TestDatabase) -> None:
+def test_index_columns_and_operator_classes(db: TestDatabase, take: Take) -> None:
     db.execute(INDEXES)
     snap = take(db.dsn)
     idx = {i.name: i for i in snap.indexes}
@@ -109,7 +127,7 @@ def test_index_columns_and_operator_classes(db: TestDatabase) -> None:
 
 
 def test_sizes_come_from_relpages_while_fresh_and_are_measured_after_changes(
-    db: TestDatabase,
+    db: TestDatabase, take: Take
 ) -> None:
     db.execute(
         "CREATE TABLE t (id int PRIMARY KEY, body text);"
@@ -161,7 +179,9 @@ def test_sizes_come_from_relpages_while_fresh_and_are_measured_after_changes(
         assert index.size_bytes == exact(index.name), index.name
 
 
-def test_never_analyzed_tables_and_invalid_indexes_are_measured(db: TestDatabase) -> None:
+def test_never_analyzed_tables_and_invalid_indexes_are_measured(
+    db: TestDatabase, take: Take
+) -> None:
     db.execute(
         "CREATE TABLE fresh (id int); INSERT INTO fresh SELECT generate_series(1, 5000);"
         "CREATE TABLE dup (v int); INSERT INTO dup VALUES (1), (1); ANALYZE dup;"
@@ -182,7 +202,7 @@ def select(columns: tuple[str, ...], view: str, key: str) -> sql.Composed:
     )
 
 
-def test_statistics_match_the_pg_stat_views(db: TestDatabase) -> None:
+def test_statistics_match_the_pg_stat_views(db: TestDatabase, take: Take) -> None:
     db.execute(
         "CREATE TABLE s (id int PRIMARY KEY, v int); CREATE INDEX s_v ON s (v);"
         "CREATE TABLE noindex (v text);"
@@ -240,7 +260,9 @@ def test_rows_are_plain_dataclasses_that_build_rows_may_fill_directly() -> None:
     assert built == [rows.Schema(*range(len(fields)))]
 
 
-def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDatabase) -> None:
+def test_a_table_that_never_had_a_row_is_sized_without_opening_it(
+    db: TestDatabase, take: Take
+) -> None:
     # Never vacuumed or analyzed, yet nothing to measure: most TOAST tables look like this,
     # since autovacuum never visits an empty one.
     db.execute("CREATE TABLE empty_one (id int PRIMARY KEY, body text)")
@@ -258,7 +280,7 @@ def test_a_table_that_never_had_a_row_is_sized_without_opening_it(db: TestDataba
     assert pkey.size_estimated and pkey.size_bytes == measured[2] > 0
 
 
-def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> None:
+def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase, take: Take) -> None:
     db.execute(INDEXES)
     db.execute(
         'CREATE TABLE "Ref" ("Key" int PRIMARY KEY, "select" int, other int,'
@@ -282,7 +304,7 @@ def test_constraint_definitions_are_pg_get_constraintdef(db: TestDatabase) -> No
     assert cons["to_self"].ref_columns == ["Key"]
 
 
-def test_rows_sorted_in_python_come_in_the_servers_order(db: TestDatabase) -> None:
+def test_rows_sorted_in_python_come_in_the_servers_order(db: TestDatabase, take: Take) -> None:
     # Names of type name compare bytewise on the server; Python must order them the same way.
     names = ["Zeta", "alpha", "Ähm", "émile", "_x", "a b", "A", "zz9", "日本"]
     db.execute(
@@ -312,7 +334,9 @@ def test_rows_sorted_in_python_come_in_the_servers_order(db: TestDatabase) -> No
     )
 
 
-def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(db: TestDatabase) -> None:
+def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(
+    db: TestDatabase, collector: str
+) -> None:
     db.execute("CREATE TABLE h (id int); SELECT count(*) FROM h;")
     seen: list[int] = []
     called = threading.Event()
@@ -322,24 +346,21 @@ def test_statements_are_handed_to_the_hook_while_the_catalogs_are_read(db: TestD
         called.set()
 
     with connect(db.dsn) as conn:
-        snap = collect_snapshot(conn, on_statements=hook)
-    assert called.wait(10)  # on a thread of its own: it may end after the snapshot
+        snap = collect_snapshot(conn, plain=collector == "plain", on_statements=hook)
+    assert called.is_set()  # it has returned when the snapshot is
     assert seen == [len(snap.statements)] and seen[0] > 0
 
     def broken(rows: object) -> None:
         raise RuntimeError("a preparation that fails")
 
     with connect(db.dsn) as conn:
-        again = collect_snapshot(conn, on_statements=broken)
+        again = collect_snapshot(conn, plain=collector == "plain", on_statements=broken)
     assert again.errors == {} and again.statements
 
 
-def test_rows_per_table_grouped_while_collecting_are_what_the_snapshot_would_group(
-    db: TestDatabase,
-) -> None:
+def test_rows_per_table_are_grouped_in_the_snapshots_order(db: TestDatabase, take: Take) -> None:
     db.execute(INDEXES)
     snap = take(db.dsn)
-    assert "indexes_by_table" in snap.__dict__ and "columns_by_table" in snap.__dict__
     for rows_of, grouped in (
         (snap.indexes, snap.indexes_by_table),
         (snap.columns, snap.columns_by_table),
@@ -348,3 +369,18 @@ def test_rows_per_table_grouped_while_collecting_are_what_the_snapshot_would_gro
         for row in rows_of:
             expected.setdefault((row.schema, row.table), []).append(row)
         assert grouped == expected
+
+
+def test_both_collectors_read_the_same_snapshot(db: TestDatabase) -> None:
+    db.execute(INDEXES)
+    db.execute("CREATE TABLE r (id int PRIMARY KEY, m int REFERENCES r, CHECK (m <> id)); ANALYZE")
+    with connect(db.dsn) as conn:
+        fast = collect_snapshot(conn)
+    with connect(db.dsn) as conn:
+        plain = collect_snapshot(conn, plain=True)
+    # what changes from one moment to the next (the first snapshot's own queries, for one)
+    moments: tuple[str, ...] = ("collected_at", "duration_ms", "activity", "database", "statements")
+    moments += ("statements_info", "checkpointer", "wal")
+    for part in dataclasses.fields(Snapshot):
+        if part.name not in moments:
+            assert getattr(fast, part.name) == getattr(plain, part.name), part.name

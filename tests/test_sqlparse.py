@@ -11,6 +11,7 @@ from pgsage.sql.analysis import (
     ColumnUse,
     Operand,
     StatementInfo,
+    StatementParser,
     TableRef,
     analyze,
     expression_columns,
@@ -170,15 +171,20 @@ def test_unparsable_texts_are_skipped() -> None:
     assert analyze(f"SELECT 1 FROM t WHERE x = {deep}") is None  # noqa: S608 — parsed only
 
 
-def test_parses_are_cached_per_text() -> None:
+def test_a_parser_reads_each_text_once() -> None:
     text = "SELECT * FROM cache_probe WHERE flag"
-    assert analyze(text) is analyze(text)
+    parser = StatementParser()
+    assert parser.analyze(text) is parser.analyze(text)
+    assert analyze(text) is not analyze(text)  # no state kept between calls
 
 
 def test_statements_differing_only_in_table_names_are_read_once() -> None:
     """Read as one template, each gets its own names back, as when read on its own."""
+    parser = StatementParser()
     for schema, table in [("app", "a_seq"), ("billing", "b_seq")]:
-        info = parse(f'SELECT last_value FROM "{schema}"."{table}" x WHERE x.is_called')  # noqa: S608
+        text = f'SELECT last_value FROM "{schema}"."{table}" x WHERE x.is_called'  # noqa: S608
+        info = parser.analyze(text)
+        assert info == parse(text) and info is not None
         assert info.tables == {TableRef(schema, table)}
         assert [(u.column, u.tables) for u in info.uses] == [
             ("is_called", (TableRef(schema, table),))

@@ -19,6 +19,7 @@ import pytest
 
 from casefiles import Case, all_cases, apply_case, case_named
 from pgharness import TestDatabase
+from pgsage.checks.context import AuditContext
 from pgsage.checks.tables.estimate import index_estimate, table_estimate
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding, Report, Severity
@@ -277,7 +278,8 @@ def test_bloat_estimate_is_close_on_compact_tables(db: TestDatabase) -> None:
     apply_case(db.dsn, case)
     snapshot = audit_commands.take_snapshot(Settings(dsn=db.dsn))
     tables = {t.name: table_estimate(snapshot, t) for t in snapshot.tables}
-    indexes = {ix.name: index_estimate(snapshot, ix) for ix in snapshot.indexes}
+    context = AuditContext(snapshot)
+    indexes = {ix.name: index_estimate(context, ix) for ix in snapshot.indexes}
     compact = tables["site_visits"]
     bloated = tables["bot_logs"]
     assert compact is not None and bloated is not None

@@ -1,6 +1,8 @@
 """The check contract: metadata, named thresholds and a pure ``evaluate``.
 
 A check is one small module with one subclass of ``Check``; defining the class registers it.
+The runner builds each check with the run's AuditContext (``self.context``: the views several
+checks share) and calls ``evaluate`` with the snapshot and the check's parameters.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pgsage.checks.context import AuditContext
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Fix, ObjectRef, Severity
 
@@ -51,6 +54,9 @@ class Check:
         if cls.id in Check.registry:
             raise TypeError(f"duplicate check id {cls.id!r}")
         Check.registry[cls.id] = cls
+
+    def __init__(self, context: AuditContext) -> None:
+        self.context = context
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         raise NotImplementedError

@@ -8,9 +8,11 @@ from typing import Any
 
 from pgsage.checks import all_checks
 from pgsage.checks.base import Check
+from pgsage.checks.context import AuditContext
 from pgsage.db.snapshot import Snapshot
 from pgsage.errors import UsageError
 from pgsage.model import CheckResult, Report, ServerSummary, Status
+from pgsage.sql.analysis import StatementParser
 
 _TIMEOUT_MARKERS = ("statement timeout", "lock timeout", "canceling statement")
 _PRIVILEGE_MARKERS = ("permission denied", "must be superuser", "privileges of")
@@ -94,14 +96,17 @@ def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
     return None
 
 
-def run_check(check: type[Check], snapshot: Snapshot, overrides: Mapping[str, Any]) -> CheckResult:
+def run_check(
+    check: type[Check], context: AuditContext, overrides: Mapping[str, Any]
+) -> CheckResult:
+    snapshot = context.snapshot
     unavailable = _unavailable(check, snapshot)
     if unavailable is not None:
         return unavailable
     params = resolve_params(check, overrides)
     started = time.perf_counter()
     try:
-        findings = check().evaluate(snapshot, params)
+        findings = check(context).evaluate(snapshot, params)
     except Exception as exc:  # isolation: a broken check becomes an error result
         return CheckResult(
             check.id,
@@ -120,12 +125,17 @@ def run_checks(
     snapshot: Snapshot,
     checks: Iterable[type[Check]],
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    parser: StatementParser | None = None,
 ) -> Report:
+    """Every check over one snapshot, with one AuditContext for the run; ``parser`` holds the
+    workload's texts when they were parsed ahead (the audit does it during the collection)."""
     overrides = overrides or {}
     unknown = sorted(set(overrides) - set(Check.registry))
     if unknown:
         raise UsageError(f"settings for unknown check(s): {', '.join(unknown)}")
-    results = tuple(run_check(c, snapshot, overrides.get(c.id, {})) for c in checks)
+    context = AuditContext(snapshot, parser)
+    results = tuple(run_check(c, context, overrides.get(c.id, {})) for c in checks)
     return Report(server=server_summary(snapshot), results=results)
 
 

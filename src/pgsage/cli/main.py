@@ -297,6 +297,8 @@ _agents(app)
 
 
 class _Process:
+    """Set by main() and the commands that end with the process; read only by main()."""
+
     entry = False  # running as the pgsage command (main), not called in-process
     skip_teardown = False
 
@@ -306,7 +308,9 @@ def ends_with_the_process() -> None:
     a big database), when it runs as the pgsage process: no cyclic garbage collection from
     here on (the first collection after the snapshot walked all of it, 0.25 s on 10,000
     tables, to find no garbage), and no interpreter teardown at the exit (freeing the objects
-    one by one took 0.5 s): main() flushes the output and ends the process."""
+    one by one took 0.5 s; nor waiting for a collection a usage error made useless): main()
+    flushes the output and ends the process. In-process callers get the snapshot run's GC
+    pause instead (pgsage.db.snapshot.run)."""
     if _Process.entry:
         gc.disable()
         _Process.skip_teardown = True
@@ -328,14 +332,19 @@ def _leave_now(code: object) -> NoReturn:
 
 
 def main() -> None:
-    # Click handles its own usage errors (exit 2); ours become one line on stderr.
     _Process.entry = True
     try:
-        app()
+        _run()
     except SystemExit as exc:
         if _Process.skip_teardown:
             _leave_now(exc.code)
         raise
+
+
+def _run() -> None:
+    # Click handles its own usage errors (exit 2); ours become one line on stderr.
+    try:
+        app()
     except PgsageError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pgsage.background import Background
 from pgsage.db.connect import SessionOptions, connect
 from pgsage.db.embedded import EmbeddedServer
 from pgsage.db.rows import Statement
-from pgsage.db.snapshot import Snapshot, StatementsHook, collect_snapshot
-from pgsage.gcpause import gc_paused
+from pgsage.db.snapshot import Snapshot, SnapshotRun, StatementsHook, collect_snapshot
 from pgsage.model import Report
 from pgsage.settings import Settings
+from pgsage.sql.analysis import StatementParser
 
 
 def session_options(settings: Settings) -> SessionOptions:
@@ -38,12 +37,13 @@ def take_snapshot(
     settings: Settings,
     snapshot_file: Path | None = None,
     on_statements: StatementsHook | None = None,
+    run: SnapshotRun | None = None,
 ) -> Snapshot:
-    """A snapshot from a file (offline) or collected from the server."""
+    """A snapshot from a file (offline) or collected from the server (on ``run``'s workers)."""
     if snapshot_file is not None:
         return Snapshot.load(snapshot_file)
     with connect(resolve_dsn(settings), session_options(settings)) as conn:
-        return collect_snapshot(conn, on_statements=on_statements)
+        return collect_snapshot(conn, run=run, on_statements=on_statements)
 
 
 def snapshot(settings: Settings, out: Path) -> Snapshot:
@@ -53,19 +53,17 @@ def snapshot(settings: Settings, out: Path) -> Snapshot:
 
 
 def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
-    with gc_paused():  # see gcpause: the snapshot's rows and the findings are cycle-free
-        # The snapshot is collected on its own thread, which mostly waits for the server,
-        # while this one imports the checks (0.1 s of a CLI audit that is not spent twice);
-        # the workload's statement texts are parsed while the server reads the catalogs.
-        pending = Background(take_snapshot, settings, snapshot_file, _parse_statements)
+    parser = StatementParser()  # the run's parses, handed to the checks' AuditContext
+
+    def parse(statements: list[Statement]) -> None:
+        parser.analyze_all(statement.query for statement in statements)
+
+    with SnapshotRun() as run:  # its workers and its GC policy, for the checks too
+        # The snapshot is collected on a worker, which mostly waits for the server, while
+        # this thread imports the checks (0.1 s of a CLI audit that is not spent twice); the
+        # workload's statement texts are parsed while the server reads the catalogs.
+        pending = run.submit(take_snapshot, settings, snapshot_file, parse, run)
         from pgsage.checks.runner import run_checks, select_checks
 
         checks = select_checks(settings.select, settings.ignore)  # a UsageError leaves at once
-        return run_checks(pending.result(), checks, settings.checks)
-
-
-def _parse_statements(statements: list[Statement]) -> None:
-    from pgsage.sql.analysis import analyze  # cached: the query checks find the texts parsed
-
-    for statement in statements:
-        analyze(statement.query)
+        return run_checks(pending.result(), checks, settings.checks, parser=parser)

@@ -19,23 +19,22 @@ SELECT, INSERT ... SELECT, UPDATE, DELETE and the query of a DECLARE ... CURSOR 
 cursors) are read; other utility statements are of kind ``other``.
 
 A column written without a table name is attributed to every base table in scope, innermost
-first; ``resolve`` picks the one that has the column using the catalog. Parses are cached per
-query text, so many checks reading the same workload parse each text once.
+first; ``resolve`` picks the one that has the column using the catalog. A ``StatementParser``
+keeps what it parsed, for one run (an audit's AuditContext holds one), so many checks reading
+the same workload parse each text once; ``analyze`` parses afresh.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import pglast
 from pglast import ast
-
-PARSE_CACHE_SIZE = 8192
 
 # Operators whose left and right operands may be swapped, and what they become.
 _COMMUTED = {
@@ -132,24 +131,50 @@ def analyze(query: str) -> StatementInfo | None:
     A text with several statements is read as its first statement (pg_stat_statements records
     each statement of a multi-statement string separately).
     """
-    return _analyze_cached(query)
+    return StatementParser().analyze(query)
 
 
-@lru_cache(maxsize=PARSE_CACHE_SIZE)
-def _analyze_cached(query: str) -> StatementInfo | None:
-    # The walk reads libpg_query's JSON tree rather than pglast's AST objects: building those
-    # objects (every attribute validated in Python) costs about five times the parse itself,
-    # which matters for the thousands of pg_stat_statements texts of a big database.
-    try:
-        tree = pglast.parser.parse_sql_json(query)
-    except (pglast.parser.ParseError, ValueError):
-        return None
-    templated = _template(tree)
-    if templated is None:
-        return _analyze_tree(tree)
-    template, names = templated
-    info = _analyze_template(template)
-    return _renamed(info, names) if info is not None else None
+class StatementParser:
+    """``analyze`` that keeps what it read: each text parsed once, and statements that differ
+    only in their table names walked once (see ``_template``). For one run; its memory grows
+    with the texts it is given (a workload is at most a few thousand statements). Safe to
+    share between threads: two that read the same text at once both get the same answer.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, StatementInfo | None] = {}
+        self._templates: dict[str, StatementInfo | None] = {}
+
+    def analyze(self, query: str) -> StatementInfo | None:
+        """``analyze(query)``, parsed once per text."""
+        try:
+            return self._texts[query]
+        except KeyError:
+            info = self._texts[query] = self._parse(query)
+            return info
+
+    def analyze_all(self, queries: Iterable[str]) -> None:
+        """Read these texts now (ahead of the checks that will ask for them)."""
+        for query in queries:
+            self.analyze(query)
+
+    def _parse(self, query: str) -> StatementInfo | None:
+        # The walk reads libpg_query's JSON tree rather than pglast's AST objects: building
+        # those objects (every attribute validated in Python) costs about five times the parse
+        # itself, which matters for the thousands of pg_stat_statements texts of a big database.
+        try:
+            tree = pglast.parser.parse_sql_json(query)
+        except (pglast.parser.ParseError, ValueError):
+            return None
+        templated = _template(tree)
+        if templated is None:
+            return _analyze_tree(tree)
+        template, names = templated
+        try:
+            info = self._templates[template]
+        except KeyError:
+            info = self._templates[template] = _analyze_tree(template)
+        return _renamed(info, names) if info is not None else None
 
 
 # Statements that differ only in their table names (a tool reading each of 10,000 sequences,
@@ -201,11 +226,6 @@ def _renamed(info: StatementInfo, names: dict[str, str]) -> StatementInfo:
         for u in info.uses
     )
     return StatementInfo(info.kind, frozenset(ref(t) for t in info.tables), uses, info.has_limit)
-
-
-@lru_cache(maxsize=PARSE_CACHE_SIZE)
-def _analyze_template(template: str) -> StatementInfo | None:
-    return _analyze_tree(template)
 
 
 def _analyze_tree(tree: str) -> StatementInfo | None:

@@ -33,7 +33,7 @@ class DuplicateIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), pairs in table_duplicates(snapshot).items():
+        for (schema, table), pairs in table_duplicates(self.context).items():
             # Two unique indexes are reported by unique-index-duplicates-constraint instead.
             for index, keeper in pairs:
                 findings.append(

@@ -53,7 +53,7 @@ class ForeignKeyWithoutIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        by_table = table_indexes(snapshot)
+        by_table = table_indexes(self.context)
         for fk in snapshot.constraints:
             if fk.type != "f":
                 continue

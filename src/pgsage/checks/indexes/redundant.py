@@ -65,8 +65,8 @@ class RedundantIndex(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        duplicates = table_duplicates(snapshot)
-        for (schema, table), indexes in table_indexes(snapshot).items():
+        duplicates = table_duplicates(self.context)
+        for (schema, table), indexes in table_indexes(self.context).items():
             btree_firsts = {
                 ix.key_columns[0]
                 for ix in indexes

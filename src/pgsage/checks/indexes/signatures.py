@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
-from pgsage.checks.snapshot_cache import per_snapshot
+from pgsage.checks.context import AuditContext
 from pgsage.db.rows import Index
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import ObjectRef
@@ -119,26 +120,36 @@ def duplicate_losers(indexes: Sequence[Index]) -> list[tuple[Index, Index]]:
     return sorted(pairs, key=lambda pair: pair[0].name)
 
 
-@per_snapshot
-def table_indexes(snapshot: Snapshot) -> dict[tuple[str, str], list[Index]]:
-    """Every table with indexes, in (schema, table) order, with its valid, ready indexes.
-    Shared by the index checks: do not modify the lists."""
-    return {
-        key: [ix for ix in indexes if ix.is_valid and ix.is_ready]
-        for key, indexes in sorted(snapshot.indexes_by_table.items())
-    }
+TableKey = tuple[str, str]
 
 
-@per_snapshot
-def table_duplicates(snapshot: Snapshot) -> dict[tuple[str, str], list[tuple[Index, Index]]]:
+def table_indexes(context: AuditContext) -> Mapping[TableKey, tuple[Index, ...]]:
+    """Every table with indexes, in (schema, table) order, with its valid, ready indexes."""
+    return context.view(_table_indexes)
+
+
+def _table_indexes(context: AuditContext) -> Mapping[TableKey, tuple[Index, ...]]:
+    return MappingProxyType(
+        {
+            key: tuple(ix for ix in indexes if ix.is_valid and ix.is_ready)
+            for key, indexes in sorted(context.snapshot.indexes_by_table.items())
+        }
+    )
+
+
+def table_duplicates(context: AuditContext) -> Mapping[TableKey, tuple[tuple[Index, Index], ...]]:
     """``duplicate_losers`` of each table's valid indexes, for the tables that have any, in
     (schema, table) order: duplicate-index reports them, redundant-index leaves them out."""
+    return context.view(_table_duplicates)
+
+
+def _table_duplicates(context: AuditContext) -> Mapping[TableKey, tuple[tuple[Index, Index], ...]]:
     found = {}
-    for key, indexes in table_indexes(snapshot).items():
+    for key, indexes in table_indexes(context).items():
         pairs = duplicate_losers(indexes)
         if pairs:
-            found[key] = pairs
-    return found
+            found[key] = tuple(pairs)
+    return MappingProxyType(found)
 
 
 def index_ref(index: Index) -> ObjectRef:

@@ -40,7 +40,7 @@ class UniqueIndexDuplicatesConstraint(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
-        for (schema, table), indexes in table_indexes(snapshot).items():
+        for (schema, table), indexes in table_indexes(self.context).items():
             uniques = [ix for ix in indexes if ix.is_unique and not ix.is_exclusion]
             if len(uniques) < 2:
                 continue  # most tables: one primary key, nothing to duplicate it

@@ -9,13 +9,12 @@ statements (SET, VACUUM, CREATE INDEX ...) are not the application's workload an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from pgsage.checks.snapshot_cache import per_snapshot
+from pgsage.checks.context import AuditContext
 from pgsage.db.rows import Statement
-from pgsage.db.snapshot import Snapshot
 from pgsage.model import ObjectRef
-from pgsage.sql.analysis import TableRef, analyze
+from pgsage.sql.analysis import StatementInfo, TableRef
 
 QUERY_PREVIEW_CHARS = 300
 CATALOG_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -37,6 +36,8 @@ class QueryStats:
     temp_blks_read: int
     temp_blks_written: int
     users: tuple[str, ...]
+    # What the text does (None: the parser cannot read it), parsed once for the run.
+    info: StatementInfo | None = field(default=None, compare=False, repr=False)
 
     @property
     def mean_ms(self) -> float:
@@ -56,12 +57,11 @@ def is_catalog(table: TableRef) -> bool:
     return table.schema in CATALOG_SCHEMAS or table.name.startswith("pg_")
 
 
-def is_workload(query: str) -> bool:
+def is_workload(info: StatementInfo | None) -> bool:
     """Whether a statement is the application's: not a utility statement, not catalog-only.
 
-    A text the parser cannot read is kept: it is somebody's workload all the same.
+    A text the parser cannot read (None) is kept: it is somebody's workload all the same.
     """
-    info = analyze(query)
     if info is None:
         return True
     if info.kind == "other":
@@ -69,19 +69,24 @@ def is_workload(query: str) -> bool:
     return not (info.tables and all(is_catalog(t) for t in info.tables))
 
 
-def workload(snapshot: Snapshot) -> list[QueryStats]:
-    """The workload's statements, folded per queryid, heaviest (total time) first."""
-    return list(_workload(snapshot))
+def workload(context: AuditContext) -> tuple[QueryStats, ...]:
+    """The workload's statements, folded per queryid, heaviest (total time) first, each with
+    its text parsed (``info``). Nine checks read it: folded and filtered once per run."""
+    return context.view(_workload)
 
 
-@per_snapshot  # nine checks read the workload of one snapshot: fold and filter it once
-def _workload(snapshot: Snapshot) -> tuple[QueryStats, ...]:
+def _workload(context: AuditContext) -> tuple[QueryStats, ...]:
     groups: dict[tuple[int | None, str], list[Statement]] = {}
-    for row in snapshot.statements:
+    for row in context.snapshot.statements:
         key = (row.queryid, row.query if row.queryid is None else "")
         groups.setdefault(key, []).append(row)
-    folded = [_fold(rows) for rows in groups.values()]
-    kept = [q for q in folded if q.calls > 0 and is_workload(q.query)]
+    kept = []
+    for rows in groups.values():
+        folded = _fold(rows)
+        if folded.calls > 0:
+            info = context.statement(folded.query)
+            if is_workload(info):
+                kept.append(replace(folded, info=info))
     return tuple(sorted(kept, key=lambda q: (-q.total_ms, q.queryid or 0, q.query)))
 
 

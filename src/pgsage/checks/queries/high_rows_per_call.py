@@ -9,7 +9,6 @@ from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.queries.folded import query_evidence, query_ref, workload
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
-from pgsage.sql.analysis import analyze
 
 
 class HighRowsPerCall(Check):
@@ -37,10 +36,10 @@ class HighRowsPerCall(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         threshold = float(params["min_rows_per_call"])
         findings = []
-        for query in workload(snapshot):
+        for query in workload(self.context):
             if query.calls < int(params["min_calls"]) or query.rows_per_call <= threshold:
                 continue
-            info = analyze(query.query)
+            info = query.info
             if info is not None and info.kind != "select":
                 continue  # bulk INSERT/UPDATE/DELETE: rows affected, not rows returned
             has_limit = info.has_limit if info is not None else None

@@ -42,7 +42,7 @@ class LowCacheHitQuery(Check):
         size = block_size(snapshot)
         threshold = float(params["max_hit_ratio"])
         findings = []
-        for query in workload(snapshot):
+        for query in workload(self.context):
             blocks = query.shared_blocks
             if blocks < int(params["min_blocks"]) or blocks == 0:
                 continue

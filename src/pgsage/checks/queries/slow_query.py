@@ -47,7 +47,7 @@ class SlowQuery(Check):
         threshold = float(params["min_mean_ms"])
         error_at = float(params["error_mean_ms"])
         findings = []
-        for query in workload(snapshot):
+        for query in workload(self.context):
             if query.calls < int(params["min_calls"]) or query.mean_ms <= threshold:
                 continue
             findings.append(

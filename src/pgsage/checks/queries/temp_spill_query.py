@@ -53,7 +53,7 @@ class TempSpillQuery(Check):
         size = block_size(snapshot)
         work_mem = snapshot.setting("work_mem")
         findings = []
-        for query in workload(snapshot):
+        for query in workload(self.context):
             written = query.temp_blks_written * size
             if query.temp_blks_written == 0 or written < int(params["min_temp_bytes"]):
                 continue

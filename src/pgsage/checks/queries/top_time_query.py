@@ -37,7 +37,7 @@ class TopTimeQuery(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        queries = workload(snapshot)
+        queries = workload(self.context)
         total = sum(q.toplevel_ms for q in queries)
         if total <= 0:
             return []

@@ -1,23 +1,23 @@
 """What the schema-pattern checks share: the workload's column uses mapped onto the catalog.
 
-Statement texts come from pg_stat_statements (``sqlparse`` reads them); a table written without
+Statement texts come from pg_stat_statements (``sql.analysis`` reads them); a table written without
 a schema is matched to the one table of that name, preferring ``public`` when several schemas
 have one (the search path is not known from a snapshot).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from pgsage.checks.columns import columns_by_name
+from pgsage.checks.context import AuditContext
 from pgsage.checks.queries.folded import preview, workload
-from pgsage.checks.snapshot_cache import per_snapshot
 from pgsage.db.rows import Column, Index, Table
-from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.quoting import index_name
 from pgsage.model import ObjectRef
-from pgsage.sql.analysis import ColumnUse, StatementInfo, TableRef, analyze, expression_columns
+from pgsage.sql.analysis import ColumnUse, StatementInfo, TableRef, expression_columns
 
 DEFAULT_SCHEMA = "public"
 EXAMPLE_QUERIES = 3
@@ -71,27 +71,31 @@ class ParsedStatement:
     info: StatementInfo
 
 
-@per_snapshot
-def tables_by_bare_name(snapshot: Snapshot) -> dict[str, list[Table]]:
+def tables_by_bare_name(context: AuditContext) -> Mapping[str, tuple[Table, ...]]:
     """Tables by name without schema (in snapshot order), shared by the schema checks."""
+    return context.view(_tables_by_bare_name)
+
+
+def _tables_by_bare_name(context: AuditContext) -> Mapping[str, tuple[Table, ...]]:
     by_name: dict[str, list[Table]] = {}
-    for table in snapshot.tables:
+    for table in context.snapshot.tables:
         by_name.setdefault(table.name, []).append(table)
-    return by_name
+    return MappingProxyType({name: tuple(tables) for name, tables in by_name.items()})
 
 
 class Catalog:
     """Look-ups from names in statement texts to the snapshot's tables, columns and indexes."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self._by_name = tables_by_bare_name(snapshot)
-        self._columns = columns_by_name(snapshot)
+    def __init__(self, context: AuditContext) -> None:
+        self.context = context
+        self.snapshot = context.snapshot
+        self._by_name = tables_by_bare_name(context)
+        self._columns = columns_by_name(context)
 
     def table(self, ref: TableRef) -> Table | None:
         if ref.schema is not None:
             return self.snapshot.table(ref.schema, ref.name)
-        candidates = self._by_name.get(ref.name, [])
+        candidates = self._by_name.get(ref.name, ())
         if len(candidates) == 1:
             return candidates[0]
         return next((t for t in candidates if t.schema == DEFAULT_SCHEMA), None)
@@ -121,16 +125,16 @@ class Catalog:
         ]
 
 
-def parsed_workload(snapshot: Snapshot) -> list[ParsedStatement]:
-    """The workload statements that parse, folded per queryid (every user), in a stable order."""
-    return list(_parsed_workload(snapshot))
+def parsed_workload(context: AuditContext) -> tuple[ParsedStatement, ...]:
+    """The workload statements that parse, folded per queryid (every user), in a stable order.
+    Read by three checks: built once per run."""
+    return context.view(_parsed_workload)
 
 
-@per_snapshot  # read by three checks
-def _parsed_workload(snapshot: Snapshot) -> tuple[ParsedStatement, ...]:
+def _parsed_workload(context: AuditContext) -> tuple[ParsedStatement, ...]:
     parsed = []
-    for query in workload(snapshot):
-        info = analyze(query.query)
+    for query in workload(context):
+        info = query.info
         if info is not None:
             parsed.append(
                 ParsedStatement(query.queryid, query.query, query.calls, query.total_ms, info)
@@ -144,7 +148,7 @@ def column_usages(
     """The workload's uses that ``wanted`` accepts, summed per column they resolve to (only
     columns that ``column_fits``), in (schema, table, column) order so findings are stable."""
     usages: dict[tuple[str, str, str], ColumnUsage] = {}
-    for statement in parsed_workload(catalog.snapshot):
+    for statement in parsed_workload(catalog.context):
         for use in statement.info.uses:
             if not wanted(use):
                 continue

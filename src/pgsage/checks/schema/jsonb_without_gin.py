@@ -83,7 +83,7 @@ class JsonbWithoutGin(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        catalog = Catalog(snapshot)
+        catalog = Catalog(self.context)
         usages = column_usages(catalog, searches_jsonb, lambda c: c.type_name == "jsonb")
         findings = [self._judge(catalog, usage, float(params["min_rows"])) for usage in usages]
         return [finding for finding in findings if finding is not None]

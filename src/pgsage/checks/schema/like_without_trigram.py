@@ -94,7 +94,7 @@ class LikeWithoutTrigram(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        catalog = Catalog(snapshot)
+        catalog = Catalog(self.context)
         usages = column_usages(catalog, searches_substring, lambda c: c.type_name in TEXT_TYPES)
         findings = [self._judge(catalog, usage, float(params["min_rows"])) for usage in usages]
         return [finding for finding in findings if finding is not None]

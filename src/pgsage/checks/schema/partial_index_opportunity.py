@@ -109,10 +109,10 @@ class PartialIndexOpportunity(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        catalog = Catalog(snapshot)
+        catalog = Catalog(self.context)
         stats = {(v.schema, v.table, v.column): v for v in snapshot.column_values}
         usages: dict[tuple[str, str, str], FilterUsage] = {}
-        for statement in parsed_workload(snapshot):
+        for statement in parsed_workload(self.context):
             resolved = [(use, catalog.resolve(use)) for use in statement.info.uses]
             for use, found in resolved:
                 if found is None or not use.is_constant_filter:

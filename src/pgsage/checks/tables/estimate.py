@@ -31,6 +31,7 @@ from typing import Any
 
 from pgsage.checks.base import Param
 from pgsage.checks.columns import analyzed_columns
+from pgsage.checks.context import AuditContext
 from pgsage.db.rows import Column, Index, Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Severity
@@ -227,13 +228,14 @@ def table_estimate(snapshot: Snapshot, table: Table) -> Estimate | None:
     return Estimate(table.table_bytes, expected_pages * bs, rows, tuple_bytes, per_page, ff)
 
 
-def index_estimate(snapshot: Snapshot, index: Index) -> Estimate | None:
+def index_estimate(context: AuditContext, index: Index) -> Estimate | None:
     """None for non-btree indexes, expression keys, or columns without statistics."""
     if index.method != "btree" or 0 in index.key_attnums or index.reltuples < 0:
         return None
     # Most indexes of a big database are rejected here, so the columns are looked up among
-    # those with statistics (mapped once per snapshot).
-    analyzed = analyzed_columns(snapshot).get((index.schema, index.table), {})
+    # those with statistics (mapped once per run).
+    snapshot = context.snapshot
+    analyzed = analyzed_columns(context).get((index.schema, index.table), {})
     present = []
     for attnum in index.key_attnums:
         column = analyzed.get(attnum)

@@ -43,13 +43,13 @@ class IndexBloat(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         limits = BloatLimits.from_params(params)
         findings = []
-        analyzed = analyzed_columns(snapshot)
+        analyzed = analyzed_columns(self.context)
         for index in snapshot.indexes:
             if not (index.is_valid and index.is_ready):
                 continue
             if (index.schema, index.table) not in analyzed:
                 continue  # never analyzed: no estimate (the usual case, checked cheaply)
-            estimate = index_estimate(snapshot, index)
+            estimate = index_estimate(self.context, index)
             if estimate is None or not limits.exceeded_by(estimate):
                 continue
             findings.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
@@ -11,14 +11,13 @@ from pgsage.checks.tables.storage_params import table_ref
 from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Severity
-from pgsage.sql.analysis import analyze
 from pgsage.units import human_bytes
 
 SCANNING_KINDS = frozenset({"select", "update", "delete"})
 
 
 def mentions(query: QueryStats, table: Table) -> bool:
-    info = analyze(query.query)
+    info = query.info
     if info is None or info.kind not in SCANNING_KINDS:
         return False
     return any(ref.name == table.name and ref.schema in (None, table.schema) for ref in info.tables)
@@ -72,7 +71,7 @@ class SeqScanHeavy(Check):
     )
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
-        queries = workload(snapshot) if snapshot.statements_info.status == "ok" else []
+        queries = workload(self.context) if snapshot.statements_info.status == "ok" else ()
         findings = []
         for table in snapshot.tables:
             if table.kind not in ("r", "m") or table.table_bytes < int(params["min_table_bytes"]):
@@ -96,7 +95,7 @@ class SeqScanHeavy(Check):
         table: Table,
         share: float,
         per_scan: float,
-        queries: list[QueryStats],
+        queries: Sequence[QueryStats],
         params: Mapping[str, Any],
     ) -> Finding:
         selective = [

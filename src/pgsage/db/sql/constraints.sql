@@ -50,4 +50,4 @@ WHERE con.contype IN ('p', 'f', 'u', 'c', 'x')
   AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
                      WHERE d.refclassid = 'pg_extension'::regclass
                        AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
--- unsorted: the snapshot sorts these rows (SORTED_HERE in snapshot.py)
+-- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)

@@ -7,7 +7,7 @@
 --    little since (see "fresh" below); otherwise, and for invalid indexes, the file is measured;
 --  * the definition of a plain index (columns with their default operator class and collation,
 --    no expression, predicate or storage option; btree, hash or GIN) is left NULL here and
---    written by the snapshot the way pg_get_indexdef prints it (indexdef.py, tested against
+--    written by the snapshot the way pg_get_indexdef prints it (db/snapshot/indexdef.py, tested against
 --    it); any other index is deparsed by the server;
 --  * usage counters come from the pg_stat_get_* functions, not the views that join pg_class
 --    and pg_index once more.
@@ -24,7 +24,7 @@ SELECT ic.oid::bigint AS oid,
        n.nspname AS schema,
        tc.relname AS table,
        ic.relname AS name,
-       -- NULL: a plain index, whose definition the snapshot writes (indexdef.py)
+       -- NULL: a plain index, whose definition the snapshot writes (snapshot/indexdef.py)
        CASE WHEN cols.plain AND i.indexprs IS NULL AND i.indpred IS NULL
                  AND ic.reloptions IS NULL AND ic.relkind = 'i'
                  AND am.amname IN ('btree', 'hash', 'gin')
@@ -120,4 +120,4 @@ WHERE tc.relkind IN ('r', 'p', 'm')
                        AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
   AND tc.oid NOT IN (SELECT relation FROM locked)
   AND i.indexrelid NOT IN (SELECT relation FROM locked)
--- unsorted: the snapshot sorts these rows (SORTED_HERE in snapshot.py)
+-- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)

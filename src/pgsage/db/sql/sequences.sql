@@ -42,4 +42,4 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
                      WHERE d.refclassid = 'pg_extension'::regclass
                        AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
--- unsorted: the snapshot sorts these rows (SORTED_HERE in snapshot.py)
+-- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)

@@ -123,4 +123,4 @@ WHERE c.relkind IN ('r', 'p', 'm')
                      WHERE d.refclassid = 'pg_extension'::regclass
                        AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
   AND c.oid NOT IN (SELECT relation FROM locked)
--- unsorted: the snapshot sorts these rows (SORTED_HERE in snapshot.py)
+-- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)

@@ -1,0 +1,73 @@
+"""The resources of one collection run: one thread pool and the one GC policy.
+
+Threads: the fast collector reads the big sections on a second session and turns each
+section's rows into objects while the server works on the next; the audit collects on a worker
+while it imports the checks. All of that is work submitted to the one executor a run owns, and
+no task waits for a task that itself waits, so a pool of ``WORKERS`` threads cannot starve.
+
+GC: a snapshot of a big schema builds hundreds of thousands of row objects and a report refers
+to them; none of them form reference cycles that need the collector, yet each collection it
+triggers on the way walks every object allocated so far (on 10,000 tables, a quarter of the
+time spent turning rows into objects). So the cyclic collector is off while a run is open,
+and back as it was after it; reference counting still frees everything. The CLI goes further
+for a command that ends with the process (cli/main.py, ``ends_with_the_process``).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from types import TracebackType
+from typing import ParamSpec, TypeVar
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+# The most that runs at once: the audit's collection, the second session's reads, a section's
+# rows being built and the workload's statements being parsed.
+WORKERS = 4
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Collector off inside the block; back as it was after it (nesting is fine)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class SnapshotRun:
+    """One collection's thread pool, with the collector paused while it is open.
+
+    ``with SnapshotRun() as run: run.submit(fn, ...)``. Leaving the block normally waits for
+    the work submitted; leaving it on an exception (a usage error found while the snapshot is
+    collected) cancels what has not started and does not wait for the rest.
+    """
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pgsage")
+        self._gc = gc_paused()
+
+    def __enter__(self) -> SnapshotRun:
+        self._gc.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self._executor.shutdown(wait=error is None, cancel_futures=error is not None)
+        finally:
+            self._gc.__exit__(kind, error, traceback)
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return self._executor.submit(fn, *args, **kwargs)

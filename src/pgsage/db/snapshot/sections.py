@@ -1,0 +1,357 @@
+"""What both collectors share: the sections in their order, one session's reads under
+savepoints, pg_stat_statements, and the Snapshot assembled from the sections' rows.
+
+Everything runs in a single read-only REPEATABLE READ transaction, so all sections see the same
+moment. Each section runs under a savepoint: a section that fails (a missing privilege, a lock
+timeout on a size function) is recorded in ``errors`` and the rest of the snapshot survives.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+from pgsage import __version__
+from pgsage.db.connect import one_line, translate
+from pgsage.db.rows import (
+    Checkpointer,
+    Column,
+    ColumnValues,
+    Constraint,
+    DatabaseStats,
+    Extension,
+    HbaRule,
+    Index,
+    LockedRelation,
+    Replica,
+    ReplicationSlot,
+    Role,
+    RolePassword,
+    Schema,
+    Sequence,
+    Session,
+    Setting,
+    Statement,
+    StatementsInfo,
+    Table,
+    VectorSetting,
+    WalStats,
+)
+from pgsage.db.serverinfo import ServerInfo, fetch_server_info
+from pgsage.db.snapshot.model import FORMAT_VERSION, Snapshot
+
+Row = TypeVar("Row")
+logger = logging.getLogger(__name__)
+
+STATEMENTS_LIMIT = 5000
+
+# The sections read on the first session, in this order (pg_stat_statements right after
+# ``database``): each a SQL file in db/sql and a row type.
+SECTIONS: tuple[tuple[str, type[Any]], ...] = (
+    ("database", DatabaseStats),
+    ("settings", Setting),
+    ("tables", Table),
+    ("sequences", Sequence),
+    ("activity", Session),
+    ("replication", Replica),
+    ("slots", ReplicationSlot),
+    ("extensions", Extension),
+    ("locked", LockedRelation),
+    ("roles", Role),
+    ("role_passwords", RolePassword),
+    ("hba_rules", HbaRule),
+    ("schemas", Schema),
+    ("vector_settings", VectorSetting),
+    ("column_values", ColumnValues),
+    ("checkpointer", Checkpointer),
+    ("wal", WalStats),
+    ("constraints", Constraint),
+)
+# The biggest sections, read last; the fast collector reads them on a second session.
+BIG_SECTIONS: tuple[tuple[str, type[Any]], ...] = (("indexes", Index), ("columns", Column))
+SECTION_ORDER = tuple(name for name, _ in (*SECTIONS, *BIG_SECTIONS))
+
+# The order of the big sections' rows (their SQL leaves them unsorted: the fast collector sorts
+# them in Python, the plain one on the server). Names are of type name, compared bytewise
+# (collation "C"), and Python compares str by code point, which for UTF-8 is the same order.
+SORTED_BY: dict[str, tuple[str, ...]] = {
+    "tables": ("schema", "name"),
+    "columns": ("schema", "table", "attnum"),
+    "indexes": ("schema", "table", "name"),
+    "constraints": ("schema", "table", "name"),
+    "sequences": ("schema", "name"),
+}
+
+# How a collector turns a query into rows: (session, query, row type) -> rows in its order.
+Query = sql.SQL | sql.Composed
+Fetch = Callable[[psycopg.Connection[TupleRow], Query, type[Row]], list[Row]]
+
+
+StatementsHook = Callable[[list[Statement]], object]
+
+
+def call_hook(hook: StatementsHook, statements: list[Statement]) -> None:
+    try:
+        hook(statements)
+    except Exception as exc:  # a preparation, never a reason to lose the snapshot
+        logger.debug("snapshot: on_statements failed (%s)", exc)
+
+
+class SessionReader:
+    """Sections read on one session, each under a savepoint; failures go to ``errors``."""
+
+    def __init__(self, conn: psycopg.Connection[TupleRow], info: ServerInfo) -> None:
+        self.conn = conn
+        self.info = info
+        self.errors: dict[str, str] = {}
+
+    def section(self, name: str, run: Callable[[], Row], default: Row) -> Row:
+        # Relations under an ACCESS EXCLUSIVE lock are left out by the SQL itself; a lock taken
+        # between that look and our read still times out, so a lock timeout gets one retry.
+        for attempt in (1, 2):
+            try:
+                with self.conn.transaction():
+                    return run()
+            except psycopg.errors.LockNotAvailable as exc:
+                if attempt == 2:
+                    self.errors[name] = one_line(str(exc))
+            except psycopg.Error as exc:
+                self.errors[name] = one_line(str(exc))
+                break
+        return default
+
+
+@dataclass(frozen=True)
+class Begun:
+    """A collection's start: when, on which server."""
+
+    started: float  # perf_counter
+    info: ServerInfo
+
+
+def begin(conn: psycopg.Connection[TupleRow]) -> Begun:
+    """Server facts read, then the session set for the snapshot's one transaction (which the
+    next statement starts)."""
+    started = time.perf_counter()
+    try:
+        info = fetch_server_info(conn)
+    except psycopg.Error as exc:
+        raise translate(exc) from None
+    conn.autocommit = False
+    conn.read_only = True
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    return Begun(started, info)
+
+
+def end(conn: psycopg.Connection[TupleRow]) -> None:
+    conn.rollback()
+    conn.autocommit = True
+
+
+def collected_at(conn: psycopg.Connection[TupleRow]) -> datetime:
+    row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    value: datetime = row[0]
+    return value
+
+
+def with_index_sizes(tables: list[tuple[Any, ...]], names: list[str], indexes: list[Index]) -> None:
+    """tables.sql leaves index_bytes to the indexes section (see the comment there): added to
+    the tables' values (in place, in the list), before their rows are built."""
+    per_table: dict[int, int] = {}
+    for index in indexes:
+        per_table[index.table_oid] = per_table.get(index.table_oid, 0) + index.size_bytes
+    oid, index_bytes, total_bytes = (names.index(n) for n in ("oid", "index_bytes", "total_bytes"))
+    assert index_bytes + 1 == total_bytes, "tables.sql: total_bytes follows index_bytes"
+    for number, values in enumerate(tables):
+        size = per_table.get(values[oid])
+        if size is not None:
+            total = values[total_bytes] + size
+            tables[number] = (*values[:index_bytes], size, total, *values[total_bytes + 1 :])
+
+
+def assemble(
+    begun: Begun,
+    at: datetime,
+    rows: Mapping[str, list[Any]],
+    statements: tuple[list[Statement], StatementsInfo],
+    errors: dict[str, str],
+    own_pids: set[int],
+) -> Snapshot:
+    """The Snapshot of every section's rows (complete: nothing is filled in afterwards)."""
+
+    def first(name: str) -> Any:
+        found = rows[name]
+        return found[0] if found else None
+
+    elapsed = (time.perf_counter() - begun.started) * 1000
+    return Snapshot(
+        format_version=FORMAT_VERSION,
+        pgsage_version=__version__,
+        collected_at=at,
+        duration_ms=round(elapsed, 1),
+        server=begun.info,
+        database=first("database"),
+        settings=rows["settings"],
+        tables=rows["tables"],
+        columns=rows["columns"],
+        indexes=rows["indexes"],
+        constraints=rows["constraints"],
+        sequences=rows["sequences"],
+        statements=statements[0],
+        statements_info=statements[1],
+        # The second session is ours, like the first: the activity checks must not see it.
+        activity=[s for s in rows["activity"] if s.pid not in own_pids],
+        replication=rows["replication"],
+        slots=rows["slots"],
+        extensions=rows["extensions"],
+        locked=rows["locked"],
+        roles=rows["roles"],
+        role_passwords=rows["role_passwords"],
+        hba_rules=rows["hba_rules"],
+        schemas=rows["schemas"],
+        vector_settings=rows["vector_settings"],
+        column_values=rows["column_values"],
+        checkpointer=first("checkpointer"),
+        wal=first("wal"),
+        errors=errors,
+    )
+
+
+# pg_stat_statements renamed columns across extension versions; the view is introspected so
+# that any version the server has can be read (1.8 on PG 13 through 1.12 on PG 18).
+_STATEMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "total_exec_time": ("total_exec_time", "total_time"),
+    "mean_exec_time": ("mean_exec_time", "mean_time"),
+    "min_exec_time": ("min_exec_time", "min_time"),
+    "max_exec_time": ("max_exec_time", "max_time"),
+    "stddev_exec_time": ("stddev_exec_time", "stddev_time"),
+    "blk_read_time": ("shared_blk_read_time", "blk_read_time"),
+    "blk_write_time": ("shared_blk_write_time", "blk_write_time"),
+}
+_STATEMENT_PLAIN = (
+    "calls",
+    "rows",
+    "shared_blks_hit",
+    "shared_blks_read",
+    "shared_blks_dirtied",
+    "shared_blks_written",
+    "temp_blks_read",
+    "temp_blks_written",
+)
+
+
+def read_statements(
+    c: SessionReader, fetch: Fetch[Statement]
+) -> tuple[list[Statement], StatementsInfo]:
+    """pg_stat_statements' rows of this database (the heaviest first) and its bookkeeping."""
+    version = c.info.installed_extensions.get("pg_stat_statements")
+    if version is None:
+        status = "not-available"
+        if c.info.extension_available("pg_stat_statements"):
+            status = "not-installed"
+        return [], StatementsInfo(status=status)
+    if c.info.preloaded("pg_stat_statements") is False:
+        return [], StatementsInfo(status="not-preloaded", extension_version=version)
+
+    def run() -> tuple[list[Statement], StatementsInfo]:
+        schema_row = c.conn.execute(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_stat_statements'"
+        ).fetchone()
+        assert schema_row is not None
+        schema = str(schema_row[0])
+        view = sql.Identifier(schema, "pg_stat_statements")
+        present = {
+            str(r[0])
+            for r in c.conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                [f'"{schema}".pg_stat_statements'],
+            ).fetchall()
+        }
+        fields: list[sql.Composable] = [
+            sql.SQL("s.queryid"),
+            sql.SQL("r.rolname AS username"),
+            sql.SQL("s.toplevel") if "toplevel" in present else sql.SQL("NULL::bool AS toplevel"),
+            sql.SQL("coalesce(s.query, '') AS query"),
+        ]
+        for target, candidates in _STATEMENT_COLUMNS.items():
+            source = next((col for col in candidates if col in present), None)
+            fields.append(
+                sql.SQL("s.{}::float8 AS {}").format(sql.Identifier(source), sql.Identifier(target))
+                if source
+                else sql.SQL("0::float8 AS {}").format(sql.Identifier(target))
+            )
+        fields += [sql.SQL("s.{}::bigint").format(sql.Identifier(col)) for col in _STATEMENT_PLAIN]
+        fields.append(
+            sql.SQL("s.wal_bytes::bigint")
+            if "wal_bytes" in present
+            else sql.SQL("NULL::bigint AS wal_bytes")
+        )
+        order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
+        query = sql.SQL(
+            "SELECT {fields} FROM {view} s LEFT JOIN pg_roles r ON r.oid = s.userid "
+            "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
+        ).format(
+            fields=sql.SQL(", ").join(fields),
+            view=view,
+            order=sql.Identifier(order_col),
+            limit=STATEMENTS_LIMIT,
+        )
+        ordered = sql.SQL(
+            "SELECT {fields} FROM ({inner}) s ORDER BY s.total_exec_time DESC, "
+            "s.queryid, s.username"
+        ).format(
+            fields=sql.SQL(", ").join(sql.Identifier(f) for f in _statement_field_names()),
+            inner=query,
+        )
+        rows = fetch(c.conn, ordered, Statement)
+        total = c.conn.execute(
+            sql.SQL(
+                "SELECT count(*) FROM {} WHERE dbid = "
+                "(SELECT oid FROM pg_database WHERE datname = "
+                "current_database())"
+            ).format(view)
+        ).fetchone()
+        dealloc = reset = None
+        if c.conn.execute(
+            "SELECT to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
+        ).fetchone() != (None,):
+            info_row = c.conn.execute(
+                sql.SQL("SELECT dealloc, stats_reset FROM {}").format(
+                    sql.Identifier(schema, "pg_stat_statements_info")
+                )
+            ).fetchone()
+            if info_row:
+                dealloc, reset = info_row
+        count = int(total[0]) if total else 0
+        return rows, StatementsInfo(
+            status="ok",
+            extension_version=version,
+            dealloc=dealloc,
+            stats_reset=reset,
+            total_statements=count,
+        )
+
+    fallback: tuple[list[Statement], StatementsInfo] = ([], StatementsInfo(status="error"))
+    result = c.section("statements", run, fallback)
+    if "statements" in c.errors:
+        detail = c.errors.pop("statements")
+        status = "not-preloaded" if "shared_preload_libraries" in detail else "error"
+        if status == "error":
+            c.errors["statements"] = detail
+        return [], StatementsInfo(status=status, detail=detail, extension_version=version)
+    return result
+
+
+def _statement_field_names() -> list[str]:
+    return [f.name for f in fields(Statement)]
