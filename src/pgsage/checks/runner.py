@@ -11,7 +11,7 @@ from pgsage.checks.base import Check
 from pgsage.checks.context import AuditContext
 from pgsage.db.snapshot import Snapshot
 from pgsage.errors import UsageError
-from pgsage.model import CheckResult, Report, ServerSummary, Status
+from pgsage.model import CheckResult, Report, RuleInfo, ServerSummary, Status
 from pgsage.sql.analysis import StatementParser
 
 _TIMEOUT_MARKERS = ("statement timeout", "lock timeout", "canceling statement")
@@ -135,8 +135,23 @@ def run_checks(
     if unknown:
         raise UsageError(f"settings for unknown check(s): {', '.join(unknown)}")
     context = AuditContext(snapshot, parser)
+    checks = list(checks)
     results = tuple(run_check(c, context, overrides.get(c.id, {})) for c in checks)
-    return Report(server=server_summary(snapshot), results=results)
+    rules = tuple(rule_info(c) for c in checks)
+    return Report(server=server_summary(snapshot), results=results, rules=rules)
+
+
+def rule_info(check: type[Check]) -> RuleInfo:
+    """What SARIF and the report artifacts say of a check."""
+    docs = check.docs
+    return RuleInfo(
+        id=check.id,
+        category=check.category,
+        severity=check.severity,
+        summary=check.title,
+        description=f"{docs.problem} {docs.why}",
+        help=docs.fix + (f"\n\nAlembic: {docs.alembic}" if docs.alembic else ""),
+    )
 
 
 def server_summary(snapshot: Snapshot) -> ServerSummary:
