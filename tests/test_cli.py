@@ -419,4 +419,4 @@ def test_audit_json_loads_neither_rich_nor_the_other_renderers(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["findings"] is not None
-    assert done.stderr.split() == ["pgsage.reports.json_report"]
+    assert done.stderr.split() == ["pgsage.reports.json"]

@@ -206,3 +206,12 @@ def test_every_format_renders_both_kinds_of_report(lint_report: Report) -> None:
     assert ":2:1: require-concurrent-index-creation [warning] CREATE INDEX" in text
     assert "[duplicate-index] ix_a duplicates ix_b" in text
     assert "0001_orders.sql:2:1" in RENDERERS["markdown"](lint_report)
+
+
+def test_a_format_is_a_module_of_pgsage_reports() -> None:
+    """Adding reports/<format>.py adds --format <format> everywhere: no list to edit."""
+    from pgsage.reports import FORMATS, RENDERERS
+
+    assert FORMATS == ("github", "html", "json", "markdown", "sarif", "text")
+    assert sorted(RENDERERS) == list(FORMATS)
+    assert all(callable(RENDERERS[fmt]) for fmt in FORMATS)

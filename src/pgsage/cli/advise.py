@@ -11,7 +11,7 @@ import typer
 
 from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.cli.console import StderrConsole
-from pgsage.cli.options import Format, FormatOpt, OutputOpt
+from pgsage.cli.options import Format, FormatOpt, OutputOpt, renderer_of
 from pgsage.errors import UsageError
 
 # The advisor itself (pglast, psycopg, the what-if costing, Alembic output, verify, sampling) is
@@ -182,7 +182,7 @@ def advise_cmd(
         apply=apply_flag,
         alembic=alembic,
     )
-    text_view = fmt.renderer == "text"
+    text_view = renderer_of(fmt) == "text"
     progress = _progress if text_view and output is None else _quiet
     result = run_advise(settings, run, progress)
     if result.revision is not None:
@@ -193,7 +193,7 @@ def advise_cmd(
     # every other format renders the one result model through pgsage.reports.
     if text_view:
         text = render_text(result.advice)
-    elif fmt is Format.json:
+    elif fmt == Format.json:
         text = render_json(result.advice)
     else:
         text = render(result.report(), fmt)

@@ -16,6 +16,7 @@ from pgsage.cli.options import (
     err,
     exit_for,
     render,
+    renderer_of,
     write_output,
 )
 from pgsage.model import FailOn
@@ -139,7 +140,7 @@ def lint_command(
         )
     )
     write_output(render(report, fmt), output)
-    if fmt.renderer != "text":  # the text report lists them; the others go to a machine
+    if renderer_of(fmt) != "text":  # the text report lists them; the others go to a machine
         for result in report.not_run():
             err.print(
                 f"pgsage: error: {result.reason or result.check}",

@@ -21,6 +21,7 @@ from pgsage.cli.options import (
     OutputOpt,
     exit_for,
     render,
+    renderer_of,
     write_output,
 )
 from pgsage.errors import UsageError
@@ -120,7 +121,7 @@ def check_cmd(
         drift=not no_drift,
     )
     report = check(options, _progress)
-    if fmt is Format.json:
+    if fmt == Format.json:
         # The unified Report, plus the `stages` map the command printed before it.
         document = report.to_json()
         text = _json(
@@ -183,9 +184,9 @@ def trace_cmd(
             dsn=dsn,
         )
     )
-    if fmt is Format.json:
+    if fmt == Format.json:
         text = _json(run.to_json())
-    elif fmt.renderer == "text":
+    elif renderer_of(fmt) == "text":
         text = trace_listing(run.trace) + "\n" + render(run.report, fmt)
     else:
         text = render(run.report, fmt)
@@ -269,12 +270,12 @@ def squash_cmd(
     """Write one verified baseline revision equal to the head schema, with stamping steps."""
     from pgsage.commands.migrations import SquashOptions, squash
 
-    if fmt not in (Format.text, Format.human, Format.json):
-        raise UsageError(f"squash writes text or json, not {fmt.value}")
+    if renderer_of(fmt) not in (Format.text, Format.json):
+        raise UsageError(f"squash writes text or json, not {fmt}")
     result = squash(
         SquashOptions(out=out, config=config, directory=directory, dsn=dsn, revision_id=rev_id)
     )
-    if fmt is Format.json:
+    if fmt == Format.json:
         write_output(_json(result.to_json()), None)
     elif result.path is not None:
         write_output(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -14,6 +13,7 @@ import typer
 from pgsage.cli.console import StderrConsole
 from pgsage.errors import UsageError
 from pgsage.model import FailOn, Report
+from pgsage.reports import FORMATS
 
 if TYPE_CHECKING:
     from pgsage.settings import Settings
@@ -21,21 +21,26 @@ if TYPE_CHECKING:
 err = StderrConsole()
 
 
-class Format(StrEnum):
-    """Every output format of every report-producing command (``human`` is lint's old name
-    for ``text``)."""
+class Format:
+    """The format names the adapters refer to; every format is a module of pgsage.reports
+    (``FORMATS``), and ``human`` is lint's old name for ``text``."""
 
     text = "text"
     json = "json"
-    markdown = "markdown"
-    html = "html"
-    sarif = "sarif"
-    github = "github"
     human = "human"
 
-    @property
-    def renderer(self) -> str:
-        return "text" if self is Format.human else self.value
+
+FORMAT_ALIASES = {Format.human: Format.text}
+
+
+def renderer_of(fmt: str) -> str:
+    return FORMAT_ALIASES.get(fmt, fmt)
+
+
+def _known_format(value: str) -> str:
+    if renderer_of(value) not in FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(FORMATS)}")
+    return value
 
 
 DsnOpt = Annotated[
@@ -139,10 +144,10 @@ def write_file_atomically(output: Path, text: str) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def render(report: Report, fmt: Format) -> str:
+def render(report: Report, fmt: str) -> str:
     from pgsage.reports import RENDERERS
 
-    return RENDERERS[fmt.renderer](report)
+    return RENDERERS[renderer_of(fmt)](report)
 
 
 def exit_for(report: Report, fail_on: FailOn) -> None:
@@ -163,7 +168,12 @@ FailOnOpt = Annotated[
         "finish or none ran.",
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format", "-f", callback=_known_format, help=f"Output format: {', '.join(FORMATS)}."
+    ),
+]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the report here.", show_default=False),

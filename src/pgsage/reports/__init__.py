@@ -1,22 +1,26 @@
 """Renderers: one pure module per format, ``render(report) -> str``, for every command's Report.
 
-A new format is one module here plus its entry in ``_MODULES`` (and ``cli.options.Format``)."""
+A module's name is its format's name: adding ``reports/<format>.py`` with a ``render`` function
+adds ``--format <format>`` to every command (the formats are found by listing this package,
+without importing the renderers). Modules that help the renderers are listed in ``HELPERS``.
+"""
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 
 from pgsage.model import Report
 
-_MODULES = {
-    "text": "text",
-    "json": "json_report",
-    "markdown": "markdown",
-    "html": "html",
-    "sarif": "sarif",
-    "github": "github",
-}
+HELPERS = frozenset({"layout"})
+FORMATS: tuple[str, ...] = tuple(
+    sorted(
+        module.name
+        for module in pkgutil.iter_modules(__path__)
+        if not module.ispkg and module.name not in HELPERS and not module.name.startswith("_")
+    )
+)
 
 
 class _Renderers(Mapping[str, Callable[[Report], str]]):
@@ -25,15 +29,17 @@ class _Renderers(Mapping[str, Callable[[Report], str]]):
     start-up time of the CLI)."""
 
     def __getitem__(self, fmt: str) -> Callable[[Report], str]:
-        module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+        if fmt not in FORMATS:
+            raise KeyError(fmt)
+        module = importlib.import_module(f"{__name__}.{fmt}")
         render: Callable[[Report], str] = module.render
         return render
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_MODULES)
+        return iter(FORMATS)
 
     def __len__(self) -> int:
-        return len(_MODULES)
+        return len(FORMATS)
 
 
 RENDERERS: Mapping[str, Callable[[Report], str]] = _Renderers()
