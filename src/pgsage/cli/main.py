@@ -287,6 +287,9 @@ _plan(app)
 from pgsage.cli.web import register as _web
 
 _web(app)
+from pgsage.cli.report import register as _report
+
+_report(app)
 # COMMAND FAMILIES END
 
 
