@@ -179,6 +179,39 @@ def _assert_alembic(folder: Path) -> None:
     assert "autocommit_block()" in creates and "postgresql_concurrently=True" in creates
 
 
+ENV_PY = """\
+from alembic import context
+from sqlalchemy import create_engine
+
+engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+"""
+
+
+def upgrade_with_alembic(dsn: str, revisions: Path, project: Path) -> None:
+    """The --alembic-out revisions in a project of their own, upgraded for real."""
+    from alembic import command
+    from alembic.config import Config
+
+    versions = project / "versions"
+    versions.mkdir(parents=True)
+    (project / "env.py").write_text(ENV_PY)
+    (project / "script.py.mako").write_text("")
+    for path in revisions.glob("pgsage_*.py"):
+        text = path.read_text().replace("down_revision = 'h003'", "down_revision = None")
+        (versions / path.name).write_text(text)
+    config = Config()
+    config.set_main_option("script_location", str(project))
+    config.set_main_option(
+        "sqlalchemy.url", dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    command.upgrade(config, "head")
+
+
 def test_report_on_the_demo_writes_every_artifact_and_a_script_that_runs_twice(
     db: TestDatabase, tmp_path: Path
 ) -> None:
@@ -199,6 +232,7 @@ def test_report_on_the_demo_writes_every_artifact_and_a_script_that_runs_twice(
     try:
         assert apply_script(db.dsn, docs[SCRIPT]) > 10
         assert apply_script(db.dsn, docs[SCRIPT]) > 10  # idempotent: the second run is clean
+        upgrade_with_alembic(db.dsn, tmp_path / "alembic", tmp_path / "project")
     finally:
         db.execute("ALTER SYSTEM RESET random_page_cost")
         db.execute("ALTER SYSTEM RESET log_min_duration_statement")

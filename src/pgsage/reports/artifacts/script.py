@@ -101,6 +101,7 @@ def _revision(
         [
             docstring,
             "",
+            "import sqlalchemy as sa",
             "from alembic import op",
             "",
             f"revision = {rev!r}",
