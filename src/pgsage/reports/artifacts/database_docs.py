@@ -67,8 +67,22 @@ def performance_audit(inputs: ArtifactInputs) -> str:
             "Apply `scripts/db_optimization.sql` (it is idempotent: a second run changes nothing).",
         ],
     )
-    d.not_checked(doc, _missing(inputs, DATABASE) + d.not_run(inputs.audit))
+    d.not_checked(doc, _missing(inputs, DATABASE) + _privileges(inputs) + d.not_run(inputs.audit))
     return doc.text()
+
+
+def _privileges(inputs: ArtifactInputs) -> list[d.NotChecked]:
+    server = inputs.audit.server if inputs.audit is not None else None
+    if server is None or server.superuser or server.can_read_all_stats:
+        return []
+    return [
+        d.NotChecked(
+            "other sessions' statements and activity",
+            f"`{server.user}` is neither superuser nor a member of pg_read_all_stats: "
+            "queries and activity of other roles are hidden (GRANT pg_read_all_stats TO "
+            f"{server.user};)",
+        )
+    ]
 
 
 def _category_counts(report: Report) -> dict[str, tuple[int, int]]:
@@ -108,12 +122,12 @@ def slow_queries(inputs: ArtifactInputs) -> str:
     found = _findings(inputs.audit, lambda f: f.category == "queries")
     slow_orm = _findings(inputs.nplusone, lambda f: f.check == "slow-orm-query")
     advised = _findings(inputs.advise)
-    d.summary(
-        doc,
-        found + slow_orm + advised,
-        "No statement crossed the slow-query thresholds and the advisor found no index that "
-        "pays for itself.",
+    nothing = "No statement crossed the slow-query thresholds" + (
+        " and the advisor found no index that pays for itself."
+        if inputs.advise is not None
+        else " (the index advisor did not run: see *Not checked*)."
     )
+    d.summary(doc, found + slow_orm + advised, nothing)
     _workload_table(doc, inputs.workload)
     d.evidence_tables(doc, found + slow_orm)
     d.evidence_tables(doc, advised, "Indexes that would speed the workload up (advisor)")
