@@ -156,36 +156,37 @@ def _advise(settings: Settings, request: ReportRequest, parts: _Parts, progress:
 
 
 def workload_report(snapshot: Snapshot, top: int = TOP_STATEMENTS) -> Report:
-    """The statements that cost the most time, as info findings: the evidence of the slow
+    """The application's statements that cost the most time (pg_stat_statements folded per
+    queryid, catalog-only and utility statements — monitoring tools, pgsage's own snapshot —
+    left out, as the query checks see them), as info findings: the evidence of the slow
     queries report even when no statement crosses a threshold."""
-    ranked = sorted(snapshot.statements, key=lambda s: (-s.total_exec_time, s.query))[:top]
+    from pgsage.checks.queries.folded import workload
+
     findings = []
-    for s in ranked:
-        blocks = s.shared_blks_hit + s.shared_blks_read
-        hit = round(100.0 * s.shared_blks_hit / blocks, 1) if blocks else None
-        statement = " ".join(s.query.split())
+    for q in workload(snapshot)[:top]:
+        blocks = q.shared_blocks
+        hit = round(100.0 * q.shared_blks_hit / blocks, 1) if blocks else None
         findings.append(
             Finding(
                 check="workload-statement",
                 category="queries",
                 severity=Severity.INFO,
                 object=None,
-                message=f"{s.calls} calls, {s.total_exec_time:.1f} ms in total",
+                message=f"{q.calls} calls, {q.total_ms:.1f} ms in total",
                 evidence={
-                    "calls": s.calls,
-                    "total_ms": round(s.total_exec_time, 1),
-                    "mean_ms": round(s.mean_exec_time, 2),
-                    "max_ms": round(s.max_exec_time, 1),
-                    "rows": s.rows,
+                    "calls": q.calls,
+                    "total_ms": round(q.total_ms, 1),
+                    "mean_ms": round(q.mean_ms, 2),
+                    "max_ms": round(q.max_ms, 1),
+                    "rows": q.rows,
                     "hit_percent": hit,
-                    "statement": statement[:SHORT_STATEMENT],
+                    "statement": " ".join(q.query.split())[:SHORT_STATEMENT],
                 },
             )
         )
     status = Status.FINDINGS if findings else Status.OK
-    return Report(
-        None, (CheckResult("workload-statement", status, tuple(findings)),), command="workload"
-    )
+    result = CheckResult("workload-statement", status, tuple(findings))
+    return Report(None, (result,), command="workload")
 
 
 # -- migrations ---------------------------------------------------------------------------------

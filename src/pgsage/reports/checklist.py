@@ -30,7 +30,7 @@ def _evidence(result: CheckResult) -> list[str]:
     for finding in result.findings:
         lines.append(finding.message)
         lines += [
-            f"  {key}: {format_evidence_value(key, value)}"
+            f"  {key}: {format_evidence_value(key, value) if value not in ([], None, '') else 'none'}"
             for key, value in finding.evidence.items()
         ]
         if finding.fix_sql:

@@ -14,7 +14,8 @@ PERF_INDEXES = {
     'bot_logs_telegram_user_id_created_at_idx',
     'documents_upload_date_idx',
     'knowledge_embeddings_document_id_idx',
-    'site_visits_visited_at_partial_idx',
+    'site_visits_page_path_incl_visited_at_idx',
+    'site_visits_visited_at_incl_is_admin_page_path_idx',
 }
 
 

@@ -1,6 +1,7 @@
 """pgsage: INVALID indexes: rebuilt, or dropped when a rebuild would fail
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '183265853eab'

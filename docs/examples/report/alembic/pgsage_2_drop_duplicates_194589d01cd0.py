@@ -1,6 +1,7 @@
 """pgsage: Drops of duplicate and redundant indexes
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '194589d01cd0'

@@ -6,12 +6,14 @@ Indexes created (add them to PERF_INDEXES in env.py):
     public.bot_logs_telegram_user_id_created_at_idx
     public.documents_upload_date_idx
     public.knowledge_embeddings_document_id_idx
-    public.site_visits_visited_at_partial_idx
+    public.site_visits_page_path_incl_visited_at_idx
+    public.site_visits_visited_at_incl_is_admin_page_path_idx
 """
 
+import sqlalchemy as sa
 from alembic import op
 
-revision = 'a08bc35c67fa'
+revision = '391aa2998ba6'
 down_revision = '194589d01cd0'
 branch_labels = None
 depends_on = None
@@ -38,15 +40,20 @@ def upgrade() -> None:
     with op.get_context().autocommit_block():
         op.execute("SET lock_timeout = '5s';")
         op.create_index('knowledge_embeddings_document_id_idx', 'knowledge_embeddings', ['document_id'], schema='public', postgresql_concurrently=True, if_not_exists=True)
-    # fixes [index-recommendation] a partial index site_visits_visited_at_partial_idx on (visited_at) cuts the planner's cost of 1 sta…
+    # fixes [index-recommendation] a covering index site_visits_page_path_incl_visited_at_idx on (page_path) cuts the planner's cost o…
     with op.get_context().autocommit_block():
         op.execute("SET lock_timeout = '5s';")
-        op.create_index('site_visits_visited_at_partial_idx', 'site_visits', ['visited_at'], schema='public', postgresql_concurrently=True, if_not_exists=True, postgresql_where=sa.text('NOT is_admin'))
+        op.create_index('site_visits_page_path_incl_visited_at_idx', 'site_visits', ['page_path'], schema='public', postgresql_concurrently=True, if_not_exists=True, postgresql_include=['visited_at'])
+    # fixes [index-recommendation] a covering index site_visits_visited_at_incl_is_admin_page_path_idx on (visited_at) cuts the planne…
+    with op.get_context().autocommit_block():
+        op.execute("SET lock_timeout = '5s';")
+        op.create_index('site_visits_visited_at_incl_is_admin_page_path_idx', 'site_visits', ['visited_at'], schema='public', postgresql_concurrently=True, if_not_exists=True, postgresql_include=['is_admin', 'page_path'])
 
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
-        op.drop_index('site_visits_visited_at_partial_idx', schema='public', postgresql_concurrently=True, if_exists=True)
+        op.drop_index('site_visits_visited_at_incl_is_admin_page_path_idx', schema='public', postgresql_concurrently=True, if_exists=True)
+        op.drop_index('site_visits_page_path_incl_visited_at_idx', schema='public', postgresql_concurrently=True, if_exists=True)
         op.drop_index('knowledge_embeddings_document_id_idx', schema='public', postgresql_concurrently=True, if_exists=True)
         op.drop_index('documents_upload_date_idx', schema='public', postgresql_concurrently=True, if_exists=True)
         op.drop_index('bot_logs_telegram_user_id_created_at_idx', schema='public', postgresql_concurrently=True, if_exists=True)

@@ -1,10 +1,11 @@
 """pgsage: Table maintenance (validate constraints, storage parameters)
 """
 
+import sqlalchemy as sa
 from alembic import op
 
-revision = '187af68b80f6'
-down_revision = 'a08bc35c67fa'
+revision = '4857dc999e99'
+down_revision = '391aa2998ba6'
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,11 @@
 """pgsage: Needs a decision or a maintenance window: commented out, never run by this script
 """
 
+import sqlalchemy as sa
 from alembic import op
 
-revision = 'a0a20b9c5174'
-down_revision = '1ac13804e9f8'
+revision = '80b71e85533b'
+down_revision = 'ba14bd6cb00d'
 branch_labels = None
 depends_on = None
 

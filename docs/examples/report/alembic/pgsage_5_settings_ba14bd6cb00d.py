@@ -1,10 +1,11 @@
 """pgsage: Settings
 """
 
+import sqlalchemy as sa
 from alembic import op
 
-revision = '1ac13804e9f8'
-down_revision = '187af68b80f6'
+revision = 'ba14bd6cb00d'
+down_revision = '4857dc999e99'
 branch_labels = None
 depends_on = None
 
@@ -12,6 +13,10 @@ depends_on = None
 def upgrade() -> None:
     # fixes [app-role-statement-timeout-unset] login role pgsage_pw_user has no statement_timeout and the server default is 0 (no limit)
     op.execute('ALTER ROLE "pgsage_pw_user" SET statement_timeout = \'30s\';')
+    # fixes [checkpoints-forced] 12 of 12 checkpoints (100%) were requested rather than timed; max_wal_size is 1.0 GB
+    with op.get_context().autocommit_block():
+        op.execute("ALTER SYSTEM SET max_wal_size = '2GB';")
+        op.execute('SELECT pg_reload_conf();')
     # fixes [idle-in-transaction-timeout-unset] idle_in_transaction_session_timeout is 0 (disabled) and 1 login role(s) do not set it: pgsage_pw_us…
     with op.get_context().autocommit_block():
         op.execute("ALTER SYSTEM SET idle_in_transaction_session_timeout = '5min';")
