@@ -293,6 +293,9 @@ _mcp(app)
 from pgsage.cli.agents import register as _agents
 
 _agents(app)
+from pgsage.cli.report import register as _report
+
+_report(app)
 # COMMAND FAMILIES END
 
 
