@@ -94,7 +94,8 @@ def test_slow_query(db: TestDatabase) -> None:
     assert audit(db, "slow-query") == []  # 30 ms is far from the default second
     # By default a slow statement counts at any call count; graded by the time it took.
     by_default = {str(f.object): f.severity for f in audit(db, "slow-query", min_mean_ms=20.0)}
-    assert by_default == {f"queryid {slow}": Severity.INFO, f"queryid {rare}": Severity.INFO}
+    assert by_default[f"queryid {slow}"] is Severity.INFO
+    assert by_default[f"queryid {rare}"] is Severity.INFO  # run twice: reported all the same
 
 
 def test_top_time_query(db: TestDatabase) -> None:
