@@ -117,6 +117,18 @@ def test_ini_option_turns_detection_into_warnings_or_off(project: pytest.Pyteste
     assert "N+1" not in result.stdout.str()
 
 
+def test_record_writes_the_statements_for_pgsage_plan(project: pytest.Pytester) -> None:
+    record = project.path / "recorded.sql"
+    result = project.runpytest(
+        "-p", "no:cacheprovider", "-k", "eager or within", f"--pgsage-record={record}"
+    )
+    result.assert_outcomes(passed=2)
+    statements = [s for s in record.read_text().split(";\n") if s]
+    assert statements == sorted(set(statements)) and len(statements) >= 2
+    assert any("FROM users" in s for s in statements)
+    assert any("FROM orders" in s for s in statements)
+
+
 def test_ini_threshold(project: pytest.Pytester) -> None:
     project.makeini("[pytest]\npgsage_nplusone_threshold = 4\n")
     result = project.runpytest("-p", "no:cacheprovider", "-k", "lazy")

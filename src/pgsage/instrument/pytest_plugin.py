@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,9 +41,19 @@ class _TestState:
 
 
 _STATE = pytest.StashKey[_TestState]()
+_RECORDED = pytest.StashKey[set[str]]()
+RECORD_OPTION = "--pgsage-record"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        RECORD_OPTION,
+        dest="pgsage_record",
+        metavar="FILE",
+        default=None,
+        help="pgsage: write the distinct SQL statements the tests ran (instrumented engines) "
+        "to FILE, for `pgsage plan --queries FILE`",
+    )
     parser.addini(
         INI_MODE,
         "pgsage: what an N+1 in a test does: raise (fail the test), warn, log or off",
@@ -92,7 +103,11 @@ def _state(item: pytest.Item) -> _TestState:
         budget = None
         if marker is not None:
             budget = int(marker.args[0] if marker.args else marker.kwargs["n"])
-        capture = budget is not None or "queries" in getattr(item, "fixturenames", ())
+        capture = (
+            budget is not None
+            or "queries" in getattr(item, "fixturenames", ())
+            or _recording(item.config)
+        )
         unit = Unit(
             item.nodeid,
             nplusone=mode,
@@ -129,6 +144,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
         result = yield
     finally:
         unit.deactivate()
+        if _recording(item.config):
+            item.config.stash.setdefault(_RECORDED, set()).update(q.sql for q in unit.queries)
     # Only reached when the test body passed: a failing test keeps its own error.
     report, mode = unit.report()
     failures = []
@@ -155,3 +172,20 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, Any]:
     finally:
         if _STATE in item.stash:
             del item.stash[_STATE]  # a rerun starts from a fresh unit
+
+
+def _recording(config: pytest.Config) -> bool:
+    return config.getoption("pgsage_record", None) is not None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With ``--pgsage-record FILE``: the statements, one per ``;``-terminated entry, sorted
+    (the file diffs well), written to a temporary file and renamed."""
+    target = session.config.getoption("pgsage_record", None)
+    if target is None:
+        return
+    statements = sorted(session.config.stash.get(_RECORDED, None) or ())
+    path = Path(str(target))
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text("".join(f"{s.strip().rstrip(';')};\n" for s in statements), "utf-8")
+    temporary.replace(path)
