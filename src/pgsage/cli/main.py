@@ -287,6 +287,9 @@ _plan(app)
 from pgsage.cli.web import register as _web
 
 _web(app)
+from pgsage.cli.vector import register as _vector
+
+_vector(app)
 # COMMAND FAMILIES END
 
 
