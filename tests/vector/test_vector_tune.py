@@ -25,8 +25,10 @@ from numpy.typing import NDArray
 from vector_data import brute_force, clustered, load
 
 from pgharness import TestDatabase, TestServer
+from pgsage.commands import audit as audit_commands
 from pgsage.commands import vector as commands
 from pgsage.db.connect import connect
+from pgsage.model import Finding
 from pgsage.settings import Settings
 from pgsage.vector import measure
 from pgsage.vector.catalog import ann_indexes, select_indexes
@@ -153,8 +155,11 @@ def test_filtered_recall_is_reported_lower(vdb: VectorDb) -> None:
     assert filtered.recall_drop is not None and filtered.recall_drop > 0.3, filtered
     assert any("partial index" in a for a in filtered.advice)
     if filtered.iterative_sweep:  # pgvector 0.8+: iterative scans recover the neighbours
-        best = max(p.recall for p in filtered.iterative_sweep)
-        assert best > max(p.recall for p in filtered.sweep)
+        assert tuned.recommendation is not None
+        value = tuned.recommendation.value
+        plain = next(p.recall for p in filtered.sweep if p.value == value)
+        iterative = next(p.recall for p in filtered.iterative_sweep if p.value == value)
+        assert iterative > plain + 0.3, filtered
         assert all(p.iterative == "relaxed_order" for p in filtered.iterative_sweep)
 
 
@@ -214,3 +219,32 @@ def test_unknown_index_is_one_line(vdb: VectorDb) -> None:
 
 def test_held_out_vector_text_roundtrip() -> None:
     assert QueryVector(vector_text([0.5, -1.0])).values() == [0.5, -1.0]
+
+
+def _audit(vdb: VectorDb, check: str, record: Path, target: float) -> list[Finding]:
+    params = {"measured_recall_file": str(record), "target_recall": target}
+    report = audit_commands.audit(Settings(dsn=vdb.db.dsn, select=[check], checks={check: params}))
+    assert all(r.status.value in ("ok", "findings") for r in report.results), report.results
+    return list(report.findings)
+
+
+def test_checks_judge_by_measured_recall(vdb: VectorDb, tmp_path: Path) -> None:
+    record = tmp_path / "measured.json"
+    result = run(vdb, sample=20, target=0.95)
+    record.write_text(commands.record_text(result, record))
+    ivf = next(ix for ix in result.indexes if ix.index == "docs_i_ivf")
+    hnsw = next(ix for ix in result.indexes if ix.index == "docs_h_hnsw")
+    at_one = next(p.recall for p in ivf.sweep if p.value == 1)
+    # probes = 1 is far below sqrt(100): the rule of thumb reports it; measured recall at 1
+    # above a low target silences it, below the target reports the measured setting
+    assert _audit(vdb, "ivfflat-probes", record, at_one - 0.05) == []
+    (finding,) = _audit(vdb, "ivfflat-probes", record, 0.95)
+    assert "measured recall@10" in finding.message
+    assert finding.evidence["recommended_probes"] == ivf.recommendation.value  # type: ignore[union-attr]
+    at_40 = next(p.recall for p in hnsw.sweep if p.value == 40)
+    assert _audit(vdb, "hnsw-params", record, at_40 - 0.05) == [] or all(
+        "measured" not in f.message for f in _audit(vdb, "hnsw-params", record, at_40 - 0.05)
+    )
+    if at_40 < 1.0:
+        found = _audit(vdb, "hnsw-params", record, min(1.0, at_40 + 0.001))
+        assert any("below the target recall" in f.message for f in found), found
