@@ -248,3 +248,36 @@ def test_checks_judge_by_measured_recall(vdb: VectorDb, tmp_path: Path) -> None:
     if at_40 < 1.0:
         found = _audit(vdb, "hnsw-params", record, min(1.0, at_40 + 0.001))
         assert any("below the target recall" in f.message for f in found), found
+
+
+def test_bad_filter_is_one_line(vdb: VectorDb) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pgsage.cli.main", "vector", "tune", "--dsn", vdb.db.dsn,
+         "--index", "docs_i_ivf", "--sample", "5", "--filter", "no_such_column = 1"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert completed.stderr.startswith('pgsage: error: column "no_such_column" does not exist')
+    assert len(completed.stderr.strip().splitlines()) == 1
+
+
+def test_empty_table_is_a_note(vdb: VectorDb) -> None:
+    vdb.db.execute(
+        "CREATE TABLE IF NOT EXISTS empty_docs (id int, embedding vector(4)); "
+        "CREATE INDEX IF NOT EXISTS empty_docs_hnsw ON empty_docs USING hnsw "
+        "(embedding vector_l2_ops)"
+    )
+    result = run(vdb, table="empty_docs")
+    assert result.indexes == ()
+    assert result.notes == ("public.empty_docs_hnsw: no rows to sample",)
+
+
+def test_text_and_svg_render(vdb: VectorDb) -> None:
+    from pgsage.vector.render import render_svg, render_text
+
+    result = run(vdb, index="docs_i_ivf", sample=10, condition="category < 5")
+    text = render_text(result)
+    assert "ivfflat.probes = 1 " in text and "recall@10" in text
+    assert "with filter category < 5:" in text
+    svg = render_svg(result)
+    assert svg.count("<polyline") >= 2 and svg.rstrip().endswith("</svg>")

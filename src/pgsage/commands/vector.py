@@ -10,8 +10,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
+
 from pgsage.commands.audit import resolve_dsn, session_options
-from pgsage.db.connect import connect
+from pgsage.db.connect import connect, translate
 from pgsage.errors import UsageError
 from pgsage.settings import Settings
 from pgsage.vector import record
@@ -36,7 +38,10 @@ def tune(settings: Settings, options: TuneOptions) -> TuneResult:
         statement_timeout_ms=max(settings.statement_timeout_ms, int(options.time_budget_s * 1000)),
     )
     with connect(resolve_dsn(settings), session) as conn:
-        result = run_tune(conn, options)
+        try:
+            result = run_tune(conn, options)
+        except psycopg.Error as exc:  # a --filter that does not parse, a timeout: one line
+            raise translate(exc) from None
     return replace(result, measured_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 

@@ -26,6 +26,10 @@ from pgsage.vector.queries import QueryVector, is_unit, read_query_file
 SATURATED = 0.995
 
 
+class NothingToMeasure(Exception):
+    """An index that cannot be measured (an empty table): a note, the others go on."""
+
+
 @dataclass(frozen=True)
 class TuneOptions:
     table: str | None = None
@@ -73,7 +77,10 @@ def tune(conn: Conn, options: TuneOptions) -> TuneResult:
                 "pgsage cannot query; not measured"
             )
             continue
-        results.append(tune_index(ctx, index, time.perf_counter() + share))
+        try:
+            results.append(tune_index(ctx, index, time.perf_counter() + share))
+        except NothingToMeasure as exc:
+            notes.append(str(exc))
     return TuneResult(
         database=database,
         pgvector=pgvector,
@@ -89,6 +96,8 @@ def _queries(ctx: Context, target: Target) -> tuple[list[QueryVector], str]:
         found = read_query_file(options.queries_file, target.index.dims)
         return found[: options.sample] if options.sample else found, str(options.queries_file)
     found = measure.sample_queries(ctx.conn, target, options.sample, options.seed)
+    if not found:
+        raise NothingToMeasure(f"{target.index.schema}.{target.index.name}: no rows to sample")
     return found, "a random sample of the column's rows (each held out from its own neighbours)"
 
 
@@ -141,6 +150,11 @@ def tune_index(ctx: Context, index: AnnIndex, deadline: float) -> IndexTune:
     target = Target(index, operator, options.k, conditions)
     queries, source = _queries(ctx, target)
     notes: list[str] = []
+    if options.queries_file is None:
+        notes.append(
+            "the queries are rows of the table, which an index finds more easily than real "
+            "query embeddings: confirm the recommendation with --queries FILE"
+        )
     now = time.perf_counter()
     budget = deadline - now
     exact_share = 0.3 if options.condition else 0.45
