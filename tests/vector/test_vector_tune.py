@@ -281,3 +281,22 @@ def test_text_and_svg_render(vdb: VectorDb) -> None:
     assert "with filter category < 5:" in text
     svg = render_svg(result)
     assert svg.count("<polyline") >= 2 and svg.rstrip().endswith("</svg>")
+
+
+def test_no_setting_reaching_the_target_gives_a_rebuild(
+    vdb: VectorDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep cut to probes = 1 (as a time budget would cut it) that does not reach the
+    target: the rebuild (100 lists are many for 20,000 rows: 20) comes with its DDL."""
+    from pgsage.vector import tune as tune_module
+
+    monkeypatch.setattr(tune_module, "sweep_values", lambda *args: [1])
+    monkeypatch.setattr(tune_module, "rule_of_thumb", lambda *args: 1)
+    tuned = one(run(vdb, index="docs_i_ivf", sample=10, target=1.0))
+    assert [p.value for p in tuned.sweep] == [1]
+    if tuned.sweep[0].recall >= 1.0:
+        pytest.skip("probes = 1 already finds every neighbour of these queries")
+    assert tuned.recommendation is None
+    assert tuned.rebuild is not None
+    assert tuned.rebuild.storage == (("lists", 20),)
+    assert "WITH (lists = 20)" in tuned.rebuild.fix.to_sql()
