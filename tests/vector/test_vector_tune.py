@@ -300,3 +300,10 @@ def test_no_setting_reaching_the_target_gives_a_rebuild(
     assert tuned.rebuild is not None
     assert tuned.rebuild.storage == (("lists", 20),)
     assert "WITH (lists = 20)" in tuned.rebuild.fix.to_sql()
+
+
+def test_query_operator_other_than_the_opclass(vdb: VectorDb) -> None:
+    """Unit vectors: L2 (<->) ranks like the cosine index, and the note says to rewrite."""
+    tuned = one(run(vdb, index="docs_h_hnsw", sample=5, operator="<->"))
+    (note,) = [n for n in tuned.notes if n.startswith("queries ordering by <->")]
+    assert "shares 100%" in note and "rewrite them with <=>" in note

@@ -58,6 +58,15 @@ def tune_command(
             show_default=False,
         ),
     ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--operator",
+            help="The distance the application orders by (<->, <=>, <#>, ...), when it is not "
+            "the index's: measures whether the index's distance returns the same neighbours.",
+            show_default=False,
+        ),
+    ] = None,
     time_budget: Annotated[
         float,
         typer.Option("--time-budget", min=1.0, max=3600.0, help="Seconds for the whole tune."),
@@ -99,6 +108,7 @@ def tune_command(
         k=k,
         target=target,
         condition=condition,
+        operator=operator,
         time_budget_s=time_budget,
         seed=seed,
     )

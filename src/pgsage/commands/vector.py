@@ -17,6 +17,7 @@ from pgsage.db.connect import connect, translate
 from pgsage.errors import UsageError
 from pgsage.settings import Settings
 from pgsage.vector import record
+from pgsage.vector.catalog import OPERATOR_NAMES
 from pgsage.vector.model import TuneResult
 from pgsage.vector.tune import TuneOptions
 from pgsage.vector.tune import tune as run_tune
@@ -31,6 +32,8 @@ def tune(settings: Settings, options: TuneOptions) -> TuneResult:
         raise UsageError("--target must be in (0, 1]")
     if options.sample < 1:
         raise UsageError("--sample must be at least 1")
+    if options.operator is not None and options.operator not in OPERATOR_NAMES:
+        raise UsageError(f"--operator: one of {', '.join(OPERATOR_NAMES)}")
     if options.column is not None and options.table is None:
         raise UsageError("--column needs --table")
     session = replace(

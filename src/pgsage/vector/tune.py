@@ -40,6 +40,7 @@ class TuneOptions:
     k: int = 10
     target: float = 0.95
     condition: str | None = None  # --filter: a WHERE condition measured separately
+    operator: str | None = None  # --operator: the distance the application orders by
     time_budget_s: float = 60.0
     seed: int = 42
 
@@ -192,6 +193,7 @@ def tune_index(ctx: Context, index: AnnIndex, deadline: float) -> IndexTune:
     if options.condition:
         filtered = filtered_tune(ctx, probe, points, best, deadline)
     notes += opclass_notes(ctx, target, queries, deadline)
+    notes += operator_notes(ctx, target, queries, deadline)
     return IndexTune(
         schema=index.schema,
         index=index.name,
@@ -246,18 +248,13 @@ def opclass_notes(
         return ["the vectors are unit length: inner product (<#>) is the cheapest distance"]
     if time.perf_counter() > deadline:
         return ["the vectors are unit length: inner product (<#>) would rank the same"]
-    by_index, _ = measure.exact(ctx.conn, target, sample, deadline)
-    by_ip, _ = measure.exact(ctx.conn, replace(target, operator="<#>"), sample, deadline)
-    same = sum(
-        len({n.row for n in a} & {n.row for n in b}) / max(len(a), 1)
-        for a, b in zip(by_index, by_ip, strict=False)
-    ) / max(len(by_index), 1)
+    same, count = agreement(ctx, target, "<#>", sample, deadline)
     name = OPERATOR_NAMES.get(operator, operator)
     verdict = "equivalent" if same >= 0.999 else "not equivalent"
     ip_opclass = target.index.opclass.rsplit("_", 2)[0] + "_ip_ops"
     return [
         f"the sampled vectors are unit length; the exact top-{target.k} by inner product "
-        f"(<#>) shares {same:.0%} of its rows with {name} ({operator}) on {len(by_index)} "
+        f"(<#>) shares {same:.0%} of its rows with {name} ({operator}) on {count} "
         f"queries: inner product is {verdict} here"
         + (
             f" — {ip_opclass} with ORDER BY {target.index.column} <#> $1 returns the same "
@@ -265,4 +262,40 @@ def opclass_notes(
             if same >= 0.999
             else ""
         )
+    ]
+
+
+def agreement(
+    ctx: Context, target: Target, other: str, sample: list[QueryVector], deadline: float
+) -> tuple[float, int]:
+    """The share of the exact top-k by the index's operator that the exact top-k by another
+    operator holds too, over the sample; and the number of queries."""
+    by_index, _ = measure.exact(ctx.conn, target, sample, deadline)
+    by_other, _ = measure.exact(ctx.conn, replace(target, operator=other), sample, deadline)
+    same = sum(
+        len({n.row for n in a} & {n.row for n in b}) / max(len(a), 1)
+        for a, b in zip(by_index, by_other, strict=False)
+    ) / max(len(by_index), 1)
+    return same, len(by_index)
+
+
+def operator_notes(
+    ctx: Context, target: Target, queries: list[QueryVector], deadline: float
+) -> list[str]:
+    """--operator: the application orders by another distance than the index serves."""
+    other = ctx.options.operator
+    if other is None or other == target.operator or not queries:
+        return []
+    ix = target.index
+    same, count = agreement(ctx, target, other, queries[:MIN_QUERIES], deadline)
+    verdict = (
+        f"rewrite them with {target.operator}: the same neighbours, and the index serves them"
+        if same >= 0.999
+        else f"build an index with the {OPERATOR_NAMES.get(other, other)} operator class "
+        "for them, or change the distance the application uses"
+    )
+    return [
+        f"queries ordering by {other} cannot use {ix.name} ({ix.opclass} serves "
+        f"{target.operator}); the exact top-{target.k} by {target.operator} shares {same:.0%} "
+        f"of its rows with the top-{target.k} by {other} on {count} queries: {verdict}"
     ]
