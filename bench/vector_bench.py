@@ -149,6 +149,13 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true")
     args = parser.parse_args()
     cluster = start_cluster(CACHE_HOME)
+    try:
+        run(cluster, args)
+    finally:
+        cluster.stop()
+
+
+def run(cluster: Any, args: argparse.Namespace) -> None:
     name = f"bench_vector_{args.rows}_{args.dims}_s3"
     with psycopg.connect(cluster.dsn("postgres"), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
