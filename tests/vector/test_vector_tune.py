@@ -307,3 +307,18 @@ def test_query_operator_other_than_the_opclass(vdb: VectorDb) -> None:
     tuned = one(run(vdb, index="docs_h_hnsw", sample=5, operator="<->"))
     (note,) = [n for n in tuned.notes if n.startswith("queries ordering by <->")]
     assert "shares 100%" in note and "rewrite them with <=>" in note
+
+
+def test_database_without_pgvector(pg18: TestServer) -> None:
+    db = pg18.create_database("novec")
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "pgsage.cli.main", "vector", "tune", "--dsn", db.dsn],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        pg18.drop_database(db.name)
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "pgsage: error: pgvector (the vector extension) is not installed in this database"
+    )

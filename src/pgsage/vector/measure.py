@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
+from pgsage.errors import MissingExtension
 from pgsage.vector.analysis import Neighbour, held_out, percentile, recall_at_k
 from pgsage.vector.catalog import AnnIndex
 from pgsage.vector.model import SweepPoint
@@ -100,8 +101,10 @@ def begin_read_only(conn: Conn) -> None:
 def load_pgvector(conn: Conn) -> str:
     """The installed pgvector version; loads the library so its settings are known."""
     row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if row is None:
+        raise MissingExtension("pgvector (the vector extension) is not installed in this database")
     conn.execute("SELECT '[1]'::vector")
-    return str(row[0]) if row else ""
+    return str(row[0])
 
 
 def sample_queries(conn: Conn, target: Target, count: int, seed: int) -> list[QueryVector]:
