@@ -181,17 +181,26 @@ def _create(shape: IndexShape, method: str, storage: tuple[tuple[str, int], ...]
     )
 
 
+def situation(best: SweepPoint | None, target: float) -> str:
+    if best is None:
+        return f"no setting was measured to reach recall {target}"
+    at = f"{best.setting} = {best.value}"
+    if best.recall >= target:
+        return f"recall {target} needs {at}, where the index is as slow as a sequential scan"
+    return f"the best recall measured within the time budget is {best.recall:.3f} at {at}"
+
+
 def rebuild_for(shape: IndexShape, best: SweepPoint | None, target: float) -> Rebuild:
     """The rebuild expected to reach the target: a denser HNSW graph, or for IVFFlat the
     recommended lists (too many lists) or an HNSW index."""
-    reached = f"{best.recall:.3f} at {best.setting} = {best.value}" if best else "no measurement"
+    lead = situation(best, target)
     if shape.method == "hnsw":
         m = min(max(2 * shape.option("m", DEFAULT_M), 32), 100)
         efc = max(2 * shape.option("ef_construction", DEFAULT_EF_CONSTRUCTION), 2 * m, 128)
         storage: tuple[tuple[str, int], ...] = (("m", m), ("ef_construction", efc))
         seconds, size = estimate_hnsw(shape, m, efc)
         reason = (
-            f"the best measured recall is {reached}, below {target}: a denser graph "
+            f"{lead}: a denser graph "
             f"(m = {m}, ef_construction = {efc}) raises recall at the same ef_search"
         )
         fix = RebuildAnnIndex(shape.name, _create(shape, "hnsw", storage))
@@ -202,7 +211,7 @@ def rebuild_for(shape: IndexShape, best: SweepPoint | None, target: float) -> Re
         storage = (("lists", wanted),)
         seconds, size = estimate_ivfflat(shape, wanted)
         reason = (
-            f"the best measured recall is {reached}, below {target}: {lists} lists are "
+            f"{lead}: {lists} lists are "
             f"many for {int(shape.rows):,} rows; {wanted} longer lists find more neighbours "
             "per probe"
         )
@@ -217,7 +226,7 @@ def rebuild_for(shape: IndexShape, best: SweepPoint | None, target: float) -> Re
     storage = (("m", DEFAULT_M), ("ef_construction", DEFAULT_EF_CONSTRUCTION))
     seconds, size = estimate_hnsw(replace(shape, method="hnsw", size_bytes=0), DEFAULT_M, 64)
     reason = (
-        f"the best measured recall within the time budget is {reached}, below {target}: "
+        f"{lead}: "
         "raise ivfflat.probes further (recall reaches 1.0 at probes = lists, as slow as a "
         "scan), or build an HNSW index, which reaches high recall at lower latency"
     )

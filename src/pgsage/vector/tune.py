@@ -189,6 +189,13 @@ def tune_index(ctx: Context, index: AnnIndex, deadline: float) -> IndexTune:
     if best is None:
         top = max(points, key=lambda p: p.recall) if points else None
         rebuild = rebuild_for(index.shape(), top, options.target)
+    elif best.p50_ms >= exact_ms:
+        notes.append(
+            f"at {best.setting} = {best.value} the index answers no faster than the exact "
+            f"sequential scan ({best.p50_ms:.1f} ms against {exact_ms:.1f} ms): at this target "
+            "the index does not pay; see the rebuild"
+        )
+        rebuild = rebuild_for(index.shape(), best, options.target)
     filtered = None
     if options.condition:
         filtered = filtered_tune(ctx, probe, points, best, deadline)
