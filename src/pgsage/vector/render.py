@@ -111,14 +111,22 @@ def render_svg(result: TuneResult) -> str:
     def y(recall: float) -> float:
         return HEIGHT - PAD - recall * (HEIGHT - 2 * PAD)
 
+    total = HEIGHT + 16 * len(series)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total}" '
+        f'viewBox="0 0 {WIDTH} {total}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{WIDTH}" height="{total}" fill="white"/>',
         f'<text x="{PAD}" y="20" font-size="14">recall@k by setting (ef_search / probes, '
         "log scale)</text>",
     ]
-    for tick in (0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0):
+    if result.indexes:
+        goal = result.indexes[0].target
+        parts.append(
+            f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(goal):.1f}" y2="{y(goal):.1f}" '
+            f'stroke="#888" stroke-dasharray="4 3"/><text x="{WIDTH - PAD + 4}" '
+            f'y="{y(goal) + 4:.1f}">target {goal:g}</text>'
+        )
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         parts.append(
             f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             'stroke="#ddd"/>'
@@ -140,8 +148,8 @@ def render_svg(result: TuneResult) -> str:
                 f"p95 {p.p95_ms:.2f} ms</title></circle>"
             )
         parts.append(
-            f'<text x="{WIDTH - PAD + 4 - 160}" y="{PAD + 14 * number}" fill="{colour}">'
-            f"{escape(name)}</text>"
+            f'<text x="{PAD}" y="{HEIGHT - 8 + 16 * number}" fill="{colour}">'
+            f"— {escape(name)}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
