@@ -21,13 +21,14 @@ class TuneFormat(StrEnum):
 def tune_command(
     dsn: DsnOpt = None,
     table: Annotated[
-        str | None, typer.Option("--table", help="Only indexes on this table ([schema.]name).")
+        str | None,
+        typer.Option("--table", help="Only indexes on this table (name or schema.name)."),
     ] = None,
     column: Annotated[
         str | None, typer.Option("--column", help="Only indexes on this column (with --table).")
     ] = None,
     index: Annotated[
-        str | None, typer.Option("--index", help="Only this index ([schema.]name).")
+        str | None, typer.Option("--index", help="Only this index (name or schema.name).")
     ] = None,
     queries: Annotated[
         Path | None,
