@@ -128,12 +128,18 @@ def show(tuned: IndexTune, result: TuneResult) -> None:
             f"recall {thumb.recall:.3f}"
         )
     rec = tuned.recommendation
-    say(
-        f"  cheapest reaching {tuned.target}: {rec.setting} = {rec.value} (recall "
-        f"{rec.recall:.3f}, p95 {rec.p95_ms:.2f} ms)"
-        if rec
-        else f"  none reaches {tuned.target}: rebuild {tuned.rebuild.storage if tuned.rebuild else ''}"
-    )
+    if rec is not None:
+        say(
+            f"  cheapest reaching {tuned.target}: {rec.setting} = {rec.value} (recall "
+            f"{rec.recall:.3f}, p95 {rec.p95_ms:.2f} ms)"
+        )
+    if tuned.rebuild is not None:
+        rb = tuned.rebuild
+        say(
+            f"  rebuild: {rb.method} {dict(rb.storage)}, estimated build ≈ "
+            f"{rb.estimated_build_s:.0f} s (one worker), size ≈ "
+            f"{rb.estimated_size_bytes / 2**20:.0f} MiB"
+        )
     for note in tuned.notes:
         say(f"  note: {note}")
     verdict = "met" if result.elapsed_s < GOAL_SECONDS else "MISSED"
