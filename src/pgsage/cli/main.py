@@ -296,6 +296,9 @@ _agents(app)
 from pgsage.cli.report import register as _report
 
 _report(app)
+from pgsage.cli.vector import register as _vector
+
+_vector(app)
 # COMMAND FAMILIES END
 
 

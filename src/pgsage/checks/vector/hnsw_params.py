@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
+from pgsage.checks.vector import measured
 from pgsage.checks.vector.ann import (
     DEFAULT_EF_CONSTRUCTION,
     DEFAULT_M,
@@ -15,6 +16,7 @@ from pgsage.checks.vector.ann import (
     indexed_column,
     int_option,
     opclass_operator,
+    session_default,
 )
 from pgsage.checks.vector.workload import distance_orders
 from pgsage.db.rows import Index
@@ -59,6 +61,7 @@ class HnswParams(Check):
             True,
             "report HNSW indexes built with m or ef_construction off pgvector's defaults",
         ),
+        *measured.PARAMS,
     )
     docs = CheckDocs(
         problem="An HNSW index was built with non-default options (m ≠ 16 or ef_construction "
@@ -73,7 +76,9 @@ class HnswParams(Check):
         fix="Keep deliberate build options (rebuild with REINDEX after changing them with ALTER "
         "INDEX ... SET); set hnsw.ef_search at least as high as the largest LIMIT — per "
         "role (ALTER ROLE ... SET), per transaction (SET LOCAL) — or turn on "
-        "hnsw.iterative_scan. LIMITs are only visible where a query text still carries the "
+        "hnsw.iterative_scan. With the measured_recall_file parameter (a record of `pgsage "
+        "vector tune --record`), sessions whose ef_search measured below target_recall are "
+        "reported too. LIMITs are only visible where a query text still carries the "
         "literal (pg_stat_activity; pg_stat_statements replaces constants by $n).",
     )
 
@@ -104,6 +109,44 @@ class HnswParams(Check):
                     )
                 )
         findings += self.ef_search_findings(snapshot, hnsw)
+        findings += self.measured_findings(snapshot, hnsw, params)
+        return findings
+
+    def measured_findings(
+        self, snapshot: Snapshot, hnsw: list[Index], params: Mapping[str, Any]
+    ) -> list[Finding]:
+        """With a recorded tune: sessions whose ef_search measured below the target recall."""
+        found = measured.measurements(snapshot, params)
+        target = float(params["target_recall"])
+        default = session_default(snapshot, EF_SEARCH)
+        ef_search = as_int(default.value) or 40
+        findings = []
+        for index in hnsw:
+            meas = measured.for_index(found, index)
+            at = meas.recall_at(ef_search) if meas is not None else None
+            if meas is None or at is None or at[1] >= target:
+                continue
+            fix = None
+            advice = f"raise {EF_SEARCH} and measure again (pgsage vector tune)"
+            if meas.recommended:
+                fix = SetSetting(
+                    name=EF_SEARCH, value=meas.recommended, database=snapshot.server.database
+                )
+                advice = f"set {EF_SEARCH} = {meas.recommended}, measured to reach it"
+            findings.append(
+                self.finding(
+                    index_ref(index),
+                    f"sessions search HNSW index {index.name} with {EF_SEARCH} = {ef_search} "
+                    f"({default.source}), below the target recall {target}"
+                    + measured.describe(meas, ef_search),
+                    severity=Severity.WARNING,
+                    evidence={"ef_search": ef_search, "target_recall": target}
+                    | measured.evidence(meas),
+                    recommendation=f"For the sessions that search {index.table}: {advice} "
+                    "(per role or per transaction with SET LOCAL when only some need it).",
+                    fix=fix,
+                )
+            )
         return findings
 
     def ef_search_findings(self, snapshot: Snapshot, hnsw: list[Index]) -> list[Finding]:

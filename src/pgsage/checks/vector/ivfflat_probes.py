@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from pgsage.checks.base import Check, CheckDocs, Param
+from pgsage.checks.vector import measured
 from pgsage.checks.vector.ann import (
     DEFAULT_LISTS,
     as_int,
@@ -31,7 +34,10 @@ class IvfflatProbes(Check):
     title = "ivfflat.probes far below sqrt(lists)"
     requires_extensions = ("vector",)
     requires_sections = ("indexes", "roles", "vector_settings")
-    params = (Param("min_ratio", 0.5, "report when probes is below this fraction of sqrt(lists)"),)
+    params = (
+        Param("min_ratio", 0.5, "report when probes is below this fraction of sqrt(lists)"),
+        *measured.PARAMS,
+    )
     docs = CheckDocs(
         problem="The number of IVFFlat lists a search visits (`ivfflat.probes`, 1 unless set) "
         "is far below sqrt(lists), pgvector's starting point — for the sessions of the "
@@ -43,7 +49,9 @@ class IvfflatProbes(Check):
         "neighbours returned) is often well below what the application assumes.",
         fix="Set ivfflat.probes to about sqrt(lists) — per database (ALTER DATABASE ... SET), "
         "per role (ALTER ROLE ... IN DATABASE ... SET), or per transaction (SET LOCAL) — "
-        "and raise it until recall is good enough. A SET issued by the application itself "
+        "and raise it until recall is good enough (`pgsage vector tune` measures it; with its "
+        "record as the measured_recall_file parameter, this check judges probes by the "
+        "measured recall). A SET issued by the application itself "
         "is not visible to this check unless pg_stat_statements tracks utility statements; "
         "when it sees one, the finding is only informational.",
     )
@@ -57,6 +65,8 @@ class IvfflatProbes(Check):
         }
         app_sets_it = sets_per_session(snapshot, SETTING)
         database = snapshot.server.database
+        found = measured.measurements(snapshot, params)
+        target = float(params["target_recall"])
         findings = []
         for index in snapshot.indexes:
             if index.method != "ivfflat" or not index.is_valid:
@@ -64,8 +74,12 @@ class IvfflatProbes(Check):
             lists, _explicit = int_option(index, "lists", DEFAULT_LISTS)
             wanted = recommended_probes(lists)
             threshold = wanted * min_ratio
-            default_low = default_probes < threshold
-            low_roles = {role: probes for role, probes in overrides.items() if probes < threshold}
+            meas = measured.for_index(found, index)
+            low = measured.low_by(meas, target, partial(operator.gt, threshold))
+            if meas is not None and meas.recommended:
+                wanted = meas.recommended
+            default_low = low(default_probes)
+            low_roles = {role: probes for role, probes in overrides.items() if low(probes)}
             if not default_low and not low_roles:
                 continue
             parts = []
@@ -87,8 +101,14 @@ class IvfflatProbes(Check):
                 self.finding(
                     index_ref(index),
                     f"IVFFlat index {index.name} on {index.schema}.{index.table} has {lists} lists, "
-                    f"but {'; '.join(parts)} — far below sqrt({lists}) ≈ {wanted}, so searches "
-                    "miss neighbours"
+                    f"but {'; '.join(parts)} — "
+                    + (
+                        f"below {wanted}, the lowest probes measured to reach recall {target}"
+                        if meas is not None and meas.recommended
+                        else f"far below sqrt({lists}) ≈ {recommended_probes(lists)}"
+                    )
+                    + ", so searches miss neighbours"
+                    + measured.describe(meas, default_probes)
                     + (" (the application also SETs it itself)" if app_sets_it else ""),
                     severity=Severity.INFO if app_sets_it else None,
                     evidence={
@@ -99,6 +119,7 @@ class IvfflatProbes(Check):
                         "default_source": default.source,
                         "low_roles": [f"{r}={p}" for r, p in low_roles.items()],
                         "application_sets_probes": app_sets_it,
+                        **measured.evidence(meas),
                     },
                     recommendation=f"Set {SETTING} to about {wanted} for the sessions that search "
                     f"{index.table}, then raise it until recall is good enough.",
