@@ -19,6 +19,7 @@ from sqlalchemy import create_engine
 from pgharness import TestDatabase
 from pgsage.commands.plan import PlanOptions, plan, plan_files
 from pgsage.plan.render import render_alembic
+from pgsage.settings import Settings
 
 SEED = Path(__file__).parent / "seed_backend"
 OPTIONS = PlanOptions(
@@ -157,3 +158,39 @@ def test_the_revision_applies_and_reverts_with_real_alembic(db: TestDatabase) ->
             conn.commit()
         assert created() == (planned if step == "upgrade" else set())
     engine.dispose()
+
+
+def test_plan_checked_against_a_database(db: TestDatabase) -> None:
+    """With a DSN, what exists already leaves the plan (named in its notes), the recorded
+    workload joins the code's, and each line says how big its table is."""
+    import importlib
+
+    sys.path.insert(0, str(SEED))
+    try:
+        models = importlib.import_module("seed_models")
+    finally:
+        sys.path.remove(str(SEED))
+    engine = create_engine(db.dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    models.metadata.create_all(engine)
+    engine.dispose()
+    db.execute(
+        "CREATE INDEX bot_logs_user_id_idx ON bot_logs (user_id); "
+        "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 50) g; ANALYZE"
+    )
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for _ in range(3):
+            conn.execute("SELECT id FROM users WHERE name = %s", ["u1"])
+    checked = plan(replace_settings(OPTIONS, Settings(dsn=db.dsn)))
+    by_table = {(line.table, line.kind, line.columns) for line in checked.lines}
+    assert ("public.bot_logs", "index", ("user_id",)) not in by_table  # exists already
+    assert any("exists on the server as bot_logs_user_id_idx" in n for n in checked.notes)
+    recorded = [line for line in checked.lines if line.table == "public.users"]
+    assert recorded and "pg_stat_statements:" in recorded[0].rationale  # from the workload
+    assert all("on the server:" in line.rationale for line in checked.lines)
+
+
+def replace_settings(options: PlanOptions, settings: Settings) -> PlanOptions:
+    from dataclasses import replace
+
+    return replace(options, settings=settings)

@@ -47,9 +47,18 @@ def plan_command(
     fmt: Annotated[
         PlanFormat, typer.Option("--format", "-f", help="Format on stdout (without --out).")
     ] = PlanFormat.markdown,
+    dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--dsn",
+            help="Check the plan against this database: its pg_stat_statements join the "
+            "workload, what exists already leaves the plan, table sizes are shown.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Plan indexes, constraints, partitioning and monitoring from code, before production data."""
-    from pgsage.cli.options import err, write_file_atomically
+    from pgsage.cli.options import build_settings, err, write_file_atomically
     from pgsage.commands.plan import PlanOptions, plan, plan_files
     from pgsage.plan.render import render_csv, render_markdown
 
@@ -58,6 +67,7 @@ def plan_command(
         import_paths=tuple(path or [Path()]),
         sources=tuple(source or ()),
         queries=tuple(queries or ()),
+        settings=build_settings(None, dsn=dsn) if dsn is not None else None,
     )
     migration = plan(options)
     if out is None:

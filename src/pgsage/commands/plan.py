@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgsage.commands.audit import take_snapshot
 from pgsage.migrations.project import import_metadata, prepended_sys_path
 from pgsage.monitoring import plan as monitoring_plan
 from pgsage.plan.catalog import ModelCatalog
 from pgsage.plan.derive import MigrationPlan, derive_plan
 from pgsage.plan.render import render_alembic, render_csv, render_markdown, revision_id
+from pgsage.plan.server import checked_against, recorded_statements
 from pgsage.plan.sources import SourceStatement, statements_in_file, statements_in_tree
+from pgsage.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class PlanOptions:
     import_paths: tuple[Path, ...] = (Path(),)  # where the models' package is importable from
     sources: tuple[Path, ...] = ()  # Python files or folders whose SQL constants are read
     queries: tuple[Path, ...] = ()  # files of SQL statements (one workload each)
+    settings: Settings | None = None  # with a DSN: checked against that database
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,11 @@ def plan(options: PlanOptions) -> MigrationPlan:
         statements += statements_in_tree(source)
     for path in options.queries:
         statements += statements_in_file(path)
-    return derive_plan(ModelCatalog.of(metadata), statements)
+    if options.settings is None or not options.settings.dsn:
+        return derive_plan(ModelCatalog.of(metadata), statements)
+    snapshot = take_snapshot(options.settings)
+    statements += recorded_statements(snapshot)
+    return checked_against(derive_plan(ModelCatalog.of(metadata), statements), snapshot)
 
 
 def plan_files(migration: MigrationPlan) -> PlanFiles:
