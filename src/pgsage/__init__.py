@@ -2,7 +2,7 @@
 
 The public API is what ``__all__`` names: the instrumentation (``pgsage.instrument(engine)``,
 ``unit_of_work``, ``NPlusOneError``), the result model (``Report``, ``Finding``, ...) and the
-command functions (``audit``, ``snapshot``). Everything is imported on first use, so
+command functions (``audit``, ``snapshot``, ``lint``, ``run_advise``). Everything is imported on first use, so
 ``import pgsage`` (and with it the CLI's start-up) stays cheap: no SQLAlchemy, no psycopg.
 """
 
@@ -12,8 +12,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ below provides them
+    from pgsage.commands.advise import AdviseRun as AdviseRun
+    from pgsage.commands.advise import run_advise as run_advise
     from pgsage.commands.audit import audit as audit
     from pgsage.commands.audit import snapshot as snapshot
+    from pgsage.commands.lint import LintRequest as LintRequest
+    from pgsage.commands.lint import lint as lint
     from pgsage.instrument import NPlusOneError as NPlusOneError
     from pgsage.instrument import unit_of_work as unit_of_work
     from pgsage.instrument.core import instrument as instrument
@@ -24,6 +28,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ below provi
     from pgsage.model import Location as Location
     from pgsage.model import ObjectRef as ObjectRef
     from pgsage.model import Report as Report
+    from pgsage.model import RuleInfo as RuleInfo
     from pgsage.model import ServerSummary as ServerSummary
     from pgsage.model import Severity as Severity
     from pgsage.model import Status as Status
@@ -42,24 +47,32 @@ _LAZY_EXPORTS = {
     "Location": "pgsage.model",
     "ObjectRef": "pgsage.model",
     "Report": "pgsage.model",
+    "RuleInfo": "pgsage.model",
     "ServerSummary": "pgsage.model",
     "Severity": "pgsage.model",
     "Status": "pgsage.model",
     "Settings": "pgsage.settings",
     "audit": "pgsage.commands.audit",
     "snapshot": "pgsage.commands.audit",
+    "AdviseRun": "pgsage.commands.advise",
+    "run_advise": "pgsage.commands.advise",
+    "LintRequest": "pgsage.commands.lint",
+    "lint": "pgsage.commands.lint",
 }
 
 # Spelled out for static analysers; tests/test_package.py keeps it equal to the map above.
 __all__ = [
+    "AdviseRun",
     "CheckResult",
     "FailOn",
     "Finding",
     "Fix",
+    "LintRequest",
     "Location",
     "NPlusOneError",
     "ObjectRef",
     "Report",
+    "RuleInfo",
     "ServerSummary",
     "Settings",
     "Severity",
@@ -67,6 +80,8 @@ __all__ = [
     "__version__",
     "audit",
     "instrument",
+    "lint",
+    "run_advise",
     "snapshot",
     "unit_of_work",
 ]
