@@ -211,6 +211,9 @@ class ServerSummary:
     locked_relations: tuple[str, ...] = ()
     snapshot_errors: dict[str, str] = field(default_factory=dict)
     baseline_suppressed: int | None = None
+    # How long the statistics counters cover, which every counter-based finding rests on:
+    # "statistics cover 3.2 days (reset 2026-12-04 10:00)".
+    statistics: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

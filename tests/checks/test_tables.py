@@ -293,3 +293,26 @@ def test_bloat_estimate_is_close_on_compact_tables(db: TestDatabase) -> None:
         assert estimate.ratio < 0.1, name
     bloated_index = indexes["bot_logs_pkey"]
     assert bloated_index is not None and bloated_index.ratio > 0.85
+
+
+def test_after_a_statistics_reset_the_catalog_still_speaks(db: TestDatabase) -> None:
+    """pg_stat_reset() (or a crash, a failover) zeroes the counters: a big table that was never
+    analyzed, and autovacuum switched off on a table of real size, are still reported from
+    what the catalog and the files prove."""
+    db.execute(
+        "CREATE TABLE events (id bigint, payload text) WITH (autovacuum_enabled = false); "
+        "INSERT INTO events SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g"
+    )
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_reset()")
+    report = audit(
+        db,
+        ["stale-statistics", "autovacuum-disabled"],
+        {"autovacuum-disabled": {"min_size_bytes": 1_048_576}},
+    )
+    findings = found(report)
+    never = findings[("stale-statistics", "public.events")]
+    assert "has never been analyzed" in never.message and "row count unknown" in never.message
+    assert int(str(never.evidence["table_bytes"])) >= 1_048_576
+    off = findings[("autovacuum-disabled", "public.events")]
+    assert "no writes recorded" in off.message

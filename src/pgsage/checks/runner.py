@@ -155,8 +155,12 @@ def rule_info(check: type[Check]) -> RuleInfo:
 
 
 def server_summary(snapshot: Snapshot) -> ServerSummary:
+    from pgsage.checks.indexes.signatures import stats_window
+
     info = snapshot.server
+    window = stats_window(snapshot)
     return ServerSummary(
+        statistics=window.describe(snapshot.collected_at) if window is not None else "",
         version=info.version,
         version_num=info.version_num,
         database=info.database,

@@ -154,7 +154,7 @@ def checklist_command(
     from pgsage.cli.options import build_settings, fail
     from pgsage.commands.checklist import ChecklistRequest, checklist
     from pgsage.errors import PgsageError
-    from pgsage.reports.checklist import passed, render_json, render_text
+    from pgsage.reports.artifacts.checklist import passed, render_json, render_text
 
     try:
         settings = build_settings(config, dsn=dsn)

@@ -45,7 +45,10 @@ def subtitle(report: Report) -> str:
     """The server line under the title, or the files a lint read."""
     server = report.server
     if server is not None:
-        return f"PostgreSQL {server.version}, collected {server.collected_at}."
+        statistics = (
+            f" Counter-based findings rest on {server.statistics}." if server.statistics else ""
+        )
+        return f"PostgreSQL {server.version}, collected {server.collected_at}.{statistics}"
     return ", ".join(f"{n} {what}" for what, n in report.stats.items())
 
 

@@ -77,6 +77,8 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         else f"pgsage {report.command} — {subtitle(report)}"
     )
     console.print(Text(heading, style="bold"))
+    if server is not None and server.statistics:
+        console.print(Text(f"Counter-based findings rest on {server.statistics}.", style="dim"))
     findings = report.findings
     for severity in SEVERITY_ORDER:
         group = [f for f in findings if f.severity == severity]

@@ -23,6 +23,7 @@ from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.settings import SetSetting
 from pgsage.fixes.table import ResetStorageParameter
 from pgsage.model import Finding, ObjectRef, Severity
+from pgsage.units import human_bytes
 
 PARAMETER = "autovacuum_enabled"
 MAX_LISTED = 20
@@ -41,10 +42,17 @@ class AutovacuumDisabled(Check):
             "only tables with at least this many rows inserted, updated "
             "or deleted since the statistics were reset",
         ),
+        Param(
+            "min_size_bytes",
+            8388608,
+            "tables at least this big are reported whatever the write counters say (after "
+            "pg_stat_reset() or a crash they read zero)",
+        ),
     )
     docs = CheckDocs(
-        problem="Tables that are written to have the storage parameter autovacuum_enabled = "
-        "false, or the server runs with autovacuum = off.",
+        problem="Tables that are written to (or big enough to matter when the write counters "
+        "were reset) have the storage parameter autovacuum_enabled = false, or the server "
+        "runs with autovacuum = off.",
         why="Nothing vacuums or analyzes these tables any more: dead rows pile up and bloat "
         "them and their indexes, the visibility map goes stale (no index-only scans), the "
         "planner works from old statistics, and the transaction ID age grows until an "
@@ -60,12 +68,18 @@ class AutovacuumDisabled(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         min_writes = int(params["min_writes"])
+        min_size = int(params["min_size_bytes"])
         written = [
             t for t in snapshot.tables if t.kind in VACUUMED_KINDS and writes(t) >= min_writes
         ]
+        big = [
+            t
+            for t in snapshot.tables
+            if t.kind in VACUUMED_KINDS and writes(t) < min_writes and t.table_bytes >= min_size
+        ]
         findings = [
             self._table(snapshot, t, min_writes)
-            for t in written
+            for t in sorted(written + big, key=lambda t: (t.schema, t.name))
             if is_false(reloption(t.reloptions, PARAMETER))
         ]
         if is_false(snapshot.setting("autovacuum")) and written:
@@ -77,9 +91,14 @@ class AutovacuumDisabled(Check):
         vacuumed = last_vacuum(table)
         return self.finding(
             table_ref(table),
-            f"{table.qualified} has autovacuum_enabled = false but {writes(table):,} rows "
-            f"written ({table.n_dead_tup or 0:,} dead now); last vacuumed "
-            f"{describe_age(age_hours(vacuumed, now))}",
+            f"{table.qualified} has autovacuum_enabled = false but "
+            + (
+                f"{writes(table):,} rows written ({table.n_dead_tup or 0:,} dead now)"
+                if writes(table) >= min_writes
+                else f"holds {human_bytes(table.table_bytes)} (no writes recorded since the "
+                "statistics were reset: the counters cannot tell whether it is written)"
+            )
+            + f"; last vacuumed {describe_age(age_hours(vacuumed, now))}",
             evidence={
                 "reloption": f"{PARAMETER}={reloption(table.reloptions, PARAMETER)}",
                 "rows_inserted": table.n_tup_ins,
@@ -90,6 +109,7 @@ class AutovacuumDisabled(Check):
                 "last_vacuum": iso(table.last_vacuum),
                 "last_autovacuum": iso(table.last_autovacuum),
                 "last_vacuum_age_hours": age_hours(vacuumed, now),
+                "table_bytes": table.table_bytes,
                 "min_writes": min_writes,
             },
             recommendation=f"Switch autovacuum back on for {table.qualified} (RESET "

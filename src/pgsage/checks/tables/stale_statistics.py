@@ -22,6 +22,17 @@ from pgsage.db.rows import Table
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.table import Analyze
 from pgsage.model import Finding, Severity
+from pgsage.units import human_bytes
+
+
+def _unknown_but_big(table: Table, params: Mapping[str, Any]) -> bool:
+    """No statistic knows the row count (reltuples -1: never analyzed nor vacuumed; the live
+    counter zero, e.g. after pg_stat_reset()), yet the table's measured size is real."""
+    return (
+        table.reltuples < 0
+        and not table.n_live_tup
+        and table.table_bytes >= float(params["min_bytes_unknown_rows"])
+    )
 
 
 def has_column_statistics(snapshot: Snapshot, table: Table) -> bool:
@@ -39,6 +50,12 @@ class StaleStatistics(Check):
     requires_sections = ("tables", "columns", "settings")
     params = (
         Param("min_rows", 1000.0, "only tables with at least this many rows"),
+        Param(
+            "min_bytes_unknown_rows",
+            1048576.0,
+            "a table whose row count nothing records (never analyzed or vacuumed, counters "
+            "reset) is judged by its measured size: at least this many bytes",
+        ),
         Param(
             "lag_factor",
             2.0,
@@ -86,6 +103,9 @@ class StaleStatistics(Check):
             if table.kind not in VACUUMED_KINDS:
                 continue
             rows = max(float(table.n_live_tup or 0), table.reltuples)
+            if not analyzed and _unknown_but_big(table, params):
+                findings.append(self._never(snapshot, table, rows, params))
+                continue
             if rows < min_rows:
                 continue
             if not analyzed:
@@ -115,12 +135,18 @@ class StaleStatistics(Check):
                 "table": "; autovacuum is switched off for it",
                 "server": "; autovacuum is off on the server",
             }.get(disabled or "", "")
+        size = (
+            f"{rows:,.0f} rows"
+            if rows > 0
+            else f"{human_bytes(table.table_bytes)}, row count unknown: no statistics record it"
+        )
         return self.finding(
             table_ref(table),
-            f"{table.qualified} ({rows:,.0f} rows) has never been analyzed{note}",
+            f"{table.qualified} ({size}) has never been analyzed{note}",
             severity=Severity.INFO if partitioned else None,
             evidence={
                 "rows": int(rows),
+                "table_bytes": table.table_bytes,
                 "last_analyze": None,
                 "last_autoanalyze": None,
                 "modified_since_analyze": table.n_mod_since_analyze,

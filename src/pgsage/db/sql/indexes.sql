@@ -68,6 +68,11 @@ JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = tc.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
 CROSS JOIN (SELECT current_setting('block_size')::bigint AS block_size) bs
+-- After a reset of the database's statistics a zero counter proves nothing (see tables.sql).
+CROSS JOIN (
+    SELECT pg_catalog.pg_stat_get_db_stat_reset_time(d.oid) IS NULL AS counters_whole
+    FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
+) stats
 -- "fresh": relpages was set since the table last changed by more than a tenth of its rows
 -- (autoanalyze's own default threshold; a table never vacuumed or analyzed is measured), and
 -- by the same count: the index's reltuples within a tenth of the table's. A VACUUM that finds
@@ -78,7 +83,7 @@ CROSS JOIN LATERAL (
     SELECT (tc.reltuples >= 0 AND ic.reltuples >= 0
             AND pg_stat_get_mod_since_analyze(tc.oid) <= 0.1 * tc.reltuples
             AND abs(ic.reltuples - tc.reltuples) <= 0.1 * tc.reltuples)
-           OR (tc.reltuples < 0 AND tc.relpages = 0
+           OR (tc.reltuples < 0 AND tc.relpages = 0 AND stats.counters_whole
                AND pg_stat_get_tuples_inserted(tc.oid) = 0) AS yes
 ) fresh
 CROSS JOIN LATERAL (

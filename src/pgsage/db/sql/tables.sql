@@ -61,6 +61,10 @@ SELECT c.oid::bigint AS oid,
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+CROSS JOIN (
+    SELECT pg_catalog.pg_stat_get_db_stat_reset_time(d.oid) IS NULL AS counters_whole
+    FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
+) stats
 -- The columns pg_stat_all_tables and pg_statio_all_tables add up over the table's indexes
 -- (NULL for a table without one, as there), read from the pg_stat_get_* functions: the views
 -- join pg_class and group once more.
@@ -81,7 +85,9 @@ LEFT JOIN LATERAL (
 -- counts, since a tenth of its rows were added, and its index counted (by the same VACUUM:
 -- one that finds nothing to delete may skip the index) within a tenth of the table's rows.
 -- Also fresh: a relation never vacuumed or analyzed that is empty and never had a row inserted
--- (most TOAST tables: autovacuum never visits an empty one). Materialized views are always
+-- (most TOAST tables: autovacuum never visits an empty one) — as long as the statistics of the
+-- database were never reset (pg_stat_reset(), or the reset after a crash): a zero counter then
+-- proves nothing, and such a relation is measured. Materialized views are always
 -- measured (REFRESH replaces the file, not relpages). The free-space and visibility maps (a
 -- few pages per table) are left out: each costs a file-system stat() per table.
 LEFT JOIN LATERAL (
@@ -94,12 +100,12 @@ LEFT JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT c.relkind = 'm' OR NOT (
                (c.reltuples >= 0 AND pg_stat_get_mod_since_analyze(c.oid) <= 0.1 * c.reltuples)
-               OR (c.reltuples < 0 AND c.relpages = 0
+               OR (c.reltuples < 0 AND c.relpages = 0 AND stats.counters_whole
                    AND pg_stat_get_tuples_inserted(c.oid) = 0)) AS exact,
            t.oid IS NOT NULL AND NOT (
                (t.reltuples >= 0 AND coalesce(tix.counted, true)
                 AND pg_stat_get_ins_since_vacuum(t.oid) <= 0.1 * t.reltuples)
-               OR (t.reltuples < 0 AND t.relpages = 0
+               OR (t.reltuples < 0 AND t.relpages = 0 AND stats.counters_whole
                    AND pg_stat_get_tuples_inserted(t.oid) = 0)) AS toast_exact,
            (SELECT current_setting('block_size')::bigint) AS block_size
 ) fresh
