@@ -287,6 +287,9 @@ _plan(app)
 from pgsage.cli.web import register as _web
 
 _web(app)
+from pgsage.cli.backup import register as _backup
+
+_backup(app)
 # COMMAND FAMILIES END
 
 
