@@ -165,6 +165,7 @@ def restored(stanza: Stanza, user: str = "postgres") -> Iterator[Restored]:
 def _restore(stanza: str, label: str, cluster: LocalCluster) -> None:
     cluster.home.mkdir(mode=0o700)
     cluster.socket_dir.mkdir(mode=0o700)
+    cluster.datadir.mkdir(mode=0o700)
     run_pgbackrest(
         f"--stanza={stanza}",
         f"--set={label}",
