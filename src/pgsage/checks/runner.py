@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pgsage.checks import all_checks
-from pgsage.checks.base import Check
+from pgsage.checks.base import Check, CheckSkipped
 from pgsage.db.snapshot import Snapshot
 from pgsage.errors import UsageError
 from pgsage.model import CheckResult, Report, ServerSummary, Status
@@ -102,6 +102,8 @@ def run_check(check: type[Check], snapshot: Snapshot, overrides: Mapping[str, An
     started = time.perf_counter()
     try:
         findings = check().evaluate(snapshot, params)
+    except CheckSkipped as skipped:
+        return CheckResult(check.id, Status.SKIPPED, reason=str(skipped))
     except Exception as exc:  # isolation: a broken check becomes an error result
         return CheckResult(
             check.id,

@@ -37,6 +37,7 @@ from pgsage.db.connect import one_line, translate
 from pgsage.db.indexdef import Quoting, complete_definitions
 from pgsage.db.rows import (
     VECTOR_TYPES,
+    ArchiverStats,
     Checkpointer,
     Column,
     ColumnValues,
@@ -114,6 +115,7 @@ class Snapshot:
     column_values: list[ColumnValues] = field(default_factory=list)
     checkpointer: Checkpointer | None = None
     wal: WalStats | None = None
+    archiver: ArchiverStats | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
     # -- look-ups for checks -----------------------------------------------------------
@@ -499,6 +501,7 @@ def _collect(
                 column_values=c.rows("column_values", ColumnValues),
                 checkpointer=_first(c.rows("checkpointer", Checkpointer)),
                 wal=_first(c.rows("wal", WalStats)),
+                archiver=_first(c.rows("archiver", ArchiverStats)),
                 constraints=c.rows("constraints", Constraint),
                 # keyword arguments are evaluated in order: these wait for the companion
                 columns=read("columns", Column),
