@@ -12,13 +12,14 @@ from pgsage.backup.dump import BackupOptions, run_backup
 from pgsage.backup.manifest import Backup, list_backups
 from pgsage.backup.retention import apply_retention
 from pgsage.backup.verify import INTEGRITY_CHECKS, VerifyOptions, VerifyResult, verify_backup
-from pgsage.model import Report
+from pgsage.model import CheckResult, Finding, ObjectRef, Report, Severity, Status
 
 __all__ = [
     "BackupOptions",
     "RunResult",
     "VerifyOptions",
     "VerifyResult",
+    "backup_gate",
     "fresh_verified_backup",
     "integrity_report",
     "run",
@@ -65,3 +66,29 @@ def fresh_verified_backup(directory: Path, max_age_hours: float) -> Backup | Non
         if b.manifest.verified is not None and b.manifest.finished_at >= limit
     ]
     return fresh[-1] if fresh else None
+
+
+def backup_gate(directory: Path, max_age_hours: float) -> CheckResult:
+    """The ``backup`` stage of ``migrations check --require-backup``: a finding (error) unless a
+    verified backup newer than ``max_age_hours`` is in ``directory``."""
+    fresh = fresh_verified_backup(directory, max_age_hours)
+    if fresh is not None:
+        return CheckResult("backup", Status.OK)
+    newest = list_backups(directory)
+    detail = (
+        f"the newest is {newest[-1].manifest.dump}"
+        + ("" if newest[-1].manifest.verified else ", never verified")
+        if newest
+        else "there is none"
+    )
+    finding = Finding(
+        "backup",
+        "backup",
+        Severity.ERROR,
+        ObjectRef("backup directory", "", str(directory)),
+        f"no verified backup newer than {max_age_hours:g} h in {directory} ({detail})",
+        evidence={"directory": str(directory), "max_age_hours": max_age_hours},
+        recommendation="Run `pgsage backup run --dir DIR` and `pgsage backup verify --latest "
+        "DIR` before deploying the migration.",
+    )
+    return CheckResult("backup", Status.FINDINGS, (finding,))
