@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import psycopg
-import pytest
 from backuphelp import backup_dir, pgsage
 
 from pgharness import TestDatabase
@@ -132,7 +131,6 @@ def test_retention_keeps_the_newest_of_the_day(db: TestDatabase, backup_dir: Pat
     assert not first.dump.exists() and not first.manifest_file.exists()
 
 
-@pytest.mark.pg(">= 18")
 def test_verify_on_the_embedded_server_by_default(
     db: TestDatabase, backup_dir: Path, tmp_path: Path
 ) -> None:
