@@ -99,7 +99,22 @@ def verify_cmd(
 
         report = verify_stanza(pgbackrest, pg_bin)
         write_output(render_report(report, fmt), output)
-        if any(r.findings or r.status.value in ("error", "timeout") for r in report.results):
+        from pgsage.model import Severity
+
+        failed = [
+            f.message for r in report.results for f in r.findings if f.severity is Severity.ERROR
+        ] + [
+            f"{r.check}: {r.reason}"
+            for r in report.results
+            if r.status.value in ("error", "timeout")
+        ]
+        if failed:
+            err.print(
+                f"pgsage: verification failed: {failed[0]}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(1)
         return
     from pgsage.commands.backup import VerifyOptions, verify
