@@ -79,7 +79,11 @@ def dump_name(database: str, at: datetime, dump_format: str, directory: Path) ->
 
 def run_backup(options: BackupOptions) -> Backup:
     _validate(options)
-    session = SessionOptions(statement_timeout_ms=0, application_name="pgsage-backup")
+    # No timeouts: the row counts run beside pg_dump, which waits for its locks as long as
+    # it takes; a count that gave up after a second would fail a backup pg_dump completes.
+    session = SessionOptions(
+        statement_timeout_ms=0, lock_timeout_ms=0, application_name="pgsage-backup"
+    )
     with connect(options.dsn, session) as conn:
         try:
             server = _server(conn)
