@@ -47,6 +47,21 @@ else
          "the web browser test; it is skipped for now" >&2
 fi
 
+# Debian's pgbackrest: the backup tests archive a throwaway PostgreSQL 15 cluster into a local
+# repository and restore it (skipped without it).
+if ! command -v pgbackrest >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: installing pgbackrest with apt"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pgbackrest \
+        >/dev/null 2>&1 || echo "system-deps: apt-get install pgbackrest failed" >&2
+fi
+if command -v pgbackrest >/dev/null 2>&1; then
+    echo "system-deps: pgbackrest is installed"
+else
+    echo "system-deps: MISSING Debian's pgbackrest; install it (apt-get install pgbackrest) to" \
+         "run the pgBackRest tests; they are skipped for now" >&2
+fi
+
 if have_all; then
     echo "system-deps: PostgreSQL 15 and HypoPG are installed"
     exit 0

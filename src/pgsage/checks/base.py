@@ -16,6 +16,10 @@ from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Fix, ObjectRef, Severity
 
 
+class CheckSkipped(Exception):
+    """Raised by ``evaluate`` when the check cannot judge (not configured); ``str()`` says why."""
+
+
 @dataclass(frozen=True)
 class Param:
     """A named threshold with its default and what it means."""

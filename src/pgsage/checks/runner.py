@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pgsage.checks import all_checks
-from pgsage.checks.base import Check
+from pgsage.checks.base import Check, CheckSkipped
 from pgsage.checks.context import AuditContext
 from pgsage.db.snapshot import Snapshot
 from pgsage.errors import UsageError
@@ -107,6 +107,8 @@ def run_check(
     started = time.perf_counter()
     try:
         findings = check(context).evaluate(snapshot, params)
+    except CheckSkipped as skipped:
+        return CheckResult(check.id, Status.SKIPPED, reason=str(skipped))
     except Exception as exc:  # isolation: a broken check becomes an error result
         return CheckResult(
             check.id,

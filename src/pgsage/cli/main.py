@@ -299,6 +299,9 @@ _report(app)
 from pgsage.cli.vector import register as _vector
 
 _vector(app)
+from pgsage.cli.backup import register as _backup
+
+_backup(app)
 # COMMAND FAMILIES END
 
 

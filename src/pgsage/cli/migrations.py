@@ -104,6 +104,17 @@ def check_cmd(
     no_drift: Annotated[
         bool, typer.Option("--no-drift", help="Skip the comparison with the models.")
     ] = False,
+    require_backup: Annotated[
+        Path | None,
+        typer.Option(
+            "--require-backup",
+            help="Fail unless this backup directory holds a verified backup (pgsage backup).",
+            show_default=False,
+        ),
+    ] = None,
+    backup_max_age_hours: Annotated[
+        float, typer.Option("--backup-max-age-hours", help="How fresh that backup must be.")
+    ] = 24.0,
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.WARNING,
@@ -119,6 +130,8 @@ def check_cmd(
         server=not no_server,
         roundtrip=not no_roundtrip,
         drift=not no_drift,
+        require_backup=require_backup,
+        backup_max_age_hours=backup_max_age_hours,
     )
     report = check(options, _progress)
     if fmt == Format.json:

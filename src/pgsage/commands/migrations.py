@@ -16,7 +16,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +64,8 @@ class CheckOptions:
     server: bool = True  # False: the graph only
     roundtrip: bool = True
     drift: bool = True
+    require_backup: Path | None = None  # a backup directory: a fresh verified backup is required
+    backup_max_age_hours: float = 24.0
 
 
 class _Stages:
@@ -91,7 +93,13 @@ def check(options: CheckOptions, progress: Progress | None = None) -> Report:
     """The revision graph, then (on a throwaway database) upgrade, drift and round-trip."""
     from pgsage.migrations.project import find_project
 
-    return check_project(find_project(options.config, options.directory), options, progress)
+    report = check_project(find_project(options.config, options.directory), options, progress)
+    if options.require_backup is None:
+        return report
+    from pgsage.commands.backup import backup_gate
+
+    gate = backup_gate(options.require_backup, options.backup_max_age_hours)
+    return replace(report, results=(*report.results, gate))
 
 
 def check_project(

@@ -374,6 +374,19 @@ class Checkpointer:
 
 
 @dataclass(frozen=True)
+class ArchiverStats:
+    """pg_stat_archiver: the archive_command's successes and failures."""
+
+    archived_count: int
+    last_archived_wal: str | None
+    last_archived_time: datetime | None
+    failed_count: int
+    last_failed_wal: str | None
+    last_failed_time: datetime | None
+    stats_reset: datetime | None
+
+
+@dataclass(frozen=True)
 class WalStats:
     records: int
     full_page_images: int

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pgsage.db.rows import (
     VECTOR_TYPES,
+    ArchiverStats,
     Checkpointer,
     Column,
     ColumnValues,
@@ -75,6 +76,7 @@ class Snapshot:
     column_values: list[ColumnValues] = field(default_factory=list)
     checkpointer: Checkpointer | None = None
     wal: WalStats | None = None
+    archiver: ArchiverStats | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
     # -- look-ups for checks -----------------------------------------------------------

@@ -22,6 +22,7 @@ from psycopg.rows import TupleRow
 from pgsage import __version__
 from pgsage.db.connect import one_line, translate
 from pgsage.db.rows import (
+    ArchiverStats,
     Checkpointer,
     Column,
     ColumnValues,
@@ -73,6 +74,7 @@ SECTIONS: tuple[tuple[str, type[Any]], ...] = (
     ("column_values", ColumnValues),
     ("checkpointer", Checkpointer),
     ("wal", WalStats),
+    ("archiver", ArchiverStats),
     ("constraints", Constraint),
 )
 # The biggest sections, read last; the fast collector reads them on a second session.
@@ -222,6 +224,7 @@ def assemble(
         column_values=rows["column_values"],
         checkpointer=first("checkpointer"),
         wal=first("wal"),
+        archiver=first("archiver"),
         errors=errors,
     )
 
