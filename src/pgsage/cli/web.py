@@ -233,9 +233,11 @@ def collect(
             store,
             targets,
             settings,
-            min_gap_s=min_gap,
-            query_retention_days=query_retention_days,
-            space_retention_days=space_retention_days,
+            collect_commands.CollectOptions(
+                min_gap_s=min_gap,
+                query_retention_days=query_retention_days,
+                space_retention_days=space_retention_days,
+            ),
         )
     finally:
         store.dispose()

@@ -298,26 +298,34 @@ def _table_sizes(conn: Connection, run_id: int, target: str, now: datetime, take
     return len(largest)
 
 
+@dataclass(frozen=True)
+class CollectOptions:
+    """How often and how long: the gap below which a target is not sampled again, the
+    interval of the table sizes, and the retention of query and space history."""
+
+    min_gap_s: float = 0.0
+    space_interval_s: float = 86_400.0
+    query_retention_days: int = 30
+    space_retention_days: int = 365
+
+
 def collect(
     store: Store,
     targets: dict[str, str],
     settings: Settings,
-    *,
-    min_gap_s: float = 0.0,
-    space_interval_s: float = 86_400.0,
-    query_retention_days: int = 30,
-    space_retention_days: int = 365,
+    options: CollectOptions | None = None,
 ) -> list[CollectResult]:
     """One sample of every target, then the retention purge."""
+    options = options or CollectOptions()
     results = [
         collect_target(
             store,
             name,
             settings.model_copy(update={"dsn": dsn}),
-            min_gap_s=min_gap_s,
-            space_interval_s=space_interval_s,
+            min_gap_s=options.min_gap_s,
+            space_interval_s=options.space_interval_s,
         )
         for name, dsn in targets.items()
     ]
-    store.purge(query_retention_days, space_retention_days)
+    store.purge(options.query_retention_days, options.space_retention_days)
     return results

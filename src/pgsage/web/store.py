@@ -153,6 +153,19 @@ class Hit:
     reset_in_s: float
 
 
+@dataclass(frozen=True)
+class Action:
+    """A cancel or terminate an admin asked for, and how it went."""
+
+    username: str
+    target: str
+    action: str
+    pid: int | None
+    query: str | None
+    ok: bool
+    detail: str
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -385,16 +398,7 @@ class Store:
         return result
 
     # -- recorded actions -------------------------------------------------------------------
-    def record_action(
-        self,
-        username: str,
-        target: str,
-        action: str,
-        pid: int | None,
-        query: str | None,
-        ok: bool,
-        detail: str,
-    ) -> None:
+    def record_action(self, action: Action) -> None:
         with self.begin() as conn:
             conn.execute(
                 text(
@@ -402,13 +406,13 @@ class Store:
                     "detail) VALUES (:u, :t, :a, :p, :q, :ok, :d)"
                 ),
                 {
-                    "u": username,
-                    "t": target,
-                    "a": action,
-                    "p": pid,
-                    "q": (query or "")[:2000],
-                    "ok": ok,
-                    "d": detail,
+                    "u": action.username,
+                    "t": action.target,
+                    "a": action.action,
+                    "p": action.pid,
+                    "q": (action.query or "")[:2000],
+                    "ok": action.ok,
+                    "d": action.detail,
                 },
             )
 

@@ -367,6 +367,16 @@ def activity(
     )
 
 
+def _scalar(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and math.isnan(value):  # NaN is not JSON
+        return None
+    return value
+
+
 def jsonable(value: Any) -> Any:
     """A page model as JSON-ready data."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -375,10 +385,4 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, float) and math.isnan(value):  # NaN is not JSON
-        return None
-    return value
+    return _scalar(value)
