@@ -24,6 +24,7 @@ from pgsage.model import Report
 from pgsage.settings import Settings
 
 if TYPE_CHECKING:
+    from pgsage.db.rows import Sequence
     from pgsage.db.snapshot import Snapshot
     from pgsage.web.store import Store
 
@@ -116,6 +117,7 @@ def _collect_locked(
             statements = _statement_deltas(conn, run_id, target, now, taken)
             kinds.append("statements")
         findings = _findings(conn, run_id, target, now, report)
+        _sequence_sample(conn, SampleAt(run_id, target, now), taken)
         tables = 0
         last_space = conn.execute(
             text(
@@ -136,6 +138,47 @@ def _collect_locked(
             {"e": errors or None, "k": ",".join(kinds), "id": run_id},
         )
     return CollectResult(target, "collected", errors, statements, findings, tables)
+
+
+SEQUENCES = 100  # the most used sequences of a target are recorded at each sample
+
+
+@dataclass(frozen=True)
+class SampleAt:
+    run_id: int
+    target: str
+    now: datetime
+
+
+def _sequence_sample(conn: Connection, at: SampleAt, taken: Snapshot) -> None:
+    """The most used sequences' values (for the days-until-exhausted forecast)."""
+
+    def used(s: Sequence) -> float:
+        span = s.max_value - s.min_value
+        return ((s.last_value or s.min_value) - s.min_value) / span if span > 0 else 0.0
+
+    ascending = [s for s in taken.sequences if s.increment_by > 0 and s.last_value is not None]
+    top = sorted(ascending, key=used, reverse=True)[:SEQUENCES]
+    if not top:
+        return
+    conn.execute(
+        text(
+            "INSERT INTO pgsage_web.sequence_samples (run_id, target, taken_at, schema_name, "
+            "sequence_name, last_value, max_value) VALUES (:r, :t, :at, :s, :n, :v, :m)"
+        ),
+        [
+            {
+                "r": at.run_id,
+                "t": at.target,
+                "at": at.now,
+                "s": s.schema,
+                "n": s.name,
+                "v": s.last_value,
+                "m": s.max_value,
+            }
+            for s in top
+        ],
+    )
 
 
 def _finish(store: Store, run_id: int, ok: bool, error: str, kinds: str) -> None:

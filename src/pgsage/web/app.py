@@ -27,6 +27,7 @@ from pgsage.web import (
     routes_auth,
     routes_ops,
     routes_pages,
+    routes_query,
 )
 from pgsage.web.config import WebConfig
 from pgsage.web.deps import csrf_protect
@@ -98,6 +99,13 @@ def create_app(config: WebConfig, store: Store, *, scheduler: bool = False) -> F
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(Exception, _internal)
     app.mount("/static", StaticFiles(directory=str(package_dir("static"))), name="static")
-    for module in (routes_ops, routes_auth, routes_pages, routes_api, routes_actions):
+    for module in (
+        routes_ops,
+        routes_auth,
+        routes_query,
+        routes_pages,
+        routes_api,
+        routes_actions,
+    ):
         app.include_router(module.router)
     return app

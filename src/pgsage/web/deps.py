@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 
 from pgsage.web.auth import CSRF_HEADER, Principal, token_matches
 from pgsage.web.state import RateLimited, WebState, form_field, web_state
@@ -67,3 +67,9 @@ async def csrf_protect(request: Request) -> None:
         given = form_field(form, "csrf_token")
     if not token_matches(given, who.csrf):
         raise HTTPException(403, "CSRF token missing or wrong")
+
+
+ReachGB = Annotated[
+    float | None,
+    Query(gt=0, le=1e9, description="the size (GiB) the space forecasts count the days to"),
+]

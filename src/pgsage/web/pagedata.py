@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from pgsage.web import views
+from pgsage.web import forecast, pages_extra, views
 from pgsage.web.state import WebState
 from pgsage.web.store import Store
+from pgsage.web.targets import TargetView
 
-OWN_TEMPLATES = {"overview", "queries", "space", "maintenance", "activity"}
+OWN_TEMPLATES = {"overview", "queries", "space", "maintenance", "activity", "advisor", "migrations"}
+EXTRA: dict[str, Callable[[WebState, str], Any]] = {
+    "advisor": pages_extra.advisor_page,
+    "migrations": pages_extra.migrations_page,
+}
 
 
 def growth(store: Store, target: str) -> list[dict[str, Any]]:
@@ -21,17 +27,37 @@ def growth(store: Store, target: str) -> list[dict[str, Any]]:
     return rows
 
 
-def build(state: WebState, page: str, target: str) -> Any:
+def _space(state: WebState, view: TargetView, target: str, reach: float | None) -> Any:
+    rows = growth(state.store, target)
+    return dataclasses.replace(
+        views.space(view, state.targets.names, rows),
+        database_forecast=forecast.database_size(state.store, target, reach),
+        table_forecasts=forecast.tables(rows, reach),
+    )
+
+
+def _maintenance(state: WebState, view: TargetView, target: str) -> Any:
+    return dataclasses.replace(
+        views.maintenance(view, state.targets.names),
+        sequence_forecasts=forecast.sequences(state.store, target),
+    )
+
+
+def build(state: WebState, page: str, target: str, reach_bytes: float | None = None) -> Any:
+    """The page model; ``reach_bytes``: the size the space forecasts count the days to
+    (default: twice the size now)."""
     names = state.targets.names
     if page == "activity":
         live = state.targets.live(target)
         return views.activity(target, names, live, state.store.actions(100))
+    if page in EXTRA:
+        return EXTRA[page](state, target)
     view = state.targets.view(target)
     builders: dict[str, Callable[[], Any]] = {
         "overview": lambda: views.overview(view, names),
-        "maintenance": lambda: views.maintenance(view, names),
+        "maintenance": lambda: _maintenance(state, view, target),
         "queries": lambda: views.queries(view, names),
-        "space": lambda: views.space(view, names, growth(state.store, target)),
+        "space": lambda: _space(state, view, target, reach_bytes),
     }
     builder = builders.get(page)
     return builder() if builder else views.findings_page(view, names, page)

@@ -32,25 +32,30 @@ def _finding(state: WebState, target: str, key: str) -> Finding:
     raise HTTPException(404, "no such finding (the report may have been refreshed)")
 
 
-@router.get("/t/{target}/findings/{key}/fix.sql", response_class=Response)
-def fix_sql(key: str, target: Target, state: State) -> Response:
-    finding = _finding(state, target, key)
-    return Response(
+def fix_downloads(finding: Finding, key: str) -> tuple[Response, Response]:
+    """A finding's fix as SQL and as an Alembic revision (attachments)."""
+    sql = Response(
         finding.fix_sql,
         media_type="application/sql",
         headers={"Content-Disposition": f'attachment; filename="{finding.check}-{key}.sql"'},
     )
-
-
-@router.get("/t/{target}/findings/{key}/alembic.py", response_class=Response)
-def fix_alembic(key: str, target: Target, state: State) -> Response:
-    finding = _finding(state, target, key)
     filename = f"{key}_pgsage_{finding.check.replace('-', '_')}.py"
-    return Response(
+    revision = Response(
         alembic_revision(finding.check, key, finding.subject(), finding.fix_alembic or ""),
         media_type="text/x-python",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+    return sql, revision
+
+
+@router.get("/t/{target}/findings/{key}/fix.sql", response_class=Response)
+def fix_sql(key: str, target: Target, state: State) -> Response:
+    return fix_downloads(_finding(state, target, key), key)[0]
+
+
+@router.get("/t/{target}/findings/{key}/alembic.py", response_class=Response)
+def fix_alembic(key: str, target: Target, state: State) -> Response:
+    return fix_downloads(_finding(state, target, key), key)[1]
 
 
 @dataclass(frozen=True)

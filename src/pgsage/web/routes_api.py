@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from pgsage.web import charts, views
-from pgsage.web.deps import State, Target, expensive
+from pgsage.web.deps import ReachGB, State, Target, expensive
 from pgsage.web.pagedata import build
 from pgsage.web.routes_pages import CHARTS
 from pgsage.web.state import PAGES
@@ -21,8 +21,8 @@ def list_targets(state: State) -> dict[str, Any]:
 
 
 def _add_api(page: str) -> None:
-    def api(target: Target, state: State) -> Any:
-        return views.jsonable(build(state, page, target))
+    def api(target: Target, state: State, reach_gb: ReachGB = None) -> Any:
+        return views.jsonable(build(state, page, target, reach_gb * 2**30 if reach_gb else None))
 
     router.add_api_route(
         f"/targets/{{target}}/{page}",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pgsage.web import charts
-from pgsage.web.deps import State, Target, expensive
+from pgsage.web.deps import ReachGB, State, Target, expensive
 from pgsage.web.pagedata import build, template_of
 from pgsage.web.state import PAGES
 
@@ -41,13 +41,15 @@ def check_docs(request: Request, check: str, state: State) -> HTMLResponse:
 def _add_page(page: str, title: str) -> None:
     suffix = "" if page == "overview" else page
 
-    def html(request: Request, target: Target, state: State) -> HTMLResponse:
+    def html(
+        request: Request, target: Target, state: State, reach_gb: ReachGB = None
+    ) -> HTMLResponse:
         return state.render(
             request,
             template_of(page),
             page=page,
             page_title=title,
-            data=build(state, page, target),
+            data=build(state, page, target, reach_gb * 2**30 if reach_gb else None),
             target=target,
             targets=state.targets.names,
         )

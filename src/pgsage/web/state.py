@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CollectorRegistry, Histogram
 
 from pgsage.web import charts
+from pgsage.web.advisor import AdvisorRun, TtlCache
 from pgsage.web.auth import Authenticator, Principal
 from pgsage.web.config import WebConfig
 from pgsage.web.scheduler import Scheduler
@@ -33,6 +34,8 @@ PAGES = (
     ("indexes", "Indexes"),
     ("maintenance", "Maintenance"),
     ("activity", "Live activity"),
+    ("advisor", "Advisor"),
+    ("migrations", "Migrations"),
     ("settings", "Settings & security"),
     ("findings", "All findings"),
 )
@@ -97,6 +100,9 @@ class WebState:
         self.instrumentation: Any = None
         self.scheduler: Scheduler | None = None
         self.health_pool = ThreadPoolExecutor(max_workers=4)
+        self.advice: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
+        self.whatif: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
+        self.lints: TtlCache[AdvisorRun] = TtlCache(60.0)
 
     def instrument_store(self) -> None:
         from pgsage.instrument.core import instrument
