@@ -65,3 +65,17 @@ def build(state: WebState, page: str, target: str, reach_bytes: float | None = N
 
 def template_of(page: str) -> str:
     return f"{page if page in OWN_TEMPLATES else 'findings'}.html"
+
+
+def model_of(page: str) -> type[Any]:
+    """The page model's class (the JSON twin's response schema)."""
+    models: dict[str, type[Any]] = {
+        "overview": views.Overview,
+        "queries": views.QueriesPage,
+        "space": views.SpacePage,
+        "maintenance": views.MaintenancePage,
+        "activity": views.ActivityPage,
+        "advisor": pages_extra.ReportPage,
+        "migrations": pages_extra.ReportPage,
+    }
+    return models.get(page, views.FindingsPage)

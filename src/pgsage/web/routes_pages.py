@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -14,6 +15,7 @@ from pgsage.web.state import PAGES
 
 router = APIRouter()
 
+Metric = Literal["query_time", "size", "connections"]
 CHARTS = {
     "query_time": ("Query time per sample (ms, pg_stat_statements deltas)", charts.plain),
     "size": ("Database size", charts.human_bytes),
@@ -69,7 +71,7 @@ for _page, _title in PAGES:
 
 
 @router.get("/t/{target}/charts/{metric}.svg", response_class=Response)
-def chart(metric: str, target: Target, state: State) -> Response:
+def chart(metric: Metric, target: Target, state: State) -> Response:
     if metric not in CHARTS:
         raise HTTPException(404, "no such chart")
     title, fmt = CHARTS[metric]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from pgsage.web import charts, views
+from pgsage.web import charts
 from pgsage.web.auth import Principal
 from pgsage.web.deps import CurrentUser, State, Target, expensive
 from pgsage.web.pages_extra import QueryPage, advised_finding, query_page
 from pgsage.web.routes_actions import fix_downloads
+from pgsage.web.routes_api import ERRORS
 from pgsage.web.state import WebState
 
 router = APIRouter()
@@ -49,12 +50,16 @@ async def query_html(
     )
 
 
-@router.get("/api/v1/targets/{target}/queries/{key}", dependencies=[Depends(expensive)])
+@router.get(
+    "/api/v1/targets/{target}/queries/{key}",
+    dependencies=[Depends(expensive)],
+    response_model=QueryPage,
+    responses={403: {"description": "EXPLAIN ANALYZE needs the admin role"}, **ERRORS},
+)
 def query_api(
     key: str, target: Target, who: CurrentUser, state: State, analyze: Analyze = False
-) -> Any:
-    page: QueryPage = query_page(state, target, key, _analyze_allowed(who, analyze))
-    return views.jsonable(page)
+) -> QueryPage:
+    return query_page(state, target, key, _analyze_allowed(who, analyze))
 
 
 @router.get("/t/{target}/queries/{key}/chart.svg", response_class=Response)
