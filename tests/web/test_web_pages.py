@@ -157,3 +157,23 @@ def test_table_forecast_counts_the_days() -> None:
     assert found.days_until == 10.0
     (flat,) = tables([{**row, "per_day_bytes": None}], None)
     assert flat.days_until is None and flat.reach_bytes == 2000
+
+
+def test_advisor_cache_waits_at_most_the_budget() -> None:
+    import threading
+
+    cache: advisor.TtlCache[str] = advisor.TtlCache(60.0)
+    release = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        release.wait(10)
+        return "done"
+
+    assert cache.get("k", slow, budget_s=0.05) is None  # still running: the page goes on
+    assert cache.get("k", slow, budget_s=0.05) is None  # not started twice
+    release.set()
+    assert cache.get("k", slow, budget_s=5) == "done"
+    assert cache.get("k", slow, budget_s=0) == "done" and len(calls) == 1
+    cache.close()

@@ -9,6 +9,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -24,24 +26,39 @@ T = TypeVar("T")
 
 
 class TtlCache(Generic[T]):
-    """Values computed at most once per ``ttl_s`` per key (one computation at a time)."""
+    """Values computed at most once per ``ttl_s`` per key, in a background thread: a caller
+    waits at most its budget and otherwise gets the previous value (or None) while the
+    computation finishes into the cache."""
 
-    def __init__(self, ttl_s: float) -> None:
+    def __init__(self, ttl_s: float, workers: int = 2) -> None:
         self.ttl_s = ttl_s
         self._values: dict[str, tuple[float, T]] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._running: dict[str, Future[T]] = {}
+        # re-entrant: a computation that is done already runs its callback (which takes the
+        # guard) inside add_done_callback, under the guard
+        self._guard = threading.RLock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pgsage-advise")
 
-    def get(self, key: str, compute: Callable[[], T]) -> T:
+    def _store(self, key: str, future: Future[T]) -> None:
         with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+            self._running.pop(key, None)
+            if future.exception() is None:
+                self._values[key] = (time.monotonic(), future.result())
+
+    def get(self, key: str, compute: Callable[[], T], budget_s: float = 3600.0) -> T | None:
+        with self._guard:
             found = self._values.get(key)
             if found is not None and time.monotonic() - found[0] < self.ttl_s:
                 return found[1]
-            value = compute()
-            self._values[key] = (time.monotonic(), value)
-            return value
+            future = self._running.get(key)
+            if future is None:
+                future = self._pool.submit(compute)
+                self._running[key] = future
+                future.add_done_callback(lambda done: self._store(key, done))
+        try:
+            return future.result(timeout=budget_s)
+        except FutureTimeout:
+            return found[1] if found is not None else None
 
     def keys(self, prefix: str) -> list[str]:
         return [k for k in list(self._values) if k.startswith(prefix)]
@@ -49,6 +66,9 @@ class TtlCache(Generic[T]):
     def peek(self, key: str) -> T | None:
         found = self._values.get(key)
         return found[1] if found else None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,12 @@ def _session(config: WebConfig) -> SessionOptions:
         lock_timeout_ms=config.target_lock_timeout_ms,
         application_name="pgsage-web-advise",
     )
+
+
+STILL_RUNNING = (
+    "the advisor is still running (it did not finish within the page's budget): "
+    "reload in a few seconds"
+)
 
 
 def _failed(exc: PgsageError) -> AdvisorRun:

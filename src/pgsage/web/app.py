@@ -61,6 +61,8 @@ def _lifespan(
             if state.scheduler is not None:
                 state.scheduler.stop()
             state.targets.close()
+            for cache in (state.advice, state.whatif, state.lints):
+                cache.close()
             state.store.dispose()
             logger.info("pgsage web stopped: pools closed")
 

@@ -3,6 +3,7 @@ page: page models built from the store, pgsage.web.explain and pgsage.web.adviso
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -87,6 +88,17 @@ def _statement(state: WebState, target: str, key: str) -> tuple[str, QueryStats 
     return recorded, None
 
 
+def _budgeted(
+    cache: advisor.TtlCache[advisor.AdvisorRun],
+    key: str,
+    compute: Callable[[], advisor.AdvisorRun],
+    budget_s: float,
+) -> advisor.AdvisorRun:
+    """The cached run, or a fresh one when it finishes within the page's budget."""
+    found = cache.get(key, compute, budget_s)
+    return found if found is not None else advisor.AdvisorRun(None, advisor.STILL_RUNNING)
+
+
 def _findings(run: advisor.AdvisorRun) -> list[FindingView]:
     return [FindingView.of(f) for f in run.report.findings] if run.report else []
 
@@ -95,10 +107,16 @@ def query_page(state: WebState, target: str, key: str, analyze: bool) -> QueryPa
     query, stats = _statement(state, target, key)
     config = state.config
     dsn = config.targets[target]
-    timeouts = (config.target_statement_timeout_ms, config.target_lock_timeout_ms)
+    budget_ms = int(config.page_budget_s * 1000)
+    timeouts = (min(config.target_statement_timeout_ms, budget_ms), config.target_lock_timeout_ms)
     plan = explain.plan(dsn, query, analyze=analyze, timeouts=timeouts)
     whatif = (
-        state.whatif.get(f"{target}\0{key}", lambda: advisor.query_advice(config, dsn, query))
+        _budgeted(
+            state.whatif,
+            f"{target}\0{key}",
+            lambda: advisor.query_advice(config, dsn, query),
+            config.page_budget_s,
+        )
         if explain.explainable(query)
         else advisor.AdvisorRun(None, explain.NOT_EXPLAINABLE)
     )
@@ -133,11 +151,21 @@ def _report_page(state: WebState, target: str, title: str, run: advisor.AdvisorR
 
 def advisor_run(state: WebState, target: str) -> advisor.AdvisorRun:
     dsn = state.config.targets[target]
-    return state.advice.get(target, lambda: advisor.workload_advice(state.config, dsn))
+    return _budgeted(
+        state.advice,
+        target,
+        lambda: advisor.workload_advice(state.config, dsn),
+        state.config.page_budget_s,
+    )
 
 
 def migrations_run(state: WebState) -> advisor.AdvisorRun:
-    return state.lints.get("migrations", lambda: advisor.migrations_lint(state.config))
+    return _budgeted(
+        state.lints,
+        "migrations",
+        lambda: advisor.migrations_lint(state.config),
+        state.config.page_budget_s,
+    )
 
 
 def advisor_page(state: WebState, target: str) -> ReportPage:
