@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -64,6 +65,18 @@ def _artifacts() -> Path:
     return folder
 
 
+def _query_page(page: Any, served: str, shots: Path) -> None:
+    """A query's own page (reached from the queries page): history chart, plan, what-if."""
+    page.goto(f"{served}/t/main/queries")
+    page.click("a.query >> nth=0")
+    page.wait_for_load_state("load")
+    assert "/t/main/queries/" in page.url
+    assert "Plan" in page.content() and "What if" in page.content()
+    for img in page.query_selector_all("img.chart"):
+        assert page.evaluate("img => img.complete && img.naturalWidth > 0", img)
+    page.screenshot(path=str(shots / "query.png"), full_page=True)
+
+
 def test_browser_logs_in_and_every_page_renders(
     served: str, store: Store, target_db: TestDatabase
 ) -> None:
@@ -111,6 +124,7 @@ def test_browser_logs_in_and_every_page_renders(
                     charts_seen += 1
                 page.screenshot(path=str(shots / f"{key}.png"), full_page=True)
             assert charts_seen >= 4
+            _query_page(page, served, shots)
             # a finding's docs page, and logging out through the form (CSRF token included)
             page.goto(f"{served}/t/main/indexes")
             page.click("article.finding h3 a >> nth=0")
@@ -121,5 +135,7 @@ def test_browser_logs_in_and_every_page_renders(
         finally:
             browser.close()
     print(f"screenshots in {shots}")
-    assert sorted(p.name for p in shots.glob("*.png")) == sorted(f"{k}.png" for k, _ in PAGES)
+    assert sorted(p.name for p in shots.glob("*.png")) == sorted(
+        [f"{k}.png" for k, _ in PAGES] + ["query.png"]
+    )
     assert not problems, problems

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import pytest
@@ -38,15 +39,29 @@ def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: PARAMS.get(m.group(1), "x"), path)
 
 
+def flat_routes(app: FastAPI) -> list[tuple[Any, str, set[str]]]:
+    """Each route (FastAPI >= 0.165 keeps included routers lazily): (route, full path, methods)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # an older FastAPI: app.routes is flat already
+        return [
+            (r, getattr(r, "path", ""), getattr(r, "methods", None) or set()) for r in app.routes
+        ]
+    return [
+        (c.original_route, c.path or "", c.methods or set())
+        for c in iter_route_contexts(app.routes)
+    ]
+
+
 def all_routes(app: FastAPI) -> list[tuple[str, str]]:
     found = []
-    for route in app.routes:
+    for route, path, methods in flat_routes(app):
         if isinstance(route, Mount):
-            found.append(("GET", route.path + "/style.css"))
+            found.append(("GET", path + "/style.css"))
             continue
         assert isinstance(route, APIRoute | Route), route
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            found.append((method, concrete(route.path)))
+        for method in sorted(methods - {"HEAD"}):
+            found.append((method, concrete(path)))
     return found
 
 

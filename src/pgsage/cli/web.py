@@ -102,6 +102,10 @@ def web(
         str,
         typer.Option("--forwarded-allow-ips", help="Proxies trusted for X-Forwarded-For/-Proto."),
     ] = "127.0.0.1",
+    migrations: Annotated[
+        Path | None,
+        typer.Option("--migrations", help="Migrations to lint on the Migrations page."),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the dashboard and the HTTP API. Set PGSAGE_ADMIN_TOKEN to allow
@@ -132,6 +136,7 @@ def web(
         query_retention_days=query_retention_days,
         space_retention_days=space_retention_days,
         secure_cookies=secure_cookies,
+        migrations=migrations,
     )
     plan = web_commands.check_listen(web_config, store)
     err.print(
@@ -233,9 +238,11 @@ def collect(
             store,
             targets,
             settings,
-            min_gap_s=min_gap,
-            query_retention_days=query_retention_days,
-            space_retention_days=space_retention_days,
+            collect_commands.CollectOptions(
+                min_gap_s=min_gap,
+                query_retention_days=query_retention_days,
+                space_retention_days=space_retention_days,
+            ),
         )
     finally:
         store.dispose()

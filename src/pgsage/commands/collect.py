@@ -24,6 +24,7 @@ from pgsage.model import Report
 from pgsage.settings import Settings
 
 if TYPE_CHECKING:
+    from pgsage.db.rows import Sequence
     from pgsage.db.snapshot import Snapshot
     from pgsage.web.store import Store
 
@@ -116,6 +117,7 @@ def _collect_locked(
             statements = _statement_deltas(conn, run_id, target, now, taken)
             kinds.append("statements")
         findings = _findings(conn, run_id, target, now, report)
+        _sequence_sample(conn, SampleAt(run_id, target, now), taken)
         tables = 0
         last_space = conn.execute(
             text(
@@ -136,6 +138,47 @@ def _collect_locked(
             {"e": errors or None, "k": ",".join(kinds), "id": run_id},
         )
     return CollectResult(target, "collected", errors, statements, findings, tables)
+
+
+SEQUENCES = 100  # the most used sequences of a target are recorded at each sample
+
+
+@dataclass(frozen=True)
+class SampleAt:
+    run_id: int
+    target: str
+    now: datetime
+
+
+def _sequence_sample(conn: Connection, at: SampleAt, taken: Snapshot) -> None:
+    """The most used sequences' values (for the days-until-exhausted forecast)."""
+
+    def used(s: Sequence) -> float:
+        span = s.max_value - s.min_value
+        return ((s.last_value or s.min_value) - s.min_value) / span if span > 0 else 0.0
+
+    ascending = [s for s in taken.sequences if s.increment_by > 0 and s.last_value is not None]
+    top = sorted(ascending, key=used, reverse=True)[:SEQUENCES]
+    if not top:
+        return
+    conn.execute(
+        text(
+            "INSERT INTO pgsage_web.sequence_samples (run_id, target, taken_at, schema_name, "
+            "sequence_name, last_value, max_value) VALUES (:r, :t, :at, :s, :n, :v, :m)"
+        ),
+        [
+            {
+                "r": at.run_id,
+                "t": at.target,
+                "at": at.now,
+                "s": s.schema,
+                "n": s.name,
+                "v": s.last_value,
+                "m": s.max_value,
+            }
+            for s in top
+        ],
+    )
 
 
 def _finish(store: Store, run_id: int, ok: bool, error: str, kinds: str) -> None:
@@ -298,26 +341,34 @@ def _table_sizes(conn: Connection, run_id: int, target: str, now: datetime, take
     return len(largest)
 
 
+@dataclass(frozen=True)
+class CollectOptions:
+    """How often and how long: the gap below which a target is not sampled again, the
+    interval of the table sizes, and the retention of query and space history."""
+
+    min_gap_s: float = 0.0
+    space_interval_s: float = 86_400.0
+    query_retention_days: int = 30
+    space_retention_days: int = 365
+
+
 def collect(
     store: Store,
     targets: dict[str, str],
     settings: Settings,
-    *,
-    min_gap_s: float = 0.0,
-    space_interval_s: float = 86_400.0,
-    query_retention_days: int = 30,
-    space_retention_days: int = 365,
+    options: CollectOptions | None = None,
 ) -> list[CollectResult]:
     """One sample of every target, then the retention purge."""
+    options = options or CollectOptions()
     results = [
         collect_target(
             store,
             name,
             settings.model_copy(update={"dsn": dsn}),
-            min_gap_s=min_gap_s,
-            space_interval_s=space_interval_s,
+            min_gap_s=options.min_gap_s,
+            space_interval_s=options.space_interval_s,
         )
         for name, dsn in targets.items()
     ]
-    store.purge(query_retention_days, space_retention_days)
+    store.purge(options.query_retention_days, options.space_retention_days)
     return results

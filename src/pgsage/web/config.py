@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pgsage.errors import UsageError
 from pgsage.settings import Settings
@@ -58,6 +59,8 @@ class WebConfig:
     query_retention_days: int = 30
     space_retention_days: int = 365
     slow_request_ms: float = 1000.0
+    migrations: Path | None = None  # linted on the Migrations page
+    advisor_ttl_s: float = 300.0  # how long an advisor run is reused
 
     def __post_init__(self) -> None:
         if not self.targets:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from pgsage.commands.collect import collect
+from pgsage.commands.collect import CollectOptions, collect
 from pgsage.db.connect import scrub_secrets
 from pgsage.web.config import WebConfig
 from pgsage.web.store import Store
@@ -41,10 +41,12 @@ class Scheduler:
                     "application_name": "pgsage-collect",
                 }
             ),
-            min_gap_s=self.config.collect_interval_s * 0.8,
-            space_interval_s=self.config.space_interval_s,
-            query_retention_days=self.config.query_retention_days,
-            space_retention_days=self.config.space_retention_days,
+            CollectOptions(
+                min_gap_s=self.config.collect_interval_s * 0.8,
+                space_interval_s=self.config.space_interval_s,
+                query_retention_days=self.config.query_retention_days,
+                space_retention_days=self.config.space_retention_days,
+            ),
         )
         for result in results:
             logger.info("collect %s: %s %s", result.target, result.status, result.detail)

@@ -124,6 +124,17 @@ CREATE TABLE IF NOT EXISTS pgsage_web.finding_samples (
     message text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS finding_samples_target ON pgsage_web.finding_samples (target, taken_at);
+CREATE TABLE IF NOT EXISTS pgsage_web.sequence_samples (
+    run_id bigint NOT NULL REFERENCES pgsage_web.collect_runs ON DELETE CASCADE,
+    target text NOT NULL,
+    taken_at timestamptz NOT NULL,
+    schema_name text NOT NULL,
+    sequence_name text NOT NULL,
+    last_value numeric NOT NULL,
+    max_value numeric NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sequence_samples_target
+    ON pgsage_web.sequence_samples (target, taken_at);
 """
 
 
@@ -151,6 +162,19 @@ class Hit:
 
     hits: int
     reset_in_s: float
+
+
+@dataclass(frozen=True)
+class Action:
+    """A cancel or terminate an admin asked for, and how it went."""
+
+    username: str
+    target: str
+    action: str
+    pid: int | None
+    query: str | None
+    ok: bool
+    detail: str
 
 
 def token_hash(token: str) -> str:
@@ -385,16 +409,7 @@ class Store:
         return result
 
     # -- recorded actions -------------------------------------------------------------------
-    def record_action(
-        self,
-        username: str,
-        target: str,
-        action: str,
-        pid: int | None,
-        query: str | None,
-        ok: bool,
-        detail: str,
-    ) -> None:
+    def record_action(self, action: Action) -> None:
         with self.begin() as conn:
             conn.execute(
                 text(
@@ -402,13 +417,13 @@ class Store:
                     "detail) VALUES (:u, :t, :a, :p, :q, :ok, :d)"
                 ),
                 {
-                    "u": username,
-                    "t": target,
-                    "a": action,
-                    "p": pid,
-                    "q": (query or "")[:2000],
-                    "ok": ok,
-                    "d": detail,
+                    "u": action.username,
+                    "t": action.target,
+                    "a": action.action,
+                    "p": action.pid,
+                    "q": (action.query or "")[:2000],
+                    "ok": action.ok,
+                    "d": action.detail,
                 },
             )
 
@@ -434,6 +449,7 @@ class Store:
                 ("finding_samples", query_days),
                 ("db_samples", space_days),
                 ("table_sizes", space_days),
+                ("sequence_samples", space_days),
             ):
                 result = conn.execute(
                     text(
@@ -496,6 +512,18 @@ class Store:
             ).all()
         return [(r[0], float(r[1]), int(r[2])) for r in rows]
 
+    def query_text(self, target: str, key: str) -> str | None:
+        """The latest recorded text of a statement (pg_stat_statements, ``$n`` placeholders)."""
+        with self.begin() as conn:
+            found = conn.execute(
+                text(
+                    "SELECT query FROM pgsage_web.statement_samples WHERE target = :t AND "
+                    "key = :k ORDER BY taken_at DESC LIMIT 1"
+                ),
+                {"t": target, "k": key},
+            ).scalar()
+        return str(found) if found is not None else None
+
     def table_growth(self, target: str, limit: int = 20) -> list[dict[str, Any]]:
         """Per table: the first and last recorded size (for growth and a forecast)."""
         with self.begin() as conn:
@@ -511,6 +539,24 @@ class Store:
                 {"t": target, "n": limit},
             ).all()
         return [dict(r._mapping) for r in rows]
+
+    def sequence_history(
+        self, target: str, days: float = 30
+    ) -> dict[tuple[str, str], list[tuple[datetime, float, float]]]:
+        """Recorded values of the target's most used sequences: (taken_at, last, max)."""
+        with self.begin() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT schema_name, sequence_name, taken_at, last_value::float8, "
+                    "max_value::float8 FROM pgsage_web.sequence_samples WHERE target = :t AND "
+                    "taken_at > now() - make_interval(days => :d) ORDER BY taken_at"
+                ),
+                {"t": target, "d": days},
+            ).all()
+        found: dict[tuple[str, str], list[tuple[datetime, float, float]]] = {}
+        for r in rows:
+            found.setdefault((r[0], r[1]), []).append((r[2], float(r[3]), float(r[4])))
+        return found
 
     def last_runs(self, target: str, limit: int = 10) -> list[dict[str, Any]]:
         with self.begin() as conn:

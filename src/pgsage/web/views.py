@@ -14,6 +14,7 @@ from typing import Any
 from pgsage.commands.collect import statement_key
 from pgsage.db.rows import Session
 from pgsage.model import Finding, Report, Severity
+from pgsage.web.forecast import SequenceForecast, SizeForecast
 from pgsage.web.targets import LiveActivity, LockRow, TargetView
 
 WRAPAROUND_LIMIT = 2**31
@@ -121,6 +122,7 @@ class MaintenancePage(PageBase):
     tables: list[TableRow]
     findings: list[FindingView]
     database_xid_age: int | None
+    sequence_forecasts: list[SequenceForecast] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class SpacePage(PageBase):
     size_bytes: int | None
     tables: list[TableRow]
     growth: list[dict[str, Any]] = field(default_factory=list)
+    database_forecast: SizeForecast | None = None
+    table_forecasts: list[SizeForecast] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -367,6 +371,16 @@ def activity(
     )
 
 
+def _scalar(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and math.isnan(value):  # NaN is not JSON
+        return None
+    return value
+
+
 def jsonable(value: Any) -> Any:
     """A page model as JSON-ready data."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -375,10 +389,4 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, float) and math.isnan(value):  # NaN is not JSON
-        return None
-    return value
+    return _scalar(value)

@@ -1,0 +1,81 @@
+"""One page's data (a page model from views), shared by the HTML page and its JSON twin."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from pgsage.web import forecast, pages_extra, views
+from pgsage.web.state import WebState
+from pgsage.web.store import Store
+from pgsage.web.targets import TargetView
+
+OWN_TEMPLATES = {"overview", "queries", "space", "maintenance", "activity", "advisor", "migrations"}
+EXTRA: dict[str, Callable[[WebState, str], Any]] = {
+    "advisor": pages_extra.advisor_page,
+    "migrations": pages_extra.migrations_page,
+}
+
+
+def growth(store: Store, target: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in store.table_growth(target):
+        span_days = (row["last_at"] - row["first_at"]).total_seconds() / 86400
+        per_day = (row["last_bytes"] - row["first_bytes"]) / span_days if span_days > 0 else None
+        rows.append({**row, "per_day_bytes": per_day})
+    return rows
+
+
+def _space(state: WebState, view: TargetView, target: str, reach: float | None) -> Any:
+    rows = growth(state.store, target)
+    return dataclasses.replace(
+        views.space(view, state.targets.names, rows),
+        database_forecast=forecast.database_size(state.store, target, reach),
+        table_forecasts=forecast.tables(rows, reach),
+    )
+
+
+def _maintenance(state: WebState, view: TargetView, target: str) -> Any:
+    return dataclasses.replace(
+        views.maintenance(view, state.targets.names),
+        sequence_forecasts=forecast.sequences(state.store, target),
+    )
+
+
+def build(state: WebState, page: str, target: str, reach_bytes: float | None = None) -> Any:
+    """The page model; ``reach_bytes``: the size the space forecasts count the days to
+    (default: twice the size now)."""
+    names = state.targets.names
+    if page == "activity":
+        live = state.targets.live(target)
+        return views.activity(target, names, live, state.store.actions(100))
+    if page in EXTRA:
+        return EXTRA[page](state, target)
+    view = state.targets.view(target)
+    builders: dict[str, Callable[[], Any]] = {
+        "overview": lambda: views.overview(view, names),
+        "maintenance": lambda: _maintenance(state, view, target),
+        "queries": lambda: views.queries(view, names),
+        "space": lambda: _space(state, view, target, reach_bytes),
+    }
+    builder = builders.get(page)
+    return builder() if builder else views.findings_page(view, names, page)
+
+
+def template_of(page: str) -> str:
+    return f"{page if page in OWN_TEMPLATES else 'findings'}.html"
+
+
+def model_of(page: str) -> type[Any]:
+    """The page model's class (the JSON twin's response schema)."""
+    models: dict[str, type[Any]] = {
+        "overview": views.Overview,
+        "queries": views.QueriesPage,
+        "space": views.SpacePage,
+        "maintenance": views.MaintenancePage,
+        "activity": views.ActivityPage,
+        "advisor": pages_extra.ReportPage,
+        "migrations": pages_extra.ReportPage,
+    }
+    return models.get(page, views.FindingsPage)
