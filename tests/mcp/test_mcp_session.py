@@ -44,7 +44,13 @@ N1_REPORT = {
 }
 
 
-def test_every_tool_over_stdio(db: TestDatabase, tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", ["superuser", "monitor"])
+def test_every_tool_over_stdio(
+    db: TestDatabase, tmp_path: Path, role: str, request: pytest.FixtureRequest
+) -> None:
+    """As the superuser the tests run as, and as the issue's recommended role (pg_monitor +
+    pg_read_all_data, password authenticated)."""
+    session_dsn = db.dsn if role == "superuser" else request.getfixturevalue("monitor_dsn")
     hypopg = "hypopg" in db.server.available_extensions
     prepare(db.dsn, hypopg)
     (tmp_path / "migration.sql").write_text(
@@ -54,7 +60,7 @@ def test_every_tool_over_stdio(db: TestDatabase, tmp_path: Path) -> None:
     (tmp_path / "n1_report.json").write_text(json.dumps(N1_REPORT))
     shutil.copytree(PROJECTS / "healthy", tmp_path / "healthy")
     errlog = tmp_path / "stderr.txt"
-    params = server_params(db.dsn, tmp_path, "--scratch-dsn", db.server.admin_dsn())
+    params = server_params(session_dsn, tmp_path, "--scratch-dsn", db.server.admin_dsn())
 
     async def body(session: ClientSession) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -171,7 +177,16 @@ def test_every_tool_over_stdio(db: TestDatabase, tmp_path: Path) -> None:
         "tune_pgvector",
     }
     assert "m.sql" in out["prompt"].messages[0].content.text
-    assert "superuser" in errlog.read_text(), "the start-up role check warns"
+    assert_role_check(role, errlog.read_text())
+
+
+def assert_role_check(role: str, errlog: str) -> None:
+    """The start-up role check warns for a superuser and says nothing for the recommended role."""
+    if role == "superuser":
+        assert "superuser" in errlog, "the start-up role check warns"
+    else:
+        assert "superuser" not in errlog and "can write" not in errlog, errlog
+        assert "pg_monitor" not in errlog and "target default" not in errlog, errlog
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10"])
