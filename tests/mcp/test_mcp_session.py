@@ -13,6 +13,8 @@ from mcp.client.session import ClientSession
 from mcp_support import prepare, server_params, text_of, with_session
 
 from pgharness import TestDatabase
+from pgsage.instrument.capture import capture_json
+from pgsage.mcp.nplusone import events_from_json
 
 PROJECTS = Path(__file__).resolve().parents[1] / "migrations" / "projects"
 
@@ -57,7 +59,8 @@ def test_every_tool_over_stdio(
         "ALTER TABLE orders ADD COLUMN note text NOT NULL DEFAULT 'x';\n"
         "CREATE INDEX orders_status ON orders (status);\n"
     )
-    (tmp_path / "n1_report.json").write_text(json.dumps(N1_REPORT))
+    # the capture `pgsage report --nplusone` reads, made from the earlier report format
+    (tmp_path / "n1_report.json").write_text(capture_json(events_from_json(N1_REPORT)))
     shutil.copytree(PROJECTS / "healthy", tmp_path / "healthy")
     errlog = tmp_path / "stderr.txt"
     params = server_params(session_dsn, tmp_path, "--scratch-dsn", db.server.admin_dsn())
@@ -206,3 +209,17 @@ def test_http_refuses_non_loopback(host: str) -> None:
     )
     assert done.returncode == 2
     assert "not a loopback address" in done.stderr
+
+
+def test_n_plus_one_reads_the_capture_and_the_earlier_report(tmp_path: Path) -> None:
+    from pgsage.instrument.capture import load_capture
+    from pgsage.mcp.nplusone import load_events
+
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(N1_REPORT))
+    events = load_events(old)
+    new = tmp_path / "capture.json"
+    new.write_text(capture_json(events))
+    assert load_events(new) == load_capture(new) == events
+    assert events.nplusone[0].finding.relationship == "Customer.orders"
+    assert events.nplusone[0].occurrences == 3 and events.problem_units == 3
