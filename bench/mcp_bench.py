@@ -8,6 +8,7 @@ session per server, a warm-up call, then --runs timed calls each):
     top_queries      ~ get_top_queries (sort_by total)
     explain          ~ explain_query
     advise_indexes   ~ analyze_workload_indexes (method dta)
+    advise_indexes   ~ analyze_query_indexes (4 given statements)
 
 Prints the median seconds per call, the ratio pgsage / postgres-mcp (goal: <= 0.5) and how many
 checks each health call runs. postgres-mcp comes from .bench-venv (bench/setup_peers.sh).
@@ -47,6 +48,19 @@ EXPLAIN_SQL = (
     "WHERE visit_date = current_date - 1 GROUP BY page_path ORDER BY views DESC LIMIT 20"
 )
 
+# the demo's own statements with values: the advisors on a given workload (the peer's
+# pg_stat_statements advisor skips statements under its call-count and time thresholds)
+QUERIES = [
+    "SELECT created_at, event_type, command, message_text FROM bot_logs "
+    "WHERE telegram_user_id = 4242 ORDER BY created_at DESC LIMIT 20",
+    "SELECT count(*) AS views, max(visited_at) AS last_visit FROM site_visits "
+    "WHERE page_path = '/services'",
+    "SELECT id, title, published_date FROM news WHERE title ILIKE 'bot%' "
+    "ORDER BY published_date DESC LIMIT 20",
+    "SELECT service_id, name, price FROM services WHERE category = 'web' AND is_active "
+    "ORDER BY price",
+]
+
 
 @dataclass(frozen=True)
 class Call:
@@ -60,13 +74,18 @@ CALLS = (
     Call(
         "top queries",
         ("top_queries", {"order_by": "total_time", "limit": 10}),
-        ("get_top_queries", {"sort_by": "total", "limit": 10}),
+        ("get_top_queries", {"sort_by": "total_time", "limit": 10}),
     ),
     Call("explain", ("explain", {"query": EXPLAIN_SQL}), ("explain_query", {"sql": EXPLAIN_SQL})),
     Call(
         "index advice",
         ("advise_indexes", {"top": 20}),
         ("analyze_workload_indexes", {"method": "dta"}),
+    ),
+    Call(
+        "advice (4 qs)",
+        ("advise_indexes", {"queries": QUERIES}),
+        ("analyze_query_indexes", {"queries": QUERIES, "method": "dta"}),
     ),
 )
 
@@ -77,6 +96,7 @@ class Timing:
     runs: list[float] = field(default_factory=list)
     error: str | None = None
     checks: int | None = None
+    sample: str = ""  # the start of the last answer's text, to see what was measured
 
 
 def text_of(result: Any) -> str:
@@ -106,6 +126,7 @@ async def time_calls(server: str, session: ClientSession, runs: int) -> dict[str
                 break
             if number:
                 timing.runs.append(round(seconds, 4))
+            timing.sample = text_of(result)[:300]
             if call.label == "health":
                 timing.checks = checks_run(server, result)
         if timing.runs:
