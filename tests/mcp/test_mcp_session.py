@@ -13,6 +13,8 @@ from mcp.client.session import ClientSession
 from mcp_support import prepare, server_params, text_of, with_session
 
 from pgharness import TestDatabase
+from pgsage.instrument.capture import capture_json
+from pgsage.mcp.nplusone import events_from_json
 
 PROJECTS = Path(__file__).resolve().parents[1] / "migrations" / "projects"
 
@@ -44,17 +46,24 @@ N1_REPORT = {
 }
 
 
-def test_every_tool_over_stdio(db: TestDatabase, tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", ["superuser", "monitor"])
+def test_every_tool_over_stdio(
+    db: TestDatabase, tmp_path: Path, role: str, request: pytest.FixtureRequest
+) -> None:
+    """As the superuser the tests run as, and as the issue's recommended role (pg_monitor +
+    pg_read_all_data, password authenticated)."""
+    session_dsn = db.dsn if role == "superuser" else request.getfixturevalue("monitor_dsn")
     hypopg = "hypopg" in db.server.available_extensions
     prepare(db.dsn, hypopg)
     (tmp_path / "migration.sql").write_text(
         "ALTER TABLE orders ADD COLUMN note text NOT NULL DEFAULT 'x';\n"
         "CREATE INDEX orders_status ON orders (status);\n"
     )
-    (tmp_path / "n1_report.json").write_text(json.dumps(N1_REPORT))
+    # the capture `pgsage report --nplusone` reads, made from the earlier report format
+    (tmp_path / "n1_report.json").write_text(capture_json(events_from_json(N1_REPORT)))
     shutil.copytree(PROJECTS / "healthy", tmp_path / "healthy")
     errlog = tmp_path / "stderr.txt"
-    params = server_params(db.dsn, tmp_path, "--scratch-dsn", db.server.admin_dsn())
+    params = server_params(session_dsn, tmp_path, "--scratch-dsn", db.server.admin_dsn())
 
     async def body(session: ClientSession) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -171,7 +180,16 @@ def test_every_tool_over_stdio(db: TestDatabase, tmp_path: Path) -> None:
         "tune_pgvector",
     }
     assert "m.sql" in out["prompt"].messages[0].content.text
-    assert "superuser" in errlog.read_text(), "the start-up role check warns"
+    assert_role_check(role, errlog.read_text())
+
+
+def assert_role_check(role: str, errlog: str) -> None:
+    """The start-up role check warns for a superuser and says nothing for the recommended role."""
+    if role == "superuser":
+        assert "superuser" in errlog, "the start-up role check warns"
+    else:
+        assert "superuser" not in errlog and "can write" not in errlog, errlog
+        assert "pg_monitor" not in errlog and "target default" not in errlog, errlog
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10"])
@@ -191,3 +209,17 @@ def test_http_refuses_non_loopback(host: str) -> None:
     )
     assert done.returncode == 2
     assert "not a loopback address" in done.stderr
+
+
+def test_n_plus_one_reads_the_capture_and_the_earlier_report(tmp_path: Path) -> None:
+    from pgsage.instrument.capture import load_capture
+    from pgsage.mcp.nplusone import load_events
+
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(N1_REPORT))
+    events = load_events(old)
+    new = tmp_path / "capture.json"
+    new.write_text(capture_json(events))
+    assert load_events(new) == load_capture(new) == events
+    assert events.nplusone[0].finding.relationship == "Customer.orders"
+    assert events.nplusone[0].occurrences == 3 and events.problem_units == 3

@@ -58,6 +58,24 @@ def mcp_command(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", help="HTTP: the port.")] = 8765,
+    store_dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--store-dsn",
+            envvar="PGSAGE_STORE_DSN",
+            help="HTTP: require HTTP Basic with the users of this store (`pgsage web user "
+            "add`); needed to listen on a non-loopback --host.",
+            show_default=False,
+        ),
+    ] = None,
+    require_auth: Annotated[
+        bool,
+        typer.Option(
+            "--require-auth",
+            help="HTTP: require HTTP Basic on loopback too (the store: --store-dsn, else the "
+            "embedded server's pgsage_store).",
+        ),
+    ] = False,
     allow_analyze: Annotated[
         bool,
         typer.Option(
@@ -124,11 +142,7 @@ def mcp_command(
     from pgsage.mcp.server import build_server
     from pgsage.mcp.tools import ServerConfig
 
-    if transport is Transport.http and not is_loopback(host):
-        raise UsageError(
-            f"--host {host} is not a loopback address: the MCP server has no authentication "
-            "of its own yet; listen on 127.0.0.1 and put an authenticating proxy in front"
-        )
+    auth_store = http_auth_store(transport, host, store_dsn, require_auth)
     if scratch_dsn:
         validate_dsn(scratch_dsn)
     settings = build_settings(config, dsn=dsn)
@@ -158,8 +172,37 @@ def mcp_command(
             continue
         for warning in checked.warnings:
             log.warning("target %s: %s", name, warning)
+    authenticator = None
+    if auth_store is not None:
+        from pgsage.mcp.http_auth import open_authenticator
+
+        authenticator = open_authenticator(auth_store)
     server = build_server(server_config)
     if transport is Transport.stdio:
         server.run("stdio")
     else:
-        server.run("streamable-http", host=host, port=port)
+        from pgsage.mcp.http_auth import serve_http
+
+        serve_http(server, host, port, authenticator)
+
+
+def http_auth_store(
+    transport: Transport, host: str, store_dsn: str | None, require_auth: bool
+) -> str | None:
+    """The store whose users HTTP Basic checks, or None (stdio, or HTTP on loopback without
+    --require-auth). A non-loopback host needs --store-dsn."""
+    if transport is Transport.stdio:
+        if store_dsn or require_auth:
+            raise UsageError("--store-dsn and --require-auth apply to --transport http")
+        return None
+    if not is_loopback(host) and not store_dsn:
+        raise UsageError(
+            f"--host {host} is not a loopback address: give --store-dsn (a store with users, "
+            "`pgsage web user add`) so that every request needs HTTP Basic, or listen on "
+            "127.0.0.1"
+        )
+    if not (store_dsn or require_auth):
+        return None
+    from pgsage.commands.web import resolve_store_dsn
+
+    return resolve_store_dsn(store_dsn)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from pgsage.advise.model import Advice
+    from pgsage.db.rows import Statement, StatementsInfo
     from pgsage.db.snapshot import Snapshot
     from pgsage.instrument.findings import CapturedEvents
     from pgsage.model import CheckResult, Report
@@ -39,6 +40,22 @@ def snapshot(settings: Settings) -> Snapshot:
     from pgsage.commands.audit import take_snapshot
 
     return take_snapshot(settings, None)
+
+
+def statements(settings: Settings) -> tuple[list[Statement], StatementsInfo]:
+    """pg_stat_statements' rows alone (top_queries): one read, not a whole snapshot."""
+    from pgsage.commands.audit import resolve_dsn, session_options
+    from pgsage.db.connect import connect
+    from pgsage.db.snapshot.plain import fetch_rows
+    from pgsage.db.snapshot.sections import SessionReader, begin, end, read_statements
+
+    with connect(resolve_dsn(settings), session_options(settings)) as conn:
+        begun = begin(conn)
+        try:
+            with conn.transaction():
+                return read_statements(SessionReader(conn, begun.info), fetch_rows)
+        finally:
+            end(conn)
 
 
 def embedded_dsn(settings: Settings) -> str:

@@ -1,14 +1,13 @@
-"""A saved instrumentation report as JSON: what ``n_plus_one`` reads.
+"""What ``n_plus_one`` reads: an instrumentation capture (:mod:`pgsage.instrument.capture`,
+the file ``pgsage report --nplusone`` reads too), written from a running service or a test
+session with::
 
-Write one from a running service or a test session with::
+    from pgsage.instrument.capture import save_capture
+    save_capture(handle.events.snapshot(), Path("capture.json"))  # handle = pgsage.instrument(engine)
 
-    from pgsage.mcp.nplusone import save_events
-    save_events(handle.events.snapshot(), "n1_report.json")   # handle = pgsage.instrument(engine)
-
-The document is ``{"format": "pgsage-instrument-report", "version": 1, "nplusone": [...],
-"slow": [...], "problem_units": N}``; each N+1 entry is ``NPlusOne.to_dict()`` plus
-``occurrences``, ``max_count`` and ``total_ms`` of the summary. A bare list of
-``NPlusOne.to_dict()`` objects is read too.
+The earlier ``{"format": "pgsage-instrument-report", ...}`` document (``NPlusOne.to_dict()``
+entries plus ``occurrences``, ``max_count``, ``summary_total_ms``), or a bare list of
+``NPlusOne.to_dict()`` objects, is still read. :func:`events_to_json` is the tool's output shape.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pgsage.errors import UsageError
+from pgsage.instrument import capture
 from pgsage.instrument.findings import (
     CapturedEvents,
     Fix,
@@ -61,12 +61,6 @@ def events_to_json(events: CapturedEvents) -> dict[str, Any]:
     }
 
 
-def save_events(events: CapturedEvents, path: str | Path) -> Path:
-    target = Path(path)
-    target.write_text(json.dumps(events_to_json(events), indent=2) + "\n", encoding="utf-8")
-    return target
-
-
 def _finding(data: dict[str, Any]) -> NPlusOne:
     return NPlusOne(
         kind=ProblemKind(str(data["kind"])),
@@ -88,7 +82,9 @@ def _finding(data: dict[str, Any]) -> NPlusOne:
     )
 
 
-def events_from_json(document: Any) -> CapturedEvents:
+def events_from_json(document: Any, source: str = "report") -> CapturedEvents:
+    if isinstance(document, dict) and document.get("format") == capture.FORMAT:
+        return capture.parse_capture(document, source)
     try:
         if isinstance(document, list):
             items, slow, units = document, [], 0
@@ -134,4 +130,4 @@ def load_events(path: Path) -> CapturedEvents:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path} is not a JSON document: {exc}") from None
-    return events_from_json(document)
+    return events_from_json(document, str(path))

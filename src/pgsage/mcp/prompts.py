@@ -41,7 +41,8 @@ Find and fix N+1 queries{where}.
 
 1. `n_plus_one` on the saved instrumentation report {report}; if there is none, explain how
    to capture one (pgsage.instrument(engine) in the app or the pytest plugin, then
-   pgsage.mcp.nplusone.save_events(handle.events.snapshot(), "n1_report.json")).
+   pgsage.instrument.capture.save_capture(handle.events.snapshot(), path): the same file
+   `pgsage report --nplusone` reads).
 2. For each pattern: the call site, the relationship, how many queries it costs, and the fix
    (selectinload / joinedload / contains_eager, or expire_on_commit=False), as a code change.
 3. `top_queries` by calls: statements called far more often than the requests serving them

@@ -220,7 +220,11 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
     def n_plus_one(
         report: Annotated[
             str,
-            Field(description="A saved instrumentation report (JSON, pgsage.mcp.nplusone)."),
+            Field(
+                description="A saved instrumentation capture (JSON, "
+                "pgsage.instrument.capture.save_capture; the file `pgsage report --nplusone` "
+                "reads)."
+            ),
         ],
     ) -> Annotated[CallToolResult, NPlusOneOut]:
         """Read an instrumentation report captured by pgsage.instrument (tests or a running

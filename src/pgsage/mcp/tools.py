@@ -456,14 +456,13 @@ class Tools:
         self, order_by: Literal["total_time", "mean_time", "calls"], limit: int, target: str | None
     ) -> Result:
         dsn = self.config.dsn(target)
-        snap = capabilities.snapshot(self.config.settings_for(dsn))
+        found, info = capabilities.statements(self.config.settings_for(dsn))
         key: Callable[[Statement], float] = {
             "total_time": lambda s: s.total_exec_time,
             "mean_time": lambda s: s.mean_exec_time,
             "calls": lambda s: float(s.calls),
         }[order_by]
-        statements = sorted(snap.statements, key=key, reverse=True)[:limit]
-        info = snap.statements_info
+        statements = sorted(found, key=key, reverse=True)[:limit]
         summary = (
             f"{len(statements)} statements by {order_by}"
             if info.status == "ok"
@@ -482,7 +481,7 @@ class Tools:
                 detail=info.detail,
                 order_by=order_by,
                 statements=statements,
-                total_statements=len(snap.statements),
+                total_statements=len(found),
             ),
             summary,
         )

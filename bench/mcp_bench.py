@@ -1,0 +1,250 @@
+"""pgsage's MCP server beside postgres-mcp's, through the same stdio MCP client, on the demo.
+
+Starts a Debian PostgreSQL 15 cluster (HypoPG, pg_stat_statements), builds the demo database
+and its workload, then times the common calls through each server's own MCP session (one
+session per server, a warm-up call, then --runs timed calls each):
+
+    audit            ~ analyze_db_health (health_type all)
+    top_queries      ~ get_top_queries (sort_by total)
+    explain          ~ explain_query
+    advise_indexes   ~ analyze_workload_indexes (method dta)
+    advise_indexes   ~ analyze_query_indexes (4 given statements)
+
+Prints the median seconds per call, the ratio pgsage / postgres-mcp (goal: <= 0.5) and how many
+checks each health call runs. postgres-mcp comes from .bench-venv (bench/setup_peers.sh).
+
+    .venv/bin/python bench/mcp_bench.py [--scale 0.05] [--runs 5] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import psycopg
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from advise_bench import CLUSTER_SETTINGS, PG15, create_database
+from peer_postgres_mcp import SECTIONS
+from pgsage.db.cluster import LocalCluster
+from pgsage.demo import build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER = ROOT / ".bench-venv" / "bin" / "postgres-mcp"
+EXPLAIN_SQL = (
+    "SELECT page_path, count(*) AS views FROM site_visits "
+    "WHERE visit_date = current_date - 1 GROUP BY page_path ORDER BY views DESC LIMIT 20"
+)
+
+# the demo's own statements with values: the advisors on a given workload (the peer's
+# pg_stat_statements advisor skips statements under its call-count and time thresholds)
+QUERIES = [
+    "SELECT created_at, event_type, command, message_text FROM bot_logs "
+    "WHERE telegram_user_id = 4242 ORDER BY created_at DESC LIMIT 20",
+    "SELECT count(*) AS views, max(visited_at) AS last_visit FROM site_visits "
+    "WHERE page_path = '/services'",
+    "SELECT id, title, published_date FROM news WHERE title ILIKE 'bot%' "
+    "ORDER BY published_date DESC LIMIT 20",
+    "SELECT service_id, name, price FROM services WHERE category = 'web' AND is_active "
+    "ORDER BY price",
+]
+
+
+@dataclass(frozen=True)
+class Call:
+    label: str
+    pgsage: tuple[str, dict[str, Any]]
+    peer: tuple[str, dict[str, Any]]
+
+
+CALLS = (
+    Call("health", ("audit", {}), ("analyze_db_health", {"health_type": "all"})),
+    Call(
+        "top queries",
+        ("top_queries", {"order_by": "total_time", "limit": 10}),
+        ("get_top_queries", {"sort_by": "total_time", "limit": 10}),
+    ),
+    Call("explain", ("explain", {"query": EXPLAIN_SQL}), ("explain_query", {"sql": EXPLAIN_SQL})),
+    Call(
+        "index advice",
+        ("advise_indexes", {"top": 20}),
+        ("analyze_workload_indexes", {"method": "dta"}),
+    ),
+    Call(
+        "advice (4 qs)",
+        ("advise_indexes", {"queries": QUERIES}),
+        ("analyze_query_indexes", {"queries": QUERIES, "method": "dta"}),
+    ),
+)
+
+
+@dataclass
+class Timing:
+    seconds: float | None = None
+    runs: list[float] = field(default_factory=list)
+    error: str | None = None
+    checks: int | None = None
+    sample: str = ""  # the start of the last answer's text, to see what was measured
+
+
+def text_of(result: Any) -> str:
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+def checks_run(server: str, result: Any) -> int | None:
+    """pgsage: the audit's checks_run; postgres-mcp: the sections its health text holds."""
+    if server == "pgsage":
+        content = result.structured_content or {}
+        return int(content["checks_run"]) if "checks_run" in content else None
+    text = text_of(result)
+    return sum(1 for label in SECTIONS if f"{label}: " in text)
+
+
+async def time_calls(server: str, session: ClientSession, runs: int) -> dict[str, Timing]:
+    timings: dict[str, Timing] = {}
+    for call in CALLS:
+        tool, args = call.pgsage if server == "pgsage" else call.peer
+        timing = timings[call.label] = Timing()
+        for number in range(runs + 1):  # the first call warms the caches, untimed
+            started = time.perf_counter()
+            result = await session.call_tool(tool, args)
+            seconds = time.perf_counter() - started
+            if result.is_error:
+                timing.error = text_of(result)[:200]
+                break
+            if number:
+                timing.runs.append(round(seconds, 4))
+            timing.sample = text_of(result)[:300]
+            if call.label == "health":
+                timing.checks = checks_run(server, result)
+        if timing.runs:
+            timing.seconds = statistics.median(timing.runs)
+    return timings
+
+
+def with_session(
+    params: StdioServerParameters, body: Callable[[ClientSession], Awaitable[dict[str, Timing]]]
+) -> dict[str, Timing]:
+    async def main() -> dict[str, Timing]:
+        with open(os.devnull, "w") as errlog:
+            async with (
+                stdio_client(params, errlog=errlog) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                return await body(session)
+
+    return anyio.run(main)
+
+
+def pgsage_params(dsn: str, home: Path) -> StdioServerParameters:
+    env = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME", "LANG"))}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(ROOT / "src"))
+    env["PGSAGE_HOME"] = str(home / "pgsage-home")
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "pgsage.cli.main", "mcp", "--dsn", dsn], env=env
+    )
+
+
+def peer_params(dsn: str) -> StdioServerParameters:
+    env = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME", "LANG"))}
+    env["DATABASE_URI"] = dsn
+    return StdioServerParameters(
+        command=str(PEER), args=["--access-mode=unrestricted", "--transport=stdio"], env=env
+    )
+
+
+def measure(server: str, params: StdioServerParameters, runs: int) -> dict[str, Timing]:
+    print(f"== {server}: {len(CALLS)} calls x {runs} (+1 warm-up)", flush=True)
+
+    async def body(session: ClientSession) -> dict[str, Timing]:
+        return await time_calls(server, session, runs)
+
+    try:
+        return with_session(params, body)
+    except Exception as exc:  # report a server that fails as data
+        return {c.label: Timing(error=f"{type(exc).__name__}: {exc}"[:200]) for c in CALLS}
+
+
+def build(cluster: LocalCluster, scale: float) -> str:
+    admin = cluster.dsn("postgres")
+    create_database(admin, "pgsage_demo")
+    dsn = cluster.dsn("pgsage_demo")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION hypopg")
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+    started = time.perf_counter()
+    build_demo(dsn, scale=scale)
+    print(f"== demo database (scale {scale}) built in {time.perf_counter() - started:.0f} s")
+    # the servers' own statements must not become the workload the other one advises on
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("ALTER DATABASE pgsage_demo SET pg_stat_statements.track = 'none'")
+    return dsn
+
+
+def cell(timing: Timing) -> str:
+    if timing.seconds is None:
+        return f"error: {timing.error}" if timing.error else "-"
+    return f"{timing.seconds * 1000:9.1f} ms"
+
+
+def report(results: dict[str, dict[str, Timing]]) -> None:
+    ours, peer = results["pgsage"], results.get("postgres-mcp", {})
+    print(f"\n{'call':<14} {'pgsage':>12} {'postgres-mcp':>14}  ratio")
+    for call in CALLS:
+        mine, theirs = ours[call.label], peer.get(call.label, Timing(error="not run"))
+        ratio = "-"
+        if mine.seconds and theirs.seconds:
+            ratio = f"{mine.seconds / theirs.seconds:.2f}"
+        print(f"{call.label:<14} {cell(mine):>12} {cell(theirs):>14}  {ratio}")
+    health, peer_health = ours["health"], peer.get("health", Timing())
+    print(
+        f"\nchecks per health call: pgsage audit {health.checks}, "
+        f"postgres-mcp analyze_db_health {peer_health.checks} sections"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--peer-missing", default=None)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="pgsage-bench-mcp-"))
+    home.chmod(0o755)
+    cluster = LocalCluster(bindir=PG15, home=home / "pg15", settings=dict(CLUSTER_SETTINGS))
+    cluster.init()
+    cluster.start()
+    results: dict[str, dict[str, Timing]] = {}
+    try:
+        dsn = build(cluster, args.scale)
+        results["pgsage"] = measure("pgsage", pgsage_params(dsn, home), args.runs)
+        if args.peer_missing or not PEER.exists():
+            print(f"== postgres-mcp: {args.peer_missing or 'not installed (setup_peers.sh)'}")
+        else:
+            results["postgres-mcp"] = measure("postgres-mcp", peer_params(dsn), args.runs)
+    finally:
+        cluster.stop()
+        cluster.destroy()
+        shutil.rmtree(home, ignore_errors=True)
+    report(results)
+    if args.json:
+        data = {s: {k: t.__dict__ for k, t in r.items()} for s, r in results.items()}
+        args.json.write_text(json.dumps(data, indent=2))
+
+
+if __name__ == "__main__":
+    main()
