@@ -137,6 +137,7 @@ def _assert_documents(docs: dict[str, str], vector: bool, hypopg: bool) -> None:
     vector_doc = docs["db/vector_optimization.md"]
     if vector:
         assert "ivfflat-probes" in vector_doc
+        assert "## Measured recall" in vector_doc and "ivfflat.probes = 1: recall" in vector_doc
     else:
         assert "pgvector extension is not installed" in vector_doc
 

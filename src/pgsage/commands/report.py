@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgsage.errors import MissingExtension, PgsageError, UsageError
-from pgsage.model import CheckResult, Finding, Location, Report, RuleInfo, Severity, Status
+from pgsage.model import (
+    CheckResult,
+    Finding,
+    Location,
+    ObjectRef,
+    Report,
+    RuleInfo,
+    Severity,
+    Status,
+)
 from pgsage.reports.artifacts.inputs import (
     ADVISE,
     ALEMBIC,
@@ -20,6 +29,7 @@ from pgsage.reports.artifacts.inputs import (
     DATABASE,
     SQUASH,
     VECTOR,
+    VECTOR_TUNE,
     WORKLOAD,
     ArtifactInputs,
 )
@@ -29,11 +39,15 @@ if TYPE_CHECKING:
     from pgsage.db.snapshot import Snapshot
     from pgsage.instrument.findings import CapturedEvents
     from pgsage.migrations.project import AlembicProject
+    from pgsage.vector.model import TuneResult
 
 __all__ = ["ReportRequest", "alembic_project", "capture_report", "run_report", "workload_report"]
 
 Progress = Callable[[str], None]
 TOP_STATEMENTS = 10
+# The recall measurement of `pgsage report`: a small held-out sample, a bounded time.
+VECTOR_SAMPLE = 50
+VECTOR_BUDGET_S = 30.0
 SHORT_STATEMENT = 160
 
 
@@ -61,6 +75,7 @@ class _Parts:
     lint: Report | None = None
     squash: Report | None = None
     nplusone: Report | None = None
+    vector: Report | None = None
     heads: tuple[str, ...] = ()
 
 
@@ -106,6 +121,7 @@ def run_report(
         lint=parts.lint,
         squash=parts.squash,
         nplusone=parts.nplusone,
+        vector=parts.vector,
         monitoring_plan=monitoring_plan("markdown"),
         alembic_heads=parts.heads,
         missing=parts.missing,
@@ -136,10 +152,57 @@ def _database(
         )
     if "vector" not in snapshot.server.installed_extensions:
         parts.missing[VECTOR] = "the pgvector extension is not installed in this database"
+    elif not any(i.method in ("hnsw", "ivfflat") for i in snapshot.indexes):
+        parts.missing[VECTOR_TUNE] = "no HNSW or IVFFlat index to measure"
+    else:
+        _vector(settings, parts, progress)
     if request.advise:
         _advise(settings, request, parts, progress)
     else:
         parts.missing[ADVISE] = "the advisor was not asked for (--no-advise)"
+
+
+def _vector(settings: Settings, parts: _Parts, progress: Progress) -> None:
+    from pgsage.commands.vector import TuneOptions, tune
+
+    progress("measuring the recall of the vector indexes")
+    try:
+        result = tune(settings, TuneOptions(sample=VECTOR_SAMPLE, time_budget_s=VECTOR_BUDGET_S))
+    except PgsageError as exc:
+        parts.missing[VECTOR_TUNE] = f"the recall could not be measured: {exc}"
+        return
+    parts.vector = vector_report(result)
+
+
+def vector_report(result: TuneResult) -> Report:
+    """Each ANN index's measured recall per setting as an info finding (a warning when no
+    setting reaches the target); latencies are left out: they differ run to run."""
+    findings = []
+    for tuned in result.indexes:
+        rec = tuned.recommendation
+        sweep = [f"{p.setting} = {p.value}: recall {p.recall:.3f}" for p in tuned.sweep]
+        message = (
+            f"recall@{tuned.k} reaches {tuned.target:.2f} at {rec.setting} = {rec.value}"
+            if rec is not None
+            else f"no {tuned.setting} reaches recall@{tuned.k} {tuned.target:.2f}"
+        )
+        findings.append(
+            Finding(
+                check="vector-recall",
+                category="vector",
+                severity=Severity.INFO if rec is not None else Severity.WARNING,
+                object=ObjectRef("index", tuned.schema, tuned.index, tuned.table),
+                message=f"{message} ({tuned.queries} queries, {tuned.query_source})",
+                evidence={"sweep": sweep, "recommended_sql": rec.sql if rec else None},
+                recommendation=rec.set_local
+                if rec is not None
+                else (tuned.rebuild.reason if tuned.rebuild is not None else ""),
+                fix=tuned.rebuild.fix if tuned.rebuild is not None else None,
+            )
+        )
+    status = Status.FINDINGS if findings else Status.OK
+    result_ = CheckResult("vector-recall", status, tuple(findings))
+    return Report(server=None, results=(result_,), command="vector")
 
 
 def _advise(settings: Settings, request: ReportRequest, parts: _Parts, progress: Progress) -> None:

@@ -12,6 +12,7 @@ from pgsage.reports.artifacts.inputs import (
     CAPTURE,
     DATABASE,
     VECTOR,
+    VECTOR_TUNE,
     WORKLOAD,
     ArtifactInputs,
 )
@@ -205,6 +206,17 @@ def vector_optimization(inputs: ArtifactInputs) -> str:
     )
     d.evidence_tables(doc, found)
     d.fixes(doc, found)
+    measured = _findings(inputs.vector)
+    if measured:
+        doc.section("Measured recall")
+        doc.add(
+            "Recall@k of each ANN index against an exact scan, per query-time setting, on a "
+            "held-out sample of the column's rows (`pgsage vector tune`; its output adds the "
+            "p50/p95 latency of each setting, left out here so that the file diffs well).",
+            "",
+        )
+        d.evidence_tables(doc, measured)
+        d.fixes(doc, measured)
     d.verify(
         doc,
         [
@@ -214,7 +226,7 @@ def vector_optimization(inputs: ArtifactInputs) -> str:
             "queries before and after changing lists/probes.",
         ],
     )
-    items = _missing(inputs, DATABASE, VECTOR)
+    items = _missing(inputs, DATABASE, VECTOR, VECTOR_TUNE)
     items += _checks_not_run(
         inputs.audit, lambda c: any(k in c for k in ("ivf", "hnsw", "ann", "vector", "opclass"))
     )

@@ -14,6 +14,7 @@ ADVISE = "advise"
 ALEMBIC = "alembic"
 SQUASH = "squash"
 CAPTURE = "capture"
+VECTOR_TUNE = "vector tune"
 VECTOR = "vector"
 
 
@@ -34,6 +35,7 @@ class ArtifactInputs:
     lint: Report | None = None
     squash: Report | None = None
     nplusone: Report | None = None
+    vector: Report | None = None  # measured recall per ANN index (vector tune)
     monitoring_plan: str = ""
     alembic_heads: tuple[str, ...] = ()
     missing: dict[str, str] = field(default_factory=dict)
