@@ -173,6 +173,8 @@ def test_plan_checked_against_a_database(db: TestDatabase) -> None:
     engine = create_engine(db.dsn.replace("postgresql://", "postgresql+psycopg://", 1))
     models.metadata.create_all(engine)
     engine.dispose()
+    if "hypopg" in db.server.available_extensions:
+        db.execute("CREATE EXTENSION hypopg")
     db.execute(
         "CREATE INDEX bot_logs_user_id_idx ON bot_logs (user_id); "
         "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 50) g; ANALYZE"
@@ -188,6 +190,13 @@ def test_plan_checked_against_a_database(db: TestDatabase) -> None:
     recorded = [line for line in checked.lines if line.table == "public.users"]
     assert recorded and "pg_stat_statements:" in recorded[0].rationale  # from the workload
     assert all("on the server:" in line.rationale for line in checked.lines)
+    # The advisor's what-if costing of the same workload confirms or rejects each index line,
+    # or the plan says why it could not run (no HypoPG on the server).
+    costed = [line for line in checked.lines if "advisor's costing" in line.rationale]
+    if "hypopg" in db.server.available_extensions:
+        assert costed and all(line.kind == "index" for line in costed), checked.notes
+    else:
+        assert costed or any("advisor's costing did not run" in n for n in checked.notes)
 
 
 def replace_settings(options: PlanOptions, settings: Settings) -> PlanOptions:

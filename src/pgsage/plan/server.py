@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pgsage.advise.model import Advice, Recommendation
 from pgsage.db.snapshot import Snapshot
 from pgsage.plan.derive import MigrationPlan, PlanLine
 from pgsage.plan.sources import SourceStatement, parses, to_placeholders
@@ -48,6 +49,36 @@ def checked_against(plan: MigrationPlan, snapshot: Snapshot) -> MigrationPlan:
             replace(line, rationale=f"{line.rationale} (on the server: {rows:,} rows, {size})")
         )
     return replace(plan, lines=tuple(kept), notes=tuple(notes))
+
+
+def costed_by_advisor(plan: MigrationPlan, advice: Advice) -> MigrationPlan:
+    """Each index line says whether the advisor's what-if costing (HypoPG) of the same
+    workload chose an index with the same leading columns on its table."""
+    chosen: dict[tuple[str, tuple[str, ...]], Recommendation] = {}
+    for recommended in advice.recommendations:
+        candidate = recommended.candidate
+        chosen[(str(candidate.table), candidate.columns)] = recommended
+    kept = []
+    for line in plan.lines:
+        if line.kind != "index" or not line.columns:
+            kept.append(line)
+            continue
+        match = next(
+            (
+                chosen[(table, cols)]
+                for table, cols in sorted(chosen)
+                if table == line.table and cols[: len(line.columns)] == line.columns
+            ),
+            None,
+        )
+        verdict = (
+            f"confirmed by the advisor's costing ({match.name}: {len(match.queries)} "
+            "statement(s) cheaper)"
+            if match is not None
+            else "not chosen by the advisor's costing of this workload"
+        )
+        kept.append(replace(line, rationale=f"{line.rationale}; {verdict}"))
+    return replace(plan, lines=tuple(kept))
 
 
 def _same_kind(line: PlanLine, served: tuple[str, bool]) -> bool:
