@@ -37,7 +37,9 @@ from pgsage.advise.sizing import GinSample
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
-_HYPO_NAME = re.compile(r"<(\d+)>[A-Za-z0-9_]+")
+# HypoPG names an index "<oid>" + its method and relation and column names, which may hold any
+# character (spaces, quotes, non-ASCII): the plan's "Index Name" field is that name whole.
+_HYPO_NAME = re.compile(r"<(\d+)>.*", re.DOTALL)
 
 
 @dataclass
@@ -407,7 +409,9 @@ def _scan_nodes(plan: dict[str, Any], names: dict[str, str]) -> list[str]:
     relation = plan.get("Relation Name")
     index = plan.get("Index Name")
     if index is not None:
-        index = _HYPO_NAME.sub(lambda m: names.get(m.group(1), m.group(0)), str(index))
+        hypothetical = _HYPO_NAME.fullmatch(str(index))
+        if hypothetical is not None:
+            index = names.get(hypothetical.group(1), str(index))
         where = f" on {relation}" if relation else ""
         found.append(f"{node} using {index}{where}")
     elif relation is not None and node != "Bitmap Heap Scan":

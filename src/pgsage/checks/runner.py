@@ -66,7 +66,12 @@ def _coerce(default: Any, value: Any) -> Any:
         return bool(value)
     if isinstance(default, int | float) and isinstance(value, bool):
         raise TypeError(value)
-    return type(default)(value)
+    coerced = type(default)(value)
+    # Thresholds are counts, sizes, ratios and ages: NaN, infinities and negatives would
+    # silently disable a check (every comparison with NaN is false).
+    if isinstance(coerced, int | float) and not (0 <= coerced < float("inf")):
+        raise ValueError(value)
+    return coerced
 
 
 def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:

@@ -35,6 +35,7 @@ from pgsage import __version__
 from pgsage.background import Background
 from pgsage.db.connect import one_line, translate
 from pgsage.db.indexdef import Quoting, complete_definitions
+from pgsage.db.lost import end_transaction
 from pgsage.db.rows import (
     VECTOR_TYPES,
     Checkpointer,
@@ -506,8 +507,7 @@ def _collect(
                 errors=c.errors,
             )
     finally:
-        conn.rollback()
-        conn.autocommit = True
+        end_transaction(conn)  # a lost connection: one line, not an internal error
     snapshot = replace(snapshot, tables=_with_index_sizes(snapshot.tables, snapshot.indexes))
     elapsed = (time.perf_counter() - started) * 1000
     snapshot = _with_duration(snapshot, elapsed)
