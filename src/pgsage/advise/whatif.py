@@ -42,6 +42,16 @@ HYPOPG_METHODS = frozenset({"btree"})
 _HYPO_NAME = re.compile(r"<(\d+)>.*", re.DOTALL)
 
 
+def skip_reason(exc: psycopg.Error, shape: QueryShape) -> str:
+    """Why a statement was left out; a lock timeout names the tables it reads (one of them is
+    locked by another session), as the audit names the relations it could not examine."""
+    message = one_line(str(exc))
+    if isinstance(exc, psycopg.errors.LockNotAvailable) or "lock timeout" in message:
+        tables = ", ".join(sorted(str(t) for t in shape.tables)) or "a table it reads"
+        return f"locked by another session: {tables} (skipped; {message})"
+    return message
+
+
 @dataclass
 class PlannedQuery:
     """How one workload statement is explained."""
@@ -99,7 +109,7 @@ class WhatIf:
             try:
                 item.explain = self._explain_statement(number, query, shape, analyze)
             except psycopg.Error as exc:
-                item.skipped = one_line(str(exc))
+                item.skipped = skip_reason(exc, shape)
             planned.append(item)
         return planned
 
@@ -225,7 +235,7 @@ class WhatIf:
         except psycopg.Error as exc:
             self._recover()
             if not config:
-                query.skipped = one_line(str(exc))
+                query.skipped = skip_reason(exc, query.shape)
             return None
         finally:
             if hypos:
@@ -259,7 +269,7 @@ class WhatIf:
             plan = done.plan
         except psycopg.Error as exc:
             if not config:
-                query.skipped = one_line(str(exc))
+                query.skipped = skip_reason(exc, query.shape)
             return None
         finally:
             if hypos:

@@ -39,10 +39,14 @@ def write_baseline(report: Report, path: Path) -> int:
 
 def load_baseline(path: Path) -> set[str]:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"baseline file not found: {path}") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"baseline {path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
         raise UsageError(f"cannot read baseline {path}: {exc}") from None
     if (
         not isinstance(data, dict)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pgsage.errors import UsageError
-from pgsage.lint.engine import Catalog, altered_tables, lint_units, select_rules
+from pgsage.lint.engine import Catalog, lint_units, select_rules
 from pgsage.lint.model import (
     DEFAULT_PG_VERSION,
     LintOptions,
@@ -103,9 +103,10 @@ def lint(
     catalog: Catalog | None = None
     notes: list[str] = []
     if dsn:
-        from pgsage.lint.catalog import read_catalog
+        from pgsage.lint.catalog import read_catalog, relation_parts
 
-        tables = set().union(*(altered_tables(s) for s, _ in parsed.values())) if parsed else set()
+        # the names as identifiers from the parse tree, never parsed again from text
+        tables = relation_parts(s for stmts, _ in parsed.values() for s in stmts)
         catalog = read_catalog(dsn, tables)
         if pg_version is None:
             pg_version = catalog.server_version
