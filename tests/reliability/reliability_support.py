@@ -49,7 +49,10 @@ def run(
 
 
 def assert_clean_failure(
-    result: subprocess.CompletedProcess[str], workdir: Path | None = None, code: int = 2
+    result: subprocess.CompletedProcess[str],
+    workdir: Path | None = None,
+    code: int = 2,
+    mentions: str = "",
 ) -> None:
     """One line on stderr starting ``pgsage: error:``, the exit code, no traceback, no
     internal error, and no file left in ``workdir``."""
@@ -59,6 +62,7 @@ def assert_clean_failure(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("pgsage: error: "), lines
+    assert mentions in lines[0], (mentions, lines)
     if workdir is not None:
         assert sorted(p.name for p in workdir.iterdir()) == [], "files left behind"
 

@@ -74,9 +74,14 @@ def collect_units(
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise UsageError(f"{path} is a binary file, not SQL or Python")
+    return text
 
 
 def lint(
