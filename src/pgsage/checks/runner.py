@@ -96,6 +96,9 @@ def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
         if error is not None:
             status = Status.TIMEOUT if any(m in error for m in _TIMEOUT_MARKERS) else Status.ERROR
             return CheckResult(check.id, status, reason=f"snapshot section {section}: {error}")
+    unreadable = check.unreadable(snapshot)
+    if unreadable is not None:  # data read as NULL for lack of a privilege: never "ok"
+        return CheckResult(check.id, Status.SKIPPED, reason=unreadable)
     return None
 
 
