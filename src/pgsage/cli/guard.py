@@ -123,6 +123,77 @@ def number_problem(param: Any, value: float) -> str | None:
     return None
 
 
+# What an -o file's suffix says about the format it wants.
+SUFFIX_FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".md": "markdown",
+    ".sarif": "sarif",
+    ".txt": "text",
+}
+_OUTPUT_FLAGS = ("-o", "--output")
+_FORMAT_FLAGS = ("-f", "--format")
+
+
+def format_from_suffix(command: Any, args: list[str]) -> list[str]:
+    """``-o report.html`` without ``--format``: the format the suffix names (for the commands
+    whose --format is the report format); with a --format that contradicts the suffix, a note
+    on stderr. The arguments, with ``--format`` added where it was missing."""
+    target = _subcommand(command, args)
+    if target is None or not _has_report_format(target):
+        return args
+    output = _option_value(args, _OUTPUT_FLAGS)
+    if output is None:
+        return args
+    wanted = SUFFIX_FORMATS.get(os.path.splitext(output)[1].lower())
+    given = _option_value(args, _FORMAT_FLAGS)
+    if wanted is None:
+        return args
+    if given is None:
+        return [*args, "--format", wanted]
+    if given not in (wanted, "human" if wanted == "text" else wanted):
+        print(
+            f"pgsage: note: writing {given} to {output}; --format {wanted} matches its suffix",
+            file=sys.stderr,
+        )
+    return args
+
+
+def _subcommand(command: Any, args: list[str]) -> Any:
+    current = command
+    for token in args:
+        commands = getattr(current, "commands", None)
+        if not commands:
+            break
+        if token in commands:
+            current = commands[token]
+        elif not token.startswith("-"):
+            return None
+    return None if getattr(current, "commands", None) else current
+
+
+def _has_report_format(command: Any) -> bool:
+    from pgsage.cli.options import Format
+
+    return any(
+        getattr(getattr(p, "type_descriptor", None), "annotation", None) is Format
+        and "--format" in p.opts
+        for p in command.params
+    ) and any("--output" in p.opts for p in command.params)
+
+
+def _option_value(args: list[str], flags: tuple[str, ...]) -> str | None:
+    found = None
+    for number, token in enumerate(args):
+        if token in flags and number + 1 < len(args):
+            found = args[number + 1]
+        for flag in flags:
+            if flag.startswith("--") and token.startswith(flag + "="):
+                found = token[len(flag) + 1 :]
+    return found
+
+
 def parser_error_line(exc: click_exceptions.ClickException) -> str:
     """One line for a Click error: the message, and where to find help."""
     message = " ".join(exc.format_message().split())
@@ -140,6 +211,7 @@ def invoke(app: typer.Typer, args: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     escape_help(command)
     bound_numbers(command)
+    args = format_from_suffix(command, list(sys.argv[1:] if args is None else args))
     try:
         result: Any = command.main(args=args, prog_name="pgsage", standalone_mode=False)
     except click_exceptions.NoArgsIsHelpError as exc:
