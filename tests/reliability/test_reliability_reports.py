@@ -10,7 +10,16 @@ from reliability_support import run, workdir
 
 from pgharness import TestServer
 from pgsage.fixes.index import CreateIndex
-from pgsage.model import CheckResult, Finding, ObjectRef, Report, ServerSummary, Severity, Status
+from pgsage.model import (
+    CheckResult,
+    Evidence,
+    Finding,
+    ObjectRef,
+    Report,
+    ServerSummary,
+    Severity,
+    Status,
+)
 
 LONG = "a very long schema name with spaces " * 2
 NAMES = [
@@ -20,7 +29,7 @@ NAMES = [
 ]
 
 
-def _report(schema: str, table: str, evidence: dict[str, object] | None = None) -> Report:
+def _report(schema: str, table: str, evidence: Evidence | None = None) -> Report:
     fix = CreateIndex(schema=schema, table=table, columns=("col umn",), name="idx")
     finding = Finding(
         check="missing-index",
@@ -62,7 +71,8 @@ def test_text_report_never_wraps_fix_sql(schema: str, table: str, width: int) ->
 def test_evidence_never_prints_python_none(fmt: str) -> None:
     from pgsage.reports import RENDERERS
 
-    out = RENDERERS[fmt](_report("s", "t", {"last_vacuum": None, "list": [1, None]}))
+    evidence: Evidence = {"last_vacuum": None, "list": ["1", None]}  # type: ignore[list-item]
+    out = RENDERERS[fmt](_report("s", "t", evidence))
     if fmt != "json":
         assert "None" not in out
 
