@@ -53,13 +53,17 @@ def assert_clean_failure(
     workdir: Path | None = None,
     code: int = 2,
     mentions: str = "",
+    progress: bool = False,
 ) -> None:
-    """One line on stderr starting ``pgsage: error:``, the exit code, no traceback, no
-    internal error, and no file left in ``workdir``."""
+    """One line on stderr starting ``pgsage: error:`` (after progress lines, with
+    ``progress``), the exit code, no traceback, no internal error, and no file left in
+    ``workdir``."""
     assert result.returncode == code, (result.returncode, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     assert "internal error" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
+    if progress:  # a long command's progress lines come first, then the one error line
+        lines = lines[-1:]
     assert len(lines) == 1, lines
     assert lines[0].startswith("pgsage: error: "), lines
     assert mentions in lines[0], (mentions, lines)

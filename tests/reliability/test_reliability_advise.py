@@ -138,7 +138,7 @@ def test_lost_connection_during_advise_is_one_line(db: TestDatabase, tmp_path: P
         stop.set()
     assert result.returncode in (0, 2), result.stderr
     if result.returncode == 2:
-        assert_clean_failure(result)
+        assert_clean_failure(result, progress=True)
 
 
 def _terminate_pgsage_sessions(dsn: str, stop: threading.Event) -> None:

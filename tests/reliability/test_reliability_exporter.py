@@ -45,8 +45,8 @@ def test_bad_targets_file(tmp_path: Path, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "target",
-    ["noequals", "=host=x", "name=", "a b=host=x"],
-    ids=["no-eq", "no-name", "no-dsn", "space"],
+    ["noequals", "=host=x", "name="],
+    ids=["no-eq", "no-name", "no-dsn"],
 )
 def test_bad_target_syntax(tmp_path: Path, target: str) -> None:
     work = workdir(tmp_path)

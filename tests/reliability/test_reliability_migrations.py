@@ -160,3 +160,43 @@ def test_signal_during_migrations_check_leaves_nothing(
     # progress lines (·) before it, then the one error line
     assert stderr.strip().splitlines()[-1].startswith("pgsage: error: "), stderr
     assert scratch_databases(pg18) == before
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_backend_killed_during_migrations_check(
+    pg18: TestServer, tmp_path: Path, attempt: int
+) -> None:
+    """Every migrations session killed while the check runs: exit 2 with one error line (or
+    a clean run), and the scratch database dropped all the same."""
+    import threading
+
+    before = scratch_databases(pg18)
+    stop = threading.Event()
+
+    def terminate() -> None:
+        with psycopg.connect(pg18.admin_dsn(), autocommit=True) as conn:
+            while not stop.wait(0.01):
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname LIKE 'pgsage\\_scratch\\_%%' AND pid <> pg_backend_pid()"
+                )
+
+    thread = threading.Thread(target=terminate, daemon=True)
+    thread.start()
+    try:
+        result = run(
+            "migrations",
+            "check",
+            "--config",
+            str(HEALTHY / "alembic.ini"),
+            "--dsn",
+            pg18.admin_dsn(),
+            cwd=workdir(tmp_path),
+        )
+    finally:
+        stop.set()
+        thread.join(10)
+    assert result.returncode in (0, 1, 2), result.stderr
+    if result.returncode == 2:
+        assert_clean_failure(result, progress=True)
+    assert scratch_databases(pg18) == before
