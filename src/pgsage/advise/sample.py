@@ -23,6 +23,7 @@ from psycopg.rows import TupleRow
 from pgsage.advise.model import RelName
 from pgsage.advise.workload import split_statements
 from pgsage.db.connect import SessionOptions, connect, one_line
+from pgsage.db.scratchmark import mark, sweep
 from pgsage.errors import PgsageError
 
 DEFAULT_MAX_ROWS = 200_000
@@ -31,6 +32,29 @@ READ_SESSION = SessionOptions(
     lock_timeout_ms=5_000,
     application_name="pgsage advise --verify (sampling)",
 )
+
+# The sampled rows keep their keys, but the copy's sequences start at 1: an INSERT of the
+# workload measured under --verify would collide with a sampled key. Each sequence owned by a
+# column (identity: deptype 'i'; serial: 'a') goes past the column's largest sampled value.
+ADVANCE_SEQUENCES = """
+DO $pgsage$
+DECLARE r record; top numeric;
+BEGIN
+  FOR r IN
+    SELECT s.seqrelid::regclass AS seq, d.refobjid::regclass AS tbl, a.attname
+    FROM pg_sequence s
+    JOIN pg_depend d ON d.objid = s.seqrelid AND d.classid = 'pg_class'::regclass
+     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+  LOOP
+    EXECUTE format('SELECT max(%I)::numeric FROM %s', r.attname, r.tbl) INTO top;
+    IF top IS NOT NULL THEN
+      PERFORM setval(r.seq, top::bigint);
+    END IF;
+  END LOOP;
+END
+$pgsage$
+"""
 
 
 @dataclass
@@ -76,9 +100,32 @@ def make_sampled_copy(
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+        sweep(conn)  # copies killed runs left behind (see pgsage.db.scratchmark)
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    copy = SampledCopy(name=name, dsn=dsn_for(name))
-    script = "\n".join(line for line in dump.stdout.splitlines() if not line.startswith("\\"))
+        mark(conn, name)
+    try:
+        return _fill_copy(
+            SampledCopy(name=name, dsn=dsn_for(name)),
+            dump.stdout,
+            source_dsn,
+            tables,
+            max_rows,
+            progress,
+        )
+    except BaseException:  # an error, SIGINT or SIGTERM while copying: no copy left behind
+        drop_copy(admin_dsn, name)
+        raise
+
+
+def _fill_copy(
+    copy: SampledCopy,
+    dump: str,
+    source_dsn: str,
+    tables: list[RelName],
+    max_rows: int,
+    progress: Callable[[str], None],
+) -> SampledCopy:
+    script = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
     with psycopg.connect(copy.dsn, autocommit=True) as target:
         for statement in split_statements(script):
             try:
@@ -94,6 +141,7 @@ def make_sampled_copy(
             for table in tables:
                 copy.rows[str(table)] = _copy_sample(source, target, table, max_rows)
         target.execute("RESET session_replication_role")
+        target.execute(ADVANCE_SEQUENCES)
         target.execute("ANALYZE")
     return copy
 

@@ -37,7 +37,19 @@ from pgsage.advise.sizing import GinSample
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
-_HYPO_NAME = re.compile(r"<(\d+)>[A-Za-z0-9_]+")
+# HypoPG names an index "<oid>" + its method and relation and column names, which may hold any
+# character (spaces, quotes, non-ASCII): the plan's "Index Name" field is that name whole.
+_HYPO_NAME = re.compile(r"<(\d+)>.*", re.DOTALL)
+
+
+def skip_reason(exc: psycopg.Error, shape: QueryShape) -> str:
+    """Why a statement was left out; a lock timeout names the tables it reads (one of them is
+    locked by another session), as the audit names the relations it could not examine."""
+    message = one_line(str(exc))
+    if isinstance(exc, psycopg.errors.LockNotAvailable) or "lock timeout" in message:
+        tables = ", ".join(sorted(str(t) for t in shape.tables)) or "a table it reads"
+        return f"locked by another session: {tables} (skipped; {message})"
+    return message
 
 
 @dataclass
@@ -97,7 +109,7 @@ class WhatIf:
             try:
                 item.explain = self._explain_statement(number, query, shape, analyze)
             except psycopg.Error as exc:
-                item.skipped = one_line(str(exc))
+                item.skipped = skip_reason(exc, shape)
             planned.append(item)
         return planned
 
@@ -223,7 +235,7 @@ class WhatIf:
         except psycopg.Error as exc:
             self._recover()
             if not config:
-                query.skipped = one_line(str(exc))
+                query.skipped = skip_reason(exc, query.shape)
             return None
         finally:
             if hypos:
@@ -257,7 +269,7 @@ class WhatIf:
             plan = done.plan
         except psycopg.Error as exc:
             if not config:
-                query.skipped = one_line(str(exc))
+                query.skipped = skip_reason(exc, query.shape)
             return None
         finally:
             if hypos:
@@ -407,7 +419,9 @@ def _scan_nodes(plan: dict[str, Any], names: dict[str, str]) -> list[str]:
     relation = plan.get("Relation Name")
     index = plan.get("Index Name")
     if index is not None:
-        index = _HYPO_NAME.sub(lambda m: names.get(m.group(1), m.group(0)), str(index))
+        hypothetical = _HYPO_NAME.fullmatch(str(index))
+        if hypothetical is not None:
+            index = names.get(hypothetical.group(1), str(index))
         where = f" on {relation}" if relation else ""
         found.append(f"{node} using {index}{where}")
     elif relation is not None and node != "Bitmap Heap Scan":

@@ -286,8 +286,15 @@ def _parameters(body: str) -> tuple[str | None, ...]:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"file not found: {path}") from None
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise UsageError(f"{path} is a binary file, not SQL or a log")
+    if not text.strip():
+        raise UsageError(f"{path} is empty: no statements to advise on")
+    return text

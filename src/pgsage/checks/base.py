@@ -48,6 +48,24 @@ class Check:
     requires_extensions: ClassVar[tuple[str, ...]] = ()
     # Snapshot sections the check reads; a section that failed to collect skips the check.
     requires_sections: ClassVar[tuple[str, ...]] = ()
+    # Whether the check reads other roles' activity or replication state, which a role
+    # without pg_read_all_stats (or pg_monitor) sees as NULL — not as an error, so it must
+    # not pass for "nothing found": such a check is skipped with the GRANT that fixes it.
+    requires_all_stats: ClassVar[bool] = False
+
+    @classmethod
+    def unreadable(cls, snapshot: Snapshot) -> str | None:
+        """Why the check's data cannot be trusted for lack of a privilege (naming the GRANT
+        that fixes it), or None. Checks whose rows carry their own readability override it."""
+        if cls.requires_all_stats and not snapshot.server.can_read_all_stats:
+            from pgsage.fixes.quoting import ident
+
+            user = snapshot.server.current_user
+            return (
+                f"other roles' sessions are hidden from {user} (read as NULL); "
+                f"GRANT pg_read_all_stats TO {ident(user)};"
+            )
+        return None
 
     registry: ClassVar[dict[str, type[Check]]] = {}
 

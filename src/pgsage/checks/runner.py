@@ -68,7 +68,12 @@ def _coerce(default: Any, value: Any) -> Any:
         return bool(value)
     if isinstance(default, int | float) and isinstance(value, bool):
         raise TypeError(value)
-    return type(default)(value)
+    coerced = type(default)(value)
+    # Thresholds are counts, sizes, ratios and ages: NaN, infinities and negatives would
+    # silently disable a check (every comparison with NaN is false).
+    if isinstance(coerced, int | float) and not (0 <= coerced < float("inf")):
+        raise ValueError(value)
+    return coerced
 
 
 def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
@@ -93,6 +98,9 @@ def _unavailable(check: type[Check], snapshot: Snapshot) -> CheckResult | None:
         if error is not None:
             status = Status.TIMEOUT if any(m in error for m in _TIMEOUT_MARKERS) else Status.ERROR
             return CheckResult(check.id, status, reason=f"snapshot section {section}: {error}")
+    unreadable = check.unreadable(snapshot)
+    if unreadable is not None:  # data read as NULL for lack of a privilege: never "ok"
+        return CheckResult(check.id, Status.SKIPPED, reason=unreadable)
     return None
 
 

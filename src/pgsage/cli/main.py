@@ -1,6 +1,7 @@
 """The Typer adapter: parse, call a command function, render, map errors to exit codes.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, connection or server errors.
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, input, connection or server
+errors, 3 internal error (a bug), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -30,6 +31,7 @@ from pgsage.cli.options import (
     fail,
     merge_params,
     render,
+    write_file_atomically,
     write_output,
 )
 from pgsage.errors import PgsageError, UsageError
@@ -113,6 +115,10 @@ def audit(
     from pgsage.commands.baseline import apply_baseline, load_baseline
     from pgsage.commands.baseline import write_baseline as pgsage_write_baseline
 
+    if snapshot is not None and dsn is not None:
+        raise UsageError(
+            "--snapshot and --dsn exclude each other: an offline audit reads no server"
+        )
     settings = build_settings(
         config,
         dsn=dsn,
@@ -160,10 +166,9 @@ def snapshot_cmd(
         config, dsn=dsn, statement_timeout_ms=statement_timeout, lock_timeout_ms=lock_timeout
     )
     ends_with_the_process()
-    try:
-        taken = audit_commands.snapshot(settings, out)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    taken = audit_commands.take_snapshot(settings)
+    # Written whole or not at all (a temporary file renamed), parent directories created.
+    write_file_atomically(out, _snapshot_text(taken))
     err.print(
         f"snapshot of {taken.server.database}: {len(taken.tables)} tables, "
         f"{len(taken.indexes)} indexes, {len(taken.statements)} statements in "
@@ -172,6 +177,15 @@ def snapshot_cmd(
     )
     for section, message in sorted(taken.errors.items()):
         err.print(f"  section {section} not collected: {message}", highlight=False)
+
+
+def _snapshot_text(taken: Any) -> str:
+    from pydantic import TypeAdapter
+
+    from pgsage.db.snapshot import Snapshot
+
+    # The same bytes as Snapshot.save: pydantic's serializer, dataclass field order, indent 1.
+    return (TypeAdapter(Snapshot).dump_json(taken, indent=1) + b"\n").decode("utf-8")
 
 
 @app.command("checks")
@@ -186,7 +200,11 @@ def checks_cmd() -> None:
     for check in all_checks():
         params = ", ".join(f"{p.name}={p.default}" for p in check.params)
         table.add_row(check.id, check.category, check.severity.value, params, check.title)
-    Console(width=140).print(table)
+    # At the terminal's width (the ids never cut: they are what --select takes); 200 when
+    # the output is not a terminal.
+    table.columns[0].no_wrap = True
+    console = Console()
+    Console(width=console.width if console.is_terminal else 200).print(table)
 
 
 @app.command()
@@ -351,16 +369,22 @@ def main() -> None:
 
 
 def _run() -> None:
-    # Click handles its own usage errors (exit 2); ours become one line on stderr.
+    # Parser errors, SIGTERM, and errors from the system or the driver become one line on
+    # stderr (pgsage.cli.guard); exit 3 is kept for bugs.
+    from pgsage.cli import guard
+
     try:
-        app()
+        guard.invoke(app)
     except PgsageError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail(*guard.interruption())
     except Exception as exc:
         if os.environ.get("PGSAGE_DEBUG"):
             raise
+        known = guard.known_failure(exc)
+        if known is not None:
+            fail(*known)
         fail(
             f"internal error: {type(exc).__name__}: {exc} "
             "(please report it; set PGSAGE_DEBUG=1 for the traceback)",

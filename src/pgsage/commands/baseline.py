@@ -7,6 +7,8 @@ run to run. The file is JSON, sorted, meant to be committed and reviewed.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,19 +32,32 @@ class BaselineResult:
 def write_baseline(report: Report, path: Path) -> int:
     entries = sorted({fingerprint(f) for f in report.findings})
     payload = {"version": BASELINE_VERSION, "findings": entries}
-    try:
-        path.write_text(json.dumps(payload, indent=2) + "\n")
+    temporary: Path | None = None
+    try:  # written whole or not at all: a temporary file beside it, renamed over it
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        temporary = Path(name)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(payload, indent=2) + "\n")
+        os.replace(temporary, path)
+        temporary = None
     except OSError as exc:
         raise UsageError(f"cannot write baseline {path}: {exc.strerror}") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
     return len(entries)
 
 
 def load_baseline(path: Path) -> set[str]:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"baseline file not found: {path}") from None
-    except (OSError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"baseline {path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
         raise UsageError(f"cannot read baseline {path}: {exc}") from None
     if (
         not isinstance(data, dict)

@@ -226,6 +226,8 @@ def trace(options: TraceOptions) -> TraceRun:
     for path in [*options.files, *([options.setup] if options.setup else [])]:
         if not path.is_file():
             raise UsageError(f"SQL file not found: {path}")
+    if options.setup is not None and not options.setup.read_bytes().strip():
+        raise UsageError(f"--setup {options.setup} is empty: no schema to trace against")
     started = time.perf_counter()
     traced = _trace_files(options) if options.files else _trace_revisions(options)
     found = tuple(sorted(traced.findings, key=Finding.sort_key))

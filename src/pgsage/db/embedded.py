@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from pgsage.db.cluster import LocalCluster, new_password
-from pgsage.errors import ServerError
+from pgsage.errors import ServerError, UsageError
 
 DEFAULT_DATABASE = "pgsage"
 DEBIAN_BINDIRS = tuple(Path(f"/usr/lib/postgresql/{v}/bin") for v in (18, 17, 16, 15, 14, 13))
@@ -72,7 +72,10 @@ def find_binaries() -> Binaries:
 def home_dir() -> Path:
     override = os.environ.get("PGSAGE_HOME")
     if override:
-        return Path(override).expanduser().resolve()
+        home = Path(override).expanduser().resolve()
+        if home.exists() and not home.is_dir():
+            raise UsageError(f"PGSAGE_HOME={override} is not a folder")
+        return home
     return Path(platformdirs.user_data_dir("pgsage")) / "server"
 
 

@@ -212,6 +212,9 @@ class Sequence:
     owner_column: str | None
     owner_column_type: str | None
     is_identity: bool
+    # False when the role may not read last_value (no SELECT or USAGE on the sequence): its
+    # NULL then means "unknown", not "never used".
+    last_value_readable: bool = True
 
 
 @dataclass(frozen=True)

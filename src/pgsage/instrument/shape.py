@@ -65,6 +65,9 @@ def to_dollar_params(sql: str) -> str:
 
 
 def display_sql(sql: str) -> str:
+    """The statement as it ran: the driver's ``%%`` escapes shown as the ``%`` the server got
+    (``like '%9%'``), placeholders kept."""
+    sql = _PLACEHOLDER.sub(lambda m: "%" if m.group(0) == "%%" else m.group(0), sql)
     text = _SPACES.sub(" ", sql).strip()
     text = _PLACEHOLDER_RUN.sub(r"\1, ...", text)
     return text if len(text) <= MAX_SQL_CHARS else text[: MAX_SQL_CHARS - 3] + "..."

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pgsage.errors import UsageError
-from pgsage.lint.engine import Catalog, altered_tables, lint_units, select_rules
+from pgsage.lint.engine import Catalog, lint_units, select_rules
 from pgsage.lint.model import (
     DEFAULT_PG_VERSION,
     LintOptions,
@@ -74,9 +74,14 @@ def collect_units(
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise UsageError(f"{path} is a binary file, not SQL or Python")
+    return text
 
 
 def lint(
@@ -103,9 +108,10 @@ def lint(
     catalog: Catalog | None = None
     notes: list[str] = []
     if dsn:
-        from pgsage.lint.catalog import read_catalog
+        from pgsage.lint.catalog import read_catalog, relation_parts
 
-        tables = set().union(*(altered_tables(s) for s, _ in parsed.values())) if parsed else set()
+        # the names as identifiers from the parse tree, never parsed again from text
+        tables = relation_parts(s for stmts, _ in parsed.values() for s in stmts)
         catalog = read_catalog(dsn, tables)
         if pg_version is None:
             pg_version = catalog.server_version

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import conninfo, sql
 
 from pgsage.db.connect import one_line, validate_dsn
+from pgsage.db.scratchmark import mark, sweep
 from pgsage.errors import ConnectionFailed, MissingPrivilege
 
 SCRATCH_PREFIX = "pgsage_scratch"
@@ -68,10 +69,12 @@ class ScratchServer:
         """A fresh empty database for the duration of the block; its DSN is yielded."""
         name = f"{SCRATCH_PREFIX}_{purpose}_{os.getpid()}_{next(_counter)}_{secrets.token_hex(3)}"
         with self._admin() as conn:
+            sweep(conn)  # what killed runs left behind (see pgsage.db.scratchmark)
             try:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
                 )
+                mark(conn, name)
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise MissingPrivilege(
                     f"cannot create a scratch database: {one_line(str(exc))}"

@@ -352,6 +352,8 @@ def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
         statements = split_sql(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from None
     result = TraceResult()
     with psycopg.connect(dsn, application_name="pgsage-migrations") as conn:
         baseline = read_state(conn).relations

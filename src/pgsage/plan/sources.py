@@ -72,6 +72,13 @@ def statements_in_tree(root: Path) -> list[SourceStatement]:
     if not root.exists():
         raise UsageError(f"source path not found: {root}")
     base = root if root.is_dir() else root.parent
+    if root.is_file():  # named on the command line: unreadable is an error, not a skip
+        try:
+            ast.parse(root.read_text(encoding="utf-8"), filename=str(root))
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{root} is not UTF-8 text (byte {exc.start})") from None
+        except (SyntaxError, ValueError) as exc:
+            raise UsageError(f"{root} is not Python: {exc}") from None
     files = [root] if root.is_file() else sorted(_python_files(root))
     return [found for path in files for found in statements_in_python(path, base)]
 

@@ -10,11 +10,16 @@ SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 ALEMBIC_LABEL = "Alembic, in the upgrade() of a revision:"
 
 
+UNKNOWN = "unknown"  # what a missing value reads as: never Python's "None"
+
+
 def format_evidence_value(key: str, value: object) -> str:
+    if value is None:
+        return UNKNOWN
     if isinstance(value, int | float) and not isinstance(value, bool) and key.endswith("bytes"):
         return human_bytes(value)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+    if isinstance(value, list | tuple):
+        return ", ".join(UNKNOWN if v is None else str(v) for v in value)
     return str(value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from textwrap import dedent
 
 from pgsage.model import Report
@@ -18,8 +19,14 @@ from pgsage.reports.layout import (
 )
 
 
+def _text(text: str) -> str:
+    """Names and messages as text, never as HTML: an object named ``<script>`` is shown, not
+    run, where a viewer renders Markdown's inline HTML (headings, paragraphs, tables)."""
+    return html.escape(text, quote=False)
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render(report: Report) -> str:
@@ -39,7 +46,13 @@ def render(report: Report) -> str:
             continue
         lines += ["", f"## {severity.value.capitalize()} ({len(group)})"]
         for finding in group:
-            lines += ["", f"### `{finding.check}` — {where(finding)}", "", finding.message, ""]
+            lines += [
+                "",
+                f"### `{finding.check}` — {_text(where(finding))}",
+                "",
+                _text(finding.message),
+                "",
+            ]
             if finding.evidence:
                 lines += ["| evidence | value |", "| --- | --- |"]
                 lines += [
@@ -48,7 +61,7 @@ def render(report: Report) -> str:
                 ]
                 lines.append("")
             if finding.recommendation:
-                lines += [f"**Recommendation:** {finding.recommendation}", ""]
+                lines += [f"**Recommendation:** {_text(finding.recommendation)}", ""]
             if finding.fix_sql:
                 lines += ["```sql", finding.fix_sql, "```"]
             if finding.fix_alembic:
@@ -72,5 +85,5 @@ def render(report: Report) -> str:
         lines += [f"| {c} | {s} | {_cell(r)} |" for c, s, r in problems]
     if report.notes:
         lines += ["", "## Notes", ""]
-        lines += [f"- {note}" for note in report.notes]
+        lines += [f"- {_text(note)}" for note in report.notes]
     return "\n".join(lines) + "\n"

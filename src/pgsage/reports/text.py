@@ -53,10 +53,15 @@ def _finding(finding: Finding, width: int) -> Text:
     if finding.recommendation:
         text.append("\n")
         text.append(f"  → {finding.recommendation}", style="green")
-    if finding.fix_sql:
-        text.append("\n")
-        text.append("  " + finding.fix_sql.replace("\n", "\n  "), style="magenta")
     return text
+
+
+def _fix(finding: Finding) -> Text | None:
+    """The fix SQL, printed never wrapped (soft_wrap): a line broken inside a quoted name or
+    literal would paste as a different statement. At any width, also into a file."""
+    if not finding.fix_sql:
+        return None
+    return Text("  " + finding.fix_sql.replace("\n", "\n  "), style="magenta")
 
 
 def render(report: Report, width: int = 110, color: bool = False) -> str:
@@ -90,6 +95,9 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
         for finding in group:
             # a source finding stays on its line: editors and CI logs link file:line:col
             console.print(_finding(finding, width), soft_wrap=finding.location is not None)
+            fix = _fix(finding)
+            if fix is not None:
+                console.print(fix, soft_wrap=True)
     locked = locked_relations(report)
     if locked:
         console.print()

@@ -29,6 +29,7 @@ class IdleInTransaction(Check):
     severity = Severity.WARNING
     title = "Session idle in transaction"
     requires_sections = ("activity",)
+    requires_all_stats = True
     params = (
         Param("min_idle_seconds", 60.0, "report sessions idle in a transaction this long"),
         Param("error_idle_seconds", 600.0, "an error from this long on"),

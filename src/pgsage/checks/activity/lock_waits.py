@@ -87,6 +87,7 @@ class LockWaits(Check):
     severity = Severity.WARNING
     title = "Sessions waiting on locks"
     requires_sections = ("activity",)
+    requires_all_stats = True
     params = (
         Param(
             "min_wait_seconds",

@@ -28,6 +28,7 @@ class LongRunningQuery(Check):
     severity = Severity.WARNING
     title = "Long-running query"
     requires_sections = ("activity",)
+    requires_all_stats = True
     params = (
         Param("max_seconds", 60.0, "report active statements running longer than this"),
         Param("error_seconds", 900.0, "an error from this long on"),

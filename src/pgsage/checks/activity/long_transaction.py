@@ -30,6 +30,7 @@ class LongTransaction(Check):
     severity = Severity.WARNING
     title = "Long-running transaction"
     requires_sections = ("activity",)
+    requires_all_stats = True
     params = (
         Param("max_seconds", 300.0, "report transactions open longer than this (seed: 5 min)"),
         Param("error_seconds", 3600.0, "an error from this long on"),

@@ -35,6 +35,7 @@ class ReplicaLag(Check):
     severity = Severity.WARNING
     title = "Replica lag"
     requires_sections = ("replication",)
+    requires_all_stats = True
     params = (
         Param(
             "warning_bytes",

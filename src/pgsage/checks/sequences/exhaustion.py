@@ -108,6 +108,26 @@ class SequenceExhaustion(Check):
         "sa.BigInteger / sa.Identity on new tables' keys.",
     )
 
+    @classmethod
+    def unreadable(cls, snapshot: Snapshot) -> str | None:
+        hidden = [s for s in snapshot.sequences if not s.last_value_readable]
+        if not hidden:
+            return None
+        from pgsage.fixes.quoting import ident
+
+        user = ident(snapshot.server.current_user)
+        schemas = sorted({s.schema for s in hidden})
+        grants = " ".join(
+            f"GRANT SELECT ON ALL SEQUENCES IN SCHEMA {ident(schema)} TO {user};"
+            for schema in schemas[:3]
+        )
+        first = hidden[0]
+        return (
+            f"cannot read the position of {len(hidden)} sequence(s) "
+            f"(e.g. {first.schema}.{first.name}: last_value is NULL without SELECT or USAGE); "
+            f"{grants} (or GRANT pg_read_all_data TO {user}; on PostgreSQL 14+)"
+        )
+
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         for seq in snapshot.sequences:

@@ -21,6 +21,7 @@ from psycopg.rows import TupleRow
 
 from pgsage import __version__
 from pgsage.db.connect import one_line, translate
+from pgsage.db.lost import end_transaction
 from pgsage.db.rows import (
     ArchiverStats,
     Checkpointer,
@@ -154,8 +155,7 @@ def begin(conn: psycopg.Connection[TupleRow]) -> Begun:
 
 
 def end(conn: psycopg.Connection[TupleRow]) -> None:
-    conn.rollback()
-    conn.autocommit = True
+    end_transaction(conn)  # a lost connection: one line, not an internal error
 
 
 def collected_at(conn: psycopg.Connection[TupleRow]) -> datetime:

@@ -16,7 +16,8 @@ SELECT n.nspname AS schema,
        own.table_name AS owner_table,
        own.column_name AS owner_column,
        own.column_type AS owner_column_type,
-       coalesce(own.deptype = 'i', false) AS is_identity
+       coalesce(own.deptype = 'i', false) AS is_identity,
+       has_sequence_privilege(c.oid, 'SELECT,USAGE') AS last_value_readable
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
