@@ -43,6 +43,7 @@ class AdviseOptions:
     filters: StatementFilter = field(default_factory=StatementFilter)
     budget: Budget = field(default_factory=Budget)
     allow_real_indexes: bool = False
+    strict: bool = False  # a --queries statement that does not parse stops the run
 
 
 def recommend(
@@ -68,9 +69,10 @@ def recommend(
     for query in workload:
         shape = analyze_query(query.text, catalog)
         if shape is None:
+            at = f" ({query.origin})" if query.origin else ""
             skipped.append(
                 QueryResult(
-                    query, None, None, skipped=f"cannot be parsed: {parse_error(query.text)}"
+                    query, None, None, skipped=f"cannot be parsed{at}: {parse_error(query.text)}"
                 )
             )
         elif shape.kind != "other" and shape.missing:

@@ -85,23 +85,34 @@ def from_statements(
     ]
 
 
-def from_file(path: Path) -> list[WorkloadQuery]:
-    """Statements of a SQL file, separated by ``;``. The user wrote the file: a statement that
-    does not parse is a usage error that names its line, not a statement to skip."""
+def from_file(path: Path, *, strict: bool = False) -> list[WorkloadQuery]:
+    """Statements of a SQL file, separated by ``;``. A statement that does not parse is kept
+    (with its ``file:line``) for the advisor to skip with the parser's message; with
+    ``strict`` it is a usage error that names its line."""
     text = _read(path)
     queries = []
     for line, statement in _split(text):
         try:
             pglast.parse_sql(statement)
+            where = line
         except pglast.parser.ParseError as exc:
             at = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
             where = line + statement[:at].count("\n")
-            raise UsageError(f"{path}:{where}: {one_line(str(exc.args[0]))}") from None
+            if strict:
+                raise UsageError(f"{path}:{where}: {one_line(str(exc.args[0]))}") from None
         except (ValueError, RecursionError):
-            raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
+            where = line
+            if strict:
+                raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
         # "-- what this is" lines above a statement are for the file's reader, not the
         # report (block comments stay: /*+ ... */ may be a planner hint).
-        queries.append(WorkloadQuery(text=_LEADING_LINE_COMMENTS.sub("", statement), source="file"))
+        queries.append(
+            WorkloadQuery(
+                text=_LEADING_LINE_COMMENTS.sub("", statement),
+                source="file",
+                origin=f"{path.name}:{where}",
+            )
+        )
     return queries
 
 
@@ -127,9 +138,10 @@ def split_statements(text: str) -> list[str]:
 
 
 def _split(text: str) -> list[tuple[int, str]]:
-    """``split_statements`` with the line each statement starts on."""
-    data = text.encode()
-    parts: list[tuple[int, str]] = []  # (byte offset, text)
+    """``split_statements`` with the line each statement starts on. pglast's scanner gives
+    CHARACTER offsets of the text (it maps PostgreSQL's byte offsets back), so the text is cut
+    as a ``str``: a ``'Rhönbräu'`` before a ``;`` shifts nothing."""
+    parts: list[tuple[int, str]] = []  # (character offset, text)
     start = 0
     try:
         tokens = pglast.parser.scan(text)
@@ -137,20 +149,20 @@ def _split(text: str) -> list[tuple[int, str]]:
         tokens = []
         offset = 0
         for piece in text.split(";"):
-            parts.append((len(text[:offset].encode()), piece))
+            parts.append((offset, piece))
             offset += len(piece) + 1
     for token in tokens:
         if token.name == "ASCII_59":
-            parts.append((start, data[start : token.start].decode(errors="replace")))
+            parts.append((start, text[start : token.start]))
             start = token.end + 1
     if tokens:
-        parts.append((start, data[start:].decode(errors="replace")))
+        parts.append((start, text[start:]))
     found = []
     for offset, part in parts:
         if not part.strip() or _only_comments(part):
             continue
         lead = len(part) - len(part.lstrip())
-        line = data[:offset].count(b"\n") + part[:lead].count("\n") + 1
+        line = text[:offset].count("\n") + part[:lead].count("\n") + 1
         found.append((line, part.strip()))
     return found
 

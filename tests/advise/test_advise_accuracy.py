@@ -1,0 +1,80 @@
+"""Advisor accuracy (issues 13 and 19): a --queries file with a statement that does not parse,
+non-ASCII text, uncosted candidates in every format, the workload totals, interval and regconfig
+placeholders, schema-qualified calls under a narrow search_path, the advisor's own statements."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from advise_support import hypopg, load, shapes
+
+from pgharness import TestDatabase
+from pgsage.advise.workload import from_file, split_statements
+from pgsage.commands.advise import AdviseOptions, advise
+from pgsage.errors import UsageError
+
+PGSAGE = str(Path(sys.executable).parent / "pgsage")
+
+
+def pgsage(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGSAGE_DSN")}
+    return subprocess.run(
+        [PGSAGE, "advise", *args], capture_output=True, text=True, timeout=180, env=env, check=False
+    )
+
+
+def real_flag(db: TestDatabase) -> list[str]:
+    return [] if hypopg(db) else ["--allow-real-indexes"]
+
+
+BROKEN = (
+    "SELECT id FROM users WHERE email = 'user42@example.com';\n"
+    "-- a typo\nSELECT *\n  FROM users\n WHER id = 1;\n"
+    "SELECT id FROM users WHERE tenant_id = 17 ORDER BY created_at DESC LIMIT 5;\n"
+)
+
+
+def test_a_statement_that_does_not_parse_is_skipped_not_fatal(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    load(db)
+    path = tmp_path / "workload.sql"
+    path.write_text(BROKEN)
+    result = pgsage("--dsn", db.dsn, "--queries", str(path), "--format", "json", *real_flag(db))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    skipped = [q["skipped"] for q in data["queries"] if "skipped" in q]
+    assert skipped == ['cannot be parsed (workload.sql:5): syntax error at or near "id"']
+    assert {tuple(r["columns"]) for r in data["recommendations"]} >= {("email",)}
+    text = pgsage("--dsn", db.dsn, "--queries", str(path), *real_flag(db))
+    assert "Skipped statements:" in text.stdout and "syntax error at or near" in text.stdout
+    strict = pgsage("--dsn", db.dsn, "--queries", str(path), "--strict", *real_flag(db))
+    assert strict.returncode == 2
+    assert strict.stderr.strip().splitlines() == [
+        f'pgsage: error: {path}:5: syntax error at or near "id"'
+    ]
+    with pytest.raises(UsageError, match=r"workload\.sql:5"):
+        from_file(path, strict=True)
+
+
+def test_non_ascii_text_does_not_shift_the_split(db: TestDatabase, tmp_path: Path) -> None:
+    text = (
+        "SELECT id FROM users WHERE name = 'Rhönbräu';\n"
+        "SELECT id FROM users WHERE city = 'Zürich — Ωmega';\nSELECT 3"
+    )
+    assert split_statements(text) == [
+        "SELECT id FROM users WHERE name = 'Rhönbräu'",
+        "SELECT id FROM users WHERE city = 'Zürich — Ωmega'",
+        "SELECT 3",
+    ]
+    load(db)
+    path = tmp_path / "w.sql"
+    path.write_text(text, encoding="utf-8")
+    advice = advise(db.dsn, AdviseOptions(queries_file=path, allow_real_indexes=not hypopg(db)))
+    assert not [q.skipped for q in advice.queries if q.skipped]
+    assert ("public.users", ("name",), None) in shapes(advice)
