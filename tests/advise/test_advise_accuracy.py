@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,41 @@ def test_non_ascii_text_does_not_shift_the_split(db: TestDatabase, tmp_path: Pat
     advice = advise(db.dsn, AdviseOptions(queries_file=path, allow_real_indexes=not hypopg(db)))
     assert not [q.skipped for q in advice.queries if q.skipped]
     assert ("public.users", ("name",), None) in shapes(advice)
+
+
+GIN = 'SELECT id FROM users WHERE profile @> \'{"plan": "pro"}\''
+
+
+def test_uncosted_candidates_in_every_format(db: TestDatabase, tmp_path: Path) -> None:
+    """HypoPG cannot simulate GIN: the candidate is listed (JSON, text, markdown, html) with
+    the reason and how to cost it; with --allow-real-indexes stderr says what costed it."""
+    load(db)
+    path = tmp_path / "w.sql"
+    path.write_text(GIN + ";\nSELECT id FROM users WHERE email = 'user1@example.com';\n")
+    if hypopg(db):
+        result = pgsage("--dsn", db.dsn, "--queries", str(path), "--format", "json")
+        data = json.loads(result.stdout)
+        assert [u["index"] for u in data["uncosted"]] == [
+            "public.users USING gin (profile jsonb_path_ops)"
+        ]
+        assert "--allow-real-indexes" in data["uncosted"][0]["reason"]
+        assert "--allow-real-indexes" in data["uncosted"][0]["how_to_cost"]
+        for fmt, marker in (("markdown", "- not costed: "), ("html", "<li>not costed: ")):
+            shown = pgsage("--dsn", db.dsn, "--queries", str(path), "--format", fmt)
+            assert marker + "public.users USING gin (profile jsonb_path_ops)" in shown.stdout, fmt
+        text = pgsage("--dsn", db.dsn, "--queries", str(path))
+        assert "Candidates that could not be costed:" in text.stdout
+        assert "costed with HypoPG" in text.stderr
+    real = pgsage("--dsn", db.dsn, "--queries", str(path), "--allow-real-indexes")
+    assert real.returncode == 0, real.stderr
+    said = " ".join(real.stderr.split())  # the console wraps long lines
+    if hypopg(db):
+        assert re.search(
+            r"costed with HypoPG \(2\) and real indexes in a rolled-back "
+            r"transaction \(1\)",
+            said,
+        ), said
+    else:
+        assert "costed with real indexes in a rolled-back transaction" in said
+        assert "costed with HypoPG" not in said
+    assert "Candidates that could not be costed:" not in real.stdout

@@ -26,6 +26,7 @@ from pgsage.advise.model import (
 )
 from pgsage.advise.search import Budget, Search
 from pgsage.advise.sizing import estimate_size
+from pgsage.advise.uncosted import costing_label
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.advise.workload import StatementFilter, parse_error
 from pgsage.errors import MissingExtension
@@ -110,7 +111,10 @@ def recommend(
     whatif.prepare(candidates, names)
     usable = [c for c in candidates if c not in whatif.backend.failed]
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
-    progress(f"{len(usable)} candidates costed with {'HypoPG' if hypopg else 'real indexes'}")
+    label = costing_label(len(whatif.backend.hypo), len(whatif.backend.real), hypopg)
+    progress(f"{len(usable)} candidates costed with {label}")
+    if whatif.backend.failed:
+        progress(f"{len(whatif.backend.failed)} candidates could not be costed (see the report)")
     data_bytes = sum(
         rel.relpages * 8192
         for rel in catalog.loaded()

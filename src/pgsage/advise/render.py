@@ -9,6 +9,7 @@ from typing import Any
 
 from pgsage.advise.model import Advice
 from pgsage.advise.report import advice_report, ms, short
+from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 
 QUERY_WIDTH = 110
@@ -66,6 +67,8 @@ def to_json(advice: Advice) -> dict[str, Any]:
         ]
     if advice.applied:
         data["applied"] = list(advice.applied)
+    if advice.uncosted:
+        data["uncosted"] = [item.to_json() for item in uncosted(advice)]
     if advice.notes:
         data["notes"] = list(advice.notes)
     # The one result model's findings, last: the same list `pgsage audit --format json` has.
@@ -129,9 +132,7 @@ def render_text(advice: Advice) -> str:
     if advice.uncosted:
         lines.append("")
         lines.append("Candidates that could not be costed:")
-        lines += [
-            f"   {c.table} ({', '.join(c.columns)}) {c.kind}: {why}" for c, why in advice.uncosted
-        ]
+        lines += [f"   {item.line()}" for item in uncosted(advice)]
     if advice.verified:
         lines.append("")
         lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")
