@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 from advise_support import hypopg, load, shapes
 
@@ -117,3 +118,35 @@ def test_uncosted_candidates_in_every_format(db: TestDatabase, tmp_path: Path) -
         assert "costed with real indexes in a rolled-back transaction" in said
         assert "costed with HypoPG" not in said
     assert "Candidates that could not be costed:" not in real.stdout
+
+
+def test_the_totals_say_what_they_are(db: TestDatabase, tmp_path: Path) -> None:
+    """A file: the calls-weighted planner cost (the sum of the statements' costs) and the mean
+    ratio; pg_stat_statements: also the estimated time from the recorded time."""
+    load(db)
+    path = tmp_path / "w.sql"
+    path.write_text(
+        "SELECT id FROM users WHERE email = 'user1@example.com';\nSELECT count(*) FROM orders;\n"
+    )
+    result = pgsage("--dsn", db.dsn, "--queries", str(path), "--format", "json", *real_flag(db))
+    data = json.loads(result.stdout)
+    totals = data["totals"]
+    assert totals["planner_cost_before"] == pytest.approx(
+        sum(q["cost_before"] for q in data["queries"]), abs=0.1
+    )
+    assert totals["planner_cost_after"] < totals["planner_cost_before"]
+    assert totals["estimated_ms_before"] is None and totals["statements"] == 2
+    assert 0.4 < totals["mean_cost_ratio"] < 1.0
+    text = pgsage("--dsn", db.dsn, "--queries", str(path), *real_flag(db)).stdout
+    assert "Planner cost of the workload (calls x plan cost" in text
+    assert "Workload cost:" not in text
+    db.execute("SELECT pg_stat_statements_reset()")
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        for n in range(5):
+            conn.execute("SELECT id, name FROM users WHERE email = %s", (f"user{n}@example.com",))
+    recorded = pgsage("--dsn", db.dsn, "--format", "json", *real_flag(db))
+    totals = json.loads(recorded.stdout)["totals"]
+    assert totals["estimated_ms_before"] > totals["estimated_ms_after"] > 0
+    assert totals["calls"] >= 5
+    text = pgsage("--dsn", db.dsn, *real_flag(db)).stdout
+    assert "Estimated time (recorded time x each plan's cost ratio)" in text

@@ -9,6 +9,7 @@ from typing import Any
 
 from pgsage.advise.model import Advice
 from pgsage.advise.report import advice_report, ms, short
+from pgsage.advise.totals import totals
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 
@@ -48,6 +49,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
             }
             for q in advice.queries
         ],
+        "totals": totals(advice).to_json(),
     }
     # What only some runs produce, under keys of their own after the two.
     if advice.drops:
@@ -87,11 +89,7 @@ def render_text(advice: Advice) -> str:
         f"pgsage advise: {len(planned)} statements planned, costed with "
         f"{advice.costing} in {advice.seconds:.1f} s"
     )
-    change = _change(advice.objective_before, advice.objective_after)
-    lines.append(
-        f"Workload cost: {_cost(advice.objective_before)} -> "
-        f"{_cost(advice.objective_after)} ({change})"
-    )
+    lines += totals(advice).lines()
     total = sum(r.size_bytes for r in advice.recommendations)
     lines.append(f"{len(advice.recommendations)} index(es) recommended, ~{_size(total)} in all")
     lines.append("")
