@@ -150,3 +150,44 @@ def test_the_totals_say_what_they_are(db: TestDatabase, tmp_path: Path) -> None:
     assert totals["calls"] >= 5
     text = pgsage("--dsn", db.dsn, *real_flag(db)).stdout
     assert "Estimated time (recorded time x each plan's cost ratio)" in text
+
+
+def test_typed_literal_placeholders_of_pg_stat_statements(db: TestDatabase) -> None:
+    """pg_stat_statements writes ``interval '1 day'`` as ``interval $1`` (not SQL): it is
+    planned as ``$1::interval``, like the explicit cast."""
+    load(db)
+    db.execute("SELECT pg_stat_statements_reset()")
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        for _ in range(3):
+            conn.execute(
+                "SELECT id FROM orders WHERE placed_at > timestamptz '2024-02-10' - interval '1 day'"
+            )
+            conn.execute(
+                "SELECT id FROM users WHERE created_at > %s::timestamptz - %s::interval",
+                ("2024-01-20", "2 days"),
+            )
+    advice = advise(db.dsn, AdviseOptions(allow_real_indexes=not hypopg(db)))
+    texts = [q.query.text for q in advice.queries]
+    assert any("$2::interval" in t for t in texts), texts
+    assert not [q.skipped for q in advice.queries if q.skipped]
+    assert ("public.orders", ("placed_at",), None) in shapes(advice)
+    assert ("public.users", ("created_at",), None) in shapes(advice)
+
+
+def test_a_regconfig_placeholder_is_planned(db: TestDatabase, tmp_path: Path) -> None:
+    """``to_tsquery($1, $2)``: $1 is a regconfig; a neutral value of 1 made 'cache lookup
+    failed for text search configuration 1'."""
+    load(db)
+    db.execute(
+        "CREATE TABLE docs (id int PRIMARY KEY, body text NOT NULL, tsv tsvector NOT NULL);"
+        "INSERT INTO docs SELECT g, 'word' || g, to_tsvector('simple', 'word' || g) "
+        "FROM generate_series(1, 20000) g; ANALYZE docs"
+    )
+    path = tmp_path / "w.sql"
+    path.write_text(
+        "SELECT id FROM docs WHERE tsv @@ to_tsquery($1, $2);\n"
+        "SELECT id FROM docs WHERE to_tsvector('simple', body) @@ plainto_tsquery($1, $2);\n"
+    )
+    advice = advise(db.dsn, AdviseOptions(queries_file=path, allow_real_indexes=True))
+    assert not [q.skipped for q in advice.queries if q.skipped]
+    assert len([q for q in advice.queries if q.cost_before is not None]) == 2

@@ -34,6 +34,7 @@ from pgsage.advise.catalog import Catalog, ColumnInfo
 from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, PlanCost, QueryShape, RelName, WorkloadQuery
 from pgsage.advise.sizing import GinSample
+from pgsage.advise.workload import typed_placeholders
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
@@ -104,7 +105,7 @@ class WhatIf:
     def _explain_statement(
         self, number: int, query: WorkloadQuery, shape: QueryShape, analyze: bool
     ) -> sql.Composed:
-        text = query.text.strip().rstrip(";")
+        text = typed_placeholders(query.text.strip().rstrip(";"))
         explain = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON)" if analyze else "EXPLAIN (FORMAT JSON)")
         if not shape.params:
             return sql.SQL("{} {}").format(explain, sql.SQL(text))
@@ -133,7 +134,7 @@ class WhatIf:
                 continue
             rel = self.catalog.get(table)
             info = rel.columns.get(column) if rel is not None else None
-            if info is None:
+            if info is None or not _fits(typ, info):
                 continue
             value = _typical(info, operator, typ, rel.rows if rel is not None else 0.0)
             if value is not None:
@@ -433,9 +434,19 @@ _NEUTRAL = {
     "timestamp with time zone": "now",
     "timestamp without time zone": "now",
     "interval": "1 day",
+    "regconfig": "simple",
     "uuid": "00000000-0000-0000-0000-000000000000",
     "inet": "127.0.0.1",
 }
+
+
+_OWN_TYPES = frozenset({"interval", "regconfig", "regclass", "regtype", "regproc"})
+
+
+def _fits(typ: str, info: ColumnInfo) -> bool:
+    """Whether a value of the column can stand for a ``$n`` of type ``typ``: not when the
+    parameter has a type of its own (``ts > $1 - $2::interval``: $2 is no timestamp)."""
+    return typ not in _OWN_TYPES or typ == info.type
 
 
 def _neutral(typ: str) -> str:

@@ -119,6 +119,22 @@ def from_file(path: Path, *, strict: bool = False) -> list[WorkloadQuery]:
 _LEADING_LINE_COMMENTS = re.compile(r"\A(?:[ \t]*--[^\n]*\n\s*)+")
 
 
+# pg_stat_statements replaces the literal of a typed literal (``interval '1 day'``) and leaves
+# ``interval $1``: pglast's grammar takes it, PostgreSQL's does not. Planned as ``$1::interval``.
+_TYPED_PLACEHOLDER = re.compile(
+    r"\b(interval|timestamptz|timetz|date|inet|cidr|uuid|jsonb|json|boolean|bool|numeric"
+    r"|bigint|integer|smallint|int[248]?|real|float[48]|text|bytea|money|regconfig"
+    r"|(?:timestamp|time)(?:\s+with(?:out)?\s+time\s+zone)?)\s+\$(\d+)\b",
+    re.I,
+)
+
+
+def typed_placeholders(text: str) -> str:
+    """``interval $1`` (a normalised typed literal) as ``$1::interval``, which the server
+    parses; any other text unchanged."""
+    return _TYPED_PLACEHOLDER.sub(lambda m: f"${m.group(2)}::{' '.join(m.group(1).split())}", text)
+
+
 def parse_error(text: str) -> str | None:
     """pglast's message when ``text`` does not parse, else None."""
     try:
