@@ -60,8 +60,8 @@ def recommend(
     if not hypopg and not options.allow_real_indexes:
         raise MissingExtension(_hypopg_hint(conn, major))
     caps = Capabilities(
-        trigram=_exists(conn, "SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops'"),
-        vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"),
+        trigram=_exists(conn, "SELECT 1 FROM pg_catalog.pg_opclass WHERE opcname = 'gin_trgm_ops'"),
+        vector=_exists(conn, "SELECT 1 FROM pg_catalog.pg_am WHERE amname = 'hnsw'"),
     )
     catalog = Catalog(conn)
     notes: list[str] = []
@@ -230,7 +230,7 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
 
 
 def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
-    return _exists(conn, "SELECT 1 FROM pg_extension WHERE extname = %s", (name,))
+    return _exists(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = %s", (name,))
 
 
 def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
@@ -253,7 +253,9 @@ def _empty_workload(options: AdviseOptions) -> str:
 
 
 def _hypopg_hint(conn: psycopg.Connection[TupleRow], major: int) -> str:
-    available = _exists(conn, "SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'")
+    available = _exists(
+        conn, "SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'hypopg'"
+    )
     how = (
         "run CREATE EXTENSION hypopg; in this database"
         if available

@@ -43,7 +43,7 @@ def from_statements(
 ) -> list[WorkloadQuery]:
     """The current database's statements from pg_stat_statements, heaviest first."""
     row = conn.execute(
-        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
         "WHERE e.extname = 'pg_stat_statements'"
     ).fetchone()
     if row is None:
@@ -56,18 +56,18 @@ def from_statements(
     columns = {
         str(r[0])
         for r in conn.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s::pg_catalog.regclass AND attnum > 0",
             (sql.Identifier(str(row[0]), "pg_stat_statements").as_string(conn),),
         ).fetchall()
     }
     total = sql.Identifier("total_exec_time" if "total_exec_time" in columns else "total_time")
     toplevel = sql.SQL(" AND s.toplevel") if "toplevel" in columns else sql.SQL("")
     query = sql.SQL(
-        "SELECT s.query, sum(s.calls)::bigint AS calls, sum(s.{total})::float8 AS total_ms "
-        "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_database "
-        "WHERE datname = current_database()){toplevel} "
-        "GROUP BY s.query HAVING sum(s.calls) >= %s "
-        "AND sum(s.{total}) / greatest(sum(s.calls), 1) >= %s "
+        "SELECT s.query, pg_catalog.sum(s.calls)::bigint AS calls, pg_catalog.sum(s.{total})::float8 AS total_ms "
+        "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = pg_catalog.current_database()){toplevel} "
+        "GROUP BY s.query HAVING pg_catalog.sum(s.calls) >= %s "
+        "AND pg_catalog.sum(s.{total}) / greatest(pg_catalog.sum(s.calls), 1) >= %s "
         "ORDER BY total_ms DESC, s.query LIMIT %s"
     ).format(total=total, view=view, toplevel=toplevel)
     try:
