@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from advise_support import hypopg, load, shapes
+from psycopg.types.numeric import Int4
 
 from pgharness import TestDatabase
 from pgsage.advise.workload import from_file, split_statements
@@ -213,3 +214,26 @@ def test_a_search_path_without_the_extensions_schema(db: TestDatabase, tmp_path:
     # Known limit: an extension's operator class (gin_trgm_ops) is not qualified in the DDL,
     # so a real build cannot find it; it is reported uncosted with the server's reason.
     assert all("gin_trgm_ops" in why or "allow-real" in why for _, why in advice.uncosted)
+
+
+def test_the_advisors_own_statements_are_not_its_workload(db: TestDatabase, tmp_path: Path) -> None:
+    """A --queries run (EXPLAIN, PREPARE, HypoPG, catalog queries) leaves statements in
+    pg_stat_statements; they carry /* pgsage */ and the next default run passes them over.
+    The counts on stderr agree with the report's."""
+    load(db)
+    db.execute("SELECT pg_stat_statements_reset()")
+    path = tmp_path / "w.sql"
+    path.write_text(
+        "SELECT id FROM users WHERE email = 'user1@example.com';\n"
+        "SELECT id FROM users WHERE nosuch = 1;\n"
+    )
+    first = pgsage("--dsn", db.dsn, "--queries", str(path), *real_flag(db))
+    assert first.returncode == 0, first.stderr
+    said = " ".join(first.stderr.split())
+    assert "1 planned, 1 skipped" in said, said
+    assert "pgsage advise: 1 statements planned, 1 skipped" in first.stdout
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute("SELECT id, name FROM users WHERE tenant_id = %s", (Int4(3),))
+    data = json.loads(pgsage("--dsn", db.dsn, "--format", "json", *real_flag(db)).stdout)
+    texts = [q["query"] for q in data["queries"]]
+    assert texts == ["SELECT id, name FROM users WHERE tenant_id = $1"], texts

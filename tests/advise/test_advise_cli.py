@@ -112,7 +112,7 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["recommendations", "queries", "verified", "findings"]
+    assert list(data) == ["recommendations", "queries", "totals", "verified", "findings"]
     assert data["queries"][1]["skipped"] == 'column "nope" does not exist'
     [measured] = data["verified"]
     assert measured["query"] == WORKLOAD[0] and measured["error"] is None
@@ -131,7 +131,7 @@ def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
     broken = tmp_path / "broken.sql"
     broken.write_text("SELECT 1;\nSELEC * FRM users;\n")
     one_line_error(
-        pgsage("--dsn", db.dsn, "--queries", str(broken)),
+        pgsage("--dsn", db.dsn, "--queries", str(broken), "--strict"),
         'broken.sql:2: syntax error at or near "SELEC"',
     )
 

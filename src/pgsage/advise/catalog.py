@@ -77,11 +77,11 @@ class RelInfo:
 
 
 _RESOLVE_QUALIFIED = (
-    "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "/* pgsage */ SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = %s AND c.relname = %s"
 )
-_RESOLVE = "SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(%s))::oid"
-_RELATION = """
+_RESOLVE = "/* pgsage */ SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(%s))::oid"
+_RELATION = """/* pgsage */
 SELECT n.nspname, c.relname, c.relkind::text,
        CASE WHEN c.relkind = 'p' THEN coalesce((
            SELECT pg_catalog.sum(greatest(l.reltuples, 0)) FROM pg_catalog.pg_partition_tree(c.oid) t
@@ -101,7 +101,7 @@ SELECT n.nspname, c.relname, c.relkind::text,
              WHERE i.inhparent = c.oid AND c.relkind = 'p' ORDER BY pn.nspname, p.relname)
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s
 """
-_COLUMNS = """
+_COLUMNS = """/* pgsage */
 SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname::text, t.typlen::int,
        t.typalign::text, t.typcategory = 'A', a.attnotnull,
        s.avg_width, s.n_distinct::float8, s.null_frac::float8,
@@ -115,7 +115,7 @@ LEFT JOIN LATERAL (
 WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
 """
-_INDEXES = """
+_INDEXES = """/* pgsage */
 SELECT ic.relname, n.nspname, pg_catalog.pg_get_indexdef(i.indexrelid), am.amname::text,
        array(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
              FROM pg_catalog.generate_series(1, i.indnkeyatts) k),

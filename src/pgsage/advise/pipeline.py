@@ -14,6 +14,7 @@ from pgsage.advise.analysis import analyze_query
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
 from pgsage.advise.ddl import candidate_name, candidate_names
+from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
     Advice,
     Candidate,
@@ -85,7 +86,7 @@ def recommend(
             continue  # utility statements, catalog and table-less queries: no index work
         else:
             analysed.append((query, shape))
-    progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped)")
+    progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped before planning)")
     if not analysed and not skipped:
         notes.append(_empty_workload(options))
 
@@ -111,10 +112,7 @@ def recommend(
     whatif.prepare(candidates, names)
     usable = [c for c in candidates if c not in whatif.backend.failed]
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
-    label = costing_label(len(whatif.backend.hypo), len(whatif.backend.real), hypopg)
-    progress(f"{len(usable)} candidates costed with {label}")
-    if whatif.backend.failed:
-        progress(f"{len(whatif.backend.failed)} candidates could not be costed (see the report)")
+    _say_costing(progress, whatif, len(usable))
     data_bytes = sum(
         rel.relpages * 8192
         for rel in catalog.loaded()
@@ -127,6 +125,8 @@ def recommend(
         _recommendation(c, search, final, names, sizes, catalog) for c in chosen
     )
     results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
+    unplanned = sum(1 for r in results if r.skipped is not None)
+    progress(f"{len(results) - unplanned} planned, {unplanned} skipped")
     drops = tuple(_drops(chosen, catalog))
     whatif.close()
     costing = (
@@ -145,6 +145,14 @@ def recommend(
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
     )
+
+
+def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:
+    backend = whatif.backend
+    label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg)
+    progress(f"{usable} candidates costed with {label}")
+    if backend.failed:
+        progress(f"{len(backend.failed)} candidates could not be costed (see the report)")
 
 
 def _recommendation(
@@ -234,7 +242,7 @@ def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
 
 
 def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
-    return conn.execute(query.encode(), params).fetchone() is not None
+    return conn.execute((MARK + query).encode(), params).fetchone() is not None
 
 
 def _empty_workload(options: AdviseOptions) -> str:

@@ -85,9 +85,10 @@ def render_json(advice: Advice) -> str:
 def render_text(advice: Advice) -> str:
     lines: list[str] = []
     planned = [q for q in advice.queries if q.skipped is None]
+    skipped = [q for q in advice.queries if q.skipped is not None]
     lines.append(
-        f"pgsage advise: {len(planned)} statements planned, costed with "
-        f"{advice.costing} in {advice.seconds:.1f} s"
+        f"pgsage advise: {len(planned)} statements planned, {len(skipped)} skipped, costed "
+        f"with {advice.costing} in {advice.seconds:.1f} s"
     )
     lines += totals(advice).lines()
     total = sum(r.size_bytes for r in advice.recommendations)
@@ -122,7 +123,6 @@ def render_text(advice: Advice) -> str:
             f"   {_cost(result.cost_before)} -> {_cost(result.cost_after)}  "
             f"{_plan(result.plan_after)}  {_short(result.query.text, 70)}"
         )
-    skipped = [q for q in advice.queries if q.skipped is not None]
     if skipped:
         lines.append("")
         lines.append("Skipped statements:")

@@ -85,7 +85,9 @@ class WhatIf:
         schema = _extension_schema(conn, "hypopg") if hypopg else None
         # HypoPG's functions in its own schema: a session whose search_path leaves it out
         # (options=-csearch_path=app) still finds them.
-        self._reset = sql.SQL("SELECT {}()").format(sql.Identifier(schema or "", "hypopg_reset"))
+        self._reset = sql.SQL("/* pgsage */ SELECT {}()").format(
+            sql.Identifier(schema or "", "hypopg_reset")
+        )
         self._create = sql.Identifier(schema or "", "hypopg_create_index")
         # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
         # ignore the indexes created since and make costs depend on the evaluation order.
@@ -111,16 +113,22 @@ class WhatIf:
         self, number: int, query: WorkloadQuery, shape: QueryShape, analyze: bool
     ) -> sql.Composed:
         text = typed_placeholders(query.text.strip().rstrip(";"))
-        explain = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON)" if analyze else "EXPLAIN (FORMAT JSON)")
+        explain = sql.SQL(
+            "/* pgsage */ EXPLAIN (ANALYZE, FORMAT JSON)"
+            if analyze
+            else "/* pgsage */ EXPLAIN (FORMAT JSON)"
+        )
         if not shape.params:
             return sql.SQL("{} {}").format(explain, sql.SQL(text))
         if self.major >= 16 and not any(query.params) and not analyze:
-            return sql.SQL("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(sql.SQL(text))
+            return sql.SQL("/* pgsage */ EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(
+                sql.SQL(text)
+            )
         name = sql.Identifier(f"pgsage_advise_{number}")
         with self._savepoint():
-            self.conn.execute(sql.SQL("PREPARE {} AS {}").format(name, sql.SQL(text)))
+            self.conn.execute(sql.SQL("/* pgsage */ PREPARE {} AS {}").format(name, sql.SQL(text)))
         row = self.conn.execute(
-            "SELECT parameter_types::pg_catalog.text[] FROM pg_catalog.pg_prepared_statements "
+            "/* pgsage */ SELECT parameter_types::pg_catalog.text[] FROM pg_catalog.pg_prepared_statements "
             "WHERE name = %s",
             (f"pgsage_advise_{number}",),
         ).fetchone()
@@ -178,7 +186,7 @@ class WhatIf:
         try:
             with self._savepoint():
                 self.conn.execute(
-                    sql.SQL("SELECT * FROM {}(%s)").format(self._create),
+                    sql.SQL("/* pgsage */ SELECT * FROM {}(%s)").format(self._create),
                     (self._ddl(candidate, name),),
                 )
         except psycopg.Error as exc:
@@ -279,7 +287,7 @@ class WhatIf:
         ddl = [self._ddl(c, self.backend.hypo[c]) for c in hypos]
         rows = self.conn.execute(
             sql.SQL(
-                "SELECT h.indexrelid FROM pg_catalog.unnest(%s::pg_catalog.text[]) "
+                "/* pgsage */ SELECT h.indexrelid FROM pg_catalog.unnest(%s::pg_catalog.text[]) "
                 "WITH ORDINALITY AS d(ddl, n), LATERAL {}(d.ddl) AS h ORDER BY d.n"
             ).format(self._create),
             (ddl,),
@@ -288,22 +296,22 @@ class WhatIf:
 
     def _recover(self) -> None:
         """After a failed statement outside a savepoint: back to the session's base point."""
-        self.conn.execute("ROLLBACK TO SAVEPOINT pgsage_base")
+        self.conn.execute("/* pgsage */ ROLLBACK TO SAVEPOINT pgsage_base")
 
     def start(self) -> None:
         """Mark the point failed evaluations return to (after the statements are prepared)."""
-        self.conn.execute("SAVEPOINT pgsage_base")
+        self.conn.execute("/* pgsage */ SAVEPOINT pgsage_base")
         self._based = True
 
     def close(self) -> None:
         """Forget the prepared statements and hypothetical indexes; the caller rolls back."""
-        self.conn.execute("DEALLOCATE ALL")
+        self.conn.execute("/* pgsage */ DEALLOCATE ALL")
         if self.hypopg:
             self.conn.execute(self._reset)
 
     def estimate_rows(self, table: RelName, where: str | None) -> float | None:
         """The planner's row estimate for ``SELECT FROM table [WHERE where]``."""
-        query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
+        query = sql.SQL("/* pgsage */ EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
             sql.Identifier(table.schema, table.name),
             sql.SQL(" WHERE {}").format(sql.SQL(where)) if where else sql.SQL(""),
         )
@@ -331,7 +339,7 @@ class WhatIf:
             return None
         percent = min(100.0, max(0.01, 100.0 * 3 * GIN_SAMPLE_ROWS / max(rows, 1.0)))
         query = sql.SQL(
-            "WITH s AS (SELECT {col} AS v FROM {table} TABLESAMPLE SYSTEM ({percent}) "
+            "/* pgsage */ WITH s AS (SELECT {col} AS v FROM {table} TABLESAMPLE SYSTEM ({percent}) "
             "WHERE {col} IS NOT NULL LIMIT {limit}), "
             "k AS (SELECT key, pg_catalog.count(*) AS n FROM s, LATERAL ({keys}) AS keys(key) "
             "GROUP BY key), total AS (SELECT greatest(pg_catalog.count(*), 1)::float8 AS rows FROM s) "
@@ -404,14 +412,14 @@ class _Savepoint:
         self.name = sql.Identifier(name)
 
     def __enter__(self) -> None:
-        self.conn.execute(sql.SQL("SAVEPOINT {}").format(self.name))
+        self.conn.execute(sql.SQL("/* pgsage */ SAVEPOINT {}").format(self.name))
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
         if kind is None:
-            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("/* pgsage */ RELEASE SAVEPOINT {}").format(self.name))
         else:
-            self.conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(self.name))
-            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("/* pgsage */ ROLLBACK TO SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("/* pgsage */ RELEASE SAVEPOINT {}").format(self.name))
 
 
 def _plan_cost(plan: Any, names: dict[str, str]) -> PlanCost | None:
@@ -462,7 +470,7 @@ _NEUTRAL = {
 
 def _extension_schema(conn: psycopg.Connection[TupleRow], name: str) -> str | None:
     row = conn.execute(
-        "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
+        "/* pgsage */ SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
         "ON n.oid = e.extnamespace WHERE e.extname = %s",
         (name,),
     ).fetchone()

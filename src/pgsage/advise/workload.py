@@ -66,6 +66,7 @@ def from_statements(
         "SELECT s.query, pg_catalog.sum(s.calls)::bigint AS calls, pg_catalog.sum(s.{total})::float8 AS total_ms "
         "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
         "WHERE datname = pg_catalog.current_database()){toplevel} "
+        "AND s.query NOT LIKE '/* pgsage */%%' "
         "GROUP BY s.query HAVING pg_catalog.sum(s.calls) >= %s "
         "AND pg_catalog.sum(s.{total}) / greatest(pg_catalog.sum(s.calls), 1) >= %s "
         "ORDER BY total_ms DESC, s.query LIMIT %s"
@@ -82,7 +83,16 @@ def from_statements(
             text=str(text), calls=int(calls), total_ms=float(total_ms), source="pg_stat_statements"
         )
         for text, calls, total_ms in rows
+        if not _TRANSACTION_CONTROL.match(str(text))
     ]
+
+
+# Savepoints, transaction control and prepared-statement housekeeping are nobody's workload
+# (pg_stat_statements may store them without their leading /* pgsage */ comment).
+_TRANSACTION_CONTROL = re.compile(
+    r"\s*(?:SAVEPOINT|RELEASE|ROLLBACK|BEGIN|START\s+TRANSACTION|COMMIT|END|ABORT|DEALLOCATE)\b",
+    re.I,
+)
 
 
 def from_file(path: Path, *, strict: bool = False) -> list[WorkloadQuery]:
