@@ -64,7 +64,7 @@ def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -
     first = pgsage("--dsn", db.dsn, "--queries", str(queries), "--format", "json", *real)
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
-    assert list(data) == ["recommendations", "queries", "findings"]
+    assert list(data) == ["recommendations", "queries", "totals", "findings"]
     assert [list(r)[:8] for r in data["recommendations"]] == [
         ["table", "columns", "method", "where", "include", "ddl", "size_bytes", "queries"]
     ] * 2
@@ -87,7 +87,7 @@ def test_json_shape_markdown_and_determinism(db: TestDatabase, tmp_path: Path) -
     assert "### `index-recommendation` — public.users" in markdown.stdout
     assert email["ddl"] in markdown.stdout
     text = pgsage("--dsn", db.dsn, "--queries", str(queries), *real)
-    assert "Workload cost:" in text.stdout and "Seq Scan on users" in text.stdout
+    assert "Planner cost of the workload" in text.stdout and "Seq Scan on users" in text.stdout
 
 
 def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["recommendations", "queries", "verified", "findings"]
+    assert list(data) == ["recommendations", "queries", "totals", "verified", "findings"]
     assert data["queries"][1]["skipped"] == 'column "nope" does not exist'
     [measured] = data["verified"]
     assert measured["query"] == WORKLOAD[0] and measured["error"] is None
@@ -131,7 +131,7 @@ def test_usage_errors_are_one_line(db: TestDatabase, tmp_path: Path) -> None:
     broken = tmp_path / "broken.sql"
     broken.write_text("SELECT 1;\nSELEC * FRM users;\n")
     one_line_error(
-        pgsage("--dsn", db.dsn, "--queries", str(broken)),
+        pgsage("--dsn", db.dsn, "--queries", str(broken), "--strict"),
         'broken.sql:2: syntax error at or near "SELEC"',
     )
 

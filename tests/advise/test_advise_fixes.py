@@ -205,13 +205,16 @@ def test_what_is_not_a_finding_is_a_note() -> None:
     assert report.findings == []
     assert report.notes == (
         "skipped: SELECT nope FROM users — no column",
-        "not costed: public.users (name) trigram: hypopg: unsupported",
+        "not costed: public.users USING gin (name gin_trgm_ops): hypopg: unsupported — HypoPG "
+        "refused it: rerun with --allow-real-indexes to build it inside a rolled-back "
+        "transaction instead",
         "LIKE patterns seen",
     )
     assert report.stats == {
         "statements planned": 0,
         "statements skipped": 1,
         "indexes recommended": 0,
+        "candidates not costed": 1,
     }
     for fmt in ("markdown", "html"):
         assert "skipped: SELECT nope FROM users" in RENDERERS[fmt](report)

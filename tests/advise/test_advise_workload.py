@@ -122,7 +122,7 @@ def test_a_query_file_that_does_not_parse_is_a_usage_error(tmp_path: Path) -> No
     path = tmp_path / "workload.sql"
     path.write_text("SELECT 1;\n\n-- the next one\nSELECT *\n  FROM users\n WHER id = 1;\n")
     with pytest.raises(UsageError, match=r"workload\.sql:6: syntax error at or near \"id\""):
-        from_file(path)
+        from_file(path, strict=True)
 
 
 def test_a_logged_statement_that_does_not_parse_is_skipped(

@@ -77,52 +77,52 @@ class RelInfo:
 
 
 _RESOLVE_QUALIFIED = (
-    "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "/* pgsage */ SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = %s AND c.relname = %s"
 )
-_RESOLVE = "SELECT to_regclass(quote_ident(%s))::oid"
-_RELATION = """
+_RESOLVE = "/* pgsage */ SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(%s))::oid"
+_RELATION = """/* pgsage */
 SELECT n.nspname, c.relname, c.relkind::text,
        CASE WHEN c.relkind = 'p' THEN coalesce((
-           SELECT sum(greatest(l.reltuples, 0)) FROM pg_partition_tree(c.oid) t
-           JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf), 0)
+           SELECT pg_catalog.sum(greatest(l.reltuples, 0)) FROM pg_catalog.pg_partition_tree(c.oid) t
+           JOIN pg_catalog.pg_class l ON l.oid = t.relid WHERE t.isleaf), 0)
        ELSE c.reltuples END::float8,
        CASE WHEN c.relkind = 'p' THEN coalesce((
-           SELECT sum(l.relpages) FROM pg_partition_tree(c.oid) t
-           JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf), 0)
+           SELECT pg_catalog.sum(l.relpages) FROM pg_catalog.pg_partition_tree(c.oid) t
+           JOIN pg_catalog.pg_class l ON l.oid = t.relid WHERE t.isleaf), 0)
        ELSE c.relpages END::bigint,
-       (SELECT split_part(o, '=', 2)::int FROM unnest(c.reloptions) o
+       (SELECT pg_catalog.split_part(o, '=', 2)::int FROM pg_catalog.unnest(c.reloptions) o
          WHERE o LIKE 'fillfactor=%%'),
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
-       coalesce((SELECT s.n_tup_ins + s.n_tup_upd + s.n_tup_del FROM pg_stat_all_tables s
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+       coalesce((SELECT s.n_tup_ins + s.n_tup_upd + s.n_tup_del FROM pg_catalog.pg_stat_all_tables s
                  WHERE s.relid = c.oid), 0)::bigint,
-       array(SELECT pn.nspname || '.' || p.relname FROM pg_inherits i
-             JOIN pg_class p ON p.oid = i.inhrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       array(SELECT pn.nspname || '.' || p.relname FROM pg_catalog.pg_inherits i
+             JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
              WHERE i.inhparent = c.oid AND c.relkind = 'p' ORDER BY pn.nspname, p.relname)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s
 """
-_COLUMNS = """
-SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname::text, t.typlen::int,
+_COLUMNS = """/* pgsage */
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname::text, t.typlen::int,
        t.typalign::text, t.typcategory = 'A', a.attnotnull,
        s.avg_width, s.n_distinct::float8, s.null_frac::float8,
        s.most_common_vals::text::text[], s.most_common_freqs::float8[],
        s.histogram_bounds::text::text[]
-FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
-    SELECT * FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+    SELECT * FROM pg_catalog.pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
        AND s.attname = a.attname ORDER BY s.inherited DESC LIMIT 1) s ON true
 WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
 """
-_INDEXES = """
-SELECT ic.relname, n.nspname, pg_get_indexdef(i.indexrelid), am.amname::text,
-       array(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(1, i.indnkeyatts) k),
-       array(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(i.indnkeyatts + 1, i.indnatts) k),
-       pg_get_expr(i.indpred, i.indrelid, true), i.indisunique, i.indisprimary,
-       EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid),
+_INDEXES = """/* pgsage */
+SELECT ic.relname, n.nspname, pg_catalog.pg_get_indexdef(i.indexrelid), am.amname::text,
+       array(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+             FROM pg_catalog.generate_series(1, i.indnkeyatts) k),
+       array(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+             FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) k),
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), i.indisunique, i.indisprimary,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint x WHERE x.conindid = i.indexrelid),
        i.indisvalid, pg_relation_size(i.indexrelid)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = ic.relnamespace JOIN pg_am am ON am.oid = ic.relam

@@ -24,7 +24,7 @@ class WorkloadQuery:
 
     ``calls`` and ``total_ms`` come from the source (1 and 0 for a file); ``params`` holds
     sample values for ``$n`` placeholders as SQL literals when the source knew them (a log's
-    ``DETAIL: parameters:`` line).
+    ``DETAIL: parameters:`` line); ``origin`` is where a file's statement is (``file:line``).
     """
 
     text: str
@@ -32,6 +32,7 @@ class WorkloadQuery:
     total_ms: float = 0.0
     source: str = "file"
     params: tuple[str | None, ...] = ()
+    origin: str | None = None  # "file.sql:12": where a file's statement starts
 
     @property
     def mean_ms(self) -> float:

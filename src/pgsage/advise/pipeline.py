@@ -14,6 +14,7 @@ from pgsage.advise.analysis import analyze_query
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
 from pgsage.advise.ddl import candidate_name, candidate_names
+from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
     Advice,
     Candidate,
@@ -26,6 +27,7 @@ from pgsage.advise.model import (
 )
 from pgsage.advise.search import Budget, Search
 from pgsage.advise.sizing import estimate_size
+from pgsage.advise.uncosted import costing_label
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.advise.workload import StatementFilter, parse_error
 from pgsage.errors import MissingExtension
@@ -43,6 +45,7 @@ class AdviseOptions:
     filters: StatementFilter = field(default_factory=StatementFilter)
     budget: Budget = field(default_factory=Budget)
     allow_real_indexes: bool = False
+    strict: bool = False  # a --queries statement that does not parse stops the run
 
 
 def recommend(
@@ -58,8 +61,8 @@ def recommend(
     if not hypopg and not options.allow_real_indexes:
         raise MissingExtension(_hypopg_hint(conn, major))
     caps = Capabilities(
-        trigram=_exists(conn, "SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops'"),
-        vector=_exists(conn, "SELECT 1 FROM pg_am WHERE amname = 'hnsw'"),
+        trigram=_exists(conn, "SELECT 1 FROM pg_catalog.pg_opclass WHERE opcname = 'gin_trgm_ops'"),
+        vector=_exists(conn, "SELECT 1 FROM pg_catalog.pg_am WHERE amname = 'hnsw'"),
     )
     catalog = Catalog(conn)
     notes: list[str] = []
@@ -68,9 +71,10 @@ def recommend(
     for query in workload:
         shape = analyze_query(query.text, catalog)
         if shape is None:
+            at = f" ({query.origin})" if query.origin else ""
             skipped.append(
                 QueryResult(
-                    query, None, None, skipped=f"cannot be parsed: {parse_error(query.text)}"
+                    query, None, None, skipped=f"cannot be parsed{at}: {parse_error(query.text)}"
                 )
             )
         elif shape.kind != "other" and shape.missing:
@@ -82,7 +86,7 @@ def recommend(
             continue  # utility statements, catalog and table-less queries: no index work
         else:
             analysed.append((query, shape))
-    progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped)")
+    progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped before planning)")
     if not analysed and not skipped:
         notes.append(_empty_workload(options))
 
@@ -108,7 +112,7 @@ def recommend(
     whatif.prepare(candidates, names)
     usable = [c for c in candidates if c not in whatif.backend.failed]
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
-    progress(f"{len(usable)} candidates costed with {'HypoPG' if hypopg else 'real indexes'}")
+    _say_costing(progress, whatif, len(usable))
     data_bytes = sum(
         rel.relpages * 8192
         for rel in catalog.loaded()
@@ -121,6 +125,8 @@ def recommend(
         _recommendation(c, search, final, names, sizes, catalog) for c in chosen
     )
     results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
+    unplanned = sum(1 for r in results if r.skipped is not None)
+    progress(f"{len(results) - unplanned} planned, {unplanned} skipped")
     drops = tuple(_drops(chosen, catalog))
     whatif.close()
     costing = (
@@ -139,6 +145,14 @@ def recommend(
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
     )
+
+
+def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:
+    backend = whatif.backend
+    label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg)
+    progress(f"{usable} candidates costed with {label}")
+    if backend.failed:
+        progress(f"{len(backend.failed)} candidates could not be costed (see the report)")
 
 
 def _recommendation(
@@ -224,11 +238,11 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
 
 
 def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
-    return _exists(conn, "SELECT 1 FROM pg_extension WHERE extname = %s", (name,))
+    return _exists(conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = %s", (name,))
 
 
 def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
-    return conn.execute(query.encode(), params).fetchone() is not None
+    return conn.execute((MARK + query).encode(), params).fetchone() is not None
 
 
 def _empty_workload(options: AdviseOptions) -> str:
@@ -247,7 +261,9 @@ def _empty_workload(options: AdviseOptions) -> str:
 
 
 def _hypopg_hint(conn: psycopg.Connection[TupleRow], major: int) -> str:
-    available = _exists(conn, "SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'")
+    available = _exists(
+        conn, "SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'hypopg'"
+    )
     how = (
         "run CREATE EXTENSION hypopg; in this database"
         if available

@@ -9,6 +9,8 @@ from typing import Any
 
 from pgsage.advise.model import Advice
 from pgsage.advise.report import advice_report, ms, short
+from pgsage.advise.totals import totals
+from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 
 QUERY_WIDTH = 110
@@ -47,6 +49,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
             }
             for q in advice.queries
         ],
+        "totals": totals(advice).to_json(),
     }
     # What only some runs produce, under keys of their own after the two.
     if advice.drops:
@@ -66,6 +69,8 @@ def to_json(advice: Advice) -> dict[str, Any]:
         ]
     if advice.applied:
         data["applied"] = list(advice.applied)
+    if advice.uncosted:
+        data["uncosted"] = [item.to_json() for item in uncosted(advice)]
     if advice.notes:
         data["notes"] = list(advice.notes)
     # The one result model's findings, last: the same list `pgsage audit --format json` has.
@@ -80,15 +85,12 @@ def render_json(advice: Advice) -> str:
 def render_text(advice: Advice) -> str:
     lines: list[str] = []
     planned = [q for q in advice.queries if q.skipped is None]
+    skipped = [q for q in advice.queries if q.skipped is not None]
     lines.append(
-        f"pgsage advise: {len(planned)} statements planned, costed with "
-        f"{advice.costing} in {advice.seconds:.1f} s"
+        f"pgsage advise: {len(planned)} statements planned, {len(skipped)} skipped, costed "
+        f"with {advice.costing} in {advice.seconds:.1f} s"
     )
-    change = _change(advice.objective_before, advice.objective_after)
-    lines.append(
-        f"Workload cost: {_cost(advice.objective_before)} -> "
-        f"{_cost(advice.objective_after)} ({change})"
-    )
+    lines += totals(advice).lines()
     total = sum(r.size_bytes for r in advice.recommendations)
     lines.append(f"{len(advice.recommendations)} index(es) recommended, ~{_size(total)} in all")
     lines.append("")
@@ -121,7 +123,6 @@ def render_text(advice: Advice) -> str:
             f"   {_cost(result.cost_before)} -> {_cost(result.cost_after)}  "
             f"{_plan(result.plan_after)}  {_short(result.query.text, 70)}"
         )
-    skipped = [q for q in advice.queries if q.skipped is not None]
     if skipped:
         lines.append("")
         lines.append("Skipped statements:")
@@ -129,9 +130,7 @@ def render_text(advice: Advice) -> str:
     if advice.uncosted:
         lines.append("")
         lines.append("Candidates that could not be costed:")
-        lines += [
-            f"   {c.table} ({', '.join(c.columns)}) {c.kind}: {why}" for c, why in advice.uncosted
-        ]
+        lines += [f"   {item.line()}" for item in uncosted(advice)]
     if advice.verified:
         lines.append("")
         lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")

@@ -10,6 +10,7 @@ measurements of ``--verify`` and the outcome of ``--apply`` are notes.
 from __future__ import annotations
 
 from pgsage.advise.model import Advice, DropProposal, Recommendation
+from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 from pgsage.model import CheckResult, Evidence, Finding, ObjectRef, Report, Severity, Status
 
@@ -25,10 +26,7 @@ def advice_report(advice: Advice) -> Report:
     planned = [q for q in advice.queries if q.skipped is None]
     skipped = [q for q in advice.queries if q.skipped is not None]
     notes = [f"skipped: {short(q.query.text)} — {q.skipped}" for q in skipped]
-    notes += [
-        f"not costed: {c.table} ({', '.join(c.columns)}) {c.kind}: {why}"
-        for c, why in advice.uncosted
-    ]
+    notes += [f"not costed: {item.line()}" for item in uncosted(advice)]
     notes += [
         f"verified: {m.error or f'{ms(m.before_ms)} -> {ms(m.after_ms)}'}  {short(m.query)}"
         for m in advice.verified
@@ -46,6 +44,7 @@ def advice_report(advice: Advice) -> Report:
             "statements planned": len(planned),
             "statements skipped": len(skipped),
             "indexes recommended": len(recommended),
+            "candidates not costed": len(advice.uncosted),
         },
         notes=tuple(notes),
     )

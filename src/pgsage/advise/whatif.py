@@ -34,6 +34,7 @@ from pgsage.advise.catalog import Catalog, ColumnInfo
 from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, PlanCost, QueryShape, RelName, WorkloadQuery
 from pgsage.advise.sizing import GinSample
+from pgsage.advise.workload import typed_placeholders
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
@@ -93,6 +94,13 @@ class WhatIf:
         self._ddl_cache: dict[tuple[Candidate, str], str] = {}
         self._based = False  # the savepoint failed evaluations roll back to exists
         self.explains = 0
+        schema = _extension_schema(conn, "hypopg") if hypopg else None
+        # HypoPG's functions in its own schema: a session whose search_path leaves it out
+        # (options=-csearch_path=app) still finds them.
+        self._reset = sql.SQL("/* pgsage */ SELECT {}()").format(
+            sql.Identifier(schema or "", "hypopg_reset")
+        )
+        self._create = sql.Identifier(schema or "", "hypopg_create_index")
         # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
         # ignore the indexes created since and make costs depend on the evaluation order.
         conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -116,17 +124,24 @@ class WhatIf:
     def _explain_statement(
         self, number: int, query: WorkloadQuery, shape: QueryShape, analyze: bool
     ) -> sql.Composed:
-        text = query.text.strip().rstrip(";")
-        explain = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON)" if analyze else "EXPLAIN (FORMAT JSON)")
+        text = typed_placeholders(query.text.strip().rstrip(";"))
+        explain = sql.SQL(
+            "/* pgsage */ EXPLAIN (ANALYZE, FORMAT JSON)"
+            if analyze
+            else "/* pgsage */ EXPLAIN (FORMAT JSON)"
+        )
         if not shape.params:
             return sql.SQL("{} {}").format(explain, sql.SQL(text))
         if self.major >= 16 and not any(query.params) and not analyze:
-            return sql.SQL("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(sql.SQL(text))
+            return sql.SQL("/* pgsage */ EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(
+                sql.SQL(text)
+            )
         name = sql.Identifier(f"pgsage_advise_{number}")
         with self._savepoint():
-            self.conn.execute(sql.SQL("PREPARE {} AS {}").format(name, sql.SQL(text)))
+            self.conn.execute(sql.SQL("/* pgsage */ PREPARE {} AS {}").format(name, sql.SQL(text)))
         row = self.conn.execute(
-            "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s",
+            "/* pgsage */ SELECT parameter_types::pg_catalog.text[] FROM pg_catalog.pg_prepared_statements "
+            "WHERE name = %s",
             (f"pgsage_advise_{number}",),
         ).fetchone()
         types = list(row[0]) if row and row[0] else []
@@ -145,7 +160,7 @@ class WhatIf:
                 continue
             rel = self.catalog.get(table)
             info = rel.columns.get(column) if rel is not None else None
-            if info is None:
+            if info is None or not _fits(typ, info):
                 continue
             value = _typical(info, operator, typ, rel.rows if rel is not None else 0.0)
             if value is not None:
@@ -183,12 +198,13 @@ class WhatIf:
         try:
             with self._savepoint():
                 self.conn.execute(
-                    "SELECT * FROM hypopg_create_index(%s)", (self._ddl(candidate, name),)
+                    sql.SQL("/* pgsage */ SELECT * FROM {}(%s)").format(self._create),
+                    (self._ddl(candidate, name),),
                 )
         except psycopg.Error as exc:
             return one_line(str(exc))
         finally:
-            self.conn.execute("SELECT hypopg_reset()")
+            self.conn.execute(self._reset)
         return None
 
     def _build_real(self, candidate: Candidate, name: str) -> str | None:
@@ -239,7 +255,7 @@ class WhatIf:
             return None
         finally:
             if hypos:
-                self.conn.execute("SELECT hypopg_reset()")
+                self.conn.execute(self._reset)
         return _plan_cost(row[0] if row else None, names)
 
     def _evaluate_hiding(
@@ -273,7 +289,7 @@ class WhatIf:
             return None
         finally:
             if hypos:
-                self.conn.execute("SELECT hypopg_reset()")
+                self.conn.execute(self._reset)
         return _plan_cost(plan, names)
 
     def _create_hypos(self, hypos: list[Candidate]) -> dict[str, str]:
@@ -282,30 +298,32 @@ class WhatIf:
             return {}
         ddl = [self._ddl(c, self.backend.hypo[c]) for c in hypos]
         rows = self.conn.execute(
-            "SELECT h.indexrelid FROM unnest(%s::text[]) WITH ORDINALITY AS d(ddl, n), "
-            "LATERAL hypopg_create_index(d.ddl) AS h ORDER BY d.n",
+            sql.SQL(
+                "/* pgsage */ SELECT h.indexrelid FROM pg_catalog.unnest(%s::pg_catalog.text[]) "
+                "WITH ORDINALITY AS d(ddl, n), LATERAL {}(d.ddl) AS h ORDER BY d.n"
+            ).format(self._create),
             (ddl,),
         ).fetchall()
         return {str(row[0]): self.backend.hypo[c] for row, c in zip(rows, hypos, strict=False)}
 
     def _recover(self) -> None:
         """After a failed statement outside a savepoint: back to the session's base point."""
-        self.conn.execute("ROLLBACK TO SAVEPOINT pgsage_base")
+        self.conn.execute("/* pgsage */ ROLLBACK TO SAVEPOINT pgsage_base")
 
     def start(self) -> None:
         """Mark the point failed evaluations return to (after the statements are prepared)."""
-        self.conn.execute("SAVEPOINT pgsage_base")
+        self.conn.execute("/* pgsage */ SAVEPOINT pgsage_base")
         self._based = True
 
     def close(self) -> None:
         """Forget the prepared statements and hypothetical indexes; the caller rolls back."""
-        self.conn.execute("DEALLOCATE ALL")
+        self.conn.execute("/* pgsage */ DEALLOCATE ALL")
         if self.hypopg:
-            self.conn.execute("SELECT hypopg_reset()")
+            self.conn.execute(self._reset)
 
     def estimate_rows(self, table: RelName, where: str | None) -> float | None:
         """The planner's row estimate for ``SELECT FROM table [WHERE where]``."""
-        query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
+        query = sql.SQL("/* pgsage */ EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
             sql.Identifier(table.schema, table.name),
             sql.SQL(" WHERE {}").format(sql.SQL(where)) if where else sql.SQL(""),
         )
@@ -325,24 +343,28 @@ class WhatIf:
         column or operator class is not one this knows, or the sample fails."""
         column = candidate.keys[0].column if candidate.keys else None
         keys = _GIN_KEYS.get(candidate.opclass or "jsonb_ops") if column else None
-        if keys is None or column is None:
+        if (
+            keys is None
+            or column is None
+            or ("show_trgm(" in keys and _extension_schema(self.conn, "pg_trgm") is None)
+        ):
             return None
         percent = min(100.0, max(0.01, 100.0 * 3 * GIN_SAMPLE_ROWS / max(rows, 1.0)))
         query = sql.SQL(
-            "WITH s AS (SELECT {col} AS v FROM {table} TABLESAMPLE SYSTEM ({percent}) "
+            "/* pgsage */ WITH s AS (SELECT {col} AS v FROM {table} TABLESAMPLE SYSTEM ({percent}) "
             "WHERE {col} IS NOT NULL LIMIT {limit}), "
-            "k AS (SELECT key, count(*) AS n FROM s, LATERAL ({keys}) AS keys(key) "
-            "GROUP BY key), total AS (SELECT greatest(count(*), 1)::float8 AS rows FROM s) "
+            "k AS (SELECT key, pg_catalog.count(*) AS n FROM s, LATERAL ({keys}) AS keys(key) "
+            "GROUP BY key), total AS (SELECT greatest(pg_catalog.count(*), 1)::float8 AS rows FROM s) "
             # bytes per entry by the key's share of rows f: 1.3 + 0.45 log2(1/f), 1.5 to 6
-            "SELECT sum(n) / rows, count(*)::float8, sum(n * least(6, greatest(1.5, "
-            "1.3 + 0.45 * log(2, (rows / n)::numeric)))) / rows FROM k, total "
+            "SELECT pg_catalog.sum(n) / rows, pg_catalog.count(*)::float8, pg_catalog.sum(n * least(6, greatest(1.5, "
+            "1.3 + 0.45 * pg_catalog.log(2, (rows / n)::numeric)))) / rows FROM k, total "
             "GROUP BY rows"
         ).format(
             col=sql.Identifier(column),
             table=sql.Identifier(candidate.table.schema, candidate.table.name),
             percent=sql.Literal(percent),
             limit=sql.Literal(GIN_SAMPLE_ROWS),
-            keys=sql.SQL(keys),
+            keys=self._gin_keys(keys),
         )  # our own constant text, per operator class
         try:
             with self._savepoint():
@@ -357,6 +379,13 @@ class WhatIf:
             bytes_per_row=float(row[2]),
         )
 
+    def _gin_keys(self, keys: str) -> sql.Composed:
+        """The keys subquery, pg_trgm's show_trgm called in pg_trgm's own schema."""
+        schema = _extension_schema(self.conn, "pg_trgm") or ""
+        return sql.SQL(keys.replace("show_trgm(", "{trgm}(")).format(
+            trgm=sql.Identifier(schema, "show_trgm")
+        )
+
     def _savepoint(self) -> _Savepoint:
         self._savepoints += 1
         return _Savepoint(self.conn, f"pgsage_sp_{self._savepoints}")
@@ -365,17 +394,17 @@ class WhatIf:
 GIN_SAMPLE_ROWS = 2000
 # Per operator class, the keys GIN makes of one value ``s.v``, as a set-returning subquery.
 _GIN_KEYS = {
-    "gin_trgm_ops": "SELECT unnest(show_trgm(s.v::text))",
+    "gin_trgm_ops": "SELECT pg_catalog.unnest(show_trgm(s.v::text))",
     # jsonb_path_ops: one key per scalar (a hash of its path and value)
-    "jsonb_path_ops": "SELECT x::text FROM jsonb_path_query(s.v, 'strict $.**') x "
-    "WHERE jsonb_typeof(x) NOT IN ('object', 'array')",
+    "jsonb_path_ops": "SELECT x::text FROM pg_catalog.jsonb_path_query(s.v, 'strict $.**') x "
+    "WHERE pg_catalog.jsonb_typeof(x) NOT IN ('object', 'array')",
     # jsonb_ops: every scalar value and every object key
-    "jsonb_ops": "SELECT CASE WHEN jsonb_typeof(x) IN ('object', 'array') THEN 'k:' || o "
-    "ELSE x::text END FROM jsonb_path_query(s.v, 'strict $.**') x "
-    "LEFT JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(x) = 'object' "
+    "jsonb_ops": "SELECT CASE WHEN pg_catalog.jsonb_typeof(x) IN ('object', 'array') THEN 'k:' || o "
+    "ELSE x::text END FROM pg_catalog.jsonb_path_query(s.v, 'strict $.**') x "
+    "LEFT JOIN LATERAL pg_catalog.jsonb_object_keys(CASE WHEN pg_catalog.jsonb_typeof(x) = 'object' "
     "THEN x END) o ON true "
-    "WHERE jsonb_typeof(x) NOT IN ('object', 'array') OR o IS NOT NULL",
-    "array_ops": "SELECT DISTINCT unnest(s.v)::text",
+    "WHERE pg_catalog.jsonb_typeof(x) NOT IN ('object', 'array') OR o IS NOT NULL",
+    "array_ops": "SELECT DISTINCT pg_catalog.unnest(s.v)::text",
 }
 
 
@@ -395,14 +424,14 @@ class _Savepoint:
         self.name = sql.Identifier(name)
 
     def __enter__(self) -> None:
-        self.conn.execute(sql.SQL("SAVEPOINT {}").format(self.name))
+        self.conn.execute(sql.SQL("/* pgsage */ SAVEPOINT {}").format(self.name))
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
         if kind is None:
-            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("/* pgsage */ RELEASE SAVEPOINT {}").format(self.name))
         else:
-            self.conn.execute(sql.SQL("ROLLBACK TO SAVEPOINT {}").format(self.name))
-            self.conn.execute(sql.SQL("RELEASE SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("/* pgsage */ ROLLBACK TO SAVEPOINT {}").format(self.name))
+            self.conn.execute(sql.SQL("/* pgsage */ RELEASE SAVEPOINT {}").format(self.name))
 
 
 def _plan_cost(plan: Any, names: dict[str, str]) -> PlanCost | None:
@@ -447,9 +476,28 @@ _NEUTRAL = {
     "timestamp with time zone": "now",
     "timestamp without time zone": "now",
     "interval": "1 day",
+    "regconfig": "simple",
     "uuid": "00000000-0000-0000-0000-000000000000",
     "inet": "127.0.0.1",
 }
+
+
+def _extension_schema(conn: psycopg.Connection[TupleRow], name: str) -> str | None:
+    row = conn.execute(
+        "/* pgsage */ SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = e.extnamespace WHERE e.extname = %s",
+        (name,),
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+_OWN_TYPES = frozenset({"interval", "regconfig", "regclass", "regtype", "regproc"})
+
+
+def _fits(typ: str, info: ColumnInfo) -> bool:
+    """Whether a value of the column can stand for a ``$n`` of type ``typ``: not when the
+    parameter has a type of its own (``ts > $1 - $2::interval``: $2 is no timestamp)."""
+    return typ not in _OWN_TYPES or typ == info.type
 
 
 def _neutral(typ: str) -> str:

@@ -43,7 +43,7 @@ def from_statements(
 ) -> list[WorkloadQuery]:
     """The current database's statements from pg_stat_statements, heaviest first."""
     row = conn.execute(
-        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
         "WHERE e.extname = 'pg_stat_statements'"
     ).fetchone()
     if row is None:
@@ -56,18 +56,19 @@ def from_statements(
     columns = {
         str(r[0])
         for r in conn.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s::pg_catalog.regclass AND attnum > 0",
             (sql.Identifier(str(row[0]), "pg_stat_statements").as_string(conn),),
         ).fetchall()
     }
     total = sql.Identifier("total_exec_time" if "total_exec_time" in columns else "total_time")
     toplevel = sql.SQL(" AND s.toplevel") if "toplevel" in columns else sql.SQL("")
     query = sql.SQL(
-        "SELECT s.query, sum(s.calls)::bigint AS calls, sum(s.{total})::float8 AS total_ms "
-        "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_database "
-        "WHERE datname = current_database()){toplevel} "
-        "GROUP BY s.query HAVING sum(s.calls) >= %s "
-        "AND sum(s.{total}) / greatest(sum(s.calls), 1) >= %s "
+        "SELECT s.query, pg_catalog.sum(s.calls)::bigint AS calls, pg_catalog.sum(s.{total})::float8 AS total_ms "
+        "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = pg_catalog.current_database()){toplevel} "
+        "AND s.query NOT LIKE '/* pgsage */%%' "
+        "GROUP BY s.query HAVING pg_catalog.sum(s.calls) >= %s "
+        "AND pg_catalog.sum(s.{total}) / greatest(pg_catalog.sum(s.calls), 1) >= %s "
         "ORDER BY total_ms DESC, s.query LIMIT %s"
     ).format(total=total, view=view, toplevel=toplevel)
     try:
@@ -82,30 +83,66 @@ def from_statements(
             text=str(text), calls=int(calls), total_ms=float(total_ms), source="pg_stat_statements"
         )
         for text, calls, total_ms in rows
+        if not _TRANSACTION_CONTROL.match(str(text))
     ]
 
 
-def from_file(path: Path) -> list[WorkloadQuery]:
-    """Statements of a SQL file, separated by ``;``. The user wrote the file: a statement that
-    does not parse is a usage error that names its line, not a statement to skip."""
+# Savepoints, transaction control and prepared-statement housekeeping are nobody's workload
+# (pg_stat_statements may store them without their leading /* pgsage */ comment).
+_TRANSACTION_CONTROL = re.compile(
+    r"\s*(?:SAVEPOINT|RELEASE|ROLLBACK|BEGIN|START\s+TRANSACTION|COMMIT|END|ABORT|DEALLOCATE)\b",
+    re.I,
+)
+
+
+def from_file(path: Path, *, strict: bool = False) -> list[WorkloadQuery]:
+    """Statements of a SQL file, separated by ``;``. A statement that does not parse is kept
+    (with its ``file:line``) for the advisor to skip with the parser's message; with
+    ``strict`` it is a usage error that names its line."""
     text = _read(path)
     queries = []
     for line, statement in _split(text):
         try:
             pglast.parse_sql(statement)
+            where = line
         except pglast.parser.ParseError as exc:
             at = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
             where = line + statement[:at].count("\n")
-            raise UsageError(f"{path}:{where}: {one_line(str(exc.args[0]))}") from None
+            if strict:
+                raise UsageError(f"{path}:{where}: {one_line(str(exc.args[0]))}") from None
         except (ValueError, RecursionError):
-            raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
+            where = line
+            if strict:
+                raise UsageError(f"{path}:{line}: {parse_error(statement)}") from None
         # "-- what this is" lines above a statement are for the file's reader, not the
         # report (block comments stay: /*+ ... */ may be a planner hint).
-        queries.append(WorkloadQuery(text=_LEADING_LINE_COMMENTS.sub("", statement), source="file"))
+        queries.append(
+            WorkloadQuery(
+                text=_LEADING_LINE_COMMENTS.sub("", statement),
+                source="file",
+                origin=f"{path.name}:{where}",
+            )
+        )
     return queries
 
 
 _LEADING_LINE_COMMENTS = re.compile(r"\A(?:[ \t]*--[^\n]*\n\s*)+")
+
+
+# pg_stat_statements replaces the literal of a typed literal (``interval '1 day'``) and leaves
+# ``interval $1``: pglast's grammar takes it, PostgreSQL's does not. Planned as ``$1::interval``.
+_TYPED_PLACEHOLDER = re.compile(
+    r"\b(interval|timestamptz|timetz|date|inet|cidr|uuid|jsonb|json|boolean|bool|numeric"
+    r"|bigint|integer|smallint|int[248]?|real|float[48]|text|bytea|money|regconfig"
+    r"|(?:timestamp|time)(?:\s+with(?:out)?\s+time\s+zone)?)\s+\$(\d+)\b",
+    re.I,
+)
+
+
+def typed_placeholders(text: str) -> str:
+    """``interval $1`` (a normalised typed literal) as ``$1::interval``, which the server
+    parses; any other text unchanged."""
+    return _TYPED_PLACEHOLDER.sub(lambda m: f"${m.group(2)}::{' '.join(m.group(1).split())}", text)
 
 
 def parse_error(text: str) -> str | None:
@@ -127,9 +164,10 @@ def split_statements(text: str) -> list[str]:
 
 
 def _split(text: str) -> list[tuple[int, str]]:
-    """``split_statements`` with the line each statement starts on."""
-    data = text.encode()
-    parts: list[tuple[int, str]] = []  # (byte offset, text)
+    """``split_statements`` with the line each statement starts on. pglast's scanner gives
+    CHARACTER offsets of the text (it maps PostgreSQL's byte offsets back), so the text is cut
+    as a ``str``: a ``'Rhönbräu'`` before a ``;`` shifts nothing."""
+    parts: list[tuple[int, str]] = []  # (character offset, text)
     start = 0
     try:
         tokens = pglast.parser.scan(text)
@@ -137,20 +175,20 @@ def _split(text: str) -> list[tuple[int, str]]:
         tokens = []
         offset = 0
         for piece in text.split(";"):
-            parts.append((len(text[:offset].encode()), piece))
+            parts.append((offset, piece))
             offset += len(piece) + 1
     for token in tokens:
         if token.name == "ASCII_59":
-            parts.append((start, data[start : token.start].decode(errors="replace")))
+            parts.append((start, text[start : token.start]))
             start = token.end + 1
     if tokens:
-        parts.append((start, data[start:].decode(errors="replace")))
+        parts.append((start, text[start:]))
     found = []
     for offset, part in parts:
         if not part.strip() or _only_comments(part):
             continue
         lead = len(part) - len(part.lstrip())
-        line = data[:offset].count(b"\n") + part[:lead].count("\n") + 1
+        line = text[:offset].count("\n") + part[:lead].count("\n") + 1
         found.append((line, part.strip()))
     return found
 

@@ -104,6 +104,14 @@ def advise_cmd(
             "transaction (blocks writes to the tables meanwhile); default on the embedded server.",
         ),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="A --queries statement that does not parse stops the run (exit 2) instead of "
+            "being skipped with the parser's message.",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     alembic: Annotated[
@@ -176,6 +184,7 @@ def advise_cmd(
                 max_indexes=max_indexes,
             ),
             allow_real_indexes=allow_real_indexes,
+            strict=strict,
         ),
         verify=verify_flag,
         verify_dsn=verify_dsn,

@@ -75,7 +75,7 @@ def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions) -> l
     if options.queries_file is not None and options.log_file is not None:
         raise UsageError("give the workload with either --queries or --log, not both")
     if options.queries_file is not None:
-        return from_file(options.queries_file)
+        return from_file(options.queries_file, strict=options.strict)
     if options.log_file is not None:
         return from_log(options.log_file)
     return from_statements(conn, options.filters)
