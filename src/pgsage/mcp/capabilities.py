@@ -106,6 +106,13 @@ def advice_json(advice: Advice) -> dict[str, Any]:
     return to_json(advice)
 
 
+def advice_totals(advice: Advice) -> list[str]:
+    """What the advice saves, as the advisor's own summary lines say it."""
+    from pgsage.advise.totals import totals
+
+    return totals(advice).lines()
+
+
 def advice_alembic(advice: Advice) -> str | None:
     """The Alembic revision text ``pgsage advise --alembic`` would write (down_revision left
     for the project's head)."""

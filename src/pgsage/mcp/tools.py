@@ -549,8 +549,9 @@ class Tools:
                 ddl=ddl,
             ),
             f"{len(document['recommendations'])} index(es) recommended for "
-            f"{len(document['queries'])} statements (workload cost "
-            f"{advice.objective_before} → {advice.objective_after})" + (f":\n{ddl}" if ddl else ""),
+            f"{len(document['queries'])} statements. "
+            + " ".join(capabilities.advice_totals(advice))
+            + (f":\n{ddl}" if ddl else ""),
         )
 
     def lint_migration(
