@@ -79,17 +79,17 @@ def is_protected(index: Index) -> bool:
     return index.is_unique or index.is_primary or index.is_exclusion or index.is_constraint_backed
 
 
-def keep_order(index: Index) -> tuple[bool, bool, bool, bool, int, bool, str]:
+def keep_order(index: Index) -> tuple[bool, bool, bool, bool, bool, str]:
     """Sort key, best first, for which of equivalent indexes to keep: the one that enforces
-    more, then the valid one, the used one, the one in natural (ascending) order, and finally
-    the alphabetically first name."""
+    more, then the valid one, the one in natural (ascending) order, and finally the
+    alphabetically first name. Never the scan counters: they change from one run to the next,
+    and the finding (which a --baseline records by name) must not."""
     natural = not any(index.options[: index.key_count])
     return (
         not index.is_primary,
         not index.is_constraint_backed,
         not index.is_unique,
         not index.is_valid,
-        -(index.idx_scan or 0),
         not natural,
         index.name,
     )
