@@ -174,11 +174,10 @@ def _subcommand(command: Any, args: list[str]) -> Any:
 
 
 def _has_report_format(command: Any) -> bool:
-    from pgsage.cli.options import Format
+    from pgsage.cli.options import REPORT_FORMAT_METAVAR
 
     return any(
-        getattr(getattr(p, "type_descriptor", None), "annotation", None) is Format
-        and "--format" in p.opts
+        getattr(p, "metavar", None) == REPORT_FORMAT_METAVAR and "--format" in p.opts
         for p in command.params
     ) and any("--output" in p.opts for p in command.params)
 

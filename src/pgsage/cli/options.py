@@ -31,6 +31,8 @@ class Format:
 
 
 FORMAT_ALIASES = {Format.human: Format.text}
+# Marks the option that takes a report format (cli.guard picks it from an -o file's suffix).
+REPORT_FORMAT_METAVAR = "FORMAT"
 
 
 def renderer_of(fmt: str) -> str:
@@ -171,7 +173,11 @@ FailOnOpt = Annotated[
 FormatOpt = Annotated[
     str,
     typer.Option(
-        "--format", "-f", callback=_known_format, help=f"Output format: {', '.join(FORMATS)}."
+        "--format",
+        "-f",
+        callback=_known_format,
+        metavar=REPORT_FORMAT_METAVAR,
+        help=f"Output format: {', '.join(FORMATS)}.",
     ),
 ]
 OutputOpt = Annotated[

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from psycopg import conninfo, sql
 
 from pgsage.db.connect import one_line, validate_dsn
 from pgsage.db.scratchmark import mark, sweep
-from pgsage.errors import ConnectionFailed, MissingPrivilege
+from pgsage.errors import ConnectionFailed, MissingPrivilege, PgsageError
 
 SCRATCH_PREFIX = "pgsage_scratch"
 _counter = itertools.count(1)
@@ -68,6 +69,27 @@ class ScratchServer:
     def database(self, purpose: str) -> Iterator[str]:
         """A fresh empty database for the duration of the block; its DSN is yielded."""
         name = f"{SCRATCH_PREFIX}_{purpose}_{os.getpid()}_{next(_counter)}_{secrets.token_hex(3)}"
+        # The drop is in the same try as the creation: an interrupt (SIGINT, SIGTERM) that lands
+        # between CREATE DATABASE and the block still drops it (IF EXISTS: the name is ours).
+        try:
+            self._create(name)
+            yield self.dsn_for(name)
+        finally:
+            # while another error unwinds, a failing drop must not hide it (the sweep of a
+            # later run removes what is left, by its mark)
+            self._drop(name, quiet=sys.exc_info()[0] is not None)
+
+    def _drop(self, name: str, *, quiet: bool) -> None:
+        try:
+            with self._admin() as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+        except (psycopg.Error, PgsageError):
+            if not quiet:
+                raise
+
+    def _create(self, name: str) -> None:
         with self._admin() as conn:
             sweep(conn)  # what killed runs left behind (see pgsage.db.scratchmark)
             try:
@@ -84,10 +106,3 @@ class ScratchServer:
                 raise ConnectionFailed(
                     f"cannot create a scratch database: {one_line(str(exc))}"
                 ) from None
-        try:
-            yield self.dsn_for(name)
-        finally:
-            with self._admin() as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
