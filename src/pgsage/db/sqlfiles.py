@@ -14,13 +14,24 @@ _GUARD = re.compile(r"--\s*pg(>=|<)(\d+)\s*$")
 
 
 @cache
-def _raw(name: str) -> str:
-    return resources.files("pgsage.db").joinpath("sql", f"{name}.sql").read_text()
+def _raw(package: str, path: str) -> str:
+    return resources.files(package).joinpath(path).read_text(encoding="utf-8")
 
 
 def load_sql(name: str, major: int) -> str:
+    """The snapshot's ``db/sql/<name>.sql`` for a server of version ``major``."""
+    return for_version(_raw("pgsage.db", f"sql/{name}.sql"), major)
+
+
+def load_package_sql(package: str, path: str, major: int) -> str:
+    """A SQL file kept in another package (the exporter's), filtered the same way."""
+    return for_version(_raw(package, path), major)
+
+
+def for_version(text: str, major: int) -> str:
+    """``text`` without the lines whose ``-- pg>=N`` / ``-- pg<N`` guard excludes ``major``."""
     kept = []
-    for line in _raw(name).splitlines():
+    for line in text.splitlines():
         guard = _GUARD.search(line)
         if guard:
             op, version = guard.group(1), int(guard.group(2))
