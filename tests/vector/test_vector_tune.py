@@ -37,6 +37,7 @@ from pgsage.vector.queries import QueryVector, vector_text
 from pgsage.vector.tune import TuneOptions
 
 ROWS, DIMS = 20_000, 128
+HELD_OUT_MARGIN = 0.05  # four to five standard errors of a recall over 800 neighbour look-ups
 NOISE = 0.03  # recall over 30-40 queries moves by a query's 1/k between runs
 
 
@@ -127,12 +128,15 @@ def test_exact_side_equals_numpy_brute_force(vdb: VectorDb) -> None:
 
 
 def test_recommendation_reaches_target_on_held_out_queries(vdb: VectorDb) -> None:
-    tuned = one(run(vdb, index="docs_h_hnsw", target=0.9, sample=40, seed=5))
+    tuned = one(run(vdb, index="docs_h_hnsw", target=0.9, sample=80, seed=5))
     assert tuned.recommendation is not None
-    # other rows of the table (another sample) as the queries: held out from the tune
-    again = one(run(vdb, index="docs_h_hnsw", target=0.9, sample=40, seed=99))
+    # other rows of the table (another sample) as the queries: held out from the tune. Recall
+    # on 80 queries x 10 neighbours is itself an estimate (standard error about 0.011 near
+    # 0.9; the chosen setting is the first to pass on the tuning sample, so it sits near the
+    # line): the held-out figure must reach the target within HELD_OUT_MARGIN.
+    again = one(run(vdb, index="docs_h_hnsw", target=0.9, sample=80, seed=99))
     point = next(p for p in again.sweep if p.value >= tuned.recommendation.value)
-    assert point.recall >= 0.9 - NOISE, again.sweep
+    assert point.recall >= 0.9 - HELD_OUT_MARGIN, again.sweep
 
 
 def test_query_file_of_fresh_vectors(vdb: VectorDb, tmp_path: Path) -> None:
