@@ -18,7 +18,6 @@ from pgsage.model import (
     Location,
     ObjectRef,
     Report,
-    RuleInfo,
     Severity,
     Status,
 )
@@ -141,9 +140,7 @@ def _database(
     progress("auditing the database")
     snapshot = take_snapshot(settings)
     checks = select_checks(settings.select, settings.ignore)
-    audited = run_checks(snapshot, checks, settings.checks)
-    rules = tuple(RuleInfo(c.id, c.category, c.severity, c.title) for c in checks)
-    parts.audit = replace(audited, rules=rules)
+    parts.audit = run_checks(snapshot, checks, settings.checks)  # with the checks' rules
     parts.workload = workload_report(snapshot)
     info = snapshot.statements_info
     if info.status != "ok":
