@@ -165,7 +165,7 @@ class WhatIf:
             value = _typical(info, operator, typ, rel.rows if rel is not None else 0.0)
             if value is not None:
                 return value
-        return _neutral(typ)
+        return neutral_value(typ)
 
     # -- candidates ------------------------------------------------------------------------
     def prepare(self, candidates: Sequence[Candidate], names: dict[Candidate, str]) -> None:
@@ -500,7 +500,7 @@ def _fits(typ: str, info: ColumnInfo) -> bool:
     return typ not in _OWN_TYPES or typ == info.type
 
 
-def _neutral(typ: str) -> str:
+def neutral_value(typ: str) -> str:
     if typ.endswith("[]"):
         return "{}"
     return _NEUTRAL.get(typ, "a" if "char" in typ or typ == "text" else "1")

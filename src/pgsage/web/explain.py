@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from pgsage.advise.analysis import parameter_numbers
-from pgsage.advise.whatif import _neutral as neutral_value
+from pgsage.advise.whatif import neutral_value
 from pgsage.db.connect import SessionOptions, connect, one_line, scrub_secrets
 from pgsage.errors import PgsageError
 
