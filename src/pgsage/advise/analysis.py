@@ -44,12 +44,46 @@ class CatalogLike(Protocol):
     def lookup(self, ref: TableRef) -> RelInfo | None: ...
 
 
-def analyze_query(text: str, catalog: CatalogLike) -> QueryShape | None:
-    """The shape of the first statement of ``text``; None when it cannot be parsed."""
+Parsed = tuple[ast.RawStmt, ...]
+
+
+def parse(text: str) -> Parsed | None:
+    """``text`` parsed (what :func:`analyze_query` takes); None when it cannot be."""
     try:
-        parsed = pglast.parse_sql(text)
+        return tuple(pglast.parse_sql(text))
     except (pglast.parser.ParseError, ValueError, RecursionError):
         return None
+
+
+def relation_names(parsed: Parsed) -> list[TableRef]:
+    """Every relation name the first statement mentions, as written (a CTE's name too: looking
+    it up finds nothing or a table it hides, which only costs a lookup)."""
+    found: list[TableRef] = []
+    if parsed:
+        _relation_names(parsed[0].stmt, found)
+    return found
+
+
+def _relation_names(node: Any, found: list[TableRef]) -> None:
+    if isinstance(node, tuple):
+        for child in node:
+            _relation_names(child, found)
+    elif isinstance(node, ast.RangeVar):
+        found.append(TableRef(node.schemaname, str(node.relname)))
+    elif isinstance(node, ast.Node):
+        for name in node:
+            value = getattr(node, name)
+            if isinstance(value, ast.Node | tuple):
+                _relation_names(value, found)
+
+
+def analyze_query(
+    text: str, catalog: CatalogLike, parsed: Parsed | None = None
+) -> QueryShape | None:
+    """The shape of the first statement of ``text`` (``parsed``: its :func:`parse`, when the
+    caller has it); None when it cannot be parsed."""
+    if parsed is None:
+        parsed = parse(text)
     if not parsed:
         return None
     root = parsed[0].stmt

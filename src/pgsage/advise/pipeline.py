@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import TupleRow
 
-from pgsage.advise.analysis import analyze_query
+from pgsage.advise.analysis import analyze_query, parse, relation_names
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
 from pgsage.advise.ddl import candidate_name, candidate_names
@@ -66,26 +66,7 @@ def recommend(
     )
     catalog = Catalog(conn)
     notes: list[str] = []
-    skipped: list[QueryResult] = []
-    analysed: list[tuple[WorkloadQuery, QueryShape]] = []
-    for query in workload:
-        shape = analyze_query(query.text, catalog)
-        if shape is None:
-            at = f" ({query.origin})" if query.origin else ""
-            skipped.append(
-                QueryResult(
-                    query, None, None, skipped=f"cannot be parsed{at}: {parse_error(query.text)}"
-                )
-            )
-        elif shape.kind != "other" and shape.missing:
-            missing = ", ".join(f'"{name}"' for name in shape.missing)
-            skipped.append(
-                QueryResult(query, None, None, skipped=f"relation {missing} does not exist")
-            )
-        elif shape.kind == "other" or not shape.accesses:
-            continue  # utility statements, catalog and table-less queries: no index work
-        else:
-            analysed.append((query, shape))
+    analysed, skipped = _analyse(workload, catalog)
     progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped before planning)")
     if not analysed and not skipped:
         notes.append(_empty_workload(options))
@@ -145,6 +126,36 @@ def recommend(
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
     )
+
+
+def _analyse(
+    workload: list[WorkloadQuery], catalog: Catalog
+) -> tuple[list[tuple[WorkloadQuery, QueryShape]], list[QueryResult]]:
+    """The statements to plan with their shapes, and those skipped before planning."""
+    skipped: list[QueryResult] = []
+    analysed: list[tuple[WorkloadQuery, QueryShape]] = []
+    # Each statement parsed once; the relations they name loaded in one go, not one by one.
+    parsed = [parse(query.text) for query in workload]
+    catalog.preload(ref for tree in parsed if tree for ref in relation_names(tree))
+    for query, tree in zip(workload, parsed, strict=True):
+        shape = analyze_query(query.text, catalog, tree)
+        if shape is None:
+            at = f" ({query.origin})" if query.origin else ""
+            skipped.append(
+                QueryResult(
+                    query, None, None, skipped=f"cannot be parsed{at}: {parse_error(query.text)}"
+                )
+            )
+        elif shape.kind != "other" and shape.missing:
+            missing = ", ".join(f'"{name}"' for name in shape.missing)
+            skipped.append(
+                QueryResult(query, None, None, skipped=f"relation {missing} does not exist")
+            )
+        elif shape.kind == "other" or not shape.accesses:
+            continue  # utility statements, catalog and table-less queries: no index work
+        else:
+            analysed.append((query, shape))
+    return analysed, skipped
 
 
 def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:

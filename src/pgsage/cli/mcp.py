@@ -7,11 +7,15 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pgsage.errors import UsageError
+
+if TYPE_CHECKING:
+    from pgsage.mcp.safesql import SqlPolicy
+    from pgsage.mcp.tools import ServerConfig
 
 
 class Transport(StrEnum):
@@ -137,9 +141,8 @@ def mcp_command(
         ) from None
     from pgsage.cli.options import build_settings
     from pgsage.commands.targets import resolve_targets
-    from pgsage.db.connect import redact, validate_dsn
-    from pgsage.mcp.safesql import SqlPolicy, role_check
-    from pgsage.mcp.server import build_server
+    from pgsage.db.connect import validate_dsn
+    from pgsage.mcp.safesql import SqlPolicy
     from pgsage.mcp.tools import ServerConfig
 
     auth_store = http_auth_store(transport, host, store_dsn, require_auth)
@@ -164,6 +167,30 @@ def mcp_command(
     )
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="pgsage mcp: %(message)s")
     log = logging.getLogger("pgsage.mcp")
+    from pgsage.db.pool import SessionPool
+
+    # The server keeps its read-only sessions between calls (reset after each: db/pool.py).
+    pool = SessionPool().install()
+    try:
+        _serve(server_config, targets, policy, transport, host, port, auth_store, log)
+    finally:
+        pool.close()
+
+
+def _serve(
+    server_config: ServerConfig,
+    targets: dict[str, str],
+    policy: SqlPolicy,
+    transport: Transport,
+    host: str,
+    port: int,
+    auth_store: str | None,
+    log: logging.Logger,
+) -> None:
+    from pgsage.db.connect import redact
+    from pgsage.mcp.safesql import role_check
+    from pgsage.mcp.server import build_server
+
     for name, target_dsn in targets.items():
         try:
             checked = role_check(target_dsn, policy)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import psycopg
 from psycopg import conninfo, sql
@@ -87,27 +88,68 @@ def translate(exc: psycopg.Error) -> PgsageError:
     return ConnectionFailed(message)
 
 
+class SessionLender(Protocol):
+    """Where :func:`connect` takes its sessions from in a long-running process that keeps them
+    between calls (``pgsage.db.pool.SessionPool``); a lent session is in exactly the state a
+    new one would be, and goes back reset (or closed)."""
+
+    def session(
+        self, conninfo: str, options: SessionOptions
+    ) -> AbstractContextManager[psycopg.Connection[TupleRow]]: ...
+
+
+class _Lending:
+    lender: SessionLender | None = None
+
+
+def lend_sessions_from(lender: SessionLender | None) -> None:
+    """From now on :func:`connect` borrows from ``lender`` (None: opens a new session each
+    time, the default of every short-lived command)."""
+    _Lending.lender = lender
+
+
 @contextmanager
 def connect(
     dsn: str, options: SessionOptions | None = None
 ) -> Iterator[psycopg.Connection[TupleRow]]:
     """A session on the user's database with pgsage's safety settings applied."""
     opts = options or SessionOptions()
+    target = session_conninfo(dsn, opts)
+    lender = _Lending.lender
+    if lender is not None:
+        with lender.session(target, opts) as conn:
+            yield conn
+        return
+    conn = open_session(target, opts)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def session_conninfo(dsn: str, opts: SessionOptions) -> str:
+    """The conninfo a session opens with: the DSN (validated) plus pgsage's defaults."""
     params = validate_dsn(dsn)
     extra: dict[str, str] = {}
     if "connect_timeout" not in params:
         extra["connect_timeout"] = str(DEFAULT_CONNECT_TIMEOUT_S)
     if "application_name" not in params:
         extra["application_name"] = opts.application_name
+    return conninfo.make_conninfo(normalize_dsn(dsn), **extra)
+
+
+def open_session(target: str, opts: SessionOptions) -> psycopg.Connection[TupleRow]:
+    """A new autocommit session on ``target`` (a conninfo) with the settings applied."""
     try:
-        conn = psycopg.connect(conninfo.make_conninfo(normalize_dsn(dsn), **extra), autocommit=True)
+        conn = psycopg.connect(target, autocommit=True)
     except psycopg.Error as exc:
         raise translate(exc) from None
     try:
         apply_session_settings(conn, opts)
-        yield conn
-    finally:
+    except BaseException:
         conn.close()
+        raise
+    return conn
 
 
 def apply_session_settings(conn: psycopg.Connection[TupleRow], opts: SessionOptions) -> None:
@@ -120,8 +162,12 @@ def apply_session_settings(conn: psycopg.Connection[TupleRow], opts: SessionOpti
     ]
     if opts.read_only:
         statements.append(("default_transaction_read_only", "on"))
+    # One statement, one round trip (a pooled session applies them again after each call).
+    calls = sql.SQL(", ").join(
+        sql.SQL("pg_catalog.set_config({}, {}, false)").format(name, value)
+        for name, value in statements
+    )
     try:
-        for name, value in statements:
-            conn.execute(sql.SQL("SELECT set_config({}, {}, false)").format(name, value))
+        conn.execute(sql.SQL("SELECT {}").format(calls))
     except psycopg.Error as exc:
         raise translate(exc) from None
