@@ -153,21 +153,25 @@ def open_session(target: str, opts: SessionOptions) -> psycopg.Connection[TupleR
 
 
 def apply_session_settings(conn: psycopg.Connection[TupleRow], opts: SessionOptions) -> None:
-    # SET rather than startup options, so that connection poolers that reject unknown startup
-    # parameters (pgbouncer) still work.
-    statements = [
+    try:
+        conn.execute(sql.SQL("SELECT {}").format(session_settings(opts)))
+    except psycopg.Error as exc:
+        raise translate(exc) from None
+
+
+def session_settings(opts: SessionOptions) -> sql.Composed:
+    """The ``set_config`` calls of pgsage's session settings, one select list: one statement,
+    one round trip (a pooled session applies them again after each call). SET rather than
+    startup options, so that connection poolers that reject unknown startup parameters
+    (pgbouncer) still work."""
+    settings = [
         ("statement_timeout", f"{opts.statement_timeout_ms}ms"),
         ("lock_timeout", f"{opts.lock_timeout_ms}ms"),
         ("idle_in_transaction_session_timeout", f"{max(opts.statement_timeout_ms, 60_000)}ms"),
     ]
     if opts.read_only:
-        statements.append(("default_transaction_read_only", "on"))
-    # One statement, one round trip (a pooled session applies them again after each call).
-    calls = sql.SQL(", ").join(
+        settings.append(("default_transaction_read_only", "on"))
+    return sql.SQL(", ").join(
         sql.SQL("pg_catalog.set_config({}, {}, false)").format(name, value)
-        for name, value in statements
+        for name, value in settings
     )
-    try:
-        conn.execute(sql.SQL("SELECT {}").format(calls))
-    except psycopg.Error as exc:
-        raise translate(exc) from None

@@ -14,7 +14,8 @@ what a new one would be, so nothing one call did is seen by the next:
   applied again (read-only default, statement and lock timeouts). The client side
   (autocommit, read-only, isolation level, row factory, prepared-statement threshold) is put
   back as a new session has it. Any failure on the way closes the session instead.
-- Before it is lent again, a session is checked with an empty query; an idle one older than
+- The reset runs on the pool's thread once the call has answered; a session idle for a while
+  is checked with an empty query before it is lent again, and one idle for more than
   ``max_idle_seconds`` is closed instead.
 
 Nothing is cached but the sessions: every call reads the server afresh.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,12 +34,7 @@ import psycopg
 from psycopg import pq, sql
 from psycopg.rows import TupleRow, tuple_row
 
-from pgsage.db.connect import (
-    SessionOptions,
-    apply_session_settings,
-    lend_sessions_from,
-    open_session,
-)
+from pgsage.db.connect import SessionOptions, lend_sessions_from, open_session, session_settings
 
 # psycopg's defaults for a new connection, put back on a session that returns.
 _PREPARE_THRESHOLD = 5
@@ -53,15 +50,34 @@ class _Idle:
     since: float  # time.monotonic() when it came back
 
 
+Key = tuple[str, SessionOptions]
+
+
 class SessionPool:
     """At most ``max_idle`` idle sessions per (conninfo, options); as many busy ones as there
-    are concurrent calls. Thread-safe: the MCP SDK runs each tool call on a worker thread."""
+    are concurrent calls. Thread-safe: the MCP SDK runs each tool call on a worker thread.
 
-    def __init__(self, max_idle: int = 2, max_idle_seconds: float = 300.0) -> None:
+    A returned session is reset on the pool's own thread, after the call has answered: the
+    reset is not on the caller's path, and a borrower waits (up to ``reset_wait_seconds``: a
+    reset is a few round trips, this only bounds a server that stopped answering) for a
+    session being reset rather than open another. A session idle for more than ``check_after_seconds`` is checked with
+    an empty query before it is lent (the server may have ended it meanwhile)."""
+
+    def __init__(
+        self,
+        max_idle: int = 2,
+        max_idle_seconds: float = 300.0,
+        check_after_seconds: float = 2.0,
+        reset_wait_seconds: float = 2.0,
+    ) -> None:
         self.max_idle = max_idle
+        self.reset_wait_seconds = reset_wait_seconds
         self.max_idle_seconds = max_idle_seconds
-        self._idle: dict[tuple[str, SessionOptions], list[_Idle]] = {}
-        self._lock = threading.Lock()
+        self.check_after_seconds = check_after_seconds
+        self._idle: dict[Key, list[_Idle]] = {}
+        self._resetting: dict[Key, int] = {}
+        self._changed = threading.Condition()
+        self._resetter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgsage-pool")
         self._closed = False
         self.opened = 0  # sessions opened so far (tests: proves reuse)
 
@@ -71,9 +87,11 @@ class SessionPool:
         return self
 
     def close(self) -> None:
-        """Close every idle session; sessions lent out close when they come back."""
+        """Close every idle session (after the resets under way); sessions lent out close
+        when they come back."""
         lend_sessions_from(None)
-        with self._lock:
+        self._resetter.shutdown(wait=True)
+        with self._changed:
             self._closed = True
             idle = [entry for entries in self._idle.values() for entry in entries]
             self._idle.clear()
@@ -93,14 +111,12 @@ class SessionPool:
             raise
         self._give_back(key, conn)
 
-    def _borrow(self, key: tuple[str, SessionOptions]) -> psycopg.Connection[TupleRow]:
-        while True:
-            with self._lock:
-                entries = self._idle.get(key)
-                entry = entries.pop() if entries else None
-            if entry is None:
-                break
-            if time.monotonic() - entry.since > self.max_idle_seconds or not _alive(entry.conn):
+    def _borrow(self, key: Key) -> psycopg.Connection[TupleRow]:
+        while (entry := self._take(key)) is not None:
+            idle = time.monotonic() - entry.since
+            if idle > self.max_idle_seconds or (
+                idle > self.check_after_seconds and not _alive(entry.conn)
+            ):
                 entry.conn.close()
                 continue
             return entry.conn
@@ -108,18 +124,43 @@ class SessionPool:
         self.opened += 1
         return conn
 
-    def _give_back(
-        self, key: tuple[str, SessionOptions], conn: psycopg.Connection[TupleRow]
-    ) -> None:
-        if not _reset(conn, key[1]):
-            conn.close()
-            return
-        with self._lock:
-            entries = self._idle.setdefault(key, [])
-            if not self._closed and len(entries) < self.max_idle:
-                entries.append(_Idle(conn, time.monotonic()))
+    def _take(self, key: Key) -> _Idle | None:
+        """An idle session of ``key``, waiting (briefly) for one being reset; None: open one."""
+        deadline = time.monotonic() + self.reset_wait_seconds
+        with self._changed:
+            while True:
+                entries = self._idle.get(key)
+                if entries:
+                    return entries.pop()
+                left = deadline - time.monotonic()
+                if not self._resetting.get(key) or left <= 0:
+                    return None
+                self._changed.wait(left)
+
+    def _give_back(self, key: Key, conn: psycopg.Connection[TupleRow]) -> None:
+        with self._changed:
+            if self._closed:
+                conn.close()
                 return
-        conn.close()
+            self._resetting[key] = self._resetting.get(key, 0) + 1
+        try:
+            self._resetter.submit(self._reset_and_keep, key, conn)
+        except RuntimeError:  # shut down meanwhile
+            self._done_resetting(key, conn, kept=False)
+
+    def _reset_and_keep(self, key: Key, conn: psycopg.Connection[TupleRow]) -> None:
+        self._done_resetting(key, conn, kept=_reset(conn, key[1]))
+
+    def _done_resetting(self, key: Key, conn: psycopg.Connection[TupleRow], kept: bool) -> None:
+        with self._changed:
+            self._resetting[key] -= 1
+            entries = self._idle.setdefault(key, [])
+            keep = kept and not self._closed and len(entries) < self.max_idle
+            if keep:
+                entries.append(_Idle(conn, time.monotonic()))
+            self._changed.notify_all()
+        if not keep:
+            conn.close()
 
 
 def _alive(conn: psycopg.Connection[TupleRow]) -> bool:
@@ -146,10 +187,12 @@ def _reset(conn: psycopg.Connection[TupleRow], options: SessionOptions) -> bool:
         conn.row_factory = tuple_row
         conn.prepare_threshold = _PREPARE_THRESHOLD
         conn.execute("DISCARD ALL")
-        row = conn.execute(_HYPOPG_SCHEMA).fetchone()
-        if row is not None:
+        # The settings again, and where HypoPG is (if it is), in one statement.
+        row = conn.execute(
+            sql.SQL("SELECT ({}), {}").format(sql.SQL(_HYPOPG_SCHEMA), session_settings(options))
+        ).fetchone()
+        if row is not None and row[0] is not None:
             conn.execute(sql.SQL("SELECT {}.hypopg_reset()").format(sql.Identifier(str(row[0]))))
-        apply_session_settings(conn, options)
         return conn.info.transaction_status == pq.TransactionStatus.IDLE
-    except Exception:  # psycopg's errors, and apply_session_settings' translated ones
+    except Exception:  # psycopg's errors, and anything else: the session is not kept
         return False

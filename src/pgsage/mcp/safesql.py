@@ -31,7 +31,7 @@ import decimal
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -388,14 +388,27 @@ def _allowed(policy: SqlPolicy, schema: str, name: str) -> bool:
 
 def check_catalog(conn: psycopg.Connection[TupleRow], checked: Checked, policy: SqlPolicy) -> None:
     """Volatile functions and operators, and what user views call; raises :class:`Refused`."""
-    row = conn.execute("SELECT current_schemas(true)").fetchone()
+    # The look-ups that do not depend on each other go in one round trip.
+    with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+        found_path = conn.execute("SELECT pg_catalog.current_schemas(true)")
+        found_functions = found_operators = found_relations = None
+        if checked.functions:
+            names = [sorted({n for _, n in checked.functions})]
+            found_functions = conn.execute(_FUNCTIONS, names)
+        if checked.operators:
+            names = [sorted({n for _, n in checked.operators})]
+            found_operators = conn.execute(_OPERATORS, names)
+        if checked.relations:
+            names = [sorted({n for _, n in checked.relations})]
+            found_relations = conn.execute(_RELATIONS, names)
+    row = found_path.fetchone()
     path = set(row[0]) if row else set()
 
     def in_scope(wanted: str | None, schema: str) -> bool:
         return schema == wanted if wanted else schema in path
 
-    if checked.functions:
-        rows = conn.execute(_FUNCTIONS, [sorted({n for _, n in checked.functions})]).fetchall()
+    if found_functions is not None:
+        rows = found_functions.fetchall()
         for wanted_schema, name in checked.functions:
             for schema, proname, volatile in rows:
                 if proname != name or not in_scope(wanted_schema, schema):
@@ -405,8 +418,8 @@ def check_catalog(conn: psycopg.Connection[TupleRow], checked: Checked, policy: 
                         f"function {schema}.{proname}() is volatile (it may change data or "
                         "state); allow it with --allow-function if it only reads"
                     )
-    if checked.operators:
-        rows = conn.execute(_OPERATORS, [sorted({n for _, n in checked.operators})]).fetchall()
+    if found_operators is not None:
+        rows = found_operators.fetchall()
         for wanted_schema, name in checked.operators:
             for schema, oprname, proname, volatile in rows:
                 if oprname != name or not in_scope(wanted_schema, schema):
@@ -416,8 +429,8 @@ def check_catalog(conn: psycopg.Connection[TupleRow], checked: Checked, policy: 
                         f"operator {schema}.{oprname} calls the volatile or denied function "
                         f"{proname}()"
                     )
-    if checked.relations:
-        rows = conn.execute(_RELATIONS, [sorted({n for _, n in checked.relations})]).fetchall()
+    if found_relations is not None:
+        rows = found_relations.fetchall()
         oids = [
             oid
             for oid, schema, relname in rows
