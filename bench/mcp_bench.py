@@ -10,8 +10,10 @@ session per server, a warm-up call, then --runs timed calls each):
     advise_indexes   ~ analyze_workload_indexes (method dta)
     advise_indexes   ~ analyze_query_indexes (4 given statements)
 
-Prints the median seconds per call, the ratio pgsage / postgres-mcp (goal: <= 0.5) and how many
-checks each health call runs. postgres-mcp comes from .bench-venv (bench/setup_peers.sh).
+Prints the median (and best) milliseconds per call, the ratio of the medians pgsage /
+postgres-mcp (goal: <= 0.5), how many checks each health call runs, and the machine's load
+average before and after (the figures are wall-clock times). postgres-mcp comes from
+.bench-venv (bench/setup_peers.sh).
 
     .venv/bin/python bench/mcp_bench.py [--scale 0.05] [--runs 5] [--json FILE]
 """
@@ -197,18 +199,18 @@ def build(cluster: LocalCluster, scale: float) -> str:
 def cell(timing: Timing) -> str:
     if timing.seconds is None:
         return f"error: {timing.error}" if timing.error else "-"
-    return f"{timing.seconds * 1000:9.1f} ms"
+    return f"{timing.seconds * 1000:7.1f} ({min(timing.runs) * 1000:6.1f})"
 
 
 def report(results: dict[str, dict[str, Timing]]) -> None:
     ours, peer = results["pgsage"], results.get("postgres-mcp", {})
-    print(f"\n{'call':<14} {'pgsage':>12} {'postgres-mcp':>14}  ratio")
+    print(f"\nms per call, median (best)\n{'call':<14} {'pgsage':>16} {'postgres-mcp':>16}  ratio")
     for call in CALLS:
         mine, theirs = ours[call.label], peer.get(call.label, Timing(error="not run"))
         ratio = "-"
         if mine.seconds and theirs.seconds:
             ratio = f"{mine.seconds / theirs.seconds:.2f}"
-        print(f"{call.label:<14} {cell(mine):>12} {cell(theirs):>14}  {ratio}")
+        print(f"{call.label:<14} {cell(mine):>16} {cell(theirs):>16}  {ratio}")
     health, peer_health = ours["health"], peer.get("health", Timing())
     print(
         f"\nchecks per health call: pgsage audit {health.checks}, "
@@ -231,6 +233,7 @@ def main() -> None:
     results: dict[str, dict[str, Timing]] = {}
     try:
         dsn = build(cluster, args.scale)
+        load_before = os.getloadavg()[0]
         results["pgsage"] = measure("pgsage", pgsage_params(dsn, home), args.runs)
         if args.peer_missing or not PEER.exists():
             print(f"== postgres-mcp: {args.peer_missing or 'not installed (setup_peers.sh)'}")
@@ -241,6 +244,7 @@ def main() -> None:
         cluster.destroy()
         shutil.rmtree(home, ignore_errors=True)
     report(results)
+    print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     if args.json:
         data = {s: {k: t.__dict__ for k, t in r.items()} for s, r in results.items()}
         args.json.write_text(json.dumps(data, indent=2))

@@ -5,6 +5,7 @@ Nothing here prints, exits or reads the environment beyond the Settings it is gi
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from pgsage.db.connect import SessionOptions, connect
@@ -42,7 +43,13 @@ def take_snapshot(
     """A snapshot from a file (offline) or collected from the server (on ``run``'s workers)."""
     if snapshot_file is not None:
         return Snapshot.load(snapshot_file)
-    with connect(resolve_dsn(settings), session_options(settings)) as conn:
+    dsn, options = resolve_dsn(settings), session_options(settings)
+    opener = functools.partial(connect, dsn, options)
+    with connect(dsn, options) as conn:
+        if run is None:
+            with SnapshotRun(second_session=opener) as own:
+                return collect_snapshot(conn, run=own, on_statements=on_statements)
+        run.second_session = opener
         return collect_snapshot(conn, run=run, on_statements=on_statements)
 
 

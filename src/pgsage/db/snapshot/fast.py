@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from concurrent.futures import Future, wait
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Generic
@@ -30,7 +31,7 @@ from pgsage.db.connect import one_line
 from pgsage.db.rows import Index, Table
 from pgsage.db.snapshot.indexdef import PlainDefinitions, Quoting
 from pgsage.db.snapshot.model import Snapshot
-from pgsage.db.snapshot.run import SnapshotRun
+from pgsage.db.snapshot.run import SessionOpener, SnapshotRun
 from pgsage.db.snapshot.sections import (
     BIG_SECTIONS,
     SECTIONS,
@@ -48,6 +49,7 @@ from pgsage.db.snapshot.sections import (
     with_index_sizes,
 )
 from pgsage.db.sqlfiles import load_sql
+from pgsage.errors import PgsageError
 
 logger = logging.getLogger(__name__)
 
@@ -134,28 +136,24 @@ def read_rows(reader: SessionReader, name: str, row_type: type[Row]) -> list[Row
 class _SecondSession:
     """A second session in the first session's snapshot, reading the big sections."""
 
-    def __init__(self, main: psycopg.Connection[TupleRow], reader: SessionReader) -> None:
+    def __init__(
+        self,
+        main: psycopg.Connection[TupleRow],
+        reader: SessionReader,
+        opener: SessionOpener | None = None,
+    ) -> None:
         self.info = reader.info
         snapshot_id = main.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
-        settings = main.execute(
-            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
-            "current_setting('application_name')"
-        ).fetchone()
-        assert settings is not None
-        # The conninfo as the first session used it, password included (not the masked dsn).
-        params = {
-            o.keyword.decode(): o.val.decode()
-            for o in main.pgconn.info
-            if o.val is not None and o.val != b""
-        }
-        self.conn = psycopg.connect(**params, autocommit=True)  # type: ignore[arg-type]
+        self._lease: AbstractContextManager[psycopg.Connection[TupleRow]] | None = None
+        if opener is not None:
+            # A session with the first one's settings from where the first came from (a
+            # long-running process lends one it keeps).
+            self._lease = opener()
+            self.conn = self._lease.__enter__()
+        else:
+            self.conn = _like(main)
         self.pid = self.conn.info.backend_pid
         try:
-            for name, value in zip(
-                ("statement_timeout", "lock_timeout", "application_name"), settings, strict=True
-            ):
-                self.conn.execute("SELECT set_config(%s, %s, false)", [name, value])
-            self.conn.execute("SET default_transaction_read_only = on")
             self.conn.autocommit = False
             self.conn.read_only = True
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -164,7 +162,7 @@ class _SecondSession:
             )
             self.conn.execute(_SET_LOCAL)
         except BaseException:
-            self.conn.close()
+            self.close()
             raise
 
     def read(self, run: SnapshotRun) -> tuple[dict[str, Future[list[Any]]], dict[str, str]]:
@@ -184,20 +182,54 @@ class _SecondSession:
             self.close()
 
     def close(self) -> None:
+        lease, self._lease = self._lease, None
         try:
-            self.conn.rollback()
+            if self.conn.info.transaction_status in _USABLE:
+                self.conn.rollback()
         finally:
-            self.conn.close()
+            if lease is None or self.conn.info.transaction_status not in _USABLE:
+                self.conn.close()  # a broken session is never handed back
+            if lease is not None:
+                lease.__exit__(None, None, None)
+
+
+_USABLE = (psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS)
+
+
+def _like(main: psycopg.Connection[TupleRow]) -> psycopg.Connection[TupleRow]:
+    """A new session with the first one's conninfo (password included, not the masked dsn)
+    and its timeouts, application name and read-only default."""
+    settings = main.execute(
+        "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+        "current_setting('application_name')"
+    ).fetchone()
+    assert settings is not None
+    params = {
+        o.keyword.decode(): o.val.decode()
+        for o in main.pgconn.info
+        if o.val is not None and o.val != b""
+    }
+    conn = psycopg.connect(**params, autocommit=True)  # type: ignore[arg-type]
+    try:
+        for name, value in zip(
+            ("statement_timeout", "lock_timeout", "application_name"), settings, strict=True
+        ):
+            conn.execute("SELECT set_config(%s, %s, false)", [name, value])
+        conn.execute("SET default_transaction_read_only = on")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _second_session(
-    conn: psycopg.Connection[TupleRow], reader: SessionReader
+    conn: psycopg.Connection[TupleRow], reader: SessionReader, opener: SessionOpener | None
 ) -> _SecondSession | None:
     """Export the snapshot as the first statement of the (implicit) transaction — it cannot be
     exported from a savepoint — and open the second session on it; None when refused."""
     try:
-        return _SecondSession(conn, reader)
-    except (psycopg.Error, OSError) as exc:
+        return _SecondSession(conn, reader, opener)
+    except (psycopg.Error, OSError, PgsageError) as exc:
         logger.debug("snapshot: reading on one session (%s)", one_line(str(exc)))
         conn.rollback()  # the next statement starts a fresh transaction
         return None
@@ -217,7 +249,7 @@ def collect_fast(
     reading: Future[tuple[dict[str, Future[list[Any]]], dict[str, str]]] | None = None
     hooked: Future[None] | None = None
     try:
-        second = _second_session(conn, reader) if parallel else None
+        second = _second_session(conn, reader, run.second_session) if parallel else None
         reading = run.submit(second.read, run) if second is not None else None
         # Inside the transaction the second session's export began, this block is a savepoint.
         with conn.transaction():

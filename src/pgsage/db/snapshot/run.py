@@ -18,12 +18,18 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
+import psycopg
+from psycopg.rows import TupleRow
+
 T = TypeVar("T")
 P = ParamSpec("P")
+# Opens a session with pgsage's settings: ``connect`` bound to the first session's DSN and
+# options, so that a process that keeps sessions (``pgsage mcp``) lends the second one too.
+SessionOpener = Callable[[], AbstractContextManager[psycopg.Connection[TupleRow]]]
 
 # The most that runs at once: the audit's collection, the second session's reads, a section's
 # rows being built and the workload's statements being parsed.
@@ -50,7 +56,9 @@ class SnapshotRun:
     collected) cancels what has not started and does not wait for the rest.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, second_session: SessionOpener | None = None) -> None:
+        # Where the fast collector's second session comes from (None: a new one like the first).
+        self.second_session = second_session
         self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pgsage")
         self._gc = gc_paused()
 
