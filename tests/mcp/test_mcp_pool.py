@@ -23,9 +23,11 @@ OPTIONS = SessionOptions(statement_timeout_ms=7_000, lock_timeout_ms=700, applic
 
 
 @pytest.fixture
-def pool() -> Iterator[SessionPool]:
+def pool(db: TestDatabase) -> Iterator[SessionPool]:
     # generous waits: a busy machine's slow reset must not look like a second session
-    lent = SessionPool(check_after_seconds=3600, reset_wait_seconds=120).install()
+    lent = SessionPool(check_after_seconds=3600, reset_wait_seconds=120)
+    lent.serve(db.dsn)
+    lent.install()
     try:
         yield lent
     finally:
@@ -136,3 +138,14 @@ def test_the_tools_share_nothing_between_calls(db: TestDatabase, pool: SessionPo
     with pytest.raises(PgsageError):
         tools.run_sql("SELECT 1 / 0", None, None)
     assert pid() != first  # the failed call's session was closed, not lent again
+
+
+def test_only_the_served_targets_are_kept(db: TestDatabase, pool: SessionPool) -> None:
+    """A session on another database (a migration check's scratch database, dropped after)
+    is opened and closed as without a pool."""
+    other = db.server.admin_dsn()
+    with connect(other, OPTIONS) as conn:
+        first = conn.info.backend_pid
+    with connect(other, OPTIONS) as conn:
+        assert conn.info.backend_pid != first
+    assert pool.opened == 0

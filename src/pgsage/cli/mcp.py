@@ -162,15 +162,23 @@ def mcp_command(
     for folder in roots:
         if not folder.is_dir():
             raise UsageError(f"--root {folder} is not a folder")
+    from pgsage.db.pool import SessionPool
+
+    # The server keeps its sessions on the targets between calls (reset after each: db/pool.py).
+    pool = SessionPool()
+    for target_dsn in targets.values():
+        pool.serve(target_dsn)
     server_config = ServerConfig(
-        targets=targets, policy=policy, settings=settings, roots=roots, scratch_dsn=scratch_dsn
+        targets=targets,
+        policy=policy,
+        settings=settings,
+        roots=roots,
+        scratch_dsn=scratch_dsn,
+        sessions=pool,
     )
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="pgsage mcp: %(message)s")
     log = logging.getLogger("pgsage.mcp")
-    from pgsage.db.pool import SessionPool
-
-    # The server keeps its read-only sessions between calls (reset after each: db/pool.py).
-    pool = SessionPool().install()
+    pool.install()
     try:
         _serve(server_config, targets, policy, transport, host, port, auth_store, log)
     finally:

@@ -25,16 +25,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import pq, sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow, tuple_row
 
-from pgsage.db.connect import SessionOptions, lend_sessions_from, open_session, session_settings
+from pgsage.db.connect import (
+    SessionOptions,
+    lend_sessions_from,
+    open_session,
+    session_settings,
+    validate_dsn,
+)
 
 # psycopg's defaults for a new connection, put back on a session that returns.
 _PREPARE_THRESHOLD = 5
@@ -74,12 +82,19 @@ class SessionPool:
         self.reset_wait_seconds = reset_wait_seconds
         self.max_idle_seconds = max_idle_seconds
         self.check_after_seconds = check_after_seconds
+        self._served: set[frozenset[tuple[str, str]]] = set()
         self._idle: dict[Key, list[_Idle]] = {}
         self._resetting: dict[Key, int] = {}
         self._changed = threading.Condition()
         self._resetter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgsage-pool")
         self._closed = False
         self.opened = 0  # sessions opened so far (tests: proves reuse)
+
+    def serve(self, dsn: str) -> None:
+        """Keep sessions on ``dsn`` (a target the process serves). Sessions on anything else —
+        a scratch database a migration check creates and drops — are opened and closed as
+        usual."""
+        self._served.add(_identity(validate_dsn(dsn)))
 
     def install(self) -> SessionPool:
         """Make :func:`pgsage.db.connect.connect` borrow from this pool."""
@@ -102,6 +117,10 @@ class SessionPool:
     def session(
         self, conninfo: str, options: SessionOptions
     ) -> Iterator[psycopg.Connection[TupleRow]]:
+        if _identity(conninfo_to_dict(conninfo)) not in self._served:
+            with closing(open_session(conninfo, options)) as own:
+                yield own
+            return
         key = (conninfo, options)
         conn = self._borrow(key)
         try:
@@ -161,6 +180,16 @@ class SessionPool:
             self._changed.notify_all()
         if not keep:
             conn.close()
+
+
+def _identity(params: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
+    """Which server, database and role a conninfo names (not how long to wait or the name the
+    session shows)."""
+    return frozenset(
+        (key, str(value))
+        for key, value in params.items()
+        if value is not None and key not in ("connect_timeout", "application_name")
+    )
 
 
 def _alive(conn: psycopg.Connection[TupleRow]) -> bool:

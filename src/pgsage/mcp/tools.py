@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from pgsage.db.connect import DEFAULT_TARGET, normalize_dsn, redact
+from pgsage.db.pool import SessionPool
 from pgsage.db.rows import Column, Constraint, Index, Statement, Table
 from pgsage.errors import PgsageError
 from pgsage.mcp import capabilities
@@ -38,6 +39,8 @@ class ServerConfig:
     settings: Settings = field(default_factory=Settings)
     roots: tuple[Path, ...] = ()
     scratch_dsn: str | None = None
+    # The sessions kept between calls (pgsage mcp's pool): told each target served.
+    sessions: SessionPool | None = None
     _embedded: str | None = None
 
     def dsn(self, target: str | None) -> str:
@@ -46,6 +49,8 @@ class ServerConfig:
                 raise ToolFailure(f"unknown target {target!r}: only {DEFAULT_TARGET!r} is served")
             if self._embedded is None:
                 self._embedded = capabilities.embedded_dsn(self.settings)
+                if self.sessions is not None:
+                    self.sessions.serve(self._embedded)
             return self._embedded
         if target:
             if target not in self.targets:
