@@ -202,10 +202,34 @@ class DropProposal:
 
 @dataclass(frozen=True)
 class Measured:
+    """One statement under ``--verify``: its times and real plans without and with the
+    indexes; ``expected`` the recommended indexes its hypothetical plan was credited with,
+    ``used`` those its real plan used."""
+
     query: str
     before_ms: float | None
     after_ms: float | None
     error: str | None = None
+    plan_before: tuple[str, ...] = ()
+    plan_after: tuple[str, ...] = ()
+    expected: tuple[str, ...] = ()
+    used: tuple[str, ...] = ()
+
+    @property
+    def diverged(self) -> tuple[str, ...]:
+        """The indexes the hypothetical plan used and the real plan did not."""
+        if self.error is not None:
+            return ()
+        return tuple(name for name in self.expected if name not in self.used)
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """A recommendation ``--verify`` took out: no real plan of the statements it was credited
+    for used it (``plans``: those real plans)."""
+
+    recommendation: Recommendation
+    plans: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -220,5 +244,6 @@ class Advice:
     objective_after: float = 0.0
     seconds: float = 0.0
     verified: tuple[Measured, ...] = ()
+    unconfirmed: tuple[Unconfirmed, ...] = ()  # taken out by --verify: no real plan used them
     applied: tuple[str, ...] = ()
     tables: tuple[RelName, ...] = ()  # the tables the planned statements read

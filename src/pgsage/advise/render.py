@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from pgsage.advise.model import Advice
-from pgsage.advise.report import advice_report, ms, short
+from pgsage.advise.report import advice_report, divergence_lines, ms, short, unconfirmed_line
 from pgsage.advise.totals import totals
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
@@ -64,8 +64,28 @@ def to_json(advice: Advice) -> dict[str, Any]:
         ]
     if advice.verified:
         data["verified"] = [
-            {"query": m.query, "ms_before": m.before_ms, "ms_after": m.after_ms, "error": m.error}
+            {
+                "query": m.query,
+                "ms_before": m.before_ms,
+                "ms_after": m.after_ms,
+                "error": m.error,
+                "plan_before": list(m.plan_before),
+                "plan_after": list(m.plan_after),
+                "expected": list(m.expected),
+                "used": list(m.used),
+                "diverged": list(m.diverged),
+            }
             for m in advice.verified
+        ]
+    if advice.unconfirmed:
+        data["unconfirmed"] = [
+            {
+                "table": str(u.recommendation.candidate.table),
+                "name": u.recommendation.name,
+                "columns": list(u.recommendation.candidate.columns),
+                "real_plans": list(u.plans),
+            }
+            for u in advice.unconfirmed
         ]
     if advice.applied:
         data["applied"] = list(advice.applied)
@@ -131,12 +151,7 @@ def render_text(advice: Advice) -> str:
         lines.append("")
         lines.append("Candidates that could not be costed:")
         lines += [f"   {item.line()}" for item in uncosted(advice)]
-    if advice.verified:
-        lines.append("")
-        lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")
-        for m in advice.verified:
-            outcome = m.error or f"{ms(m.before_ms)} -> {ms(m.after_ms)}"
-            lines.append(f"   {outcome}  {_short(m.query, 70)}")
+    lines += _verified_lines(advice)
     if advice.applied:
         lines.append("")
         lines.append("Applied:")
@@ -144,6 +159,22 @@ def render_text(advice: Advice) -> str:
     for note in advice.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _verified_lines(advice: Advice) -> list[str]:
+    lines: list[str] = []
+    if advice.verified:
+        lines.append("")
+        lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")
+        for m in advice.verified:
+            outcome = m.error or f"{ms(m.before_ms)} -> {ms(m.after_ms)}"
+            lines.append(f"   {outcome}  {_short(m.query, 70)}")
+            lines += [f"      {line}" for line in divergence_lines(m)]
+    if advice.unconfirmed:
+        lines.append("")
+        lines.append("Not recommended after --verify (no real plan used them):")
+        lines += [f"   {unconfirmed_line(u)}" for u in advice.unconfirmed]
+    return lines
 
 
 def _plan(nodes: tuple[str, ...]) -> str:

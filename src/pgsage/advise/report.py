@@ -9,7 +9,7 @@ measurements of ``--verify`` and the outcome of ``--apply`` are notes.
 
 from __future__ import annotations
 
-from pgsage.advise.model import Advice, DropProposal, Recommendation
+from pgsage.advise.model import Advice, DropProposal, Measured, Recommendation, Unconfirmed
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 from pgsage.model import CheckResult, Evidence, Finding, ObjectRef, Report, Severity, Status
@@ -27,10 +27,12 @@ def advice_report(advice: Advice) -> Report:
     skipped = [q for q in advice.queries if q.skipped is not None]
     notes = [f"skipped: {short(q.query.text)} — {q.skipped}" for q in skipped]
     notes += [f"not costed: {item.line()}" for item in uncosted(advice)]
-    notes += [
-        f"verified: {m.error or f'{ms(m.before_ms)} -> {ms(m.after_ms)}'}  {short(m.query)}"
-        for m in advice.verified
-    ]
+    for m in advice.verified:
+        notes.append(
+            f"verified: {m.error or f'{ms(m.before_ms)} -> {ms(m.after_ms)}'}  {short(m.query)}"
+        )
+        notes += [f"verified: {line}  {short(m.query)}" for line in divergence_lines(m)]
+    notes += [f"not recommended: {unconfirmed_line(u)}" for u in advice.unconfirmed]
     notes += [f"applied: {line}" for line in advice.applied]
     notes += list(advice.notes)
     return Report(
@@ -120,3 +122,21 @@ def short(text: str, width: int = QUERY_WIDTH) -> str:
 
 def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f} ms"
+
+
+def divergence_lines(measured: Measured) -> list[str]:
+    """Where the real plan parted from the hypothetical one, one line per index."""
+    real = "; ".join(measured.plan_after) or "-"
+    return [
+        f"hypothetical plan used {name}, real plan did not (real plan: {real})"
+        for name in measured.diverged
+    ]
+
+
+def unconfirmed_line(item: Unconfirmed) -> str:
+    rec = item.recommendation
+    return (
+        f"{rec.candidate.table}.{rec.name} ({', '.join(rec.candidate.columns)}): credited by "
+        f"the hypothetical plans, used by no real plan with every index built "
+        f"({' | '.join(item.plans)})"
+    )
