@@ -112,7 +112,8 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["recommendations", "queries", "totals", "verified", "findings"]
+    assert list(data) == ["recommendations", "queries", "totals", "verified", "notes", "findings"]
+    assert any(n.startswith("--verify measured on a fresh copy") for n in data["notes"])
     assert data["queries"][1]["skipped"] == 'column "nope" does not exist'
     [measured] = data["verified"]
     assert measured["query"] == WORKLOAD[0] and measured["error"] is None

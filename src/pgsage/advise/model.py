@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pgsage.fixes.index import CreateIndex, IndexKey
+from pgsage.fixes.table import Analyze
 
 
 @dataclass(frozen=True, order=True)
@@ -184,11 +185,29 @@ class Recommendation:
     size_bytes: int
     partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of a partitioned parent's
     queries: tuple[HelpedQuery, ...] = ()
+    # the tables without trustworthy statistics it rests on (advise.confidence): low confidence
+    low_confidence: tuple[str, ...] = ()
 
     @property
     def fix(self) -> CreateIndex:
         """The index to build: its SQL, its Alembic operation, what --apply and --verify run."""
         return self.candidate.index(self.name, self.partitions)
+
+
+@dataclass(frozen=True)
+class TableStatistics:
+    """A table of the workload whose planner statistics are missing or stale: ``table`` as the
+    workload names it, ``relation`` the one lacking them (itself or one of its partitions);
+    ``state`` is ``never-analyzed`` or ``stale``."""
+
+    table: RelName
+    relation: RelName
+    state: str
+    detail: str
+
+    @property
+    def fix(self) -> Analyze:
+        return Analyze(self.relation.schema, self.relation.name)
 
 
 @dataclass(frozen=True)
@@ -247,3 +266,4 @@ class Advice:
     unconfirmed: tuple[Unconfirmed, ...] = ()  # taken out by --verify: no real plan used them
     applied: tuple[str, ...] = ()
     tables: tuple[RelName, ...] = ()  # the tables the planned statements read
+    statistics: tuple[TableStatistics, ...] = ()  # of those, the ones without fresh statistics

@@ -13,6 +13,7 @@ from psycopg.rows import TupleRow
 from pgsage.advise.analysis import analyze_query
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
+from pgsage.advise.confidence import mark_confidence, table_statistics
 from pgsage.advise.ddl import candidate_name, candidate_names
 from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
@@ -121,8 +122,11 @@ def recommend(
     search = Search(whatif, planned, usable, sizes, names, options.budget, data_bytes, progress)
     chosen = search.run()
     final = frozenset(chosen)
-    recommendations = tuple(
-        _recommendation(c, search, final, names, sizes, catalog) for c in chosen
+    statistics = table_statistics(conn, {a.table for _, s in analysed for a in s.accesses})
+    recommendations = mark_confidence(
+        (_recommendation(c, search, final, names, sizes, catalog) for c in chosen),
+        statistics,
+        {q.text: s.tables for q, s in analysed},
     )
     results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
     unplanned = sum(1 for r in results if r.skipped is not None)
@@ -141,6 +145,7 @@ def recommend(
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
+        statistics=statistics,
         costing=costing,
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),

@@ -8,7 +8,15 @@ import json
 from typing import Any
 
 from pgsage.advise.model import Advice
-from pgsage.advise.report import advice_report, divergence_lines, ms, short, unconfirmed_line
+from pgsage.advise.report import (
+    advice_report,
+    divergence_lines,
+    low_confidence_reason,
+    ms,
+    short,
+    statistics_line,
+    unconfirmed_line,
+)
 from pgsage.advise.totals import totals
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
@@ -27,6 +35,8 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "include": list(rec.candidate.include),
                 "ddl": rec.fix.to_sql(),
                 "size_bytes": rec.size_bytes,
+                "confidence": "low" if rec.low_confidence else "normal",
+                "low_confidence_tables": list(rec.low_confidence),
                 "queries": [
                     {
                         "query": q.query,
@@ -52,6 +62,17 @@ def to_json(advice: Advice) -> dict[str, Any]:
         "totals": totals(advice).to_json(),
     }
     # What only some runs produce, under keys of their own after the two.
+    if advice.statistics:
+        data["statistics"] = [
+            {
+                "table": str(s.table),
+                "relation": str(s.relation),
+                "state": s.state,
+                "detail": s.detail,
+                "fix": s.fix.to_sql(),
+            }
+            for s in advice.statistics
+        ]
     if advice.drops:
         data["drops"] = [
             {
@@ -114,11 +135,14 @@ def render_text(advice: Advice) -> str:
     total = sum(r.size_bytes for r in advice.recommendations)
     lines.append(f"{len(advice.recommendations)} index(es) recommended, ~{_size(total)} in all")
     lines.append("")
+    lines += _statistics_lines(advice)
     for number, rec in enumerate(advice.recommendations, start=1):
         c = rec.candidate
         lines.append(
             f"{number}. {c.table} ({', '.join(c.columns)}) {c.kind}, ~{_size(rec.size_bytes)}"
         )
+        if rec.low_confidence:
+            lines.append(f"   low confidence: {low_confidence_reason(rec)}")
         lines += [f"   {line}" for line in rec.fix.to_sql().splitlines()]
         for q in rec.queries:
             lines.append(
@@ -159,6 +183,19 @@ def render_text(advice: Advice) -> str:
     for note in advice.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _statistics_lines(advice: Advice) -> list[str]:
+    if not advice.statistics:
+        return []
+    lines = [
+        "Tables without fresh statistics (ANALYZE them first; advice on them is low-confidence):"
+    ]
+    for item in advice.statistics:
+        lines.append(f"   {statistics_line(item)}")
+        lines.append(f"      {item.fix.statement()}")
+    lines.append("")
+    return lines
 
 
 def _verified_lines(advice: Advice) -> list[str]:

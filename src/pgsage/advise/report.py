@@ -9,13 +9,21 @@ measurements of ``--verify`` and the outcome of ``--apply`` are notes.
 
 from __future__ import annotations
 
-from pgsage.advise.model import Advice, DropProposal, Measured, Recommendation, Unconfirmed
+from pgsage.advise.model import (
+    Advice,
+    DropProposal,
+    Measured,
+    Recommendation,
+    TableStatistics,
+    Unconfirmed,
+)
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 from pgsage.model import CheckResult, Evidence, Finding, ObjectRef, Report, Severity, Status
 
 RECOMMENDATION = "index-recommendation"
 REDUNDANT = "index-made-redundant"
+STATISTICS = "advice-statistics-missing"
 CATEGORY = "indexes"
 QUERY_WIDTH = 200
 
@@ -23,6 +31,7 @@ QUERY_WIDTH = 200
 def advice_report(advice: Advice) -> Report:
     recommended = tuple(_recommendation(rec) for rec in advice.recommendations)
     redundant = tuple(_redundant(drop) for drop in advice.drops)
+    statistics = tuple(_statistics(item) for item in advice.statistics)
     planned = [q for q in advice.queries if q.skipped is None]
     skipped = [q for q in advice.queries if q.skipped is not None]
     notes = [f"skipped: {short(q.query.text)} — {q.skipped}" for q in skipped]
@@ -40,6 +49,7 @@ def advice_report(advice: Advice) -> Report:
         results=(
             _result(RECOMMENDATION, recommended, bool(planned)),
             _result(REDUNDANT, redundant, bool(planned)),
+            _result(STATISTICS, statistics, bool(planned)),
         ),
         command="advise",
         stats={
@@ -47,6 +57,7 @@ def advice_report(advice: Advice) -> Report:
             "statements skipped": len(skipped),
             "indexes recommended": len(recommended),
             "candidates not costed": len(advice.uncosted),
+            "tables without fresh statistics": len(advice.statistics),
         },
         notes=tuple(notes),
     )
@@ -77,10 +88,14 @@ def _recommendation(rec: Recommendation) -> Finding:
         evidence["where"] = candidate.where
     if candidate.include:
         evidence["include"] = list(candidate.include)
+    if rec.low_confidence:
+        evidence["confidence"] = "low"
+        evidence["low_confidence_tables"] = list(rec.low_confidence)
     if rec.partitions:
         evidence["partitions"] = [f"{schema}.{name}" for schema, name in rec.partitions]
     evidence["statements"] = [short(q.query) for q in rec.queries]
     change = f" ({(after - before) / before * 100:+.0f} %)" if before else ""
+    caveat = f"; low confidence: {low_confidence_reason(rec)}" if rec.low_confidence else ""
     return Finding(
         check=RECOMMENDATION,
         category=CATEGORY,
@@ -89,7 +104,7 @@ def _recommendation(rec: Recommendation) -> Finding:
         message=(
             f"a {candidate.kind} index {rec.name} on ({', '.join(candidate.columns)}) cuts the "
             f"planner's cost of {len(rec.queries)} statement(s) from {before:,.1f} to "
-            f"{after:,.1f}{change}"
+            f"{after:,.1f}{change}{caveat}"
         ),
         evidence=evidence,
         recommendation=(
@@ -98,6 +113,33 @@ def _recommendation(rec: Recommendation) -> Finding:
         ),
         fix=rec.fix,
     )
+
+
+def _statistics(item: TableStatistics) -> Finding:
+    relation = item.relation
+    return Finding(
+        check=STATISTICS,
+        category=CATEGORY,
+        severity=Severity.WARNING,
+        object=ObjectRef("table", relation.schema, relation.name),
+        message=statistics_line(item),
+        evidence={"state": item.state, "table": str(item.table), "detail": item.detail},
+        recommendation=(
+            f"ANALYZE {relation} first, then advise again: the advice on statements reading "
+            f"{item.table} rests on the planner's guesses"
+        ),
+        fix=item.fix,
+    )
+
+
+def statistics_line(item: TableStatistics) -> str:
+    where = "" if item.relation == item.table else f" (a partition of {item.table})"
+    return f"{item.relation}{where}: {item.detail}"
+
+
+def low_confidence_reason(rec: Recommendation) -> str:
+    tables = ", ".join(rec.low_confidence)
+    return f"it rests on {tables} without fresh statistics; ANALYZE and advise again"
 
 
 def _redundant(drop: DropProposal) -> Finding:
