@@ -26,7 +26,7 @@ from pgsage.advise.model import (
     Recommendation,
     WorkloadQuery,
 )
-from pgsage.advise.search import Budget, Search
+from pgsage.advise.search import Budget, Search, droppable, superseded_by
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
 from pgsage.advise.whatif import PlannedQuery, WhatIf
@@ -131,7 +131,7 @@ def recommend(
     results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
     unplanned = sum(1 for r in results if r.skipped is not None)
     progress(f"{len(results) - unplanned} planned, {unplanned} skipped")
-    drops = tuple(_drops(chosen, catalog))
+    notes += _left_out(search, final, names)
     whatif.close()
     costing = (
         "hypopg"
@@ -141,7 +141,7 @@ def recommend(
     return Advice(
         recommendations=recommendations,
         queries=results,
-        drops=drops,
+        drops=tuple(_drops(chosen, catalog, names)),
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
@@ -150,6 +150,17 @@ def recommend(
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
     )
+
+
+def _left_out(
+    search: Search, final: frozenset[Candidate], names: dict[Candidate, str]
+) -> list[str]:
+    """The near-duplicates the search weighed against what they supersede, and why not."""
+    return [
+        f"left out: {names[c]} on {c.table} ({reason})"
+        for c, reason in sorted(search.rejected.items(), key=lambda i: i[0].sort_key)
+        if c not in final
+    ]
 
 
 def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:
@@ -201,12 +212,29 @@ def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidat
     return QueryResult(query.query, before.cost, after.cost, before.nodes, after.nodes)
 
 
-def _drops(chosen: list[Candidate], catalog: Catalog) -> list[DropProposal]:
-    """Existing plain btree indexes whose keys lead a recommended index: it serves them too."""
+def _drops(
+    chosen: list[Candidate], catalog: Catalog, names: dict[Candidate, str]
+) -> list[DropProposal]:
+    """Existing plain btree indexes whose keys lead a recommended index, or that it
+    supersedes (same keys, fewer INCLUDE columns): it serves them too."""
     found = []
     for candidate in chosen:
         rel = catalog.get(candidate.table)
-        if rel is None or candidate.method != "btree" or candidate.where is not None:
+        if rel is None:
+            continue
+        found += [
+            DropProposal(
+                schema=index.schema,
+                name=index.name,
+                table=str(rel.name),
+                definition=index.definition,
+                reason=f"the recommended {names[candidate]} has its keys and INCLUDEs "
+                f"{', '.join(candidate.include)}: it serves every statement this one served",
+            )
+            for index in superseded_by(candidate, rel.indexes)
+            if droppable(index)
+        ]
+        if candidate.method != "btree" or candidate.where is not None:
             continue
         labels = list(candidate.columns)
         for index in rel.indexes:

@@ -35,8 +35,6 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "include": list(rec.candidate.include),
                 "ddl": rec.fix.to_sql(),
                 "size_bytes": rec.size_bytes,
-                "confidence": "low" if rec.low_confidence else "normal",
-                "low_confidence_tables": list(rec.low_confidence),
                 "queries": [
                     {
                         "query": q.query,
@@ -47,6 +45,8 @@ def to_json(advice: Advice) -> dict[str, Any]:
                     }
                     for q in rec.queries
                 ],
+                "confidence": "low" if rec.low_confidence else "normal",
+                "low_confidence_tables": list(rec.low_confidence),
             }
             for rec in advice.recommendations
         ],
