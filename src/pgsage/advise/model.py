@@ -123,8 +123,14 @@ class Candidate:
     def columns(self) -> tuple[str, ...]:
         return tuple(k.label() for k in self.keys)
 
-    def index(self, name: str, partitions: tuple[tuple[str, str], ...] = ()) -> CreateIndex:
-        """The candidate as the fix it recommends: ``name`` on the table (and its partitions)."""
+    def index(
+        self,
+        name: str,
+        partitions: tuple[tuple[str, str], ...] = (),
+        reuse: tuple[tuple[str, str, str], ...] = (),
+    ) -> CreateIndex:
+        """The candidate as the fix it recommends: ``name`` on the table (and its partitions,
+        attaching the equivalent indexes in ``reuse``)."""
         keys = tuple(
             IndexKey(column=k.column, expression=k.expression, opclass=self.opclass)
             for k in self.keys
@@ -138,6 +144,7 @@ class Candidate:
             where=self.where,
             include=self.include,
             partitions=partitions,
+            reuse=reuse,
         )
 
     @property
@@ -187,11 +194,13 @@ class Recommendation:
     queries: tuple[HelpedQuery, ...] = ()
     # the tables without trustworthy statistics it rests on (advise.confidence): low confidence
     low_confidence: tuple[str, ...] = ()
+    # (schema, partition, index): equivalent partition indexes attached, not built again
+    reuse: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def fix(self) -> CreateIndex:
         """The index to build: its SQL, its Alembic operation, what --apply and --verify run."""
-        return self.candidate.index(self.name, self.partitions)
+        return self.candidate.index(self.name, self.partitions, self.reuse)
 
 
 @dataclass(frozen=True)

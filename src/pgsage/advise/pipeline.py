@@ -26,6 +26,7 @@ from pgsage.advise.model import (
     Recommendation,
     WorkloadQuery,
 )
+from pgsage.advise.partitions import exists_on_every_partition, reuse_plan
 from pgsage.advise.search import Budget, Search, droppable, superseded_by
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
@@ -97,7 +98,10 @@ def recommend(
             rel = catalog.get(access.table)
             if rel is not None and rel.kind in ("r", "p", "m"):
                 candidates += candidates_for(access, rel, caps)
-    candidates = sorted(dict.fromkeys(candidates), key=lambda c: c.sort_key)
+    candidates = sorted(
+        (c for c in dict.fromkeys(candidates) if not exists_on_every_partition(c, catalog)),
+        key=lambda c: c.sort_key,
+    )
     names = candidate_names(candidates)
     if not caps.trigram and any(
         p.kind == "like" for _, s in analysed for a in s.accesses for p in a.predicates
@@ -193,12 +197,14 @@ def _recommendation(
                 HelpedQuery(query.query.text, before.cost, after.cost, before.nodes, after.nodes)
             )
     rel = catalog.get(candidate.table)
+    reuse, _ = reuse_plan(candidate, names[candidate], catalog)
     return Recommendation(
         candidate=candidate,
         name=names[candidate],
         size_bytes=sizes[candidate],
         partitions=rel.partitions if rel is not None else (),
         queries=tuple(helped),
+        reuse=reuse,
     )
 
 
@@ -217,11 +223,12 @@ def _drops(
 ) -> list[DropProposal]:
     """Existing plain btree indexes whose keys lead a recommended index, or that it
     supersedes (same keys, fewer INCLUDE columns): it serves them too."""
-    found = []
+    found: list[DropProposal] = []
     for candidate in chosen:
         rel = catalog.get(candidate.table)
         if rel is None:
             continue
+        found += reuse_plan(candidate, names[candidate], catalog)[1]
         found += [
             DropProposal(
                 schema=index.schema,

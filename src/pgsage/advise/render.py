@@ -47,6 +47,11 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 ],
                 "confidence": "low" if rec.low_confidence else "normal",
                 "low_confidence_tables": list(rec.low_confidence),
+                **(
+                    {"attaches": [f"{schema}.{index}" for schema, _, index in rec.reuse]}
+                    if rec.reuse
+                    else {}
+                ),
             }
             for rec in advice.recommendations
         ],

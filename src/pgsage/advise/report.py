@@ -93,6 +93,8 @@ def _recommendation(rec: Recommendation) -> Finding:
         evidence["low_confidence_tables"] = list(rec.low_confidence)
     if rec.partitions:
         evidence["partitions"] = [f"{schema}.{name}" for schema, name in rec.partitions]
+    if rec.reuse:  # the partitions' equivalent indexes it attaches instead of building
+        evidence["attaches"] = [f"{schema}.{index}" for schema, _, index in rec.reuse]
     evidence["statements"] = [short(q.query) for q in rec.queries]
     change = f" ({(after - before) / before * 100:+.0f} %)" if before else ""
     caveat = f"; low confidence: {low_confidence_reason(rec)}" if rec.low_confidence else ""
