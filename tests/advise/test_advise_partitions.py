@@ -71,7 +71,7 @@ def indexes_of(db: TestDatabase) -> set[str]:
 
 def duplicates(db: TestDatabase) -> list[str]:
     report = audit_commands.audit(Settings(dsn=db.dsn, select=["duplicate-index"]))
-    return sorted(f.object.name for f in report.findings)
+    return sorted(f.object.name for f in report.findings if f.object is not None)
 
 
 def prepared(db: TestDatabase) -> None:
