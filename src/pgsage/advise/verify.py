@@ -47,6 +47,7 @@ from pgsage.advise.model import (
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.db.connect import SessionOptions, connect, normalize_dsn, one_line, translate
 from pgsage.db.scratchmark import mark, sweep
+from pgsage.units import human_bytes
 
 VERIFY_SESSION = SessionOptions(
     statement_timeout_ms=120_000,
@@ -56,6 +57,7 @@ VERIFY_SESSION = SessionOptions(
 )
 RUNS = 2
 ADMIN_DATABASES = ("postgres", "template1")
+COPY_MAX_BYTES = 20 * 1024**3  # a larger database is measured in place: a copy costs its size
 
 # The pg_class statistics a CREATE INDEX or an ANALYZE overwrites in place (no rollback).
 _RELATION_STATS = """/* pgsage */
@@ -176,6 +178,13 @@ def _fresh_copy(dsn: str, progress: Callable[[str], None]) -> Iterator[tuple[str
     with connect(dsn, VERIFY_SESSION) as conn:
         source = conn.info.dbname
         major = int(conn.info.server_version) // 10000
+        row = conn.execute(
+            "/* pgsage */ SELECT pg_catalog.pg_database_size(pg_catalog.current_database())"
+        ).fetchone()
+    size = int(row[0]) if row else 0
+    if size > COPY_MAX_BYTES:
+        yield None, f"the database is {human_bytes(size)}, more than a copy may take"
+        return
     name = f"pgsage_verify_{secrets.token_hex(4)}"
     admin = _admin(dsn, source)
     if admin is None:
