@@ -15,6 +15,7 @@ from pgharness import TestDatabase
 from pgsage.advise.model import (
     Advice,
     Candidate,
+    DropProposal,
     HelpedQuery,
     Key,
     QueryResult,
@@ -102,16 +103,20 @@ def test_verify_says_when_the_real_plan_does_not_use_a_credited_index(
     candidate = Candidate(RelName("public", "users"), (Key.of("country"),))
     helped = HelpedQuery(query, 1000.0, 10.0, ("Seq Scan on users",), ("Index Scan",))
     rec = Recommendation(candidate, "users_country_idx", 8192, queries=(helped,))
+    made_redundant = DropProposal(
+        "public", "users_country_old", "public.users", "…", "…", by="users_country_idx"
+    )
     advice = Advice(
         recommendations=(rec,),
         queries=(QueryResult(WorkloadQuery(query), 1000.0, 10.0),),
+        drops=(made_redundant,),
     )
     verification = verify(db.dsn, VerifyJob.of(advice))
     [measured] = verification.measured
     assert measured.expected == ("users_country_idx",) and measured.used == ()
     assert measured.diverged == ("users_country_idx",)
     confirmed = confirm(advice, verification)
-    assert confirmed.recommendations == ()
+    assert confirmed.recommendations == () and confirmed.drops == ()  # nor its drop
     assert [u.recommendation.name for u in confirmed.unconfirmed] == ["users_country_idx"]
     line = (
         "hypothetical plan used users_country_idx, real plan did not (real plan: Seq Scan on users"

@@ -226,6 +226,7 @@ class DropProposal:
     table: str
     definition: str
     reason: str
+    by: str | None = None  # the recommended index that makes it redundant
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def reuse_plan(
                 definition=index.definition,
                 reason=f"it equals {kept.schema}.{kept.name}, which the recommended {name} "
                 "attaches on this partition",
+                by=name,
             )
             for index in extra
         ]

@@ -237,6 +237,7 @@ def _drops(
                 definition=index.definition,
                 reason=f"the recommended {names[candidate]} has its keys and INCLUDEs "
                 f"{', '.join(candidate.include)}: it serves every statement this one served",
+                by=names[candidate],
             )
             for index in superseded_by(candidate, rel.indexes)
             if droppable(index)
@@ -263,9 +264,15 @@ def _drops(
                         table=str(rel.name),
                         definition=index.definition,
                         reason=f"its keys lead the recommended {candidate_name(candidate)}",
+                        by=names[candidate],
                     )
                 )
-    return sorted(set(found), key=lambda d: (d.schema, d.name))
+    first: dict[
+        tuple[str, str], DropProposal
+    ] = {}  # one proposal per index, from the first recommendation that makes it redundant
+    for drop in found:
+        first.setdefault((drop.schema, drop.name), drop)
+    return sorted(first.values(), key=lambda d: (d.schema, d.name))
 
 
 def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:

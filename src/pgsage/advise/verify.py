@@ -426,9 +426,11 @@ def confirm(advice: Advice, verification: Verification) -> Advice:
         else:
             keep.append(rec)
     notes = [f"--verify measured on {verification.place}", *verification.notes]
+    removed = {u.recommendation.name for u in dropped}
     return replace(
         advice,
         recommendations=tuple(keep),
+        drops=tuple(d for d in advice.drops if d.by not in removed),
         verified=verification.measured,
         unconfirmed=tuple(dropped),
         notes=(*advice.notes, *notes),
