@@ -34,6 +34,15 @@ WORKLOAD = [
 ]
 
 
+def stale_orders(db: TestDatabase) -> None:
+    """Rows added after the last ANALYZE (a CREATE INDEX would overwrite reltuples), with
+    autovacuum off on the table so that it does not analyze it during the test."""
+    db.execute("ALTER TABLE orders SET (autovacuum_enabled = off)")
+    db.execute(
+        "INSERT INTO orders SELECT g, 1, 1, now(), NULL FROM generate_series(200001, 230000) g"
+    )
+
+
 def scratch_databases(db: TestDatabase) -> list[str]:
     rows = db.execute("SELECT datname FROM pg_database WHERE datname LIKE 'pgsage_verify_%'")
     return [str(r[0]) for r in rows]
@@ -46,9 +55,7 @@ def test_verify_on_a_fresh_copy_leaves_the_database_as_it_was(
     statistics are unchanged (even for a table whose reltuples are stale, which a CREATE INDEX
     would overwrite), and a second run starts from the same "before" plans."""
     load(db)
-    db.execute(
-        "INSERT INTO orders SELECT g, 1, 1, now(), NULL FROM generate_series(200001, 230000) g"
-    )
+    stale_orders(db)
     advice = run(db, tmp_path, WORKLOAD)
     assert {r.candidate.columns for r in advice.recommendations} == {("email",), ("user_id",)}
     before = relation_stats(db.dsn)
@@ -73,9 +80,7 @@ def test_verify_in_place_puts_the_statistics_back_or_says_what_changed(
     pg_class rows the builds overwrote are restored on 18 (pg_restore_relation_stats) and
     named, with ANALYZE as the remedy, on older servers."""
     load(db)
-    db.execute(
-        "INSERT INTO orders SELECT g, 1, 1, now(), NULL FROM generate_series(200001, 230000) g"
-    )
+    stale_orders(db)
     advice = run(db, tmp_path, WORKLOAD)
     before = relation_stats(db.dsn)
     with psycopg.connect(db.dsn):  # another session: CREATE DATABASE … TEMPLATE must fail
