@@ -91,6 +91,9 @@ def test_the_parent_index_attaches_the_partitions_equivalents(
     advice = run(db, tmp_path, WORKLOAD, real=True)
     [rec] = on(advice, "public.payment")
     assert rec.candidate.columns == ("customer_id",)
+    # its size is what is built: _07's index, about a seventh of one on every partition
+    [(one,)] = db.execute("SELECT pg_relation_size('idx_fk_payment_p2022_01_customer_id')")
+    assert 0.5 * one < rec.size_bytes < 2 * one
     assert rec.reuse == tuple(
         ("public", PARTITION.format(m), f"idx_fk_{PARTITION.format(m)}_customer_id")
         for m in range(1, 7)

@@ -56,6 +56,21 @@ def exists_on_every_partition(candidate: Candidate, catalog: Catalog) -> bool:
     return all(partition_equivalents(candidate, rel, catalog).values())
 
 
+def new_share(candidate: Candidate, catalog: Catalog) -> float:
+    """The share of a partitioned parent's rows in partitions lacking an equivalent index:
+    what of the candidate's size would be built (1.0 for any other table)."""
+    rel = catalog.get(candidate.table)
+    if rel is None or rel.kind != "p" or not rel.partitions:
+        return 1.0
+    total = lacking = 0.0
+    for (schema, name), indexes in partition_equivalents(candidate, rel, catalog).items():
+        part = catalog.get(RelName(schema, name))
+        rows = part.rows if part is not None else 0.0
+        total += rows
+        lacking += 0.0 if indexes else rows
+    return lacking / total if total > 0 else 1.0
+
+
 def reuse_plan(
     candidate: Candidate, name: str, catalog: Catalog
 ) -> tuple[tuple[tuple[str, str, str], ...], tuple[DropProposal, ...]]:

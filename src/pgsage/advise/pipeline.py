@@ -26,7 +26,7 @@ from pgsage.advise.model import (
     Recommendation,
     WorkloadQuery,
 )
-from pgsage.advise.partitions import exists_on_every_partition, reuse_plan
+from pgsage.advise.partitions import exists_on_every_partition, new_share, reuse_plan
 from pgsage.advise.search import Budget, Search, droppable, superseded_by
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
@@ -281,7 +281,10 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
         return 0
     rows = whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
     gin = whatif.gin_sample(candidate, rel.rows) if candidate.method == "gin" else None
-    return estimate_size(candidate, rel, rows, whatif.major, gin)
+    # on a partitioned parent, only what the partitions lack is built (the rest is attached)
+    return round(
+        estimate_size(candidate, rel, rows, whatif.major, gin) * new_share(candidate, catalog)
+    )
 
 
 def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
