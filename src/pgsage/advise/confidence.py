@@ -68,18 +68,27 @@ def table_statistics(
     """The workload's tables (and their partitions) whose statistics are missing or stale."""
     found: list[TableStatistics] = []
     for table in sorted(set(tables)):
-        ident = sql.Identifier(table.schema, table.name).as_string(conn)
-        row = conn.execute(_OID, (ident,)).fetchone()
-        if row is None or row[0] is None:
-            continue
-        for r in conn.execute(_TABLES, {"oid": int(row[0])}).fetchall():
-            judged = _judge(
-                _Row(RelName(r[0], r[1]), r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]))
-            )
+        try:
+            with conn.transaction():  # a savepoint: a locked table must not end the run
+                rows = _rows(conn, table)
+        except psycopg.errors.LockNotAvailable:
+            continue  # its statements are reported as locked by another session
+        for row in rows:
+            judged = _judge(row)
             if judged is not None:
-                state, detail = judged
-                found.append(TableStatistics(table, RelName(r[0], r[1]), state, detail))
+                found.append(TableStatistics(table, row.relation, *judged))
     return tuple(found)
+
+
+def _rows(conn: psycopg.Connection[TupleRow], table: RelName) -> list[_Row]:
+    ident = sql.Identifier(table.schema, table.name).as_string(conn)
+    row = conn.execute(_OID, (ident,)).fetchone()
+    if row is None or row[0] is None:
+        return []
+    return [
+        _Row(RelName(r[0], r[1]), r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]))
+        for r in conn.execute(_TABLES, {"oid": int(row[0])}).fetchall()
+    ]
 
 
 def _judge(row: _Row) -> tuple[str, str] | None:

@@ -11,6 +11,8 @@ exists already: it is not proposed at all.
 
 from __future__ import annotations
 
+import psycopg
+
 from pgsage.advise.catalog import Catalog, ExistingIndex, RelInfo
 from pgsage.advise.model import Candidate, DropProposal, RelName
 
@@ -37,7 +39,10 @@ def partition_equivalents(
     a sub-partitioned partition counts as having none (its index is built through)."""
     found: dict[tuple[str, str], list[ExistingIndex]] = {}
     for schema, name in rel.partitions:
-        part = catalog.get(RelName(schema, name))
+        try:
+            part = catalog.get(RelName(schema, name))
+        except psycopg.errors.LockNotAvailable:
+            part = None  # locked by another session: nothing known to reuse
         if part is None or part.kind == "p":
             found[(schema, name)] = []
             continue
@@ -64,7 +69,10 @@ def new_share(candidate: Candidate, catalog: Catalog) -> float:
         return 1.0
     total = lacking = 0.0
     for (schema, name), indexes in partition_equivalents(candidate, rel, catalog).items():
-        part = catalog.get(RelName(schema, name))
+        try:
+            part = catalog.get(RelName(schema, name))
+        except psycopg.errors.LockNotAvailable:
+            part = None
         rows = part.rows if part is not None else 0.0
         total += rows
         lacking += 0.0 if indexes else rows
