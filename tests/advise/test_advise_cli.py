@@ -26,7 +26,7 @@ from pgsage.advise.apply import apply
 from pgsage.advise.ddl import build_in_transaction
 from pgsage.advise.model import Candidate, Key, Recommendation, RelName
 from pgsage.advise.sample import drop_copy, make_sampled_copy
-from pgsage.advise.verify import verify
+from pgsage.advise.verify import VerifyJob, verify
 from pgsage.db.embedded import embedded_bindir
 
 PGSAGE = str(Path(sys.executable).parent / "pgsage")
@@ -112,7 +112,8 @@ def test_verify_dsn_from_the_cli_in_json(db: TestDatabase, tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert list(data) == ["recommendations", "queries", "totals", "verified", "findings"]
+    assert list(data) == ["recommendations", "queries", "totals", "verified", "notes", "findings"]
+    assert any(n.startswith("--verify measured on a fresh copy") for n in data["notes"])
     assert data["queries"][1]["skipped"] == 'column "nope" does not exist'
     [measured] = data["verified"]
     assert measured["query"] == WORKLOAD[0] and measured["error"] is None
@@ -304,7 +305,7 @@ def test_verify_measures_before_and_after_and_leaves_nothing(
     load(db)
     advice = run(db, tmp_path, WORKLOAD[:1])
     before = index_names(db)
-    measured = verify(db.dsn, advice.recommendations, [q.query for q in advice.queries])
+    measured = verify(db.dsn, VerifyJob.of(advice)).measured
     assert len(measured) == 1 and measured[0].error is None
     assert measured[0].before_ms is not None and measured[0].after_ms is not None
     assert index_names(db) == before
@@ -323,7 +324,7 @@ def test_verify_says_when_an_advised_index_is_already_there(
     with psycopg.connect(db.dsn, autocommit=True) as conn:
         conn.execute(build_in_transaction(rec.candidate, rec.name).encode())
     try:
-        measured = verify(db.dsn, advice.recommendations, [q.query for q in advice.queries])
+        measured = verify(db.dsn, VerifyJob.of(advice)).measured
         [present] = [m for m in measured if m.query.startswith("CREATE INDEX")]
         assert present.query == f"CREATE INDEX {rec.name}"
         assert present.error == "already present on this database (its before times include it)"
@@ -351,7 +352,7 @@ def test_verify_on_a_sampled_copy(db: TestDatabase, pg18: TestServer, tmp_path: 
         assert set(copy.rows) == {"public.orders", "public.users"}
         assert 3_000 < copy.rows["public.orders"] < 7_000  # a 5,000-row Bernoulli sample
         assert copy.rows["public.users"] < 7_000
-        measured = verify(copy.dsn, advice.recommendations, [q.query for q in advice.queries])
+        measured = verify(copy.dsn, VerifyJob.of(advice), scratch=True).measured
         assert [m.error for m in measured] == [None, None]
     finally:
         drop_copy(pg18.admin_dsn(), name)

@@ -119,6 +119,17 @@ SAMPLES: list[Fix] = [
         extension="pg_trgm",
     ),
     CreateIndex("public", "t", (IndexKey.of("doc", "jsonb_path_ops"),), "ix", "gin"),
+    CreateIndex(
+        "public",
+        ODD,
+        ("k",),
+        "ix",
+        partitions=(("public", ODD), ("public", "p2")),
+        reuse=(("public", ODD, ODD),),
+    ),
+    CreateIndex(
+        "public", ODD, ("k",), "ix", partitions=(("public", ODD),), reuse=(("public", ODD, ODD),)
+    ).undo(),
     ValidateConstraint("public", ODD, ODD),
     PartitionPlan(
         "public",
@@ -259,6 +270,22 @@ CASES = {
         TABLE,
         lambda s: CreateIndex(
             s, "orders", (IndexKey.of("note", "text_pattern_ops", "lower"),), "orders_note_idx"
+        ),
+        indexes,
+    ),
+    # a partitioned parent's index: ev_1's equivalent index attached, ev_2's built
+    "create-index-on-a-parent-reusing-a-partition-index": Case(
+        "CREATE TABLE {s}.ev (id int, k int) PARTITION BY RANGE (id); "
+        "CREATE TABLE {s}.ev_1 PARTITION OF {s}.ev FOR VALUES FROM (0) TO (100); "
+        "CREATE TABLE {s}.ev_2 PARTITION OF {s}.ev FOR VALUES FROM (100) TO (200); "
+        "CREATE INDEX ev_1_k_old ON {s}.ev_1 (k)",
+        lambda s: CreateIndex(
+            s,
+            "ev",
+            ("k",),
+            "ev_k_idx",
+            partitions=((s, "ev_1"), (s, "ev_2")),
+            reuse=((s, "ev_1", "ev_1_k_old"),),
         ),
         indexes,
     ),

@@ -55,7 +55,8 @@ def revision_text(
     # the partitions' own indexes too: autogenerate reflects them on the partitions
     names = [name for rec in advice.recommendations for name in rec.fix.index_names()]
     upgrade = "\n".join(rec.fix.to_alembic() for rec in advice.recommendations)
-    downgrade = "\n".join(rec.fix.drop().to_alembic() for rec in advice.recommendations)
+    # undo: a partitioned parent's drop takes the reused partition indexes along; rebuilt
+    downgrade = "\n".join(rec.fix.undo().to_alembic() for rec in advice.recommendations)
     perf = "\n".join(f"    {name!r}," for name in names)
     # sa.text() for expression keys and partial predicates; no unused import otherwise
     imports = "import sqlalchemy as sa\n" if "sa.text(" in upgrade else ""

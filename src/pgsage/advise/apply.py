@@ -54,24 +54,30 @@ def _apply_one(
     table = rec.candidate.table
     create = rec.fix
     steps: list[tuple[str, RelName, str]] = []  # (statement, table, index it builds)
+    reused: list[tuple[str, RelName, str]] = []
     if rec.partitions:
         # ON ONLY the parent: instant, and invalid until every partition's index is attached.
         try:
             conn.execute(create.statement(only=True).encode())
         except psycopg.Error as exc:
             return f"{table.schema}.{rec.name}: failed: {one_line(str(exc))}"
-        for schema, part in rec.partitions:
-            child = create.partition_index(schema, part)
-            owner = RelName(schema, part)
-            steps.append((child.statement(), owner, child.name))
-            steps.append((create.attach_statement(child), owner, child.name))  # idempotent
+        # The builds first, the reused indexes (equivalents the partitions had) attached last:
+        # dropping the parent after a failed build must not take a reused index along.
+        plan = create.partition_steps()
+        for step in plan:
+            owner = RelName(step.schema, step.partition)
+            if step.create is not None:
+                steps.append((step.create.statement(), owner, step.index))
+                steps.append((step.attach, owner, step.index))  # idempotent
+        reused = [(s.attach, RelName(s.schema, s.partition), s.index) for s in plan if not s.create]
+        steps += reused
     else:
         steps.append((create.statement(), table, rec.name))
     retried: list[str] = []
     for statement, owner, name in steps:
         errors = _with_retries(conn, statement, owner.schema, name, retries, pause_s)
         if len(errors) == retries:
-            if rec.partitions:
+            if rec.partitions and not any(statement == r[0] for r in reused):
                 # The parent's ON ONLY index stays invalid without every partition's: drop it
                 # (and the partitions' indexes attached so far). Not CONCURRENTLY: a
                 # partitioned index cannot be; it has no storage and the lock_timeout holds.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pgsage.fixes.index import CreateIndex, IndexKey
+from pgsage.fixes.table import Analyze
 
 
 @dataclass(frozen=True, order=True)
@@ -122,8 +123,14 @@ class Candidate:
     def columns(self) -> tuple[str, ...]:
         return tuple(k.label() for k in self.keys)
 
-    def index(self, name: str, partitions: tuple[tuple[str, str], ...] = ()) -> CreateIndex:
-        """The candidate as the fix it recommends: ``name`` on the table (and its partitions)."""
+    def index(
+        self,
+        name: str,
+        partitions: tuple[tuple[str, str], ...] = (),
+        reuse: tuple[tuple[str, str, str], ...] = (),
+    ) -> CreateIndex:
+        """The candidate as the fix it recommends: ``name`` on the table (and its partitions,
+        attaching the equivalent indexes in ``reuse``)."""
         keys = tuple(
             IndexKey(column=k.column, expression=k.expression, opclass=self.opclass)
             for k in self.keys
@@ -137,6 +144,7 @@ class Candidate:
             where=self.where,
             include=self.include,
             partitions=partitions,
+            reuse=reuse,
         )
 
     @property
@@ -184,11 +192,31 @@ class Recommendation:
     size_bytes: int
     partitions: tuple[tuple[str, str], ...] = ()  # (schema, name) of a partitioned parent's
     queries: tuple[HelpedQuery, ...] = ()
+    # the tables without trustworthy statistics it rests on (advise.confidence): low confidence
+    low_confidence: tuple[str, ...] = ()
+    # (schema, partition, index): equivalent partition indexes attached, not built again
+    reuse: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def fix(self) -> CreateIndex:
         """The index to build: its SQL, its Alembic operation, what --apply and --verify run."""
-        return self.candidate.index(self.name, self.partitions)
+        return self.candidate.index(self.name, self.partitions, self.reuse)
+
+
+@dataclass(frozen=True)
+class TableStatistics:
+    """A table of the workload whose planner statistics are missing or stale: ``table`` as the
+    workload names it, ``relation`` the one lacking them (itself or one of its partitions);
+    ``state`` is ``never-analyzed`` or ``stale``."""
+
+    table: RelName
+    relation: RelName
+    state: str
+    detail: str
+
+    @property
+    def fix(self) -> Analyze:
+        return Analyze(self.relation.schema, self.relation.name)
 
 
 @dataclass(frozen=True)
@@ -198,14 +226,39 @@ class DropProposal:
     table: str
     definition: str
     reason: str
+    by: str | None = None  # the recommended index that makes it redundant
 
 
 @dataclass(frozen=True)
 class Measured:
+    """One statement under ``--verify``: its times and real plans without and with the
+    indexes; ``expected`` the recommended indexes its hypothetical plan was credited with,
+    ``used`` those its real plan used."""
+
     query: str
     before_ms: float | None
     after_ms: float | None
     error: str | None = None
+    plan_before: tuple[str, ...] = ()
+    plan_after: tuple[str, ...] = ()
+    expected: tuple[str, ...] = ()
+    used: tuple[str, ...] = ()
+
+    @property
+    def diverged(self) -> tuple[str, ...]:
+        """The indexes the hypothetical plan used and the real plan did not."""
+        if self.error is not None:
+            return ()
+        return tuple(name for name in self.expected if name not in self.used)
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    """A recommendation ``--verify`` took out: no real plan of the statements it was credited
+    for used it (``plans``: those real plans)."""
+
+    recommendation: Recommendation
+    plans: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -220,5 +273,7 @@ class Advice:
     objective_after: float = 0.0
     seconds: float = 0.0
     verified: tuple[Measured, ...] = ()
+    unconfirmed: tuple[Unconfirmed, ...] = ()  # taken out by --verify: no real plan used them
     applied: tuple[str, ...] = ()
     tables: tuple[RelName, ...] = ()  # the tables the planned statements read
+    statistics: tuple[TableStatistics, ...] = ()  # of those, the ones without fresh statistics

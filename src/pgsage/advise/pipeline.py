@@ -13,6 +13,7 @@ from psycopg.rows import TupleRow
 from pgsage.advise.analysis import analyze_query, parse, relation_names
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
+from pgsage.advise.confidence import mark_confidence, table_statistics
 from pgsage.advise.ddl import candidate_name, candidate_names
 from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
@@ -25,7 +26,8 @@ from pgsage.advise.model import (
     Recommendation,
     WorkloadQuery,
 )
-from pgsage.advise.search import Budget, Search
+from pgsage.advise.partitions import exists_on_every_partition, new_share, reuse_plan
+from pgsage.advise.search import Budget, Search, droppable, superseded_by
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
 from pgsage.advise.whatif import PlannedQuery, WhatIf
@@ -77,7 +79,10 @@ def recommend(
             rel = catalog.get(access.table)
             if rel is not None and rel.kind in ("r", "p", "m"):
                 candidates += candidates_for(access, rel, caps)
-    candidates = sorted(dict.fromkeys(candidates), key=lambda c: c.sort_key)
+    candidates = sorted(
+        (c for c in dict.fromkeys(candidates) if not exists_on_every_partition(c, catalog)),
+        key=lambda c: c.sort_key,
+    )
     names = candidate_names(candidates)
     if not caps.trigram and any(
         p.kind == "like" for _, s in analysed for a in s.accesses for p in a.predicates
@@ -102,13 +107,16 @@ def recommend(
     search = Search(whatif, planned, usable, sizes, names, options.budget, data_bytes, progress)
     chosen = search.run()
     final = frozenset(chosen)
-    recommendations = tuple(
-        _recommendation(c, search, final, names, sizes, catalog) for c in chosen
+    statistics = table_statistics(conn, {a.table for _, s in analysed for a in s.accesses})
+    recommendations = mark_confidence(
+        (_recommendation(c, search, final, names, sizes, catalog) for c in chosen),
+        statistics,
+        {q.text: s.tables for q, s in analysed},
     )
     results = tuple(_query_result(q, search, final) for q in planned) + tuple(skipped)
     unplanned = sum(1 for r in results if r.skipped is not None)
     progress(f"{len(results) - unplanned} planned, {unplanned} skipped")
-    drops = tuple(_drops(chosen, catalog))
+    notes += _left_out(search, final, names)
     whatif.close()
     costing = (
         "hypopg"
@@ -118,10 +126,11 @@ def recommend(
     return Advice(
         recommendations=recommendations,
         queries=results,
-        drops=drops,
+        drops=tuple(_drops(chosen, catalog, names)),
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
+        statistics=statistics,
         costing=costing,
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
@@ -158,6 +167,17 @@ def _analyse(
     return analysed, skipped
 
 
+def _left_out(
+    search: Search, final: frozenset[Candidate], names: dict[Candidate, str]
+) -> list[str]:
+    """The near-duplicates the search weighed against what they supersede, and why not."""
+    return [
+        f"left out: {names[c]} on {c.table} ({reason})"
+        for c, reason in sorted(search.rejected.items(), key=lambda i: i[0].sort_key)
+        if c not in final
+    ]
+
+
 def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:
     backend = whatif.backend
     label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg)
@@ -188,12 +208,14 @@ def _recommendation(
                 HelpedQuery(query.query.text, before.cost, after.cost, before.nodes, after.nodes)
             )
     rel = catalog.get(candidate.table)
+    reuse, _ = reuse_plan(candidate, names[candidate], catalog)
     return Recommendation(
         candidate=candidate,
         name=names[candidate],
         size_bytes=sizes[candidate],
         partitions=rel.partitions if rel is not None else (),
         queries=tuple(helped),
+        reuse=reuse,
     )
 
 
@@ -207,12 +229,31 @@ def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidat
     return QueryResult(query.query, before.cost, after.cost, before.nodes, after.nodes)
 
 
-def _drops(chosen: list[Candidate], catalog: Catalog) -> list[DropProposal]:
-    """Existing plain btree indexes whose keys lead a recommended index: it serves them too."""
-    found = []
+def _drops(
+    chosen: list[Candidate], catalog: Catalog, names: dict[Candidate, str]
+) -> list[DropProposal]:
+    """Existing plain btree indexes whose keys lead a recommended index, or that it
+    supersedes (same keys, fewer INCLUDE columns): it serves them too."""
+    found: list[DropProposal] = []
     for candidate in chosen:
         rel = catalog.get(candidate.table)
-        if rel is None or candidate.method != "btree" or candidate.where is not None:
+        if rel is None:
+            continue
+        found += reuse_plan(candidate, names[candidate], catalog)[1]
+        found += [
+            DropProposal(
+                schema=index.schema,
+                name=index.name,
+                table=str(rel.name),
+                definition=index.definition,
+                reason=f"the recommended {names[candidate]} has its keys and INCLUDEs "
+                f"{', '.join(candidate.include)}: it serves every statement this one served",
+                by=names[candidate],
+            )
+            for index in superseded_by(candidate, rel.indexes)
+            if droppable(index)
+        ]
+        if candidate.method != "btree" or candidate.where is not None:
             continue
         labels = list(candidate.columns)
         for index in rel.indexes:
@@ -234,9 +275,15 @@ def _drops(chosen: list[Candidate], catalog: Catalog) -> list[DropProposal]:
                         table=str(rel.name),
                         definition=index.definition,
                         reason=f"its keys lead the recommended {candidate_name(candidate)}",
+                        by=names[candidate],
                     )
                 )
-    return sorted(set(found), key=lambda d: (d.schema, d.name))
+    first: dict[
+        tuple[str, str], DropProposal
+    ] = {}  # one proposal per index, from the first recommendation that makes it redundant
+    for drop in found:
+        first.setdefault((drop.schema, drop.name), drop)
+    return sorted(first.values(), key=lambda d: (d.schema, d.name))
 
 
 def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
@@ -245,7 +292,10 @@ def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
         return 0
     rows = whatif.estimate_rows(candidate.table, candidate.where) if candidate.where else None
     gin = whatif.gin_sample(candidate, rel.rows) if candidate.method == "gin" else None
-    return estimate_size(candidate, rel, rows, whatif.major, gin)
+    # on a partitioned parent, only what the partitions lack is built (the rest is attached)
+    return round(
+        estimate_size(candidate, rel, rows, whatif.major, gin) * new_share(candidate, catalog)
+    )
 
 
 def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:

@@ -8,7 +8,15 @@ import json
 from typing import Any
 
 from pgsage.advise.model import Advice
-from pgsage.advise.report import advice_report, ms, short
+from pgsage.advise.report import (
+    advice_report,
+    divergence_lines,
+    low_confidence_reason,
+    ms,
+    short,
+    statistics_line,
+    unconfirmed_line,
+)
 from pgsage.advise.totals import totals
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
@@ -37,6 +45,13 @@ def to_json(advice: Advice) -> dict[str, Any]:
                     }
                     for q in rec.queries
                 ],
+                "confidence": "low" if rec.low_confidence else "normal",
+                "low_confidence_tables": list(rec.low_confidence),
+                **(
+                    {"attaches": [f"{schema}.{index}" for schema, _, index in rec.reuse]}
+                    if rec.reuse
+                    else {}
+                ),
             }
             for rec in advice.recommendations
         ],
@@ -52,6 +67,17 @@ def to_json(advice: Advice) -> dict[str, Any]:
         "totals": totals(advice).to_json(),
     }
     # What only some runs produce, under keys of their own after the two.
+    if advice.statistics:
+        data["statistics"] = [
+            {
+                "table": str(s.table),
+                "relation": str(s.relation),
+                "state": s.state,
+                "detail": s.detail,
+                "fix": s.fix.to_sql(),
+            }
+            for s in advice.statistics
+        ]
     if advice.drops:
         data["drops"] = [
             {
@@ -64,8 +90,28 @@ def to_json(advice: Advice) -> dict[str, Any]:
         ]
     if advice.verified:
         data["verified"] = [
-            {"query": m.query, "ms_before": m.before_ms, "ms_after": m.after_ms, "error": m.error}
+            {
+                "query": m.query,
+                "ms_before": m.before_ms,
+                "ms_after": m.after_ms,
+                "error": m.error,
+                "plan_before": list(m.plan_before),
+                "plan_after": list(m.plan_after),
+                "expected": list(m.expected),
+                "used": list(m.used),
+                "diverged": list(m.diverged),
+            }
             for m in advice.verified
+        ]
+    if advice.unconfirmed:
+        data["unconfirmed"] = [
+            {
+                "table": str(u.recommendation.candidate.table),
+                "name": u.recommendation.name,
+                "columns": list(u.recommendation.candidate.columns),
+                "real_plans": list(u.plans),
+            }
+            for u in advice.unconfirmed
         ]
     if advice.applied:
         data["applied"] = list(advice.applied)
@@ -94,11 +140,14 @@ def render_text(advice: Advice) -> str:
     total = sum(r.size_bytes for r in advice.recommendations)
     lines.append(f"{len(advice.recommendations)} index(es) recommended, ~{_size(total)} in all")
     lines.append("")
+    lines += _statistics_lines(advice)
     for number, rec in enumerate(advice.recommendations, start=1):
         c = rec.candidate
         lines.append(
             f"{number}. {c.table} ({', '.join(c.columns)}) {c.kind}, ~{_size(rec.size_bytes)}"
         )
+        if rec.low_confidence:
+            lines.append(f"   low confidence: {low_confidence_reason(rec)}")
         lines += [f"   {line}" for line in rec.fix.to_sql().splitlines()]
         for q in rec.queries:
             lines.append(
@@ -131,12 +180,7 @@ def render_text(advice: Advice) -> str:
         lines.append("")
         lines.append("Candidates that could not be costed:")
         lines += [f"   {item.line()}" for item in uncosted(advice)]
-    if advice.verified:
-        lines.append("")
-        lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")
-        for m in advice.verified:
-            outcome = m.error or f"{ms(m.before_ms)} -> {ms(m.after_ms)}"
-            lines.append(f"   {outcome}  {_short(m.query, 70)}")
+    lines += _verified_lines(advice)
     if advice.applied:
         lines.append("")
         lines.append("Applied:")
@@ -144,6 +188,35 @@ def render_text(advice: Advice) -> str:
     for note in advice.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _statistics_lines(advice: Advice) -> list[str]:
+    if not advice.statistics:
+        return []
+    lines = [
+        "Tables without fresh statistics (ANALYZE them first; advice on them is low-confidence):"
+    ]
+    for item in advice.statistics:
+        lines.append(f"   {statistics_line(item)}")
+        lines.append(f"      {item.fix.statement()}")
+    lines.append("")
+    return lines
+
+
+def _verified_lines(advice: Advice) -> list[str]:
+    lines: list[str] = []
+    if advice.verified:
+        lines.append("")
+        lines.append("Verified with EXPLAIN ANALYZE (ms before -> after):")
+        for m in advice.verified:
+            outcome = m.error or f"{ms(m.before_ms)} -> {ms(m.after_ms)}"
+            lines.append(f"   {outcome}  {_short(m.query, 70)}")
+            lines += [f"      {line}" for line in divergence_lines(m)]
+    if advice.unconfirmed:
+        lines.append("")
+        lines.append("Not recommended after --verify (no real plan used them):")
+        lines += [f"   {unconfirmed_line(u)}" for u in advice.unconfirmed]
+    return lines
 
 
 def _plan(nodes: tuple[str, ...]) -> str:

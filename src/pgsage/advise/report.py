@@ -9,13 +9,21 @@ measurements of ``--verify`` and the outcome of ``--apply`` are notes.
 
 from __future__ import annotations
 
-from pgsage.advise.model import Advice, DropProposal, Recommendation
+from pgsage.advise.model import (
+    Advice,
+    DropProposal,
+    Measured,
+    Recommendation,
+    TableStatistics,
+    Unconfirmed,
+)
 from pgsage.advise.uncosted import uncosted
 from pgsage.fixes.index import DropIndex
 from pgsage.model import CheckResult, Evidence, Finding, ObjectRef, Report, Severity, Status
 
 RECOMMENDATION = "index-recommendation"
 REDUNDANT = "index-made-redundant"
+STATISTICS = "advice-statistics-missing"
 CATEGORY = "indexes"
 QUERY_WIDTH = 200
 
@@ -23,14 +31,17 @@ QUERY_WIDTH = 200
 def advice_report(advice: Advice) -> Report:
     recommended = tuple(_recommendation(rec) for rec in advice.recommendations)
     redundant = tuple(_redundant(drop) for drop in advice.drops)
+    statistics = tuple(_statistics(item) for item in advice.statistics)
     planned = [q for q in advice.queries if q.skipped is None]
     skipped = [q for q in advice.queries if q.skipped is not None]
     notes = [f"skipped: {short(q.query.text)} — {q.skipped}" for q in skipped]
     notes += [f"not costed: {item.line()}" for item in uncosted(advice)]
-    notes += [
-        f"verified: {m.error or f'{ms(m.before_ms)} -> {ms(m.after_ms)}'}  {short(m.query)}"
-        for m in advice.verified
-    ]
+    for m in advice.verified:
+        notes.append(
+            f"verified: {m.error or f'{ms(m.before_ms)} -> {ms(m.after_ms)}'}  {short(m.query)}"
+        )
+        notes += [f"verified: {line}  {short(m.query)}" for line in divergence_lines(m)]
+    notes += [f"not recommended: {unconfirmed_line(u)}" for u in advice.unconfirmed]
     notes += [f"applied: {line}" for line in advice.applied]
     notes += list(advice.notes)
     return Report(
@@ -38,6 +49,7 @@ def advice_report(advice: Advice) -> Report:
         results=(
             _result(RECOMMENDATION, recommended, bool(planned)),
             _result(REDUNDANT, redundant, bool(planned)),
+            _result(STATISTICS, statistics, bool(planned)),
         ),
         command="advise",
         stats={
@@ -45,6 +57,7 @@ def advice_report(advice: Advice) -> Report:
             "statements skipped": len(skipped),
             "indexes recommended": len(recommended),
             "candidates not costed": len(advice.uncosted),
+            "tables without fresh statistics": len(advice.statistics),
         },
         notes=tuple(notes),
     )
@@ -75,10 +88,16 @@ def _recommendation(rec: Recommendation) -> Finding:
         evidence["where"] = candidate.where
     if candidate.include:
         evidence["include"] = list(candidate.include)
+    if rec.low_confidence:
+        evidence["confidence"] = "low"
+        evidence["low_confidence_tables"] = list(rec.low_confidence)
     if rec.partitions:
         evidence["partitions"] = [f"{schema}.{name}" for schema, name in rec.partitions]
+    if rec.reuse:  # the partitions' equivalent indexes it attaches instead of building
+        evidence["attaches"] = [f"{schema}.{index}" for schema, _, index in rec.reuse]
     evidence["statements"] = [short(q.query) for q in rec.queries]
     change = f" ({(after - before) / before * 100:+.0f} %)" if before else ""
+    caveat = f"; low confidence: {low_confidence_reason(rec)}" if rec.low_confidence else ""
     return Finding(
         check=RECOMMENDATION,
         category=CATEGORY,
@@ -87,7 +106,7 @@ def _recommendation(rec: Recommendation) -> Finding:
         message=(
             f"a {candidate.kind} index {rec.name} on ({', '.join(candidate.columns)}) cuts the "
             f"planner's cost of {len(rec.queries)} statement(s) from {before:,.1f} to "
-            f"{after:,.1f}{change}"
+            f"{after:,.1f}{change}{caveat}"
         ),
         evidence=evidence,
         recommendation=(
@@ -96,6 +115,33 @@ def _recommendation(rec: Recommendation) -> Finding:
         ),
         fix=rec.fix,
     )
+
+
+def _statistics(item: TableStatistics) -> Finding:
+    relation = item.relation
+    return Finding(
+        check=STATISTICS,
+        category=CATEGORY,
+        severity=Severity.WARNING,
+        object=ObjectRef("table", relation.schema, relation.name),
+        message=statistics_line(item),
+        evidence={"state": item.state, "table": str(item.table), "detail": item.detail},
+        recommendation=(
+            f"ANALYZE {relation} first, then advise again: the advice on statements reading "
+            f"{item.table} rests on the planner's guesses"
+        ),
+        fix=item.fix,
+    )
+
+
+def statistics_line(item: TableStatistics) -> str:
+    where = "" if item.relation == item.table else f" (a partition of {item.table})"
+    return f"{item.relation}{where}: {item.detail}"
+
+
+def low_confidence_reason(rec: Recommendation) -> str:
+    tables = ", ".join(rec.low_confidence)
+    return f"it rests on {tables} without fresh statistics; ANALYZE and advise again"
 
 
 def _redundant(drop: DropProposal) -> Finding:
@@ -120,3 +166,21 @@ def short(text: str, width: int = QUERY_WIDTH) -> str:
 
 def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f} ms"
+
+
+def divergence_lines(measured: Measured) -> list[str]:
+    """Where the real plan parted from the hypothetical one, one line per index."""
+    real = "; ".join(measured.plan_after) or "-"
+    return [
+        f"hypothetical plan used {name}, real plan did not (real plan: {real})"
+        for name in measured.diverged
+    ]
+
+
+def unconfirmed_line(item: Unconfirmed) -> str:
+    rec = item.recommendation
+    return (
+        f"{rec.candidate.table}.{rec.name} ({', '.join(rec.candidate.columns)}): credited by "
+        f"the hypothetical plans, used by no real plan with every index built "
+        f"({' | '.join(item.plans)})"
+    )

@@ -9,6 +9,14 @@ is an upper bound and is recomputed only when it could win (lazy greedy). Improv
 drop what the rest of the set made useless and try same-table swaps; when that freed budget,
 greedy fills it again. Ties break on size, then name: the same input always gives the same
 answer in the same order.
+
+Near-duplicates are weighed against what they supersede. A candidate with the keys of an
+existing index plus INCLUDE columns (``film(title) INCLUDE (film_id)`` beside ``film(title)``,
+or beside a primary key) competes only when it saves some statement a material planner cost
+(``SUPERSEDE_MIN_SAVED``: an index-only scan of one row saves a few units, which no
+measurement sees); an existing plain index it supersedes is charged as dropped (its size comes
+off the new one's, and the advice proposes the drop). A covering candidate gives way to its
+plain twin when the twin is much smaller and no statement costs materially more with it.
 """
 
 from __future__ import annotations
@@ -17,9 +25,12 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pgsage.advise.catalog import ExistingIndex
 from pgsage.advise.model import Candidate
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 
+SUPERSEDE_MIN_SAVED = 25.0  # planner cost units one statement must save (about 6 page reads)
+PLAIN_TWIN_MAX_SIZE = 0.75  # a plain twin at most this share of the covering one's size
 MIN_GAIN = 0.002  # of the workload's objective: smaller gains do not pay for an index
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
 STORAGE_CHARGE = 0.05  # of the workload's cost, for an index as large as all its tables
@@ -54,7 +65,13 @@ class Search:
             q.index: _weight(q, self.base[q.index]) for q in self.queries if q.index in self.base
         }
         self.live = [q for q in self.queries if q.index in self.base]
+        self.superseded = {c: self._superseded(c) for c in self.candidates}
+        self.rejected: dict[Candidate, str] = {}  # near-duplicates that save nothing material
         self.start = self.workload(frozenset())
+
+    def _superseded(self, candidate: Candidate) -> tuple[ExistingIndex, ...]:
+        rel = self.whatif.catalog.get(candidate.table)
+        return superseded_by(candidate, rel.indexes) if rel is not None else ()
 
     # -- the objective ---------------------------------------------------------------------
     def workload(self, config: frozenset[Candidate]) -> float:
@@ -76,7 +93,10 @@ class Search:
         workload: a wide covering index must earn its megabytes."""
         if self.data_bytes <= 0:
             return 0.0
-        return self.start * STORAGE_CHARGE * self.sizes[candidate] / self.data_bytes
+        # an existing plain index it supersedes is dropped: only the difference is new
+        freed = sum(i.size_bytes for i in self.superseded.get(candidate, ()) if droppable(i))
+        size = max(self.sizes[candidate] - freed, 0)
+        return self.start * STORAGE_CHARGE * size / self.data_bytes
 
     def ratio(self, query: PlannedQuery, config: frozenset[Candidate]) -> float:
         cost = self.whatif.cost(query, config)
@@ -105,7 +125,11 @@ class Search:
         chosen: list[Candidate] = []
         current = start
         heap: list[tuple[float, int, str, int, Candidate]] = []
-        ordered = sorted(self.candidates, key=lambda c: (self.sizes[c], self.names[c]))
+        ordered = [
+            c
+            for c in sorted(self.candidates, key=lambda c: (self.sizes[c], self.names[c]))
+            if not self._saves_nothing_material(c)
+        ]
         for order, candidate in enumerate(ordered):
             gain = start - self.objective(frozenset([candidate]))
             if gain > threshold:
@@ -131,7 +155,73 @@ class Search:
         chosen = self.improve(chosen, threshold)
         if chosen != greedy:  # a drop or a smaller swap may have freed budget
             chosen = self.fill(chosen, threshold)
-        return chosen
+        return self.prefer_plain_twins(chosen)
+
+    def _plain_twin(self, candidate: Candidate) -> Candidate | None:
+        if not candidate.include:
+            return None
+        shape = (candidate.table, candidate.keys, candidate.where, candidate.method)
+        return next(
+            (
+                c
+                for c in self.candidates
+                if not c.include
+                and (c.table, c.keys, c.where, c.method) == shape
+                and c.opclass == candidate.opclass
+            ),
+            None,
+        )
+
+    def _saves_nothing_material(self, candidate: Candidate) -> bool:
+        """A near-duplicate of an existing index (same keys, more INCLUDE columns) that saves
+        no statement SUPERSEDE_MIN_SAVED planner cost units."""
+        existing = self.superseded.get(candidate, ())
+        if not existing:
+            return False
+        best = max((self.saved(q, frozenset(), candidate) for q in self.live), default=0.0)
+        if best >= SUPERSEDE_MIN_SAVED:
+            return False
+        names = ", ".join(f"{i.schema}.{i.name}" for i in existing)
+        self.rejected[candidate] = (
+            f"same keys as the existing {names}; it saves at most {best:,.1f} planner cost units "
+            "per statement (an index-only scan of a few rows), too little to be measured"
+        )
+        return True
+
+    def saved(self, query: PlannedQuery, config: frozenset[Candidate], extra: Candidate) -> float:
+        """Planner cost units ``query`` saves when ``extra`` joins ``config``."""
+        if extra.table not in query.shape.tables:
+            return 0.0
+        without = self.whatif.cost(query, config)
+        with_it = self.whatif.cost(query, config | {extra})
+        if without is None or with_it is None:
+            return 0.0
+        return without.cost - with_it.cost
+
+    def prefer_plain_twins(self, chosen: list[Candidate]) -> list[Candidate]:
+        """A chosen covering index gives way to its plain twin (same keys, no INCLUDE) when
+        the twin is much smaller and no statement costs SUPERSEDE_MIN_SAVED more with it."""
+        result = list(chosen)
+        for candidate in chosen:
+            twin = self._plain_twin(candidate)
+            if twin is None or self.sizes[twin] > PLAIN_TWIN_MAX_SIZE * self.sizes[candidate]:
+                continue
+            others = frozenset(result) - {candidate}
+            if any(
+                self.saved(q, others | {twin}, candidate) >= SUPERSEDE_MIN_SAVED for q in self.live
+            ):
+                continue
+            position = result.index(candidate)
+            if twin in result:
+                del result[position]
+            else:
+                result[position] = twin
+            self.rejected[candidate] = (
+                f"the plain {self.names[twin]} is as good for every statement (within "
+                f"{SUPERSEDE_MIN_SAVED:.0f} planner cost units) at "
+                f"{self.sizes[twin] / max(self.sizes[candidate], 1):.0%} of the size"
+            )
+        return result
 
     def fill(self, chosen: list[Candidate], threshold: float) -> list[Candidate]:
         """Add, best gain first, what fits the budget now and still pays."""
@@ -206,3 +296,27 @@ def _weight(query: PlannedQuery, base_cost: float) -> float:
     if query.query.total_ms > 0:
         return query.query.total_ms
     return float(max(query.query.calls, 1))
+
+
+def superseded_by(
+    candidate: Candidate, indexes: tuple[ExistingIndex, ...]
+) -> tuple[ExistingIndex, ...]:
+    """Existing valid indexes with the candidate's keys, method and predicate whose INCLUDE
+    columns the candidate has and more: the candidate would do all they do."""
+    if not candidate.include:
+        return ()
+    labels = tuple(candidate.columns)
+    return tuple(
+        index
+        for index in indexes
+        if index.valid
+        and index.method == candidate.method
+        and index.keys == labels
+        and index.predicate == candidate.where
+        and set(index.include) < set(candidate.include)
+    )
+
+
+def droppable(index: ExistingIndex) -> bool:
+    """An index the advice may propose to drop: not a constraint's, not unique."""
+    return not (index.unique or index.primary or index.constraint)

@@ -127,8 +127,9 @@ def advise_cmd(
         typer.Option(
             "--verify",
             help="Measure with EXPLAIN ANALYZE before/after the indexes, in a "
-            "rolled-back transaction on --verify-dsn, else on a schema + sampled-data copy on the "
-            "embedded server (or on the embedded server's database itself).",
+            "rolled-back transaction on a fresh copy of --verify-dsn (dropped afterwards), else "
+            "on a schema + sampled-data copy on the embedded server (or on a copy of the "
+            "embedded server's database itself); compares the real plans with the hypothetical.",
         ),
     ] = False,
     verify_dsn: Annotated[

@@ -21,10 +21,10 @@ from psycopg.rows import TupleRow
 
 from pgsage.advise.alembic import check_versions, write_revision
 from pgsage.advise.apply import apply
-from pgsage.advise.model import Advice, Measured, Recommendation, RelName, WorkloadQuery
+from pgsage.advise.model import Advice, RelName, WorkloadQuery
 from pgsage.advise.pipeline import AdviseOptions, recommend
 from pgsage.advise.report import advice_report
-from pgsage.advise.verify import verify
+from pgsage.advise.verify import Verification, VerifyJob, confirm, verify
 from pgsage.advise.workload import from_file, from_log, from_statements
 from pgsage.commands.audit import resolve_dsn, session_options
 from pgsage.db.connect import SessionOptions, connect, translate, validate_dsn
@@ -118,14 +118,12 @@ def run_advise(settings: Settings, run: AdviseRun, progress: Progress = _silent)
     options = replace(run.options, allow_real_indexes=run.options.allow_real_indexes or embedded)
     advice = advise(target, options, session_options(settings), progress)
     if run.verify:
-        planned = [q.query for q in advice.queries if q.skipped is None]
+        job = VerifyJob.of(advice)
         if run.verify_dsn or embedded:
-            measured = verify(run.verify_dsn or target, advice.recommendations, planned, progress)
+            verification = verify(run.verify_dsn or target, job, progress)
         else:
-            measured = verify_on_sampled_copy(
-                target, advice.tables, advice.recommendations, planned, progress
-            )
-        advice = replace(advice, verified=measured)
+            verification = verify_on_sampled_copy(target, advice.tables, job, progress)
+        advice = confirm(advice, verification)
     if run.apply and advice.recommendations:
         advice = replace(advice, applied=apply(target, advice.recommendations, progress=progress))
     revision = None
@@ -137,10 +135,9 @@ def run_advise(settings: Settings, run: AdviseRun, progress: Progress = _silent)
 def verify_on_sampled_copy(
     source: str,
     tables: tuple[RelName, ...],
-    recommendations: tuple[Recommendation, ...],
-    queries: list[WorkloadQuery],
+    job: VerifyJob,
     progress: Progress = _silent,
-) -> tuple[Measured, ...]:
+) -> Verification:
     """--verify without --verify-dsn on a remote database: a schema + sampled-data copy on the
     embedded server, measured there and dropped."""
     from pgsage.advise.sample import drop_copy, make_sampled_copy
@@ -161,6 +158,6 @@ def verify_on_sampled_copy(
         progress=progress,
     )
     try:
-        return verify(copy.dsn, recommendations, queries, progress)
+        return verify(copy.dsn, job, progress, scratch=True)
     finally:
         drop_copy(admin, name)

@@ -22,6 +22,8 @@ from pgsage.fixes.quoting import (
     ident_as_server,
     index_name,
 )
+from pgsage.fixes.steps import Steps
+from pgsage.model import Fix
 
 NULLS_ORDER = frozenset({"first", "last"})
 _PARAMETER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -71,6 +73,18 @@ class ReindexIndex:
                 f"op.execute({self.to_sql().splitlines()[-1]!r})",
             ]
         )
+
+
+@dataclass(frozen=True)
+class PartitionStep:
+    """One partition's part of a partitioned parent's index: ``index`` is the partition's
+    index, built by ``create`` or (``create`` None) an equivalent one it had, reused."""
+
+    schema: str
+    partition: str
+    index: str
+    create: CreateIndex | None
+    attach: str
 
 
 @dataclass(frozen=True, order=True)
@@ -127,7 +141,9 @@ class CreateIndex:
     or the advisor's parse tree, never user input. A partitioned parent (``partitions`` set:
     its direct partitions as (schema, name)) cannot be indexed concurrently, so its index is
     created ON ONLY the parent (invalid, instantly), each partition's concurrently, then
-    attached — the parent's index turns valid with the last.
+    attached — the parent's index turns valid with the last. A partition that already has an
+    equivalent index (``reuse``: (schema, partition, index)) gets that one attached instead of
+    a second copy built.
     """
 
     schema: str
@@ -142,6 +158,7 @@ class CreateIndex:
     partitions: tuple[tuple[str, str], ...] = ()
     concurrently: bool = True
     extension: str | None = None  # created first when the operator class needs it (pg_trgm)
+    reuse: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # storage parameter names are constants of the code, written bare like PostgreSQL's own
@@ -182,22 +199,62 @@ class CreateIndex:
     def attach_statement(self, child: CreateIndex) -> str:
         return f"ALTER INDEX {ident(self.schema, self.name)} ATTACH PARTITION {ident(child.schema, child.name)}"
 
+    def partition_steps(self) -> list[PartitionStep]:
+        """Per partition of a partitioned parent: the index it gets (built, or reused), and
+        the statement that attaches it to the parent's."""
+        reused = {(schema, part): index for schema, part, index in self.reuse}
+        found = []
+        for schema, part in self.partitions:
+            existing = reused.get((schema, part))
+            if existing is not None:
+                attach = f"ALTER INDEX {ident(self.schema, self.name)} ATTACH PARTITION {ident(schema, existing)}"
+                found.append(PartitionStep(schema, part, existing, None, attach))
+            else:
+                child = self.partition_index(schema, part)
+                found.append(
+                    PartitionStep(schema, part, child.name, child, self.attach_statement(child))
+                )
+        return found
+
     def steps(self) -> list[str]:
         """The statements, in order, that build the index (several for a partitioned parent)."""
         if not self.partitions:
             return [self.statement()]
         found = [self.statement(only=True)]
-        for schema, part in self.partitions:
-            child = self.partition_index(schema, part)
-            found += [child.statement(), self.attach_statement(child)]
+        for step in self.partition_steps():
+            if step.create is not None:
+                found.append(step.create.statement())
+            found.append(step.attach)
         return found
 
     def index_names(self) -> list[str]:
-        """Every index the fix creates: its own and each partition's."""
-        return [self.name, *(self.partition_index(s, p).name for s, p in self.partitions)]
+        """Every index the fix creates: its own and each partition's it builds (a reused one
+        existed before)."""
+        built = [s.index for s in self.partition_steps() if s.create is not None]
+        return [self.name, *built]
 
     def drop(self) -> DropIndex:
         return DropIndex(self.schema, self.name, concurrently=not self.partitions)
+
+    def undo(self) -> Fix:
+        """What takes the fix back. Dropping a partitioned index drops every index attached to
+        it, the reused ones too: those are built again as they were."""
+        if not self.reuse:
+            return self.drop()
+        rebuilt = tuple(
+            replace(
+                self,
+                schema=schema,
+                table=part,
+                name=index,
+                partitions=(),
+                reuse=(),
+                concurrently=True,
+                extension=None,
+            )
+            for schema, part, index in self.reuse
+        )
+        return Steps((self.drop(), *rebuilt))
 
     def _extension(self) -> list[str]:
         if self.extension is None:
