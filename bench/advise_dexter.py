@@ -5,7 +5,7 @@ cluster with HypoPG started here. Deliberate disagreements are listed with their
     .venv/bin/python bench/advise_dexter.py [--measure] [--json FILE]
 
 ``--measure`` also builds, for each deliberate disagreement, Dexter's index and pgsage's for
-real and times the statements with EXPLAIN (ANALYZE, TIMING OFF), best of 5, to reproduce the
+real and times the statements with EXPLAIN (ANALYZE, BUFFERS, TIMING OFF), best of 5 (and the pages read), to reproduce the
 figures the data file quotes.
 """
 
@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -69,7 +70,12 @@ def main() -> None:
         args.json.write_text(
             json.dumps(
                 [
-                    {"case": c.name, "expected": sorted(c.expected), "pgsage": sorted(f), "agrees": a}
+                    {
+                        "case": c.name,
+                        "expected": sorted(c.expected),
+                        "pgsage": sorted(f),
+                        "agrees": a,
+                    }
                     for c, f, a in rows
                 ],
                 indent=2,
@@ -113,7 +119,7 @@ def measure(dsn: str, cases: list[DexterCase]) -> None:
                 conn.execute("ANALYZE")
                 times = [_best(conn, s) for s in case.statements]
                 conn.rollback()
-            shown = ", ".join(f"{t:.3f} ms" for t in times)
+            shown = ", ".join(f"{t:.3f} ms, {pages} pages read" for t, pages in times)
             print(f"   {label} ({', '.join(sorted(answers)) or 'no index'}): {shown}")
 
 
@@ -130,14 +136,19 @@ def _create(index: str) -> sql.Composed:
     )
 
 
-def _best(conn: psycopg.Connection[tuple[object, ...]], statement: str) -> float:
-    explain = sql.SQL("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ") + sql.SQL(statement)  # type: ignore[arg-type]
-    best = float("inf")
+def _best(conn: psycopg.Connection[tuple[object, ...]], statement: str) -> tuple[float, int]:
+    """Best execution time of ROUNDS, and the buffers (pages) the last run touched."""
+    explain = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) ") + sql.SQL(statement)
+    best, pages = float("inf"), 0
     for _ in range(ROUNDS):
         row = conn.execute(explain).fetchone()
         assert row is not None
-        best = min(best, float(row[0][0]["Execution Time"]))
-    return best
+        plan: Any = row[0]
+        plan = plan[0]
+        best = min(best, float(plan["Execution Time"]))
+        top = plan["Plan"]
+        pages = int(top.get("Shared Hit Blocks", 0)) + int(top.get("Shared Read Blocks", 0))
+    return best, pages
 
 
 if __name__ == "__main__":

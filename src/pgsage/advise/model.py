@@ -47,13 +47,15 @@ class Key:
     column: str | None = None
     expression: str | None = None
     columns: tuple[str, ...] = ()  # the table columns the key reads
+    descending: bool = False  # only for an ORDER BY of mixed directions (a DESC, b)
 
     @staticmethod
     def of(column: str) -> Key:
         return Key(column=column, columns=(column,))
 
     def label(self) -> str:
-        return self.column if self.column is not None else f"({self.expression})"
+        text = self.column if self.column is not None else f"({self.expression})"
+        return f"{text} DESC" if self.descending else text
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,9 @@ class Candidate:
     where: str | None = None
     include: tuple[str, ...] = ()
     opclass: str | None = None
-    kind: str = "btree"  # btree, composite, partial, covering, expression, gin, trigram, hnsw
+    kind: str = (
+        "btree"  # btree, composite, partial, covering, expression, pattern, gin, trigram, hnsw
+    )
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -125,7 +129,12 @@ class Candidate:
     def index(self, name: str, partitions: tuple[tuple[str, str], ...] = ()) -> CreateIndex:
         """The candidate as the fix it recommends: ``name`` on the table (and its partitions)."""
         keys = tuple(
-            IndexKey(column=k.column, expression=k.expression, opclass=self.opclass)
+            IndexKey(
+                column=k.column,
+                expression=k.expression,
+                opclass=self.opclass,
+                descending=k.descending,
+            )
             for k in self.keys
         )
         return CreateIndex(
