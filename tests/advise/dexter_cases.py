@@ -61,8 +61,19 @@ def set_up(dsn: str) -> None:
 
 
 def notation(candidate: Candidate) -> str:
-    """A recommendation in Dexter's notation: ``public.posts (user_id DESC, blog_id)``."""
-    return f"{candidate.table.schema}.{candidate.table.name} ({', '.join(candidate.columns)})"
+    """A recommendation in Dexter's notation, ``public.posts (user_id DESC, blog_id)``, with
+    what Dexter never proposes spelled out so that it never counts as agreement: a method other
+    than btree, an operator class, INCLUDE, a partial index's WHERE."""
+    text = f"{candidate.table.schema}.{candidate.table.name}"
+    if candidate.method != "btree":
+        text += f" USING {candidate.method}"
+    text += f" ({', '.join(candidate.columns)}"
+    text += f" {candidate.opclass})" if candidate.opclass else ")"
+    if candidate.include:
+        text += f" INCLUDE ({', '.join(candidate.include)})"
+    if candidate.where:
+        text += f" WHERE {candidate.where}"
+    return text
 
 
 def answer(dsn: str, case: DexterCase, workdir: Path) -> frozenset[str]:
