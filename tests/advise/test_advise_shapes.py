@@ -133,6 +133,19 @@ def test_partial_index_only_on_workload_constants(db: TestDatabase, tmp_path: Pa
     other = sample.replace("176", "2")
     varied = run(db, tmp_path, [sample, other])
     assert all(where is None for _, _, where in shapes(varied)), shapes(varied)
+    # A log records every call: the same text in every call is a constant, varied texts not.
+    real = _real(db)
+    for texts, partial in (([sample, sample], True), ([sample, other, sample], False)):
+        log = tmp_path / "postgresql.log"
+        log.write_text(
+            "".join(
+                f"2026-12-07 06:00:0{i} UTC [42] app@db LOG:  duration: 3.5 ms  statement: {t}\n"
+                for i, t in enumerate(texts)
+            )
+        )
+        advice = advise(db.dsn, AdviseOptions(log_file=log, allow_real_indexes=real))
+        found = any(where == "staff_id = 176" for _, _, where in shapes(advice))
+        assert found is partial, (texts, shapes(advice))
 
 
 def test_prefix_like_under_a_collation_that_is_not_c(db: TestDatabase, tmp_path: Path) -> None:

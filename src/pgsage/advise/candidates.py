@@ -301,7 +301,15 @@ def _ordered_keys(predicates: list[Predicate], rel: RelInfo) -> list[Key]:
 
 
 def _truncate(keys: tuple[Key, ...]) -> tuple[Key, ...]:
-    return tuple(_unique(keys))[:MAX_WIDTH]
+    """At most MAX_WIDTH keys, each column or expression once (``WHERE a = 1 ORDER BY a DESC,
+    b``: the sort's ``a DESC`` adds nothing after the equality's ``a``)."""
+    found: list[Key] = []
+    taken: set[tuple[str | None, str | None]] = set()
+    for key in keys:
+        if (key.column, key.expression) not in taken:
+            taken.add((key.column, key.expression))
+            found.append(key)
+    return tuple(found[:MAX_WIDTH])
 
 
 def _unique(items: Iterable[T]) -> list[T]:

@@ -6,11 +6,13 @@ varies (``rental(rental_date) WHERE staff_id = 176`` from one line of a ``--quer
 
 - pg_stat_statements replaced every value the application passed with ``$n``: a literal left
   in a recorded text is written in the application's SQL, a constant.
-- A file or a log holds samples: a condition is a constant when the statements of the same
-  shape (same fingerprint: the same SQL but for its values) all carry the same literal, and
-  either there are several of them (the same value in every call) or the literal is a NULL or
-  boolean test or a quoted label (``status = 'pending'``), which applications write as text.
-  A lone number (``user_id = 1``, ``staff_id = 176``) is a sample of a parameter.
+- A log records every call: when all the calls of a shape had the same text, its literals
+  had the same value in every call (constants); when the texts varied, only NULL tests are.
+- A file holds samples: a condition is a constant when the statements of the same shape (same
+  fingerprint: the same SQL but for its values) all carry the same literal, and either there
+  are several of them or the literal is a NULL or boolean test or a quoted label
+  (``status = 'pending'``), which applications write as text. A lone number (``user_id = 1``,
+  ``staff_id = 176``) is a sample of a parameter.
 """
 
 from __future__ import annotations
@@ -48,16 +50,28 @@ def workload_constants(
     for members in groups.values():
         for query, constants, predicates in members:
             for constant in constants:
-                same_everywhere = all(constant in other for _, other, _ in members)
-                if query.source in RECORDED_SOURCES or (
-                    same_everywhere
-                    and (
-                        len(members) > 1
-                        or _written_as_constant(predicates[constant], relation.get(constant[0]))
-                    )
-                ):
+                if _constant_in(query, constant, members, predicates, relation):
                     allowed.add(constant)
     return frozenset(allowed)
+
+
+def _constant_in(
+    query: WorkloadQuery,
+    constant: Constant,
+    members: list[tuple[WorkloadQuery, set[Constant], dict[Constant, Predicate]]],
+    predicates: dict[Constant, Predicate],
+    relation: dict[RelName, RelInfo],
+) -> bool:
+    predicate = predicates[constant]
+    if query.source in RECORDED_SOURCES:
+        return True
+    if query.varied:  # a log's calls of this shape had other values: which one varied is lost
+        return predicate.kind == "notnull" or predicate.operator == "is null"
+    if query.source == "log" and query.calls > 1:
+        return True  # the same text, so the same value, in every call
+    return all(constant in other for _, other, _ in members) and (
+        len(members) > 1 or _written_as_constant(predicate, relation.get(constant[0]))
+    )
 
 
 def _written_as_constant(predicate: Predicate, rel: RelInfo | None) -> bool:

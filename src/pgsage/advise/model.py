@@ -33,6 +33,7 @@ class WorkloadQuery:
     source: str = "file"
     params: tuple[str | None, ...] = ()
     origin: str | None = None  # "file.sql:12": where a file's statement starts
+    varied: bool = False  # a log's calls merged here had different texts (their values varied)
 
     @property
     def mean_ms(self) -> float:
