@@ -24,6 +24,7 @@ from pgsage.advise.whatif import PlannedQuery, WhatIf
 MIN_GAIN = 0.002  # of the improvable workload: smaller gains do not pay for an index
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
 STORAGE_CHARGE = 0.05  # of the improvable workload, for an index as large as all its tables
+TIE_SHARE = 0.01  # of what an index saves: two configurations this close cost "the same"
 IMPROVABLE_GAIN = 0.01  # a statement some candidate makes 1 % cheaper counts as improvable
 
 
@@ -188,9 +189,15 @@ class Search:
                 if not self.fits(other, [c for c in chosen if c != candidate]):
                     continue
                 value = self.objective(trial)
-                same_cost = abs(self.workload(config) - self.workload(trial)) <= threshold / 10
-                better = current - value > threshold or (
-                    same_cost and self.tie_prefers(other, candidate)
+                # "Equal" within a tenth of the minimum gain, or a hundredth of what the
+                # chosen index saves: a difference too small to weigh against size or rows read.
+                saves = self.objective(config - {candidate}) - current
+                tolerance = max(threshold / 10, TIE_SHARE * saves)
+                better = current - value > threshold or self.tie_prefers(
+                    other,
+                    candidate,
+                    same_cost=abs(self.workload(config) - self.workload(trial)) <= tolerance,
+                    same_objective=abs(current - value) <= tolerance,
                 )
                 if better and (best is None or value < best[0]):
                     best = (value, other)
@@ -198,18 +205,23 @@ class Search:
                 chosen[chosen.index(candidate)] = best[1]
         return chosen
 
-    def tie_prefers(self, other: Candidate, candidate: Candidate) -> bool:
-        """At equal planner cost: the index that reads materially fewer rows, else the
-        materially smaller one (``advise.rowsread``); a decision on rows read is noted."""
+    def tie_prefers(
+        self, other: Candidate, candidate: Candidate, *, same_cost: bool, same_objective: bool
+    ) -> bool:
+        """At equal planner cost, the index that reads materially fewer rows
+        (``advise.rowsread``; the decision is noted); at equal objective, else, the materially
+        smaller one."""
+        if not (same_cost or same_objective):
+            return False
         accesses = [(a, self.weights[q.index]) for q in self.live for a in q.shape.accesses]
         reads = compare_reads(other, candidate, accesses, self.whatif.catalog.get(other.table))
-        if reads is not None and materially_fewer(reads[0], reads[1]):
+        if same_cost and reads is not None and materially_fewer(reads[0], reads[1]):
             self.ties[other] = tie_note(other, candidate, reads)
             return True
-        if reads is not None and materially_fewer(reads[1], reads[0]):
+        if same_cost and reads is not None and materially_fewer(reads[1], reads[0]):
             self.ties[candidate] = tie_note(candidate, other, (reads[1], reads[0]))
             return False
-        return self.sizes[other] < 0.8 * self.sizes[candidate]
+        return same_objective and self.sizes[other] < 0.8 * self.sizes[candidate]
 
     def fits(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
         if any(
