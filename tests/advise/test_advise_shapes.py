@@ -81,6 +81,14 @@ def test_mixed_directions_get_a_key_per_direction(db: TestDatabase, tmp_path: Pa
     assert '("user_id" DESC, "placed_at")' in ddl
     plan = _explain(db, ddl, statement)
     assert "Index" in plan and "Sort" not in plan, plan
+    # DESC NULLS LAST: a plain index read backwards gives NULLS FIRST, so the key says it.
+    statement = "SELECT id FROM orders ORDER BY placed_at DESC NULLS LAST LIMIT 10"
+    advice = run(db, tmp_path, [statement])
+    assert ("public.orders", ("placed_at DESC NULLS LAST",), None) in shapes(advice)
+    (ddl,) = _ddl(advice, "public.orders")
+    assert '("placed_at" DESC NULLS LAST)' in ddl
+    plan = _explain(db, ddl, statement)
+    assert "Index" in plan and "Sort" not in plan, plan
 
 
 def test_equality_then_sort_removes_filter_and_sort(db: TestDatabase, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import pglast
 from pglast import ast
-from pglast.enums.parsenodes import A_Expr_Kind, SortByDir
+from pglast.enums.parsenodes import A_Expr_Kind, SortByDir, SortByNulls
 from pglast.enums.primnodes import BoolExprType, BoolTestType, NullTestType, SubLinkType
 from pglast.stream import RawStream
 
@@ -289,7 +289,12 @@ class _Walker:
             if found is None:
                 sortable = False
                 continue
-            keys.append((found[0], SortKey(found[1], descending)))
+            nulls_first = (
+                None
+                if item.sortby_nulls in (None, SortByNulls.SORTBY_NULLS_DEFAULT)
+                else item.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST
+            )
+            keys.append((found[0], SortKey(found[1], descending, nulls_first=nulls_first)))
         owners = {id(access) for access, _ in keys}
         if keys and sortable and len(owners) == 1:
             access = keys[0][0]

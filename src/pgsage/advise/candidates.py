@@ -151,15 +151,22 @@ def _pattern_prefixes(conj: list[Predicate], rel: RelInfo) -> dict[Key, str]:
 
 
 def _sort_keys(access: TableAccess) -> list[Key]:
-    """The ORDER BY as index keys. One direction: plain keys (the index is read backwards for
-    DESC). Mixed directions: each key with the ORDER BY's own direction, ``(a DESC, b)`` (read
-    backwards, it serves ``a, b DESC`` too)."""
+    """The ORDER BY as index keys. When a plain index serves it (every key ASC NULLS LAST, or
+    every key DESC NULLS FIRST: the plain index read backwards), plain keys. Otherwise each key
+    in the ORDER BY's own order, ``(a DESC, b)`` or ``(a DESC NULLS LAST)`` (read backwards,
+    such an index serves the opposite order too)."""
     sort = [s for s in access.sort if s.operator is None]
     if not sort:
         return []
-    if len({s.descending for s in sort}) == 1:
+    orders = {s.order for s in sort}
+    if orders in ({(False, False)}, {(True, True)}):
         return [s.key for s in sort]
-    return [replace(s.key, descending=s.descending) for s in sort]
+    keys = []
+    for s in sort:
+        descending, nulls_first = s.order
+        nulls = None if nulls_first == descending else ("first" if nulls_first else "last")
+        keys.append(replace(s.key, descending=descending, nulls=nulls))
+    return keys
 
 
 def _btree(table: RelName, keys: tuple[Key, ...], where: str | None = None) -> Candidate:

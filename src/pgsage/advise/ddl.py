@@ -18,6 +18,8 @@ def candidate_name(candidate: Candidate) -> str:
         parts.append(key.column or "_".join(("expr", *key.columns)))
         if key.descending:
             parts.append("desc")
+        if key.nulls:
+            parts.append(f"nulls_{key.nulls}")
     if candidate.where:
         parts.append("partial")
     if candidate.include:

@@ -49,6 +49,7 @@ class Key:
     expression: str | None = None
     columns: tuple[str, ...] = ()  # the table columns the key reads
     descending: bool = False  # only for an ORDER BY of mixed directions (a DESC, b)
+    nulls: str | None = None  # "first"/"last" when not the direction's default (DESC NULLS LAST)
 
     @staticmethod
     def of(column: str) -> Key:
@@ -56,7 +57,8 @@ class Key:
 
     def label(self) -> str:
         text = self.column if self.column is not None else f"({self.expression})"
-        return f"{text} DESC" if self.descending else text
+        text = f"{text} DESC" if self.descending else text
+        return f"{text} NULLS {self.nulls.upper()}" if self.nulls else text
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,13 @@ class SortKey:
     key: Key
     descending: bool = False
     operator: str | None = None  # a distance operator (``<->``) for ORDER BY col <-> $1
+    nulls_first: bool | None = None  # NULLS FIRST/LAST as written; None: the direction's default
+
+    @property
+    def order(self) -> tuple[bool, bool]:
+        """(descending, nulls first), defaults resolved: DESC sorts NULLs first, ASC last."""
+        nulls_first = self.descending if self.nulls_first is None else self.nulls_first
+        return self.descending, nulls_first
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,7 @@ class Candidate:
                 expression=k.expression,
                 opclass=self.opclass,
                 descending=k.descending,
+                nulls=k.nulls,
             )
             for k in self.keys
         )
