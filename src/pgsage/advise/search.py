@@ -59,7 +59,8 @@ class Search:
         }
         self.live = [q for q in self.queries if q.index in self.base]
         self.start = self.workload(frozenset())
-        self.scale = self.improvable()
+        # Nothing improvable by 1 %: the whole workload, so that crumbs never pass as gains.
+        self.scale = self.improvable() or self.start
 
     def improvable(self) -> float:
         """The part of the workload some candidate improves on its own (by at least
@@ -181,6 +182,10 @@ class Search:
         for candidate in list(chosen):
             config = frozenset(chosen)
             current = self.objective(config)
+            # "Equal" within a tenth of the minimum gain, or a hundredth of what the chosen
+            # index saves: a difference too small to weigh against size or rows read.
+            saves = self.objective(config - {candidate}) - current
+            tolerance = max(threshold / 10, TIE_SHARE * saves)
             best: tuple[float, Candidate] | None = None
             for other in self.helpful:  # only what helps on its own can help in a swap
                 if other in config or other.table != candidate.table:
@@ -189,10 +194,6 @@ class Search:
                 if not self.fits(other, [c for c in chosen if c != candidate]):
                     continue
                 value = self.objective(trial)
-                # "Equal" within a tenth of the minimum gain, or a hundredth of what the
-                # chosen index saves: a difference too small to weigh against size or rows read.
-                saves = self.objective(config - {candidate}) - current
-                tolerance = max(threshold / 10, TIE_SHARE * saves)
                 better = current - value > threshold or self.tie_prefers(
                     other,
                     candidate,
