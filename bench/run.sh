@@ -35,3 +35,4 @@ echo; echo "== pgvector tune (200,000 x 384, HNSW and IVFFlat)"; "$PY" bench/vec
 echo; echo "== backup run + verify beside pg_dump + pg_restore"; "$PY" bench/backup_bench.py || echo "bench: backup failed"
 echo; echo "== pgsage web under load (locust, 50 users, 20 s)"; "$PY" bench/web_bench.py || echo "bench: web failed"
 echo; echo "== MCP servers: pgsage mcp beside postgres-mcp (demo, scale 0.05)"; "$PY" bench/mcp_bench.py || echo "bench: mcp failed"
+echo; echo "== advise on Dexter's own test cases (agreement, PostgreSQL 15 + HypoPG)"; "$PY" bench/advise_dexter.py || echo "bench: advise-dexter failed"

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import pglast
 from pglast import ast
-from pglast.enums.parsenodes import A_Expr_Kind, SortByDir
+from pglast.enums.parsenodes import A_Expr_Kind, SortByDir, SortByNulls
 from pglast.enums.primnodes import BoolExprType, BoolTestType, NullTestType, SubLinkType
 from pglast.stream import RawStream
 
@@ -300,7 +300,7 @@ class _Walker:
 
     def group_by(self, node: ast.SelectStmt, scope: _Scope) -> None:
         for item in node.groupClause or ():
-            expr = self.positional(item, node)
+            expr = self.positional(item, node, scope)
             self.walk(expr, scope)
             found = self.key_of(expr, scope)
             if found is not None:
@@ -312,7 +312,7 @@ class _Walker:
         for item in node.sortClause or ():
             if not isinstance(item, ast.SortBy):
                 continue
-            expr = self.positional(item.node, node)
+            expr = self.positional(item.node, node, scope)
             self.walk(expr, scope)
             descending = item.sortby_dir == SortByDir.SORTBY_DESC
             distance = self.distance_of(expr, scope)
@@ -323,26 +323,55 @@ class _Walker:
             if found is None:
                 sortable = False
                 continue
-            keys.append((found[0], SortKey(found[1], descending)))
+            nulls_first = (
+                None
+                if item.sortby_nulls in (None, SortByNulls.SORTBY_NULLS_DEFAULT)
+                else item.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST
+            )
+            keys.append((found[0], SortKey(found[1], descending, nulls_first=nulls_first)))
         owners = {id(access) for access, _ in keys}
         if keys and sortable and len(owners) == 1:
             access = keys[0][0]
             access.sort = [key for _, key in keys]
             access.has_limit = node.limitCount is not None
 
-    def positional(self, expr: Any, node: ast.SelectStmt) -> Any:
-        """``ORDER BY 2`` / ``GROUP BY 1`` and SELECT-list aliases, as the expression."""
+    def positional(self, expr: Any, node: ast.SelectStmt, scope: _Scope | None = None) -> Any:
+        """``ORDER BY 2`` / ``GROUP BY 1`` and SELECT-list aliases, as the expression; a
+        position counts the columns a ``*`` stands for (in the FROM list's order)."""
         if isinstance(expr, ast.A_Const) and isinstance(expr.val, ast.Integer):
-            targets = [t for t in node.targetList or () if isinstance(t, ast.ResTarget)]
+            targets = self.expanded_targets(node, scope)
             position = int(expr.val.ival or 0)
             if 1 <= position <= len(targets):
-                return targets[position - 1].val
+                return targets[position - 1]
         fields = column_fields(expr)
         if fields is not None and len(fields) == 1:
             for target in node.targetList or ():
                 if isinstance(target, ast.ResTarget) and target.name == fields[0]:
                     return target.val
         return expr
+
+    def expanded_targets(self, node: ast.SelectStmt, scope: _Scope | None) -> list[Any]:
+        """The SELECT list's expressions, each ``*`` / ``t.*`` replaced by a reference to
+        every column it stands for."""
+        found: list[Any] = []
+        for target in node.targetList or ():
+            if not isinstance(target, ast.ResTarget):
+                continue
+            value = target.val
+            fields = tuple(value.fields or ()) if isinstance(value, ast.ColumnRef) else ()
+            if not (fields and isinstance(fields[-1], ast.A_Star)) or scope is None:
+                found.append(value)
+                continue
+            qualifier = [str(f.sval) for f in fields[:-1] if isinstance(f, ast.String)]
+            for alias, item in scope.items.items():
+                if qualifier and qualifier[-1] != alias:
+                    continue
+                names = list(item.rel.columns) if isinstance(item, _Access) else list(item.columns)
+                found += [
+                    ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(sval=name)))
+                    for name in names
+                ]
+        return found
 
     # -- FROM ------------------------------------------------------------------------------
     def from_item(self, item: Any, scope: _Scope) -> None:

@@ -5,7 +5,8 @@ selective first), then one range column, then the ORDER BY columns, at most thre
 that core: a partial variant when a condition compares with a literal on a column with few
 values (``WHERE NOT is_admin``, ``status = 'active'``), a covering variant (``INCLUDE``) when
 the few other columns the statement reads would make an index-only scan, expression keys as
-written (``lower(email)``), join keys, GROUP BY keys, GIN for JSONB and array operators,
+written (``lower(email)``), join keys, GROUP BY keys, ``text_pattern_ops`` for ``LIKE 'abc%'``
+on a column whose collation is not C, GIN for JSONB and array operators,
 trigram GIN for ``LIKE '%…%'`` and HNSW (with the operator class of the distance operator)
 for ``ORDER BY embedding <-> $1 LIMIT k``. Costing decides which of them are worth it.
 """
@@ -13,7 +14,7 @@ for ``ORDER BY embedding <-> $1 LIMIT k``. Costing decides which of them are wor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pgsage.advise.catalog import ColumnInfo, ExistingIndex, RelInfo
@@ -42,28 +43,37 @@ class Capabilities:
     vector: bool = False
 
 
-def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidate]:
-    """Every candidate index for one statement's use of one table, in a stable order."""
+def candidates_for(
+    access: TableAccess,
+    rel: RelInfo,
+    caps: Capabilities,
+    constants: frozenset[tuple[RelName, str]] | None = None,
+) -> list[Candidate]:
+    """Every candidate index for one statement's use of one table, in a stable order.
+    ``constants``: the literal conditions that are constants of the workload (None: all of
+    them), the only ones a partial index's WHERE may say (``advise.constants``)."""
     found: list[Candidate] = []
     table = access.table
     conj = [p for p in access.predicates if p.conjunct]
-    partial = _partial_conditions(conj, rel)
+    partial = [
+        p
+        for p in _partial_conditions(conj, rel)
+        if constants is None or (table, p.constant or "") in constants
+    ]
     partial_columns = {p.key.column for p in partial}
     equal_all = _ordered_keys([p for p in conj if p.kind in ("eq", "in")], rel)
     equal = [k for k in equal_all if k.column not in partial_columns]
-    ranges = _unique(p.key for p in conj if p.kind == "range")
-    joins = _unique(p.key for p in access.predicates if p.kind == "join")
-    sort = [s for s in access.sort if s.operator is None]
-    sort_keys = [s.key for s in sort] if sort and len({s.descending for s in sort}) == 1 else []
+    prefixes = _pattern_prefixes(conj, rel)
+    ranges = _unique(p.key for p in conj if p.kind == "range" and p.key not in prefixes)
+    sort_keys = _sort_keys(access)
 
     cores: list[tuple[Key, ...]] = []
-    plain: list[tuple[Key, ...]] = []  # with the partial conditions' columns as keys instead
-    if equal_all != equal:
-        plain.append(tuple(equal_all[:MAX_WIDTH]))
-        if sort_keys:
-            plain.append(_truncate(tuple(equal_all) + tuple(sort_keys)))
+    # With the partial conditions' columns as keys instead.
+    plain = _plain_variants(equal_all, sort_keys) if equal_all != equal else []
     if equal:
         cores.append(tuple(equal[:MAX_WIDTH]))
+        if len(equal) > 1:  # the most selective alone: smaller; rows read break the tie
+            cores.append((equal[0],))
         cores += [(*tuple(equal[: MAX_WIDTH - 1]), r) for r in ranges if r not in equal]
     cores += [(r,) for r in ranges]
     if sort_keys:
@@ -72,14 +82,7 @@ def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> lis
             cores.append(_truncate(tuple(sort_keys)))
     if access.group and not sort_keys:
         cores.append(_truncate(tuple(equal) + tuple(access.group)))
-    for join in joins:
-        cores.append((join,))
-        if equal and join not in equal:
-            cores.append(_truncate((equal[0], join)))
-    # Single keys of conditions inside OR (each arm can use its own index: BitmapOr).
-    cores += [
-        (p.key,) for p in access.predicates if not p.conjunct and p.kind in ("eq", "in", "range")
-    ]
+    cores += _join_and_or_keys(access, equal)
 
     where = " AND ".join(sorted({p.constant for p in partial if p.constant})) or None
     for keys in _unique(cores):
@@ -94,11 +97,76 @@ def candidates_for(access: TableAccess, rel: RelInfo, caps: Capabilities) -> lis
         if key is not None:
             found.append(_btree(table, (key,), where=where))
 
+    found += [
+        Candidate(table=table, keys=(key,), opclass=opclass, kind="pattern")
+        for key, opclass in prefixes.items()
+    ]
     covering = _covering(access, rel, found)
     found += covering
     found += _gin(access, rel, caps)
     found += _hnsw(access, rel, caps)
     return [c for c in _unique(found) if not covered_by_existing(c, rel.indexes)]
+
+
+def _plain_variants(equal_all: list[Key], sort_keys: list[Key]) -> list[tuple[Key, ...]]:
+    found = [tuple(equal_all[:MAX_WIDTH])]
+    if sort_keys:
+        found.append(_truncate(tuple(equal_all) + tuple(sort_keys)))
+    return found
+
+
+def _join_and_or_keys(access: TableAccess, equal: list[Key]) -> list[tuple[Key, ...]]:
+    """Join keys (after the first equality key too), and the single keys of conditions inside
+    OR (each arm can use its own index: BitmapOr)."""
+    found: list[tuple[Key, ...]] = []
+    for join in _unique(p.key for p in access.predicates if p.kind == "join"):
+        found.append((join,))
+        if equal and join not in equal:
+            found.append(_truncate((equal[0], join)))
+    found += [
+        (p.key,) for p in access.predicates if not p.conjunct and p.kind in ("eq", "in", "range")
+    ]
+    return found
+
+
+PATTERN_OPCLASSES = {
+    "text": "text_pattern_ops",
+    "varchar": "varchar_pattern_ops",
+    "bpchar": "bpchar_pattern_ops",
+}
+
+
+def _pattern_prefixes(conj: list[Predicate], rel: RelInfo) -> dict[Key, str]:
+    """``LIKE 'abc%'`` on a column whose collation does not sort bytes: a plain btree cannot
+    serve the prefix, an index with the type's ``*_pattern_ops`` can (key → operator class)."""
+    found: dict[Key, str] = {}
+    for p in conj:
+        if p.kind != "range" or p.operator != "~~" or p.key.column is None:
+            continue
+        info = rel.columns.get(p.key.column)
+        opclass = PATTERN_OPCLASSES.get(info.type_name) if info is not None else None
+        if info is not None and opclass is not None and info.byte_order is False:
+            found[p.key] = opclass
+    return found
+
+
+def _sort_keys(access: TableAccess) -> list[Key]:
+    """The ORDER BY as index keys. When a plain index serves it (every key ASC NULLS LAST, or
+    every key DESC NULLS FIRST: the plain index read backwards), plain keys. Otherwise each key
+    in the ORDER BY's own order, ``(a DESC, b)`` or ``(a DESC NULLS LAST)`` (read backwards,
+    such an index serves the opposite order too)."""
+    sort = [s for s in access.sort if s.operator is None]
+    if not sort:
+        return []
+    orders = {s.order for s in sort}
+    if orders in ({(False, False)}, {(True, True)}):
+        return [s.key for s in sort]
+    keys = []
+    for s in sort:
+        descending, nulls_first = s.order
+        nulls = None if nulls_first == descending else ("first" if nulls_first else "last")
+        keys.append(replace(s.key, descending=descending, nulls=nulls))
+    return keys
 
 
 def _btree(table: RelName, keys: tuple[Key, ...], where: str | None = None) -> Candidate:
@@ -160,7 +228,7 @@ def _gin(access: TableAccess, rel: RelInfo, caps: Capabilities) -> list[Candidat
             )
         elif "array" in kinds:
             found.append(Candidate(table=access.table, keys=(key,), method="gin", kind="gin"))
-        elif "like" in kinds and caps.trigram:
+        elif "like" in kinds:  # without pg_trgm: reported uncosted, with CREATE EXTENSION
             column = rel.columns.get(key.columns[0]) if key.columns else None
             if column is not None and column.type_name in ("text", "varchar", "bpchar"):
                 found.append(
@@ -240,7 +308,15 @@ def _ordered_keys(predicates: list[Predicate], rel: RelInfo) -> list[Key]:
 
 
 def _truncate(keys: tuple[Key, ...]) -> tuple[Key, ...]:
-    return tuple(_unique(keys))[:MAX_WIDTH]
+    """At most MAX_WIDTH keys, each column or expression once (``WHERE a = 1 ORDER BY a DESC,
+    b``: the sort's ``a DESC`` adds nothing after the equality's ``a``)."""
+    found: list[Key] = []
+    taken: set[tuple[str | None, str | None]] = set()
+    for key in keys:
+        if (key.column, key.expression) not in taken:
+            taken.add((key.column, key.expression))
+            found.append(key)
+    return tuple(found[:MAX_WIDTH])
 
 
 def _unique(items: Iterable[T]) -> list[T]:

@@ -33,6 +33,9 @@ class ColumnInfo:
     common_values: tuple[str, ...] = ()
     common_freqs: tuple[float, ...] = ()
     histogram: tuple[str, ...] = ()
+    # The column's effective collation sorts bytes ("C"/"POSIX"): a plain btree then serves
+    # LIKE 'abc%'; any other collation needs text_pattern_ops. None: not a collatable type.
+    byte_order: bool | None = None
 
     def distinct_count(self, rows: float) -> float:
         """Distinct values, from pg_stats' n_distinct (negative: a fraction of the rows)."""
@@ -118,8 +121,13 @@ SELECT a.attrelid::bigint, a.attname, pg_catalog.format_type(a.atttypid, a.attty
        t.typalign::text, t.typcategory = 'A', a.attnotnull,
        s.avg_width, s.n_distinct::float8, s.null_frac::float8,
        s.most_common_vals::text::text[], s.most_common_freqs::float8[],
-       s.histogram_bounds::text::text[]
+       s.histogram_bounds::text::text[],
+       CASE WHEN a.attcollation = 0 THEN NULL
+            WHEN co.collname = 'default' THEN NULL::bool
+            ELSE coalesce(co.collprovider = 'c' AND co.collcollate IN ('C', 'POSIX'), false)
+       END, a.attcollation <> 0
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
     SELECT * FROM pg_catalog.pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
@@ -149,6 +157,7 @@ class Catalog:
     def __init__(self, conn: psycopg.Connection[TupleRow]) -> None:
         self.conn = conn
         self._by_ref: dict[TableRef, RelInfo | None] = {}
+        self._byte_order: bool | None = None
         self._by_oid: dict[int, RelInfo] = {}
 
     def lookup(self, ref: TableRef) -> RelInfo | None:
@@ -177,6 +186,20 @@ class Catalog:
                 return self._by_oid[oid]
         except psycopg.errors.InvalidName:
             return None
+
+    def default_byte_order(self) -> bool:
+        """Whether the database's default collation sorts bytes (C or POSIX, libc)."""
+        if self._byte_order is None:
+            provider = (
+                "d.datlocprovider = 'c'" if self.conn.info.server_version >= 150000 else "true"
+            )
+            query = (
+                "/* pgsage */ SELECT d.datcollate IN ('C', 'POSIX') AND " + provider + " "
+                "FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()"
+            )
+            row = self.conn.execute(query.encode()).fetchone()
+            self._byte_order = bool(row and row[0])
+        return self._byte_order
 
     def preload(self, refs: Iterable[TableRef]) -> None:
         """Resolve and load ``refs`` in four queries instead of four per relation (what
@@ -225,6 +248,9 @@ class Catalog:
                 common_values=tuple(c[11] or ()),
                 common_freqs=tuple(c[12] or ()),
                 histogram=tuple(c[13] or ()),
+                byte_order=(c[14] if c[14] is not None else self.default_byte_order())
+                if c[15]
+                else None,
             )
         indexes: dict[int, list[ExistingIndex]] = {oid: [] for oid in oids}
         for r in self.conn.execute(_INDEXES, (oids,)).fetchall():

@@ -13,13 +13,21 @@ NAME_SUFFIX = {"btree": "idx", "gin": "gin_idx", "hnsw": "hnsw_idx"}
 
 def candidate_name(candidate: Candidate) -> str:
     """A deterministic name within PostgreSQL's 63 bytes: table, keys, what kind."""
-    parts = [k.column or "_".join(("expr", *k.columns)) for k in candidate.keys]
+    parts = []
+    for key in candidate.keys:
+        parts.append(key.column or "_".join(("expr", *key.columns)))
+        if key.descending:
+            parts.append("desc")
+        if key.nulls:
+            parts.append(f"nulls_{key.nulls}")
     if candidate.where:
         parts.append("partial")
     if candidate.include:
         parts += ["incl", *candidate.include]
     if candidate.opclass == "gin_trgm_ops":
         parts.append("trgm")
+    elif candidate.opclass is not None and candidate.opclass.endswith("_pattern_ops"):
+        parts.append("pattern")
     return index_name(candidate.table.name, parts, NAME_SUFFIX.get(candidate.method, "idx"))
 
 

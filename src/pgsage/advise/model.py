@@ -34,6 +34,7 @@ class WorkloadQuery:
     source: str = "file"
     params: tuple[str | None, ...] = ()
     origin: str | None = None  # "file.sql:12": where a file's statement starts
+    varied: bool = False  # a log's calls merged here had different texts (their values varied)
 
     @property
     def mean_ms(self) -> float:
@@ -48,13 +49,17 @@ class Key:
     column: str | None = None
     expression: str | None = None
     columns: tuple[str, ...] = ()  # the table columns the key reads
+    descending: bool = False  # only for an ORDER BY of mixed directions (a DESC, b)
+    nulls: str | None = None  # "first"/"last" when not the direction's default (DESC NULLS LAST)
 
     @staticmethod
     def of(column: str) -> Key:
         return Key(column=column, columns=(column,))
 
     def label(self) -> str:
-        return self.column if self.column is not None else f"({self.expression})"
+        text = self.column if self.column is not None else f"({self.expression})"
+        text = f"{text} DESC" if self.descending else text
+        return f"{text} NULLS {self.nulls.upper()}" if self.nulls else text
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,13 @@ class SortKey:
     key: Key
     descending: bool = False
     operator: str | None = None  # a distance operator (``<->``) for ORDER BY col <-> $1
+    nulls_first: bool | None = None  # NULLS FIRST/LAST as written; None: the direction's default
+
+    @property
+    def order(self) -> tuple[bool, bool]:
+        """(descending, nulls first), defaults resolved: DESC sorts NULLs first, ASC last."""
+        nulls_first = self.descending if self.nulls_first is None else self.nulls_first
+        return self.descending, nulls_first
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,9 @@ class Candidate:
     where: str | None = None
     include: tuple[str, ...] = ()
     opclass: str | None = None
-    kind: str = "btree"  # btree, composite, partial, covering, expression, gin, trigram, hnsw
+    kind: str = (
+        "btree"  # btree, composite, partial, covering, expression, pattern, gin, trigram, hnsw
+    )
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -132,7 +146,13 @@ class Candidate:
         """The candidate as the fix it recommends: ``name`` on the table (and its partitions,
         attaching the equivalent indexes in ``reuse``)."""
         keys = tuple(
-            IndexKey(column=k.column, expression=k.expression, opclass=self.opclass)
+            IndexKey(
+                column=k.column,
+                expression=k.expression,
+                opclass=self.opclass,
+                descending=k.descending,
+                nulls=k.nulls,
+            )
             for k in self.keys
         )
         return CreateIndex(

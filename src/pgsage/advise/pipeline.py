@@ -14,6 +14,7 @@ from pgsage.advise.analysis import analyze_query, parse, relation_names
 from pgsage.advise.candidates import Capabilities, candidates_for
 from pgsage.advise.catalog import Catalog
 from pgsage.advise.confidence import mark_confidence, table_statistics
+from pgsage.advise.constants import workload_constants
 from pgsage.advise.ddl import candidate_name, candidate_names
 from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
@@ -30,10 +31,12 @@ from pgsage.advise.partitions import exists_on_every_partition, new_share, reuse
 from pgsage.advise.search import Budget, Search, droppable, superseded_by
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
+from pgsage.advise.volatility import not_immutable
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.advise.workload import StatementFilter, parse_error
 from pgsage.errors import MissingExtension
 
+NO_TRIGRAM = "pg_trgm is not installed: CREATE EXTENSION pg_trgm; then create this index"
 HELPED_MIN_GAIN = 0.01  # a query is "helped" when its plan gets at least 1 % cheaper
 
 
@@ -73,22 +76,12 @@ def recommend(
     if not analysed and not skipped:
         notes.append(_empty_workload(options))
 
-    candidates: list[Candidate] = []
-    for _, shape in analysed:
-        for access in shape.accesses:
-            rel = catalog.get(access.table)
-            if rel is not None and rel.kind in ("r", "p", "m"):
-                candidates += candidates_for(access, rel, caps)
-    candidates = sorted(
-        (c for c in dict.fromkeys(candidates) if not exists_on_every_partition(c, catalog)),
-        key=lambda c: c.sort_key,
-    )
-    names = candidate_names(candidates)
-    if not caps.trigram and any(
-        p.kind == "like" for _, s in analysed for a in s.accesses for p in a.predicates
-    ):
+    candidates, needs_trigram = _candidates(conn, analysed, catalog, caps, progress)
+    names = candidate_names(sorted(candidates + needs_trigram, key=lambda c: c.sort_key))
+    if needs_trigram:
         notes.append(
-            "LIKE '%…%' patterns seen: CREATE EXTENSION pg_trgm would allow trigram GIN candidates"
+            "LIKE/ILIKE '%…%' patterns seen: a trigram GIN index serves them, and needs "
+            "CREATE EXTENSION pg_trgm; first (not installed in this database)"
         )
 
     whatif = WhatIf(
@@ -117,6 +110,8 @@ def recommend(
     unplanned = sum(1 for r in results if r.skipped is not None)
     progress(f"{len(results) - unplanned} planned, {unplanned} skipped")
     notes += _left_out(search, final, names)
+    notes += [note for candidate, note in search.ties.items() if candidate in final]
+    drops = tuple(_drops(chosen, catalog, names))
     whatif.close()
     costing = (
         "hypopg"
@@ -126,8 +121,13 @@ def recommend(
     return Advice(
         recommendations=recommendations,
         queries=results,
-        drops=tuple(_drops(chosen, catalog, names)),
-        uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
+        drops=drops,
+        uncosted=tuple(
+            sorted(
+                [*whatif.backend.failed.items(), *((c, NO_TRIGRAM) for c in needs_trigram)],
+                key=lambda i: i[0].sort_key,
+            )
+        ),
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
         statistics=statistics,
@@ -176,6 +176,54 @@ def _left_out(
         for c, reason in sorted(search.rejected.items(), key=lambda i: i[0].sort_key)
         if c not in final
     ]
+
+
+def _candidates(
+    conn: psycopg.Connection[TupleRow],
+    analysed: list[tuple[WorkloadQuery, QueryShape]],
+    catalog: Catalog,
+    caps: Capabilities,
+    progress: Callable[[str], None],
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The candidates to cost, and the trigram ones that need pg_trgm first (reported)."""
+    candidates: list[Candidate] = []
+    relations = {rel.name: rel for rel in catalog.loaded()}
+    constants = workload_constants(analysed, relations)
+    for _, shape in analysed:
+        for access in shape.accesses:
+            rel = catalog.get(access.table)
+            if rel is not None and rel.kind in ("r", "p", "m"):
+                candidates += candidates_for(access, rel, caps, constants)
+    candidates = sorted(
+        (c for c in dict.fromkeys(candidates) if not exists_on_every_partition(c, catalog)),
+        key=lambda c: c.sort_key,
+    )
+    candidates = _immutable_only(conn, candidates, catalog, progress)
+    needs_trigram = [c for c in candidates if c.opclass == "gin_trgm_ops" and not caps.trigram]
+    return [c for c in candidates if c not in needs_trigram], needs_trigram
+
+
+def _immutable_only(
+    conn: psycopg.Connection[TupleRow],
+    candidates: list[Candidate],
+    catalog: Catalog,
+    progress: Callable[[str], None],
+) -> list[Candidate]:
+    """Expression candidates the server would refuse (a function that is not IMMUTABLE) are
+    never proposed (``advise.volatility``)."""
+    kept = []
+    for candidate in candidates:
+        rel = catalog.get(candidate.table)
+        reason = (
+            not_immutable(conn, candidate, rel)
+            if rel is not None and any(k.expression is not None for k in candidate.keys)
+            else None
+        )
+        if reason is None:
+            kept.append(candidate)
+        else:
+            progress(f"not proposed: {candidate_name(candidate)}: {reason}")
+    return kept
 
 
 def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:

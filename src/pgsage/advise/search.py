@@ -27,13 +27,16 @@ from dataclasses import dataclass
 
 from pgsage.advise.catalog import ExistingIndex
 from pgsage.advise.model import Candidate
+from pgsage.advise.rowsread import compare_reads, materially_fewer, tie_note
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 
 SUPERSEDE_MIN_SAVED = 25.0  # planner cost units one statement must save (about 6 page reads)
 PLAIN_TWIN_MAX_SIZE = 0.75  # a plain twin at most this share of the covering one's size
-MIN_GAIN = 0.002  # of the workload's objective: smaller gains do not pay for an index
+MIN_GAIN = 0.002  # of the improvable workload: smaller gains do not pay for an index
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
-STORAGE_CHARGE = 0.05  # of the workload's cost, for an index as large as all its tables
+STORAGE_CHARGE = 0.05  # of the improvable workload, for an index as large as all its tables
+TIE_SHARE = 0.01  # of what an index saves: two configurations this close cost "the same"
+IMPROVABLE_GAIN = 0.01  # a statement some candidate makes 1 % cheaper counts as improvable
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Search:
 
     def __post_init__(self) -> None:
         self.helpful: list[Candidate] = []
+        self.ties: dict[Candidate, str] = {}  # a chosen index's win on rows read, explained
         self.base: dict[int, float] = {}
         for query in self.queries:
             cost = self.whatif.cost(query, frozenset())
@@ -68,6 +72,24 @@ class Search:
         self.superseded = {c: self._superseded(c) for c in self.candidates}
         self.rejected: dict[Candidate, str] = {}  # near-duplicates that save nothing material
         self.start = self.workload(frozenset())
+        # Nothing improvable by 1 %: the whole workload, so that crumbs never pass as gains.
+        self.scale = self.improvable() or self.start
+
+    def improvable(self) -> float:
+        """The part of the workload some candidate improves on its own (by at least
+        IMPROVABLE_GAIN): what the minimum gain and the storage charge are shares of. A
+        statement no index changes (a report reading whole tables) would otherwise price out
+        the indexes of every cheap statement they do change (an FK join 20x faster)."""
+        total = 0.0
+        for query in self.live:
+            tables = query.shape.tables
+            if any(
+                self.ratio(query, frozenset([c])) <= 1 - IMPROVABLE_GAIN
+                for c in self.candidates
+                if c.table in tables
+            ):
+                total += self.weights[query.index]
+        return total
 
     def _superseded(self, candidate: Candidate) -> tuple[ExistingIndex, ...]:
         rel = self.whatif.catalog.get(candidate.table)
@@ -96,7 +118,7 @@ class Search:
         # an existing plain index it supersedes is dropped: only the difference is new
         freed = sum(i.size_bytes for i in self.superseded.get(candidate, ()) if droppable(i))
         size = max(self.sizes[candidate] - freed, 0)
-        return self.start * STORAGE_CHARGE * size / self.data_bytes
+        return self.scale * STORAGE_CHARGE * size / self.data_bytes
 
     def ratio(self, query: PlannedQuery, config: frozenset[Candidate]) -> float:
         cost = self.whatif.cost(query, config)
@@ -121,7 +143,7 @@ class Search:
         if not self.live:
             return []
         start = self.objective(frozenset())
-        threshold = start * MIN_GAIN
+        threshold = self.scale * MIN_GAIN
         chosen: list[Candidate] = []
         current = start
         heap: list[tuple[float, int, str, int, Candidate]] = []
@@ -250,6 +272,10 @@ class Search:
         for candidate in list(chosen):
             config = frozenset(chosen)
             current = self.objective(config)
+            # "Equal" within a tenth of the minimum gain, or a hundredth of what the chosen
+            # index saves: a difference too small to weigh against size or rows read.
+            saves = self.objective(config - {candidate}) - current
+            tolerance = max(threshold / 10, TIE_SHARE * saves)
             best: tuple[float, Candidate] | None = None
             for other in self.helpful:  # only what helps on its own can help in a swap
                 if other in config or other.table != candidate.table:
@@ -258,15 +284,35 @@ class Search:
                 if not self.fits(other, [c for c in chosen if c != candidate]):
                     continue
                 value = self.objective(trial)
-                better = current - value > threshold or (
-                    abs(current - value) <= threshold / 10
-                    and self.sizes[other] < 0.8 * self.sizes[candidate]
+                better = current - value > threshold or self.tie_prefers(
+                    other,
+                    candidate,
+                    same_cost=abs(self.workload(config) - self.workload(trial)) <= tolerance,
+                    same_objective=abs(current - value) <= tolerance,
                 )
                 if better and (best is None or value < best[0]):
                     best = (value, other)
             if best is not None:
                 chosen[chosen.index(candidate)] = best[1]
         return chosen
+
+    def tie_prefers(
+        self, other: Candidate, candidate: Candidate, *, same_cost: bool, same_objective: bool
+    ) -> bool:
+        """At equal planner cost, the index that reads materially fewer rows
+        (``advise.rowsread``; the decision is noted); at equal objective, else, the materially
+        smaller one."""
+        if not (same_cost or same_objective):
+            return False
+        accesses = [(a, self.weights[q.index]) for q in self.live for a in q.shape.accesses]
+        reads = compare_reads(other, candidate, accesses, self.whatif.catalog.get(other.table))
+        if same_cost and reads is not None and materially_fewer(reads[0], reads[1]):
+            self.ties[other] = tie_note(other, candidate, reads)
+            return True
+        if same_cost and reads is not None and materially_fewer(reads[1], reads[0]):
+            self.ties[candidate] = tie_note(candidate, other, (reads[1], reads[0]))
+            return False
+        return same_objective and self.sizes[other] < 0.8 * self.sizes[candidate]
 
     def fits(self, candidate: Candidate, chosen: list[Candidate]) -> bool:
         if any(

@@ -33,6 +33,8 @@ def describe(candidate: Candidate) -> str:
 
 def how_to_cost(reason: str, costing: str) -> str:
     """What the user can do so that the next run costs the candidate."""
+    if "CREATE EXTENSION" in reason:
+        return "create the extension (the reason says which), then rerun"
     if "--allow-real-indexes" in reason or "HypoPG is not installed" in reason:
         return (
             "rerun with --allow-real-indexes (builds it inside a rolled-back transaction; "

@@ -231,7 +231,12 @@ def from_log(path: Path) -> list[WorkloadQuery]:
                 text=text, calls=1, total_ms=entry.ms, source="log", params=entry.params
             )
         else:
-            merged[key] = replace(found, calls=found.calls + 1, total_ms=found.total_ms + entry.ms)
+            merged[key] = replace(
+                found,
+                calls=found.calls + 1,
+                total_ms=found.total_ms + entry.ms,
+                varied=found.varied or found.text != text,
+            )
     return sorted(merged.values(), key=lambda q: (-q.total_ms, q.text))
 
 
