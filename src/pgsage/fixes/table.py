@@ -245,3 +245,46 @@ class WidenSequence:
         return "\n".join(
             [f"    {ALEMBIC_LOCK_TIMEOUT}", *(f"    {_op_execute(s)}" for s in self.statements())]
         )
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    """``ALTER COLUMN ... TYPE new_type [USING ...]``, with the default dropped and set again
+    when it cannot be cast (an integer flag's ``DEFAULT 0`` becoming ``false``). ``using`` and
+    ``default`` are SQL built by the caller from ``ident()``/``literal()``. Rewrites the table
+    and its indexes under an ACCESS EXCLUSIVE lock unless the change is binary-coercible."""
+
+    schema: str
+    table: str
+    column: str
+    new_type: str  # a type name of the check's, never text from the database
+    using: str | None = None
+    default: str | None = None  # the new default, set after the type change
+    rewrites: bool = True
+
+    def statements(self) -> list[str]:
+        table, column = ident(self.schema, self.table), ident(self.column)
+        lines = []
+        if self.default is not None:
+            lines.append(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT;")
+        using = f" USING {self.using}" if self.using else ""
+        lines.append(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {self.new_type}{using};")
+        if self.default is not None:
+            lines.append(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {self.default};")
+        return lines
+
+    def to_sql(self) -> str:
+        header = []
+        if self.rewrites:
+            header = [
+                f"-- ALTER COLUMN ... TYPE {self.new_type} rewrites the table and its indexes "
+                "under an ACCESS EXCLUSIVE lock",
+                "-- (reads and writes wait): plan a maintenance window, or migrate through a "
+                "new column online. Update the application's code for the new type first.",
+            ]
+        return "\n".join([*header, LOCK_TIMEOUT, *self.statements()])
+
+    def to_alembic(self) -> str:
+        return "\n".join(
+            [f"    {ALEMBIC_LOCK_TIMEOUT}", *(f"    {_op_execute(s)}" for s in self.statements())]
+        )
