@@ -416,3 +416,26 @@ class VectorSetting:
 
     name: str
     setting: str | None  # None: not set anywhere, pgvector's built-in default applies
+
+
+@dataclass(frozen=True)
+class ValueShape:
+    """A text column whose sampled values (pg_stats' most common values and histogram) all have
+    one hash shape: ``sha1-hex``, ``bcrypt``... Only the shape is read, never a value."""
+
+    schema: str
+    table: str
+    column: str
+    shape: str
+    sampled: int
+
+
+@dataclass(frozen=True)
+class KeyMaximum:
+    """The largest value of a smallint/integer primary or unique key that no sequence fills."""
+
+    schema: str
+    table: str
+    column: str
+    type_name: str  # int2, int4
+    max_value: int | None  # None: the table is empty

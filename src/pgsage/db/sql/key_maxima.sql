@@ -1,0 +1,42 @@
+-- The largest value of each smallint/integer key that no sequence fills (no identity, no
+-- nextval() default): a one-column primary key or unique constraint, whose values the
+-- application picks (max(id) + 1, an import). The sequences section cannot see how close such
+-- a key is to its type's limit. The snapshot then reads max() of each (one probe of the key's
+-- index, under the session's statement_timeout): sections.read_key_maxima.
+-- Tables another session holds an ACCESS EXCLUSIVE lock on, and tables we may not read, are
+-- left out.
+WITH locked AS (
+    SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database
+                         WHERE datname = pg_catalog.current_database())
+), keys AS (
+    SELECT DISTINCT n.nspname AS schema, c.relname AS table, a.attname AS column,
+           t.typname::text AS type_name
+    FROM pg_catalog.pg_constraint k
+    JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.conkey[1]
+    JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+    LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+    WHERE k.contype IN ('p', 'u')
+      AND pg_catalog.cardinality(k.conkey) = 1
+      AND t.typname IN ('int2', 'int4')
+      AND a.attidentity = ''
+      AND (ad.oid IS NULL
+           OR pg_catalog.pg_get_expr(ad.adbin, 0) NOT LIKE '%nextval(%')
+      AND c.relkind IN ('r', 'p')
+      AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+      AND c.oid NOT IN (SELECT d.objid FROM pg_catalog.pg_depend d
+                         WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+                           AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                           AND d.deptype = 'e')
+      AND c.oid NOT IN (SELECT relation FROM locked)
+      AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+)
+SELECT keys.schema, keys.table, keys.column, keys.type_name
+FROM keys
+ORDER BY 1, 2, 3  -- of type name: compared bytewise (collation "C")

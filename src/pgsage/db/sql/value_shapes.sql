@@ -1,0 +1,45 @@
+-- Text columns whose sampled values (pg_stats' most common values and histogram bounds) all
+-- have the same hash shape: a hex digest of a known length or a crypt-style prefix. Only the
+-- shape leaves the server, never a value. Columns narrower than a digest are not looked at.
+WITH sampled AS (
+    SELECT s.schemaname AS schema, s.tablename AS table, s.attname AS column,
+           coalesce(s.most_common_vals::text::text[], '{}')
+               || coalesce(s.histogram_bounds::text::text[], '{}') AS vals
+    FROM pg_catalog.pg_stats s
+    JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
+    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname
+    JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+    WHERE t.typcategory = 'S'
+      AND s.avg_width >= 32
+      AND (s.most_common_vals IS NOT NULL OR s.histogram_bounds IS NOT NULL)
+      AND s.inherited = (c.relkind = 'p')
+      AND c.relkind IN ('r', 'p', 'm')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+), shaped AS (
+    SELECT sampled.schema, sampled.table, sampled.column,
+           CASE
+               WHEN v ~ '^\$2[abxy]?\$[0-9]{2}\$' THEN 'bcrypt'
+               WHEN v ~ '^\$argon2(id|i|d)\$' THEN 'argon2'
+               WHEN v ~ '^(\$scrypt\$|\$7\$|scrypt:)' THEN 'scrypt'
+               WHEN v ~* '^(\$?pbkdf2[-_:$])' THEN 'pbkdf2'
+               WHEN v ~ '^SCRAM-SHA-256\$' THEN 'scram-sha-256'
+               WHEN v ~ '^\$6\$' THEN 'sha512-crypt'
+               WHEN v ~ '^\$5\$' THEN 'sha256-crypt'
+               WHEN v ~ '^\$1\$' THEN 'md5-crypt'
+               WHEN v ~* '^[0-9a-f]{32}$' THEN 'md5-hex'
+               WHEN v ~* '^[0-9a-f]{40}$' THEN 'sha1-hex'
+               WHEN v ~* '^[0-9a-f]{64}$' THEN 'sha256-hex'
+               WHEN v ~* '^[0-9a-f]{128}$' THEN 'sha512-hex'
+           END AS shape
+    FROM sampled, pg_catalog.unnest(sampled.vals) AS v
+)
+SELECT shaped.schema, shaped.table, shaped.column,
+       pg_catalog.min(shaped.shape) AS shape,
+       pg_catalog.count(*)::int AS sampled
+FROM shaped
+GROUP BY shaped.schema, shaped.table, shaped.column
+HAVING pg_catalog.count(shaped.shape) = pg_catalog.count(*)
+   AND pg_catalog.min(shaped.shape) = pg_catalog.max(shaped.shape)
+ORDER BY 1, 2, 3  -- of type name: compared bytewise (collation "C")
