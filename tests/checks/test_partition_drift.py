@@ -5,11 +5,12 @@ the parent, reuse the partitions' existing indexes (no third copy), and nothing 
 
 from __future__ import annotations
 
+from test_schema_patterns import apply
+
 from casefiles import all_cases, apply_case
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.settings import Settings
-from test_schema_patterns import apply
 
 CHECKS = ["partition-sibling-drift", "partition-index-not-on-parent", "fk-without-index"]
 

@@ -50,8 +50,8 @@ from pgsage.db.rows import (
     WalStats,
 )
 from pgsage.db.serverinfo import ServerInfo, fetch_server_info
-from pgsage.db.sqlfiles import load_sql
 from pgsage.db.snapshot.model import FORMAT_VERSION, Snapshot
+from pgsage.db.sqlfiles import load_sql
 
 Row = TypeVar("Row")
 logger = logging.getLogger(__name__)
