@@ -287,7 +287,15 @@ class AlterColumnType:
 
     def to_alembic(self) -> str:
         return "\n".join(
-            [f"    {ALEMBIC_LOCK_TIMEOUT}", *(f"    {_op_execute(s)}" for s in self.statements())]
+            [
+                f"    {ALEMBIC_LOCK_TIMEOUT}",
+                *(
+                    f"    # {s.removeprefix('--').strip()}"
+                    if s.startswith("--")
+                    else f"    {_op_execute(s)}"
+                    for s in self.statements()
+                ),
+            ]
         )
 
 
