@@ -14,6 +14,7 @@ from typing import Any
 from pgsage.checks.base import Check, CheckDocs, Param
 from pgsage.checks.schema.column_design import flag_values, sampled_values
 from pgsage.checks.schema.flag_columns import Twin, twins
+from pgsage.db.rows import ColumnValues
 from pgsage.db.snapshot import Snapshot
 from pgsage.fixes.quoting import ident
 from pgsage.fixes.steps import Comment, CommentedOut, Steps
@@ -65,7 +66,7 @@ class DuplicateFlagColumn(Check):
         schema: str,
         table: str,
         twin: Twin,
-        sampled: Mapping[tuple[str, str, str], Any],
+        sampled: Mapping[tuple[str, str, str], ColumnValues],
         disagree_share: float,
     ) -> Finding | None:
         shares = flag_values(twin.flag, sampled.get((schema, table, twin.flag.name)))
@@ -75,7 +76,7 @@ class DuplicateFlagColumn(Check):
         if values is None:
             return None
         # a boolean's most common values read as t/f (bool's text output)
-        by_value = dict(zip(values.values, values.freqs, strict=True))
+        by_value: dict[str, float] = dict(zip(values.values, values.freqs, strict=True))
         true_share = by_value.get("t", by_value.get("true", 0.0))
         one_share = shares.get("1", 0.0)
         gap = abs(true_share - one_share)
