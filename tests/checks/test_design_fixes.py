@@ -7,9 +7,7 @@ from __future__ import annotations
 import ast
 from decimal import Decimal
 
-from test_schema_patterns import apply
-
-from casefiles import all_cases, apply_case
+from casefiles import all_cases, apply_case, apply_fix_sql
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.model import Finding
@@ -41,7 +39,7 @@ def test_design_fixes_applied_for_real(db: TestDatabase) -> None:
     for finding in before:
         if finding.check in APPLIED:
             assert finding.fix is not None
-            apply(db, finding.fix.to_sql())
+            apply_fix_sql(db.dsn, finding.fix.to_sql())
     db.execute("ANALYZE")
     assert audit(db, APPLIED) == []
     types = db.execute(

@@ -5,9 +5,7 @@ the parent, reuse the partitions' existing indexes (no third copy), and nothing 
 
 from __future__ import annotations
 
-from test_schema_patterns import apply
-
-from casefiles import all_cases, apply_case
+from casefiles import all_cases, apply_case, apply_fix_sql
 from pgharness import TestDatabase
 from pgsage.commands import audit as audit_commands
 from pgsage.settings import Settings
@@ -28,7 +26,8 @@ def test_partition_fixes_applied_for_real(db: TestDatabase) -> None:
     for check in CHECKS[::-1]:  # parent indexes first, then the foreign keys
         for found, _, fix_sql in before:
             if found == check:
-                apply(db, fix_sql)
+                assert fix_sql
+                apply_fix_sql(db.dsn, fix_sql)
     db.execute("ANALYZE")
     assert findings(db) == []
     parent_indexes = db.execute(

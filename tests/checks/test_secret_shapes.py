@@ -14,7 +14,9 @@ def test_weak_hash_said_as_such(db: TestDatabase) -> None:
     [case] = [c for c in all_cases("security") if c.path.stem == "password_hash_shapes"]
     apply_case(db.dsn, case)
     report = audit_commands.audit(Settings(dsn=db.dsn, select=["plaintext-secret-columns"]))
-    by_column = {f.evidence["column"] + "@" + f.object.table: f for f in report.findings}  # type: ignore[operator]
+    by_column = {
+        f"{f.evidence['column']}@{f.object and f.object.table}": f for f in report.findings
+    }
     staff = by_column["password@staff"]
     assert "unsalted/weak hash" in staff.message and "SHA-1" in staff.message
     assert "plain text" not in staff.message
