@@ -224,7 +224,8 @@ class ForeignKeyWithoutIndex(Check):
         parts = partitions(self.context).get(parent, ())
         fk = fks[0]
         size = Size.of(list(parts))
-        severity, hot_calls = self.severity_for(size, fk, {p.name for p in parts}, params)
+        names = {table, *(p.name for p in parts)}
+        severity, hot_calls = self.severity_for(size, fk, names, params)
         if severity is None:
             return None
         columns = ", ".join(fk.columns)

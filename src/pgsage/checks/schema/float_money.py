@@ -36,6 +36,12 @@ class FloatMoney(Check):
             "comma-separated words of a column's name (snake_case or camelCase) that say it "
             "holds money",
         ),
+        Param(
+            "not_money_words",
+            "rate,ratio,percent,percentage,pct,weight,count,score,factor,share,qty,quantity",
+            "words that, anywhere in the name, say the number is not an amount of money "
+            "(tax_rate, total_weight)",
+        ),
         Param("precision", 12, "the numeric type proposed: numeric(precision, scale)"),
         Param("scale", 2, "digits after the decimal point in the numeric type proposed"),
     )
@@ -57,14 +63,16 @@ class FloatMoney(Check):
 
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         money = set(split_list(str(params["money_words"]).lower()))
+        not_money = set(split_list(str(params["not_money_words"]).lower()))
         precision, scale = int(params["precision"]), int(params["scale"])
         new_type = f"numeric({precision}, {scale})"
         findings = []
         for column in snapshot.columns:
             if column.type_name not in FLOAT_TYPES or column.generated:
                 continue
-            said = sorted(money & set(words(column.name)))
-            if not said:
+            name_words = set(words(column.name))
+            said = sorted(money & name_words)
+            if not said or not_money & name_words:
                 continue
             table = snapshot.table(column.schema, column.table)
             rows = int(table.estimated_rows) if table else 0
