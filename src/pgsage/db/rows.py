@@ -432,10 +432,18 @@ class ValueShape:
 
 @dataclass(frozen=True)
 class KeyMaximum:
-    """The largest value of a smallint/integer primary or unique key that no sequence fills."""
+    """The largest value of a smallint/integer primary or unique key that no sequence fills:
+    as pg_stats saw it, and read with max() when that may be near the type's limit."""
 
     schema: str
     table: str
     column: str
     type_name: str  # int2, int4
-    max_value: int | None  # None: the table is empty
+    stats_max: int | None  # None: no statistics
+    max_value: int | None  # max(key); None: not probed, or the table is empty
+    probed: bool
+
+    @property
+    def largest(self) -> int | None:
+        """max(key) when it was read, else the statistics' largest value."""
+        return self.max_value if self.probed else self.stats_max

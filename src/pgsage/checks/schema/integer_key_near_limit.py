@@ -5,7 +5,9 @@ sequence-exhaustion watches sequences; a key whose values the application picks 
 (``max(id) + 1``, imported ids: Northwind's ``smallint`` keys) has no sequence to watch. The
 snapshot reads ``max(key)`` of each such one-column primary or unique key (one index probe per
 table, read-only, under the statement timeout: ``key_maxima``) and this check compares it with
-the type's largest value.
+the type's largest value. Only keys whose statistics put them at a tenth of the limit or more
+are probed (a probe counts as a scan in the table's statistics); the others are judged by the
+largest value pg_stats saw.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ class IntegerKeyNearLimit(Check):
     )
     docs = CheckDocs(
         problem="A one-column smallint or integer primary or unique key with no identity and no "
-        "sequence default has a largest value (max(key), read from its index) close to the "
-        "type's limit (32,767 for smallint, 2,147,483,647 for integer).",
+        "sequence default has a largest value close to the type's limit (32,767 for "
+        "smallint, 2,147,483,647 for integer): max(key), read from its index when pg_stats "
+        "puts it at a tenth of the limit or more, else the largest value pg_stats saw.",
         why="Inserts fail with 'smallint out of range' / 'integer out of range' once the "
         "application's next id passes the limit. No sequence exists, so sequence-exhaustion "
         "cannot see it coming; a smallint key fills after 32,767 rows.",
@@ -52,7 +55,7 @@ class IntegerKeyNearLimit(Check):
     def evaluate(self, snapshot: Snapshot, params: Mapping[str, Any]) -> list[Finding]:
         findings = []
         for key in snapshot.key_maxima:
-            if key.max_value is None or key.type_name not in TYPE_LIMITS:
+            if key.largest is None or key.type_name not in TYPE_LIMITS:
                 continue
             found = self.near(snapshot, key, params)
             if found is not None:
@@ -73,7 +76,8 @@ class IntegerKeyNearLimit(Check):
         self, snapshot: Snapshot, key: KeyMaximum, params: Mapping[str, Any]
     ) -> Finding | None:
         type_label, limit = TYPE_LIMITS[key.type_name]
-        percent = 100.0 * (key.max_value or 0) / limit
+        largest = key.largest or 0
+        percent = 100.0 * largest / limit
         severity = self.severity_at(percent, params)
         if severity is None:
             return None
@@ -88,12 +92,13 @@ class IntegerKeyNearLimit(Check):
         return self.finding(
             ObjectRef("column", key.schema, f"{key.table}.{key.column}", key.table),
             f"{key.schema}.{key.table}.{key.column} ({type_label}, filled without a sequence) "
-            f"has reached {key.max_value or 0:,} of {limit:,} ({percent:.1f}%)",
+            f"has reached {largest:,} of {limit:,} ({percent:.1f}%)",
             severity=severity,
             evidence={
                 "column": key.column,
                 "type": type_label,
-                "max_value": key.max_value,
+                "max_value": largest,
+                "read_with": "max()" if key.probed else "pg_stats (last ANALYZE)",
                 "type_limit": limit,
                 "percent_used": round(percent, 2),
                 "referencing_columns": [f"{s}.{t}.{c}" for s, t, c in referencing],

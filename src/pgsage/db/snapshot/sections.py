@@ -363,22 +363,32 @@ def read_statements(
 
 
 def read_key_maxima(c: SessionReader) -> list[KeyMaximum]:
-    """The largest value of each integer key no sequence fills (key_maxima.sql finds them):
-    ``max(key)`` per table, one index probe each, in the snapshot's transaction. Both
-    collectors read this section the same way."""
+    """The integer keys no sequence fills (key_maxima.sql finds them, with the largest value
+    pg_stats saw) and, for those that may be near their limit, ``max(key)``: one index probe
+    each, in the snapshot's transaction. Both collectors read this section the same way."""
 
     def run() -> list[KeyMaximum]:
         keys = c.conn.execute(load_sql("key_maxima", c.info.major).encode()).fetchall()
         found = []
-        for schema, table, column, type_name in keys:
-            row = c.conn.execute(
-                sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
-                    sql.Identifier(column), sql.Identifier(schema, table)
-                )
-            ).fetchone()
-            value = row[0] if row is not None else None
+        for schema, table, column, type_name, stats_max, probe in keys:
+            value = None
+            if probe:
+                row = c.conn.execute(
+                    sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
+                        sql.Identifier(column), sql.Identifier(schema, table)
+                    )
+                ).fetchone()
+                value = row[0] if row is not None else None
             found.append(
-                KeyMaximum(schema, table, column, type_name, None if value is None else int(value))
+                KeyMaximum(
+                    schema,
+                    table,
+                    column,
+                    type_name,
+                    None if stats_max is None else int(stats_max),
+                    None if value is None else int(value),
+                    bool(probe),
+                )
             )
         return found
 

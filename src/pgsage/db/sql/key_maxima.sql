@@ -1,8 +1,12 @@
 -- The largest value of each smallint/integer key that no sequence fills (no identity, no
 -- nextval() default): a one-column primary key or unique constraint, whose values the
 -- application picks (max(id) + 1, an import). The sequences section cannot see how close such
--- a key is to its type's limit. The snapshot then reads max() of each (one probe of the key's
--- index, under the session's statement_timeout): sections.read_key_maxima.
+-- a key is to its type's limit. stats_max is the largest value pg_stats saw (the histogram's
+-- last bound, or the largest most common value): free, but only as fresh as the last ANALYZE.
+-- Keys whose stats_max is at least a tenth of the type's limit are probed with max() by
+-- sections.read_key_maxima: one probe of the key's index, under the session's
+-- statement_timeout. Only those (a table never analyzed is not probed either): a probe counts
+-- as a scan of the table in its statistics, which the audit reads.
 -- Tables another session holds an ACCESS EXCLUSIVE lock on, and tables we may not read, are
 -- left out.
 WITH locked AS (
@@ -36,7 +40,20 @@ WITH locked AS (
                            AND d.deptype = 'e')
       AND c.oid NOT IN (SELECT relation FROM locked)
       AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+), sampled AS (
+    SELECT keys.*,
+           (SELECT pg_catalog.max(v) FROM pg_catalog.unnest(
+                coalesce(s.histogram_bounds::text::int8[], '{}')
+                || coalesce(s.most_common_vals::text::int8[], '{}')) AS v) AS stats_max
+    FROM keys
+    LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = keys.schema
+                                   AND s.tablename = keys.table
+                                   AND s.attname = keys.column
+                                   AND NOT s.inherited
 )
-SELECT keys.schema, keys.table, keys.column, keys.type_name
-FROM keys
+SELECT sampled.schema, sampled.table, sampled.column, sampled.type_name, sampled.stats_max,
+       coalesce(sampled.stats_max >= 0.1 * CASE sampled.type_name WHEN 'int2' THEN 32767
+                                                                  ELSE 2147483647 END,
+                false) AS probe
+FROM sampled
 ORDER BY 1, 2, 3  -- of type name: compared bytewise (collation "C")
