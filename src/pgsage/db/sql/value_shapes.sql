@@ -1,6 +1,7 @@
 -- Text columns whose sampled values (pg_stats' most common values and histogram bounds) all
 -- have the same hash shape: a hex digest of a known length or a crypt-style prefix. Only the
--- shape leaves the server, never a value. Columns narrower than a digest are not looked at.
+-- shape leaves the server, never a value. Columns narrower than a digest (or far wider than
+-- any hash) are not looked at.
 WITH sampled AS (
     SELECT s.schemaname AS schema, s.tablename AS table, s.attname AS column,
            coalesce(s.most_common_vals::text::text[], '{}')
@@ -11,12 +12,17 @@ WITH sampled AS (
     JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname
     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
     WHERE t.typcategory = 'S'
-      AND s.avg_width >= 32
+      AND s.avg_width BETWEEN 32 AND 256
       AND (s.most_common_vals IS NOT NULL OR s.histogram_bounds IS NOT NULL)
       AND s.inherited = (c.relkind = 'p')
       AND c.relkind IN ('r', 'p', 'm')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+), candidates AS (
+    -- A column is reported only when every value has one shape: its first value, tested with
+    -- one cheap pattern, rules out nearly every other column before each value is classified.
+    SELECT * FROM sampled
+    WHERE sampled.vals[1] ~* '^(\$|[0-9a-f]{32}|scram-sha-256\$|pbkdf2|scrypt:)'
 ), shaped AS (
     SELECT sampled.schema, sampled.table, sampled.column,
            CASE
@@ -33,7 +39,7 @@ WITH sampled AS (
                WHEN v ~* '^[0-9a-f]{64}$' THEN 'sha256-hex'
                WHEN v ~* '^[0-9a-f]{128}$' THEN 'sha512-hex'
            END AS shape
-    FROM sampled, pg_catalog.unnest(sampled.vals) AS v
+    FROM candidates AS sampled, pg_catalog.unnest(sampled.vals) AS v
 )
 SELECT shaped.schema, shaped.table, shaped.column,
        pg_catalog.min(shaped.shape) AS shape,
