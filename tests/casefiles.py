@@ -88,3 +88,19 @@ def subject(finding: Finding) -> ObjectRef:
     """The object a finding is about: the checks these tests read always name one."""
     assert finding.object is not None, finding
     return finding.object
+
+
+def apply_fix_sql(dsn: str, fix_sql: str) -> None:
+    """Run a finding's fix SQL statement by statement, as psql would (CONCURRENTLY needs
+    autocommit); comment lines are skipped."""
+    statements, buffer = [], []
+    for line in fix_sql.splitlines():
+        if line.startswith("--"):
+            continue
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            statements.append("\n".join(buffer))
+            buffer = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.encode())

@@ -374,10 +374,21 @@ def test_rows_per_table_are_grouped_in_the_snapshots_order(db: TestDatabase, tak
 def test_both_collectors_read_the_same_snapshot(db: TestDatabase) -> None:
     db.execute(INDEXES)
     db.execute("CREATE TABLE r (id int PRIMARY KEY, m int REFERENCES r, CHECK (m <> id)); ANALYZE")
+    # value_shapes and key_maxima: digests in a text column, a key no sequence fills
+    db.execute(
+        "CREATE TABLE creds (id smallint PRIMARY KEY, password text); "
+        "INSERT INTO creds SELECT g, md5(g::text) FROM generate_series(1, 50) g; ANALYZE creds"
+    )
     with connect(db.dsn) as conn:
         fast = collect_snapshot(conn)
     with connect(db.dsn) as conn:
         plain = collect_snapshot(conn, plain=True)
+    assert [(v.table, v.column, v.shape) for v in fast.value_shapes] == [
+        ("creds", "password", "md5-hex")
+    ]
+    # far from smallint's limit by the statistics: not probed (a probe counts as a scan);
+    # the empty r has no statistics: not listed
+    assert [(k.table, k.largest, k.probed) for k in fast.key_maxima] == [("creds", 50, False)]
     # what changes from one moment to the next (the first snapshot's own queries, for one)
     moments: tuple[str, ...] = ("collected_at", "duration_ms", "activity", "database", "statements")
     moments += ("statements_info", "checkpointer", "wal")

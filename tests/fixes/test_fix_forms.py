@@ -21,8 +21,9 @@ from alembic.config import Config
 from psycopg import sql
 
 from pgharness import TestDatabase
-from pgsage.fixes.constraint import DropConstraint, ValidateConstraint
+from pgsage.fixes.constraint import AddForeignKey, DropConstraint, ValidateConstraint
 from pgsage.fixes.index import CreateIndex, DropIndex, IndexKey, ReindexIndex
+from pgsage.fixes.partition_index import PartitionedIndex
 from pgsage.fixes.roles import RemoveSuperuser, ResetPassword, RevokeSchemaCreate
 from pgsage.fixes.schema import PartitionPlan
 from pgsage.fixes.server import CreateExtension, DropReplicationSlot, EndSession
@@ -30,9 +31,11 @@ from pgsage.fixes.settings import ResetSetting, SetSetting
 from pgsage.fixes.steps import Comment, CommentedOut, Steps
 from pgsage.fixes.table import (
     AddIdentityPrimaryKey,
+    AlterColumnType,
     Analyze,
     ColumnRef,
     PromoteUniqueIndex,
+    ReplaceWithGenerated,
     ResetStorageParameter,
     SetStorageParameter,
     Vacuum,
@@ -169,6 +172,20 @@ SAMPLES: list[Fix] = [
     ResetPassword(ODD),
     Steps((Comment("only comments"), CommentedOut(EndSession(1, cancel=True)))),
     Steps((ReindexIndex("public", ODD), Comment("or:"), CommentedOut(DropIndex("public", ODD)))),
+    AddForeignKey("public", ODD, ODD, (ODD,), "public", ODD, ("id",)),
+    AlterColumnType("public", ODD, ODD, "boolean", using='"x" <> 0', default="false"),
+    AlterColumnType(
+        "public",
+        ODD,
+        ODD,
+        "timestamptz",
+        rewrites=False,
+        prelude=("-- UTC", "SET TIME ZONE 'UTC';"),
+    ),
+    ReplaceWithGenerated("public", ODD, ODD, "integer", '"b"::integer'),
+    PartitionedIndex(
+        CreateIndex("public", ODD, (ODD,), "ix"), (("public", "p1_ix"),), (("public", ODD),)
+    ),
 ]
 
 
@@ -246,6 +263,22 @@ def tables(conn: psycopg.Connection[Any], schema: str) -> Any:
     return conn.execute(
         "SELECT c.relname, c.relkind, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c "
         "WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1",
+        [schema],
+    ).fetchall()
+
+
+def foreign_keys(conn: psycopg.Connection[Any], schema: str) -> Any:
+    """Constraints with the referenced table's schema (each form's own) left out."""
+    return [
+        (name, kind, valid, definition.replace(f"{schema}.", ""))
+        for name, kind, valid, definition in constraints(conn, schema)
+    ]
+
+
+def columns(conn: psycopg.Connection[Any], schema: str) -> Any:
+    return conn.execute(
+        "SELECT table_name, column_name, data_type, column_default, is_generated "
+        "FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 2",
         [schema],
     ).fetchall()
 
@@ -329,6 +362,36 @@ CASES = {
         f"{TABLE}; {ROWS}",
         lambda s: VacuumTables(((s, "orders"),), ("FREEZE", "VERBOSE")),
         storage,
+    ),
+    "add-foreign-key": Case(
+        f"{TABLE}; {ROWS}; CREATE TABLE {{s}}.users (id int PRIMARY KEY); "
+        "INSERT INTO {s}.users SELECT generate_series(0, 9)",
+        lambda s: AddForeignKey(s, "orders", "orders_user_fkey", ("user_id",), s, "users", ("id",)),
+        foreign_keys,
+    ),
+    "alter-column-type": Case(
+        f"{TABLE}; {ROWS}; ALTER TABLE {{s}}.orders ALTER COLUMN user_id SET DEFAULT 0",
+        lambda s: AlterColumnType(
+            s, "orders", "user_id", "boolean", using='"user_id" <> 0', default="false"
+        ),
+        columns,
+    ),
+    "replace-with-generated": Case(
+        f"{TABLE}; {ROWS}; ALTER TABLE {{s}}.orders ADD COLUMN flag boolean DEFAULT true",
+        lambda s: ReplaceWithGenerated(s, "orders", "user_id", "integer", '"flag"::integer'),
+        columns,
+    ),
+    "partitioned-index": Case(
+        "CREATE TABLE {s}.events (id int, at date) PARTITION BY RANGE (at); "
+        "CREATE TABLE {s}.events_1 PARTITION OF {s}.events FOR VALUES FROM ('2024-01-01') "
+        "TO ('2024-02-01'); CREATE TABLE {s}.events_2 PARTITION OF {s}.events FOR VALUES "
+        "FROM ('2024-02-01') TO ('2024-03-01'); CREATE INDEX events_1_id ON {s}.events_1 (id)",
+        lambda s: PartitionedIndex(
+            CreateIndex(s, "events", ("id",), "events_id_idx"),
+            existing=((s, "events_1_id"),),
+            missing=((s, "events_2"),),
+        ),
+        indexes,
     ),
     "partition-plan-step-one": Case(
         f"{TABLE}; ALTER TABLE {{s}}.orders ADD COLUMN at timestamptz NOT NULL DEFAULT now()",

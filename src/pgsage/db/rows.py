@@ -416,3 +416,34 @@ class VectorSetting:
 
     name: str
     setting: str | None  # None: not set anywhere, pgvector's built-in default applies
+
+
+@dataclass(frozen=True)
+class ValueShape:
+    """A text column whose sampled values (pg_stats' most common values and histogram) all have
+    one hash shape: ``sha1-hex``, ``bcrypt``... Only the shape is read, never a value."""
+
+    schema: str
+    table: str
+    column: str
+    shape: str
+    sampled: int
+
+
+@dataclass(frozen=True)
+class KeyMaximum:
+    """The largest value of a smallint/integer primary or unique key that no sequence fills:
+    as pg_stats saw it, and read with max() when that may be near the type's limit."""
+
+    schema: str
+    table: str
+    column: str
+    type_name: str  # int2, int4
+    stats_max: int | None  # None: no statistics
+    max_value: int | None  # max(key); None: not probed, or the table is empty
+    probed: bool
+
+    @property
+    def largest(self) -> int | None:
+        """max(key) when it was read, else the statistics' largest value."""
+        return self.max_value if self.probed else self.stats_max

@@ -105,3 +105,36 @@ class DropConstraint:
             f"    {ALEMBIC_LOCK_TIMEOUT}\n"
             f"    op.drop_constraint({self.name!r}, {self.table!r}, schema={self.schema!r})"
         )
+
+
+@dataclass(frozen=True)
+class AddForeignKey:
+    """``FOREIGN KEY (columns) REFERENCES ref (ref_columns)``: added NOT VALID (a SHARE ROW
+    EXCLUSIVE lock on both tables, no scan), then validated under SHARE UPDATE EXCLUSIVE while
+    reads and writes go on."""
+
+    schema: str
+    table: str
+    name: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+
+    def _statements(self) -> tuple[str, str]:
+        table = ident(self.schema, self.table)
+        add = (
+            f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} FOREIGN KEY "
+            f"({', '.join(ident(c) for c in self.columns)}) REFERENCES "
+            f"{ident(self.ref_schema, self.ref_table)} "
+            f"({', '.join(ident(c) for c in self.ref_columns)}) NOT VALID;"
+        )
+        return add, f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(self.name)};"
+
+    def to_sql(self) -> str:
+        add, validate = self._statements()
+        return f"{LOCK_TIMEOUT}\n{add}\n{validate}"
+
+    def to_alembic(self) -> str:
+        add, validate = self._statements()
+        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({add!r})\n    op.execute({validate!r})"

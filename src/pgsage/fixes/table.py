@@ -245,3 +245,92 @@ class WidenSequence:
         return "\n".join(
             [f"    {ALEMBIC_LOCK_TIMEOUT}", *(f"    {_op_execute(s)}" for s in self.statements())]
         )
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    """``ALTER COLUMN ... TYPE new_type [USING ...]``, with the default dropped and set again
+    when it cannot be cast (an integer flag's ``DEFAULT 0`` becoming ``false``). ``using`` and
+    ``default`` are SQL built by the caller from ``ident()``/``literal()``. Rewrites the table
+    and its indexes under an ACCESS EXCLUSIVE lock unless the change is binary-coercible."""
+
+    schema: str
+    table: str
+    column: str
+    new_type: str  # a type name of the check's, never text from the database
+    using: str | None = None
+    default: str | None = None  # the new default, set after the type change
+    rewrites: bool = True
+    prelude: tuple[str, ...] = ()  # session settings the change relies on (constants)
+
+    def statements(self) -> list[str]:
+        table, column = ident(self.schema, self.table), ident(self.column)
+        lines = list(self.prelude)
+        if self.default is not None:
+            lines.append(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT;")
+        using = f" USING {self.using}" if self.using else ""
+        lines.append(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {self.new_type}{using};")
+        if self.default is not None:
+            lines.append(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {self.default};")
+        return lines
+
+    def to_sql(self) -> str:
+        header = []
+        if self.rewrites:
+            header = [
+                f"-- ALTER COLUMN ... TYPE {self.new_type} rewrites the table and its indexes "
+                "under an ACCESS EXCLUSIVE lock",
+                "-- (reads and writes wait): plan a maintenance window, or migrate through a "
+                "new column online. Update the application's code for the new type first.",
+            ]
+        return "\n".join([*header, LOCK_TIMEOUT, *self.statements()])
+
+    def to_alembic(self) -> str:
+        return "\n".join(
+            [
+                f"    {ALEMBIC_LOCK_TIMEOUT}",
+                *(
+                    f"    # {s.removeprefix('--').strip()}"
+                    if s.startswith("--")
+                    else f"    {_op_execute(s)}"
+                    for s in self.statements()
+                ),
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class ReplaceWithGenerated:
+    """A column that copies another (Pagila's ``customer.active`` beside ``activebool``)
+    replaced by a generated column computed from the one kept, so that readers of the old name
+    go on working and the two can no longer disagree. ``expression`` is SQL built by the caller
+    from ``ident()``. Dropping the column takes an ACCESS EXCLUSIVE lock; adding a STORED
+    generated column rewrites the table."""
+
+    schema: str
+    table: str
+    column: str
+    column_type: str  # a type name of the check's, never text from the database
+    expression: str
+
+    def statements(self) -> list[str]:
+        table, column = ident(self.schema, self.table), ident(self.column)
+        return [
+            f"ALTER TABLE {table} DROP COLUMN {column}, ADD COLUMN {column} {self.column_type} "
+            f"GENERATED ALWAYS AS ({self.expression}) STORED;"
+        ]
+
+    def to_sql(self) -> str:
+        return "\n".join(
+            [
+                "-- Rewrites the table under an ACCESS EXCLUSIVE lock; writers of the dropped "
+                "column must stop writing it first.",
+                LOCK_TIMEOUT,
+                *self.statements(),
+            ]
+        )
+
+    def to_alembic(self) -> str:
+        return "\n".join(
+            [f"    {ALEMBIC_LOCK_TIMEOUT}", *(f"    {_op_execute(s)}" for s in self.statements())]
+        )

@@ -1,4 +1,5 @@
 -- Foreign keys with and without a supporting index on the referencing side.
+-- params: {"fk-without-index": {"quiet_pages": 0}}
 -- expect: fk-without-index public.dialog_messages_dialog_id_fkey on public.dialog_messages
 -- expect: fk-without-index public.documents_owner_fkey on public.documents
 -- expect: fk-without-index public.ai_requests_application_id_fkey on public.ai_requests

@@ -5,6 +5,12 @@ Names are split into words (snake_case and camelCase). A column is a secret when
 secret rather than the secret (``password_hash``, ``token_type``, ``api_key_id``), and no word
 before it says it is protected (``hashed_password``, ``encrypted_token``). In tables whose name
 says they hold secrets (the seeds' ``secure_settings``), a generic ``value`` column counts too.
+
+The values' shape (the snapshot's ``value_shapes``: pg_stats' sampled values, read as a shape
+only) corrects the name: a column whose every sampled value is a bcrypt/argon2/scrypt/pbkdf2
+string is hashed properly and not reported; one of bare hex digests (Pagila's
+``staff.password``: 40 hex digits, SHA-1) is reported as an unsalted fast hash, not as plain
+text. For tokens and API keys a SHA-256 (or longer) digest is the recommended storage.
 """
 
 from __future__ import annotations
@@ -22,6 +28,21 @@ from pgsage.model import Finding, ObjectRef, Severity
 
 TEXT_TYPES = frozenset({"text", "varchar", "bpchar", "citext", "name"})
 PASSWORD_WORDS = frozenset({"password", "passwd"})
+# Slow, salted password hashes (and PostgreSQL's own SCRAM verifier, and crypt(3)'s salted
+# SHA-2): stored properly.
+SLOW_HASHES = frozenset(
+    {"bcrypt", "argon2", "scrypt", "pbkdf2", "scram-sha-256", "sha512-crypt", "sha256-crypt"}
+)
+# Fast digests without a salt, by how they read: weak for passwords; for a token only MD5 and
+# SHA-1 are (a SHA-256 of a random token is what the fix recommends).
+FAST_HASH_NAMES = {
+    "md5-hex": "MD5",
+    "sha1-hex": "SHA-1",
+    "sha256-hex": "SHA-256",
+    "sha512-hex": "SHA-512",
+    "md5-crypt": "MD5-crypt",
+}
+WEAK_FOR_TOKENS = frozenset({"md5-hex", "sha1-hex", "md5-crypt"})
 
 
 def words(name: str) -> list[str]:
@@ -88,7 +109,10 @@ class PlaintextSecretColumns(Check):
         "apikey, secret, private_key, access_key — not *_hash, *_digest, hashed_*, "
         "*_encrypted) is text, varchar or char rather than a hash or ciphertext "
         "(bytea); so is the value column of a table named for secrets, like "
-        "`secure_settings`.",
+        "`secure_settings`. When every value pg_stats sampled is a bcrypt, argon2, scrypt "
+        "or pbkdf2 string the column is not reported; when every one is a bare hex digest "
+        "(MD5, SHA-1, SHA-256 ... of a password; MD5 or SHA-1 of a token) it is reported "
+        "as an unsalted/weak hash instead of plain text.",
         why="Anyone who can read the table — a reporting role, a replica, a backup, a log of a "
         "slow query, an SQL injection — reads every password and token, and can use "
         "them elsewhere. Passwords need a slow salted hash; API keys and tokens a hash "
@@ -112,6 +136,7 @@ class PlaintextSecretColumns(Check):
         # table name) once.
         secret_in_name = functools.cache(lambda name: secret_word(name, secrets, after, before))
         secret_table = functools.cache(lambda table: bool(secret_tables & set(words(table))))
+        shapes = {(v.schema, v.table, v.column): v for v in snapshot.value_shapes}
         findings = []
         for column in snapshot.columns:
             if column.type_name not in TEXT_TYPES or column.generated:
@@ -122,6 +147,14 @@ class PlaintextSecretColumns(Check):
             table = snapshot.table(column.schema, column.table)
             rows = int(table.estimated_rows) if table else None
             kind, advice = self.advice(reason)
+            shape = shapes.get((column.schema, column.table, column.name))
+            if shape is not None and shape.shape in SLOW_HASHES:
+                continue
+            if shape is not None and shape.shape in FAST_HASH_NAMES:
+                weak = self.weak_hash(column, kind, shape.shape, shape.sampled, rows)
+                if weak is not None:
+                    findings.append(weak)
+                continue
             findings.append(
                 self.finding(
                     ObjectRef(
@@ -139,6 +172,36 @@ class PlaintextSecretColumns(Check):
                 )
             )
         return findings
+
+    def weak_hash(
+        self, column: Column, kind: str, shape: str, sampled: int, rows: int | None
+    ) -> Finding | None:
+        """A column of bare digests: an unsalted fast hash (weak for a password; for a token,
+        only MD5 and SHA-1 are)."""
+        if kind != "password" and shape not in WEAK_FOR_TOKENS:
+            return None
+        name = FAST_HASH_NAMES[shape]
+        return self.finding(
+            ObjectRef("column", column.schema, f"{column.table}.{column.name}", column.table),
+            f"{column.schema}.{column.table}.{column.name} holds unsalted/weak hashes ({name}): "
+            f"every sampled value is a bare {name} digest; {rows or 0:,} rows",
+            severity=Severity.WARNING if kind == "password" else Severity.INFO,
+            evidence={
+                "column": column.name,
+                "type": column.type,
+                "table_rows": rows,
+                "hash": name,
+                "sampled_values": sampled,
+            },
+            recommendation=(
+                f"An unsalted {name} digest of a password is reversed by lookup tables and "
+                "brute-forced at billions a second: rehash with bcrypt or argon2 (on each "
+                "user's next login, or wrap the old digest: argon2(sha1) until then)."
+                if kind == "password"
+                else f"{name} is broken for collisions: store a SHA-256 of the {kind} instead "
+                "and rotate the old ones."
+            ),
+        )
 
     @staticmethod
     def reason(

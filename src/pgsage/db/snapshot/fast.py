@@ -45,6 +45,7 @@ from pgsage.db.snapshot.sections import (
     call_hook,
     collected_at,
     end,
+    read_key_maxima,
     read_statements,
     with_index_sizes,
 )
@@ -262,6 +263,7 @@ def collect_fast(
             for name, row_type in SECTIONS[1:]:
                 if name != "tables":
                     rows[name] = read_rows(reader, name, row_type)
+            rows["key_maxima"] = read_key_maxima(reader)
             rows.update(_big_sections(reader, reading))
             reading = None
     finally:

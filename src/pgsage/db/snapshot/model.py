@@ -25,6 +25,7 @@ from pgsage.db.rows import (
     Extension,
     HbaRule,
     Index,
+    KeyMaximum,
     LockedRelation,
     Replica,
     ReplicationSlot,
@@ -37,6 +38,7 @@ from pgsage.db.rows import (
     Statement,
     StatementsInfo,
     Table,
+    ValueShape,
     VectorColumn,
     VectorSetting,
     WalStats,
@@ -74,6 +76,8 @@ class Snapshot:
     schemas: list[Schema] = field(default_factory=list)
     vector_settings: list[VectorSetting] = field(default_factory=list)
     column_values: list[ColumnValues] = field(default_factory=list)
+    value_shapes: list[ValueShape] = field(default_factory=list)
+    key_maxima: list[KeyMaximum] = field(default_factory=list)
     checkpointer: Checkpointer | None = None
     wal: WalStats | None = None
     archiver: ArchiverStats | None = None

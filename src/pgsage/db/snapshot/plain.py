@@ -29,6 +29,7 @@ from pgsage.db.snapshot.sections import (
     begin,
     collected_at,
     end,
+    read_key_maxima,
     read_statements,
 )
 from pgsage.db.sqlfiles import load_sql
@@ -100,6 +101,7 @@ def collect_plain(conn: psycopg.Connection[TupleRow]) -> Snapshot:
             statements = read_statements(reader, fetch_rows)
             for name, row_type in (*SECTIONS[1:], *BIG_SECTIONS):
                 rows[name] = read_rows(reader, name, row_type)
+            rows["key_maxima"] = read_key_maxima(reader)
     finally:
         end(conn)
     rows["tables"] = with_index_sizes(rows["tables"], rows["indexes"])

@@ -32,6 +32,7 @@ from pgsage.db.rows import (
     Extension,
     HbaRule,
     Index,
+    KeyMaximum,
     LockedRelation,
     Replica,
     ReplicationSlot,
@@ -44,11 +45,13 @@ from pgsage.db.rows import (
     Statement,
     StatementsInfo,
     Table,
+    ValueShape,
     VectorSetting,
     WalStats,
 )
 from pgsage.db.serverinfo import ServerInfo, fetch_server_info
 from pgsage.db.snapshot.model import FORMAT_VERSION, Snapshot
+from pgsage.db.sqlfiles import load_sql
 
 Row = TypeVar("Row")
 logger = logging.getLogger(__name__)
@@ -77,6 +80,7 @@ SECTIONS: tuple[tuple[str, type[Any]], ...] = (
     ("wal", WalStats),
     ("archiver", ArchiverStats),
     ("constraints", Constraint),
+    ("value_shapes", ValueShape),
 )
 # The biggest sections, read last; the fast collector reads them on a second session.
 BIG_SECTIONS: tuple[tuple[str, type[Any]], ...] = (("indexes", Index), ("columns", Column))
@@ -222,6 +226,8 @@ def assemble(
         schemas=rows["schemas"],
         vector_settings=rows["vector_settings"],
         column_values=rows["column_values"],
+        value_shapes=rows["value_shapes"],
+        key_maxima=rows["key_maxima"],
         checkpointer=first("checkpointer"),
         wal=first("wal"),
         archiver=first("archiver"),
@@ -354,6 +360,39 @@ def read_statements(
             c.errors["statements"] = detail
         return [], StatementsInfo(status=status, detail=detail, extension_version=version)
     return result
+
+
+def read_key_maxima(c: SessionReader) -> list[KeyMaximum]:
+    """The integer keys no sequence fills (key_maxima.sql finds them, with the largest value
+    pg_stats saw) and, for those that may be near their limit, ``max(key)``: one index probe
+    each, in the snapshot's transaction. Both collectors read this section the same way."""
+
+    def run() -> list[KeyMaximum]:
+        keys = c.conn.execute(load_sql("key_maxima", c.info.major).encode()).fetchall()
+        found = []
+        for schema, table, column, type_name, stats_max, probe in keys:
+            value = None
+            if probe:
+                row = c.conn.execute(
+                    sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
+                        sql.Identifier(column), sql.Identifier(schema, table)
+                    )
+                ).fetchone()
+                value = row[0] if row is not None else None
+            found.append(
+                KeyMaximum(
+                    schema,
+                    table,
+                    column,
+                    type_name,
+                    None if stats_max is None else int(stats_max),
+                    None if value is None else int(value),
+                    bool(probe),
+                )
+            )
+        return found
+
+    return c.section("key_maxima", run, [])
 
 
 def _statement_field_names() -> list[str]:
