@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
 from pgsage.web import charts
-from pgsage.web.deps import ReachGB, State, Target, expensive
+from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
 from pgsage.web.pagedata import build, model_of
 from pgsage.web.routes_pages import CHARTS, Metric
-from pgsage.web.state import PAGES
+from pgsage.web.state import EXPENSIVE_PAGES, PAGES
 
 router = APIRouter(prefix="/api/v1")
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -44,14 +44,14 @@ def list_targets(state: State) -> Targets:
 
 
 def _add_api(page: str) -> None:
-    def api(target: Target, state: State, reach_gb: ReachGB = None) -> Any:
-        return build(state, page, target, reach_gb * 2**30 if reach_gb else None)
+    def api(target: Target, state: State, reach_gb: ReachGB = None, number: PageNumber = 1) -> Any:
+        return build(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
 
     router.add_api_route(
         f"/targets/{{target}}/{page}",
         api,
         methods=["GET"],
-        dependencies=[Depends(expensive)],
+        dependencies=[Depends(expensive)] if page in EXPENSIVE_PAGES else [],
         name=f"api_{page}",
         response_model=model_of(page),
         responses=ERRORS,
@@ -66,7 +66,9 @@ for _page, _title in PAGES:
 def history(metric: Metric, target: Target, state: State) -> History:
     if metric not in CHARTS:
         raise HTTPException(404, "no such series")
-    series = state.store.series(target, metric)
+    series = state.pages.get(
+        ("series", target, metric), lambda: state.store.series(target, metric)
+    ).value
     fit = charts.trend([(t.timestamp(), v) for t, v in series])
     return History(
         metric=metric,
