@@ -175,7 +175,6 @@ class Targets:
             entry.taken_at = datetime.now(UTC)
             entry.taken_mono = time.monotonic()
 
-
     def _live_options(self) -> SessionOptions:
         return SessionOptions(
             statement_timeout_ms=int(self.config.page_budget_s * 1000),
