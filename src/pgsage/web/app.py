@@ -53,7 +53,7 @@ def _lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scheduler and state.config.collect_interval_s > 0:
-            state.scheduler = Scheduler(state.config, state.store)
+            state.scheduler = Scheduler(state.config, state.store, state.targets.audit_and_keep)
             state.scheduler.start()
         try:
             yield

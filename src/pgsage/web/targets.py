@@ -171,9 +171,17 @@ class Targets:
             except Exception as exc:
                 entry.error = f"{type(exc).__name__}: {one_line(str(exc))}"
                 return
-            entry.snapshot, entry.report, entry.error = snap, report, None
-            entry.taken_at = datetime.now(UTC)
-            entry.taken_mono = time.monotonic()
+            _install(entry, snap, report)
+
+    def audit_and_keep(self, name: str, settings: Settings) -> tuple[Snapshot, Report]:
+        """The audit the collector samples (its ``Audit``), kept for the pages as well: the
+        web process audits each target once per collection, not once for each."""
+        built = frozen_audit(settings)
+        entry = self._entries.get(name)
+        if entry is not None:
+            with entry.lock:
+                _install(entry, *built)
+        return built
 
     def _live_options(self) -> SessionOptions:
         return SessionOptions(
@@ -245,6 +253,12 @@ class Targets:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _install(entry: _Entry, snap: Snapshot, report: Report) -> None:
+    entry.snapshot, entry.report, entry.error = snap, report, None
+    entry.taken_at = datetime.now(UTC)
+    entry.taken_mono = time.monotonic()
 
 
 def frozen_audit(settings: Settings) -> tuple[Snapshot, Report]:
