@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from pgsage.web import charts
 from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
-from pgsage.web.pagedata import build, model_of
+from pgsage.web.pagedata import built, json_bytes, model_of, rendered
 from pgsage.web.routes_pages import CHARTS, Metric
 from pgsage.web.state import EXPENSIVE_PAGES, PAGES
 
@@ -45,7 +46,10 @@ def list_targets(state: State) -> Targets:
 
 def _add_api(page: str) -> None:
     def api(target: Target, state: State, reach_gb: ReachGB = None, number: PageNumber = 1) -> Any:
-        return build(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
+        made = built(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
+        # the bytes are made once per page model (declared as response_model for the schema)
+        body = rendered(state, made, "json", lambda: json_bytes(page, made.model))
+        return Response(body, media_type="application/json")
 
     router.add_api_route(
         f"/targets/{{target}}/{page}",

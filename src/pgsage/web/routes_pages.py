@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pgsage.web import charts
 from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
-from pgsage.web.pagedata import build, template_of
-from pgsage.web.state import EXPENSIVE_PAGES, PAGES
+from pgsage.web.pagedata import built, rendered, template_of
+from pgsage.web.state import EXPENSIVE_PAGES, PAGES, viewer_key
 
 router = APIRouter()
 
@@ -50,15 +50,22 @@ def _add_page(page: str, title: str) -> None:
         reach_gb: ReachGB = None,
         number: PageNumber = 1,
     ) -> HTMLResponse:
-        return state.render(
-            request,
-            template_of(page),
-            page=page,
-            page_title=title,
-            data=build(state, page, target, reach_gb * 2**30 if reach_gb else None, number),
-            target=target,
-            targets=state.targets.names,
-        )
+        made = built(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
+
+        def render() -> str:
+            return state.render_text(
+                request,
+                template_of(page),
+                page=page,
+                page_title=title,
+                data=made.model,
+                target=target,
+                targets=state.targets.names,
+            )
+
+        # one rendering per page model and viewer (the header names the user, forms carry
+        # the session's CSRF token)
+        return HTMLResponse(rendered(state, made, ("html", viewer_key(request)), render))
 
     router.add_api_route(
         f"/t/{{target}}/{suffix}",

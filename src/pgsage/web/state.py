@@ -109,6 +109,8 @@ class WebState:
         self.whatif: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
         self.lints: TtlCache[AdvisorRun] = TtlCache(60.0)
         self.pages: SingleFlight[Any] = SingleFlight(config.page_ttl_s)
+        # renderings of a cached page model, keyed by it: they live as long as it does
+        self.renders: SingleFlight[Any] = SingleFlight(float("inf"), max_keys=128)
         self.live: SingleFlight[Any] = SingleFlight(config.live_ttl_s)
         self.pings: SingleFlight[float | None] = SingleFlight(config.live_ttl_s)
 
@@ -127,15 +129,28 @@ class WebState:
     def render(
         self, request: Request, template: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        who: Principal | None = getattr(request.state, "principal", None)
-        body = self.templates.get_template(template).render(
+        return HTMLResponse(self.render_text(request, template, **context), status_code=status)
+
+    def render_text(self, request: Request, template: str, **context: Any) -> str:
+        who = principal_of(request)
+        return self.templates.get_template(template).render(
             user=who.user if who else None,
             csrf=who.csrf if who else None,
             pages=PAGES,
             live_ttl=f"{self.config.live_ttl_s:g}",
             **context,
         )
-        return HTMLResponse(body, status_code=status)
+
+
+def principal_of(request: Request) -> Principal | None:
+    found: Principal | None = getattr(request.state, "principal", None)
+    return found
+
+
+def viewer_key(request: Request) -> tuple[str, str, str | None] | None:
+    """What a page's HTML depends on besides its data: who sees it (name, role, CSRF token)."""
+    who = principal_of(request)
+    return (who.user.username, who.user.role, who.csrf) if who else None
 
 
 async def web_state(request: Request) -> WebState:
