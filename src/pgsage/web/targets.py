@@ -5,6 +5,7 @@ Live activity is read directly, in a read-only session with short timeouts."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -160,6 +161,12 @@ class Targets:
                 entry.pending is not None,
             )
 
+    def warm(self) -> None:
+        """Start every target's first audit now, in the background (a process starts with
+        its pages ready instead of the first visitor waiting for them)."""
+        for name in self.names:
+            self.view(name, budget_s=0)
+
     def _done(self, entry: _Entry, future: Future[tuple[Snapshot, Report]]) -> None:
         with entry.lock:
             entry.pending = None
@@ -176,8 +183,14 @@ class Targets:
     def audit_and_keep(self, name: str, settings: Settings) -> tuple[Snapshot, Report]:
         """The audit the collector samples (its ``Audit``), kept for the pages as well: the
         web process audits each target once per collection, not once for each."""
-        built = frozen_audit(settings)
         entry = self._entries.get(name)
+        if entry is not None:
+            with entry.lock:
+                pending = entry.pending
+            if pending is not None:  # a page's refresh is under way: sample that one
+                with contextlib.suppress(Exception):  # it failed: audit afresh
+                    return pending.result()
+        built = frozen_audit(settings)
         if entry is not None:
             with entry.lock:
                 _install(entry, *built)
