@@ -23,7 +23,7 @@ CONFIG_ENV = "PGSAGE_WEB_WORKER_CONFIG"
 
 @contextlib.contextmanager
 def config_file(config: WebConfig) -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="pgsage-web-"))  # mode 0700
+    folder = Path(tempfile.mkdtemp(prefix="pgsage-web-workers-"))  # mode 0700
     path = folder / "config.pickle"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
