@@ -197,6 +197,10 @@ def time_pages(base: str, password: str) -> bool:
             f"{shown:<52} {status if status == first_status else f'{first_status}/{status}':>6} "
             f"{first * 1000:>6.0f}ms {second * 1000:>6.0f}ms {len(body):>9}"
         )
+    status, body = get(f"{base}/api/v1/targets/bench/advisor", password)
+    if status == 200:
+        advice = json.loads(body)
+        say(f"advisor: {(advice.get('notes') or ['?'])[0]}; {advice.get('error') or 'ran'}")
     met = "met" if worst < GOAL_PAGE_S else "NOT met"
     say(f"every page under {GOAL_PAGE_S:g} s: {met} (slowest {worst * 1000:.0f} ms)")
     return worst < GOAL_PAGE_S

@@ -134,15 +134,12 @@ class Targets:
             problems: list[str] = []
             if entry.error:
                 problems.append(f"the last refresh failed: {entry.error}")
-            if entry.pending is not None:
+            if entry.pending is not None and entry.report is None:
                 problems.append(
                     f"the target did not answer within {budget:g} s; "
-                    + (
-                        f"showing data from {entry.taken_at:%Y-%m-%d %H:%M:%S} UTC"
-                        if entry.taken_at
-                        else "nothing read yet — reload in a moment"
-                    )
+                    "nothing read yet — reload in a moment"
                 )
+            # (with an audit to show, a refresh under way is said by "as of … · refreshing")
             snap = entry.snapshot
             if snap is not None:
                 for section, message in sorted(snap.errors.items()):
