@@ -86,45 +86,9 @@ def built(
         "space": lambda: _space(state, view, target, reach_bytes, number),
     }
     builder = builders.get(page) or (lambda: views.findings_page(view, names, page, number))
-    key = _page_key(page, target, reach_bytes, number, view)
+    key = (page, target, reach_bytes, number, view.taken_at, view.problems, view.refreshing)
     found = state.pages.get(key, builder)
     return Built(found.value, (key, found.mono))
-
-
-def _page_key(
-    page: str, target: str, reach_bytes: float | None, number: int, view: TargetView
-) -> Hashable:
-    return (page, target, reach_bytes, number, view.taken_at, view.problems, view.refreshing)
-
-
-def ready(
-    state: WebState,
-    page: str,
-    target: str,
-    request: tuple[float | None, int],
-    render_key: Hashable,
-) -> Any:
-    """The page's rendering (``render_key``: JSON, a viewer's HTML) when it and everything
-    it is made of are cached and fresh, else None; no I/O and no waiting, so the event loop
-    can answer with it without a thread (``request``: the reach and the page number)."""
-    if page in EXTRA:
-        return None
-    if page == "activity":
-        live = state.live.peek(target)
-        if live is None:
-            return None
-        model_key: Hashable = ("activity", target, live.mono)
-    else:
-        view = state.targets.view(target, budget_s=0)
-        if view.report is None:
-            return None
-        key = _page_key(page, target, *request, view)
-        found = state.pages.peek(key)
-        if found is None:
-            return None
-        model_key = (key, found.mono)
-    hit = state.renders.peek((model_key, render_key))
-    return hit.value if hit is not None else None
 
 
 def build(

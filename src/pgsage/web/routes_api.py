@@ -8,13 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from pgsage.web import charts
 from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
-from pgsage.web.pagedata import built, json_bytes, model_of, ready, rendered
+from pgsage.web.pagedata import built, json_bytes, model_of, rendered
 from pgsage.web.routes_pages import CHARTS, Metric
-from pgsage.web.state import EXPENSIVE_PAGES, PAGES, WebState
+from pgsage.web.state import EXPENSIVE_PAGES, PAGES
 
 router = APIRouter(prefix="/api/v1")
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -46,19 +45,10 @@ def list_targets(state: State) -> Targets:
 
 
 def _add_api(page: str) -> None:
-    def answer(state: WebState, target: str, reach: float | None, number: int) -> bytes:
-        made = built(state, page, target, reach, number)
+    def api(target: Target, state: State, reach_gb: ReachGB = None, number: PageNumber = 1) -> Any:
+        made = built(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
         # the bytes are made once per page model (declared as response_model for the schema)
-        body: bytes = rendered(state, made, "json", lambda: json_bytes(page, made.model))
-        return body
-
-    async def api(
-        target: Target, state: State, reach_gb: ReachGB = None, number: PageNumber = 1
-    ) -> Any:
-        reach = reach_gb * 2**30 if reach_gb else None
-        body = ready(state, page, target, (reach, number), "json")
-        if body is None:  # something to build or to wait for: in a thread
-            body = await run_in_threadpool(answer, state, target, reach, number)
+        body = rendered(state, made, "json", lambda: json_bytes(page, made.model))
         return Response(body, media_type="application/json")
 
     router.add_api_route(

@@ -7,12 +7,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from pgsage.web import charts
 from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
-from pgsage.web.pagedata import built, ready, rendered, template_of
-from pgsage.web.state import EXPENSIVE_PAGES, PAGES, WebState, viewer_key
+from pgsage.web.pagedata import built, rendered, template_of
+from pgsage.web.state import EXPENSIVE_PAGES, PAGES, viewer_key
 
 router = APIRouter()
 
@@ -44,10 +43,14 @@ def check_docs(request: Request, check: str, state: State) -> HTMLResponse:
 def _add_page(page: str, title: str) -> None:
     suffix = "" if page == "overview" else page
 
-    def answer(
-        request: Request, state: WebState, target: str, reach: float | None, number: int
-    ) -> str:
-        made = built(state, page, target, reach, number)
+    def html(
+        request: Request,
+        target: Target,
+        state: State,
+        reach_gb: ReachGB = None,
+        number: PageNumber = 1,
+    ) -> HTMLResponse:
+        made = built(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
 
         def render() -> str:
             return state.render_text(
@@ -62,21 +65,7 @@ def _add_page(page: str, title: str) -> None:
 
         # one rendering per page model and viewer (the header names the user, forms carry
         # the session's CSRF token)
-        body: str = rendered(state, made, ("html", viewer_key(request)), render)
-        return body
-
-    async def html(
-        request: Request,
-        target: Target,
-        state: State,
-        reach_gb: ReachGB = None,
-        number: PageNumber = 1,
-    ) -> HTMLResponse:
-        reach = reach_gb * 2**30 if reach_gb else None
-        body = ready(state, page, target, (reach, number), ("html", viewer_key(request)))
-        if body is None:  # something to build or to wait for: in a thread
-            body = await run_in_threadpool(answer, request, state, target, reach, number)
-        return HTMLResponse(body)
+        return HTMLResponse(rendered(state, made, ("html", viewer_key(request)), render))
 
     router.add_api_route(
         f"/t/{{target}}/{suffix}",

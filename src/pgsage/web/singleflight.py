@@ -71,13 +71,6 @@ class SingleFlight(Generic[T]):
                 return found
             return self._compute(slot, compute)
 
-    def peek(self, key: Hashable) -> Fresh[T] | None:
-        """The value when it is there and fresh, else None; never computes nor waits."""
-        with self._guard:
-            slot = self._slots.get(key)
-        found = slot.found if slot is not None else None
-        return found if found is not None and self._fresh(found) else None
-
     def _compute(self, slot: _Slot[T], compute: Callable[[], T]) -> Fresh[T]:
         fresh = Fresh(compute(), datetime.now(UTC), time.monotonic())
         slot.found = fresh
