@@ -72,6 +72,7 @@ def base_config(target_db: TestDatabase, store_db: TestDatabase) -> WebConfig:
         login_address_limit=Limit(10_000, 60),
         bcrypt_rounds=4,
         page_budget_s=8.0,
+        compute_wait_s=8.0,
         collect_interval_s=0,
     )
 

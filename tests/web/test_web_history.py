@@ -13,8 +13,9 @@ from sqlalchemy import text
 from web_helpers import ADMIN, basic
 
 from pgharness import TestDatabase
-from pgsage.commands.collect import collect, collect_target, lock_key
+from pgsage.commands.collect import CollectOptions, collect, collect_target, lock_key
 from pgsage.settings import Settings
+from pgsage.web import advisor
 from pgsage.web.charts import line_chart, trend
 from pgsage.web.store import Store
 
@@ -42,6 +43,10 @@ def test_collect_records_deltas_sizes_and_findings(
             )
         ).scalar_one()
     assert calls and calls >= 1
+    recorded = store.recorded_workload("main")
+    assert any("total >" in query and calls >= 1 for query, calls, _ in recorded), recorded
+    assert advisor.workload_source(recorded).startswith("the recorded workload")
+    assert advisor.workload_source([]).startswith("pg_stat_statements")
     assert len(store.series("main", "size")) >= 2
     assert len(store.series("main", "connections")) >= 2
     for metric in ("size", "connections", "query_time"):
@@ -66,7 +71,7 @@ def test_the_advisory_lock_and_the_gap_prevent_double_samples(
         other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key("main")})
         other.commit()
     collect_target(store, "main", settings)
-    again = collect_target(store, "main", settings, min_gap_s=3600)
+    again = collect_target(store, "main", settings, CollectOptions(min_gap_s=3600))
     assert again.status == "skipped" and "ago" in again.detail
 
 

@@ -51,6 +51,8 @@ class AdviseOptions:
     budget: Budget = field(default_factory=Budget)
     allow_real_indexes: bool = False
     strict: bool = False  # a --queries statement that does not parse stops the run
+    # statements the caller read elsewhere (the web: the workload its store recorded)
+    workload: tuple[WorkloadQuery, ...] | None = None
 
 
 def recommend(
@@ -355,6 +357,8 @@ def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, .
 
 
 def _empty_workload(options: AdviseOptions) -> str:
+    if options.workload is not None:
+        return "the workload is empty: no recorded statement on a table of this database"
     if options.queries_file is not None:
         return f"the workload is empty: {options.queries_file} holds no statement on a table"
     if options.log_file is not None:

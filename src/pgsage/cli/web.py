@@ -106,6 +106,15 @@ def web(
         Path | None,
         typer.Option("--migrations", help="Migrations to lint on the Migrations page."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes (each keeps its own cached audit of every target).",
+        ),
+    ] = 1,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the dashboard and the HTTP API. Set PGSAGE_ADMIN_TOKEN to allow
@@ -144,7 +153,7 @@ def web(
         f"{', '.join(targets)}; {plan.users} user(s)",
         highlight=False,
     )
-    web_commands.serve(web_config, store, forwarded_allow_ips=forwarded_allow_ips)
+    web_commands.serve(web_config, store, workers=workers, forwarded_allow_ips=forwarded_allow_ips)
 
 
 def _store(ctx: typer.Context) -> Store:

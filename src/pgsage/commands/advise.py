@@ -74,6 +74,8 @@ class AdviseResult:
 def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions) -> list[WorkloadQuery]:
     if options.queries_file is not None and options.log_file is not None:
         raise UsageError("give the workload with either --queries or --log, not both")
+    if options.workload is not None:
+        return list(options.workload)
     if options.queries_file is not None:
         return from_file(options.queries_file, strict=options.strict)
     if options.log_file is not None:

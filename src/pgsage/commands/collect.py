@@ -12,6 +12,7 @@ processes sharing a store never take a sample twice.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -51,6 +52,16 @@ def snapshot_and_report(settings: Settings) -> tuple[Snapshot, Report]:
     return taken, run_checks(taken, checks, settings.checks)
 
 
+# Who takes a target's audit for a sample: (target name, settings) -> (snapshot, report). The
+# web process passes its own, so that the audit it samples is the one its pages show.
+Audit = Callable[[str, Settings], "tuple[Snapshot, Report]"]
+
+
+def audit_only(target: str, settings: Settings) -> tuple[Snapshot, Report]:
+    """The default ``Audit``: the snapshot and report, for the sample only."""
+    return snapshot_and_report(settings)
+
+
 def lock_key(target: str) -> int:
     return zlib.crc32(f"pgsage-collect:{target}".encode()) - 2**31
 
@@ -63,29 +74,27 @@ def statement_key(
 
 
 def collect_target(
-    store: Store,
-    target: str,
-    settings: Settings,
-    *,
-    min_gap_s: float = 0.0,
-    space_interval_s: float = 86_400.0,
+    store: Store, target: str, settings: Settings, options: CollectOptions | None = None
 ) -> CollectResult:
-    """Sample one target (its DSN in ``settings.dsn``) into the store."""
+    """Sample one target (its DSN in ``settings.dsn``) into the store (``options``: the gap,
+    the space interval and who audits; retention is ``collect``'s)."""
+    options = options or CollectOptions()
     with store.engine.connect() as lock_conn:
         got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(target)})
         lock_conn.commit()
         if not got.scalar_one():
             return CollectResult(target, "skipped", "another process is collecting it")
         try:
-            return _collect_locked(store, target, settings, min_gap_s, space_interval_s)
+            return _collect_locked(store, target, settings, options)
         finally:
             lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(target)})
             lock_conn.commit()
 
 
 def _collect_locked(
-    store: Store, target: str, settings: Settings, min_gap_s: float, space_interval_s: float
+    store: Store, target: str, settings: Settings, options: CollectOptions
 ) -> CollectResult:
+    min_gap_s, space_interval_s = options.min_gap_s, options.space_interval_s
     with store.begin() as conn:
         if min_gap_s > 0:
             recent = conn.execute(
@@ -104,7 +113,7 @@ def _collect_locked(
             ).scalar_one()
         )
     try:
-        taken, report = snapshot_and_report(settings)
+        taken, report = options.audit(target, settings)
     except PgsageError as exc:
         _finish(store, run_id, False, one_line(str(exc)), "")
         return CollectResult(target, "failed", one_line(str(exc)))
@@ -350,6 +359,7 @@ class CollectOptions:
     space_interval_s: float = 86_400.0
     query_retention_days: int = 30
     space_retention_days: int = 365
+    audit: Audit = audit_only
 
 
 def collect(
@@ -361,13 +371,7 @@ def collect(
     """One sample of every target, then the retention purge."""
     options = options or CollectOptions()
     results = [
-        collect_target(
-            store,
-            name,
-            settings.model_copy(update={"dsn": dsn}),
-            min_gap_s=options.min_gap_s,
-            space_interval_s=options.space_interval_s,
-        )
+        collect_target(store, name, settings.model_copy(update={"dsn": dsn}), options)
         for name, dsn in targets.items()
     ]
     store.purge(options.query_retention_days, options.space_retention_days)

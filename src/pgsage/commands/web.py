@@ -3,6 +3,7 @@ store, manage users, serve the app. Nothing here prints or exits."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,22 +102,30 @@ def check_listen(config: WebConfig, store: Store) -> ServePlan:
     return ServePlan(config, users)
 
 
-def serve(config: WebConfig, store: Store, **uvicorn_options: Any) -> None:
+def serve(config: WebConfig, store: Store, workers: int = 1, **uvicorn_options: Any) -> None:
     """Run the app until SIGTERM/SIGINT: in-flight requests finish (30 s at most), then the
-    scheduler stops and the pools close."""
+    scheduler stops and the pools close. ``workers`` > 1: that many processes (each with its
+    own cached audit of every target), for a machine with as many cores."""
     import uvicorn
 
     from pgsage.web.app import create_app
 
     check_listen(config, store)
-    app = create_app(config, store, scheduler=True)
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        proxy_headers=True,
-        timeout_graceful_shutdown=30,
-        server_header=False,
-        log_level="info",
+    options: dict[str, Any] = {
+        "host": config.host,
+        "port": config.port,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 30,
+        "server_header": False,
+        "log_level": "info",
         **uvicorn_options,
-    )
+    }
+    if workers <= 1:
+        uvicorn.run(create_app(config, store, scheduler=True), **options)
+        return
+    from pgsage.web import worker
+
+    store.dispose()  # each worker opens its own
+    with worker.config_file(config) as path:
+        os.environ[worker.CONFIG_ENV] = str(path)
+        uvicorn.run("pgsage.web.worker:create_worker_app", factory=True, workers=workers, **options)

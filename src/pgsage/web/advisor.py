@@ -1,5 +1,6 @@
-"""The advisor on the web: index recommendations for the target's recorded workload
-(pg_stat_statements, what the store samples), and "what if" indexes for one query — both
+"""The advisor on the web: index recommendations for the target's recorded workload (the
+statements the store sampled; pg_stat_statements as it is now while nothing is recorded), and
+"what if" indexes for one query — both
 through ``pgsage.commands.advise`` (read-only session, HypoPG, rolled back), cached a few
 minutes per target (an advisor run is the most expensive thing a page can ask for)."""
 
@@ -11,10 +12,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from pgsage.advise.model import WorkloadQuery
 from pgsage.commands.advise import AdviseOptions, AdviseResult, advise
 from pgsage.commands.lint import LintRequest, lint
 from pgsage.db.connect import SessionOptions, one_line, scrub_secrets
@@ -117,9 +119,29 @@ def _advise(config: WebConfig, dsn: str, options: AdviseOptions) -> AdvisorRun:
     return AdvisorRun(report, None, time.perf_counter() - started, report.notes)
 
 
-def workload_advice(config: WebConfig, dsn: str) -> AdvisorRun:
-    """Recommendations for the target's workload (pg_stat_statements)."""
-    return _advise(config, dsn, AdviseOptions())
+RECORDED_DAYS = 30  # the recorded workload the advisor weighs: the last 30 days of samples
+
+
+def workload_source(recorded: list[tuple[str, int, float]]) -> str:
+    if recorded:
+        return (
+            f"the recorded workload: {len(recorded)} statements sampled by pgsage collect "
+            f"over the last {RECORDED_DAYS} days"
+        )
+    return "pg_stat_statements as it is now (no statement recorded in the store yet)"
+
+
+def workload_advice(
+    config: WebConfig, dsn: str, recorded: list[tuple[str, int, float]]
+) -> AdvisorRun:
+    """Recommendations for the target's workload: the store's recorded statements (calls and
+    time summed over the samples) when there are any, else pg_stat_statements."""
+    workload = tuple(
+        WorkloadQuery(text=query, calls=calls, total_ms=total_ms, source="recorded")
+        for query, calls, total_ms in recorded
+    )
+    run = _advise(config, dsn, AdviseOptions(workload=workload or None))
+    return replace(run, notes=(f"workload: {workload_source(recorded)}", *run.notes))
 
 
 def query_advice(config: WebConfig, dsn: str, query: str) -> AdvisorRun:

@@ -48,12 +48,14 @@ __all__ = [
 
 
 def _lifespan(
-    state: WebState, scheduler: bool
+    state: WebState, scheduler: bool, warm: bool
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            state.targets.warm()
         if scheduler and state.config.collect_interval_s > 0:
-            state.scheduler = Scheduler(state.config, state.store)
+            state.scheduler = Scheduler(state.config, state.store, state.targets.audit_and_keep)
             state.scheduler.start()
         try:
             yield
@@ -91,7 +93,7 @@ def create_app(config: WebConfig, store: Store, *, scheduler: bool = False) -> F
         version="1",
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: not here
         redoc_url=None,
-        lifespan=_lifespan(state, scheduler),
+        lifespan=_lifespan(state, scheduler, warm=scheduler),
         dependencies=[Depends(csrf_protect)],
     )
     app.state.web = state

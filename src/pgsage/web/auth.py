@@ -21,6 +21,7 @@ SESSION_COOKIE = "pgsage_session"
 LOGIN_CSRF_COOKIE = "pgsage_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 BASIC_CACHE_S = 60.0  # a verified Basic credential is trusted this long (bcrypt is slow)
+ROLE_RECHECK_S = 2.0  # ... and its user's role looked up again at most this often
 # A hash to verify against when the user does not exist: the same time either way.
 _DUMMY_HASH = bcrypt.hashpw(b"pgsage-no-such-user", bcrypt.gensalt(4))
 
@@ -81,7 +82,8 @@ class Authenticator:
         self.user_limit = user_limit
         self.address_limit = address_limit
         self._secret = secrets.token_bytes(32)
-        self._verified: dict[str, tuple[float, User]] = {}
+        # verified credential -> (verified at, user as of the last role look-up, looked up at)
+        self._verified: dict[str, tuple[float, User, float]] = {}
         self._lock = threading.Lock()
 
     def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
@@ -109,24 +111,48 @@ class Authenticator:
             return None
         return User(username, found[1])
 
+    def _key(self, username: str, password: str) -> str:
+        return hmac.new(
+            self._secret, f"{username}\0{password}".encode(), hashlib.sha256
+        ).hexdigest()
+
+    def known(self, header: str) -> User | None:
+        """The user of a Basic credential verified and looked up a moment ago (no I/O), or
+        None (then ``basic`` decides)."""
+        credentials = parse_basic(header)
+        if credentials is None:
+            return None
+        with self._lock:
+            cached = self._verified.get(self._key(*credentials))
+        now = time.monotonic()
+        if cached is None or now - cached[0] >= BASIC_CACHE_S or now - cached[2] >= ROLE_RECHECK_S:
+            return None
+        return cached[1]
+
     def basic(self, header: str | None, address: str) -> User | None:
         credentials = parse_basic(header)
         if credentials is None:
             return None
         username, password = credentials
-        key = hmac.new(self._secret, f"{username}\0{password}".encode(), hashlib.sha256).hexdigest()
+        key = self._key(username, password)
         now = time.monotonic()
         with self._lock:
             cached = self._verified.get(key)
         if cached is not None and now - cached[0] < BASIC_CACHE_S:
+            verified_at, user, looked_up = cached
+            if now - looked_up < ROLE_RECHECK_S:
+                return user
             # the role may have changed or the user gone: one cheap look-up, no bcrypt
             current = self.store.password_hash(username)
             if current is not None:
-                return User(username, current[1])
-        user = self.check_password(username, password, address)
-        if user is not None:
+                user = User(username, current[1])
+                with self._lock:
+                    self._verified[key] = (verified_at, user, now)
+                return user
+        checked = self.check_password(username, password, address)
+        if checked is not None:
             with self._lock:
                 if len(self._verified) > 1000:
                     self._verified.clear()
-                self._verified[key] = (now, user)
-        return user
+                self._verified[key] = (now, checked, now)
+        return checked

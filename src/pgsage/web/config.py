@@ -51,7 +51,12 @@ class WebConfig:
     secure_cookies: bool | None = None  # None: Secure when the request came over TLS
     bcrypt_rounds: int = 12
     page_budget_s: float = 3.0  # how long a page waits for a target before showing what it has
-    cache_ttl_s: float = 60.0  # how old a target's snapshot may be before a page refreshes it
+    # how long a page waits for an on-demand computation (advisor, what-if, lint) before it
+    # answers "still running, reload" (the computation goes on and is cached)
+    compute_wait_s: float = 0.5
+    # how old a target's snapshot (the audit the pages show "as of") may be before a page
+    # refreshes it in the background: the collector's default interval
+    cache_ttl_s: float = 300.0
     target_statement_timeout_ms: int = 10_000
     target_lock_timeout_ms: int = 200
     collect_interval_s: float = 300.0  # 0: no in-process scheduler
@@ -61,6 +66,8 @@ class WebConfig:
     slow_request_ms: float = 1000.0
     migrations: Path | None = None  # linted on the Migrations page
     advisor_ttl_s: float = 300.0  # how long an advisor run is reused
+    page_ttl_s: float = 5.0  # how long a built page model is reused (same snapshot)
+    live_ttl_s: float = 2.0  # how long a read of live activity is reused
 
     def __post_init__(self) -> None:
         if not self.targets:

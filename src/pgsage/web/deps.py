@@ -17,7 +17,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 State = Annotated[WebState, Depends(web_state)]
 
 
-def current_user(request: Request) -> Principal:
+# The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in
+# a worker thread, a hop that costs more than the function itself.
+async def current_user(request: Request) -> Principal:
     found: Principal | None = getattr(request.state, "principal", None)
     if found is None:  # the middleware lets no unauthenticated request through
         raise HTTPException(401, "authentication required")
@@ -27,7 +29,7 @@ def current_user(request: Request) -> Principal:
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def require_admin(who: CurrentUser) -> Principal:
+async def require_admin(who: CurrentUser) -> Principal:
     if not who.user.is_admin:
         raise HTTPException(403, "this needs the admin role")
     return who
@@ -36,7 +38,7 @@ def require_admin(who: CurrentUser) -> Principal:
 Admin = Annotated[Principal, Depends(require_admin)]
 
 
-def target_name(target: str, state: State) -> str:
+async def target_name(target: str, state: State) -> str:
     if target not in state.config.targets:
         raise HTTPException(404, "no such target")
     return target
@@ -72,4 +74,14 @@ async def csrf_protect(request: Request) -> None:
 ReachGB = Annotated[
     float | None,
     Query(gt=0, le=1e9, description="the size (GiB) the space forecasts count the days to"),
+]
+
+PageNumber = Annotated[
+    int,
+    Query(
+        alias="page",
+        ge=1,
+        le=1_000_000,
+        description="which slice of the page's lists (50 rows each; see paging)",
+    ),
 ]

@@ -115,7 +115,7 @@ def query_page(state: WebState, target: str, key: str, analyze: bool) -> QueryPa
             state.whatif,
             f"{target}\0{key}",
             lambda: advisor.query_advice(config, dsn, query),
-            config.page_budget_s,
+            config.compute_wait_s,
         )
         if explain.explainable(query)
         else advisor.AdvisorRun(None, explain.NOT_EXPLAINABLE)
@@ -151,12 +151,12 @@ def _report_page(state: WebState, target: str, title: str, run: advisor.AdvisorR
 
 def advisor_run(state: WebState, target: str) -> advisor.AdvisorRun:
     dsn = state.config.targets[target]
-    return _budgeted(
-        state.advice,
-        target,
-        lambda: advisor.workload_advice(state.config, dsn),
-        state.config.page_budget_s,
-    )
+
+    def compute() -> advisor.AdvisorRun:
+        recorded = state.store.recorded_workload(target, advisor.RECORDED_DAYS)
+        return advisor.workload_advice(state.config, dsn, recorded)
+
+    return _budgeted(state.advice, target, compute, state.config.compute_wait_s)
 
 
 def migrations_run(state: WebState) -> advisor.AdvisorRun:
@@ -164,7 +164,7 @@ def migrations_run(state: WebState) -> advisor.AdvisorRun:
         state.lints,
         "migrations",
         lambda: advisor.migrations_lint(state.config),
-        state.config.page_budget_s,
+        state.config.compute_wait_s,
     )
 
 

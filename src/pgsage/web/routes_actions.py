@@ -79,6 +79,7 @@ class SignalRequest:
             Action(username, self.target, self.action, pid, query, ok, detail)
         )
         logger.warning("%s %s pid %d on %s: %s", username, self.action, pid, self.target, detail)
+        self.state.live.clear()  # the next activity page reads afresh and lists this action
         return ok, detail
 
 

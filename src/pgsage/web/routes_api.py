@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from pgsage.web import charts
-from pgsage.web.deps import ReachGB, State, Target, expensive
-from pgsage.web.pagedata import build, model_of
+from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
+from pgsage.web.pagedata import built, json_bytes, model_of, rendered
 from pgsage.web.routes_pages import CHARTS, Metric
-from pgsage.web.state import PAGES
+from pgsage.web.state import EXPENSIVE_PAGES, PAGES
 
 router = APIRouter(prefix="/api/v1")
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -44,14 +45,17 @@ def list_targets(state: State) -> Targets:
 
 
 def _add_api(page: str) -> None:
-    def api(target: Target, state: State, reach_gb: ReachGB = None) -> Any:
-        return build(state, page, target, reach_gb * 2**30 if reach_gb else None)
+    def api(target: Target, state: State, reach_gb: ReachGB = None, number: PageNumber = 1) -> Any:
+        made = built(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
+        # the bytes are made once per page model (declared as response_model for the schema)
+        body = rendered(state, made, "json", lambda: json_bytes(page, made.model))
+        return Response(body, media_type="application/json")
 
     router.add_api_route(
         f"/targets/{{target}}/{page}",
         api,
         methods=["GET"],
-        dependencies=[Depends(expensive)],
+        dependencies=[Depends(expensive)] if page in EXPENSIVE_PAGES else [],
         name=f"api_{page}",
         response_model=model_of(page),
         responses=ERRORS,
@@ -66,7 +70,9 @@ for _page, _title in PAGES:
 def history(metric: Metric, target: Target, state: State) -> History:
     if metric not in CHARTS:
         raise HTTPException(404, "no such series")
-    series = state.store.series(target, metric)
+    series = state.pages.get(
+        ("series", target, metric), lambda: state.store.series(target, metric)
+    ).value
     fit = charts.trend([(t.timestamp(), v) for t, v in series])
     return History(
         metric=metric,

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pgsage.web import charts
-from pgsage.web.deps import ReachGB, State, Target, expensive
-from pgsage.web.pagedata import build, template_of
-from pgsage.web.state import PAGES
+from pgsage.web.deps import PageNumber, ReachGB, State, Target, expensive
+from pgsage.web.pagedata import built, rendered, template_of
+from pgsage.web.state import EXPENSIVE_PAGES, PAGES, viewer_key
 
 router = APIRouter()
 
@@ -44,24 +44,35 @@ def _add_page(page: str, title: str) -> None:
     suffix = "" if page == "overview" else page
 
     def html(
-        request: Request, target: Target, state: State, reach_gb: ReachGB = None
+        request: Request,
+        target: Target,
+        state: State,
+        reach_gb: ReachGB = None,
+        number: PageNumber = 1,
     ) -> HTMLResponse:
-        return state.render(
-            request,
-            template_of(page),
-            page=page,
-            page_title=title,
-            data=build(state, page, target, reach_gb * 2**30 if reach_gb else None),
-            target=target,
-            targets=state.targets.names,
-        )
+        made = built(state, page, target, reach_gb * 2**30 if reach_gb else None, number)
+
+        def render() -> str:
+            return state.render_text(
+                request,
+                template_of(page),
+                page=page,
+                page_title=title,
+                data=made.model,
+                target=target,
+                targets=state.targets.names,
+            )
+
+        # one rendering per page model and viewer (the header names the user, forms carry
+        # the session's CSRF token)
+        return HTMLResponse(rendered(state, made, ("html", viewer_key(request)), render))
 
     router.add_api_route(
         f"/t/{{target}}/{suffix}",
         html,
         methods=["GET"],
         response_class=HTMLResponse,
-        dependencies=[Depends(expensive)],
+        dependencies=[Depends(expensive)] if page in EXPENSIVE_PAGES else [],
         name=f"page_{page}",
     )
 
@@ -75,9 +86,12 @@ def chart(metric: Metric, target: Target, state: State) -> Response:
     if metric not in CHARTS:
         raise HTTPException(404, "no such chart")
     title, fmt = CHARTS[metric]
-    series = state.store.series(target, metric)
+    svg = state.pages.get(
+        ("chart", target, metric),
+        lambda: charts.line_chart(title, state.store.series(target, metric), fmt=fmt),
+    ).value
     return Response(
-        charts.line_chart(title, series, fmt=fmt),
+        svg,
         media_type="image/svg+xml",
         headers={"Cache-Control": "private, max-age=60"},
     )

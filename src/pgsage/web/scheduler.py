@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from pgsage.commands.collect import CollectOptions, collect
+from pgsage.commands.collect import Audit, CollectOptions, audit_only, collect
 from pgsage.db.connect import scrub_secrets
 from pgsage.web.config import WebConfig
 from pgsage.web.store import Store
@@ -17,9 +17,10 @@ logger = logging.getLogger("pgsage.web.scheduler")
 
 
 class Scheduler:
-    def __init__(self, config: WebConfig, store: Store) -> None:
+    def __init__(self, config: WebConfig, store: Store, audit: Audit = audit_only) -> None:
         self.config = config
         self.store = store
+        self.audit = audit  # the web's pages keep the audit each collection takes
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pgsage-collect", daemon=True)
 
@@ -46,6 +47,7 @@ class Scheduler:
                 space_interval_s=self.config.space_interval_s,
                 query_retention_days=self.config.query_retention_days,
                 space_retention_days=self.config.space_retention_days,
+                audit=self.audit,
             ),
         )
         for result in results:

@@ -22,6 +22,7 @@ from pgsage.web.advisor import AdvisorRun, TtlCache
 from pgsage.web.auth import Authenticator, Principal
 from pgsage.web.config import WebConfig
 from pgsage.web.scheduler import Scheduler
+from pgsage.web.singleflight import SingleFlight
 from pgsage.web.store import Store
 from pgsage.web.targets import Targets
 
@@ -39,6 +40,9 @@ PAGES = (
     ("settings", "Settings & security"),
     ("findings", "All findings"),
 )
+# the pages that make the target (or the linter) work on request, limited per user and route;
+# the others are served from the cached snapshot and the store
+EXPENSIVE_PAGES = frozenset({"advisor", "migrations"})
 
 
 def package_dir(name: str) -> Path:
@@ -66,6 +70,7 @@ def _templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(package_dir("templates"))),
         autoescape=select_autoescape(["html"]),
+        auto_reload=False,  # the package's templates do not change under a running server
     )
     env.filters.update(
         bytes=lambda v: "—" if v is None else charts.human_bytes(float(v)),
@@ -103,6 +108,11 @@ class WebState:
         self.advice: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
         self.whatif: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
         self.lints: TtlCache[AdvisorRun] = TtlCache(60.0)
+        self.pages: SingleFlight[Any] = SingleFlight(config.page_ttl_s)
+        # renderings of a cached page model, keyed by it: they live as long as it does
+        self.renders: SingleFlight[Any] = SingleFlight(float("inf"), max_keys=128)
+        self.live: SingleFlight[Any] = SingleFlight(config.live_ttl_s)
+        self.pings: SingleFlight[float | None] = SingleFlight(config.live_ttl_s)
 
     def instrument_store(self) -> None:
         from pgsage.instrument.core import instrument
@@ -119,17 +129,31 @@ class WebState:
     def render(
         self, request: Request, template: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
-        who: Principal | None = getattr(request.state, "principal", None)
-        body = self.templates.get_template(template).render(
+        return HTMLResponse(self.render_text(request, template, **context), status_code=status)
+
+    def render_text(self, request: Request, template: str, **context: Any) -> str:
+        who = principal_of(request)
+        return self.templates.get_template(template).render(
             user=who.user if who else None,
             csrf=who.csrf if who else None,
             pages=PAGES,
+            live_ttl=f"{self.config.live_ttl_s:g}",
             **context,
         )
-        return HTMLResponse(body, status_code=status)
 
 
-def web_state(request: Request) -> WebState:
+def principal_of(request: Request) -> Principal | None:
+    found: Principal | None = getattr(request.state, "principal", None)
+    return found
+
+
+def viewer_key(request: Request) -> tuple[str, str, str | None] | None:
+    """What a page's HTML depends on besides its data: who sees it (name, role, CSRF token)."""
+    who = principal_of(request)
+    return (who.user.username, who.user.role, who.csrf) if who else None
+
+
+async def web_state(request: Request) -> WebState:
     """The process's state (a FastAPI dependency)."""
     state: WebState = request.app.state.web
     return state

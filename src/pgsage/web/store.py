@@ -512,6 +512,23 @@ class Store:
             ).all()
         return [(r[0], float(r[1]), int(r[2])) for r in rows]
 
+    def recorded_workload(
+        self, target: str, days: float = 30, limit: int = 200
+    ) -> list[tuple[str, int, float]]:
+        """The statements recorded for ``target`` in the last ``days``, heaviest first:
+        (latest text, calls, total ms), summed over the samples (pg_stat_statements deltas)."""
+        with self.begin() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT (array_agg(query ORDER BY taken_at DESC))[1], sum(calls), "
+                    "sum(total_ms) FROM pgsage_web.statement_samples WHERE target = :t AND "
+                    "taken_at > now() - make_interval(days => :d) GROUP BY key "
+                    "ORDER BY 3 DESC, 1 LIMIT :n"
+                ),
+                {"t": target, "d": days, "n": limit},
+            ).all()
+        return [(str(r[0]), int(r[1]), float(r[2])) for r in rows]
+
     def query_text(self, target: str, key: str) -> str | None:
         """The latest recorded text of a statement (pg_stat_statements, ``$n`` placeholders)."""
         with self.begin() as conn:

@@ -5,6 +5,8 @@ Live activity is read directly, in a read-only session with short timeouts."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +23,7 @@ from pgsage.commands.collect import snapshot_and_report
 from pgsage.db.connect import SessionOptions, connect, one_line
 from pgsage.db.rows import Session
 from pgsage.db.snapshot import Snapshot
+from pgsage.db.snapshot.run import gc_paused
 from pgsage.db.sqlfiles import load_sql
 from pgsage.errors import PgsageError, UsageError
 from pgsage.model import Report
@@ -105,8 +108,8 @@ class Targets:
             raise UsageError(f"no target named {name!r}")
 
     def view(self, name: str, budget_s: float | None = None) -> TargetView:
-        """The target's latest snapshot and report, refreshed when older than the TTL; waits
-        for a refresh at most ``budget_s`` and otherwise shows what it has."""
+        """The target's latest snapshot and report, refreshed in the background when older
+        than the TTL; while there is none yet, waits for it at most ``budget_s``."""
         self.check(name)
         entry = self._entries[name]
         budget = self.config.page_budget_s if budget_s is None else budget_s
@@ -115,12 +118,12 @@ class Targets:
                 time.monotonic() - entry.taken_mono < self.config.cache_ttl_s
             )
             if not fresh and entry.pending is None:
-                entry.pending = self._executor().submit(
-                    snapshot_and_report, self.settings_for(name)
-                )
+                entry.pending = self._executor().submit(frozen_audit, self.settings_for(name))
                 entry.pending.add_done_callback(partial(self._done, entry))
             pending = entry.pending
-        if pending is not None and not fresh:
+        # with a snapshot to show, a page never waits for the refresh (it says "as of");
+        # only the very first read of a target waits, at most the page's budget
+        if pending is not None and not fresh and entry.report is None:
             try:
                 pending.result(timeout=budget)
             except FutureTimeout:
@@ -131,15 +134,12 @@ class Targets:
             problems: list[str] = []
             if entry.error:
                 problems.append(f"the last refresh failed: {entry.error}")
-            if entry.pending is not None:
+            if entry.pending is not None and entry.report is None:
                 problems.append(
                     f"the target did not answer within {budget:g} s; "
-                    + (
-                        f"showing data from {entry.taken_at:%Y-%m-%d %H:%M:%S} UTC"
-                        if entry.taken_at
-                        else "nothing read yet — reload in a moment"
-                    )
+                    "nothing read yet — reload in a moment"
                 )
+            # (with an audit to show, a refresh under way is said by "as of … · refreshing")
             snap = entry.snapshot
             if snap is not None:
                 for section, message in sorted(snap.errors.items()):
@@ -158,6 +158,12 @@ class Targets:
                 entry.pending is not None,
             )
 
+    def warm(self) -> None:
+        """Start every target's first audit now, in the background (a process starts with
+        its pages ready instead of the first visitor waiting for them)."""
+        for name in self.names:
+            self.view(name, budget_s=0)
+
     def _done(self, entry: _Entry, future: Future[tuple[Snapshot, Report]]) -> None:
         with entry.lock:
             entry.pending = None
@@ -169,9 +175,23 @@ class Targets:
             except Exception as exc:
                 entry.error = f"{type(exc).__name__}: {one_line(str(exc))}"
                 return
-            entry.snapshot, entry.report, entry.error = snap, report, None
-            entry.taken_at = datetime.now(UTC)
-            entry.taken_mono = time.monotonic()
+            _install(entry, snap, report)
+
+    def audit_and_keep(self, name: str, settings: Settings) -> tuple[Snapshot, Report]:
+        """The audit the collector samples (its ``Audit``), kept for the pages as well: the
+        web process audits each target once per collection, not once for each."""
+        entry = self._entries.get(name)
+        if entry is not None:
+            with entry.lock:
+                pending = entry.pending
+            if pending is not None:  # a page's refresh is under way: sample that one
+                with contextlib.suppress(Exception):  # it failed: audit afresh
+                    return pending.result()
+        built = frozen_audit(settings)
+        if entry is not None:
+            with entry.lock:
+                _install(entry, *built)
+        return built
 
     def _live_options(self) -> SessionOptions:
         return SessionOptions(
@@ -243,6 +263,28 @@ class Targets:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _install(entry: _Entry, snap: Snapshot, report: Report) -> None:
+    entry.snapshot, entry.report, entry.error = snap, report, None
+    entry.taken_at = datetime.now(UTC)
+    entry.taken_mono = time.monotonic()
+
+
+def frozen_audit(settings: Settings) -> tuple[Snapshot, Report]:
+    """The target's snapshot and report, kept out of the cyclic collector's way.
+
+    A 10,000-table snapshot and its report are millions of long-lived objects: left to the
+    collector, the first collections after they are built walk them all and stall every
+    request of the process for a second or more. So the collector stays paused while they are
+    built and they are frozen before it resumes (skipped by every later collection; still
+    freed by reference counting when the next snapshot replaces them: they hold no cycles).
+    The price: cyclic garbage other threads make during the build is frozen with them.
+    """
+    with gc_paused():
+        built = snapshot_and_report(settings)
+        gc.freeze()
+    return built
 
 
 def blocking_chains(sessions: list[Session]) -> list[list[int]]:

@@ -18,7 +18,7 @@ from pgsage.web.forecast import SequenceForecast, SizeForecast
 from pgsage.web.targets import LiveActivity, LockRow, TargetView
 
 WRAPAROUND_LIMIT = 2**31
-ROWS = 50  # rows per table on a page: a 10,000-table database shows its top 50
+ROWS = 50  # rows per list on a page: a 10,000-table database shows its top 50, then pages
 
 
 def finding_key(finding: Finding) -> str:
@@ -57,6 +57,28 @@ class FindingView:
             has_alembic=finding.fix is not None,
             docs=f"/docs/checks/{finding.check}",
         )
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which slice of the page's lists is shown: ``page`` of ``pages`` (``per_page`` rows
+    of each list; ``total``: the rows of its longest list)."""
+
+    page: int = 1
+    per_page: int = ROWS
+    total: int = 0
+    pages: int = 1
+
+    @staticmethod
+    def of(page: int, *totals: int) -> Paging:
+        total = max(totals, default=0)
+        return Paging(page, ROWS, total, max(1, -(-total // ROWS)))
+
+
+def cut(items: list[Any], page: int) -> list[Any]:
+    """The ``page``th slice of ROWS items (1-based)."""
+    start = (max(page, 1) - 1) * ROWS
+    return items[start : start + ROWS]
 
 
 @dataclass(frozen=True)
@@ -99,6 +121,7 @@ class FindingsPage(PageBase):
     title: str
     categories: list[str]
     findings: list[FindingView]
+    paging: Paging = field(default_factory=Paging)
 
 
 @dataclass(frozen=True)
@@ -123,6 +146,7 @@ class MaintenancePage(PageBase):
     findings: list[FindingView]
     database_xid_age: int | None
     sequence_forecasts: list[SequenceForecast] = field(default_factory=list)
+    paging: Paging = field(default_factory=Paging)
 
 
 @dataclass(frozen=True)
@@ -132,6 +156,7 @@ class SpacePage(PageBase):
     growth: list[dict[str, Any]] = field(default_factory=list)
     database_forecast: SizeForecast | None = None
     table_forecasts: list[SizeForecast] = field(default_factory=list)
+    paging: Paging = field(default_factory=Paging)
 
 
 @dataclass(frozen=True)
@@ -153,6 +178,7 @@ class QueriesPage(PageBase):
     detail: str | None
     queries: list[QueryRow]
     findings: list[FindingView]
+    paging: Paging = field(default_factory=Paging)
 
 
 @dataclass(frozen=True)
@@ -187,12 +213,15 @@ def _base(view: TargetView, targets: list[str]) -> dict[str, Any]:
     }
 
 
-def _findings(report: Report | None, categories: set[str] | None = None) -> list[FindingView]:
+def _selected(report: Report | None, categories: set[str] | None = None) -> list[Finding]:
     if report is None:
         return []
-    return [
-        FindingView.of(f) for f in report.findings if categories is None or f.category in categories
-    ]
+    return [f for f in report.findings if categories is None or f.category in categories]
+
+
+def _findings(found: list[Finding], page: int) -> list[FindingView]:
+    """The page's slice, converted (a 10,000-table report has thousands of findings)."""
+    return [FindingView.of(f) for f in cut(found, page)]
 
 
 def overview(view: TargetView, targets: list[str]) -> Overview:
@@ -227,7 +256,7 @@ def overview(view: TargetView, targets: list[str]) -> Overview:
         not_run=[NotRun(r.check, r.status.value, r.reason) for r in report.not_run()]
         if report
         else [],
-        top_findings=_findings(report)[:10],
+        top_findings=[FindingView.of(f) for f in _selected(report)[:10]],
     )
 
 
@@ -238,17 +267,19 @@ CATEGORY_PAGES = {
 }
 
 
-def findings_page(view: TargetView, targets: list[str], page: str) -> FindingsPage:
+def findings_page(view: TargetView, targets: list[str], page: str, number: int = 1) -> FindingsPage:
     title, categories = CATEGORY_PAGES[page]
+    found = _selected(view.report, categories)
     return FindingsPage(
         **_base(view, targets),
         title=title,
         categories=sorted(categories) if categories else [],
-        findings=_findings(view.report, categories),
+        findings=_findings(found, number),
+        paging=Paging.of(number, len(found)),
     )
 
 
-def _table_rows(view: TargetView, key: str) -> list[TableRow]:
+def _table_rows(view: TargetView, key: str, page: int) -> list[TableRow]:
     if view.snapshot is None:
         return []
     tables = view.snapshot.tables
@@ -257,7 +288,7 @@ def _table_rows(view: TargetView, key: str) -> list[TableRow]:
     else:
         ordered = sorted(tables, key=lambda t: t.total_bytes, reverse=True)
     rows = []
-    for t in ordered[:ROWS]:
+    for t in cut(ordered, page):
         live, dead = t.n_live_tup, t.n_dead_tup
         rows.append(
             TableRow(
@@ -285,32 +316,43 @@ def _table_rows(view: TargetView, key: str) -> list[TableRow]:
     return rows
 
 
-def maintenance(view: TargetView, targets: list[str]) -> MaintenancePage:
+def _table_count(view: TargetView) -> int:
+    return len(view.snapshot.tables) if view.snapshot else 0
+
+
+def maintenance(view: TargetView, targets: list[str], page: int = 1) -> MaintenancePage:
     db = view.snapshot.database if view.snapshot else None
+    found = _selected(view.report, {"tables", "sequences"})
     return MaintenancePage(
         **_base(view, targets),
-        tables=_table_rows(view, "dead"),
-        findings=_findings(view.report, {"tables", "sequences"}),
+        tables=_table_rows(view, "dead", page),
+        findings=_findings(found, page),
         database_xid_age=db.frozenxid_age if db else None,
+        paging=Paging.of(page, _table_count(view), len(found)),
     )
 
 
-def space(view: TargetView, targets: list[str], growth: list[dict[str, Any]]) -> SpacePage:
+def space(
+    view: TargetView, targets: list[str], growth: list[dict[str, Any]], page: int = 1
+) -> SpacePage:
     db = view.snapshot.database if view.snapshot else None
     return SpacePage(
         **_base(view, targets),
         size_bytes=db.size_bytes if db else None,
-        tables=_table_rows(view, "size"),
+        tables=_table_rows(view, "size", page),
         growth=growth,
+        paging=Paging.of(page, _table_count(view)),
     )
 
 
-def queries(view: TargetView, targets: list[str]) -> QueriesPage:
+def queries(view: TargetView, targets: list[str], page: int = 1) -> QueriesPage:
     snap = view.snapshot
     rows: list[QueryRow] = []
+    found = _selected(view.report, {"queries"})
     if snap is not None:
         total = sum(s.total_exec_time for s in snap.statements) or 1.0
-        top = sorted(snap.statements, key=lambda s: s.total_exec_time, reverse=True)[:ROWS]
+        ordered = sorted(snap.statements, key=lambda s: s.total_exec_time, reverse=True)
+        top = cut(ordered, page)
         for s in top:
             blocks = s.shared_blks_hit + s.shared_blks_read
             rows.append(
@@ -331,7 +373,8 @@ def queries(view: TargetView, targets: list[str]) -> QueriesPage:
         status=snap.statements_info.status if snap else None,
         detail=snap.statements_info.detail if snap else None,
         queries=rows,
-        findings=_findings(view.report, {"queries"}),
+        findings=_findings(found, page),
+        paging=Paging.of(page, len(snap.statements) if snap else 0, len(found)),
     )
 
 
