@@ -18,6 +18,7 @@ from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
     Advice,
     Candidate,
+    Costing,
     DropProposal,
     HelpedQuery,
     QueryResult,
@@ -25,10 +26,11 @@ from pgsage.advise.model import (
     Recommendation,
     WorkloadQuery,
 )
+from pgsage.advise.sampled import DEFAULT_SAMPLE_ROWS, SampleContext, cost_on_sample
 from pgsage.advise.search import Budget, Search
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
-from pgsage.advise.whatif import PlannedQuery, WhatIf
+from pgsage.advise.whatif import HYPOPG_METHODS, PlannedQuery, WhatIf
 from pgsage.advise.workload import StatementFilter, parse_error
 from pgsage.errors import MissingExtension
 
@@ -46,6 +48,10 @@ class AdviseOptions:
     budget: Budget = field(default_factory=Budget)
     allow_real_indexes: bool = False
     strict: bool = False  # a --queries statement that does not parse stops the run
+    # Candidates HypoPG cannot simulate are costed on a sampled copy of this many rows a table
+    # (0: listed as not costed), on the server of ``scratch_dsn`` (None: the embedded server).
+    sample_rows: int = DEFAULT_SAMPLE_ROWS
+    scratch_dsn: str | None = None
 
 
 def recommend(
@@ -110,6 +116,7 @@ def recommend(
     )
     planned = whatif.plan_queries(analysed)
     whatif.prepare(candidates, names)
+    _cost_on_sample(conn, catalog, whatif, planned, names, options, progress)
     usable = [c for c in candidates if c not in whatif.backend.failed]
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
     _say_costing(progress, whatif, len(usable))
@@ -129,11 +136,6 @@ def recommend(
     progress(f"{len(results) - unplanned} planned, {unplanned} skipped")
     drops = tuple(_drops(chosen, catalog))
     whatif.close()
-    costing = (
-        "hypopg"
-        if hypopg and not whatif.backend.real
-        else ("real indexes (rolled back)" if not hypopg else "hypopg + real indexes (rolled back)")
-    )
     return Advice(
         recommendations=recommendations,
         queries=results,
@@ -141,15 +143,57 @@ def recommend(
         uncosted=tuple(sorted(whatif.backend.failed.items(), key=lambda i: i[0].sort_key)),
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
-        costing=costing,
+        costing=_costing(whatif),
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
     )
 
 
+def _costing(whatif: WhatIf) -> str:
+    backend = whatif.backend
+    costing = (
+        "hypopg"
+        if whatif.hypopg and not backend.real
+        else (
+            "real indexes (rolled back)"
+            if not whatif.hypopg
+            else "hypopg + real indexes (rolled back)"
+        )
+    )
+    if backend.sampled:
+        costing += f" + a sampled copy ({len(backend.sampled)} candidates)"
+    return costing
+
+
+def _cost_on_sample(
+    conn: psycopg.Connection[TupleRow],
+    catalog: Catalog,
+    whatif: WhatIf,
+    planned: list[PlannedQuery],
+    names: dict[Candidate, str],
+    options: AdviseOptions,
+    progress: Callable[[str], None],
+) -> None:
+    """Without real indexes allowed here, what HypoPG cannot simulate is costed on a sampled
+    copy (pgsage.advise.sampled); what that cannot cost keeps its reason, extended."""
+    if options.allow_real_indexes or options.sample_rows <= 0:
+        return
+    pending = sorted(
+        (c for c in whatif.backend.failed if c.method not in HYPOPG_METHODS),
+        key=lambda c: c.sort_key,
+    )
+    if not pending:
+        return
+    context = SampleContext(conn, catalog, names, options.sample_rows)
+    outcome = cost_on_sample(context, planned, pending, options.scratch_dsn, progress)
+    whatif.adopt_sampled(outcome.costed)
+    for candidate, why in outcome.failed.items():
+        whatif.backend.failed[candidate] = f"{why}; {whatif.backend.failed[candidate]}"
+
+
 def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:
     backend = whatif.backend
-    label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg)
+    label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg, len(backend.sampled))
     progress(f"{usable} candidates costed with {label}")
     if backend.failed:
         progress(f"{len(backend.failed)} candidates could not be costed (see the report)")
@@ -177,12 +221,20 @@ def _recommendation(
                 HelpedQuery(query.query.text, before.cost, after.cost, before.nodes, after.nodes)
             )
     rel = catalog.get(candidate.table)
+    sampled = search.whatif.backend.sampled.get(candidate)
+    if sampled is not None:
+        costing = sampled.costing
+    elif candidate in search.whatif.backend.real:
+        costing = Costing("real index (rolled back)")
+    else:
+        costing = Costing("hypopg")
     return Recommendation(
         candidate=candidate,
         name=names[candidate],
         size_bytes=sizes[candidate],
         partitions=rel.partitions if rel is not None else (),
         queries=tuple(helped),
+        costing=costing,
     )
 
 
@@ -229,6 +281,9 @@ def _drops(chosen: list[Candidate], catalog: Catalog) -> list[DropProposal]:
 
 
 def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
+    sampled = whatif.backend.sampled.get(candidate)
+    if sampled is not None and sampled.size_bytes > 0:
+        return sampled.size_bytes  # measured on the sample, scaled to the table's rows
     rel = catalog.get(candidate.table)
     if rel is None:
         return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pgsage.advise.model import Advice
+from pgsage.advise.model import Advice, Recommendation
 from pgsage.advise.report import advice_report, ms, short
 from pgsage.advise.totals import totals
 from pgsage.advise.uncosted import uncosted
@@ -27,6 +27,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "include": list(rec.candidate.include),
                 "ddl": rec.fix.to_sql(),
                 "size_bytes": rec.size_bytes,
+                "costing": rec.costing.to_json(),
                 "queries": [
                     {
                         "query": q.query,
@@ -100,6 +101,7 @@ def render_text(advice: Advice) -> str:
             f"{number}. {c.table} ({', '.join(c.columns)}) {c.kind}, ~{_size(rec.size_bytes)}"
         )
         lines += [f"   {line}" for line in rec.fix.to_sql().splitlines()]
+        lines += _costing_lines(rec)
         for q in rec.queries:
             lines.append(
                 f"   helps: {_cost(q.cost_before)} -> {_cost(q.cost_after)} "
@@ -144,6 +146,11 @@ def render_text(advice: Advice) -> str:
     for note in advice.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _costing_lines(rec: Recommendation) -> list[str]:
+    """How the index was costed, when that was not HypoPG (the run's headline says so)."""
+    return [] if rec.costing.method == "hypopg" else [f"   {rec.costing.line()}"]
 
 
 def _plan(nodes: tuple[str, ...]) -> str:
