@@ -27,7 +27,6 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "include": list(rec.candidate.include),
                 "ddl": rec.fix.to_sql(),
                 "size_bytes": rec.size_bytes,
-                "costing": rec.costing.to_json(),
                 "queries": [
                     {
                         "query": q.query,
@@ -38,6 +37,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
                     }
                     for q in rec.queries
                 ],
+                "costing": rec.costing.to_json(),
             }
             for rec in advice.recommendations
         ],

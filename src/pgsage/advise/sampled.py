@@ -5,7 +5,8 @@ The tables the statements that could use such a candidate read are copied to a s
 database (the embedded server by default, ``--scratch-dsn`` otherwise): the same columns and
 types, at most ``sample_rows`` rows each drawn with ``TABLESAMPLE BERNOULLI`` (``SYSTEM`` above
 1 GB, which reads pages instead of the whole table), read in the audited session's own read-only
-transaction and streamed by COPY, then ANALYZEd. There each candidate is built for real and
+transaction and streamed by COPY, then ANALYZEd (``PGSAGE_SCRATCH_DSN`` names the scratch
+server as ``--scratch-dsn`` does). There each candidate is built for real and
 every statement is planned without and with it: the ratio of the two plan costs (the
 statement's when it reads one table, else the cost of its scans of the candidate's table) is
 what the search applies to the statement's plan cost on the audited database
@@ -24,6 +25,7 @@ with the recommendation. The index's size is its size on the sample scaled to th
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +41,7 @@ from pgsage.db.connect import one_line
 from pgsage.errors import PgsageError
 
 DEFAULT_SAMPLE_ROWS = 10_000
+SCRATCH_ENV = "PGSAGE_SCRATCH_DSN"  # the server for the copy when none is given (--scratch-dsn)
 METHOD = "sampled copy"
 BERNOULLI_MAX_PAGES = 131_072  # 1 GB: above it SYSTEM reads sampled pages, not every page
 SCRATCH_TIMEOUT = "60s"  # one statement on the sample: a runaway join of samples stops here
@@ -97,7 +100,7 @@ def cost_on_sample(
     from pgsage.migrations.scratch import ScratchServer  # starts a server: only when needed
 
     try:
-        server = ScratchServer.choose(scratch_dsn)
+        server = ScratchServer.choose(scratch_dsn or os.environ.get(SCRATCH_ENV) or None)
         progress(
             f"costing {len(pending)} candidate(s) HypoPG cannot simulate on a sampled copy "
             f"(at most {context.rows:,} rows a table)"
