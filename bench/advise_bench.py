@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,7 @@ from pgsage.advise.analysis import analyze_query
 from pgsage.advise.catalog import Catalog
 from pgsage.advise.ddl import candidate_name
 from pgsage.advise.model import Candidate, Key, RelName, WorkloadQuery
+from pgsage.advise.sampled import DEFAULT_SAMPLE_ROWS
 from pgsage.advise.search import Budget
 from pgsage.advise.whatif import WhatIf
 from pgsage.advise.workload import StatementFilter, from_statements, split_statements
@@ -88,6 +90,7 @@ def main() -> None:
     parser.add_argument("--peer-missing", default=None)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
     home = Path(tempfile.mkdtemp(prefix="pgsage-bench-advise-"))
     home.chmod(0o755)
     cluster = LocalCluster(bindir=PG15, home=home / "pg15", settings=dict(CLUSTER_SETTINGS))
@@ -110,6 +113,7 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
     report(results, args.budget_mb)
     report_judged(judged, args.rounds)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}", flush=True)
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -191,7 +195,8 @@ def tpch(
         run_peer(dsn, queries_dir, args),
     ]
     evaluate(dsn, workload, outcomes)
-    sets = sets_of(advise_app.TPCH_HAND, outcomes)
+    before = run_pgsage(dsn, workload_file, args.budget_mb, admin, sample_rows=0)
+    sets = sets_of(advise_app.TPCH_HAND, [*outcomes, before])
     return outcomes, judge(cluster, "tpch", sets, workload, args.rounds)
 
 
@@ -217,16 +222,22 @@ def app(
         run_peer(dsn, workload_file, args),
     ]
     evaluate(dsn, workload, outcomes)
-    sets = sets_of(advise_app.HAND, outcomes)
+    before = run_pgsage(dsn, workload_file, args.budget_mb, admin, sample_rows=0)
+    sets = sets_of(advise_app.HAND, [*outcomes, before])
     return outcomes, judge(cluster, "app", sets, workload, args.rounds)
 
 
 def sets_of(hand: list[Candidate], outcomes: list[Outcome]) -> dict[str, list[Candidate]]:
-    """The sets judged: none, the hand-picked one, each tool's that ran."""
+    """The sets judged: none, the hand-picked one, each tool's that ran; pgsage-0 (pgsage
+    with --sample-rows 0: the advisor before issue 13) only when it differs from pgsage's."""
     sets: dict[str, list[Candidate]] = {"none": [], "hand": hand}
     for outcome in outcomes:
-        if outcome.seconds is not None or outcome.indexes:
-            sets[outcome.tool] = outcome.indexes
+        if outcome.seconds is None and not outcome.indexes:
+            continue
+        if outcome.tool == "pgsage-0" and set(outcome.indexes) == set(sets.get("pgsage", [])):
+            print("   pgsage-0 (--sample-rows 0) recommends the same set as pgsage", flush=True)
+            continue
+        sets[outcome.tool] = outcome.indexes
     return sets
 
 
@@ -251,11 +262,17 @@ def load_csv(conn: psycopg.Connection[Any], table: str, path: Path) -> None:
 
 
 def run_pgsage(
-    dsn: str, queries: Path | None, budget_mb: int, scratch: str | None = None
+    dsn: str,
+    queries: Path | None,
+    budget_mb: int,
+    scratch: str | None = None,
+    sample_rows: int = DEFAULT_SAMPLE_ROWS,
 ) -> Outcome:
     """pgsage's defaults; the sampled copy for GIN/trigram costing is made on the bench's own
-    cluster (``scratch``) instead of the embedded server, the same method."""
-    print("   pgsage advise ...", flush=True)
+    cluster (``scratch``) instead of the embedded server, the same method. ``sample_rows=0``
+    is the advisor before issue 13 (what HypoPG cannot simulate left uncosted)."""
+    tool = "pgsage" if sample_rows else "pgsage-0"
+    print(f"   {tool} advise ...", flush=True)
     started = time.perf_counter()
     advice = advise(
         dsn,
@@ -263,10 +280,11 @@ def run_pgsage(
             queries_file=queries,
             budget=Budget(max_size=budget_mb * 1024 * 1024),
             scratch_dsn=scratch,
+            sample_rows=sample_rows,
         ),
     )
     seconds = time.perf_counter() - started
-    return Outcome("pgsage", round(seconds, 3), [r.candidate for r in advice.recommendations])
+    return Outcome(tool, round(seconds, 3), [r.candidate for r in advice.recommendations])
 
 
 def run_peer(dsn: str, queries: Path | None, args: argparse.Namespace) -> Outcome:

@@ -25,7 +25,7 @@ from psycopg import sql
 from pgsage.advise.ddl import build_in_transaction, candidate_names
 from pgsage.advise.model import Candidate
 
-STATEMENT_TIMEOUT_MS = 60_000
+STATEMENT_TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -60,8 +60,13 @@ def measure(
     """Build each set on a copy of ``base``, time ``statements`` on every copy, drop them."""
     admin_dsn, dsn_for, say = server.admin_dsn, server.dsn_for, _say
     results = [Measured(name, list(indexes)) for name, indexes in sets.items()]
+    # Sets with the same indexes (a tool that recommends nothing is "none") share one copy.
+    copies: dict[frozenset[Candidate], Measured] = {}
+    for result in results:
+        copies.setdefault(frozenset(result.indexes), result)
+    built = list(copies.values())
     try:
-        for result in results:
+        for result in built:
             result.database = f"{base}_judge_{result.name.replace('-', '_')}"
             _copy(admin_dsn, base, result.database)
             _build(dsn_for(result.database), result)
@@ -69,19 +74,28 @@ def measure(
                 f"   {result.name}: {len(result.indexes)} index(es), "
                 f"{result.size_bytes / 1024 / 1024:.1f} MB built in {result.build_s:.0f} s"
             )
-        for result in results:  # the same ANALYZE on every copy, after all the builds
+        for result in built:  # the same ANALYZE on every copy, after all the builds
             with psycopg.connect(dsn_for(result.database), autocommit=True) as conn:
                 conn.execute("ANALYZE")
-        _time(results, dsn_for, statements, rounds, say)
+        _time(built, dsn_for, statements, rounds, say)
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            for result in results:
+            for result in built:
                 if result.database:
                     conn.execute(
                         sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                             sql.Identifier(result.database)
                         )
                     )
+    for result in results:
+        twin = copies[frozenset(result.indexes)]
+        if twin is not result:
+            result.size_bytes, result.best_ms, result.timeouts = (
+                twin.size_bytes,
+                twin.best_ms,
+                twin.timeouts,
+            )
+            result.errors = [*twin.errors, f"same set as {twin.name}: its copy's times"]
     return results
 
 
@@ -207,7 +221,7 @@ def table(workload: str, results: list[Measured]) -> list[str]:
             f"{'-' if share is None else f'{share * 100:.0f} %':>9} {len(result.indexes):>7} "
             f"{result.size_bytes / 1024 / 1024:>8.1f}MB {size_ratio:>8}"
             + (timeouts if result.timeouts else "")
-            + (f"  build errors: {'; '.join(result.errors)}" if result.errors else "")
+            + (f"  ({'; '.join(result.errors)})" if result.errors else "")
         )
     return lines
 
