@@ -2,8 +2,11 @@
 
 Each set of indexes (no index, a hand-picked best set, each tool's recommendation) is built for
 real on its own copy of the database (``CREATE DATABASE … TEMPLATE``, file copy: the same
-pages and the same statistics), and then every copy — the one without indexes too — is
-ANALYZEd the same way, so no copy plans under fresher statistics than another. The workload
+pages and the same statistics, gathered once on the VACUUM ANALYZEd original). No copy is
+ANALYZEd after its build, so every copy plans under the very same table statistics (a fresh
+ANALYZE per copy draws a new random sample each time, and a LIMIT plan could flip on it);
+only when a set holds an expression index, which needs statistics of its own, is every copy
+ANALYZEd. Sets with the same indexes share one copy. The workload
 runs under ``EXPLAIN (ANALYZE, TIMING OFF)`` in interleaved rounds (the copies' order rotates
 each round, after one untimed warm-up round); each statement's time on a copy is its best
 round, a copy's time the sum over the statements. A statement that hits the timeout counts as
@@ -60,10 +63,11 @@ def measure(
     """Build each set on a copy of ``base``, time ``statements`` on every copy, drop them."""
     admin_dsn, dsn_for, say = server.admin_dsn, server.dsn_for, _say
     results = [Measured(name, list(indexes)) for name, indexes in sets.items()]
-    # Sets with the same indexes (a tool that recommends nothing is "none") share one copy.
-    copies: dict[frozenset[Candidate], Measured] = {}
+    # Sets with the same indexes (the same CREATE INDEX statements; a tool that recommends
+    # nothing is "none") share one copy.
+    copies: dict[frozenset[str], Measured] = {}
     for result in results:
-        copies.setdefault(frozenset(result.indexes), result)
+        copies.setdefault(_ddl(result.indexes), result)
     built = list(copies.values())
     try:
         for result in built:
@@ -74,9 +78,11 @@ def measure(
                 f"   {result.name}: {len(result.indexes)} index(es), "
                 f"{result.size_bytes / 1024 / 1024:.1f} MB built in {result.build_s:.0f} s"
             )
-        for result in built:  # the same ANALYZE on every copy, after all the builds
-            with psycopg.connect(dsn_for(result.database), autocommit=True) as conn:
-                conn.execute("ANALYZE")
+        if any(k.expression for r in built for c in r.indexes for k in c.keys):
+            # an expression index needs statistics of its own: then every copy is ANALYZEd
+            for result in built:
+                with psycopg.connect(dsn_for(result.database), autocommit=True) as conn:
+                    conn.execute("ANALYZE")
         _time(built, dsn_for, statements, rounds, say)
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
@@ -88,7 +94,7 @@ def measure(
                         )
                     )
     for result in results:
-        twin = copies[frozenset(result.indexes)]
+        twin = copies[_ddl(result.indexes)]
         if twin is not result:
             result.size_bytes, result.best_ms, result.timeouts = (
                 twin.size_bytes,
@@ -97,6 +103,10 @@ def measure(
             )
             result.errors = [*twin.errors, f"same set as {twin.name}: its copy's times"]
     return results
+
+
+def _ddl(indexes: list[Candidate]) -> frozenset[str]:
+    return frozenset(build_in_transaction(c, "judged") for c in indexes)
 
 
 def _say(message: str) -> None:
