@@ -405,7 +405,7 @@ def report_judged(judged: dict[str, list[advise_judge.Measured]], rounds: int) -
         return
     print()
     print(
-        "Judged by measured time: each set built on its own copy (all ANALYZEd alike), the "
+        "Judged by measured time: each set built on its own copy (identical statistics), the "
         f"workload under EXPLAIN (ANALYZE, TIMING OFF), best of {rounds} interleaved rounds; "
         "'of hand' = share of the hand-picked set's time saving"
     )
