@@ -44,7 +44,7 @@ DEFAULT_SAMPLE_ROWS = 10_000
 SCRATCH_ENV = "PGSAGE_SCRATCH_DSN"  # the server for the copy when none is given (--scratch-dsn)
 METHOD = "sampled copy"
 BERNOULLI_MAX_PAGES = 131_072  # 1 GB: above it SYSTEM reads sampled pages, not every page
-SCRATCH_TIMEOUT = "60s"  # one statement on the sample: a runaway join of samples stops here
+SCRATCH_TIMEOUT = "20s"  # one statement on the sample: a runaway join of samples stops here
 # Extensions the candidates' operator classes and the copied columns may need, made in the
 # scratch database when its server has them (the source's own extensions are made too).
 WANTED_EXTENSIONS = ("pg_trgm", "btree_gin", "btree_gist", "vector")
@@ -127,7 +127,14 @@ def _cost(
             )
         )
         scratch.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(SCRATCH_TIMEOUT)))
-        copied = {t: _copy_table(context, scratch, t) for t in tables}
+        copied: dict[RelName, int] = {}
+        for table in tables:
+            try:
+                copied[table] = _copy_table(context, scratch, table)
+            except psycopg.Error:
+                # (a view, a type the scratch server lacks): the statements that read it do not
+                # plan on the copy, and the candidates they alone would use stay uncosted
+                continue
         scratch.execute("ANALYZE")
         scratch.autocommit = False
         try:
@@ -231,6 +238,10 @@ def _measure(
     matched = _selectivity(whatif, relevant, context.names, ratios)
     costed: dict[Candidate, SampledIndex] = {}
     for candidate in built:
+        unplanned = _unplanned(whatif, on_sample, candidate)
+        if unplanned is not None:
+            failed[candidate] = unplanned
+            continue
         sample_rows = copied.get(candidate.table, 0)
         rel = context.catalog.get(candidate.table)
         table_rows = max(rel.rows if rel is not None else 0.0, float(sample_rows))
@@ -244,6 +255,20 @@ def _measure(
             nodes=nodes[candidate],
         )
     return SampleOutcome(costed, failed)
+
+
+def _unplanned(whatif: WhatIf, on_sample: list[PlannedQuery], candidate: Candidate) -> str | None:
+    """Why no statement that reads the candidate's table could be planned on the copy; None
+    when one could (a candidate may then still help none)."""
+    reasons = []
+    for query in on_sample:
+        if candidate.table not in query.shape.tables:
+            continue
+        if query.explain is not None and whatif.cost(query, frozenset()) is not None:
+            return None
+        reasons.append(query.skipped or "could not be planned")
+    first = reasons[0] if reasons else "no statement reads its table"
+    return f"no statement that would use it could be planned on the sampled copy ({first})"
 
 
 def _ratio(
