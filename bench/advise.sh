@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# pgsage advise beside postgres-mcp's index advisor on the demo workload and on TPC-H SF1.
+# pgsage advise beside postgres-mcp's index advisor on the demo workload, on TPC-H and on the
+# application workload of bench/advise_app.py, judged by planner cost and by measured time.
 # Installs the peer (bench/setup_peers.sh: postgres-mcp --no-deps, pglast, mcp<2) and the TPC-H
-# generator (tpchgen-cli from PyPI, into .bench-venv), generates SF1 once into
-# ~/.cache/pgsage-bench/tpch-sf1 (CSV, ~1 GB), then runs bench/advise_bench.py, which starts a
-# Debian PostgreSQL 15 cluster with HypoPG as the unprivileged user, loads both databases and
-# prints both tools side by side. Extra arguments go to bench/advise_bench.py.
+# generator (tpchgen-cli from PyPI, into .bench-venv), generates TPC-H once into
+# ~/.cache/pgsage-bench/tpch-sf$TPCH_SCALE (CSV; scale 0.1 by default: at SF1 the workload without
+# indexes runs for minutes per round, see bench/README.md), then runs bench/advise_bench.py,
+# which starts a Debian PostgreSQL 15 cluster with HypoPG as the unprivileged user, loads the
+# databases and prints the tools side by side. Extra arguments go to bench/advise_bench.py.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 PY=${BENCH_PYTHON:-.venv/bin/python}
 VENV=${BENCH_VENV:-.bench-venv}
-TPCH_DIR=${TPCH_DIR:-$HOME/.cache/pgsage-bench/tpch-sf1}
+TPCH_SCALE=${TPCH_SCALE:-0.1}
+TPCH_DIR=${TPCH_DIR:-$HOME/.cache/pgsage-bench/tpch-sf$TPCH_SCALE}
 say() { echo "bench advise: $*"; }
 
 if [ ! -x /usr/lib/postgresql/15/bin/postgres ] || \
@@ -30,9 +33,10 @@ if [ ! -f "$TPCH_DIR/lineitem.csv" ]; then
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check tpchgen-cli \
             || { say "cannot install tpchgen-cli"; exit 2; }
     fi
-    say "generating TPC-H SF1 into $TPCH_DIR"
+    say "generating TPC-H SF$TPCH_SCALE into $TPCH_DIR"
     mkdir -p "$TPCH_DIR"
-    "$VENV/bin/tpchgen-cli" csv -s 1 -o "$TPCH_DIR" || { say "tpchgen-cli failed"; exit 2; }
+    "$VENV/bin/tpchgen-cli" csv -s "$TPCH_SCALE" -o "$TPCH_DIR" \
+        || { say "tpchgen-cli failed"; exit 2; }
 fi
 
 "$PY" bench/advise_bench.py --tpch-dir "$TPCH_DIR" "${peer_args[@]}" "$@"

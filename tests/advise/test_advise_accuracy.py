@@ -87,13 +87,15 @@ GIN = 'SELECT id FROM users WHERE profile @> \'{"plan": "pro"}\''
 
 
 def test_uncosted_candidates_in_every_format(db: TestDatabase, tmp_path: Path) -> None:
-    """HypoPG cannot simulate GIN: the candidate is listed (JSON, text, markdown, html) with
-    the reason and how to cost it; with --allow-real-indexes stderr says what costed it."""
+    """HypoPG cannot simulate GIN: with the sampled copy off (--sample-rows 0) the candidate is
+    listed (JSON, text, markdown, html) with the reason and how to cost it; with
+    --allow-real-indexes stderr says what costed it."""
     load(db)
     path = tmp_path / "w.sql"
     path.write_text(GIN + ";\nSELECT id FROM users WHERE email = 'user1@example.com';\n")
     if hypopg(db):
-        result = pgsage("--dsn", db.dsn, "--queries", str(path), "--format", "json")
+        off = ("--sample-rows", "0")
+        result = pgsage("--dsn", db.dsn, "--queries", str(path), *off, "--format", "json")
         data = json.loads(result.stdout)
         assert [u["index"] for u in data["uncosted"]] == [
             "public.users USING gin (profile jsonb_path_ops)"
@@ -101,9 +103,9 @@ def test_uncosted_candidates_in_every_format(db: TestDatabase, tmp_path: Path) -
         assert "--allow-real-indexes" in data["uncosted"][0]["reason"]
         assert "--allow-real-indexes" in data["uncosted"][0]["how_to_cost"]
         for fmt, marker in (("markdown", "- not costed: "), ("html", "<li>not costed: ")):
-            shown = pgsage("--dsn", db.dsn, "--queries", str(path), "--format", fmt)
+            shown = pgsage("--dsn", db.dsn, "--queries", str(path), *off, "--format", fmt)
             assert marker + "public.users USING gin (profile jsonb_path_ops)" in shown.stdout, fmt
-        text = pgsage("--dsn", db.dsn, "--queries", str(path))
+        text = pgsage("--dsn", db.dsn, "--queries", str(path), *off)
         assert "Candidates that could not be costed:" in text.stdout
         assert "costed with HypoPG" in text.stderr
     real = pgsage("--dsn", db.dsn, "--queries", str(path), "--allow-real-indexes")

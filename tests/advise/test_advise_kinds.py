@@ -10,6 +10,7 @@ from advise_support import hypopg, load, on, run
 
 from pgharness import TestDatabase
 from pgsage.advise.model import Advice, Recommendation
+from pgsage.commands.advise import AdviseOptions, advise
 
 KINDS: list[tuple[str, list[str], bool]] = [
     # (kind, statements, needs real indexes on a HypoPG server)
@@ -60,13 +61,15 @@ def test_partial_and_expression_ddl(db: TestDatabase, tmp_path: Path) -> None:
     assert any("Index" in node and ddl["expression"].name in node for node in plan_after)
 
 
-def test_gin_without_real_indexes_is_reported_not_costed(db: TestDatabase, tmp_path: Path) -> None:
+def test_gin_without_sampling_or_real_indexes_is_reported_not_costed(
+    db: TestDatabase, tmp_path: Path
+) -> None:
     if not hypopg(db):
         pytest.skip("only a HypoPG server has candidates it cannot simulate")
     load(db)
-    advice = run(
-        db, tmp_path, ['SELECT id FROM users WHERE profile @> \'{"plan": "pro"}\''], real=False
-    )
+    path = tmp_path / "workload.sql"
+    path.write_text('SELECT id FROM users WHERE profile @> \'{"plan": "pro"}\';\n')
+    advice = advise(db.dsn, AdviseOptions(queries_file=path, sample_rows=0))
     assert advice.recommendations == ()
     assert [(c.kind, "--allow-real-indexes" in why) for c, why in advice.uncosted] == [
         ("gin", True)

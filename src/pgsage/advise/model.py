@@ -184,6 +184,42 @@ class Candidate:
 class PlanCost:
     cost: float
     nodes: tuple[str, ...]  # scan nodes, e.g. "Seq Scan on users", "Index Scan using ... on t"
+    # per relation name, the summed cost of the plan's outermost scans of it (sampled costing)
+    table_costs: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Costing:
+    """How a recommended index was costed: ``hypopg``, ``real index`` (built in a rolled-back
+    transaction) or ``sampled copy`` (built on a sample of the table on a scratch server; see
+    ``pgsage.advise.sampled``), with the sample's size and the relative error (95 %) of the
+    cost saving, from the selectivity measured on the sample."""
+
+    method: str
+    sample_rows: int | None = None
+    table_rows: float | None = None
+    error: float | None = None  # of the cost saving, relative: 0.12 for ±12 %
+    detail: str = ""
+
+    def line(self) -> str:
+        if self.method != "sampled copy" or self.sample_rows is None:
+            return f"costed with {self.method}"
+        error = "unknown" if self.error is None else f"± {self.error * 100:.0f} %"
+        rows = f" of {self.table_rows:,.0f}" if self.table_rows else ""
+        detail = f"; {self.detail}" if self.detail else ""
+        return (
+            f"costed on a {self.sample_rows:,}-row sample copy{rows} rows; error of the saving "
+            f"{error} (95 %, from the selectivity measured on the sample){detail}"
+        )
+
+    def to_json(self) -> dict[str, str | int | float | None]:
+        return {
+            "method": self.method,
+            "sample_rows": self.sample_rows,
+            "table_rows": None if self.table_rows is None else round(self.table_rows),
+            "error": None if self.error is None else round(self.error, 3),
+            "detail": self.detail or None,
+        }
 
 
 @dataclass(frozen=True)
@@ -216,6 +252,7 @@ class Recommendation:
     low_confidence: tuple[str, ...] = ()
     # (schema, partition, index): equivalent partition indexes attached, not built again
     reuse: tuple[tuple[str, str, str], ...] = ()
+    costing: Costing = Costing("hypopg")
 
     @property
     def fix(self) -> CreateIndex:

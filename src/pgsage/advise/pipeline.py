@@ -20,6 +20,7 @@ from pgsage.advise.defaults import MARK
 from pgsage.advise.model import (
     Advice,
     Candidate,
+    Costing,
     DropProposal,
     HelpedQuery,
     QueryResult,
@@ -28,11 +29,12 @@ from pgsage.advise.model import (
     WorkloadQuery,
 )
 from pgsage.advise.partitions import exists_on_every_partition, new_share, reuse_plan
+from pgsage.advise.sampled import DEFAULT_SAMPLE_ROWS, SampleContext, cost_on_sample
 from pgsage.advise.search import Budget, Search, droppable, superseded_by
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
 from pgsage.advise.volatility import not_immutable
-from pgsage.advise.whatif import PlannedQuery, WhatIf
+from pgsage.advise.whatif import HYPOPG_METHODS, PlannedQuery, WhatIf
 from pgsage.advise.workload import StatementFilter, parse_error
 from pgsage.errors import MissingExtension
 
@@ -53,6 +55,10 @@ class AdviseOptions:
     strict: bool = False  # a --queries statement that does not parse stops the run
     # statements the caller read elsewhere (the web: the workload its store recorded)
     workload: tuple[WorkloadQuery, ...] | None = None
+    # Candidates HypoPG cannot simulate are costed on a sampled copy of this many rows a table
+    # (0: listed as not costed), on the server of ``scratch_dsn`` (None: the embedded server).
+    sample_rows: int = DEFAULT_SAMPLE_ROWS
+    scratch_dsn: str | None = None
 
 
 def recommend(
@@ -91,6 +97,7 @@ def recommend(
     )
     planned = whatif.plan_queries(analysed)
     whatif.prepare(candidates, names)
+    _cost_on_sample(conn, catalog, whatif, planned, names, options, progress)
     usable = [c for c in candidates if c not in whatif.backend.failed]
     sizes = {c: _size(c, catalog, whatif) for c in candidates}
     _say_costing(progress, whatif, len(usable))
@@ -115,11 +122,6 @@ def recommend(
     notes += [note for candidate, note in search.ties.items() if candidate in final]
     drops = tuple(_drops(chosen, catalog, names))
     whatif.close()
-    costing = (
-        "hypopg"
-        if hypopg and not whatif.backend.real
-        else ("real indexes (rolled back)" if not hypopg else "hypopg + real indexes (rolled back)")
-    )
     return Advice(
         recommendations=recommendations,
         queries=results,
@@ -133,7 +135,7 @@ def recommend(
         notes=tuple(notes),
         tables=tuple(sorted({a.table for _, shape in analysed for a in shape.accesses})),
         statistics=statistics,
-        costing=costing,
+        costing=_costing(whatif),
         objective_before=round(search.workload(frozenset()), 3),
         objective_after=round(search.workload(final), 3),
     )
@@ -228,9 +230,51 @@ def _immutable_only(
     return kept
 
 
+def _costing(whatif: WhatIf) -> str:
+    backend = whatif.backend
+    costing = (
+        "hypopg"
+        if whatif.hypopg and not backend.real
+        else (
+            "real indexes (rolled back)"
+            if not whatif.hypopg
+            else "hypopg + real indexes (rolled back)"
+        )
+    )
+    if backend.sampled:
+        costing += f" + a sampled copy ({len(backend.sampled)} candidates)"
+    return costing
+
+
+def _cost_on_sample(
+    conn: psycopg.Connection[TupleRow],
+    catalog: Catalog,
+    whatif: WhatIf,
+    planned: list[PlannedQuery],
+    names: dict[Candidate, str],
+    options: AdviseOptions,
+    progress: Callable[[str], None],
+) -> None:
+    """Without real indexes allowed here, what HypoPG cannot simulate is costed on a sampled
+    copy (pgsage.advise.sampled); what that cannot cost keeps its reason, extended."""
+    if options.allow_real_indexes or options.sample_rows <= 0:
+        return
+    pending = sorted(
+        (c for c in whatif.backend.failed if c.method not in HYPOPG_METHODS),
+        key=lambda c: c.sort_key,
+    )
+    if not pending:
+        return
+    context = SampleContext(conn, catalog, names, options.sample_rows)
+    outcome = cost_on_sample(context, planned, pending, options.scratch_dsn, progress)
+    whatif.adopt_sampled(outcome.costed)
+    for candidate, why in outcome.failed.items():
+        whatif.backend.failed[candidate] = f"{why}; {whatif.backend.failed[candidate]}"
+
+
 def _say_costing(progress: Callable[[str], None], whatif: WhatIf, usable: int) -> None:
     backend = whatif.backend
-    label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg)
+    label = costing_label(len(backend.hypo), len(backend.real), whatif.hypopg, len(backend.sampled))
     progress(f"{usable} candidates costed with {label}")
     if backend.failed:
         progress(f"{len(backend.failed)} candidates could not be costed (see the report)")
@@ -259,6 +303,13 @@ def _recommendation(
             )
     rel = catalog.get(candidate.table)
     reuse, _ = reuse_plan(candidate, names[candidate], catalog)
+    sampled = search.whatif.backend.sampled.get(candidate)
+    if sampled is not None:
+        costing = sampled.costing
+    elif candidate in search.whatif.backend.real:
+        costing = Costing("real index (rolled back)")
+    else:
+        costing = Costing("hypopg")
     return Recommendation(
         candidate=candidate,
         name=names[candidate],
@@ -266,6 +317,7 @@ def _recommendation(
         partitions=rel.partitions if rel is not None else (),
         queries=tuple(helped),
         reuse=reuse,
+        costing=costing,
     )
 
 
@@ -337,6 +389,9 @@ def _drops(
 
 
 def _size(candidate: Candidate, catalog: Catalog, whatif: WhatIf) -> int:
+    sampled = whatif.backend.sampled.get(candidate)
+    if sampled is not None and sampled.size_bytes > 0:
+        return sampled.size_bytes  # measured on the sample, scaled to the table's rows
     rel = catalog.get(candidate.table)
     if rel is None:
         return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pgsage.advise.model import Advice
+from pgsage.advise.model import Advice, Recommendation
 from pgsage.advise.report import (
     advice_report,
     divergence_lines,
@@ -52,6 +52,7 @@ def to_json(advice: Advice) -> dict[str, Any]:
                     if rec.reuse
                     else {}
                 ),
+                "costing": rec.costing.to_json(),
             }
             for rec in advice.recommendations
         ],
@@ -149,6 +150,7 @@ def render_text(advice: Advice) -> str:
         if rec.low_confidence:
             lines.append(f"   low confidence: {low_confidence_reason(rec)}")
         lines += [f"   {line}" for line in rec.fix.to_sql().splitlines()]
+        lines += _costing_lines(rec)
         for q in rec.queries:
             lines.append(
                 f"   helps: {_cost(q.cost_before)} -> {_cost(q.cost_after)} "
@@ -217,6 +219,11 @@ def _verified_lines(advice: Advice) -> list[str]:
         lines.append("Not recommended after --verify (no real plan used them):")
         lines += [f"   {unconfirmed_line(u)}" for u in advice.unconfirmed]
     return lines
+
+
+def _costing_lines(rec: Recommendation) -> list[str]:
+    """How the index was costed, when that was not HypoPG (the run's headline says so)."""
+    return [] if rec.costing.method == "hypopg" else [f"   {rec.costing.line()}"]
 
 
 def _plan(nodes: tuple[str, ...]) -> str:

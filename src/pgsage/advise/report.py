@@ -83,6 +83,7 @@ def _recommendation(rec: Recommendation) -> Finding:
         "cost_after": round(after, 1),
         "statements_helped": len(rec.queries),
         "size_bytes": rec.size_bytes,
+        "costing": rec.costing.line(),
     }
     if candidate.where:
         evidence["where"] = candidate.where
@@ -107,6 +108,7 @@ def _recommendation(rec: Recommendation) -> Finding:
             f"a {candidate.kind} index {rec.name} on ({', '.join(candidate.columns)}) cuts the "
             f"planner's cost of {len(rec.queries)} statement(s) from {before:,.1f} to "
             f"{after:,.1f}{change}{caveat}"
+            + ("" if rec.costing.method == "hypopg" else f" ({rec.costing.line()})")
         ),
         evidence=evidence,
         recommendation=(

@@ -35,6 +35,12 @@ def how_to_cost(reason: str, costing: str) -> str:
     """What the user can do so that the next run costs the candidate."""
     if "CREATE EXTENSION" in reason:
         return "create the extension (the reason says which), then rerun"
+    if "sampled copy" in reason:
+        return (
+            "fix what the reason says about the sampled copy (--scratch-dsn names another "
+            "server for it), or rerun with --allow-real-indexes (exact costs: builds it inside "
+            "a rolled-back transaction; writes to the table wait meanwhile)"
+        )
     if "--allow-real-indexes" in reason or "HypoPG is not installed" in reason:
         return (
             "rerun with --allow-real-indexes (builds it inside a rolled-back transaction; "
@@ -58,8 +64,11 @@ def uncosted(advice: Advice) -> list[Uncosted]:
     ]
 
 
-def costing_label(hypo: int, real: int, hypopg: bool) -> str:
+def costing_label(hypo: int, real: int, hypopg: bool, sampled: int = 0) -> str:
     """What the candidates were costed with, for the progress line."""
+    if sampled:
+        first = costing_label(hypo, real, hypopg) if hypo or real else ""
+        return (first + " and " if first else "") + f"a sampled copy ({sampled})"
     if hypo and real:
         return f"HypoPG ({hypo}) and real indexes in a rolled-back transaction ({real})"
     if real or not hypopg:

@@ -32,7 +32,14 @@ from psycopg.rows import TupleRow
 
 from pgsage.advise.catalog import Catalog, ColumnInfo
 from pgsage.advise.ddl import build_in_transaction
-from pgsage.advise.model import Candidate, PlanCost, QueryShape, RelName, WorkloadQuery
+from pgsage.advise.model import (
+    Candidate,
+    Costing,
+    PlanCost,
+    QueryShape,
+    RelName,
+    WorkloadQuery,
+)
 from pgsage.advise.sizing import GinSample
 from pgsage.advise.workload import typed_placeholders
 from pgsage.db.connect import one_line
@@ -64,13 +71,28 @@ class PlannedQuery:
     skipped: str | None = None
 
 
+@dataclass(frozen=True)
+class SampledIndex:
+    """A candidate costed on a sampled copy (``pgsage.advise.sampled``): per statement
+    (``PlannedQuery.index``) the ratio of the sample's plan cost with the index to without it
+    (the statement's cost when it reads one table, else its scans of the index's table), and
+    the sample plan's scan nodes on that table with the index."""
+
+    costing: Costing
+    size_bytes: int
+    ratios: dict[int, float] = field(default_factory=dict)
+    nodes: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
 @dataclass
 class Backend:
-    """How each candidate is made visible: ``hypo`` or ``real``; failures carry a reason."""
+    """How each candidate is made visible: ``hypo``, ``real`` or ``sampled`` (costed on a
+    sampled copy, never visible here); failures carry a reason."""
 
     hypo: dict[Candidate, str] = field(default_factory=dict)  # candidate -> index name
     real: dict[Candidate, str] = field(default_factory=dict)
     failed: dict[Candidate, str] = field(default_factory=dict)
+    sampled: dict[Candidate, SampledIndex] = field(default_factory=dict)
 
 
 class WhatIf:
@@ -94,6 +116,7 @@ class WhatIf:
         self._ddl_cache: dict[tuple[Candidate, str], str] = {}
         self._based = False  # the savepoint failed evaluations roll back to exists
         self.explains = 0
+        self.last_document: Any = None  # the last EXPLAIN's JSON (see ``document``)
         schema = _extension_schema(conn, "hypopg") if hypopg else None
         # HypoPG's functions in its own schema: a session whose search_path leaves it out
         # (options=-csearch_path=app) still finds them.
@@ -254,9 +277,26 @@ class WhatIf:
             self._cache[key] = self._evaluate(query, relevant)
         return self._cache[key]
 
+    def document(self, query: PlannedQuery, config: frozenset[Candidate]) -> Any:
+        """The EXPLAIN document of ``query`` with ``config`` (not cached; None on failure)."""
+        self.last_document = None
+        relevant = frozenset(c for c in config if c.table in query.shape.tables)
+        if self._evaluate(query, relevant) is None:
+            return None
+        return self.last_document
+
+    def adopt_sampled(self, sampled: dict[Candidate, SampledIndex]) -> None:
+        """Candidates costed on a sampled copy stop being failures here."""
+        for candidate, found in sampled.items():
+            self.backend.failed.pop(candidate, None)
+            self.backend.sampled[candidate] = found
+
     def _evaluate(self, query: PlannedQuery, config: frozenset[Candidate]) -> PlanCost | None:
         if query.explain is None:
             return None
+        sampled = frozenset(c for c in config if c in self.backend.sampled)
+        if sampled:
+            return self._evaluate_sampled(query, config - sampled, sampled)
         hypos = sorted((c for c in config if c in self.backend.hypo), key=lambda c: c.sort_key)
         hidden = sorted(
             (c for c in self.backend.real if c not in config and c.table in query.shape.tables),
@@ -269,6 +309,7 @@ class WhatIf:
         # HypoPG only: nothing to undo but the hypothetical indexes, so no savepoint.
         try:
             names, row = self._explain_with(hypos, query.explain)
+            self.last_document = row[0] if row else None
         except psycopg.Error as exc:
             self._recover()
             if hypos:
@@ -298,6 +339,44 @@ class WhatIf:
             self.conn.execute(self._reset)
         return self._created_names(created, hypos), explained.fetchone()
 
+    def _evaluate_sampled(
+        self, query: PlannedQuery, rest: frozenset[Candidate], sampled: frozenset[Candidate]
+    ) -> PlanCost | None:
+        """The statement's cost with indexes measured on a sampled copy: its plan here without
+        them, scaled by the sample's cost ratio (each table's best sampled index, weighed by
+        that table's share of the plan here); the cheaper of that and the rest of the set,
+        since the planner would pick one of them per table."""
+        base = self.cost(query, frozenset())
+        others = self.cost(query, rest)
+        if base is None or others is None:
+            return others
+        tables = sorted({c.table for c in sampled})
+        single = len(query.shape.tables) == 1
+        shares = dict(base.table_costs)
+        saved = 0.0
+        nodes = [n for n in base.nodes]
+        for table in tables:
+            best: tuple[float, tuple[str, ...]] | None = None
+            for candidate in sorted(
+                (c for c in sampled if c.table == table), key=lambda c: c.sort_key
+            ):
+                found = self.backend.sampled[candidate]
+                ratio = found.ratios.get(query.index)
+                if ratio is not None and (best is None or ratio < best[0]):
+                    best = (ratio, found.nodes.get(query.index, ()))
+            if best is None or best[0] >= 1.0:
+                continue
+            share = 1.0 if single or base.cost <= 0 else shares.get(table.name, 0.0) / base.cost
+            saved += min(share, 1.0) * (1.0 - best[0])
+            suffix = f" on {table.name}"
+            nodes = [n for n in nodes if not n.endswith(suffix)] + list(best[1])
+            if single:  # the sample's plan of the statement whole (its sorts too)
+                nodes = list(best[1])
+        estimate = base.cost * max(1.0 - saved, 0.0)
+        if saved <= 0.0 or estimate >= others.cost:
+            return others
+        return PlanCost(estimate, tuple(nodes), base.table_costs)
+
     def _evaluate_hiding(
         self,
         query: PlannedQuery,
@@ -322,7 +401,7 @@ class WhatIf:
                 row = self.conn.execute(query.explain).fetchone()
                 raise _Rollback(row[0] if row else None)
         except _Rollback as done:
-            plan = done.plan
+            plan = self.last_document = done.plan
         except psycopg.Error as exc:
             if not config:
                 query.skipped = skip_reason(exc, query.shape)
@@ -487,7 +566,22 @@ def _plan_cost(plan: Any, names: dict[str, str]) -> PlanCost | None:
         return None
     document = plan if isinstance(plan, list) else json.loads(plan)
     top = document[0]["Plan"]
-    return PlanCost(float(top["Total Cost"]), tuple(_scan_nodes(top, names)))
+    costs: dict[str, float] = {}
+    _table_costs(top, costs)
+    return PlanCost(
+        float(top["Total Cost"]), tuple(_scan_nodes(top, names)), tuple(sorted(costs.items()))
+    )
+
+
+def _table_costs(plan: dict[str, Any], costs: dict[str, float]) -> None:
+    """Per relation, the summed total cost of its outermost scan nodes (a Bitmap Heap Scan
+    includes its index scans)."""
+    relation = plan.get("Relation Name")
+    if relation is not None and plan.get("Node Type") != "ModifyTable":
+        costs[str(relation)] = costs.get(str(relation), 0.0) + float(plan.get("Total Cost", 0.0))
+        return
+    for child in plan.get("Plans", ()) or ():
+        _table_costs(child, costs)
 
 
 def _scan_nodes(plan: dict[str, Any], names: dict[str, str]) -> list[str]:

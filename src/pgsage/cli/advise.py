@@ -104,6 +104,27 @@ def advise_cmd(
             "transaction (blocks writes to the tables meanwhile); default on the embedded server.",
         ),
     ] = False,
+    sample_rows: Annotated[
+        int,
+        typer.Option(
+            "--sample-rows",
+            min=0,
+            max=10_000_000,
+            help="Index kinds HypoPG cannot simulate (GIN, GiST, BRIN, HNSW, IVFFlat) are "
+            "costed on a sampled copy of this many rows a table, made on --scratch-dsn; nothing "
+            "is written to the advised database. 0: list them as not costed.",
+        ),
+    ] = 10_000,
+    scratch_dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--scratch-dsn",
+            envvar="PGSAGE_SCRATCH_DSN",
+            help="A server where pgsage may create and drop the sampled copy "
+            "(pgsage_scratch_*); default: the embedded server.",
+            show_default=False,
+        ),
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -186,6 +207,8 @@ def advise_cmd(
             ),
             allow_real_indexes=allow_real_indexes,
             strict=strict,
+            sample_rows=sample_rows,
+            scratch_dsn=scratch_dsn,
         ),
         verify=verify_flag,
         verify_dsn=verify_dsn,

@@ -113,6 +113,8 @@ def run_advise(settings: Settings, run: AdviseRun, progress: Progress = _silent)
     real indexes allowed — it is a local development database."""
     if run.verify_dsn:
         validate_dsn(run.verify_dsn)
+    if run.options.scratch_dsn:
+        validate_dsn(run.options.scratch_dsn)
     if run.alembic is not None:
         check_versions(run.alembic)
     embedded = not settings.dsn
