@@ -89,8 +89,10 @@ def test_whatif_and_advisor_downloads(
     run = advisor.query_advice(config, db.dsn, "SELECT * FROM wi WHERE code = $1")
     assert run.error is None, run.error
     assert run.report is not None
-    fixes = [f for f in run.report.findings if f.fix is not None]
-    assert fixes and "CREATE INDEX" in (fixes[0].fix_sql or "")
+    # (an ANALYZE in the loading transaction leaves PostgreSQL 15's modification counter at the
+    # rows loaded: the advice may also name the table's statistics, with ANALYZE as its fix)
+    fixes = [f for f in run.report.findings if "CREATE INDEX" in (f.fix_sql or "")]
+    assert fixes
     app = make_app(base_config, targets={"old": db.dsn})
     from pgsage.web.views import finding_key
 
