@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -47,9 +48,12 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], fragment: st
     assert fragment in lines[0]
 
 
-def test_json_reports_each_planted_problem_by_name(db: TestDatabase) -> None:
+def test_json_reports_each_planted_problem_by_name(db: TestDatabase, tmp_path: Path) -> None:
     expected = set()
+    params: dict[str, dict[str, Any]] = {}
     for case in PLANTED:
+        for check, values in case.params.items():
+            params.setdefault(check, {}).update(values)
         # Each case in its own schema of one database, so that names stay apart.
         schema = case.path.stem
         db.execute(f'CREATE SCHEMA "{schema}"')
@@ -63,7 +67,19 @@ def test_json_reports_each_planted_problem_by_name(db: TestDatabase) -> None:
         expected |= {(check, obj.replace("public.", f"{schema}.")) for check, obj in case.expected}
     # Scoped to the index family: the other families have their own planted-problem tests,
     # and server-wide checks would report on the shared test server's settings.
-    result = run("audit", "--dsn", db.dsn, "--format", "json", "--select", "indexes")
+    # The cases' check parameters (e.g. fk-without-index's quiet_pages on empty tables), as a
+    # user would set them: [tool.pgsage.checks.<id>] in the pyproject.toml given to --config.
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        "".join(
+            f"[tool.pgsage.checks.{check}]\n"
+            + "".join(f"{key} = {json.dumps(value)}\n" for key, value in sorted(values.items()))
+            for check, values in sorted(params.items())
+        )
+    )
+    result = run(
+        "audit", "--dsn", db.dsn, "--format", "json", "--select", "indexes", "--config", str(config)
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"server", "findings", "results"}
