@@ -109,7 +109,7 @@ def altered_tables(statements: Iterable[Statement]) -> set[str]:
     return tables
 
 
-# (unit, characters of it read so far): lint reports how far it is in a long file.
+# (unit, bytes of its file read so far): lint reports how far it is in a long file.
 LintProgress = Callable[[Unit, int], None]
 
 

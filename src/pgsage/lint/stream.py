@@ -35,7 +35,7 @@ _BREAK = re.compile(r"\r\n|\n|\r")
 
 # A chunk's statements as (node, start, end), and the pieces of it that did not parse.
 Raw = tuple[list[tuple[Any, int, int]], list[SyntaxProblem]]
-# (characters read so far) → None: the CLI shows progress from it.
+# (bytes of the file read so far) → None: the CLI shows progress from it.
 Progress = Callable[[int], None]
 
 
@@ -58,12 +58,13 @@ def chunks(source: TextIO, window: int = WINDOW_CHARS) -> Iterator[tuple[str, in
     eof = False
     while not eof or buffer:
         if not eof:
-            more = source.read(window)
+            # a window that had no cut is doubled: one huge statement costs a few scans
+            more = source.read(max(window, len(buffer)))
             eof = not more
             buffer += more
             if not eof and len(buffer) < window:
                 continue
-        cut = len(buffer) if eof else _last_statement_start(buffer)
+        cut = len(buffer) if eof else last_statement_start(buffer)
         if cut <= 0:
             continue  # no cut in this window yet: read the next one into it
         yield buffer[:cut], offset
@@ -71,13 +72,16 @@ def chunks(source: TextIO, window: int = WINDOW_CHARS) -> Iterator[tuple[str, in
         buffer = buffer[cut:]
 
 
-def _last_statement_start(text: str) -> int:
-    """Where the text's last statement starts (it may be cut off by the window), or 0 when the
-    scanner cannot tell (a literal or comment runs past the end, or one statement only)."""
+def last_statement_start(text: str) -> int:
+    """Where the text's last statement starts (the window may cut it off), or 0 when there is
+    one statement only. When a literal or comment runs past the end, the text before it."""
     try:
         slices = parser.split(text, with_parser=False, only_slices=True)
-    except parser.ParseError:
-        return 0
+    except parser.ParseError as exc:
+        unterminated = exc.args[1] if len(exc.args) > 1 else 0
+        if not isinstance(unterminated, int) or not 0 < unterminated < len(text):
+            return 0
+        return last_statement_start(text[:unterminated])
     return int(slices[-1].start) if len(slices) > 1 else 0
 
 
@@ -173,4 +177,11 @@ class SqlStatements:
             for problem in problems:
                 self.problems.append((*index.position(problem.offset), problem.message))
             if self.progress is not None:
-                self.progress(chunk.offset + len(chunk.text))
+                self.progress(_bytes_read(self.source, chunk.offset + len(chunk.text)))
+
+
+def _bytes_read(source: TextIO, characters: int) -> int:
+    """How far in the file the reading is (bytes, read-ahead included), or the characters
+    read for a text in memory."""
+    raw = getattr(source, "buffer", None)
+    return int(raw.tell()) if raw is not None else characters
