@@ -29,7 +29,7 @@ from pgsage.advise.search import Budget, Search
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
 from pgsage.advise.whatif import PlannedQuery, WhatIf
-from pgsage.advise.workload import StatementFilter, parse_error
+from pgsage.advise.workload import HIDDEN_TEXT, StatementFilter, hidden_texts_hint, parse_error
 from pgsage.errors import MissingExtension
 
 HELPED_MIN_GAIN = 0.01  # a query is "helped" when its plan gets at least 1 % cheaper
@@ -69,20 +69,12 @@ def recommend(
     skipped: list[QueryResult] = []
     analysed: list[tuple[WorkloadQuery, QueryShape]] = []
     for query in workload:
-        shape = analyze_query(query.text, catalog)
-        if shape is None:
-            at = f" ({query.origin})" if query.origin else ""
-            skipped.append(
-                QueryResult(
-                    query, None, None, skipped=f"cannot be parsed{at}: {parse_error(query.text)}"
-                )
-            )
-        elif shape.kind != "other" and shape.missing:
-            missing = ", ".join(f'"{name}"' for name in shape.missing)
-            skipped.append(
-                QueryResult(query, None, None, skipped=f"relation {missing} does not exist")
-            )
-        elif shape.kind == "other" or not shape.accesses:
+        hidden = query.source == "pg_stat_statements" and query.text == HIDDEN_TEXT
+        shape = None if hidden else analyze_query(query.text, catalog)
+        why = hidden_texts_hint(str(conn.info.user)) if hidden else _not_planned(query, shape)
+        if why is not None:
+            skipped.append(QueryResult(query, None, None, skipped=why))
+        elif shape is None or shape.kind == "other" or not shape.accesses:
             continue  # utility statements, catalog and table-less queries: no index work
         else:
             analysed.append((query, shape))
@@ -243,6 +235,17 @@ def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
 
 def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
     return conn.execute((MARK + query).encode(), params).fetchone() is not None
+
+
+def _not_planned(query: WorkloadQuery, shape: QueryShape | None) -> str | None:
+    """Why a statement of the workload cannot be planned, or None."""
+    if shape is None:
+        at = f" ({query.origin})" if query.origin else ""
+        return f"cannot be parsed{at}: {parse_error(query.text)}"
+    if shape.kind != "other" and shape.missing:
+        missing = ", ".join(f'"{name}"' for name in shape.missing)
+        return f"relation {missing} does not exist"
+    return None
 
 
 def _empty_workload(options: AdviseOptions) -> str:
