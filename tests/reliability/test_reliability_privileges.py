@@ -204,3 +204,18 @@ def _assert_never_ok_on_unread(data: dict[str, object], limited: bool) -> None:
             assert status != "ok", item
         if limited and item.get("check") in TEXT_CHECKS:
             assert status != "ok", item
+
+
+@pytest.mark.parametrize(("role", "grants"), ROLES, ids=["no-grants", "pg_monitor"])
+def test_no_check_says_ok_where_the_superuser_sees_more(
+    workload: TestDatabase, role: str, grants: list[str]
+) -> None:
+    """Every check whose result differs from the superuser's on the same database is skipped
+    (what the role could not read) or found something — never a quiet "ok"."""
+    full = _statuses(workload.dsn)
+    limited = _statuses(_role(workload, role, grants))
+    differing = {check: limited[check] for check in full if limited[check][0] != full[check][0]}
+    assert differing  # the roles do miss data here (sequences, sessions, texts)
+    for check, (status, reason) in differing.items():
+        assert status == "skipped", (check, status, full[check])
+        assert "GRANT" in reason or "superuser" in reason, (check, reason)
