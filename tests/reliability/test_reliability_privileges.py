@@ -219,3 +219,46 @@ def test_no_check_says_ok_where_the_superuser_sees_more(
     for check, (status, reason) in differing.items():
         assert status == "skipped", (check, status, full[check])
         assert "GRANT" in reason or "superuser" in reason, (check, reason)
+
+
+def _hide(statement: dict[str, object], which: str) -> bool:
+    """Whether the case hides this statement's text (as pg_stat_statements does for another
+    role's statement)."""
+    text = str(statement["query"])
+    searched = "ILIKE" in text or "@>" in text
+    return (
+        which == "all" or (which == "searches" and searched) or (which == "others" and not searched)
+    )
+
+
+# (texts hidden, status of like-without-trigram, what its reason says)
+PARTIAL_CASES = [
+    ("none", "findings", ""),
+    ("all", "skipped", "GRANT pg_read_all_stats"),
+    ("searches", "skipped", "nothing found in what it could read: judged"),
+    ("others", "findings", "judged"),
+]
+
+
+@pytest.mark.parametrize(
+    ("which", "status", "says"), PARTIAL_CASES, ids=[c[0] for c in PARTIAL_CASES]
+)
+def test_part_of_the_texts_hidden(
+    workload: TestDatabase, tmp_path: Path, which: str, status: str, says: str
+) -> None:
+    path = tmp_path / "snapshot.json"
+    assert run("snapshot", "--dsn", workload.dsn, "--out", str(path)).returncode == 0
+    data = json.loads(path.read_text())
+    for statement in data["statements"]:
+        if _hide(statement, which):
+            statement["query"] = "<insufficient privilege>"
+    path.write_text(json.dumps(data))
+    check = "like-without-trigram"
+    result = run("audit", "--snapshot", str(path), "--select", check, "--format", "json")
+    (item,) = json.loads(result.stdout)["results"]
+    assert (item["status"], item["reason"] or "") == (status, item["reason"] or ""), item
+    assert item["status"] == status and says in (item["reason"] or ""), item
+    if which == "others":  # the text report says what the check could not read
+        text = run("audit", "--snapshot", str(path), "--select", check).stdout
+        assert "Checks that read part of their input" in text
+        assert "GRANT pg_read_all_stats" in " ".join(text.split())
