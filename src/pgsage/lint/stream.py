@@ -6,8 +6,9 @@ and the complete statements before the cut are parsed together (as the whole fil
 and handed out one by one; only the current chunk's parse tree is alive. Positions stay those
 of the whole file: the chunk's offset, line and column are carried from chunk to chunk.
 
-A window the scanner cannot cut (a string, comment or dollar-quoted body runs past its end, or
-one statement is bigger than it) is grown with the next window. A chunk pglast rejects is first
+A window whose end falls inside a string, comment or dollar-quoted body is cut before the
+statement holding it; a window holding one statement only (bigger than the window) is doubled
+until the statement ends in it. A chunk pglast rejects is first
 merged with the following chunks (the scanner, which does not parse, may have cut inside a
 ``BEGIN ATOMIC`` body), and only then read piece by piece as ``source_sql`` does with a file
 that does not parse, so one bad statement becomes a ``syntax-error`` and the rest is linted.
