@@ -8,6 +8,7 @@ constraints were added NOT VALID or validated, and the column types it knows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,21 +22,64 @@ from pgsage.lint.syntax import (
     not_null_check_column,
     relation_name,
 )
+from pgsage.lint.timeouts import needs_timeout
 
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout")
 _BEGIN = (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
 _END = (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK)
-DISABLE_ASSUME_MARKERS = (
-    "squawk-disable-assume-in-transaction",
-    "pgsage: disable-assume-in-transaction",
-)
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """What some rules must know of the whole migration before its end: read from the whole
+    statement list of a rendered Alembic revision (small, in memory), and by looking ahead
+    just far enough in a streamed SQL file (``look_ahead``)."""
+
+    many_statements: bool = True  # more than one statement
+    single_work_statement: bool = False  # exactly one besides SET and transaction control
+    # Alembic only (a SQL file has no autocommit_block() and the rule reading these facts
+    # looks at revisions only): a statement runs in autocommit_block(); the indexes of the
+    # first two statements that need a lock timeout.
+    autocommit_block: bool = False
+    timeout_statements: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, statements: Sequence[Statement]) -> UnitFacts:
+        work = [s for s in statements if _is_work(s)]
+        return cls(
+            many_statements=len(statements) > 1,
+            single_work_statement=len(work) == 1,
+            autocommit_block=any(s.in_autocommit_block for s in statements),
+            timeout_statements=tuple(s.index for s in statements if needs_timeout(s.node))[:2],
+        )
+
+    @classmethod
+    def look_ahead(cls, statements: Iterator[Statement]) -> tuple[UnitFacts, list[Statement]]:
+        """The facts of a SQL file and the statements read to settle them (at most up to its
+        second work statement); the caller goes on with the same iterator."""
+        head: list[Statement] = []
+        work = 0
+        for stmt in statements:
+            head.append(stmt)
+            work += _is_work(stmt)
+            if len(head) > 1 and work > 1:
+                break
+        return cls(many_statements=len(head) > 1, single_work_statement=work == 1), head
+
+    def other_needs_timeout(self, stmt: Statement) -> bool:
+        """Another statement than ``stmt`` needs a lock timeout (takes a lock that matters)."""
+        return any(index != stmt.index for index in self.timeout_statements)
+
+
+def _is_work(stmt: Statement) -> bool:
+    return not isinstance(stmt.node, ast.VariableSetStmt | ast.TransactionStmt)
 
 
 @dataclass
 class Context:
     unit: Unit
     options: LintOptions
-    statements: list[Statement]
+    facts: UnitFacts
     assumed_transaction: bool = False
     in_transaction: bool = False
     explicit_transaction: bool = False
@@ -61,18 +105,21 @@ class Context:
     reported_once: set[str] = field(default_factory=set)
 
     @classmethod
-    def start(cls, unit: Unit, options: LintOptions, statements: list[Statement]) -> Context:
+    def start(
+        cls, unit: Unit, options: LintOptions, facts: UnitFacts, disables_assume: bool
+    ) -> Context:
+        """``disables_assume``: the migration carries a disable-assume-in-transaction marker."""
         assume = (
             options.assume_in_transaction
             if unit.assume_in_transaction is None
             else unit.assume_in_transaction
         )
-        if any(marker in unit.sql for marker in DISABLE_ASSUME_MARKERS):
+        if disables_assume:
             assume = False
         return cls(
             unit=unit,
             options=options,
-            statements=statements,
+            facts=facts,
             assumed_transaction=assume,
             in_transaction=assume,
             transaction_id=1 if assume else 0,
@@ -91,14 +138,6 @@ class Context:
 
     def is_partitioned(self, name: str) -> bool:
         return name in self.partitioned or bare_name(name) in self.partitioned
-
-    def work_statements(self) -> list[Statement]:
-        """Statements other than SET and transaction control."""
-        return [
-            s
-            for s in self.statements
-            if not isinstance(s.node, ast.VariableSetStmt | ast.TransactionStmt)
-        ]
 
     def advance(self, stmt: Statement) -> None:
         node = stmt.node
