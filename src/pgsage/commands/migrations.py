@@ -28,6 +28,7 @@ from pgsage.model import CheckResult, Finding, Report, Severity, Status
 if TYPE_CHECKING:
     from pgsage.migrations.graph import RevisionGraph
     from pgsage.migrations.project import AlembicProject
+    from pgsage.migrations.scratch import ScratchServer
     from pgsage.migrations.trace import TraceResult
 
 __all__ = [
@@ -142,17 +143,31 @@ def _on_server(
 ) -> None:
     from pgsage.migrations.project import EnvOptions, load_models, read_env_options
     from pgsage.migrations.roundtrip import round_trip, upgrade_all
-    from pgsage.migrations.scratch import ScratchServer
 
     # Bad --models input is a usage error before any server work.
     given_models = (
         load_models(options.models, project) if options.models and options.drift else None
     )
     env = read_env_options(project) if options.drift else EnvOptions()
-    server = ScratchServer.choose(options.dsn)
+    server = _scratch_for(graph, options.dsn, say)
+    later = (
+        ["upgrade"]
+        + (["drift"] if options.drift else [])
+        + (["roundtrip"] if options.roundtrip else [])
+    )
+    if server.missing:
+        # A server problem, not a revision's: said once, and the gate cannot pass.
+        stages.not_run(later, server.missing_message(), Status.ERROR)
+        return
     with server.database("check") as dsn, project.importable():
         say(f"upgrading {len(graph.revisions)} revisions on a scratch database")
         upgraded = upgrade_all(graph, dsn)
+        lacking = _missing_extension(upgraded.findings)
+        if lacking is not None:
+            stages.not_run(
+                later, replace(server, missing=(lacking,)).missing_message(), Status.ERROR
+            )
+            return
         stages.ran("upgrade", upgraded.findings)
         if not upgraded.complete:
             # The upgrade-fails finding fails the gate and says why.
@@ -185,6 +200,30 @@ def _on_server(
         if options.roundtrip:
             say("round-trip: down and up again, revision by revision")
             stages.ran("roundtrip", round_trip(graph, upgraded))
+
+
+_NOT_AVAILABLE = re.compile(r'FeatureNotSupported: extension "([^"]+)" is not available')
+
+
+def _missing_extension(found: Sequence[Finding]) -> str | None:
+    """The extension an upgrade failed for because the server lacks it (not the revision's
+    fault), when that is why it failed."""
+    for finding in found:
+        match = _NOT_AVAILABLE.search(finding.message) if finding.check == "upgrade-fails" else None
+        if match:
+            return match.group(1)
+    return None
+
+
+def _scratch_for(graph: RevisionGraph, dsn: str | None, say: Progress = _quiet) -> ScratchServer:
+    """The scratch server for ``graph``: one that has the extensions its revisions create."""
+    from pgsage.migrations.scratch import ScratchServer, extensions_created
+
+    needs = extensions_created(r.path for r in graph.revisions.values())
+    server = ScratchServer.choose(dsn, needs)
+    if server.description:
+        say(f"scratch server: {server.description}")
+    return server
 
 
 def stage_summary(report: Report) -> dict[str, str]:
@@ -253,13 +292,14 @@ def _runnable_graph(project: AlembicProject, what: str) -> RevisionGraph:
 
 def _trace_revisions(options: TraceOptions) -> TraceResult:
     from pgsage.migrations.project import find_project
-    from pgsage.migrations.scratch import ScratchServer
     from pgsage.migrations.trace import select_revisions, trace_revisions
 
     project = find_project(options.config, options.directory)
     graph = _runnable_graph(project, "the revision graph cannot be run")
     chosen = select_revisions(graph, options.revisions or None, options.since)
-    server = ScratchServer.choose(options.dsn)
+    server = _scratch_for(graph, options.dsn)
+    if server.missing:
+        raise PgsageError(server.missing_message())
     with server.database("trace") as dsn, project.importable():
         return trace_revisions(graph, dsn, chosen)
 
@@ -366,7 +406,6 @@ def squash_project(
     project: AlembicProject, out: Path, dsn: str | None, revision_id: str | None = None
 ) -> SquashResult:
     from pgsage.migrations.roundtrip import upgrade_all
-    from pgsage.migrations.scratch import ScratchServer
     from pgsage.migrations.squash import (
         baseline_revision,
         data_sql,
@@ -383,7 +422,9 @@ def squash_project(
     graph = _runnable_graph(project, "cannot squash: the revision graph has errors")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a directory: {out}")
-    server = ScratchServer.choose(dsn)
+    server = _scratch_for(graph, dsn)
+    if server.missing:
+        raise PgsageError(server.missing_message())
     with server.database("squash") as head_dsn, project.importable():
         upgraded = upgrade_all(graph, head_dsn)
         if not upgraded.complete:
