@@ -12,6 +12,7 @@ verification. The domain work is in ``pgsage.migrations``; nothing here prints o
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import time
@@ -67,6 +68,7 @@ class CheckOptions:
     drift: bool = True
     require_backup: Path | None = None  # a backup directory: a fresh verified backup is required
     backup_max_age_hours: float = 24.0
+    verbose: bool = False  # keep the project's own log lines (Alembic's INFO...)
 
 
 class _Stages:
@@ -106,9 +108,7 @@ def check(options: CheckOptions, progress: Progress | None = None) -> Report:
 def check_project(
     project: AlembicProject, options: CheckOptions, progress: Progress | None = None
 ) -> Report:
-    from pgsage.migrations.graph import load_graph
-
-    graph = load_graph(project)
+    graph = _load(project, options.verbose)
     stages = _Stages()
     stages.ran("graph", graph.findings)
     later = (
@@ -149,6 +149,8 @@ def _on_server(
         load_models(options.models, project) if options.models and options.drift else None
     )
     env = read_env_options(project) if options.drift else EnvOptions()
+    if options.verbose:  # reading env.py quieted Alembic's INFO lines; they were asked for
+        logging.getLogger("alembic").setLevel(logging.INFO)
     server = _scratch_for(graph, options.dsn, say)
     later = (
         ["upgrade"]
@@ -247,6 +249,7 @@ class TraceOptions:
     since: str | None = None
     setup: Path | None = None
     dsn: str | None = None
+    verbose: bool = False  # keep the project's own log lines (Alembic's INFO...)
 
 
 @dataclass(frozen=True)
@@ -280,10 +283,20 @@ def trace(options: TraceOptions) -> TraceRun:
     return TraceRun(traced, Report(None, (result,), command=COMMAND, stats=stats))
 
 
-def _runnable_graph(project: AlembicProject, what: str) -> RevisionGraph:
+def _load(project: AlembicProject, verbose: bool = False) -> RevisionGraph:
+    """The revision graph; importing the revisions may import the project's package, which may
+    set up logging: Alembic's INFO lines are quieted again unless ``verbose``."""
     from pgsage.migrations.graph import load_graph
+    from pgsage.migrations.project import quiet_logging
 
     graph = load_graph(project)
+    if not verbose:
+        quiet_logging()
+    return graph
+
+
+def _runnable_graph(project: AlembicProject, what: str, verbose: bool = False) -> RevisionGraph:
+    graph = _load(project, verbose)
     if not graph.runnable:
         problems = "; ".join(f.message for f in graph.findings if f.severity is Severity.ERROR)
         raise UsageError(f"{what}: {problems or 'no revisions'}")
@@ -295,7 +308,7 @@ def _trace_revisions(options: TraceOptions) -> TraceResult:
     from pgsage.migrations.trace import select_revisions, trace_revisions
 
     project = find_project(options.config, options.directory)
-    graph = _runnable_graph(project, "the revision graph cannot be run")
+    graph = _runnable_graph(project, "the revision graph cannot be run", options.verbose)
     chosen = select_revisions(graph, options.revisions or None, options.since)
     server = _scratch_for(graph, options.dsn)
     if server.missing:
