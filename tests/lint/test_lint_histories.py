@@ -139,3 +139,71 @@ def downgrade():
     found = rules_of(path, select=["ban-drop-type", "ban-drop-function"])
     # only count_rows(), created by an earlier revision, is a shared object
     assert found == [(29, "ban-drop-function")]
+
+
+def test_what_an_expert_flags_in_a_revision(tmp_path: Path) -> None:
+    # issue 19.17: full-stack-fastapi-template d98dd8ec85a3 (default=sa.text(...)) and
+    # 9c0a54914c78 (VARCHAR → VARCHAR(255)); a long lock_timeout over ACCESS EXCLUSIVE steps;
+    # exit() inside upgrade() (redash's 0001_warning.py exits at module level, outside one)
+    path = revision(
+        tmp_path,
+        "x001",
+        """def upgrade():
+    op.execute("SET lock_timeout = '120s'")
+    op.add_column(
+        "user", sa.Column("new_id", sa.Uuid, default=sa.text("uuid_generate_v4()"))
+    )
+    op.add_column("item", sa.Column("flag", sa.Boolean, server_default=sa.false()))
+    op.alter_column(
+        "item", "title", existing_type=sa.VARCHAR(), type_=sa.String(length=255)
+    )
+    op.alter_column(
+        "item", "code", existing_type=sa.VARCHAR(length=20), type_=sa.String(length=40)
+    )
+    if op.get_context().as_sql:
+        exit(0)
+
+
+def downgrade():
+    pass
+""",
+    )
+    found = rules_of(
+        path,
+        select=[
+            "long-lock-timeout",
+            "client-side-default",
+            "narrowing-column-type",
+            "exit-in-migration",
+        ],
+    )
+    assert found == [
+        (12, "long-lock-timeout"),
+        (14, "client-side-default"),
+        (17, "narrowing-column-type"),
+        (24, "exit-in-migration"),
+    ]
+    messages = {v.rule: v.message for v in lint([path]).violations}
+    assert "up to 120 s on 2 table(s) (user, item)" in messages["long-lock-timeout"]
+    assert "'new_id': default=sa.text('uuid_generate_v4()')" in messages["client-side-default"]
+    assert "longer than 255 characters" in messages["narrowing-column-type"]
+
+
+def test_a_short_lock_timeout_or_weaker_locks_are_fine(tmp_path: Path) -> None:
+    # warehouse 7cf64da2632a: lock_timeout 200 s, but only for CREATE INDEX CONCURRENTLY
+    path = revision(
+        tmp_path,
+        "x002",
+        """def upgrade():
+    op.execute("SET lock_timeout = 200000")
+    op.execute("CREATE INDEX CONCURRENTLY ix_journals_name ON journals (name)")
+    op.execute("ALTER TABLE journals VALIDATE CONSTRAINT journals_name_check")
+    op.execute("SET lock_timeout = '2s'")
+    op.execute("ALTER TABLE journals ADD COLUMN note text")
+
+
+def downgrade():
+    pass
+""",
+    )
+    assert rules_of(path, select=["long-lock-timeout"]) == []

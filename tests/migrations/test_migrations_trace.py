@@ -163,3 +163,16 @@ def test_trace_findings_sort_statement_numbers_as_numbers(server: TestServer) ->
     on_item = [int(f.message.split()[1]) for f in rewrites if "public.item" in f.message]
     # ten findings from the same line of the loop: statement 3 ... 12, not 10, 11, 12, 3, ...
     assert on_item == list(range(3, 13))
+
+
+def test_dropping_a_foreign_key_locks_the_referenced_table(server: TestServer) -> None:
+    # issue 19.17 (full-stack-fastapi-template 1a31ce608336 and d98dd8ec85a3 drop
+    # item_owner_id_fkey): measured in pg_locks, on PG15 and PG18 alike, ACCESS EXCLUSIVE on the
+    # referenced table as well as on the table the constraint is on
+    run = run_trace(
+        TraceOptions(
+            directory=PROJECTS / "trace_output", dsn=server.admin_dsn(), revisions=["t002"]
+        )
+    )
+    drop = next(s for s in run.trace.statements if "DROP CONSTRAINT" in s.sql)
+    assert {("ACCESS EXCLUSIVE", "public.item"), ("ACCESS EXCLUSIVE", "public.user")} <= locks(drop)

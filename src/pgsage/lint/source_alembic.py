@@ -129,7 +129,7 @@ def render_revision(path: Path, downgrade: bool = False) -> tuple[list[Unit], Un
     try:
         with _project_on_path():
             module = _load_module(path)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # module-level exit() too
         return [], UnitError(str(path), f"cannot import the revision: {type(exc).__name__}: {exc}")
     spans = _function_lines(text)
     units = [_render_function(path, text, module, "upgrade", spans)]
@@ -166,7 +166,7 @@ def _render_function(
             raise UsageError(f"no {name}() function")
         with Operations.context(context):
             upgrade()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # revision code: exit() must not end pgsage
         line = _failing_line(exc, buffer.filename) or first_line or 1
         hint = (
             " (op.get_bind() has no connection in offline mode)" if "NoneType" in str(exc) else ""
