@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pgsage.errors import UsageError
 from pgsage.lint.engine import Catalog, lint_units, select_rules
@@ -124,4 +125,19 @@ def lint(
         since=since,
     )
     result = lint_units(units, options, rules, catalog, parsed)
+    if dsn and any(r.id == "narrowing-column-type" for r in rules):
+        result = _judged_by_the_data(
+            result, dsn, [s for stmts, _ in parsed.values() for s in stmts]
+        )
     return replace(result, errors=tuple(errors) + result.errors, notes=tuple(notes) + result.notes)
+
+
+def _judged_by_the_data(result: LintResult, dsn: str, statements: list[Any]) -> LintResult:
+    """With --dsn, a column narrowed to varchar(n) is judged by its longest existing value."""
+    from pgsage.lint.longest import judged, narrowings, read_longest
+
+    columns = narrowings(statements)
+    if not any(v.rule == "narrowing-column-type" for v in result.violations):
+        return result
+    longest = read_longest(dsn, columns)
+    return replace(result, violations=tuple(judged(result.violations, columns, longest)))
