@@ -12,7 +12,7 @@ from pglast.enums.parsenodes import AlterTableType, ConstrType
 from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
-from pgsage.lint.syntax import relation_name
+from pgsage.lint.syntax import bare_name, relation_name
 
 # Beyond this a waiting ACCESS EXCLUSIVE request stalls the application visibly: every query on
 # the table queues behind it for as long as it waits.
@@ -89,7 +89,7 @@ class LongLockTimeout(Rule):
                 tables = []
                 continue
             table = access_exclusive_table(stmt.node, ctx) if setting else None
-            if table and table not in tables:
+            if table and bare_name(table) not in {bare_name(t) for t in tables}:
                 tables.append(table)
         if setting is not None and tables:
             yield _hit(*setting, tables)
