@@ -7,7 +7,8 @@ and upgraded again would differ from a fresh one). Each revision is compared wit
 the walk found when it reached it, so what a later revision's downgrade left behind is blamed on
 that revision only. A revision whose downgrade is missing, empty or raises is stepped over when
 its upgrade changes no schema (a data migration, reported at info); otherwise the walk stops there
-— the graph check reports those.
+— the graph check reports those. When a revision's down/up fails half-way, the schema before it
+is rebuilt from empty and the walk goes on below it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pgsage.fixes.quoting import ident
 from pgsage.migrations.catalog import SchemaDump, diff, schema_reader
 from pgsage.migrations.findings import migration_finding, revision_of
 from pgsage.migrations.graph import Revision, RevisionGraph, function_line
@@ -119,23 +121,77 @@ def _walk_down(
                 found.append(_data_only(graph, revision))
                 continue
             found.append(
-                migration_finding(
-                    "roundtrip-stopped",
-                    Severity.INFO,
-                    f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
-                    f"raises and its upgrade changes the schema; {index} older revision(s) not "
-                    "round-tripped",
-                    revision=revision.id,
-                    file=graph.display_path(revision.path),
+                _stopped(
+                    graph,
+                    revision,
+                    index,
+                    "its downgrade is missing, empty or raises and its upgrade changes the schema",
                 )
             )
             break
         step = _down_up_down(graph, engine, upgraded, index, current, dump_schema, opts)
         found.extend(step.findings)
-        if step.left is None or any(f.severity is Severity.ERROR for f in step.findings):
+        if step.left is not None:
+            current = step.left
+            continue
+        if index == 0:
             break
-        current = step.left
+        # The revision's down/up failed half-way: the schema is not one the walk knows. The
+        # schema before it is rebuilt from empty (its older revisions upgraded again), so the
+        # older revisions are still round-tripped.
+        rebuilt = _rebuild_before(engine, upgraded, index, dump_schema, opts)
+        if rebuilt is None:
+            found.append(_stopped(graph, revision, index, "the schema before it cannot be rebuilt"))
+            break
+        found.append(_resumed(graph, revision))
+        current = rebuilt
     return found
+
+
+def _rebuild_before(
+    engine: Engine,
+    upgraded: Upgraded,
+    index: int,
+    dump_schema: Callable[[], SchemaDump],
+    opts: dict[str, Any] | None,
+) -> SchemaDump | None:
+    """Empty the scratch database and upgrade ``order[:index]`` again; None if that fails."""
+    with engine.connect() as conn:
+        schemas = conn.exec_driver_sql(
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname <> 'information_schema' "
+            "AND nspname !~ '^pg_'"
+        ).scalars()
+        for schema in list(schemas):
+            conn.exec_driver_sql(f"DROP SCHEMA {ident(str(schema))} CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+        conn.commit()
+    try:
+        for revision in upgraded.order[:index]:
+            _run(engine, revision, "upgrade", opts)
+    except StepFailed:
+        return None
+    return dump_schema()
+
+
+def _stopped(graph: RevisionGraph, revision: Revision, index: int, why: str) -> Finding:
+    return migration_finding(
+        "roundtrip-stopped",
+        Severity.INFO,
+        f"round-trip stopped at {revision.id}: {why}; {index} older revision(s) not round-tripped",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
+
+
+def _resumed(graph: RevisionGraph, revision: Revision) -> Finding:
+    return migration_finding(
+        "roundtrip-resumed",
+        Severity.INFO,
+        f"round-trip resumed below {revision.id}: the schema before it was rebuilt by upgrading "
+        "the older revisions from an empty database",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
 
 
 def _data_only(graph: RevisionGraph, revision: Revision) -> Finding:
