@@ -207,3 +207,43 @@ def downgrade():
 """,
     )
     assert rules_of(path, select=["long-lock-timeout"]) == []
+
+
+def test_fixes_are_rendered_for_the_statement_at_hand(tmp_path: Path) -> None:
+    # full-stack-fastapi-template 1a31ce608336 (a foreign key got a create_check_constraint
+    # example) and 9c0a54914c78 (a varchar length got a BigInteger c_new column)
+    path = revision(
+        tmp_path,
+        "f001",
+        """def upgrade():
+    op.execute("SET lock_timeout = '2s'")
+    op.create_foreign_key(
+        None, "item", "user", ["owner_id"], ["id"], ondelete="CASCADE"
+    )
+    op.alter_column("item", "title", existing_type=sa.VARCHAR(), type_=sa.String(255))
+    op.drop_index("ix_item_title", table_name="item")
+
+
+def downgrade():
+    pass
+""",
+    )
+    fixes = {v.rule: v.fix for v in lint([path]).violations}
+    foreign_key = fixes["adding-foreign-key-constraint"]
+    assert "ADD CONSTRAINT item_owner_id_fkey FOREIGN KEY (owner_id)" in foreign_key
+    assert "NOT VALID" in foreign_key and "create_check_constraint" not in foreign_key
+    assert 'VALIDATE CONSTRAINT "item_owner_id_fkey"' in foreign_key
+    assert fixes["constraint-missing-not-valid"] == foreign_key
+    column = fixes["changing-column-type"]
+    assert 'ADD COLUMN "title_new" varchar(255)' in column and "BigInteger" not in column
+    assert "'length(c) <= 255'" not in fixes["narrowing-column-type"]
+    assert 'pg_catalog.length("title") <= 255' in fixes["narrowing-column-type"]
+    assert (
+        "op.drop_index('ix_item_title', postgresql_concurrently=True"
+        in fixes["require-concurrent-index-deletion"]
+    )
+    # SQL files get the SQL form
+    sql = tmp_path / "m.sql"
+    sql.write_text("SET lock_timeout = '2s';\nALTER TABLE item ALTER COLUMN code TYPE bigint;\n")
+    (violation,) = lint([sql], select=["changing-column-type"]).violations
+    assert violation.fix.startswith('ALTER TABLE "item" ADD COLUMN "code_new" int8;')

@@ -15,6 +15,7 @@ from pgsage.lint.model import (
     LintOptions,
     LintResult,
     SourceKind,
+    Statement,
     Unit,
     UnitError,
 )
@@ -125,6 +126,7 @@ def lint(
         since=since,
     )
     result = lint_units(units, options, rules, catalog, parsed)
+    result = _with_rendered_fixes(result, units, parsed)
     if dsn and any(r.id == "narrowing-column-type" for r in rules):
         result = _judged_by_the_data(
             result, dsn, [s for stmts, _ in parsed.values() for s in stmts]
@@ -141,3 +143,27 @@ def _judged_by_the_data(result: LintResult, dsn: str, statements: list[Any]) -> 
         return result
     longest = read_longest(dsn, columns)
     return replace(result, violations=tuple(judged(result.violations, columns, longest)))
+
+
+def _with_rendered_fixes(
+    result: LintResult, units: Sequence[Unit], parsed: dict[int, Any]
+) -> LintResult:
+    """Each violation's fix rendered for its own statement (table, column, type, name) where
+    its rule can: the rules' texts are templates for the documentation."""
+    from pgsage.lint.fixtext import rendered_fix
+
+    at: dict[tuple[str, int, bool], list[Statement]] = {}
+    for index, unit in enumerate(units):
+        for stmt in parsed[index][0]:
+            key = (str(unit.path), stmt.line, unit.function == "downgrade")
+            at.setdefault(key, []).append(stmt)
+    changed = []
+    for violation in result.violations:
+        alembic = any(u.kind is SourceKind.ALEMBIC and str(u.path) == violation.file for u in units)
+        fix = None
+        for stmt in at.get((violation.file, violation.line, violation.downgrade), []):
+            fix = rendered_fix(violation.rule, stmt)
+            if fix is not None:
+                break
+        changed.append(replace(violation, fix=fix[1] if alembic else fix[0]) if fix else violation)
+    return replace(result, violations=tuple(changed))
