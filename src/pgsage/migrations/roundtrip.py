@@ -6,9 +6,10 @@ exactly the schema the first upgrade gave (an error otherwise: a database that w
 and upgraded again would differ from a fresh one). Each revision is compared with the schema
 the walk found when it reached it, so what a later revision's downgrade left behind is blamed on
 that revision only. A revision whose downgrade is missing, empty or raises is stepped over when
-its upgrade changes no schema (a data migration, reported at info); otherwise the walk stops there
-— the graph check reports those. When a revision's down/up fails half-way, the schema before it
-is rebuilt from empty and the walk goes on below it.
+its upgrade changes no schema (a data migration, reported at info); when it does, and when a
+revision's down/up fails half-way, the schema before it is rebuilt from empty (its older
+revisions upgraded again) and the walk goes on below it — the graph check reports the missing
+downgrades, the round trip says which revisions it could not round-trip.
 """
 
 from __future__ import annotations
@@ -120,15 +121,33 @@ def _walk_down(
                 # data only (a backfill): nothing to undo in the schema, the walk goes on
                 found.append(_data_only(graph, revision))
                 continue
+            # Its schema change cannot be undone: the schema before it is rebuilt from empty,
+            # so the older revisions are still round-tripped.
+            rebuilt = _rebuild_before(engine, upgraded, index, dump_schema, opts) if index else None
+            if rebuilt is None:
+                found.append(
+                    _stopped(
+                        graph,
+                        revision,
+                        index,
+                        "its downgrade is missing, empty or raises and its upgrade changes the "
+                        "schema",
+                    )
+                )
+                break
             found.append(
-                _stopped(
-                    graph,
-                    revision,
-                    index,
-                    "its downgrade is missing, empty or raises and its upgrade changes the schema",
+                migration_finding(
+                    "roundtrip-skipped",
+                    Severity.INFO,
+                    f"{revision.id} changes the schema and has no working downgrade: not "
+                    "round-tripped; the schema before it was rebuilt from an empty database and "
+                    "the walk goes on below it",
+                    revision=revision.id,
+                    file=graph.display_path(revision.path),
                 )
             )
-            break
+            current = rebuilt
+            continue
         step = _down_up_down(graph, engine, upgraded, index, current, dump_schema, opts)
         found.extend(step.findings)
         if step.left is not None:
