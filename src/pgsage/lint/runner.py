@@ -157,9 +157,10 @@ def _with_rendered_fixes(
         for stmt in parsed[index][0]:
             key = (str(unit.path), stmt.line, unit.function == "downgrade")
             at.setdefault(key, []).append(stmt)
+    revisions = {str(u.path) for u in units if u.kind is SourceKind.ALEMBIC}
     changed = []
     for violation in result.violations:
-        alembic = any(u.kind is SourceKind.ALEMBIC and str(u.path) == violation.file for u in units)
+        alembic = violation.file in revisions
         fix = None
         for stmt in at.get((violation.file, violation.line, violation.downgrade), []):
             fix = rendered_fix(violation.rule, stmt)
