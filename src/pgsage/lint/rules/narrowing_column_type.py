@@ -41,7 +41,11 @@ class NarrowingColumnType(Rule):
         "# check first: SELECT max(length(c)) FROM t\n"
         "op.create_check_constraint('t_c_length', 't', 'length(c) <= 255', postgresql_not_valid=True)"
     )
-    deviations = "Not in squawk. The old type must be known (as for changing-column-type)."
+    deviations = (
+        "Not in squawk. The old type must be known (as for changing-column-type). With --dsn "
+        "the column's longest existing value decides (read-only, under the session timeouts): "
+        "no finding when every value fits, an error naming the length when one does not."
+    )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         table = relation_name(getattr(stmt.node, "relation", None))
