@@ -113,7 +113,7 @@ def _walk_down(
     # The schema as it is when the walk reaches each revision: the head at first, then what the
     # later revisions' downgrades left. Each revision is judged against it, so a difference a
     # later revision's downgrade left behind is not blamed on an earlier revision.
-    current = upgraded.head
+    current: SchemaDump | None = upgraded.head
     for index in reversed(range(len(upgraded.order))):
         revision = upgraded.order[index]
         if revision.id in irreversible:
@@ -121,60 +121,47 @@ def _walk_down(
                 # data only (a backfill): nothing to undo in the schema, the walk goes on
                 found.append(_data_only(graph, revision))
                 continue
-            # Its schema change cannot be undone: the schema before it is rebuilt from empty,
-            # so the older revisions are still round-tripped.
-            rebuilt = _rebuild_before(engine, upgraded, index, dump_schema, opts) if index else None
-            if rebuilt is None:
+            # Its schema change cannot be undone: the walk goes on below it on a schema rebuilt
+            # from empty (once, when the next revision that can be round-tripped is reached).
+            found.append(_skipped(graph, revision))
+            current = None
+            continue
+        if current is None:
+            current = _rebuild_through(engine, upgraded, index, dump_schema, opts)
+            if current is None:
                 found.append(
-                    _stopped(
-                        graph,
-                        revision,
-                        index,
-                        "its downgrade is missing, empty or raises and its upgrade changes the "
-                        "schema",
-                    )
+                    _stopped(graph, revision, index + 1, "the schema there cannot be rebuilt")
                 )
                 break
-            found.append(
-                migration_finding(
-                    "roundtrip-skipped",
-                    Severity.INFO,
-                    f"{revision.id} changes the schema and has no working downgrade: not "
-                    "round-tripped; the schema before it was rebuilt from an empty database and "
-                    "the walk goes on below it",
-                    revision=revision.id,
-                    file=graph.display_path(revision.path),
-                )
-            )
-            current = rebuilt
-            continue
         step = _down_up_down(graph, engine, upgraded, index, current, dump_schema, opts)
         found.extend(step.findings)
-        if step.left is not None:
-            current = step.left
-            continue
-        if index == 0:
-            break
-        # The revision's down/up failed half-way: the schema is not one the walk knows. The
-        # schema before it is rebuilt from empty (its older revisions upgraded again), so the
-        # older revisions are still round-tripped.
-        rebuilt = _rebuild_before(engine, upgraded, index, dump_schema, opts)
-        if rebuilt is None:
-            found.append(_stopped(graph, revision, index, "the schema before it cannot be rebuilt"))
-            break
-        found.append(_resumed(graph, revision))
-        current = rebuilt
+        current = step.left
+        if current is None and index > 0:
+            # The revision's down/up failed half-way: the schema is not one the walk knows; it
+            # is rebuilt from empty below, so the older revisions are still round-tripped.
+            found.append(_resumed(graph, revision))
     return found
 
 
-def _rebuild_before(
+def _skipped(graph: RevisionGraph, revision: Revision) -> Finding:
+    return migration_finding(
+        "roundtrip-skipped",
+        Severity.INFO,
+        f"{revision.id} changes the schema and has no working downgrade: not round-tripped; "
+        "the schema below it is rebuilt from an empty database and the walk goes on",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
+
+
+def _rebuild_through(
     engine: Engine,
     upgraded: Upgraded,
     index: int,
     dump_schema: Callable[[], SchemaDump],
     opts: dict[str, Any] | None,
 ) -> SchemaDump | None:
-    """Empty the scratch database and upgrade ``order[:index]`` again; None if that fails."""
+    """Empty the scratch database and upgrade ``order[:index + 1]`` again; None if that fails."""
     with engine.connect() as conn:
         schemas = conn.exec_driver_sql(
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname <> 'information_schema' "
@@ -185,7 +172,7 @@ def _rebuild_before(
         conn.exec_driver_sql("CREATE SCHEMA public")
         conn.commit()
     try:
-        for revision in upgraded.order[:index]:
+        for revision in upgraded.order[: index + 1]:
             _run(engine, revision, "upgrade", opts)
     except StepFailed:
         return None
@@ -206,7 +193,7 @@ def _resumed(graph: RevisionGraph, revision: Revision) -> Finding:
     return migration_finding(
         "roundtrip-resumed",
         Severity.INFO,
-        f"round-trip resumed below {revision.id}: the schema before it was rebuilt by upgrading "
+        f"round-trip resumed below {revision.id}: the schema below it is rebuilt by upgrading "
         "the older revisions from an empty database",
         revision=revision.id,
         file=graph.display_path(revision.path),
