@@ -57,6 +57,10 @@ DirOpt = Annotated[
         "--dir", help="The Alembic script directory (instead of --config).", show_default=False
     ),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", help="Keep the project's own log lines (Alembic's INFO) on stderr."),
+]
 DsnOpt = Annotated[
     str | None,
     typer.Option(
@@ -118,6 +122,7 @@ def check_cmd(
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.WARNING,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check the revision graph, upgrade/downgrade round-trips and drift from the models."""
     from pgsage.commands.migrations import CheckOptions, check, stage_summary
@@ -132,6 +137,7 @@ def check_cmd(
         drift=not no_drift,
         require_backup=require_backup,
         backup_max_age_hours=backup_max_age_hours,
+        verbose=verbose,
     )
     report = check(options, _progress)
     if fmt == Format.json:
@@ -182,6 +188,7 @@ def trace_cmd(
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.WARNING,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Measure per statement the locks, rewrites and scans of revisions or SQL files."""
     from pgsage.commands.migrations import TraceOptions, trace
@@ -195,6 +202,7 @@ def trace_cmd(
             since=since,
             setup=setup,
             dsn=dsn,
+            verbose=verbose,
         )
     )
     if fmt == Format.json:

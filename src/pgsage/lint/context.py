@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import ast
-from pglast.enums.parsenodes import AlterTableType, ConstrType, TransactionStmtKind
+from pglast.enums.parsenodes import AlterTableType, ConstrType, ObjectType, TransactionStmtKind
 
 from pgsage.lint.model import LintOptions, SourceKind, Statement, Unit
 from pgsage.lint.syntax import (
@@ -101,8 +101,17 @@ class Context:
     # Partitioned tables: created PARTITION BY in this migration, or known from --dsn.
     partitioned: set[str] = field(default_factory=set)
     seen_transaction_control: bool = False
+    # Functions and types this migration creates (bare names), and types it renames away
+    # (new name -> old name): dropping them again in the same migration (an enum swap through
+    # a renamed type and helper functions) drops nothing other clients use.
+    created_routines: set[str] = field(default_factory=set)
+    created_types: set[str] = field(default_factory=set)
+    renamed_types: dict[str, str] = field(default_factory=dict)
     # Rules that report once per migration remember here that they did.
     reported_once: set[str] = field(default_factory=set)
+    # A rule's own memory of this migration so far (its id -> what it keeps): statements are
+    # streamed, so a rule that judges several of them keeps what it needs here.
+    rule_state: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -156,9 +165,40 @@ class Context:
             self.created_tables.add(bare_name(relation_name(node.into.rel)))
         elif isinstance(node, ast.AlterTableStmt):
             self._alter_table(node)
+        else:
+            self._routines_and_types(node)
         for column, table, _how, name in named_column_definitions(node):
             if column.typeName is not None:
                 self.column_types[(bare_name(table), name)] = column.typeName
+
+    def _routines_and_types(self, node: Any) -> None:
+        if isinstance(node, ast.CreateFunctionStmt):
+            self.created_routines.add(_last_name(node.funcname))
+        elif isinstance(node, ast.CreateEnumStmt | ast.CreateRangeStmt):
+            self.created_types.add(_last_name(node.typeName))
+        elif isinstance(node, ast.CompositeTypeStmt) and node.typevar is not None:
+            self.created_types.add(bare_name(relation_name(node.typevar)))
+        elif isinstance(node, ast.CreateDomainStmt):
+            self.created_types.add(_last_name(node.domainname))
+        elif (
+            isinstance(node, ast.RenameStmt)
+            and node.renameType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
+            and isinstance(node.object, tuple)
+        ):
+            self.renamed_types[str(node.newname)] = _last_name(node.object)
+
+    def drops_only_transient(self, node: Any) -> bool:
+        """Whether a DROP FUNCTION/TYPE drops only what this migration created (or a type it
+        renamed away and created again under the old name: the swap leaves that name in use)."""
+        if not isinstance(node, ast.DropStmt) or not node.objects:
+            return False
+        names = [_dropped_name(o) for o in node.objects]
+        if node.removeType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
+            return all(
+                n in self.created_types or self.renamed_types.get(n) in self.created_types
+                for n in names
+            )
+        return all(n in self.created_routines for n in names)
 
     def _transaction(self, stmt: Statement, node: Any) -> None:
         self.seen_transaction_control = True
@@ -197,3 +237,16 @@ class Context:
                 self.validated.add((table, str(cmd.name)))
             elif cmd.subtype == AlterTableType.AT_DropConstraint and cmd.missing_ok:
                 self.dropped_if_exists.add((table, str(cmd.name)))
+
+
+def _last_name(names: Any) -> str:
+    parts = list(names or ())
+    return str(getattr(parts[-1], "sval", "")) if parts else ""
+
+
+def _dropped_name(obj: Any) -> str:
+    if isinstance(obj, ast.ObjectWithArgs):
+        return _last_name(obj.objname)
+    if isinstance(obj, ast.TypeName):
+        return _last_name(obj.names)
+    return _last_name(obj if isinstance(obj, tuple) else (obj,))

@@ -7,6 +7,7 @@ import codecs
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pgsage.errors import UsageError
 from pgsage.lint.engine import Catalog, LintProgress, lint_units, select_rules, statements_of
@@ -15,6 +16,7 @@ from pgsage.lint.model import (
     LintOptions,
     LintResult,
     SourceKind,
+    Statement,
     Unit,
     UnitError,
 )
@@ -156,4 +158,67 @@ def lint(
         since=since,
     )
     result = lint_units(units, options, rules, catalog, progress)
+    flagged = _flagged_statements(result, units)
+    result = _with_rendered_fixes(result, units, flagged)
+    if dsn and any(r.id == "narrowing-column-type" for r in rules):
+        narrowed = {
+            (v.file, v.line, v.downgrade)
+            for v in result.violations
+            if v.rule == "narrowing-column-type"
+        }
+        result = _judged_by_the_data(
+            result, dsn, [s for key, found in flagged.items() if key in narrowed for s in found]
+        )
     return replace(result, errors=tuple(errors) + result.errors, notes=tuple(notes) + result.notes)
+
+
+def _judged_by_the_data(result: LintResult, dsn: str, statements: list[Any]) -> LintResult:
+    """With --dsn, a column narrowed to varchar(n) is judged by its longest existing value."""
+    from pgsage.lint.longest import judged, narrowings, read_longest
+
+    columns = narrowings(statements)
+    if not any(v.rule == "narrowing-column-type" for v in result.violations):
+        return result
+    longest = read_longest(dsn, columns)
+    return replace(result, violations=tuple(judged(result.violations, columns, longest)))
+
+
+StatementKey = tuple[str, int, bool]  # (file, line, in a downgrade)
+
+
+def _flagged_statements(
+    result: LintResult, units: Sequence[Unit]
+) -> dict[StatementKey, list[Statement]]:
+    """The statements some violation points at, read again one by one (a SQL file streams: only
+    those statements are kept, never the whole file)."""
+    wanted = {(v.file, v.line, v.downgrade) for v in result.violations}
+    files = {file for file, _, _ in wanted}
+    found: dict[StatementKey, list[Statement]] = {}
+    for unit in units:
+        if str(unit.path) not in files:
+            continue
+        for stmt in statements_of(unit):
+            key = (str(unit.path), stmt.line, unit.function == "downgrade")
+            if key in wanted:
+                found.setdefault(key, []).append(stmt)
+    return found
+
+
+def _with_rendered_fixes(
+    result: LintResult, units: Sequence[Unit], at: dict[StatementKey, list[Statement]]
+) -> LintResult:
+    """Each violation's fix rendered for its own statement (table, column, type, name) where
+    its rule can: the rules' texts are templates for the documentation."""
+    from pgsage.lint.fixtext import rendered_fix
+
+    revisions = {str(u.path) for u in units if u.kind is SourceKind.ALEMBIC}
+    changed = []
+    for violation in result.violations:
+        alembic = violation.file in revisions
+        fix = None
+        for stmt in at.get((violation.file, violation.line, violation.downgrade), []):
+            fix = rendered_fix(violation.rule, stmt)
+            if fix is not None:
+                break
+        changed.append(replace(violation, fix=fix[1] if alembic else fix[0]) if fix else violation)
+    return replace(result, violations=tuple(changed))

@@ -171,7 +171,7 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
             error=f"env.py could not be run offline: {type(exc).__name__}: {exc}".splitlines()[0]
         )
     finally:
-        _quiet_logging()
+        quiet_logging()
     opts = env.context_opts
     metadata = opts.get("target_metadata")
     if isinstance(metadata, list | tuple):  # several MetaData objects: merge them
@@ -188,8 +188,10 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
     )
 
 
-def _quiet_logging() -> None:
-    """env.py's fileConfig turns Alembic's INFO lines on; pgsage's output stays its own."""
+def quiet_logging() -> None:
+    """env.py's fileConfig (or a project package that sets up logging when a revision imports
+    it) turns Alembic's INFO lines on; pgsage's output stays its own (``--verbose`` keeps
+    them)."""
     for name in ("alembic", "sqlalchemy"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
