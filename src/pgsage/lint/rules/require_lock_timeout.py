@@ -30,7 +30,8 @@ class RequireLockTimeout(Rule):
         "Reported once per migration, at the first statement that needs it (as "
         "squawk); CREATE TABLE without a foreign key locks nothing existing and does "
         "not need it; neither does DML (ROW EXCLUSIVE), nor a statement on tables created "
-        "earlier in the same migration (new and empty: no query can hold them). For "
+        "earlier in the same migration (new and empty: no query can hold them; squawk's case "
+        "sq-require-timeout-settings-019 asks for it on such a table). For "
         "Alembic revisions, an env.py that sets lock_timeout counts for every "
         "revision."
     )
