@@ -43,7 +43,7 @@ def make_venv(where: Path, with_sqlalchemy: bool = True) -> Path:
 
 
 def project_with_private_package(tmp_path: Path, with_sqlalchemy: bool = True) -> Path:
-    """The drift project whose models import a package only its own venv has."""
+    """The drift project whose models import a package only its own venv has (and print)."""
     copy = tmp_path / "drift"
     shutil.copytree(PROJECTS / "drift", copy)
     site = make_venv(copy / ".venv", with_sqlalchemy)
@@ -51,7 +51,9 @@ def project_with_private_package(tmp_path: Path, with_sqlalchemy: bool = True) -
     (site / "mp_private_types" / "__init__.py").write_text("NICKNAME_LENGTH = 50\n")
     models = copy / "mp_drift_models.py"
     models.write_text(
-        "from mp_private_types import NICKNAME_LENGTH  # noqa: F401\n" + models.read_text()
+        "from mp_private_types import NICKNAME_LENGTH  # noqa: F401\n"
+        # A module that prints on import must not corrupt the DDL the subprocess prints.
+        "print('models loaded')\n" + models.read_text()
     )
     return copy
 
