@@ -99,6 +99,16 @@ def check_cmd(
             show_default=False,
         ),
     ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            "--python",
+            help="The project's Python interpreter, to import --models with (needs only "
+            "SQLAlchemy there) [default: pgsage's, else the project's .venv or venv, or "
+            "$VIRTUAL_ENV, when the models do not import in pgsage's]",
+            show_default=False,
+        ),
+    ] = None,
     no_server: Annotated[
         bool, typer.Option("--no-server", help="Check the revision graph only.")
     ] = False,
@@ -132,6 +142,7 @@ def check_cmd(
         directory=directory,
         dsn=dsn,
         models=models,
+        python=python,
         server=not no_server,
         roundtrip=not no_roundtrip,
         drift=not no_drift,

@@ -27,6 +27,8 @@ from pgsage.model import CheckResult, Finding, Report, Severity, Status
 # Alembic and SQLAlchemy come with pgsage.migrations: imported when a command runs, not when
 # an adapter imports this module (they would add a fifth of a second to `pgsage audit`).
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from pgsage.migrations.graph import RevisionGraph
     from pgsage.migrations.project import AlembicProject
     from pgsage.migrations.scratch import ScratchServer
@@ -63,6 +65,7 @@ class CheckOptions:
     directory: Path | None = None  # the script directory, instead of config
     dsn: str | None = None  # server for scratch databases; None = the embedded one
     models: str | None = None  # module:attribute; None = env.py's target_metadata
+    python: Path | None = None  # the project's interpreter to import --models with
     server: bool = True  # False: the graph only
     roundtrip: bool = True
     drift: bool = True
@@ -141,13 +144,11 @@ def _on_server(
     stages: _Stages,
     say: Progress,
 ) -> None:
-    from pgsage.migrations.project import EnvOptions, load_models, read_env_options
+    from pgsage.migrations.project import EnvOptions, read_env_options
     from pgsage.migrations.roundtrip import round_trip, upgrade_all
 
-    # Bad --models input is a usage error before any server work.
-    given_models = (
-        load_models(options.models, project) if options.models and options.drift else None
-    )
+    # Bad --models or --python input is a usage error before any server work.
+    given_models, interpreter = _models_source(project, options)
     env = read_env_options(project) if options.drift else EnvOptions()
     if options.verbose:  # reading env.py quieted Alembic's INFO lines; they were asked for
         logging.getLogger("alembic").setLevel(logging.INFO)
@@ -178,7 +179,18 @@ def _on_server(
             )
             stages.not_run(rest, "the upgrade to head failed")
             return
-        if options.drift:
+        if options.drift and interpreter is not None and options.models:
+            from pgsage.migrations.drift import drift_findings
+            from pgsage.migrations.interpreter import models_ddl
+
+            say(f"importing the models with {interpreter}")
+            ddl = models_ddl(interpreter, options.models, project.sys_paths, project.base)
+            if isinstance(ddl, str):
+                stages.not_run(["drift"], ddl, Status.ERROR)
+            else:
+                say("comparing the migrated schema with the models")
+                stages.ran("drift", drift_findings(server, dsn, upgraded.head, ddl, env))
+        elif options.drift:
             metadata = given_models if given_models is not None else env.target_metadata
             if metadata is not None:
                 from pgsage.migrations.drift import drift_findings
@@ -190,7 +202,8 @@ def _on_server(
                 # which a --fail-on gate must not take for "no drift".
                 stages.not_run(
                     ["drift"],
-                    f"no models (pass --models module:metadata; {env.error})",
+                    f"no models (pass --models module:metadata{_with_project_python(project)}; "
+                    f"{env.error})",
                     Status.ERROR,
                 )
             else:
@@ -202,6 +215,39 @@ def _on_server(
         if options.roundtrip:
             say("round-trip: down and up again, revision by revision")
             stages.ran("roundtrip", round_trip(graph, upgraded))
+
+
+def _models_source(
+    project: AlembicProject, options: CheckOptions
+) -> tuple[MetaData | None, str | None]:
+    """``--models`` imported in pgsage's interpreter, or the project's interpreter to import it
+    with: ``--python``, else the one found for the project when the import here fails."""
+    from pgsage.migrations.interpreter import given_python, project_python
+    from pgsage.migrations.project import load_models, models_spec
+
+    if not options.drift:
+        return None, None
+    if options.models is None:
+        if options.python is not None:
+            raise UsageError("--python needs --models module:attribute")
+        return None, None
+    models_spec(options.models)
+    if options.python is not None:
+        return None, given_python(options.python)
+    try:
+        return load_models(options.models, project), None
+    except UsageError:
+        python = project_python(project.base)
+        if python is None:
+            raise
+        return None, python
+
+
+def _with_project_python(project: AlembicProject) -> str:
+    from pgsage.migrations.interpreter import project_python
+
+    python = project_python(project.base)
+    return f" to import them with {python}" if python else ""
 
 
 _NOT_AVAILABLE = re.compile(r'FeatureNotSupported: extension "([^"]+)" is not available')

@@ -38,6 +38,7 @@ class AlembicProject:
     script_location: Path
     version_locations: list[Path]
     sys_paths: list[Path] = field(default_factory=list)
+    base: Path = field(default_factory=Path.cwd)  # the ini's folder (or the script dir's parent)
 
     def script_directory(self) -> ScriptDirectory:
         return ScriptDirectory.from_config(self.config)
@@ -127,7 +128,11 @@ def _project(config: Config, location: Path, base: Path) -> AlembicProject:
     paths = [base, *(_resolved(part, base) for part in prepend)]
     versions = [_resolved(part, base) for part in versions_option] or [location / "versions"]
     return AlembicProject(
-        config=config, script_location=location, version_locations=versions, sys_paths=paths
+        config=config,
+        script_location=location,
+        version_locations=versions,
+        sys_paths=paths,
+        base=base,
     )
 
 
@@ -201,11 +206,17 @@ def load_models(spec: str, project: AlembicProject) -> MetaData:
     return import_metadata(spec, project.importable())
 
 
-def import_metadata(spec: str, importable: AbstractContextManager[None]) -> MetaData:
-    """``module:attribute`` imported while ``importable`` holds (the project's sys.path)."""
+def models_spec(spec: str) -> tuple[str, str]:
+    """``module:attribute`` split, or a usage error."""
     module_name, sep, attribute = spec.partition(":")
     if not (sep and module_name and attribute):
         raise UsageError(f"--models expects module:attribute, not {spec!r}")
+    return module_name, attribute
+
+
+def import_metadata(spec: str, importable: AbstractContextManager[None]) -> MetaData:
+    """``module:attribute`` imported while ``importable`` holds (the project's sys.path)."""
+    module_name, attribute = models_spec(spec)
     with importable:
         try:
             module = importlib.import_module(module_name)
