@@ -18,7 +18,8 @@ helpers=tests
 own_conftest=()
 for dir in tests/*/; do
     dir=${dir%/}
-    if [ -f "$dir/conftest.py" ]; then own_conftest+=("$dir"); continue; fi
+    # (a folder with its own conftest is checked apart, but bench/ may import its helpers)
+    [ -f "$dir/conftest.py" ] && own_conftest+=("$dir")
     for file in "$dir"/*.py; do
         case ${file##*/} in
             test_*.py | conftest.py) ;;

@@ -8,6 +8,7 @@ nothing of pgsage: a fix is any object with ``to_sql()`` and ``to_alembic()`` (`
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -136,7 +137,7 @@ class Finding:
             return str(self.object)
         return str(self.location) if self.location is not None else ""
 
-    def sort_key(self) -> tuple[int, str, str, str, str, int, int, str]:
+    def sort_key(self) -> tuple[int, str, str, str, str, int, int, tuple[str | int, ...]]:
         obj = self.object
         loc = self.location
         return (
@@ -147,7 +148,7 @@ class Finding:
             loc.file if loc else "",
             (loc.line or 0) if loc else 0,
             (loc.column or 0) if loc else 0,
-            self.message,
+            natural_order(self.message),  # "statement 2" before "statement 10"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -299,3 +300,10 @@ class Report:
         if self.notes:
             document["notes"] = list(self.notes)
         return document
+
+
+def natural_order(text: str) -> tuple[str | int, ...]:
+    """A sort key that reads digit runs as numbers: text at even places, numbers at odd ones
+    (so two keys always compare like with like)."""
+    parts = re.split(r"(\d+)", text)
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))

@@ -15,6 +15,7 @@ from pgsage.lint.rule import all_rules
 DOCUMENTED = {
     "sq-adding-field-with-default-018": "adding-field-with-default",
     "sq-ban-char-field-020": "ban-char-field",
+    "sq-require-timeout-settings-019": "require-lock-timeout",
 }
 GOAL = 0.97
 

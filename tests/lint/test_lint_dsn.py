@@ -97,3 +97,26 @@ def test_partitioned_table_from_the_server(db: TestDatabase, tmp_path: Path) -> 
     # and PostgreSQL does reject the concurrent build
     with pytest.raises(psycopg.errors.FeatureNotSupported):
         db.execute("CREATE INDEX CONCURRENTLY ix_events_at ON events (at)")
+
+
+def test_dsn_reads_the_longest_value_of_a_narrowed_column(db: TestDatabase, tmp_path: Path) -> None:
+    # issue 19.17, full-stack-fastapi-template 9c0a54914c78: VARCHAR → VARCHAR(255)
+    db.execute(
+        "CREATE TABLE item (id bigint PRIMARY KEY, title varchar, note varchar);"
+        "INSERT INTO item VALUES (1, repeat('t', 300), 'short'), (2, 'x', NULL);"
+    )
+    migration = tmp_path / "m.sql"
+    migration.write_text(
+        "SET lock_timeout = '2s';\n"
+        "ALTER TABLE item ALTER COLUMN title TYPE varchar(255);\n"
+        "ALTER TABLE item ALTER COLUMN note TYPE varchar(255);\n"
+    )
+    offline = lint([migration], select=["narrowing-column-type"], pg_version=db.major)
+    # offline the old types are unknown: nothing to judge
+    assert [v.line for v in offline.violations] == []
+    online = lint([migration], select=["narrowing-column-type"], dsn=db.dsn)
+    # title holds a 300-character value: an error that says so; note's values all fit
+    assert [(v.line, v.severity) for v in online.violations] == [(2, Severity.ERROR)]
+    assert "longest existing value has 300 characters" in online.violations[0].message
+    rows = db.execute("SELECT count(*), max(length(title)) FROM item")
+    assert rows == [(2, 300)]  # read, not changed

@@ -130,3 +130,49 @@ def test_cli_trace_json(server: TestServer) -> None:
         server.admin_dsn(),
     )
     assert bad.returncode == 2 and bad.stderr.startswith("pgsage: error: unknown revision")
+
+
+def test_trace_output_is_grouped_ordered_and_quiet(server: TestServer) -> None:
+    # issue 19.16, on the shapes of full-stack-fastapi-template's revisions
+    result = run_cli("trace", "--dir", str(PROJECTS / "trace_output"), "--dsn", server.admin_dsn())
+    assert result.returncode == 1, result.stderr
+    # the revision's logging.basicConfig(INFO) does not bring Alembic's lines to stderr
+    assert "Context impl" not in result.stderr and "INFO" not in result.stderr
+    listing, _, findings = result.stdout.partition("WARNING (")
+    # the rebuilt index: one lock line, rewritten, neither created nor dropped
+    first = listing.split("== t002")[1].split("[2]")[0]
+    assert first.count("public.ix_user_email (index)") == 2  # the lock line and "rewritten"
+    assert "created:" not in first and "dropped:" not in first
+    blocking = [line for line in findings.splitlines() if "blocking-lock" in line]
+    # one finding per table (13 statements alter item), in line order
+    assert len(blocking) == 2, blocking
+    assert (
+        "statements 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 take ACCESS EXCLUSIVE on public.item"
+        in (blocking[0] + blocking[1])
+    )
+    assert "statements 1, 2, 13 take ACCESS EXCLUSIVE on public.user" in blocking[0] + blocking[1]
+
+
+def test_trace_findings_sort_statement_numbers_as_numbers(server: TestServer) -> None:
+    run = run_trace(
+        TraceOptions(
+            directory=PROJECTS / "trace_output", dsn=server.admin_dsn(), revisions=["t002"]
+        )
+    )
+    rewrites = [f for f in run.report.findings if f.check == "table-rewrite"]
+    on_item = [int(f.message.split()[1]) for f in rewrites if "public.item" in f.message]
+    # ten findings from the same line of the loop: statement 3 ... 12, not 10, 11, 12, 3, ...
+    assert on_item == list(range(3, 13))
+
+
+def test_dropping_a_foreign_key_locks_the_referenced_table(server: TestServer) -> None:
+    # issue 19.17 (full-stack-fastapi-template 1a31ce608336 and d98dd8ec85a3 drop
+    # item_owner_id_fkey): measured in pg_locks, on PG15 and PG18 alike, ACCESS EXCLUSIVE on the
+    # referenced table as well as on the table the constraint is on
+    run = run_trace(
+        TraceOptions(
+            directory=PROJECTS / "trace_output", dsn=server.admin_dsn(), revisions=["t002"]
+        )
+    )
+    drop = next(s for s in run.trace.statements if "DROP CONSTRAINT" in s.sql)
+    assert {("ACCESS EXCLUSIVE", "public.item"), ("ACCESS EXCLUSIVE", "public.user")} <= locks(drop)

@@ -35,7 +35,7 @@ from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
 from pgsage.advise.volatility import not_immutable
 from pgsage.advise.whatif import HYPOPG_METHODS, PlannedQuery, WhatIf
-from pgsage.advise.workload import StatementFilter, parse_error
+from pgsage.advise.workload import HIDDEN_TEXT, StatementFilter, hidden_texts_hint, parse_error
 from pgsage.errors import MissingExtension
 
 NO_TRIGRAM = "pg_trgm is not installed: CREATE EXTENSION pg_trgm; then create this index"
@@ -79,7 +79,7 @@ def recommend(
     )
     catalog = Catalog(conn)
     notes: list[str] = []
-    analysed, skipped = _analyse(workload, catalog)
+    analysed, skipped = _analyse(workload, catalog, str(conn.info.user))
     progress(f"{len(analysed)} statements to plan ({len(skipped)} skipped before planning)")
     if not analysed and not skipped:
         notes.append(_empty_workload(options))
@@ -141,30 +141,28 @@ def recommend(
     )
 
 
+def _hidden(query: WorkloadQuery) -> bool:
+    """A pg_stat_statements text the role may not read (another role's statement)."""
+    return query.source == "pg_stat_statements" and query.text == HIDDEN_TEXT
+
+
 def _analyse(
-    workload: list[WorkloadQuery], catalog: Catalog
+    workload: list[WorkloadQuery], catalog: Catalog, user: str
 ) -> tuple[list[tuple[WorkloadQuery, QueryShape]], list[QueryResult]]:
-    """The statements to plan with their shapes, and those skipped before planning."""
+    """The statements to plan with their shapes, and those skipped before planning (hidden
+    texts name the GRANT that shows them)."""
     skipped: list[QueryResult] = []
     analysed: list[tuple[WorkloadQuery, QueryShape]] = []
     # Each statement parsed once; the relations they name loaded in one go, not one by one.
-    parsed = [parse(query.text) for query in workload]
+    parsed = [None if _hidden(query) else parse(query.text) for query in workload]
     catalog.preload(ref for tree in parsed if tree for ref in relation_names(tree))
     for query, tree in zip(workload, parsed, strict=True):
-        shape = analyze_query(query.text, catalog, tree)
-        if shape is None:
-            at = f" ({query.origin})" if query.origin else ""
-            skipped.append(
-                QueryResult(
-                    query, None, None, skipped=f"cannot be parsed{at}: {parse_error(query.text)}"
-                )
-            )
-        elif shape.kind != "other" and shape.missing:
-            missing = ", ".join(f'"{name}"' for name in shape.missing)
-            skipped.append(
-                QueryResult(query, None, None, skipped=f"relation {missing} does not exist")
-            )
-        elif shape.kind == "other" or not shape.accesses:
+        hidden = _hidden(query)
+        shape = None if hidden else analyze_query(query.text, catalog, tree)
+        why = hidden_texts_hint(user) if hidden else _not_planned(query, shape)
+        if why is not None:
+            skipped.append(QueryResult(query, None, None, skipped=why))
+        elif shape is None or shape.kind == "other" or not shape.accesses:
             continue  # utility statements, catalog and table-less queries: no index work
         else:
             analysed.append((query, shape))
@@ -409,6 +407,17 @@ def _has_extension(conn: psycopg.Connection[TupleRow], name: str) -> bool:
 
 def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, ...] = ()) -> bool:
     return conn.execute((MARK + query).encode(), params).fetchone() is not None
+
+
+def _not_planned(query: WorkloadQuery, shape: QueryShape | None) -> str | None:
+    """Why a statement of the workload cannot be planned, or None."""
+    if shape is None:
+        at = f" ({query.origin})" if query.origin else ""
+        return f"cannot be parsed{at}: {parse_error(query.text)}"
+    if shape.kind != "other" and shape.missing:
+        missing = ", ".join(f'"{name}"' for name in shape.missing)
+        return f"relation {missing} does not exist"
+    return None
 
 
 def _empty_workload(options: AdviseOptions) -> str:

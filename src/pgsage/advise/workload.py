@@ -28,7 +28,7 @@ from psycopg.rows import TupleRow
 from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.advise.model import WorkloadQuery
 from pgsage.db.connect import one_line
-from pgsage.errors import MissingExtension, UsageError
+from pgsage.errors import MissingExtension, MissingPrivilege, UsageError
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,31 @@ def from_statements(
             ).fetchall()
     except psycopg.Error as exc:
         raise MissingExtension(f"cannot read pg_stat_statements: {one_line(str(exc))}") from None
-    return [
+    queries = [
         WorkloadQuery(
             text=str(text), calls=int(calls), total_ms=float(total_ms), source="pg_stat_statements"
         )
         for text, calls, total_ms in rows
         if not _TRANSACTION_CONTROL.match(str(text))
     ]
+    if queries and all(q.text == HIDDEN_TEXT for q in queries):
+        raise MissingPrivilege(hidden_texts_hint(conn.info.user))
+    return queries
+
+
+# What pg_stat_statements shows a role without pg_read_all_stats instead of another role's
+# statement (all of them grouped in one row here).
+HIDDEN_TEXT = "<insufficient privilege>"
+
+
+def hidden_texts_hint(user: str) -> str:
+    from pgsage.fixes.quoting import ident
+
+    return (
+        f"the statements of other roles in pg_stat_statements are hidden from {user} "
+        f"(<insufficient privilege>): GRANT pg_read_all_stats TO {ident(user)}; or give the "
+        "workload with --queries FILE or --log FILE"
+    )
 
 
 # Savepoints, transaction control and prepared-statement housekeeping are nobody's workload

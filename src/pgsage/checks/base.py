@@ -15,6 +15,22 @@ from pgsage.checks.context import AuditContext
 from pgsage.db.snapshot import Snapshot
 from pgsage.model import Finding, Fix, ObjectRef, Severity
 
+# What pg_stat_statements shows instead of another role's text to a role without
+# pg_read_all_stats.
+HIDDEN_TEXT = "<insufficient privilege>"
+
+
+def hidden_statement_texts(snapshot: Snapshot) -> tuple[int, int]:
+    """(statements whose text is hidden from the auditing role, statements read)."""
+    hidden = sum(1 for s in snapshot.statements if s.query == HIDDEN_TEXT)
+    return hidden, len(snapshot.statements)
+
+
+def _grant_all_stats(snapshot: Snapshot) -> str:
+    from pgsage.fixes.quoting import ident
+
+    return f"GRANT pg_read_all_stats TO {ident(snapshot.server.current_user)};"
+
 
 class CheckSkipped(Exception):
     """Raised by ``evaluate`` when the check cannot judge (not configured); ``str()`` says why."""
@@ -52,20 +68,44 @@ class Check:
     # without pg_read_all_stats (or pg_monitor) sees as NULL — not as an error, so it must
     # not pass for "nothing found": such a check is skipped with the GRANT that fixes it.
     requires_all_stats: ClassVar[bool] = False
+    # Whether the check judges from the workload's statement texts (pg_stat_statements), which
+    # a role without pg_read_all_stats sees as <insufficient privilege> for other roles' rows:
+    # with none readable it is skipped with the GRANT; with some, it judges those and says so.
+    reads_query_texts: ClassVar[bool] = False
 
     @classmethod
     def unreadable(cls, snapshot: Snapshot) -> str | None:
         """Why the check's data cannot be trusted for lack of a privilege (naming the GRANT
         that fixes it), or None. Checks whose rows carry their own readability override it."""
         if cls.requires_all_stats and not snapshot.server.can_read_all_stats:
-            from pgsage.fixes.quoting import ident
-
             user = snapshot.server.current_user
             return (
                 f"other roles' sessions are hidden from {user} (read as NULL); "
-                f"GRANT pg_read_all_stats TO {ident(user)};"
+                f"{_grant_all_stats(snapshot)}"
             )
+        if cls.reads_query_texts:
+            hidden, total = hidden_statement_texts(snapshot)
+            if total and hidden == total:
+                return (
+                    f"the {total} pg_stat_statements texts are other roles' and hidden from "
+                    f"{snapshot.server.current_user} (<insufficient privilege>); "
+                    f"{_grant_all_stats(snapshot)}"
+                )
         return None
+
+    @classmethod
+    def partly_read(cls, snapshot: Snapshot) -> str | None:
+        """What part of the check's input it could not read (the rest it judged), or None."""
+        if not cls.reads_query_texts:
+            return None
+        hidden, total = hidden_statement_texts(snapshot)
+        if not 0 < hidden < total:
+            return None
+        return (
+            f"judged {total - hidden} of {total} pg_stat_statements texts; {hidden} of other "
+            f"roles are hidden from {snapshot.server.current_user} (<insufficient privilege>): "
+            f"{_grant_all_stats(snapshot)}"
+        )
 
     registry: ClassVar[dict[str, type[Check]]] = {}
 

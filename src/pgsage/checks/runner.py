@@ -126,6 +126,11 @@ def run_check(
         )
     elapsed = (time.perf_counter() - started) * 1000
     ordered = tuple(sorted(findings, key=lambda f: f.sort_key()))
+    partly = check.partly_read(snapshot)
+    if partly is not None:  # nothing found in part of the input is not "ok"
+        status = Status.FINDINGS if ordered else Status.SKIPPED
+        reason = partly if ordered else f"nothing found in what it could read: {partly}"
+        return CheckResult(check.id, status, ordered, reason=reason, duration_ms=elapsed)
     return CheckResult(
         check.id, Status.FINDINGS if ordered else Status.OK, ordered, duration_ms=elapsed
     )

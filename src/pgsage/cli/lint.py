@@ -104,6 +104,15 @@ def lint_command(
             "rollback runs in production).",
         ),
     ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress of long files on stderr [default: on a terminal, for files of 4 MB "
+            "or more; never in a pipe or CI log]",
+            show_default=False,
+        ),
+    ] = None,
     list_rules: Annotated[
         bool, typer.Option("--list-rules", help="List the rules and exit.")
     ] = False,
@@ -123,6 +132,7 @@ def lint_command(
         sys.stdout.write(_list_rules())
         return
     from pgsage.cli.options import build_settings
+    from pgsage.cli.progress import LintProgress
     from pgsage.commands.lint import LintRequest, lint
 
     project = build_settings(config).lint
@@ -137,6 +147,7 @@ def lint_command(
             since=since,
             dsn=dsn,
             downgrade=downgrade or project.downgrade,
+            progress=LintProgress(progress),
         )
     )
     write_output(render(report, fmt), output)

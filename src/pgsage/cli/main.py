@@ -1,7 +1,8 @@
 """The Typer adapter: parse, call a command function, render, map errors to exit codes.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, input, connection or server
-errors, 3 internal error (a bug), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+Exit codes: 0 clean, 1 findings at or above --fail-on (`server status`: not running), 2 usage,
+input, connection or server errors, 3 internal error (a bug), 130 interrupted (SIGINT), 143
+terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    help="pgsage — PostgreSQL performance and operations toolkit.",
+    help="pgsage — PostgreSQL performance and operations toolkit.\n\nExit codes: 0 clean, "
+    "1 findings at or above --fail-on (server status: not running), 2 usage, input, "
+    "connection or server error (one line on stderr), 3 internal error (a bug: please report "
+    "it), 130 interrupted, 143 terminated.",
 )
 server_app = typer.Typer(no_args_is_help=True, help="Manage the embedded default server.")
 app.add_typer(server_app, name="server")
@@ -262,14 +266,15 @@ def server_stop() -> None:
 
 @server_app.command("status")
 def server_status() -> None:
-    """Show whether the embedded server runs, where, and from which binaries."""
+    """Show whether the embedded server runs, where, and from which binaries. Exit 0 running,
+    1 not running (the answer, as 1 is "findings" elsewhere), 2 an error."""
     from pgsage.commands import server as server_commands
 
     status = server_commands.server_status()
     for key, value in status.items():
         typer.echo(f"{key}: {value}")
     if not status["running"]:
-        raise typer.Exit(3)
+        raise typer.Exit(1)  # 3 is an internal error, everywhere
 
 
 @server_app.command("dsn")

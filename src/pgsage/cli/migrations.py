@@ -57,6 +57,10 @@ DirOpt = Annotated[
         "--dir", help="The Alembic script directory (instead of --config).", show_default=False
     ),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", help="Keep the project's own log lines (Alembic's INFO) on stderr."),
+]
 DsnOpt = Annotated[
     str | None,
     typer.Option(
@@ -95,6 +99,16 @@ def check_cmd(
             show_default=False,
         ),
     ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            "--python",
+            help="The project's Python interpreter, to import --models with (needs only "
+            "SQLAlchemy there) [default: pgsage's, else the project's .venv or venv, or "
+            "$VIRTUAL_ENV, when the models do not import in pgsage's]",
+            show_default=False,
+        ),
+    ] = None,
     no_server: Annotated[
         bool, typer.Option("--no-server", help="Check the revision graph only.")
     ] = False,
@@ -118,6 +132,7 @@ def check_cmd(
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.WARNING,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check the revision graph, upgrade/downgrade round-trips and drift from the models."""
     from pgsage.commands.migrations import CheckOptions, check, stage_summary
@@ -127,11 +142,13 @@ def check_cmd(
         directory=directory,
         dsn=dsn,
         models=models,
+        python=python,
         server=not no_server,
         roundtrip=not no_roundtrip,
         drift=not no_drift,
         require_backup=require_backup,
         backup_max_age_hours=backup_max_age_hours,
+        verbose=verbose,
     )
     report = check(options, _progress)
     if fmt == Format.json:
@@ -182,6 +199,7 @@ def trace_cmd(
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.WARNING,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Measure per statement the locks, rewrites and scans of revisions or SQL files."""
     from pgsage.commands.migrations import TraceOptions, trace
@@ -195,6 +213,7 @@ def trace_cmd(
             since=since,
             setup=setup,
             dsn=dsn,
+            verbose=verbose,
         )
     )
     if fmt == Format.json:

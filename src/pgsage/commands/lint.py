@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgsage.fixes.text import SqlText
+from pgsage.lint.engine import LintProgress
 from pgsage.lint.model import LintResult, UnitError, Violation
 from pgsage.lint.rule import Rule, all_rules
 from pgsage.lint.runner import lint as run_lint
@@ -41,6 +42,8 @@ class LintRequest:
     since: str | None = None
     dsn: str | None = None
     downgrade: bool = False
+    # Called as SQL files are read (unit, bytes read): the CLI shows progress from it.
+    progress: LintProgress | None = None
 
 
 def lint(request: LintRequest) -> Report:
@@ -54,6 +57,7 @@ def lint(request: LintRequest) -> Report:
         since=request.since,
         dsn=request.dsn,
         downgrade=request.downgrade,
+        progress=request.progress,
     )
     return to_report(result)
 

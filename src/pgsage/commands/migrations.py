@@ -12,6 +12,7 @@ verification. The domain work is in ``pgsage.migrations``; nothing here prints o
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import time
@@ -26,8 +27,11 @@ from pgsage.model import CheckResult, Finding, Report, Severity, Status
 # Alembic and SQLAlchemy come with pgsage.migrations: imported when a command runs, not when
 # an adapter imports this module (they would add a fifth of a second to `pgsage audit`).
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from pgsage.migrations.graph import RevisionGraph
     from pgsage.migrations.project import AlembicProject
+    from pgsage.migrations.scratch import ScratchServer
     from pgsage.migrations.trace import TraceResult
 
 __all__ = [
@@ -61,11 +65,13 @@ class CheckOptions:
     directory: Path | None = None  # the script directory, instead of config
     dsn: str | None = None  # server for scratch databases; None = the embedded one
     models: str | None = None  # module:attribute; None = env.py's target_metadata
+    python: Path | None = None  # the project's interpreter to import --models with
     server: bool = True  # False: the graph only
     roundtrip: bool = True
     drift: bool = True
     require_backup: Path | None = None  # a backup directory: a fresh verified backup is required
     backup_max_age_hours: float = 24.0
+    verbose: bool = False  # keep the project's own log lines (Alembic's INFO...)
 
 
 class _Stages:
@@ -105,9 +111,7 @@ def check(options: CheckOptions, progress: Progress | None = None) -> Report:
 def check_project(
     project: AlembicProject, options: CheckOptions, progress: Progress | None = None
 ) -> Report:
-    from pgsage.migrations.graph import load_graph
-
-    graph = load_graph(project)
+    graph = _load(project, options.verbose)
     stages = _Stages()
     stages.ran("graph", graph.findings)
     later = (
@@ -140,19 +144,33 @@ def _on_server(
     stages: _Stages,
     say: Progress,
 ) -> None:
-    from pgsage.migrations.project import EnvOptions, load_models, read_env_options
+    from pgsage.migrations.project import EnvOptions, read_env_options
     from pgsage.migrations.roundtrip import round_trip, upgrade_all
-    from pgsage.migrations.scratch import ScratchServer
 
-    # Bad --models input is a usage error before any server work.
-    given_models = (
-        load_models(options.models, project) if options.models and options.drift else None
-    )
+    # Bad --models or --python input is a usage error before any server work.
+    given_models, interpreter = _models_source(project, options)
     env = read_env_options(project) if options.drift else EnvOptions()
-    server = ScratchServer.choose(options.dsn)
+    if options.verbose:  # reading env.py quieted Alembic's INFO lines; they were asked for
+        logging.getLogger("alembic").setLevel(logging.INFO)
+    server = _scratch_for(graph, options.dsn, say)
+    later = (
+        ["upgrade"]
+        + (["drift"] if options.drift else [])
+        + (["roundtrip"] if options.roundtrip else [])
+    )
+    if server.missing:
+        # A server problem, not a revision's: said once, and the gate cannot pass.
+        stages.not_run(later, server.missing_message(), Status.ERROR)
+        return
     with server.database("check") as dsn, project.importable():
         say(f"upgrading {len(graph.revisions)} revisions on a scratch database")
         upgraded = upgrade_all(graph, dsn)
+        lacking = _missing_extension(upgraded.findings)
+        if lacking is not None:
+            stages.not_run(
+                later, replace(server, missing=(lacking,)).missing_message(), Status.ERROR
+            )
+            return
         stages.ran("upgrade", upgraded.findings)
         if not upgraded.complete:
             # The upgrade-fails finding fails the gate and says why.
@@ -161,7 +179,18 @@ def _on_server(
             )
             stages.not_run(rest, "the upgrade to head failed")
             return
-        if options.drift:
+        if options.drift and interpreter is not None and options.models:
+            from pgsage.migrations.drift import drift_findings
+            from pgsage.migrations.interpreter import models_ddl
+
+            say(f"importing the models with {interpreter}")
+            ddl = models_ddl(interpreter, options.models, project.sys_paths, project.base)
+            if isinstance(ddl, str):
+                stages.not_run(["drift"], ddl, Status.ERROR)
+            else:
+                say("comparing the migrated schema with the models")
+                stages.ran("drift", drift_findings(server, dsn, upgraded.head, ddl, env))
+        elif options.drift:
             metadata = given_models if given_models is not None else env.target_metadata
             if metadata is not None:
                 from pgsage.migrations.drift import drift_findings
@@ -173,7 +202,8 @@ def _on_server(
                 # which a --fail-on gate must not take for "no drift".
                 stages.not_run(
                     ["drift"],
-                    f"no models (pass --models module:metadata; {env.error})",
+                    f"no models (pass --models module:metadata{_with_project_python(project)}; "
+                    f"{env.error})",
                     Status.ERROR,
                 )
             else:
@@ -185,6 +215,63 @@ def _on_server(
         if options.roundtrip:
             say("round-trip: down and up again, revision by revision")
             stages.ran("roundtrip", round_trip(graph, upgraded))
+
+
+def _models_source(
+    project: AlembicProject, options: CheckOptions
+) -> tuple[MetaData | None, str | None]:
+    """``--models`` imported in pgsage's interpreter, or the project's interpreter to import it
+    with: ``--python``, else the one found for the project when the import here fails."""
+    from pgsage.migrations.interpreter import given_python, project_python
+    from pgsage.migrations.project import load_models, models_spec
+
+    if not options.drift:
+        return None, None
+    if options.models is None:
+        if options.python is not None:
+            raise UsageError("--python needs --models module:attribute")
+        return None, None
+    models_spec(options.models)
+    if options.python is not None:
+        return None, given_python(options.python)
+    try:
+        return load_models(options.models, project), None
+    except UsageError:
+        python = project_python(project.base)
+        if python is None:
+            raise
+        return None, python
+
+
+def _with_project_python(project: AlembicProject) -> str:
+    from pgsage.migrations.interpreter import project_python
+
+    python = project_python(project.base)
+    return f" to import them with {python}" if python else ""
+
+
+_NOT_AVAILABLE = re.compile(r'FeatureNotSupported: extension "([^"]+)" is not available')
+
+
+def _missing_extension(found: Sequence[Finding]) -> str | None:
+    """The extension an upgrade failed for because the server lacks it (not the revision's
+    fault), when that is why it failed."""
+    for finding in found:
+        match = _NOT_AVAILABLE.search(finding.message) if finding.check == "upgrade-fails" else None
+        if match:
+            return match.group(1)
+    return None
+
+
+def _scratch_for(graph: RevisionGraph, dsn: str | None, say: Progress = _quiet) -> ScratchServer:
+    """The scratch server for ``graph``: one that has the extensions its revisions create."""
+    from pgsage.migrations.scratch import ScratchServer, extensions_created
+
+    needs = extensions_created(r.path for r in graph.revisions.values())
+    server = ScratchServer.choose(dsn, needs)
+    if server.description:
+        say(f"scratch server: {server.description}")
+    return server
 
 
 def stage_summary(report: Report) -> dict[str, str]:
@@ -208,6 +295,7 @@ class TraceOptions:
     since: str | None = None
     setup: Path | None = None
     dsn: str | None = None
+    verbose: bool = False  # keep the project's own log lines (Alembic's INFO...)
 
 
 @dataclass(frozen=True)
@@ -241,10 +329,20 @@ def trace(options: TraceOptions) -> TraceRun:
     return TraceRun(traced, Report(None, (result,), command=COMMAND, stats=stats))
 
 
-def _runnable_graph(project: AlembicProject, what: str) -> RevisionGraph:
+def _load(project: AlembicProject, verbose: bool = False) -> RevisionGraph:
+    """The revision graph; importing the revisions may import the project's package, which may
+    set up logging: Alembic's INFO lines are quieted again unless ``verbose``."""
     from pgsage.migrations.graph import load_graph
+    from pgsage.migrations.project import quiet_logging
 
     graph = load_graph(project)
+    if not verbose:
+        quiet_logging()
+    return graph
+
+
+def _runnable_graph(project: AlembicProject, what: str, verbose: bool = False) -> RevisionGraph:
+    graph = _load(project, verbose)
     if not graph.runnable:
         problems = "; ".join(f.message for f in graph.findings if f.severity is Severity.ERROR)
         raise UsageError(f"{what}: {problems or 'no revisions'}")
@@ -253,13 +351,14 @@ def _runnable_graph(project: AlembicProject, what: str) -> RevisionGraph:
 
 def _trace_revisions(options: TraceOptions) -> TraceResult:
     from pgsage.migrations.project import find_project
-    from pgsage.migrations.scratch import ScratchServer
     from pgsage.migrations.trace import select_revisions, trace_revisions
 
     project = find_project(options.config, options.directory)
-    graph = _runnable_graph(project, "the revision graph cannot be run")
+    graph = _runnable_graph(project, "the revision graph cannot be run", options.verbose)
     chosen = select_revisions(graph, options.revisions or None, options.since)
-    server = ScratchServer.choose(options.dsn)
+    server = _scratch_for(graph, options.dsn)
+    if server.missing:
+        raise PgsageError(server.missing_message())
     with server.database("trace") as dsn, project.importable():
         return trace_revisions(graph, dsn, chosen)
 
@@ -366,7 +465,6 @@ def squash_project(
     project: AlembicProject, out: Path, dsn: str | None, revision_id: str | None = None
 ) -> SquashResult:
     from pgsage.migrations.roundtrip import upgrade_all
-    from pgsage.migrations.scratch import ScratchServer
     from pgsage.migrations.squash import (
         baseline_revision,
         data_sql,
@@ -383,7 +481,9 @@ def squash_project(
     graph = _runnable_graph(project, "cannot squash: the revision graph has errors")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a directory: {out}")
-    server = ScratchServer.choose(dsn)
+    server = _scratch_for(graph, dsn)
+    if server.missing:
+        raise PgsageError(server.missing_message())
     with server.database("squash") as head_dsn, project.importable():
         upgraded = upgrade_all(graph, head_dsn)
         if not upgraded.complete:

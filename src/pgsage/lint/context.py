@@ -8,11 +8,12 @@ constraints were added NOT VALID or validated, and the column types it knows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import ast
-from pglast.enums.parsenodes import AlterTableType, ConstrType, TransactionStmtKind
+from pglast.enums.parsenodes import AlterTableType, ConstrType, ObjectType, TransactionStmtKind
 
 from pgsage.lint.model import LintOptions, SourceKind, Statement, Unit
 from pgsage.lint.syntax import (
@@ -21,21 +22,64 @@ from pgsage.lint.syntax import (
     not_null_check_column,
     relation_name,
 )
+from pgsage.lint.timeouts import needs_timeout
 
 TIMEOUT_SETTINGS = ("lock_timeout", "statement_timeout")
 _BEGIN = (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
 _END = (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK)
-DISABLE_ASSUME_MARKERS = (
-    "squawk-disable-assume-in-transaction",
-    "pgsage: disable-assume-in-transaction",
-)
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """What some rules must know of the whole migration before its end: read from the whole
+    statement list of a rendered Alembic revision (small, in memory), and by looking ahead
+    just far enough in a streamed SQL file (``look_ahead``)."""
+
+    many_statements: bool = True  # more than one statement
+    single_work_statement: bool = False  # exactly one besides SET and transaction control
+    # Alembic only (a SQL file has no autocommit_block() and the rule reading these facts
+    # looks at revisions only): a statement runs in autocommit_block(); the indexes of the
+    # first two statements that need a lock timeout.
+    autocommit_block: bool = False
+    timeout_statements: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, statements: Sequence[Statement]) -> UnitFacts:
+        work = [s for s in statements if _is_work(s)]
+        return cls(
+            many_statements=len(statements) > 1,
+            single_work_statement=len(work) == 1,
+            autocommit_block=any(s.in_autocommit_block for s in statements),
+            timeout_statements=tuple(s.index for s in statements if needs_timeout(s.node))[:2],
+        )
+
+    @classmethod
+    def look_ahead(cls, statements: Iterator[Statement]) -> tuple[UnitFacts, list[Statement]]:
+        """The facts of a SQL file and the statements read to settle them (at most up to its
+        second work statement); the caller goes on with the same iterator."""
+        head: list[Statement] = []
+        work = 0
+        for stmt in statements:
+            head.append(stmt)
+            work += _is_work(stmt)
+            if len(head) > 1 and work > 1:
+                break
+        return cls(many_statements=len(head) > 1, single_work_statement=work == 1), head
+
+    def other_needs_timeout(self, stmt: Statement) -> bool:
+        """Another statement than ``stmt`` needs a lock timeout (takes a lock that matters)."""
+        return any(index != stmt.index for index in self.timeout_statements)
+
+
+def _is_work(stmt: Statement) -> bool:
+    return not isinstance(stmt.node, ast.VariableSetStmt | ast.TransactionStmt)
 
 
 @dataclass
 class Context:
     unit: Unit
     options: LintOptions
-    statements: list[Statement]
+    facts: UnitFacts
     assumed_transaction: bool = False
     in_transaction: bool = False
     explicit_transaction: bool = False
@@ -57,22 +101,34 @@ class Context:
     # Partitioned tables: created PARTITION BY in this migration, or known from --dsn.
     partitioned: set[str] = field(default_factory=set)
     seen_transaction_control: bool = False
+    # Functions and types this migration creates (bare names), and types it renames away
+    # (new name -> old name): dropping them again in the same migration (an enum swap through
+    # a renamed type and helper functions) drops nothing other clients use.
+    created_routines: set[str] = field(default_factory=set)
+    created_types: set[str] = field(default_factory=set)
+    renamed_types: dict[str, str] = field(default_factory=dict)
     # Rules that report once per migration remember here that they did.
     reported_once: set[str] = field(default_factory=set)
+    # A rule's own memory of this migration so far (its id -> what it keeps): statements are
+    # streamed, so a rule that judges several of them keeps what it needs here.
+    rule_state: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, unit: Unit, options: LintOptions, statements: list[Statement]) -> Context:
+    def start(
+        cls, unit: Unit, options: LintOptions, facts: UnitFacts, disables_assume: bool
+    ) -> Context:
+        """``disables_assume``: the migration carries a disable-assume-in-transaction marker."""
         assume = (
             options.assume_in_transaction
             if unit.assume_in_transaction is None
             else unit.assume_in_transaction
         )
-        if any(marker in unit.sql for marker in DISABLE_ASSUME_MARKERS):
+        if disables_assume:
             assume = False
         return cls(
             unit=unit,
             options=options,
-            statements=statements,
+            facts=facts,
             assumed_transaction=assume,
             in_transaction=assume,
             transaction_id=1 if assume else 0,
@@ -92,14 +148,6 @@ class Context:
     def is_partitioned(self, name: str) -> bool:
         return name in self.partitioned or bare_name(name) in self.partitioned
 
-    def work_statements(self) -> list[Statement]:
-        """Statements other than SET and transaction control."""
-        return [
-            s
-            for s in self.statements
-            if not isinstance(s.node, ast.VariableSetStmt | ast.TransactionStmt)
-        ]
-
     def advance(self, stmt: Statement) -> None:
         node = stmt.node
         if isinstance(node, ast.TransactionStmt):
@@ -117,9 +165,40 @@ class Context:
             self.created_tables.add(bare_name(relation_name(node.into.rel)))
         elif isinstance(node, ast.AlterTableStmt):
             self._alter_table(node)
+        else:
+            self._routines_and_types(node)
         for column, table, _how, name in named_column_definitions(node):
             if column.typeName is not None:
                 self.column_types[(bare_name(table), name)] = column.typeName
+
+    def _routines_and_types(self, node: Any) -> None:
+        if isinstance(node, ast.CreateFunctionStmt):
+            self.created_routines.add(_last_name(node.funcname))
+        elif isinstance(node, ast.CreateEnumStmt | ast.CreateRangeStmt):
+            self.created_types.add(_last_name(node.typeName))
+        elif isinstance(node, ast.CompositeTypeStmt) and node.typevar is not None:
+            self.created_types.add(bare_name(relation_name(node.typevar)))
+        elif isinstance(node, ast.CreateDomainStmt):
+            self.created_types.add(_last_name(node.domainname))
+        elif (
+            isinstance(node, ast.RenameStmt)
+            and node.renameType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN)
+            and isinstance(node.object, tuple)
+        ):
+            self.renamed_types[str(node.newname)] = _last_name(node.object)
+
+    def drops_only_transient(self, node: Any) -> bool:
+        """Whether a DROP FUNCTION/TYPE drops only what this migration created (or a type it
+        renamed away and created again under the old name: the swap leaves that name in use)."""
+        if not isinstance(node, ast.DropStmt) or not node.objects:
+            return False
+        names = [_dropped_name(o) for o in node.objects]
+        if node.removeType in (ObjectType.OBJECT_TYPE, ObjectType.OBJECT_DOMAIN):
+            return all(
+                n in self.created_types or self.renamed_types.get(n) in self.created_types
+                for n in names
+            )
+        return all(n in self.created_routines for n in names)
 
     def _transaction(self, stmt: Statement, node: Any) -> None:
         self.seen_transaction_control = True
@@ -158,3 +237,16 @@ class Context:
                 self.validated.add((table, str(cmd.name)))
             elif cmd.subtype == AlterTableType.AT_DropConstraint and cmd.missing_ok:
                 self.dropped_if_exists.add((table, str(cmd.name)))
+
+
+def _last_name(names: Any) -> str:
+    parts = list(names or ())
+    return str(getattr(parts[-1], "sval", "")) if parts else ""
+
+
+def _dropped_name(obj: Any) -> str:
+    if isinstance(obj, ast.ObjectWithArgs):
+        return _last_name(obj.objname)
+    if isinstance(obj, ast.TypeName):
+        return _last_name(obj.names)
+    return _last_name(obj if isinstance(obj, tuple) else (obj,))

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import chain
 from typing import Any
 
 from pglast import ast
 
 from pgsage.errors import UsageError
-from pgsage.lint.context import Context
+from pgsage.lint.context import Context, UnitFacts
 from pgsage.lint.model import (
     LintOptions,
     LintResult,
     SourceKind,
     Statement,
+    Suppression,
     Unit,
     UnitError,
     Violation,
 )
 from pgsage.lint.rule import Hit, Rule, all_rules, rule_by_name
 from pgsage.lint.source_sql import find_suppressions, parse_statements
+from pgsage.lint.sql_unit import (
+    DISABLE_ASSUME_MARKERS,
+    StreamedTargets,
+    open_sql,
+    prescan,
+    tracked,
+)
+from pgsage.lint.stream import WINDOW_CHARS, SqlStatements
 from pgsage.lint.syntax import bare_name, relation_name
 from pgsage.model import Severity
 from pgsage.units import human_bytes
@@ -98,13 +109,20 @@ def altered_tables(statements: Iterable[Statement]) -> set[str]:
     return tables
 
 
+# (unit, bytes of its file read so far): lint reports how far it is in a long file.
+LintProgress = Callable[[Unit, int], None]
+
+
 def lint_units(
     units: Sequence[Unit],
     options: LintOptions,
     rules: Sequence[Rule],
     catalog: Catalog | None = None,
-    parsed: dict[int, tuple[list[Statement], list[tuple[int, int, str]]]] | None = None,
+    progress: LintProgress | None = None,
+    window: int = WINDOW_CHARS,
 ) -> LintResult:
+    """SQL units are streamed (``window`` characters at a time, see ``lint.stream``): memory
+    stays bounded by the window, the violations and the few facts the rules keep."""
     violations: list[Violation] = []
     errors: list[UnitError] = []
     statement_count = 0
@@ -115,10 +133,10 @@ def lint_units(
     used: dict[str, set[tuple[int, str]]] = {}
     unused: dict[tuple[str, int, str], Violation] = {}  # (file, line, rule name)
     earlier_types: dict[tuple[str, str], Any] = {}  # grows unit by unit, in the given order
-    for position, unit in enumerate(units):
-        statements, problems = (parsed or {}).get(position) or parse_statements(unit)
-        statement_count += len(statements)
-        found = _lint_unit(unit, statements, options, rules, catalog, earlier_types)
+    for unit in units:
+        linted = _lint_unit(unit, options, rules, catalog, earlier_types, progress, window)
+        statement_count += linted.statements
+        found = linted.violations
         if SYNTAX_ERROR in enabled:
             found.extend(
                 _violation(
@@ -128,12 +146,14 @@ def lint_units(
                     column,
                     f"pglast cannot parse this statement: {message}",
                 )
-                for line, column, message in problems
+                for line, column, message in linted.problems
             )
         if unit.render_problem and NOT_RENDERED in enabled:
             line, message = unit.render_problem
             found.append(_violation(unit, _rule(NOT_RENDERED), line, 1, message))
-        found, unit_used, unit_unused = _apply_suppressions(unit, statements, found, enabled)
+        found, unit_used, unit_unused = _apply_suppressions(
+            unit, linted.suppressions, found, enabled
+        )
         used.setdefault(str(unit.path), set()).update(unit_used)
         for line, name, violation in unit_unused:
             unused.setdefault((str(unit.path), line, name), violation)
@@ -157,19 +177,70 @@ def _rule(rule_id: str) -> Rule:
     return next(rule for rule in all_rules() if rule.id == rule_id)()
 
 
+@dataclass
+class LintedUnit:
+    violations: list[Violation]
+    problems: list[tuple[int, int, str]]  # syntax problems: (line, column, message)
+    suppressions: list[Suppression]
+    statements: int
+
+
 def _lint_unit(
     unit: Unit,
-    statements: list[Statement],
     options: LintOptions,
     rules: Sequence[Rule],
     catalog: Catalog | None,
     earlier_types: dict[tuple[str, str], Any],
-) -> list[Violation]:
-    ctx = Context.start(unit, options, statements)
+    progress: LintProgress | None,
+    window: int,
+) -> LintedUnit:
+    if unit.kind is not SourceKind.SQL:  # a rendered revision: small, in memory
+        statements, problems = parse_statements(unit)
+        disables = any(marker in unit.sql for marker in DISABLE_ASSUME_MARKERS)
+        ctx = _context(unit, options, catalog, earlier_types, UnitFacts.of(statements), disables)
+        found = _run_rules(unit, statements, rules, ctx)
+        suppressions = find_suppressions(unit.source_text, statements, python=True)
+        return LintedUnit(found, problems, suppressions, len(statements))
+    scan = prescan(unit)
+    targets = StreamedTargets(scan.comments)
+    with open_sql(unit) as source:
+        report = None if progress is None else partial(progress, unit)
+        stream = SqlStatements(source, window, report)
+        remaining = tracked(stream, targets)
+        facts, head = UnitFacts.look_ahead(remaining)
+        ctx = _context(unit, options, catalog, earlier_types, facts, scan.disables_assume)
+        found = _run_rules(unit, chain(head, remaining), rules, ctx)
+    return LintedUnit(found, stream.problems, targets.suppressions(), stream.count)
+
+
+def statements_of(unit: Unit, window: int = WINDOW_CHARS) -> Iterator[Statement]:
+    """The unit's statements one by one (a SQL file streamed, a revision from memory)."""
+    if unit.kind is not SourceKind.SQL:
+        yield from parse_statements(unit)[0]
+        return
+    with open_sql(unit) as source:
+        yield from SqlStatements(source, window)
+
+
+def _context(
+    unit: Unit,
+    options: LintOptions,
+    catalog: Catalog | None,
+    earlier_types: dict[tuple[str, str], Any],
+    facts: UnitFacts,
+    disables_assume: bool,
+) -> Context:
+    ctx = Context.start(unit, options, facts, disables_assume)
     ctx.earlier_types = earlier_types
     if catalog is not None:
         ctx.catalog_types = catalog.column_types
         ctx.partitioned |= catalog.partitioned
+    return ctx
+
+
+def _run_rules(
+    unit: Unit, statements: Iterable[Statement], rules: Sequence[Rule], ctx: Context
+) -> list[Violation]:
     found: list[Violation] = []
     for stmt in statements:
         for rule in rules:
@@ -180,7 +251,7 @@ def _lint_unit(
         for hit in rule.finish(ctx):
             found.append(_from_hit(unit, rule, hit, hit.statement))
     if unit.function != "downgrade":  # a rollback's types are not the schema's going forward
-        earlier_types.update(ctx.column_types)
+        ctx.earlier_types.update(ctx.column_types)
     return found
 
 
@@ -216,13 +287,10 @@ def _violation(
 
 
 def _apply_suppressions(
-    unit: Unit, statements: list[Statement], found: list[Violation], enabled: set[str]
+    unit: Unit, suppressions: list[Suppression], found: list[Violation], enabled: set[str]
 ) -> tuple[list[Violation], set[tuple[int, str]], list[tuple[int, str, Violation]]]:
     """(violations kept, (line, rule name) of the suppressions used, (line, rule name,
     unused-suppression violation) for the rest)."""
-    python = unit.kind is SourceKind.ALEMBIC
-    text = unit.source_text if python else unit.sql
-    suppressions = find_suppressions(text, statements, python)
     if unit.other_function_lines:  # comments in downgrade() are not upgrade()'s, and back
         first, last = unit.other_function_lines
         suppressions = [s for s in suppressions if not first <= s.line <= last]

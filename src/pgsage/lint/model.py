@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -54,7 +55,7 @@ class Suppression:
     line: int
     rules: tuple[str, ...]
     reason: str
-    target_lines: tuple[int, ...]
+    target_lines: Container[int]  # the lines of the statements it covers
 
 
 @dataclass
@@ -64,6 +65,9 @@ class Unit:
     path: Path
     kind: SourceKind
     sql: str
+    # A .sql file read window by window while it is linted (``sql`` is then empty): files of
+    # any size are linted in bounded memory.
+    from_file: bool = False
     revision: str | None = None
     down_revisions: tuple[str, ...] = ()
     # Alembic: the rendered statements' Python lines, by character offset in ``sql``.

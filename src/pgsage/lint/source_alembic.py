@@ -129,7 +129,7 @@ def render_revision(path: Path, downgrade: bool = False) -> tuple[list[Unit], Un
     try:
         with _project_on_path():
             module = _load_module(path)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # module-level exit() too
         return [], UnitError(str(path), f"cannot import the revision: {type(exc).__name__}: {exc}")
     spans = _function_lines(text)
     units = [_render_function(path, text, module, "upgrade", spans)]
@@ -158,6 +158,7 @@ def _render_function(
     )
     problem: tuple[int, str] | None = None
     _record_existing_types(context, buffer)
+    _render_bind_commit(context)
     context.impl.emit_begin()
     buffer.running = True
     try:
@@ -165,7 +166,7 @@ def _render_function(
             raise UsageError(f"no {name}() function")
         with Operations.context(context):
             upgrade()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # revision code: exit() must not end pgsage
         line = _failing_line(exc, buffer.filename) or first_line or 1
         hint = (
             " (op.get_bind() has no connection in offline mode)" if "NoneType" in str(exc) else ""
@@ -218,6 +219,25 @@ def _record_existing_types(context: Any, buffer: _RecordingBuffer) -> None:
             buffer.pending_types = []
 
     impl.alter_column = alter_column
+
+
+def _render_bind_commit(context: Any) -> None:
+    """``op.get_bind().commit()`` (closing the transaction before ``autocommit_block()``, as
+    warehouse does) ends the transaction and the next statement begins another: COMMIT, BEGIN.
+    Offline, the bind is a mock without commit()."""
+    impl = context.impl
+    bind = getattr(impl, "bind", None)
+    if bind is None or hasattr(bind, "commit"):
+        return
+
+    def commit() -> None:
+        impl.emit_commit()
+        impl.emit_begin()
+
+    try:
+        bind.commit = commit
+    except AttributeError:  # a bind that takes no attributes: left as it is
+        return
 
 
 def _failing_line(exc: BaseException, filename: str) -> int | None:

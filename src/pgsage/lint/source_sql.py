@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,12 @@ class LineIndex:
         return line, offset - self.starts[line - 1] + 1
 
 
-def _raw_statements(sql: str) -> tuple[list[tuple[Any, int, int]], list[SyntaxProblem]]:
+def raw_statements(sql: str) -> tuple[list[tuple[Any, int, int]], list[SyntaxProblem]]:
     """(node, start, end) per statement, and the pieces that did not parse."""
     try:
         return [
-            (raw.stmt, int(raw.stmt_location or 0), _end(sql, raw)) for raw in pglast.parse_sql(sql)
+            (raw.stmt, int(raw.stmt_location or 0), statement_end(sql, raw))
+            for raw in pglast.parse_sql(sql)
         ], []
     except parser.ParseError:
         pass
@@ -59,16 +61,16 @@ def _raw_statements(sql: str) -> tuple[list[tuple[Any, int, int]], list[SyntaxPr
             parsed = pglast.parse_sql(piece)
         except parser.ParseError as exc:
             message = re.sub(r", at index \d+$", "", str(exc).split("\n")[0])
-            problems.append(SyntaxProblem(start + _skip_noise(piece, 0), message))
+            problems.append(SyntaxProblem(start + skip_noise(piece, 0), message))
             continue
         found.extend(
-            (raw.stmt, start + int(raw.stmt_location or 0), start + _end(piece, raw))
+            (raw.stmt, start + int(raw.stmt_location or 0), start + statement_end(piece, raw))
             for raw in parsed
         )
     return found, problems
 
 
-def _end(sql: str, raw: Any) -> int:
+def statement_end(sql: str, raw: Any) -> int:
     return int((raw.stmt_location or 0) + raw.stmt_len) if raw.stmt_len else len(sql)
 
 
@@ -91,19 +93,19 @@ def _pieces(sql: str) -> list[tuple[int, int]]:
     return pieces
 
 
-def _skip_noise(sql: str, start: int) -> int:
+def skip_noise(sql: str, start: int) -> int:
     match = _LEADING_NOISE.match(sql, start)
     return match.end() if match else start
 
 
 def parse_statements(unit: Unit) -> tuple[list[Statement], list[tuple[int, int, str]]]:
     """The unit's statements and its syntax problems as (line, column, message)."""
-    raw, problems = _raw_statements(unit.sql)
+    raw, problems = raw_statements(unit.sql)
     index = LineIndex(unit.sql)
     chunk_offsets = [offset for offset, _, _ in unit.chunk_lines]
     statements: list[Statement] = []
     for position, (node, start, end) in enumerate(raw):
-        real_start = min(_skip_noise(unit.sql, start), end)
+        real_start = min(skip_noise(unit.sql, start), end)
         text = unit.sql[real_start:end].strip()
         line, column = index.position(real_start)
         end_line, _ = index.position(max(real_start, end - 1))
@@ -145,13 +147,21 @@ def _split_rules(text: str) -> tuple[str, ...]:
     return tuple(sorted({r.strip().lower() for r in text.split(",") if r.strip()}))
 
 
-def find_suppressions(text: str, statements: list[Statement], python: bool) -> list[Suppression]:
-    """``-- pgsage: ignore[rule] reason`` (``#`` in revision files): the statement on the same
-    line, else the next statement after the comment; ``ignore-file[rule]``: every statement.
-    squawk's ``-- squawk-ignore rule`` and ``-- squawk-ignore-file rule`` work the same way."""
+@dataclass(frozen=True)
+class SuppressionComment:
+    """A suppression comment as written: its line, rules, reason, whether it covers the whole
+    file, and whether code comes before it on its line."""
+
+    line: int
+    rules: tuple[str, ...]
+    reason: str
+    file_wide: bool
+    trailing: bool
+
+
+def suppression_comments(lines: Iterable[str], python: bool) -> Iterator[SuppressionComment]:
+    """The suppression comments among ``lines`` (numbered from 1)."""
     pattern = PY_SUPPRESSION if python else SQL_SUPPRESSION
-    found: list[Suppression] = []
-    lines = text.splitlines()
     for number, content in enumerate(lines, start=1):
         match = pattern.search(content)
         reason_group = 3
@@ -160,16 +170,33 @@ def find_suppressions(text: str, statements: list[Statement], python: bool) -> l
             reason_group = 0
         if not match:
             continue
-        rules = _split_rules(match.group(2))
-        reason = match.group(reason_group).strip() if reason_group else "squawk-ignore"
-        code_before = content[: match.start()].strip()
-        if match.group(1):  # -file
+        yield SuppressionComment(
+            line=number,
+            rules=_split_rules(match.group(2)),
+            reason=match.group(reason_group).strip() if reason_group else "squawk-ignore",
+            file_wide=bool(match.group(1)),
+            trailing=bool(content[: match.start()].strip()),
+        )
+
+
+def find_suppressions(text: str, statements: list[Statement], python: bool) -> list[Suppression]:
+    """``-- pgsage: ignore[rule] reason`` (``#`` in revision files): the statement on the same
+    line, else the next statement after the comment; ``ignore-file[rule]``: every statement.
+    squawk's ``-- squawk-ignore rule`` and ``-- squawk-ignore-file rule`` work the same way."""
+    found: list[Suppression] = []
+    lines = text.splitlines()
+    for comment in suppression_comments(lines, python):
+        if comment.file_wide:
             targets: tuple[int, ...] = tuple(sorted({s.line for s in statements}))
         elif python:
-            targets = _python_targets(lines, number, bool(code_before))
+            targets = _python_targets(lines, comment.line, comment.trailing)
         else:
-            targets = _sql_targets(statements, number)
-        found.append(Suppression(line=number, rules=rules, reason=reason, target_lines=targets))
+            targets = _sql_targets(statements, comment.line)
+        found.append(
+            Suppression(
+                line=comment.line, rules=comment.rules, reason=comment.reason, target_lines=targets
+            )
+        )
     return found
 
 

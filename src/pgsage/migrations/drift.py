@@ -12,6 +12,10 @@ A catalog difference on an object autogenerate already reported is not reported 
 Default filters: objects of extensions, ``alembic_version``, and the project's
 ``include_object`` (so the runbook's ``PERF_INDEXES``, kept out of the models on purpose, are not
 drift). A difference in names only (same definition, other name) is reported at info severity.
+
+Models the project's own interpreter imported arrive as DDL (:class:`ModelsDDL`): that is what
+builds the models' scratch database, and the MetaData autogenerate compares is reflected from it
+(server defaults then compare as the text PostgreSQL prints for both sides).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pgsage.db.connect import SessionOptions, connect
 from pgsage.fixes.quoting import ident_as_server
 from pgsage.migrations.catalog import Difference, SchemaDump, SchemaObject, diff, dump_schema
 from pgsage.migrations.findings import migration_finding
+from pgsage.migrations.interpreter import ModelsDDL
 from pgsage.migrations.project import EnvOptions, IncludeObject
 from pgsage.migrations.runner import engine_for, short_error
 from pgsage.migrations.scratch import ScratchServer
@@ -56,39 +61,78 @@ def drift_findings(
     server: ScratchServer,
     migrated_dsn: str,
     migrated: SchemaDump,
-    metadata: sa.MetaData,
+    models: sa.MetaData | ModelsDDL,
     env: EnvOptions,
 ) -> list[Finding]:
     include = _safe_include(
         env.include_object, _extension_relations(migrated_dsn), env.include_name
     )
     found: list[Finding] = []
-    autogen = _autogenerate(migrated_dsn, metadata, env, include)
-    if isinstance(autogen, str):
-        found.append(
-            migration_finding(
-                "drift-autogenerate-failed",
-                Severity.ERROR,
-                f"autogenerate comparison failed: {autogen}",
-            )
-        )
-        autogen = []
-    found.extend(_autogen_findings(autogen))
-    covered = frozenset().union(*(d.covers for d in autogen)) if autogen else frozenset()
     with server.database("models") as models_dsn:
-        problem = _build_models(models_dsn, migrated, metadata)
-        if problem:
+        problem = _build_models(models_dsn, migrated, models)
+        modelled = dump_schema(models_dsn) if problem is None else None
+        if isinstance(models, sa.MetaData):
+            metadata: sa.MetaData | None = models
+        else:
+            reflected = _reflected(models_dsn, modelled) if modelled is not None else None
+            if isinstance(reflected, str):
+                problem, modelled, reflected = f"reflecting it failed: {reflected}", None, None
+            metadata = reflected
+    if metadata is not None:
+        autogen = _autogenerate(
+            migrated_dsn, metadata, env, include, reflected=not isinstance(models, sa.MetaData)
+        )
+        if isinstance(autogen, str):
             found.append(
                 migration_finding(
-                    "drift-models-unbuildable",
+                    "drift-autogenerate-failed",
                     Severity.ERROR,
-                    f"metadata.create_all() fails on a scratch database: {problem}",
+                    f"autogenerate comparison failed: {autogen}",
                 )
             )
-            return found
-        modelled = dump_schema(models_dsn)
+            autogen = []
+        found.extend(_autogen_findings(autogen))
+    else:
+        autogen = []
+    covered = frozenset().union(*(d.covers for d in autogen)) if autogen else frozenset()
+    if problem is not None or modelled is None:
+        what = (
+            "metadata.create_all()"
+            if isinstance(models, sa.MetaData)
+            else f"the models' DDL (from {models.python})"
+        )
+        found.append(
+            migration_finding(
+                "drift-models-unbuildable",
+                Severity.ERROR,
+                f"{what} fails on a scratch database: {problem}",
+            )
+        )
+        return found
     found.extend(_catalog_findings(migrated, modelled, covered, include))
     return _one_rename_per_constraint(found)
+
+
+def _reflected(dsn: str, dump: SchemaDump) -> sa.MetaData | str:
+    """The models' scratch database as a MetaData (the default schema's tables unqualified, as
+    models declare them)."""
+    schemas = sorted(
+        {o.key.split(" ", 1)[1].strip('"') for o in dump.objects.values() if o.kind == "schema"}
+        - {"public"}
+    )
+    metadata = sa.MetaData()
+    engine = engine_for(dsn)
+    try:
+        metadata.reflect(engine)
+        for schema in schemas:
+            metadata.reflect(engine, schema=schema)
+        with engine.connect() as conn:
+            _drop_serial_defaults(conn, metadata)
+    except Exception as exc:
+        return short_error(exc)
+    finally:
+        engine.dispose()
+    return metadata
 
 
 EXTENSION_RELATIONS = """
@@ -138,8 +182,37 @@ def _safe_include(
     return include
 
 
+_NEXTVAL = re.compile(r"^nextval\('(.+?)'::regclass\)$")
+
+
+def _drop_serial_defaults(conn: sa.Connection, metadata: sa.MetaData) -> None:
+    """A SERIAL column's nextval() default is no server default in a model (Alembic drops it on
+    the database side the same way): reflected models must not report it."""
+    for table in metadata.tables.values():
+        for column in table.columns:
+            default = column.server_default
+            text = getattr(getattr(default, "arg", None), "text", None)
+            match = _NEXTVAL.match(str(text)) if text is not None else None
+            if match is None:
+                continue
+            owned = conn.scalar(
+                sa.text("SELECT pg_catalog.pg_get_serial_sequence(:table, :column)"),
+                {"table": _qualified(table.schema, table.name), "column": column.name},
+            )
+            if owned is not None and _unqualified(str(owned)) == _unqualified(match.group(1)):
+                column.server_default = None
+
+
+def _unqualified(name: str) -> str:
+    return name.rsplit(".", 1)[-1].strip('"')
+
+
 def _autogenerate(
-    dsn: str, metadata: sa.MetaData, env: EnvOptions, include: IncludeObject
+    dsn: str,
+    metadata: sa.MetaData,
+    env: EnvOptions,
+    include: IncludeObject,
+    reflected: bool = False,
 ) -> list[AutogenDiff] | str:
     engine = engine_for(dsn)
     try:
@@ -153,6 +226,9 @@ def _autogenerate(
                     "include_object": include,
                     "include_schemas": env.include_schemas,
                     **({"include_name": env.include_name} if env.include_name else {}),
+                    # Both sides as PostgreSQL prints them: compare the text (Alembic's own
+                    # comparison would SELECT both, calling a nextval() twice).
+                    **({"compare_server_default": _same_default_text} if reflected else {}),
                 },
             )
             raw = compare_metadata(context, metadata)
@@ -161,6 +237,18 @@ def _autogenerate(
     finally:
         engine.dispose()
     return [d for entry in raw for d in _describe(entry)]
+
+
+def _same_default_text(
+    _context: Any,
+    _inspected_column: Any,
+    _metadata_column: Any,
+    inspected_default: str | None,
+    _metadata_default: Any,
+    rendered_metadata_default: str | None,
+) -> bool:
+    """True when the server defaults differ."""
+    return (inspected_default or None) != (rendered_metadata_default or None)
 
 
 def _qualified(schema: str | None, name: str) -> str:
@@ -265,9 +353,10 @@ def _autogen_findings(diffs: list[AutogenDiff]) -> list[Finding]:
     return found
 
 
-def _build_models(dsn: str, migrated: SchemaDump, metadata: sa.MetaData) -> str | None:
-    """create_all() on an empty scratch database, with the extensions and schemas the migrated
-    database has (create_all creates neither)."""
+def _build_models(dsn: str, migrated: SchemaDump, models: sa.MetaData | ModelsDDL) -> str | None:
+    """The models on an empty scratch database (create_all(), or the DDL the project's
+    interpreter printed), with the extensions and schemas the migrated database has (create_all
+    creates neither)."""
     try:
         with connect(
             dsn,
@@ -289,11 +378,17 @@ def _build_models(dsn: str, migrated: SchemaDump, metadata: sa.MetaData) -> str 
                             sql.Identifier(obj.attrs["schema"]),
                         )
                     )
+            if isinstance(models, ModelsDDL):
+                # DDL SQLAlchemy compiled for PostgreSQL, run on a throwaway database.
+                with conn.transaction():
+                    for statement in models.statements:
+                        conn.execute(sql.SQL(statement))
+                return None
     except Exception as exc:
         return short_error(exc)
     engine = engine_for(dsn)
     try:
-        metadata.create_all(engine)
+        models.create_all(engine)
     except Exception as exc:
         return short_error(exc)
     finally:

@@ -126,12 +126,16 @@ def read_state(dbapi_connection: Any) -> State:
 def effects(before: State, after: State, baseline: dict[int, Relation]) -> Effects:
     """What happened between two states; ``baseline`` are the relations before the step."""
     names = {**baseline, **before.relations, **after.relations}
+    # An index an earlier statement of the step rebuilt has a new oid but is the same index.
+    indexes_before = {(r.name, r.kind) for r in baseline.values() if r.kind.endswith("index")}
     taken = []
     for oid, mode in sorted(after.locks - before.locks):
         relation = names.get(oid)
         if relation is None or relation.kind == "toast table":
             continue
-        taken.append(LockTaken(relation.name, relation.kind, mode, oid in baseline))
+        existed = oid in baseline or (relation.name, relation.kind) in indexes_before
+        taken.append(LockTaken(relation.name, relation.kind, mode, existed))
+    taken = _one_per_mode(taken)
     taken.sort(key=lambda t: (t.relation, -LOCK_STRENGTH.get(t.mode, 0), t.mode))
     rewritten = sorted(
         f"{rel.name} ({rel.kind})"
@@ -157,7 +161,24 @@ def effects(before: State, after: State, baseline: dict[int, Relation]) -> Effec
         for oid, rel in before.relations.items()
         if oid not in after.relations and rel.kind != "toast table"
     )
+    # An index rebuilt by ALTER COLUMN TYPE is dropped and created again under its own name:
+    # rebuilt (as a rewrite), not one new and one gone.
+    rebuilt = set(created) & set(dropped)
+    created = [c for c in created if c not in rebuilt]
+    dropped = [d for d in dropped if d not in rebuilt]
+    rewritten = sorted(set(rewritten) | rebuilt)
     return Effects(tuple(taken), tuple(rewritten), tuple(scanned), tuple(created), tuple(dropped))
+
+
+def _one_per_mode(taken: list[LockTaken]) -> list[LockTaken]:
+    """One line per (relation, mode): a relation dropped and created again under its name (a
+    rebuilt index) is one relation that existed before the step."""
+    kept: dict[tuple[str, str, str], LockTaken] = {}
+    for lock in taken:
+        key = (lock.relation, lock.kind, lock.mode)
+        if key not in kept or lock.preexisting:
+            kept[key] = lock
+    return list(kept.values())
 
 
 SAMPLE_QUERY = """

@@ -38,6 +38,7 @@ class AlembicProject:
     script_location: Path
     version_locations: list[Path]
     sys_paths: list[Path] = field(default_factory=list)
+    base: Path = field(default_factory=Path.cwd)  # the ini's folder (or the script dir's parent)
 
     def script_directory(self) -> ScriptDirectory:
         return ScriptDirectory.from_config(self.config)
@@ -127,7 +128,11 @@ def _project(config: Config, location: Path, base: Path) -> AlembicProject:
     paths = [base, *(_resolved(part, base) for part in prepend)]
     versions = [_resolved(part, base) for part in versions_option] or [location / "versions"]
     return AlembicProject(
-        config=config, script_location=location, version_locations=versions, sys_paths=paths
+        config=config,
+        script_location=location,
+        version_locations=versions,
+        sys_paths=paths,
+        base=base,
     )
 
 
@@ -171,7 +176,7 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
             error=f"env.py could not be run offline: {type(exc).__name__}: {exc}".splitlines()[0]
         )
     finally:
-        _quiet_logging()
+        quiet_logging()
     opts = env.context_opts
     metadata = opts.get("target_metadata")
     if isinstance(metadata, list | tuple):  # several MetaData objects: merge them
@@ -188,8 +193,10 @@ def read_env_options(project: AlembicProject) -> EnvOptions:
     )
 
 
-def _quiet_logging() -> None:
-    """env.py's fileConfig turns Alembic's INFO lines on; pgsage's output stays its own."""
+def quiet_logging() -> None:
+    """env.py's fileConfig (or a project package that sets up logging when a revision imports
+    it) turns Alembic's INFO lines on; pgsage's output stays its own (``--verbose`` keeps
+    them)."""
     for name in ("alembic", "sqlalchemy"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -199,11 +206,17 @@ def load_models(spec: str, project: AlembicProject) -> MetaData:
     return import_metadata(spec, project.importable())
 
 
-def import_metadata(spec: str, importable: AbstractContextManager[None]) -> MetaData:
-    """``module:attribute`` imported while ``importable`` holds (the project's sys.path)."""
+def models_spec(spec: str) -> tuple[str, str]:
+    """``module:attribute`` split, or a usage error."""
     module_name, sep, attribute = spec.partition(":")
     if not (sep and module_name and attribute):
         raise UsageError(f"--models expects module:attribute, not {spec!r}")
+    return module_name, attribute
+
+
+def import_metadata(spec: str, importable: AbstractContextManager[None]) -> MetaData:
+    """``module:attribute`` imported while ``importable`` holds (the project's sys.path)."""
+    module_name, attribute = models_spec(spec)
     with importable:
         try:
             module = importlib.import_module(module_name)

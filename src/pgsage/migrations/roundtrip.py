@@ -3,8 +3,13 @@
 For each revision, from the head down: its downgrade must succeed and (a warning otherwise)
 bring the schema back to what it was before the revision; upgrading again must succeed and give
 exactly the schema the first upgrade gave (an error otherwise: a database that was downgraded
-and upgraded again would differ from a fresh one). The walk stops at the first revision whose
-downgrade is missing, empty or raises — the graph check reports those.
+and upgraded again would differ from a fresh one). Each revision is compared with the schema
+the walk found when it reached it, so what a later revision's downgrade left behind is blamed on
+that revision only. A revision whose downgrade is missing, empty or raises is stepped over when
+its upgrade changes no schema (a data migration, reported at info); when it does, and when a
+revision's down/up fails half-way, the schema before it is rebuilt from empty (its older
+revisions upgraded again) and the walk goes on below it — the graph check reports the missing
+downgrades, the round trip says which revisions it could not round-trip.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pgsage.fixes.quoting import ident
 from pgsage.migrations.catalog import SchemaDump, diff, schema_reader
 from pgsage.migrations.findings import migration_finding, revision_of
 from pgsage.migrations.graph import Revision, RevisionGraph, function_line
@@ -104,25 +110,111 @@ def _walk_down(
     opts: dict[str, Any] | None,
 ) -> list[Finding]:
     found: list[Finding] = []
+    # The schema as it is when the walk reaches each revision: the head at first, then what the
+    # later revisions' downgrades left. Each revision is judged against it, so a difference a
+    # later revision's downgrade left behind is not blamed on an earlier revision.
+    current: SchemaDump | None = upgraded.head
     for index in reversed(range(len(upgraded.order))):
         revision = upgraded.order[index]
         if revision.id in irreversible:
-            found.append(
-                migration_finding(
-                    "roundtrip-stopped",
-                    Severity.INFO,
-                    f"round-trip stopped at {revision.id}: its downgrade is missing, empty or "
-                    f"raises; {index} older revision(s) not round-tripped",
-                    revision=revision.id,
-                    file=graph.display_path(revision.path),
+            if not diff(upgraded.states[index], upgraded.states[index + 1]):
+                # data only (a backfill): nothing to undo in the schema, the walk goes on
+                found.append(_data_only(graph, revision))
+                continue
+            # Its schema change cannot be undone: the walk goes on below it on a schema rebuilt
+            # from empty (once, when the next revision that can be round-tripped is reached).
+            found.append(_skipped(graph, revision))
+            current = None
+            continue
+        if current is None:
+            current = _rebuild_through(engine, upgraded, index, dump_schema, opts)
+            if current is None:
+                found.append(
+                    _stopped(graph, revision, index + 1, "the schema there cannot be rebuilt")
                 )
-            )
-            break
-        problem = _down_up_down(graph, engine, upgraded, index, dump_schema, opts)
-        found.extend(problem)
-        if any(f.severity is Severity.ERROR for f in problem):
-            break
+                break
+        step = _down_up_down(graph, engine, upgraded, index, current, dump_schema, opts)
+        found.extend(step.findings)
+        current = step.left
+        if current is None and index > 0:
+            # The revision's down/up failed half-way: the schema is not one the walk knows; it
+            # is rebuilt from empty below, so the older revisions are still round-tripped.
+            found.append(_resumed(graph, revision))
     return found
+
+
+def _skipped(graph: RevisionGraph, revision: Revision) -> Finding:
+    return migration_finding(
+        "roundtrip-skipped",
+        Severity.INFO,
+        f"{revision.id} changes the schema and has no working downgrade: not round-tripped; "
+        "the schema below it is rebuilt from an empty database and the walk goes on",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
+
+
+def _rebuild_through(
+    engine: Engine,
+    upgraded: Upgraded,
+    index: int,
+    dump_schema: Callable[[], SchemaDump],
+    opts: dict[str, Any] | None,
+) -> SchemaDump | None:
+    """Empty the scratch database and upgrade ``order[:index + 1]`` again; None if that fails."""
+    with engine.connect() as conn:
+        schemas = conn.exec_driver_sql(
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname <> 'information_schema' "
+            "AND nspname !~ '^pg_'"
+        ).scalars()
+        for schema in list(schemas):
+            conn.exec_driver_sql(f"DROP SCHEMA {ident(str(schema))} CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+        conn.commit()
+    try:
+        for revision in upgraded.order[: index + 1]:
+            _run(engine, revision, "upgrade", opts)
+    except StepFailed:
+        return None
+    return dump_schema()
+
+
+def _stopped(graph: RevisionGraph, revision: Revision, index: int, why: str) -> Finding:
+    return migration_finding(
+        "roundtrip-stopped",
+        Severity.INFO,
+        f"round-trip stopped at {revision.id}: {why}; {index} older revision(s) not round-tripped",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
+
+
+def _resumed(graph: RevisionGraph, revision: Revision) -> Finding:
+    return migration_finding(
+        "roundtrip-resumed",
+        Severity.INFO,
+        f"round-trip resumed below {revision.id}: the schema below it is rebuilt by upgrading "
+        "the older revisions from an empty database",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
+
+
+def _data_only(graph: RevisionGraph, revision: Revision) -> Finding:
+    return migration_finding(
+        "roundtrip-data-only",
+        Severity.INFO,
+        f"{revision.id} changes no schema and has no working downgrade (a data migration): "
+        "not round-tripped, the walk continues below it",
+        revision=revision.id,
+        file=graph.display_path(revision.path),
+    )
+
+
+@dataclass
+class _Step:
+    findings: list[Finding]
+    left: SchemaDump | None  # the schema after the second downgrade (None: not reached)
 
 
 def _down_up_down(
@@ -130,27 +222,33 @@ def _down_up_down(
     engine: Engine,
     upgraded: Upgraded,
     index: int,
+    current: SchemaDump,
     dump_schema: Callable[[], SchemaDump],
     opts: dict[str, Any] | None,
-) -> list[Finding]:
+) -> _Step:
     revision = upgraded.order[index]
     before, after = upgraded.states[index], upgraded.states[index + 1]
+    # what the later revisions' downgrades changed: present before this revision ran, not its own
+    inherited = diff(after, current)
+    carried = {(d.key, d.attribute): d.right for d in inherited}
+    healed = {(d.key, d.attribute): d.left for d in inherited}  # as the first upgrade had it
     found: list[Finding] = []
     try:
         _run(engine, revision, "downgrade", opts)
     except StepFailed as exc:
-        return [
-            _step_finding(
-                graph,
-                revision,
-                "downgrade-fails",
-                Severity.ERROR,
-                exc,
-                "downgrade right after its upgrade",
-            )
-        ]
+        failed = _step_finding(
+            graph,
+            revision,
+            "downgrade-fails",
+            Severity.ERROR,
+            exc,
+            "downgrade right after its upgrade",
+        )
+        return _Step([failed], None)
     restored = dump_schema()
-    residue = diff(before, restored)
+    residue = [
+        d for d in diff(before, restored) if carried.get((d.key, d.attribute), _ABSENT) != d.right
+    ]
     if residue:
         found.append(
             _diff_finding(
@@ -176,9 +274,20 @@ def _down_up_down(
                 "upgrade after its downgrade",
             )
         )
-        return found
+        return _Step(found, None)
     again = dump_schema()
-    mismatch = diff(after, again)
+    # A difference already there after the downgrade, that the upgrade leaves as it is, is the
+    # downgrade's (reported above), not the upgrade's.
+    left_by_downgrade = {
+        (d.key, d.attribute): d.right for d in diff(before, restored) if d in residue
+    }
+    # Nor is one that brings back what a later revision's downgrade had lost.
+    mismatch = [
+        d
+        for d in diff(current, again)
+        if left_by_downgrade.get((d.key, d.attribute), _ABSENT) != d.right
+        and healed.get((d.key, d.attribute), _ABSENT) != d.right
+    ]
     if mismatch:
         found.append(
             _diff_finding(
@@ -199,7 +308,11 @@ def _down_up_down(
                 graph, revision, "downgrade-fails", Severity.ERROR, exc, "second downgrade"
             )
         )
-    return found
+        return _Step(found, None)
+    return _Step(found, dump_schema())
+
+
+_ABSENT = object()
 
 
 def _run(engine: Engine, revision: Revision, direction: str, opts: dict[str, Any] | None) -> None:

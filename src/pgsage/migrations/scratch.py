@@ -9,39 +9,91 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import secrets
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import psycopg
 from psycopg import conninfo, sql
 
 from pgsage.db.connect import one_line, validate_dsn
 from pgsage.db.scratchmark import mark, sweep
-from pgsage.errors import ConnectionFailed, MissingPrivilege, PgsageError
+from pgsage.errors import ConnectionFailed, MissingPrivilege, PgsageError, ServerError
 
 SCRATCH_PREFIX = "pgsage_scratch"
 _counter = itertools.count(1)
+# CREATE EXTENSION in a revision's source, as SQL text or inside op.execute("...")
+_CREATE_EXTENSION = re.compile(
+    r"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"'\\]*([A-Za-z0-9_-]+)", re.IGNORECASE
+)
+
+
+def extensions_created(sources: Iterable[Path]) -> frozenset[str]:
+    """The extensions the revision files create (read as text: nothing is imported)."""
+    found: set[str] = set()
+    for path in sources:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found.update(m.group(1).lower() for m in _CREATE_EXTENSION.finditer(text))
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
 class ScratchServer:
-    """Where scratch databases are made: an admin DSN (any database of that server)."""
+    """Where scratch databases are made: an admin DSN (any database of that server).
+
+    ``missing`` names the extensions the history creates that this server cannot provide (a
+    server problem, reported as such instead of as a failing revision); ``description`` says
+    which server was chosen when it is not the one asked for."""
 
     admin_dsn: str
+    missing: tuple[str, ...] = ()
+    description: str = ""
+    needs: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
-    def choose(cls, dsn: str | None) -> ScratchServer:
+    def choose(cls, dsn: str | None, needs: frozenset[str] = frozenset()) -> ScratchServer:
+        """``--dsn`` when given; else the embedded server, unless it lacks an extension in
+        ``needs`` and a system PostgreSQL of the nearest major version has them all."""
         if dsn is not None:
             validate_dsn(dsn)
-            return cls(dsn)
+            given = cls(dsn, needs=needs)
+            return replace(given, missing=given.unavailable(needs))
         from pgsage.db.embedded import EmbeddedServer  # starts a server: only when needed
 
         server = EmbeddedServer()
         server.start()
-        return cls(server.dsn("postgres"))
+        embedded = cls(server.dsn("postgres"), needs=needs)
+        missing = embedded.unavailable(needs)
+        if not missing:
+            return embedded
+        alternative = _system_server_with(needs, embedded.major_version())
+        if alternative is not None:
+            return alternative
+        return replace(embedded, missing=missing)
+
+    def unavailable(self, needs: frozenset[str]) -> tuple[str, ...]:
+        if not needs:
+            return ()
+        with self._admin() as conn:
+            rows = conn.execute("SELECT name FROM pg_catalog.pg_available_extensions").fetchall()
+        available = {str(r[0]) for r in rows}
+        return tuple(sorted(needs - available))
+
+    def missing_message(self) -> str:
+        names = ", ".join(self.missing)
+        return (
+            f"the scratch server has no {names} extension (the revisions create it): "
+            "revisions that need it cannot run there — pass --dsn a server that has it "
+            "(e.g. a PostgreSQL of production's version with its contrib package)"
+        )
 
     def dsn_for(self, database: str) -> str:
         return conninfo.make_conninfo(self.admin_dsn, dbname=database)
@@ -106,3 +158,47 @@ class ScratchServer:
                 raise ConnectionFailed(
                     f"cannot create a scratch database: {one_line(str(exc))}"
                 ) from None
+
+
+def _has_extensions(bindir: Path, needs: frozenset[str]) -> bool:
+    """Whether the installation of ``bindir`` ships every extension (its control files)."""
+    sharedir = bindir.parent / "share"
+    pg_config = bindir / "pg_config"
+    if pg_config.exists():
+        result = subprocess.run(
+            [str(pg_config), "--sharedir"], capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            sharedir = Path(result.stdout.strip())
+    return all((sharedir / "extension" / f"{name}.control").exists() for name in needs)
+
+
+def _system_server_with(needs: frozenset[str], near_major: int) -> ScratchServer | None:
+    """A system PostgreSQL (nearest major version first) that has ``needs``, started in a data
+    directory of its own beside the embedded one, and kept like it."""
+    from pgsage.db.embedded import DEBIAN_BINDIRS, Binaries, EmbeddedServer, home_dir
+
+    candidates = sorted(
+        (d for d in DEBIAN_BINDIRS if (d / "postgres").exists()),
+        key=lambda d: abs(int(d.parent.name) - near_major),
+    )
+    for bindir in candidates:
+        if not _has_extensions(bindir, needs):
+            continue
+        major = bindir.parent.name
+        home = home_dir()
+        server = EmbeddedServer(
+            home=home.with_name(f"{home.name}-pg{major}"),
+            binaries=Binaries(bindir, f"system PostgreSQL {major}"),
+        )
+        try:
+            server.start()
+        except (ServerError, PgsageError):
+            continue
+        return ScratchServer(
+            server.dsn("postgres"),
+            description=f"system PostgreSQL {major} ({bindir}): the embedded server lacks "
+            + ", ".join(sorted(needs)),
+            needs=needs,
+        )
+    return None

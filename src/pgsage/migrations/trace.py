@@ -17,6 +17,7 @@ they would last.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,8 +114,8 @@ class TraceResult:
 
 
 def statement_findings(trace: StatementTrace, revision_file: str | None = None) -> list[Finding]:
-    """Warnings for what would hurt a live table: a rewrite, a blocking lock on a table that
-    existed before the step (tables created in the same step are nobody else's yet).
+    """Warnings for what would hurt a live table: a failing statement, a rewrite of a table that
+    existed before the step (blocking locks are grouped per table: :func:`blocking_findings`).
     ``revision_file`` is the file of the revision a statement came from."""
     short = " ".join(trace.sql.split())[:120]
 
@@ -141,20 +142,57 @@ def statement_findings(trace: StatementTrace, revision_file: str | None = None) 
             found.append(
                 finding("table-rewrite", Severity.WARNING, f"rewrites {table.rsplit(' ', 1)[0]}")
             )
-    blocking = [
-        t
-        for t in fx.locks
-        if t.preexisting
-        and t.mode in BLOCKING_MODES
-        and t.kind in {"table", "partitioned table", "materialized view"}
-    ]
-    for lock in _strongest_per_relation(blocking):
-        blocks = "reads and writes" if lock.mode == "ACCESS EXCLUSIVE" else "writes"
+    return found
+
+
+def _blocking(trace: StatementTrace) -> list[LockTaken]:
+    fx = trace.effects
+    if fx is None:
+        return []
+    return _strongest_per_relation(
+        [
+            t
+            for t in fx.locks
+            if t.preexisting
+            and t.mode in BLOCKING_MODES
+            and t.kind in {"table", "partitioned table", "materialized view"}
+        ]
+    )
+
+
+def blocking_findings(
+    traces: list[StatementTrace], revision_file: str | None = None
+) -> list[Finding]:
+    """One warning per table and source (revision or file) that some statement locks against
+    writes: the strongest mode, the statements that take it (a revision that alters one table
+    34 times is one finding, not 34)."""
+    per_table: dict[tuple[str, str], list[tuple[StatementTrace, LockTaken]]] = {}
+    for trace in traces:
+        for lock in _blocking(trace):
+            per_table.setdefault((trace.source, lock.relation), []).append((trace, lock))
+    found: list[Finding] = []
+    for (source, relation), hits in per_table.items():
+        strongest = max(hits, key=lambda hit: LOCK_STRENGTH[hit[1].mode])[1]
+        first = hits[0][0]
+        numbers = sorted({trace.number for trace, _ in hits})
+        blocks = "reads and writes" if strongest.mode == "ACCESS EXCLUSIVE" else "writes"
+        which = (
+            f"statement {numbers[0]} takes"
+            if len(numbers) == 1
+            else f"statements {', '.join(map(str, numbers))} take"
+        )
         found.append(
-            finding(
+            migration_finding(
                 "blocking-lock",
                 Severity.WARNING,
-                f"takes {lock.mode} on {lock.relation} (blocks {blocks})",
+                f"{which} {strongest.mode} on {relation} (blocks {blocks})",
+                revision=None if first.from_file else source,
+                file=source if first.from_file else revision_file,
+                line=first.line,
+                details=tuple(
+                    f"statement {trace.number}: {lock.mode}: {' '.join(trace.sql.split())[:100]}"
+                    for trace, lock in hits
+                ),
             )
         )
     return found
@@ -175,6 +213,7 @@ class _Recorder:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.source: str | None = None
+        self.filenames: frozenset[str] = frozenset()  # the revision file, as its frames name it
         self.baseline: dict[int, Any] = {}
         self.traces: list[StatementTrace] = []
         self._before: State | None = None
@@ -229,6 +268,7 @@ class _Recorder:
                     number=self._next_number(),
                     sql=statement.strip(),
                     transactional=False,
+                    line=self._revision_line(),
                     effects=measured,
                     duration_ms=elapsed,
                 )
@@ -245,10 +285,20 @@ class _Recorder:
                 number=self._next_number(),
                 sql=statement.strip(),
                 transactional=measured is not None,
+                line=self._revision_line(),
                 effects=measured,
                 duration_ms=elapsed,
             )
         )
+
+    def _revision_line(self) -> int | None:
+        """The line of the revision file whose op.* call is running the statement."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename in self.filenames:
+                return frame.f_lineno
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
 
     def _next_number(self) -> int:
         return sum(1 for t in self.traces if t.source == self.source) + 1
@@ -302,6 +352,9 @@ def trace_revisions(graph: RevisionGraph, dsn: str, chosen: set[str]) -> TraceRe
     files = {r.id: graph.display_path(r.path) for r in graph.revisions.values()}
     for trace in result.statements:
         result.findings.extend(statement_findings(trace, files.get(trace.source)))
+    for source in result.sources():
+        traces = [t for t in result.statements if t.source == source]
+        result.findings.extend(blocking_findings(traces, files.get(source)))
     return result
 
 
@@ -318,6 +371,7 @@ def _upgrade(
         with psycopg.connect(dsn) as probe:
             recorder.baseline = read_state(probe).relations
     recorder.source = revision.id if measured else None
+    recorder.filenames = frozenset({str(revision.path), str(revision.path.resolve())})
     try:
         with engine.connect() as conn:
             run_step(conn, revision, "upgrade")
@@ -364,6 +418,7 @@ def trace_sql_file(path: Path, dsn: str, shown: str) -> TraceResult:
             )
     for trace in result.statements:
         result.findings.extend(statement_findings(trace))
+    result.findings.extend(blocking_findings(result.statements))
     return result
 
 

@@ -39,6 +39,12 @@ def problem_results(report: Report) -> list[tuple[str, str, str]]:
     ]
 
 
+def partial_results(report: Report) -> list[tuple[str, str]]:
+    """(check, reason) for checks that found something in the part of their input they could
+    read and say what they could not."""
+    return [(r.check, r.reason) for r in report.results if r.status is Status.FINDINGS and r.reason]
+
+
 def title(report: Report) -> str:
     """``pgsage audit: appdb``; ``pgsage lint`` for a report about files."""
     if report.server is not None:

@@ -18,6 +18,7 @@ from pgsage.reports.layout import (
     format_evidence_value,
     located_lines,
     locked_relations,
+    partial_results,
     problem_results,
     subtitle,
     summary_counts,
@@ -108,6 +109,12 @@ def render(report: Report, width: int = 110, color: bool = False) -> str:
                 style="yellow",
             )
         )
+    partial = partial_results(report)
+    if partial:
+        console.print()
+        console.print(Text("Checks that read part of their input", style="bold"))
+        for check, reason in partial:
+            console.print(f"  {check}: {reason}")
     problems = problem_results(report)
     if problems:
         console.print()

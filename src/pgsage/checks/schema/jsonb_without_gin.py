@@ -63,6 +63,7 @@ class JsonbWithoutGin(Check):
     category = "schema"
     severity = Severity.WARNING
     title = "JSONB searched without a GIN index"
+    reads_query_texts = True
     requires_sections = ("statements", "tables", "columns", "indexes")
     params = (Param("min_rows", 10000.0, "ignore tables with fewer rows (a scan is cheap there)"),)
     docs = CheckDocs(

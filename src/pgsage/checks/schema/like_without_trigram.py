@@ -75,6 +75,7 @@ class LikeWithoutTrigram(Check):
     category = "schema"
     severity = Severity.WARNING
     title = "LIKE/ILIKE substring search without a trigram index"
+    reads_query_texts = True
     requires_sections = ("statements", "tables", "columns", "indexes")
     params = (Param("min_rows", 10000.0, "ignore tables with fewer rows (a scan is cheap there)"),)
     docs = CheckDocs(

@@ -62,6 +62,7 @@ class PartialIndexOpportunity(Check):
     category = "schema"
     severity = Severity.INFO
     title = "Partial index opportunity"
+    reads_query_texts = True
     requires_sections = (
         "statements",
         "tables",

@@ -29,6 +29,7 @@ class VectorOpclassMismatch(Check):
     severity = Severity.WARNING
     title = "Distance operator its ANN index cannot serve"
     requires_extensions = ("vector",)
+    reads_query_texts = True
     requires_sections = ("tables", "columns", "indexes", "statements")
     params = (Param("min_calls", 1, "ignore statements called fewer times than this"),)
     docs = CheckDocs(

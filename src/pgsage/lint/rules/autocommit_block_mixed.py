@@ -38,7 +38,7 @@ class AutocommitBlockMixed(Rule):
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if not ctx.is_alembic or _harmless(stmt):
             return
-        if not any(s.in_autocommit_block for s in ctx.statements):
+        if not ctx.facts.autocommit_block:
             return
         if stmt.in_autocommit_block:
             if not concurrent_operation(stmt.node):

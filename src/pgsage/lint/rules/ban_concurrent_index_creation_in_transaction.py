@@ -42,7 +42,7 @@ class BanConcurrentIndexCreationInTransaction(Rule):
         operation = concurrent_operation(stmt.node)
         if not operation:
             return
-        if not ctx.explicit_transaction and len(ctx.work_statements()) == 1:
+        if not ctx.explicit_transaction and ctx.facts.single_work_statement:
             return
         yield Hit(
             f"{operation} cannot run inside a transaction block; run it outside the "

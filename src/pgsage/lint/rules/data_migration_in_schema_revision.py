@@ -10,7 +10,6 @@ from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
 from pgsage.lint.syntax import relation_name
-from pgsage.lint.timeouts import needs_timeout
 
 _DML = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
@@ -39,11 +38,7 @@ class DataMigrationInSchemaRevision(Rule):
             return
         if ctx.is_new_table(relation_name(stmt.node.relation)):
             return  # seed rows for a table this revision creates: nothing existing is locked
-        if any(
-            needs_timeout(s.node) and not isinstance(s.node, ast.TransactionStmt)
-            for s in ctx.statements
-            if s.index != stmt.index
-        ):
+        if ctx.facts.other_needs_timeout(stmt):
             verb = type(stmt.node).__name__.removesuffix("Stmt").upper()
             yield Hit(
                 f"{verb} in a revision that also changes the schema: the DDL locks are "

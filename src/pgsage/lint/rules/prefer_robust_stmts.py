@@ -46,7 +46,7 @@ class PreferRobustStmts(Rule):
     )
 
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
-        if ctx.in_transaction or len(ctx.statements) <= 1 or ctx.is_alembic:
+        if ctx.in_transaction or not ctx.facts.many_statements or ctx.is_alembic:
             return
         node: Any = stmt.node
         if isinstance(node, ast.CreateStmt):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pgsage.lint.context import Context
 from pgsage.lint.model import Group, Statement
 from pgsage.lint.rule import Hit, Rule
-from pgsage.lint.timeouts import needs_timeout
+from pgsage.lint.timeouts import locked_tables, needs_timeout
 
 
 class RequireLockTimeout(Rule):
@@ -29,7 +29,9 @@ class RequireLockTimeout(Rule):
     deviations = (
         "Reported once per migration, at the first statement that needs it (as "
         "squawk); CREATE TABLE without a foreign key locks nothing existing and does "
-        "not need it; neither does DML (ROW EXCLUSIVE). For "
+        "not need it; neither does DML (ROW EXCLUSIVE), nor a statement on tables created "
+        "earlier in the same migration (new and empty: no query can hold them; squawk's case "
+        "sq-require-timeout-settings-019 asks for it on such a table). For "
         "Alembic revisions, an env.py that sets lock_timeout counts for every "
         "revision."
     )
@@ -39,9 +41,13 @@ class RequireLockTimeout(Rule):
     def check(self, stmt: Statement, ctx: Context) -> Iterable[Hit]:
         if self.setting in ctx.timeouts or self.setting in ctx.unit.preset_settings:
             return
-        if needs_timeout(stmt.node) and self.id not in ctx.reported_once:
-            ctx.reported_once.add(self.id)
-            yield Hit(
-                f"this statement takes locks before SET {self.setting}: it can queue "
-                "behind a long query and block everything after it"
-            )
+        if not needs_timeout(stmt.node) or self.id in ctx.reported_once:
+            return
+        tables = locked_tables(stmt.node)
+        if tables is not None and all(ctx.is_new_table(t) for t in tables):
+            return  # tables created earlier in this migration: new and empty, no one waits
+        ctx.reported_once.add(self.id)
+        yield Hit(
+            f"this statement takes locks before SET {self.setting}: it can queue "
+            "behind a long query and block everything after it"
+        )

@@ -57,7 +57,9 @@ def code_span(text: str) -> str:
     return f"`{inner}`" if inner else ""
 
 
-def impact_key(finding: Finding) -> tuple[int, int, tuple[int, str, str, str, str, int, int, str]]:
+def impact_key(
+    finding: Finding,
+) -> tuple[int, int, tuple[int, str, str, str, str, int, int, tuple[str | int, ...]]]:
     """Errors first, then findings with a fix (something to do), then the report's order."""
     return (-finding.severity.rank, 0 if finding.fix is not None else 1, finding.sort_key())
 
