@@ -30,6 +30,9 @@ is stricter than the objective's storage charge (TIME_PRICE: an index as large a
 tables must save a fifth of the estimated time): the objective's storage charge weighs
 statements, this one time, and a plan cost's saving is an estimate (a nested loop's probes
 often save less than planned), so an index must save clearly more than its size costs.
+What INCLUDE columns add pays twice that (COVERING_PRICE): an index-only scan saves heap
+reads only on pages the visibility map marks all-visible, and on a table being written the
+pages changed since the last VACUUM still cost their heap read.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ MIN_GAIN = 0.002  # of the improvable workload: smaller gains do not pay for an 
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
 STORAGE_CHARGE = 0.05  # of the improvable workload, for an index as large as all its tables
 TIME_PRICE = 0.20  # of the estimated time an index as large as all its tables must save
+COVERING_PRICE = 0.40  # the same for what INCLUDE columns add (an index-only scan's saving)
 TIE_SHARE = 0.01  # of what an index saves: two configurations this close cost "the same"
 IMPROVABLE_GAIN = 0.01  # a statement some candidate makes 1 % cheaper counts as improvable
 
@@ -96,9 +100,7 @@ class Search:
         improvable = self.improvable()
         # Nothing improvable by 1 %: the whole workload, so that crumbs never pass as gains.
         self.scale = sum(self.weights[q.index] for q in improvable) or self.start
-        self.time_scale = sum(self.times[q.index] for q in improvable) or sum(
-            self.times.values()
-        )
+        self.time_scale = sum(self.times[q.index] for q in improvable) or sum(self.times.values())
 
     def improvable(self) -> list[PlannedQuery]:
         """The statements some candidate improves on its own (by at least IMPROVABLE_GAIN):
@@ -221,30 +223,16 @@ class Search:
 
     def earn_sizes(self, chosen: list[Candidate]) -> list[Candidate]:
         """Drop, worst first, each index whose share of the estimated time saved is below its
-        storage charge; a covering one whose extra saving over its plain twin does not pay
-        for the extra size gives way to the twin (module docstring)."""
+        price; a covering one whose extra saving over its plain twin does not pay for the
+        extra size gives way to the twin (module docstring)."""
         result = list(chosen)
         while True:
             config = frozenset(result)
             worst: tuple[float, Candidate, Candidate | None] | None = None
             for candidate in result:
-                others = config - {candidate}
-                charge = TIME_PRICE * self.size_share(candidate)
-                earned = self.time_saved(others, config)
-                twin = self._plain_twin(candidate)
-                if twin is not None and twin not in config:
-                    extra = charge - TIME_PRICE * self.size_share(twin)
-                    with_twin = others | {twin}
-                    if extra > 0 and self.time_saved(with_twin, config) < extra:
-                        keep = self.time_saved(others, with_twin) >= TIME_PRICE * self.size_share(
-                            twin
-                        )
-                        ratio = self.time_saved(with_twin, config) / extra
-                        if worst is None or ratio < worst[0]:
-                            worst = (ratio, candidate, twin if keep else None)
-                        continue
-                if charge > 0 and earned < charge and (worst is None or earned / charge < worst[0]):
-                    worst = (earned / charge, candidate, None)
+                ratio, twin = self._earned_ratio(candidate, config)
+                if ratio < 1 and (worst is None or ratio < worst[0]):
+                    worst = (ratio, candidate, twin)
             if worst is None:
                 return result
             _ratio, candidate, twin = worst
@@ -254,6 +242,32 @@ class Search:
             else:
                 result[position] = twin
             self.rejected[candidate] = self._size_note(candidate, twin, config)
+
+    def price(self, candidate: Candidate) -> float:
+        """The share of the estimated time ``candidate`` must save. Its INCLUDE columns alone
+        (over an existing index with its keys, which it would replace) pay COVERING_PRICE."""
+        covering = bool(self.superseded.get(candidate))
+        return (COVERING_PRICE if covering else TIME_PRICE) * self.size_share(candidate)
+
+    def _earned_ratio(
+        self, candidate: Candidate, config: frozenset[Candidate]
+    ) -> tuple[float, Candidate | None]:
+        """What ``candidate`` saves over its price (below 1: it does not earn its size), and
+        the plain twin to put in its place, if that one earns its own."""
+        others = config - {candidate}
+        twin = self._plain_twin(candidate)
+        if twin is not None and twin not in config:
+            with_twin = others | {twin}
+            extra = COVERING_PRICE * (self.size_share(candidate) - self.size_share(twin))
+            if extra > 0:
+                ratio = self.time_saved(with_twin, config) / extra
+                if ratio < 1:
+                    keep = self.time_saved(others, with_twin) >= self.price(twin)
+                    return ratio, twin if keep else None
+        charge = self.price(candidate)
+        if charge <= 0:
+            return 1.0, None
+        return self.time_saved(others, config) / charge, None
 
     def _size_note(
         self, candidate: Candidate, twin: Candidate | None, config: frozenset[Candidate]
@@ -267,6 +281,12 @@ class Search:
                 "(time estimated from plan costs where the workload has no measured time)"
             )
         saved = self.time_saved(config - {candidate}, config)
+        if self.superseded.get(candidate):
+            names = ", ".join(f"{i.schema}.{i.name}" for i in self.superseded[candidate])
+            return (
+                f"its INCLUDE columns save {saved:.2%} of the workload's estimated time over "
+                f"the existing {names}, too little for {size_mb:,.1f} MB"
+            )
         return (
             f"saves {saved:.2%} of the workload's estimated time, too little for "
             f"{size_mb:,.1f} MB (time estimated from plan costs where the workload has no "
