@@ -30,9 +30,10 @@ is stricter than the objective's storage charge (TIME_PRICE: an index as large a
 tables must save a fifth of the estimated time): the objective's storage charge weighs
 statements, this one time, and a plan cost's saving is an estimate (a nested loop's probes
 often save less than planned), so an index must save clearly more than its size costs.
-What INCLUDE columns add pays twice that (COVERING_PRICE): an index-only scan saves heap
-reads only on pages the visibility map marks all-visible, and on a table being written the
-pages changed since the last VACUUM still cost their heap read.
+What INCLUDE columns add pays five times that (COVERING_PRICE: as large a share of the time
+as the share of size they add): an index-only scan saves heap reads only on pages the
+visibility map marks all-visible, and on a table being written the pages changed since the
+last VACUUM still cost their heap read.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ MIN_GAIN = 0.002  # of the improvable workload: smaller gains do not pay for an 
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
 STORAGE_CHARGE = 0.05  # of the improvable workload, for an index as large as all its tables
 TIME_PRICE = 0.20  # of the estimated time an index as large as all its tables must save
-COVERING_PRICE = 0.40  # the same for what INCLUDE columns add (an index-only scan's saving)
+COVERING_PRICE = 1.0  # the same for what INCLUDE columns add (an index-only scan's saving)
 TIE_SHARE = 0.01  # of what an index saves: two configurations this close cost "the same"
 IMPROVABLE_GAIN = 0.01  # a statement some candidate makes 1 % cheaper counts as improvable
 
