@@ -8,11 +8,12 @@ then scored by one evaluator, so the numbers compare like with like: the workloa
 with HypoPG), before and after; the number of indexes and their total size (HypoPG's own
 estimate, neutral to both); the tool's wall time for its analysis.
 
-Then, on TPC-H and the application workload, the advice is judged by measured time
-(bench/advise_judge.py): every set — none, a hand-picked best set, each tool's — is built for
-real on its own copy of the database, and the workload is timed under EXPLAIN (ANALYZE, TIMING
-OFF), best of ``--rounds`` interleaved rounds; the table gives each set's share of the hand set's
-time saving and its size beside the hand set's.
+Then, on the demo, TPC-H and the application workload, the advice is judged by measured time
+(bench/advise_judge.py; the demo's reads are recorded with their values from one round of
+its workload on a throwaway copy): every set — none, a hand-picked best set, each tool's — is
+built for real on its own copy of the database, and the workload is timed under EXPLAIN
+(ANALYZE, TIMING OFF), best of ``--rounds`` interleaved rounds; the table gives each set's
+share of the hand set's time saving and its size beside the hand set's.
 
     .venv/bin/python bench/advise_bench.py [--demo-scale 1.0] [--tpch-dir DIR] [--budget-mb N]
         [--skip-demo] [--skip-tpch] [--skip-app] [--rounds 3] [--peer-missing REASON]
@@ -211,7 +212,13 @@ def demo_reads(admin: str, cluster: LocalCluster, scale: float) -> list[str]:
             cluster.dsn("pgsage_demo_record"), autocommit=True, cursor_factory=_RecordingCursor
         ) as conn:
             rng = random.Random("42-workload")
-            ctx = Context(scale=scale, seed=42, vector=False, rng=rng)
+            # as run_workload decides: the embeddings are vectors only where pgvector was there
+            vector = conn.execute(
+                "SELECT pg_catalog.to_regtype('vector') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                "information_schema.columns WHERE table_name = 'knowledge_embeddings' "
+                "AND column_name = 'embedding' AND udt_name = 'vector')"
+            ).fetchone()
+            ctx = Context(scale=scale, seed=42, vector=bool(vector and vector[0]), rng=rng)
             units = [unit for unit, times in MIX for _ in range(times)]
             rng.shuffle(units)
             with conn.cursor() as cur:
