@@ -105,3 +105,22 @@ TPCH_HAND = [
     Candidate(_table("partsupp"), (Key.of("ps_suppkey"),)),
     Candidate(_table("orders"), (Key.of("o_custkey"),)),
 ]
+
+# The demo (``pgsage demo``): per read of the workload, the index measured to help it most
+# (bench/README.md, 2026-12-07, scale 0.25): the foreign key ai_requests.application_id; the
+# jsonb containment ``ORDER BY created_at DESC LIMIT`` on applications, served better by
+# walking applications(created_at) newest first than by a GIN index (7 ms against 131 ms
+# summed over the workload); the range on site_visits.visited_at; a Telegram user's latest
+# events; the documents' substring search ``ORDER BY upload_date DESC LIMIT``; the trigram
+# search on news titles. Left out, measured to save under 1 ms in all: knowledge_embeddings
+# (document_id), a GIN index on applications.interview_data beside the created_at one.
+DEMO_HAND = [
+    Candidate(_table("ai_requests"), (Key.of("application_id"),)),
+    Candidate(_table("applications"), (Key.of("created_at"),)),
+    Candidate(_table("site_visits"), (Key.of("visited_at"),)),
+    Candidate(_table("bot_logs"), (Key.of("telegram_user_id"), Key.of("created_at"))),
+    Candidate(_table("documents"), (Key.of("upload_date"),)),
+    Candidate(
+        _table("news"), (Key.of("title"),), method="gin", opclass="gin_trgm_ops", kind="trigram"
+    ),
+]

@@ -8,11 +8,12 @@ then scored by one evaluator, so the numbers compare like with like: the workloa
 with HypoPG), before and after; the number of indexes and their total size (HypoPG's own
 estimate, neutral to both); the tool's wall time for its analysis.
 
-Then, on TPC-H and the application workload, the advice is judged by measured time
-(bench/advise_judge.py): every set — none, a hand-picked best set, each tool's — is built for
-real on its own copy of the database, and the workload is timed under EXPLAIN (ANALYZE, TIMING
-OFF), best of ``--rounds`` interleaved rounds; the table gives each set's share of the hand set's
-time saving and its size beside the hand set's.
+Then, on the demo, TPC-H and the application workload, the advice is judged by measured time
+(bench/advise_judge.py; the demo's reads are recorded with their values from one round of
+its workload on a throwaway copy): every set — none, a hand-picked best set, each tool's — is
+built for real on its own copy of the database, and the workload is timed under EXPLAIN
+(ANALYZE, TIMING OFF), best of ``--rounds`` interleaved rounds; the table gives each set's
+share of the hand set's time saving and its size beside the hand set's.
 
     .venv/bin/python bench/advise_bench.py [--demo-scale 1.0] [--tpch-dir DIR] [--budget-mb N]
         [--skip-demo] [--skip-tpch] [--skip-app] [--rounds 3] [--peer-missing REASON]
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -65,6 +67,9 @@ CLUSTER_SETTINGS = {
 }
 
 
+JUDGED_TEXTS: dict[str, list[str]] = {}  # each judged database's statements, for --json
+
+
 @dataclass
 class Outcome:
     tool: str
@@ -102,7 +107,7 @@ def main() -> None:
     try:
         admin = cluster.dsn("postgres")
         if not args.skip_demo:
-            results["demo"] = demo(admin, cluster, args)
+            results["demo"], judged["demo"] = demo(admin, cluster, args)
         if not args.skip_tpch:
             results[tpch_name], judged[tpch_name] = tpch(admin, cluster, args)
         if not args.skip_app:
@@ -138,7 +143,8 @@ def main() -> None:
                         for m in out
                     ]
                     for w, out in judged.items()
-                },
+                }
+                | {f"{base} statements": texts for base, texts in JUDGED_TEXTS.items()},
                 indent=2,
                 default=str,
             )
@@ -151,12 +157,15 @@ def create_database(admin: str, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def demo(admin: str, cluster: LocalCluster, args: argparse.Namespace) -> list[Outcome]:
+def demo(
+    admin: str, cluster: LocalCluster, args: argparse.Namespace
+) -> tuple[list[Outcome], list[advise_judge.Measured]]:
     create_database(admin, "pgsage_demo")
     dsn = cluster.dsn("pgsage_demo")
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION hypopg")
         conn.execute("CREATE EXTENSION pg_stat_statements")
+        conn.execute("CREATE EXTENSION pg_trgm")  # for the hand set's trigram index
     print(f"== demo database (scale {args.demo_scale}) and its workload", flush=True)
     started = time.perf_counter()
     build_demo(dsn, scale=args.demo_scale)
@@ -168,7 +177,57 @@ def demo(admin: str, cluster: LocalCluster, args: argparse.Namespace) -> list[Ou
         workload = from_statements(conn, StatementFilter())
     outcomes = [run_pgsage(dsn, None, args.budget_mb, admin), run_peer(dsn, None, args)]
     evaluate(dsn, workload, outcomes)
-    return outcomes
+    before = run_pgsage(dsn, None, args.budget_mb, admin, sample_rows=0)
+    statements = demo_reads(admin, cluster, args.demo_scale)
+    print(f"   {len(statements)} reads of one workload round recorded for judging", flush=True)
+    sets = sets_of(advise_app.DEMO_HAND, [*outcomes, before])
+    reads = [WorkloadQuery(text=text) for text in statements]
+    return outcomes, judge(cluster, "pgsage_demo", sets, reads, args.rounds)
+
+
+class _RecordingCursor(psycopg.ClientCursor[Any]):
+    """Records each SELECT with its parameters bound, as it runs."""
+
+    recorded: list[str] = []
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = self.mogrify(query, params)
+        if text.lstrip().upper().startswith(("SELECT", "WITH")):
+            self.recorded.append(text)
+        return super().execute(query, params, **kwargs)
+
+
+def demo_reads(admin: str, cluster: LocalCluster, scale: float) -> list[str]:
+    """The demo workload's reads with their literal values: one round of the demo's mix (the
+    same seed as ``pgsage demo``), run on a throwaway copy (its writes are not judged)."""
+    from pgsage.demo.workload import MIX, Context
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS pgsage_demo_record")
+        conn.execute("CREATE DATABASE pgsage_demo_record TEMPLATE pgsage_demo")
+    recorded: list[str] = []
+    _RecordingCursor.recorded = recorded
+    try:
+        with psycopg.connect(
+            cluster.dsn("pgsage_demo_record"), autocommit=True, cursor_factory=_RecordingCursor
+        ) as conn:
+            rng = random.Random("42-workload")
+            # as run_workload decides: the embeddings are vectors only where pgvector was there
+            vector = conn.execute(
+                "SELECT pg_catalog.to_regtype('vector') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                "information_schema.columns WHERE table_name = 'knowledge_embeddings' "
+                "AND column_name = 'embedding' AND udt_name = 'vector')"
+            ).fetchone()
+            ctx = Context(scale=scale, seed=42, vector=bool(vector and vector[0]), rng=rng)
+            units = [unit for unit, times in MIX for _ in range(times)]
+            rng.shuffle(units)
+            with conn.cursor() as cur:
+                for unit in units:
+                    unit(cur, ctx)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS pgsage_demo_record")
+    return recorded
 
 
 def tpch(
@@ -250,6 +309,7 @@ def judge(
 ) -> list[advise_judge.Measured]:
     """Each set built on its own copy and the workload timed (bench/advise_judge.py)."""
     print(f"   judging by measured time ({rounds} interleaved rounds)", flush=True)
+    JUDGED_TEXTS[base] = [q.text for q in workload]
     server = advise_judge.Server(cluster.dsn("postgres"), cluster.dsn)
     return advise_judge.measure(server, base, sets, [q.text for q in workload], rounds)
 

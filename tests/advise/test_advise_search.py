@@ -75,3 +75,25 @@ def test_budget_freed_by_a_swap_is_filled_again(db: TestDatabase, tmp_path: Path
     )
     assert sum(r.size_bytes for r in advice.recommendations) <= 2 * 1024**2
     assert ("public.users", ("created_at",), "status = 'pending'") in shapes(advice)
+
+
+def test_an_index_must_earn_its_size_in_time(db: TestDatabase, tmp_path: Path) -> None:
+    """A file weighs each statement one call, but an index must earn its size in estimated
+    time: beside a correlated look-up that reads orders once per user (thousands of scans),
+    the index of a single-row e-mail look-up saves next to nothing and is left out, with the
+    reason; on its own it is recommended."""
+    load(db)
+    lookup = "SELECT id, created_at FROM users WHERE email = 'user42@example.com'"
+    correlated = (
+        "SELECT u.id, (SELECT count(*) FROM orders o WHERE o.user_id = u.id) FROM users u "
+        "WHERE u.tenant_id < 200"
+    )
+    alone = run(db, tmp_path, [lookup])
+    assert ("public.users", ("email",), None) in shapes(alone)
+    both = run(db, tmp_path, [lookup, correlated])
+    assert ("public.orders", ("user_id",), None) in shapes(both)
+    assert not on(both, "public.users")
+    assert any(
+        note.startswith("left out: ") and "of the workload's estimated time" in note
+        for note in both.notes
+    ), both.notes

@@ -17,6 +17,23 @@ or beside a primary key) competes only when it saves some statement a material p
 measurement sees); an existing plain index it supersedes is charged as dropped (its size comes
 off the new one's, and the advice proposes the drop). A covering candidate gives way to its
 plain twin when the twin is much smaller and no statement costs materially more with it.
+
+Last, every chosen index must earn its size in estimated time (``earn_sizes``). The objective
+counts a file's statements one call each, so a covering index that makes a 200 ms query 90 %
+cheaper weighs as much as the index that ends a 30 s one; by time it saves next to nothing.
+A statement's estimated time is its measured time when the source has one, else its calls x
+its plan cost (plan costs roughly track time across statements of one database). An index
+whose share of the workload's estimated time saved is below its storage charge (the share
+STORAGE_CHARGE x its size over the tables' size) is dropped, and a covering index whose extra
+saving over its plain twin does not pay for the extra size gives way to the twin. The price
+is stricter than the objective's storage charge (TIME_PRICE: an index as large as all its
+tables must save a fifth of the estimated time): the objective's storage charge weighs
+statements, this one time, and a plan cost's saving is an estimate (a nested loop's probes
+often save less than planned), so an index must save clearly more than its size costs.
+What INCLUDE columns add pays five times that (COVERING_PRICE: as large a share of the time
+as the share of size they add): an index-only scan saves heap reads only on pages the
+visibility map marks all-visible, and on a table being written the pages changed since the
+last VACUUM still cost their heap read.
 """
 
 from __future__ import annotations
@@ -35,6 +52,8 @@ PLAIN_TWIN_MAX_SIZE = 0.75  # a plain twin at most this share of the covering on
 MIN_GAIN = 0.002  # of the improvable workload: smaller gains do not pay for an index
 WRITE_CHARGE = 0.15  # an extra index adds about this share to a write statement's cost
 STORAGE_CHARGE = 0.05  # of the improvable workload, for an index as large as all its tables
+TIME_PRICE = 0.20  # of the estimated time an index as large as all its tables must save
+COVERING_PRICE = 1.0  # the same for what INCLUDE columns add (an index-only scan's saving)
 TIE_SHARE = 0.01  # of what an index saves: two configurations this close cost "the same"
 IMPROVABLE_GAIN = 0.01  # a statement some candidate makes 1 % cheaper counts as improvable
 
@@ -69,18 +88,27 @@ class Search:
             q.index: _weight(q, self.base[q.index]) for q in self.queries if q.index in self.base
         }
         self.live = [q for q in self.queries if q.index in self.base]
+        # estimated time: measured when the source has it, else calls x plan cost
+        self.times = {
+            q.index: self.weights[q.index]
+            if q.query.total_ms > 0
+            else max(q.query.calls, 1) * self.base[q.index]
+            for q in self.live
+        }
         self.superseded = {c: self._superseded(c) for c in self.candidates}
         self.rejected: dict[Candidate, str] = {}  # near-duplicates that save nothing material
         self.start = self.workload(frozenset())
+        improvable = self.improvable()
         # Nothing improvable by 1 %: the whole workload, so that crumbs never pass as gains.
-        self.scale = self.improvable() or self.start
+        self.scale = sum(self.weights[q.index] for q in improvable) or self.start
+        self.time_scale = sum(self.times[q.index] for q in improvable) or sum(self.times.values())
 
-    def improvable(self) -> float:
-        """The part of the workload some candidate improves on its own (by at least
-        IMPROVABLE_GAIN): what the minimum gain and the storage charge are shares of. A
-        statement no index changes (a report reading whole tables) would otherwise price out
-        the indexes of every cheap statement they do change (an FK join 20x faster)."""
-        total = 0.0
+    def improvable(self) -> list[PlannedQuery]:
+        """The statements some candidate improves on its own (by at least IMPROVABLE_GAIN):
+        what the minimum gain and the storage charge are shares of. A statement no index
+        changes (a report reading whole tables) would otherwise price out the indexes of every
+        cheap statement they do change (an FK join 20x faster)."""
+        found = []
         for query in self.live:
             tables = query.shape.tables
             if any(
@@ -88,8 +116,8 @@ class Search:
                 for c in self.candidates
                 if c.table in tables
             ):
-                total += self.weights[query.index]
-        return total
+                found.append(query)
+        return found
 
     def _superseded(self, candidate: Candidate) -> tuple[ExistingIndex, ...]:
         rel = self.whatif.catalog.get(candidate.table)
@@ -113,12 +141,27 @@ class Search:
     def storage_charge(self, candidate: Candidate) -> float:
         """An index as large as all the workload's tables costs STORAGE_CHARGE of the
         workload: a wide covering index must earn its megabytes."""
+        return self.scale * STORAGE_CHARGE * self.size_share(candidate)
+
+    def size_share(self, candidate: Candidate) -> float:
+        """The index's new bytes over the size of the tables the workload reads."""
         if self.data_bytes <= 0:
             return 0.0
         # an existing plain index it supersedes is dropped: only the difference is new
         freed = sum(i.size_bytes for i in self.superseded.get(candidate, ()) if droppable(i))
-        size = max(self.sizes[candidate] - freed, 0)
-        return self.scale * STORAGE_CHARGE * size / self.data_bytes
+        return max(self.sizes[candidate] - freed, 0) / self.data_bytes
+
+    def time_saved(self, without: frozenset[Candidate], config: frozenset[Candidate]) -> float:
+        """The share of the workload's estimated time ``config`` saves over ``without``."""
+        if self.time_scale <= 0:
+            return 0.0
+        changed = {c.table for c in without ^ config}
+        saved = sum(
+            self.times[q.index] * (self.ratio(q, without) - self.ratio(q, config))
+            for q in self.live
+            if q.shape.tables & changed
+        )
+        return saved / self.time_scale
 
     def ratio(self, query: PlannedQuery, config: frozenset[Candidate]) -> float:
         cost = self.whatif.cost(query, config)
@@ -177,7 +220,79 @@ class Search:
         chosen = self.improve(chosen, threshold)
         if chosen != greedy:  # a drop or a smaller swap may have freed budget
             chosen = self.fill(chosen, threshold)
-        return self.prefer_plain_twins(chosen)
+        return self.earn_sizes(self.prefer_plain_twins(chosen))
+
+    def earn_sizes(self, chosen: list[Candidate]) -> list[Candidate]:
+        """Drop, worst first, each index whose share of the estimated time saved is below its
+        price; a covering one whose extra saving over its plain twin does not pay for the
+        extra size gives way to the twin (module docstring)."""
+        result = list(chosen)
+        while True:
+            config = frozenset(result)
+            worst: tuple[float, Candidate, Candidate | None] | None = None
+            for candidate in result:
+                ratio, twin = self._earned_ratio(candidate, config)
+                if ratio < 1 and (worst is None or ratio < worst[0]):
+                    worst = (ratio, candidate, twin)
+            if worst is None:
+                return result
+            _ratio, candidate, twin = worst
+            position = result.index(candidate)
+            if twin is None:
+                del result[position]
+            else:
+                result[position] = twin
+            self.rejected[candidate] = self._size_note(candidate, twin, config)
+
+    def price(self, candidate: Candidate) -> float:
+        """The share of the estimated time ``candidate`` must save. Its INCLUDE columns alone
+        (over an existing index with its keys, which it would replace) pay COVERING_PRICE."""
+        covering = bool(self.superseded.get(candidate))
+        return (COVERING_PRICE if covering else TIME_PRICE) * self.size_share(candidate)
+
+    def _earned_ratio(
+        self, candidate: Candidate, config: frozenset[Candidate]
+    ) -> tuple[float, Candidate | None]:
+        """What ``candidate`` saves over its price (below 1: it does not earn its size), and
+        the plain twin to put in its place, if that one earns its own."""
+        others = config - {candidate}
+        twin = self._plain_twin(candidate)
+        if twin is not None and twin not in config:
+            with_twin = others | {twin}
+            extra = COVERING_PRICE * (self.size_share(candidate) - self.size_share(twin))
+            if extra > 0:
+                ratio = self.time_saved(with_twin, config) / extra
+                if ratio < 1:
+                    keep = self.time_saved(others, with_twin) >= self.price(twin)
+                    return ratio, twin if keep else None
+        charge = self.price(candidate)
+        if charge <= 0:
+            return 1.0, None
+        return self.time_saved(others, config) / charge, None
+
+    def _size_note(
+        self, candidate: Candidate, twin: Candidate | None, config: frozenset[Candidate]
+    ) -> str:
+        size_mb = self.sizes[candidate] / 1024 / 1024
+        if twin is not None:
+            extra = self.time_saved(config - {candidate} | {twin}, config)
+            return (
+                f"its INCLUDE columns save {extra:.2%} of the workload's estimated time over "
+                f"the plain {self.names[twin]}, too little for {size_mb:,.1f} MB "
+                "(time estimated from plan costs where the workload has no measured time)"
+            )
+        saved = self.time_saved(config - {candidate}, config)
+        if self.superseded.get(candidate):
+            names = ", ".join(f"{i.schema}.{i.name}" for i in self.superseded[candidate])
+            return (
+                f"its INCLUDE columns save {saved:.2%} of the workload's estimated time over "
+                f"the existing {names}, too little for {size_mb:,.1f} MB"
+            )
+        return (
+            f"saves {saved:.2%} of the workload's estimated time, too little for "
+            f"{size_mb:,.1f} MB (time estimated from plan costs where the workload has no "
+            "measured time)"
+        )
 
     def _plain_twin(self, candidate: Candidate) -> Candidate | None:
         if not candidate.include:
