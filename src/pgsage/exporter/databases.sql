@@ -14,8 +14,8 @@ SELECT d.datname AS database,
        s.temp_files::float8 AS temp_files,
        s.temp_bytes::float8 AS temp_bytes,
        s.deadlocks::float8 AS deadlocks,
-       age(d.datfrozenxid)::float8 AS xid_age,
-       mxid_age(d.datminmxid)::float8 AS mxid_age
+       pg_catalog.age(d.datfrozenxid)::float8 AS xid_age,
+       pg_catalog.mxid_age(d.datminmxid)::float8 AS mxid_age
 FROM pg_database d
 JOIN pg_stat_database s ON s.datid = d.oid
 WHERE d.datallowconn

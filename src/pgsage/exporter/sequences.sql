@@ -2,12 +2,14 @@
 -- used. pg_sequence_last_value reads each sequence's page; sequences dropped since the list was
 -- made are skipped by the join. Reading a position needs SELECT or USAGE on the sequence.
 WITH limits AS (
+    -- unqualified on purpose: unnest with several arrays is FROM-clause syntax that PostgreSQL
+    -- recognizes only by this bare name (every other function here is pg_catalog-qualified)
     SELECT * FROM unnest(%(oids)s::oid[], %(limits)s::bigint[]) AS l(oid, upper_limit)
 ), measured AS (
     SELECT n.nspname AS schema, c.relname AS name, s.seqmin, l.upper_limit,
-           has_sequence_privilege(c.oid, 'SELECT,USAGE') AS readable,
-           CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
-                THEN pg_sequence_last_value(c.oid) END AS last_value
+           pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE') AS readable,
+           CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+                THEN pg_catalog.pg_sequence_last_value(c.oid) END AS last_value
     FROM limits l
     JOIN pg_sequence s ON s.seqrelid = l.oid
     JOIN pg_class c ON c.oid = s.seqrelid

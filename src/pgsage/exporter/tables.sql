@@ -6,17 +6,17 @@
 WITH locked AS (
     SELECT DISTINCT l.relation FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
-      AND l.pid <> pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
 ), candidates AS (
     SELECT c.oid,
            -- relpages is 0 until the first VACUUM or ANALYZE: such tables are ranked by their
            -- row count from the statistics at a nominal 100 rows per page.
            CASE WHEN c.relpages > 0 THEN c.relpages + coalesce(t.relpages, 0)
-                ELSE (pg_stat_get_live_tuples(c.oid) + pg_stat_get_dead_tuples(c.oid)) / 100.0
+                ELSE (pg_catalog.pg_stat_get_live_tuples(c.oid) + pg_catalog.pg_stat_get_dead_tuples(c.oid)) / 100.0
            END AS pages,
-           pg_stat_get_dead_tuples(c.oid) AS dead,
-           pg_stat_get_live_tuples(c.oid) AS live
+           pg_catalog.pg_stat_get_dead_tuples(c.oid) AS dead,
+           pg_catalog.pg_stat_get_live_tuples(c.oid) AS live
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
@@ -24,8 +24,8 @@ WITH locked AS (
       AND c.relpersistence <> 't'
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 ), totals AS (
-    SELECT count(*)::int AS tables, coalesce(sum(dead), 0)::float8 AS all_dead_tuples,
-           coalesce(sum(live), 0)::float8 AS all_live_tuples
+    SELECT pg_catalog.count(*)::int AS tables, coalesce(pg_catalog.sum(dead), 0)::float8 AS all_dead_tuples,
+           coalesce(pg_catalog.sum(live), 0)::float8 AS all_live_tuples
     FROM candidates
 ), chosen AS (
     (SELECT oid FROM candidates ORDER BY pages DESC, oid LIMIT %(limit)s)
@@ -34,23 +34,23 @@ WITH locked AS (
 )
 SELECT n.nspname AS schema,
        c.relname AS name,
-       CASE WHEN l.relation IS NULL THEN pg_total_relation_size(c.oid)::float8 END AS total_bytes,
-       pg_stat_get_live_tuples(c.oid)::float8 AS live_tuples,
-       pg_stat_get_dead_tuples(c.oid)::float8 AS dead_tuples,
-       pg_stat_get_numscans(c.oid)::float8 AS seq_scans,
-       pg_stat_get_tuples_returned(c.oid)::float8 AS seq_tuples_read,
-       coalesce((SELECT sum(pg_stat_get_numscans(i.indexrelid)) FROM pg_index i
+       CASE WHEN l.relation IS NULL THEN pg_catalog.pg_total_relation_size(c.oid)::float8 END AS total_bytes,
+       pg_catalog.pg_stat_get_live_tuples(c.oid)::float8 AS live_tuples,
+       pg_catalog.pg_stat_get_dead_tuples(c.oid)::float8 AS dead_tuples,
+       pg_catalog.pg_stat_get_numscans(c.oid)::float8 AS seq_scans,
+       pg_catalog.pg_stat_get_tuples_returned(c.oid)::float8 AS seq_tuples_read,
+       coalesce((SELECT pg_catalog.sum(pg_catalog.pg_stat_get_numscans(i.indexrelid)) FROM pg_index i
                   WHERE i.indrelid = c.oid), 0)::float8 AS index_scans,
-       (pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
-        + pg_stat_get_tuples_deleted(c.oid))::float8 AS tuples_written,
-       (pg_stat_get_vacuum_count(c.oid) + pg_stat_get_autovacuum_count(c.oid))::float8 AS vacuums,
-       extract(epoch FROM greatest(pg_stat_get_last_vacuum_time(c.oid),
-                                   pg_stat_get_last_autovacuum_time(c.oid)))::float8
+       (pg_catalog.pg_stat_get_tuples_inserted(c.oid) + pg_catalog.pg_stat_get_tuples_updated(c.oid)
+        + pg_catalog.pg_stat_get_tuples_deleted(c.oid))::float8 AS tuples_written,
+       (pg_catalog.pg_stat_get_vacuum_count(c.oid) + pg_catalog.pg_stat_get_autovacuum_count(c.oid))::float8 AS vacuums,
+       extract(epoch FROM greatest(pg_catalog.pg_stat_get_last_vacuum_time(c.oid),
+                                   pg_catalog.pg_stat_get_last_autovacuum_time(c.oid)))::float8
            AS last_vacuum_time,
-       extract(epoch FROM greatest(pg_stat_get_last_analyze_time(c.oid),
-                                   pg_stat_get_last_autoanalyze_time(c.oid)))::float8
+       extract(epoch FROM greatest(pg_catalog.pg_stat_get_last_analyze_time(c.oid),
+                                   pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)))::float8
            AS last_analyze_time,
-       age(c.relfrozenxid)::float8 AS xid_age,
+       pg_catalog.age(c.relfrozenxid)::float8 AS xid_age,
        totals.*
 FROM totals  -- one row with NULL names when no table is chosen, so the counts still arrive
 LEFT JOIN (chosen

@@ -3,8 +3,8 @@
 WITH locked AS (
     SELECT DISTINCT l.relation FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
-      AND l.pid <> pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
 ), vector_indexes AS (
     -- From the access method: one pass over pg_class, then look-ups (not a join of all
     -- indexes, which costs 50 ms at 30,000 indexes).
@@ -19,11 +19,11 @@ SELECT n.nspname AS schema,
        ic.relname AS index,
        v.amname AS method,
        CASE WHEN lt.relation IS NULL AND li.relation IS NULL
-            THEN pg_relation_size(v.oid)::float8 END AS size_bytes,
-       pg_stat_get_numscans(v.oid)::float8 AS scans,
-       pg_stat_get_tuples_returned(v.oid)::float8 AS tuples_read,
+            THEN pg_catalog.pg_relation_size(v.oid)::float8 END AS size_bytes,
+       pg_catalog.pg_stat_get_numscans(v.oid)::float8 AS scans,
+       pg_catalog.pg_stat_get_tuples_returned(v.oid)::float8 AS tuples_read,
        greatest(ic.reltuples, 0)::float8 AS estimated_rows,
-       (SELECT count(*) FROM vector_indexes)::int AS vector_indexes
+       (SELECT pg_catalog.count(*) FROM vector_indexes)::int AS vector_indexes
 FROM (SELECT * FROM vector_indexes ORDER BY relpages DESC, oid LIMIT %(limit)s) v
 JOIN pg_class ic ON ic.oid = v.oid
 JOIN pg_class tc ON tc.oid = v.table_oid

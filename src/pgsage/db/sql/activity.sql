@@ -3,7 +3,7 @@ SELECT a.pid,
        a.datname AS database,
        a.usename AS username,
        a.application_name,
-       host(a.client_addr) AS client_addr,
+       pg_catalog.host(a.client_addr) AS client_addr,
        a.backend_type,
        a.state,
        a.wait_event_type,
@@ -12,8 +12,8 @@ SELECT a.pid,
        a.query_start,
        a.state_change,
        a.backend_start,
-       pg_blocking_pids(a.pid) AS blocked_by,
-       left(a.query, 1000) AS query
+       pg_catalog.pg_blocking_pids(a.pid) AS blocked_by,
+       pg_catalog.left(a.query, 1000) AS query
 FROM pg_stat_activity a
-WHERE a.pid <> pg_backend_pid()
+WHERE a.pid <> pg_catalog.pg_backend_pid()
 ORDER BY a.pid

@@ -4,21 +4,21 @@ WITH locked AS (
     -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
     SELECT DISTINCT l.relation FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
-      AND l.pid <> pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
 )
 SELECT c.oid::bigint AS table_oid,
        n.nspname AS schema,
        c.relname AS table,
        a.attnum::int AS attnum,
        a.attname AS name,
-       format_type(a.atttypid, a.atttypmod) AS type,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        t.typname AS type_name,
        a.atttypmod AS typmod,
        a.attnotnull AS not_null,
        -- A default cannot name a column (a generated column's expression can): deparsed
        -- without the table, which would open it (a relcache entry per table on a cold session).
-       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END)
+       pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END)
            AS default_expr,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,

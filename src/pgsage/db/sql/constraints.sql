@@ -10,7 +10,7 @@ SELECT con.oid::bigint AS oid,
        rc.relname AS ref_table,
        ARRAY(SELECT (SELECT a.attname FROM pg_attribute a
                       WHERE a.attrelid = con.confrelid AND a.attnum = k.attnum)
-               FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord)
+               FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(attnum, ord) ORDER BY k.ord)
            AS ref_columns,
        con.convalidated AS validated,
        con.condeferrable AS deferrable,
@@ -22,10 +22,10 @@ SELECT con.oid::bigint AS oid,
                  AND NOT ix.indnullsnotdistinct                          -- pg>=15
                  AND NOT con.conperiod                                   -- pg>=18
             THEN CASE con.contype WHEN 'p' THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END
-                 || array_to_string(keys.quoted, ', ') || ')'
+                 || pg_catalog.array_to_string(keys.quoted, ', ') || ')'
                  || CASE WHEN con.condeferrable THEN ' DEFERRABLE' ELSE '' END
                  || CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' ELSE '' END
-            ELSE pg_get_constraintdef(con.oid, true) END AS definition
+            ELSE pg_catalog.pg_get_constraintdef(con.oid, true) END AS definition
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -36,11 +36,11 @@ LEFT JOIN pg_index ix ON ix.indexrelid = con.conindid
 -- A scalar look-up per column: one probe on (attrelid, attnum) each, where a join hashed all
 -- of the table's columns once per constraint.
 CROSS JOIN LATERAL (
-    SELECT coalesce(array_agg(k.name ORDER BY k.ord), '{}') AS names,
-           coalesce(array_agg(quote_ident(k.name) ORDER BY k.ord), '{}') AS quoted
+    SELECT coalesce(pg_catalog.array_agg(k.name ORDER BY k.ord), '{}') AS names,
+           coalesce(pg_catalog.array_agg(pg_catalog.quote_ident(k.name) ORDER BY k.ord), '{}') AS quoted
     FROM (SELECT k.ord, (SELECT a.attname FROM pg_attribute a
                           WHERE a.attrelid = con.conrelid AND a.attnum = k.attnum) AS name
-            FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)) k
+            FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(attnum, ord)) k
 ) keys
 WHERE con.contype IN ('p', 'f', 'u', 'c', 'x')
   AND c.relkind IN ('r', 'p', 'm')

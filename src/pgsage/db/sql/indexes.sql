@@ -16,8 +16,8 @@ WITH locked AS (
     -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
     SELECT DISTINCT l.relation FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
-      AND l.pid <> pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.pid <> pg_catalog.pg_backend_pid()
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
 )
 SELECT ic.oid::bigint AS oid,
        tc.oid::bigint AS table_oid,
@@ -29,16 +29,16 @@ SELECT ic.oid::bigint AS oid,
                  AND ic.reloptions IS NULL AND ic.relkind = 'i'
                  AND am.amname IN ('btree', 'hash', 'gin')
                  AND NOT i.indnullsnotdistinct                              -- pg>=15
-            THEN NULL ELSE pg_get_indexdef(i.indexrelid) END AS definition,
+            THEN NULL ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END AS definition,
        am.amname AS method,
        i.indnkeyatts::int AS key_count,
        cols.key_columns,
        cols.include_columns,
-       string_to_array(i.indkey::text, ' ')::int[] AS key_attnums,
+       pg_catalog.string_to_array(i.indkey::text, ' ')::int[] AS key_attnums,
        cols.opclasses,
        cols.collations,
-       string_to_array(i.indoption::text, ' ')::int[] AS options,
-       pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+       pg_catalog.string_to_array(i.indoption::text, ' ')::int[] AS options,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
        i.indisunique AS is_unique,
        i.indisprimary AS is_primary,
        i.indisexclusion AS is_exclusion,
@@ -52,22 +52,22 @@ SELECT ic.oid::bigint AS oid,
        coalesce(ic.reloptions, '{}') AS reloptions,
        ic.reltuples::float8 AS reltuples,
        CASE WHEN fresh.yes AND i.indisvalid THEN ic.relpages::bigint * bs.block_size
-            ELSE pg_relation_size(ic.oid) END AS size_bytes,
-       pg_stat_get_numscans(i.indexrelid) AS idx_scan,
-       pg_stat_get_tuples_returned(i.indexrelid) AS idx_tup_read,
-       pg_stat_get_tuples_fetched(i.indexrelid) AS idx_tup_fetch,
-       pg_stat_get_lastscan(i.indexrelid) AS last_idx_scan,    -- pg>=16
+            ELSE pg_catalog.pg_relation_size(ic.oid) END AS size_bytes,
+       pg_catalog.pg_stat_get_numscans(i.indexrelid) AS idx_scan,
+       pg_catalog.pg_stat_get_tuples_returned(i.indexrelid) AS idx_tup_read,
+       pg_catalog.pg_stat_get_tuples_fetched(i.indexrelid) AS idx_tup_fetch,
+       pg_catalog.pg_stat_get_lastscan(i.indexrelid) AS last_idx_scan,    -- pg>=16
        NULL::timestamptz AS last_idx_scan,                     -- pg<16
-       pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid)
+       pg_catalog.pg_stat_get_blocks_fetched(i.indexrelid) - pg_catalog.pg_stat_get_blocks_hit(i.indexrelid)
            AS idx_blks_read,
-       pg_stat_get_blocks_hit(i.indexrelid) AS idx_blks_hit,
+       pg_catalog.pg_stat_get_blocks_hit(i.indexrelid) AS idx_blks_hit,
        fresh.yes AND i.indisvalid AS size_estimated
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = tc.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
-CROSS JOIN (SELECT current_setting('block_size')::bigint AS block_size) bs
+CROSS JOIN (SELECT pg_catalog.current_setting('block_size')::bigint AS block_size) bs
 -- After a reset of the database's statistics a zero counter proves nothing (see tables.sql).
 CROSS JOIN (
     SELECT pg_catalog.pg_stat_get_db_stat_reset_time(d.oid) IS NULL AS counters_whole
@@ -81,29 +81,29 @@ CROSS JOIN (
 -- index of a table that never had a row is as CREATE INDEX left it: fresh too.
 CROSS JOIN LATERAL (
     SELECT (tc.reltuples >= 0 AND ic.reltuples >= 0
-            AND pg_stat_get_mod_since_analyze(tc.oid) <= 0.1 * tc.reltuples
-            AND abs(ic.reltuples - tc.reltuples) <= 0.1 * tc.reltuples)
+            AND pg_catalog.pg_stat_get_mod_since_analyze(tc.oid) <= 0.1 * tc.reltuples
+            AND pg_catalog.abs(ic.reltuples - tc.reltuples) <= 0.1 * tc.reltuples)
            OR (tc.reltuples < 0 AND tc.relpages = 0 AND stats.counters_whole
-               AND pg_stat_get_tuples_inserted(tc.oid) = 0) AS yes
+               AND pg_catalog.pg_stat_get_tuples_inserted(tc.oid) = 0) AS yes
 ) fresh
 CROSS JOIN LATERAL (
     -- Each column once: its name, operator class and collation.
     -- plain: every key column is a column (not an expression) with the default operator
     -- class of its own type and its own collation, which pg_get_indexdef leaves unsaid.
-    SELECT coalesce(array_agg(CASE WHEN i.indkey[k.n - 1] <> 0 THEN quote_ident(a.attname)
-                                   ELSE pg_get_indexdef(i.indexrelid, k.n, true) END
+    SELECT coalesce(pg_catalog.array_agg(CASE WHEN i.indkey[k.n - 1] <> 0 THEN pg_catalog.quote_ident(a.attname)
+                                   ELSE pg_catalog.pg_get_indexdef(i.indexrelid, k.n, true) END
                               ORDER BY k.n) FILTER (WHERE k.n <= i.indnkeyatts), '{}') AS key_columns,
-           coalesce(array_agg(quote_ident(a.attname) ORDER BY k.n)
+           coalesce(pg_catalog.array_agg(pg_catalog.quote_ident(a.attname) ORDER BY k.n)
                     FILTER (WHERE k.n > i.indnkeyatts), '{}') AS include_columns,
-           coalesce(array_agg(coalesce(oc.opcname, '') ORDER BY k.n)
+           coalesce(pg_catalog.array_agg(coalesce(oc.opcname, '') ORDER BY k.n)
                     FILTER (WHERE k.n <= i.indnkeyatts), '{}') AS opclasses,
-           coalesce(array_agg(coalesce(co.collname, '') ORDER BY k.n)
+           coalesce(pg_catalog.array_agg(coalesce(co.collname, '') ORDER BY k.n)
                     FILTER (WHERE k.n <= i.indnkeyatts), '{}') AS collations,
-           coalesce(bool_and(i.indkey[k.n - 1] <> 0 AND oc.opcdefault
+           coalesce(pg_catalog.bool_and(i.indkey[k.n - 1] <> 0 AND oc.opcdefault
                              AND oc.opcintype = a.atttypid
                              AND i.indcollation[k.n - 1] IN (0, a.attcollation))
                     FILTER (WHERE k.n <= i.indnkeyatts), false) AS plain
-    FROM generate_series(1, i.indnatts) k(n)
+    FROM pg_catalog.generate_series(1, i.indnatts) k(n)
     -- a LATERAL look-up, so that each column is one index probe on (attrelid, attnum); as a
     -- join the planner hashed all of the table's columns once per index
     LEFT JOIN LATERAL (

@@ -3,21 +3,21 @@
 -- columns this query does not need (the owner's name, a regtype per row).
 SELECT n.nspname AS schema,
        c.relname AS name,
-       format_type(s.seqtypid, NULL) AS data_type,
+       pg_catalog.format_type(s.seqtypid, NULL) AS data_type,
        s.seqstart AS start_value,
        s.seqmin AS min_value,
        s.seqmax AS max_value,
        s.seqincrement AS increment_by,
        s.seqcycle AS cycle,
        -- as pg_sequences shows it: NULL without the privilege to read it, or before first use
-       CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
-            THEN pg_sequence_last_value(c.oid) END AS last_value,
+       CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+            THEN pg_catalog.pg_sequence_last_value(c.oid) END AS last_value,
        own.table_schema AS owner_schema,
        own.table_name AS owner_table,
        own.column_name AS owner_column,
        own.column_type AS owner_column_type,
        coalesce(own.deptype = 'i', false) AS is_identity,
-       has_sequence_privilege(c.oid, 'SELECT,USAGE') AS last_value_readable
+       pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE') AS last_value_readable
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -26,7 +26,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN (
     SELECT DISTINCT ON (d.objid)
            d.objid, tn.nspname AS table_schema, tc.relname AS table_name,
-           a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS column_type,
+           a.attname AS column_name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS column_type,
            d.deptype::text AS deptype
     FROM pg_depend d
     JOIN pg_sequence ds ON ds.seqrelid = d.objid
@@ -38,7 +38,7 @@ LEFT JOIN (
     ORDER BY d.objid, d.deptype
 ) own ON own.objid = c.oid
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND NOT pg_is_other_temp_schema(n.oid)
+  AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
   -- sequences of an extension (the user cannot change them), found from the extensions' side
   AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
                      WHERE d.refclassid = 'pg_extension'::regclass
