@@ -53,12 +53,13 @@ class Server:
     dsn_for: Callable[[str], str]
 
 
-def measure(
+def measure(  # noqa: PLR0913
     server: Server,
     base: str,
     sets: dict[str, list[Candidate]],
     statements: Sequence[str],
     rounds: int = 3,
+    *,
     before_drop: Callable[[list[Measured]], None] | None = None,
 ) -> list[Measured]:
     """Build each set on a copy of ``base``, time ``statements`` on every copy, drop them

@@ -5,7 +5,7 @@ For each of Pagila, Chinook and Northwind (their own SQL, read from ``--sampledb
 into the repository): load it into a throwaway Debian PostgreSQL 15 cluster with HypoPG and
 pg_stat_statements, in a database whose collation is not C (``C.UTF-8``, as on most servers:
 a plain btree cannot serve ``LIKE 'abc%'`` there), ANALYZE, run the application workload of
-``bench/workloads/<db>.sql`` (each statement 20–40 times with parameters drawn from the data,
+``bench/workloads/<db>.sql`` (each statement 20 to 40 times with parameters drawn from the data,
 bound server-side so pg_stat_statements records it as written), then run ``pgsage advise`` with
 its defaults (workload from pg_stat_statements).
 
@@ -73,6 +73,7 @@ class Verdict:
     credited: list[str]
     verdict: str  # helps | neutral | slower | failed
     detail: str
+    estimated: list[str] = field(default_factory=list)  # HypoPG's cost before -> after
 
 
 def main() -> None:
@@ -150,7 +151,7 @@ def sample(cluster: LocalCluster, name: str, args: argparse.Namespace) -> list[V
         flush=True,
     )
     for recommendation in advice.recommendations:
-        print('     ' + ' '.join(recommendation.fix.to_sql().split())[:200], flush=True)
+        print("     " + " ".join(recommendation.fix.to_sql().split())[:200], flush=True)
     return judge(cluster, name, statements, list(advice.recommendations), args)
 
 
@@ -184,9 +185,7 @@ def read_workload(path: Path) -> list[Statement]:
             elif line.strip() and not line.startswith("--"):
                 body.append(line)
         text = "\n".join(body).strip().rstrip(";")
-        statements.append(
-            Statement(header["query"], text, int(header["calls"]), header["params"])
-        )
+        statements.append(Statement(header["query"], text, int(header["calls"]), header["params"]))
     return statements
 
 
@@ -267,56 +266,74 @@ def judge(
         )
     }
 
-    def changed_plans(set_name: str) -> set[str]:
-        copy = set_name if set_name in plans else "none"  # a set sharing the none copy
-        return {
-            statement
-            for (statement, _), a, b in zip(timed, plans["none"], plans[copy], strict=True)
-            if a != b
-        }
+    timings = Timings(timed, measured, plans, args)
+    by_text = {normal(s.text): s.name for s in statements}
+    verdicts: list[Verdict] = []
+    for recommendation in recommendations:
+        credited = sorted(
+            {by_text.get(normal(q.query), repr(q.query)) for q in recommendation.queries}
+        )
+        estimated = [
+            f"{by_text.get(normal(q.query), q.query[:30])} {q.cost_before:,.1f}->"
+            f"{q.cost_after:,.1f}"
+            for q in recommendation.queries
+        ]
+        verdict = timings.verdict(recommendation.name, short[recommendation.name], credited)
+        verdict.estimated = estimated
+        print(f"     estimated: {'; '.join(estimated)}", flush=True)
+        verdicts.append(verdict)
+    if "all" in measured:
+        timings.verdict("all", "all", sorted(timings.per_statement("none")))
+    return verdicts
 
-    def per_statement(set_name: str) -> dict[str, float]:
+
+@dataclass
+class Timings:
+    """The judge's measurements, per statement of the workload."""
+
+    timed: list[tuple[str, str]]  # (statement, literal instance)
+    measured: dict[str, advise_judge.Measured]
+    plans: dict[str, list[str]]
+    args: argparse.Namespace
+
+    def per_statement(self, set_name: str) -> dict[str, float]:
         totals: dict[str, float] = {}
-        for (statement, _), ms in zip(timed, measured[set_name].best_ms, strict=True):
+        for (statement, _), ms in zip(self.timed, self.measured[set_name].best_ms, strict=True):
             totals[statement] = totals.get(statement, 0.0) + ms
         return totals
 
-    by_text = {normal(s.text): s.name for s in statements}
-    none = per_statement("none")
-    verdicts: list[Verdict] = []
-    for recommendation in [*recommendations, None]:
-        set_name = short[recommendation.name] if recommendation else "all"
-        if set_name not in measured:
-            continue
-        after = per_statement(set_name)
-        credited = (
-            sorted({by_text.get(normal(q.query), repr(q.query)) for q in recommendation.queries})
-            if recommendation
-            else sorted(none)
-        )
+    def replanned(self, set_name: str) -> set[str]:
+        copy = set_name if set_name in self.plans else "none"  # a set sharing the none copy
+        return {
+            statement
+            for (statement, _), a, b in zip(
+                self.timed, self.plans["none"], self.plans[copy], strict=True
+            )
+            if a != b
+        }
+
+    def verdict(self, label: str, set_name: str, credited: list[str]) -> Verdict:
+        none, after = self.per_statement("none"), self.per_statement(set_name)
         changes = {s: (none[s], after[s]) for s in none}
-        faster = [s for s in credited if s in changes and _moved(*changes[s], args) < 0]
-        replanned = changed_plans(set_name)
-        slower = [s for s in changes if _moved(*changes[s], args) > 0 and s in replanned]
+        faster = [s for s in credited if s in changes and _moved(*changes[s], self.args) < 0]
+        replanned = self.replanned(set_name)
+        slower = [s for s in changes if _moved(*changes[s], self.args) > 0 and s in replanned]
         detail = "; ".join(
             f"{s} {changes[s][0]:.2f}->{changes[s][1]:.2f} ms"
             for s in sorted(set(credited) | set(slower))
             if s in changes
         )
-        if measured[set_name].errors:
-            verdict, detail = "failed", "; ".join(measured[set_name].errors)
+        errors = self.measured[set_name].errors
+        if errors:
+            verdict, detail = "failed", "; ".join(errors)
         elif slower:
             verdict = "slower"
         elif faster:
             verdict = "helps"
         else:
             verdict = "neutral"
-        label = recommendation.name if recommendation else "all"
-        line = f"   {label}: {verdict} ({detail})"
-        print(line, flush=True)
-        if recommendation:
-            verdicts.append(Verdict(label, credited, verdict, detail))
-    return verdicts
+        print(f"   {label}: {verdict} ({detail})", flush=True)
+        return Verdict(label, credited, verdict, detail)
 
 
 def plan_shape(conn: psycopg.Connection[Any], text: str) -> str:
