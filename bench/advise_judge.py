@@ -53,14 +53,17 @@ class Server:
     dsn_for: Callable[[str], str]
 
 
-def measure(
+def measure(  # noqa: PLR0913
     server: Server,
     base: str,
     sets: dict[str, list[Candidate]],
     statements: Sequence[str],
     rounds: int = 3,
+    *,
+    before_drop: Callable[[list[Measured]], None] | None = None,
 ) -> list[Measured]:
-    """Build each set on a copy of ``base``, time ``statements`` on every copy, drop them."""
+    """Build each set on a copy of ``base``, time ``statements`` on every copy, drop them
+    (``before_drop`` may look at the copies first: their plans, say)."""
     admin_dsn, dsn_for, say = server.admin_dsn, server.dsn_for, _say
     results = [Measured(name, list(indexes)) for name, indexes in sets.items()]
     # Sets with the same indexes (the same CREATE INDEX statements; a tool that recommends
@@ -84,6 +87,8 @@ def measure(
                 with psycopg.connect(dsn_for(result.database), autocommit=True) as conn:
                     conn.execute("ANALYZE")
         _time(built, dsn_for, statements, rounds, say)
+        if before_drop is not None:
+            before_drop(built)
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             for result in built:

@@ -37,3 +37,4 @@ echo; echo "== backup run + verify beside pg_dump + pg_restore"; "$PY" bench/bac
 echo; echo "== pgsage web under load (10,000 tables, locust, 50 users, 30 s)"; "$PY" bench/web_bench.py || echo "bench: web failed"
 echo; echo "== MCP servers: pgsage mcp beside postgres-mcp (demo, scale 0.05)"; "$PY" bench/mcp_bench.py || echo "bench: mcp failed"
 echo; echo "== advise on Dexter's own test cases (agreement, PostgreSQL 15 + HypoPG)"; "$PY" bench/advise_dexter.py || echo "bench: advise-dexter failed"
+echo; echo "== advise on the Pagila, Chinook and Northwind samples, every index built and timed"; "$PY" bench/advise_samples.py || echo "bench: advise-samples failed"
