@@ -52,21 +52,16 @@ class AddCheckConstraint:
     name: str
     condition: str
 
-    def _statements(self) -> tuple[str, str]:
-        table = ident(self.schema, self.table)
-        add = (
-            f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} "
-            f"CHECK ({self.condition}) NOT VALID;"
-        )
-        return add, f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(self.name)};"
-
     def to_sql(self) -> str:
-        add, validate = self._statements()
-        return f"{LOCK_TIMEOUT}\n{add}\n{validate}"
+        return _not_valid_then_validated(self.schema, self.table, self.name, self._definition())
 
     def to_alembic(self) -> str:
-        add, validate = self._statements()
-        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({add!r})\n    op.execute({validate!r})"
+        return _not_valid_then_validated_alembic(
+            self.schema, self.table, self.name, self._definition()
+        )
+
+    def _definition(self) -> str:
+        return f"CHECK ({self.condition})"
 
 
 def _alter_constraint(schema: str, table: str, action: str, name: str) -> str:
@@ -121,20 +116,36 @@ class AddForeignKey:
     ref_table: str
     ref_columns: tuple[str, ...]
 
-    def _statements(self) -> tuple[str, str]:
-        table = ident(self.schema, self.table)
-        add = (
-            f"ALTER TABLE {table} ADD CONSTRAINT {ident(self.name)} FOREIGN KEY "
-            f"({', '.join(ident(c) for c in self.columns)}) REFERENCES "
-            f"{ident(self.ref_schema, self.ref_table)} "
-            f"({', '.join(ident(c) for c in self.ref_columns)}) NOT VALID;"
-        )
-        return add, f"ALTER TABLE {table} VALIDATE CONSTRAINT {ident(self.name)};"
-
     def to_sql(self) -> str:
-        add, validate = self._statements()
-        return f"{LOCK_TIMEOUT}\n{add}\n{validate}"
+        return _not_valid_then_validated(self.schema, self.table, self.name, self._definition())
 
     def to_alembic(self) -> str:
-        add, validate = self._statements()
-        return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({add!r})\n    op.execute({validate!r})"
+        return _not_valid_then_validated_alembic(
+            self.schema, self.table, self.name, self._definition()
+        )
+
+    def _definition(self) -> str:
+        return (
+            f"FOREIGN KEY ({', '.join(ident(c) for c in self.columns)}) REFERENCES "
+            f"{ident(self.ref_schema, self.ref_table)} "
+            f"({', '.join(ident(c) for c in self.ref_columns)})"
+        )
+
+
+def _not_valid_statements(schema: str, table: str, name: str, definition: str) -> tuple[str, str]:
+    """ADD CONSTRAINT ... NOT VALID (no scan under the lock), then VALIDATE (a weaker lock)."""
+    qualified = ident(schema, table)
+    return (
+        f"ALTER TABLE {qualified} ADD CONSTRAINT {ident(name)} {definition} NOT VALID;",
+        f"ALTER TABLE {qualified} VALIDATE CONSTRAINT {ident(name)};",
+    )
+
+
+def _not_valid_then_validated(schema: str, table: str, name: str, definition: str) -> str:
+    add, validate = _not_valid_statements(schema, table, name, definition)
+    return f"{LOCK_TIMEOUT}\n{add}\n{validate}"
+
+
+def _not_valid_then_validated_alembic(schema: str, table: str, name: str, definition: str) -> str:
+    add, validate = _not_valid_statements(schema, table, name, definition)
+    return f"    {ALEMBIC_LOCK_TIMEOUT}\n    op.execute({add!r})\n    op.execute({validate!r})"
