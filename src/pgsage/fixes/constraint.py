@@ -42,15 +42,13 @@ class AddUniqueConstraint:
 
 
 @dataclass(frozen=True)
-class AddCheckConstraint:
-    """``CHECK (condition)``: added NOT VALID (no scan under the ACCESS EXCLUSIVE lock), then
-    validated under SHARE UPDATE EXCLUSIVE, while reads and writes go on. ``condition`` is
-    built by the caller from ``ident()``."""
+class _NotValidThenValidated:
+    """A constraint added NOT VALID (no scan under the lock), then validated under SHARE UPDATE
+    EXCLUSIVE while reads and writes go on; a subclass gives its definition."""
 
     schema: str
     table: str
     name: str
-    condition: str
 
     def to_sql(self) -> str:
         return _not_valid_then_validated(self.schema, self.table, self.name, self._definition())
@@ -59,6 +57,18 @@ class AddCheckConstraint:
         return _not_valid_then_validated_alembic(
             self.schema, self.table, self.name, self._definition()
         )
+
+    def _definition(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class AddCheckConstraint(_NotValidThenValidated):
+    """``CHECK (condition)``: added NOT VALID (no scan under the ACCESS EXCLUSIVE lock), then
+    validated under SHARE UPDATE EXCLUSIVE, while reads and writes go on. ``condition`` is
+    built by the caller from ``ident()``."""
+
+    condition: str
 
     def _definition(self) -> str:
         return f"CHECK ({self.condition})"
@@ -103,26 +113,15 @@ class DropConstraint:
 
 
 @dataclass(frozen=True)
-class AddForeignKey:
+class AddForeignKey(_NotValidThenValidated):
     """``FOREIGN KEY (columns) REFERENCES ref (ref_columns)``: added NOT VALID (a SHARE ROW
     EXCLUSIVE lock on both tables, no scan), then validated under SHARE UPDATE EXCLUSIVE while
     reads and writes go on."""
 
-    schema: str
-    table: str
-    name: str
     columns: tuple[str, ...]
     ref_schema: str
     ref_table: str
     ref_columns: tuple[str, ...]
-
-    def to_sql(self) -> str:
-        return _not_valid_then_validated(self.schema, self.table, self.name, self._definition())
-
-    def to_alembic(self) -> str:
-        return _not_valid_then_validated_alembic(
-            self.schema, self.table, self.name, self._definition()
-        )
 
     def _definition(self) -> str:
         return (
