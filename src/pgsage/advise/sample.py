@@ -161,8 +161,9 @@ def _copy_sample(
 ) -> int:
     ident = sql.Identifier(table.schema, table.name)
     row = source.execute(
-        "SELECT CASE WHEN c.relkind = 'p' THEN (SELECT sum(greatest(l.reltuples, 0)) FROM "
-        "pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf) "
+        "SELECT CASE WHEN c.relkind = 'p' THEN (SELECT pg_catalog.sum(greatest(l.reltuples, 0)) "
+        "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid "
+        "WHERE t.isleaf) "
         "ELSE greatest(c.reltuples, 0) END FROM pg_class c WHERE c.oid = %s::regclass",
         (ident.as_string(source),),
     ).fetchone()
