@@ -179,35 +179,43 @@ def _rebuild_through(
     return dump_schema()
 
 
-def _stopped(graph: RevisionGraph, revision: Revision, index: int, why: str) -> Finding:
+def _walk_note(graph: RevisionGraph, revision: Revision, check: str, message: str) -> Finding:
+    """An info finding on how the round trip's walk went at ``revision``."""
     return migration_finding(
-        "roundtrip-stopped",
+        check,
         Severity.INFO,
-        f"round-trip stopped at {revision.id}: {why}; {index} older revision(s) not round-tripped",
+        message,
         revision=revision.id,
         file=graph.display_path(revision.path),
+    )
+
+
+def _stopped(graph: RevisionGraph, revision: Revision, index: int, why: str) -> Finding:
+    return _walk_note(
+        graph,
+        revision,
+        "roundtrip-stopped",
+        f"round-trip stopped at {revision.id}: {why}; {index} older revision(s) not round-tripped",
     )
 
 
 def _resumed(graph: RevisionGraph, revision: Revision) -> Finding:
-    return migration_finding(
+    return _walk_note(
+        graph,
+        revision,
         "roundtrip-resumed",
-        Severity.INFO,
         f"round-trip resumed below {revision.id}: the schema below it is rebuilt by upgrading "
         "the older revisions from an empty database",
-        revision=revision.id,
-        file=graph.display_path(revision.path),
     )
 
 
 def _data_only(graph: RevisionGraph, revision: Revision) -> Finding:
-    return migration_finding(
+    return _walk_note(
+        graph,
+        revision,
         "roundtrip-data-only",
-        Severity.INFO,
         f"{revision.id} changes no schema and has no working downgrade (a data migration): "
         "not round-tripped, the walk continues below it",
-        revision=revision.id,
-        file=graph.display_path(revision.path),
     )
 
 
