@@ -14,7 +14,8 @@ from pgsage.backup.manifest import Facts
 # Objects that belong to an extension are created by CREATE EXTENSION, not by the dump.
 _NOT_SYSTEM = """
     n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
 """
 
@@ -57,15 +58,17 @@ ORDER BY s, r, k, line
 """.replace("@NOT_SYSTEM@", _NOT_SYSTEM)
 
 SEQUENCES = """
-SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences
+SELECT pg_catalog.format('%I.%I', schemaname, sequencename), last_value FROM pg_catalog.pg_sequences
 WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1
 """
 
-EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+EXTENSIONS = (
+    "SELECT extname, extversion FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+)
 
 ALEMBIC = """
-SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relname = 'alembic_version' AND c.relkind = 'r'
 ORDER BY n.nspname = 'public' DESC, n.nspname LIMIT 1
 """
@@ -80,7 +83,7 @@ def read_facts(conn: psycopg.Connection[Any]) -> Facts:
     tables = {}
     for schema, name in conn.execute(TABLES).fetchall():
         row = conn.execute(
-            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))
+            sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(sql.Identifier(schema, name))
         ).fetchone()
         tables[qualified(schema, name)] = int(row[0]) if row else 0
     schema_lines = [str(r[0]) for r in conn.execute(SCHEMA).fetchall()]

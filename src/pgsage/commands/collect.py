@@ -118,7 +118,7 @@ def _collect_locked(
         _finish(store, run_id, False, one_line(str(exc)), "")
         return CollectResult(target, "failed", one_line(str(exc)))
     with store.begin() as conn:
-        now = conn.execute(text("SELECT now()")).scalar_one()
+        now = conn.execute(text("SELECT pg_catalog.now()")).scalar_one()
         kinds = ["database", "findings"]
         _database_sample(conn, run_id, target, now, taken)
         statements = 0
