@@ -88,6 +88,18 @@ SQL_WORD = re.compile(
 )
 
 
+# A statement cut off where the code appends to it ("... WHERE s.dbid = " + ...) parses in
+# no way: its calls are found by their shape, ``name(`` in lower case without a schema.
+UNPARSED_STATEMENT = re.compile(r"\bSELECT\b.*\bFROM\b", re.DOTALL)
+CALL_SHAPE = re.compile(r"(?<![\w.$\"'])(?<!AS )(?<!WITH )([a-z_][a-z0-9_]*)\s*\(")
+# words followed by "(" that are syntax, not a function looked up along search_path
+NOT_CALLS = {
+    "all", "and", "any", "array", "as", "between", "cast", "coalesce", "exists", "extract",
+    "filter", "from", "greatest", "in", "least", "not", "nullif", "on", "or", "over", "overlay",
+    "position", "row", "select", "some", "substring", "trim", "using", "values", "where",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Bare:
     where: str
@@ -194,14 +206,18 @@ def _as_sql(text: str) -> tuple[list[dict[str, Any]], int] | None:
 
 
 _BRACES = re.compile(r"\{[A-Za-z0-9_]*(![rsa])?(:[^{}]*)?\}")
+# a text pasted in with str.replace (backup/facts.py's @NOT_SYSTEM@)
+_MARKER = re.compile(r"@[A-Z_]+@")
 _PERCENT = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)s|%s|%b|%t")
+# SQLAlchemy's text() parameters (:name), not casts (::type)
+_COLON = re.compile(r"(?<![:\w]):[A-Za-z_]\w*")
 
 
 def _template(text: str) -> str:
     """A psycopg ``%s`` / ``sql.SQL`` ``{}`` template as parseable SQL (same length where it
     can, so that locations still point at the right line)."""
-    text = _BRACES.sub(PLACEHOLDER, text)
-    text = _PERCENT.sub("$1", text)
+    text = _MARKER.sub(PLACEHOLDER, _BRACES.sub(PLACEHOLDER, text))
+    text = _COLON.sub("$1", _PERCENT.sub("$1", text))
     return text.replace("%%", "%").replace("{{", "{").replace("}}", "}")
 
 
@@ -241,11 +257,16 @@ def python_strings(path: Path) -> Iterator[tuple[int, str]]:
             yield node.lineno, _template(node.value)
 
 
-def findings_in_python(path: Path) -> Iterator[Bare]:
-    rel = path.relative_to(SRC.parent).as_posix()
+def findings_in_python(path: Path, root: Path = SRC.parent) -> Iterator[Bare]:
+    rel = path.relative_to(root).as_posix()
     for line, text in python_strings(path):
         parsed = _as_sql(text)
         if parsed is None:
+            if UNPARSED_STATEMENT.search(text):
+                for match in CALL_SHAPE.finditer(text):
+                    if match.group(1) not in NOT_CALLS and match.group(1) != PLACEHOLDER:
+                        where = line + text[: match.start()].count("\n")
+                        yield Bare(f"{rel}:{where}", match.group(1), "function (unparsed)")
             continue
         statements, shift = parsed
         wrapped_text = " " * shift + text
@@ -330,3 +351,13 @@ def test_checker_lets_through_syntax_qualified_calls_ctes_and_composed_names() -
     assert _names("WITH pg_x AS (SELECT 1) SELECT * FROM pg_x") == []
     assert _names("SELECT {}.hypopg_reset(), {}(x)") == []
     assert _names("total(ms) of the statement") == []
+
+
+def test_checker_reads_statements_cut_off_where_code_appends(tmp_path: Path) -> None:
+    module = tmp_path / "cut.py"
+    module.write_text(
+        'QUERY = "SELECT now(), pg_catalog.count(*) FROM t WHERE coalesce(a, b) = "\n'
+        'QUERY2 = "SELECT 1 FROM t WHERE x IN (SELECT 1) AND s.dbid = "\n'
+    )
+    found = [(b.name, b.kind) for b in findings_in_python(module, root=tmp_path)]
+    assert found == [("now", "function (unparsed)")]

@@ -20,7 +20,7 @@ _NOT_SYSTEM = """
 """
 
 TABLES = """
-SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND @NOT_SYSTEM@
 ORDER BY 1, 2
 """.replace("@NOT_SYSTEM@", _NOT_SYSTEM)
@@ -29,29 +29,29 @@ ORDER BY 1, 2
 # in pg_constraint since 18) is left out, so a dump restored on a newer server still matches.
 SCHEMA = """
 SELECT line FROM (
-  SELECT format('column %I.%I %I %s%s%s', n.nspname, c.relname, a.attname,
-                format_type(a.atttypid, a.atttypmod),
+  SELECT pg_catalog.format('column %I.%I %I %s%s%s', n.nspname, c.relname, a.attname,
+                pg_catalog.format_type(a.atttypid, a.atttypmod),
                 CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
-                coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '')) AS line,
+                coalesce(' default ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '')) AS line,
          n.nspname AS s, c.relname AS r, a.attnum AS k
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND @NOT_SYSTEM@
   UNION ALL
-  SELECT format('relation %s %I.%I', c.relkind, n.nspname, c.relname), n.nspname, c.relname, 0
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT pg_catalog.format('relation %s %I.%I', c.relkind, n.nspname, c.relname), n.nspname, c.relname, 0
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relpersistence <> 't' AND @NOT_SYSTEM@
   UNION ALL
-  SELECT format('index %s', pg_get_indexdef(c.oid)), n.nspname, c.relname, 0
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_index i ON i.indexrelid = c.oid
+  SELECT pg_catalog.format('index %s', pg_catalog.pg_get_indexdef(c.oid)), n.nspname, c.relname, 0
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
   WHERE c.relkind IN ('i', 'I') AND i.indisvalid AND @NOT_SYSTEM@
   UNION ALL
-  SELECT format('constraint %I.%I %I %s', n.nspname, c.relname, k.conname,
-                pg_get_constraintdef(k.oid)), n.nspname, c.relname, 0
-  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT pg_catalog.format('constraint %I.%I %I %s', n.nspname, c.relname, k.conname,
+                pg_catalog.pg_get_constraintdef(k.oid)), n.nspname, c.relname, 0
+  FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND @NOT_SYSTEM@
 ) lines
 ORDER BY s, r, k, line
