@@ -13,8 +13,9 @@ function call or ``pg_*`` relation without a schema. Python strings that do not 
 statement are tried as the fragments SQL is assembled from (a select list, a FROM list, a WHERE
 condition); strings that parse in none of these ways are not SQL.
 
-What it does not check: operators and type names (``=``, ``::text``) resolve along the same path,
-a lesser concern left as it is.
+Names cast to an object (``'pg_class'::regclass``) are checked too. What it does not check:
+operators and type names (``=``, ``::text``) resolve along the same path, a lesser concern left
+as it is; PL/pgSQL bodies (``DO $$ … $$``) are not read.
 """
 
 from __future__ import annotations
@@ -33,21 +34,14 @@ from pgsage.db.sqlfiles import for_version
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "pgsage"
 
-# Parts of the package whose SQL is never sent by pgsage to a server it audits.
+# Parts of the package whose SQL pgsage never sends to a server it audits, and why.
 NOT_AUDITED = {
-    # fix objects: SQL printed for the user to review and run (DDL on the user's own objects)
-    "fixes": "SQL for the user to run, not run by pgsage",
-    # audit checks read a snapshot already taken; their SQL text is advice shown to the user
-    "checks": "checks read the snapshot; their SQL is shown to the user",
-    # the demo builds its own database from scratch
+    "fixes": "fix objects: SQL printed for the user to review and run",
+    "checks": "checks read a snapshot already taken; their SQL is advice shown to the user",
     "demo": "builds the demo's own database",
-    # a lint rule's fix: SQL shown to the user as the safe way to write a migration
-    "lint/rules": "example SQL shown to the user",
-    # PromQL and Grafana JSON, not SQL
-    "monitoring": "PromQL, not SQL",
-    # pgsage's own history store, a database pgsage created for itself
-    "web/store.py": "pgsage's own store",
-    "web/store_schema.py": "pgsage's own store",
+    "lint/rules": "a lint rule's fix: example SQL shown to the user",
+    "monitoring": "PromQL and Grafana JSON, not SQL",
+    "web/store.py": "pgsage's own history store, a database pgsage created for itself",
 }
 
 # Bare names in SQL that pgsage rewrites before sending, per file, with the reason.

@@ -20,7 +20,8 @@ _NOT_SYSTEM = """
 """
 
 TABLES = """
-SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname, c.relname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND @NOT_SYSTEM@
 ORDER BY 1, 2
 """.replace("@NOT_SYSTEM@", _NOT_SYSTEM)
@@ -39,7 +40,8 @@ SELECT line FROM (
   LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND @NOT_SYSTEM@
   UNION ALL
-  SELECT pg_catalog.format('relation %s %I.%I', c.relkind, n.nspname, c.relname), n.nspname, c.relname, 0
+  SELECT pg_catalog.format('relation %s %I.%I', c.relkind, n.nspname, c.relname),
+         n.nspname, c.relname, 0
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relpersistence <> 't' AND @NOT_SYSTEM@
   UNION ALL

@@ -134,7 +134,8 @@ def _collect_locked(
         tables = 0
         last_space = conn.execute(
             text(
-                "SELECT extract(epoch FROM pg_catalog.now() - pg_catalog.max(taken_at)) FROM pgsage_web.table_sizes "
+                "SELECT extract(epoch FROM pg_catalog.now() - pg_catalog.max(taken_at)) "
+                "FROM pgsage_web.table_sizes "
                 "WHERE target = :t"
             ),
             {"t": target},
@@ -198,7 +199,8 @@ def _finish(store: Store, run_id: int, ok: bool, error: str, kinds: str) -> None
     with store.begin() as conn:
         conn.execute(
             text(
-                "UPDATE pgsage_web.collect_runs SET finished_at = pg_catalog.now(), ok = :ok, error = :e, "
+                "UPDATE pgsage_web.collect_runs SET finished_at = pg_catalog.now(), ok = :ok, "
+                "error = :e, "
                 "kinds = :k WHERE id = :id"
             ),
             {"ok": ok, "e": error, "k": kinds, "id": run_id},
