@@ -104,8 +104,9 @@ def run_backup(options: BackupOptions) -> Backup:
 
 def _server(conn: psycopg.Connection[Any]) -> ServerFacts:
     row = conn.execute(
-        "SELECT current_setting('server_version'), current_setting('server_version_num')::int,"
-        " current_database()"
+        "SELECT pg_catalog.current_setting('server_version'),"
+        " pg_catalog.current_setting('server_version_num')::int,"
+        " pg_catalog.current_database()"
     ).fetchone()
     assert row is not None
     conn.execute("SET idle_in_transaction_session_timeout = 0")  # held while pg_dump runs
@@ -120,7 +121,7 @@ def _dump(
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         with conn.transaction():
-            exported = conn.execute("SELECT pg_export_snapshot()").fetchone()
+            exported = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
             assert exported is not None
             args = [
                 str(client.tool("pg_dump")),

@@ -14,12 +14,14 @@ from pgsage.backup.manifest import Facts
 # Objects that belong to an extension are created by CREATE EXTENSION, not by the dump.
 _NOT_SYSTEM = """
     n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 TABLES = """
-SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname, c.relname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND @NOT_SYSTEM@
 ORDER BY 1, 2
 """.replace("@NOT_SYSTEM@", _NOT_SYSTEM)
@@ -28,44 +30,47 @@ ORDER BY 1, 2
 # in pg_constraint since 18) is left out, so a dump restored on a newer server still matches.
 SCHEMA = """
 SELECT line FROM (
-  SELECT format('column %I.%I %I %s%s%s', n.nspname, c.relname, a.attname,
-                format_type(a.atttypid, a.atttypmod),
+  SELECT pg_catalog.format('column %I.%I %I %s%s%s', n.nspname, c.relname, a.attname,
+                pg_catalog.format_type(a.atttypid, a.atttypmod),
                 CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
-                coalesce(' default ' || pg_get_expr(ad.adbin, ad.adrelid), '')) AS line,
+                coalesce(' default ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), '')) AS line,
          n.nspname AS s, c.relname AS r, a.attnum AS k
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND @NOT_SYSTEM@
   UNION ALL
-  SELECT format('relation %s %I.%I', c.relkind, n.nspname, c.relname), n.nspname, c.relname, 0
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT pg_catalog.format('relation %s %I.%I', c.relkind, n.nspname, c.relname),
+         n.nspname, c.relname, 0
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relpersistence <> 't' AND @NOT_SYSTEM@
   UNION ALL
-  SELECT format('index %s', pg_get_indexdef(c.oid)), n.nspname, c.relname, 0
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_index i ON i.indexrelid = c.oid
+  SELECT pg_catalog.format('index %s', pg_catalog.pg_get_indexdef(c.oid)), n.nspname, c.relname, 0
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
   WHERE c.relkind IN ('i', 'I') AND i.indisvalid AND @NOT_SYSTEM@
   UNION ALL
-  SELECT format('constraint %I.%I %I %s', n.nspname, c.relname, k.conname,
-                pg_get_constraintdef(k.oid)), n.nspname, c.relname, 0
-  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT pg_catalog.format('constraint %I.%I %I %s', n.nspname, c.relname, k.conname,
+                pg_catalog.pg_get_constraintdef(k.oid)), n.nspname, c.relname, 0
+  FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND @NOT_SYSTEM@
 ) lines
 ORDER BY s, r, k, line
 """.replace("@NOT_SYSTEM@", _NOT_SYSTEM)
 
 SEQUENCES = """
-SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences
+SELECT pg_catalog.format('%I.%I', schemaname, sequencename), last_value FROM pg_catalog.pg_sequences
 WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1
 """
 
-EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+EXTENSIONS = (
+    "SELECT extname, extversion FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+)
 
 ALEMBIC = """
-SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relname = 'alembic_version' AND c.relkind = 'r'
 ORDER BY n.nspname = 'public' DESC, n.nspname LIMIT 1
 """
@@ -80,7 +85,7 @@ def read_facts(conn: psycopg.Connection[Any]) -> Facts:
     tables = {}
     for schema, name in conn.execute(TABLES).fetchall():
         row = conn.execute(
-            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))
+            sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(sql.Identifier(schema, name))
         ).fetchone()
         tables[qualified(schema, name)] = int(row[0]) if row else 0
     schema_lines = [str(r[0]) for r in conn.execute(SCHEMA).fetchall()]

@@ -203,7 +203,7 @@ def _wait_for_promotion(running: Restored, timeout: float = 300) -> None:
     while True:
         try:
             with psycopg.connect(running.dsn("postgres"), connect_timeout=5) as conn:
-                row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+                row = conn.execute("SELECT pg_catalog.pg_is_in_recovery()").fetchone()
                 if row is not None and not row[0]:
                     return
         except psycopg.OperationalError:
@@ -216,7 +216,8 @@ def _wait_for_promotion(running: Restored, timeout: float = 300) -> None:
 def databases(running: Restored) -> list[str]:
     with psycopg.connect(running.dsn("postgres")) as conn:
         rows = conn.execute(
-            "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1"
+            "SELECT datname FROM pg_catalog.pg_database "
+            "WHERE datallowconn AND NOT datistemplate ORDER BY 1"
         ).fetchall()
     return [str(r[0]) for r in rows]
 

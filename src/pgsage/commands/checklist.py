@@ -201,7 +201,7 @@ def _at_head(settings: Settings, heads: list[str]) -> CheckResult:
 
     with connect(settings.dsn, session_options(settings)) as conn:
         found = conn.execute(
-            "SELECT 1 FROM pg_class WHERE relname = 'alembic_version' AND relkind = 'r'"
+            "SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'alembic_version' AND relkind = 'r'"
         ).fetchone()
         current = (
             sorted(str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version"))

@@ -80,14 +80,18 @@ def collect_target(
     the space interval and who audits; retention is ``collect``'s)."""
     options = options or CollectOptions()
     with store.engine.connect() as lock_conn:
-        got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(target)})
+        got = lock_conn.execute(
+            text("SELECT pg_catalog.pg_try_advisory_lock(:k)"), {"k": lock_key(target)}
+        )
         lock_conn.commit()
         if not got.scalar_one():
             return CollectResult(target, "skipped", "another process is collecting it")
         try:
             return _collect_locked(store, target, settings, options)
         finally:
-            lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(target)})
+            lock_conn.execute(
+                text("SELECT pg_catalog.pg_advisory_unlock(:k)"), {"k": lock_key(target)}
+            )
             lock_conn.commit()
 
 
@@ -99,7 +103,7 @@ def _collect_locked(
         if min_gap_s > 0:
             recent = conn.execute(
                 text(
-                    "SELECT extract(epoch FROM now() - max(started_at)) FROM "
+                    "SELECT extract(epoch FROM pg_catalog.now() - pg_catalog.max(started_at)) FROM "
                     "pgsage_web.collect_runs WHERE target = :t AND ok"
                 ),
                 {"t": target},
@@ -118,7 +122,7 @@ def _collect_locked(
         _finish(store, run_id, False, one_line(str(exc)), "")
         return CollectResult(target, "failed", one_line(str(exc)))
     with store.begin() as conn:
-        now = conn.execute(text("SELECT now()")).scalar_one()
+        now = conn.execute(text("SELECT pg_catalog.now()")).scalar_one()
         kinds = ["database", "findings"]
         _database_sample(conn, run_id, target, now, taken)
         statements = 0
@@ -130,7 +134,8 @@ def _collect_locked(
         tables = 0
         last_space = conn.execute(
             text(
-                "SELECT extract(epoch FROM now() - max(taken_at)) FROM pgsage_web.table_sizes "
+                "SELECT extract(epoch FROM pg_catalog.now() - pg_catalog.max(taken_at)) "
+                "FROM pgsage_web.table_sizes "
                 "WHERE target = :t"
             ),
             {"t": target},
@@ -141,7 +146,7 @@ def _collect_locked(
         errors = "; ".join(f"{k}: {v}" for k, v in sorted(taken.errors.items()))
         conn.execute(
             text(
-                "UPDATE pgsage_web.collect_runs SET finished_at = now(), ok = true, "
+                "UPDATE pgsage_web.collect_runs SET finished_at = pg_catalog.now(), ok = true, "
                 "error = :e, kinds = :k WHERE id = :id"
             ),
             {"e": errors or None, "k": ",".join(kinds), "id": run_id},
@@ -194,7 +199,8 @@ def _finish(store: Store, run_id: int, ok: bool, error: str, kinds: str) -> None
     with store.begin() as conn:
         conn.execute(
             text(
-                "UPDATE pgsage_web.collect_runs SET finished_at = now(), ok = :ok, error = :e, "
+                "UPDATE pgsage_web.collect_runs SET finished_at = pg_catalog.now(), ok = :ok, "
+                "error = :e, "
                 "kinds = :k WHERE id = :id"
             ),
             {"ok": ok, "e": error, "k": kinds, "id": run_id},

@@ -99,13 +99,15 @@ class EmbeddedServer:
         admin_dsn = self.cluster.dsn("postgres")
         try:
             with psycopg.connect(admin_dsn, autocommit=True) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_catalog.pg_database WHERE datname = %s", [name]
+                )
                 if exists.fetchone() is None:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             with psycopg.connect(self.cluster.dsn(name), autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
                 available = conn.execute(
-                    "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+                    "SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'vector'"
                 ).fetchone()
                 if available:
                     conn.execute("CREATE EXTENSION IF NOT EXISTS vector")

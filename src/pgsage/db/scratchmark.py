@@ -90,9 +90,9 @@ def mark(conn: psycopg.Connection[Any], name: str, owner: Owner | None = None) -
 
 
 _MARKED = """
-SELECT d.datname, shobj_description(d.oid, 'pg_database')
-FROM pg_database d
-WHERE shobj_description(d.oid, 'pg_database') LIKE %s
+SELECT d.datname, pg_catalog.shobj_description(d.oid, 'pg_database')
+FROM pg_catalog.pg_database d
+WHERE pg_catalog.shobj_description(d.oid, 'pg_database') LIKE %s
 """
 
 

@@ -51,18 +51,19 @@ class ServerInfo:
 
 
 _INFO_SQL = """
-SELECT current_setting('server_version_num')::int,
-       current_setting('server_version'),
-       current_database(),
+SELECT pg_catalog.current_setting('server_version_num')::int,
+       pg_catalog.current_setting('server_version'),
+       pg_catalog.current_database(),
        current_user,
-       coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false),
-       pg_has_role(current_user, 'pg_monitor', 'USAGE'),
-       pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
-       pg_is_in_recovery(),
-       (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'),
-       coalesce((SELECT json_object_agg(extname, extversion ORDER BY extname)
-                 FROM pg_extension), '{}'::json),
-       coalesce((SELECT json_agg(name ORDER BY name) FROM pg_available_extensions), '[]'::json)
+       coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false),
+       pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE'),
+       pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
+       pg_catalog.pg_is_in_recovery(),
+       (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'shared_preload_libraries'),
+       coalesce((SELECT pg_catalog.json_object_agg(extname, extversion ORDER BY extname)
+                 FROM pg_catalog.pg_extension), '{}'::json),
+       coalesce((SELECT pg_catalog.json_agg(name ORDER BY name)
+                 FROM pg_catalog.pg_available_extensions), '[]'::json)
 """
 
 

@@ -10,7 +10,7 @@ SELECT coalesce(a.state, 'unknown') AS state,
            AS oldest_query_s,
        coalesce(pg_catalog.max(extract(epoch FROM pg_catalog.now() - a.state_change))
                 FILTER (WHERE a.state LIKE 'idle in transaction%'), 0)::float8 AS oldest_idle_xact_s
-FROM pg_stat_activity a
+FROM pg_catalog.pg_stat_activity a
 WHERE a.backend_type = 'client backend'
 GROUP BY 1
 ORDER BY 1

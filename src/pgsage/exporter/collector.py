@@ -106,7 +106,9 @@ class Scrape:
         left = self.remaining_ms()
         if left < MIN_GROUP_MS:
             raise BudgetExhausted(f"time budget exhausted before {name}")
-        self.conn.execute("SELECT set_config('statement_timeout', %s, false)", [f"{left}ms"])
+        self.conn.execute(
+            "SELECT pg_catalog.set_config('statement_timeout', %s, false)", [f"{left}ms"]
+        )
         text = load_query(name, self.major)
         template = sql.SQL(text)  # our own files, never user input
         query = template.format(**fragments) if fragments else template

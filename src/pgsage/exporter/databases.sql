@@ -16,7 +16,7 @@ SELECT d.datname AS database,
        s.deadlocks::float8 AS deadlocks,
        pg_catalog.age(d.datfrozenxid)::float8 AS xid_age,
        pg_catalog.mxid_age(d.datminmxid)::float8 AS mxid_age
-FROM pg_database d
-JOIN pg_stat_database s ON s.datid = d.oid
+FROM pg_catalog.pg_database d
+JOIN pg_catalog.pg_stat_database s ON s.datid = d.oid
 WHERE d.datallowconn
 ORDER BY d.datname

@@ -7,5 +7,5 @@ SELECT coalesce(nullif(r.application_name, ''), 'unnamed') AS application_name,
        extract(epoch FROM r.replay_lag)::float8 AS replay_lag_s,
        CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL
             ELSE pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.replay_lsn)::float8 END AS replay_lag_bytes
-FROM pg_stat_replication r
+FROM pg_catalog.pg_stat_replication r
 ORDER BY 1, 2, r.pid

@@ -8,13 +8,13 @@ WITH seqs AS (
     SELECT s.seqrelid, s.seqmin, s.seqmax,
            (SELECT CASE a.atttypid WHEN 'int2'::regtype THEN 32767
                                    WHEN 'int4'::regtype THEN 2147483647 END
-              FROM pg_depend d
-              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-             WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
-               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+              FROM pg_catalog.pg_depend d
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.seqrelid
+               AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
                AND d.refobjsubid > 0
              LIMIT 1) AS column_max
-    FROM pg_sequence s
+    FROM pg_catalog.pg_sequence s
     WHERE s.seqincrement > 0
 )
 SELECT seqrelid::bigint AS oid, least(seqmax, coalesce(column_max, seqmax)) AS upper_limit

@@ -11,9 +11,9 @@ WITH limits AS (
            CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
                 THEN pg_catalog.pg_sequence_last_value(c.oid) END AS last_value
     FROM limits l
-    JOIN pg_sequence s ON s.seqrelid = l.oid
-    JOIN pg_class c ON c.oid = s.seqrelid
-    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_sequence s ON s.seqrelid = l.oid
+    JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
 )
 SELECT schema, name,

@@ -12,8 +12,8 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
             THEN extract(epoch FROM pg_catalog.now() - pg_catalog.pg_last_xact_replay_timestamp())::float8
        END AS replay_delay_s,
        pg_catalog.current_database() AS database,
-       (SELECT pg_catalog.count(*) FROM pg_sequence)::int AS sequences,
-       (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+       (SELECT pg_catalog.count(*) FROM pg_catalog.pg_sequence)::int AS sequences,
+       (SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
          WHERE e.extname = 'pg_stat_statements') AS pgss_schema,
-       (SELECT e.extversion FROM pg_extension e
+       (SELECT e.extversion FROM pg_catalog.pg_extension e
          WHERE e.extname = 'pg_stat_statements') AS pgss_version

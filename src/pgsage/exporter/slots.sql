@@ -6,5 +6,5 @@ SELECT s.slot_name::text AS slot_name,
        CASE WHEN pg_catalog.pg_is_in_recovery() OR s.restart_lsn IS NULL THEN NULL
             ELSE pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)::float8
        END AS retained_bytes
-FROM pg_replication_slots s
+FROM pg_catalog.pg_replication_slots s
 ORDER BY s.slot_name

@@ -10,7 +10,7 @@ SELECT queryid::text AS queryid,
        pg_catalog.sum(temp_blks_written)::float8 AS temp_blks_written,
        pg_catalog.min(query) AS query
 FROM {schema}.pg_stat_statements({with_text})
-WHERE dbid = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
+WHERE dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
   AND queryid IS NOT NULL
   AND {toplevel}
 GROUP BY queryid

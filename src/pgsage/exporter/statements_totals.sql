@@ -8,5 +8,5 @@ SELECT pg_catalog.count(*)::int AS entries,
        coalesce(pg_catalog.sum(shared_blks_read), 0)::float8 AS shared_blks_read,
        coalesce(pg_catalog.sum(temp_blks_written), 0)::float8 AS temp_blks_written
 FROM {schema}.pg_stat_statements(false)
-WHERE dbid = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
+WHERE dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
   AND {toplevel}

@@ -1,13 +1,13 @@
--- The K largest user tables (ranked by the pg_class page estimate, which costs no file-system
+-- The K largest user tables (ranked by the pg_catalog.pg_class page estimate, which costs no file-system
 -- call or lock) and the K with the most dead tuples; only those (K to 2K) are measured exactly.
 -- Tables another session holds or awaits an ACCESS EXCLUSIVE lock on are not measured: the size
 -- functions would queue behind it (their other figures come from shared memory and are kept).
 -- Every row also carries the counts over all tables (the candidates are read once).
 WITH locked AS (
-    SELECT DISTINCT l.relation FROM pg_locks l
+    SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
       AND l.pid <> pg_catalog.pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 ), candidates AS (
     SELECT c.oid,
            -- relpages is 0 until the first VACUUM or ANALYZE: such tables are ranked by their
@@ -17,9 +17,9 @@ WITH locked AS (
            END AS pages,
            pg_catalog.pg_stat_get_dead_tuples(c.oid) AS dead,
            pg_catalog.pg_stat_get_live_tuples(c.oid) AS live
-    FROM pg_class c
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
     WHERE c.relkind IN ('r', 'm')
       AND c.relpersistence <> 't'
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -39,7 +39,7 @@ SELECT n.nspname AS schema,
        pg_catalog.pg_stat_get_dead_tuples(c.oid)::float8 AS dead_tuples,
        pg_catalog.pg_stat_get_numscans(c.oid)::float8 AS seq_scans,
        pg_catalog.pg_stat_get_tuples_returned(c.oid)::float8 AS seq_tuples_read,
-       coalesce((SELECT pg_catalog.sum(pg_catalog.pg_stat_get_numscans(i.indexrelid)) FROM pg_index i
+       coalesce((SELECT pg_catalog.sum(pg_catalog.pg_stat_get_numscans(i.indexrelid)) FROM pg_catalog.pg_index i
                   WHERE i.indrelid = c.oid), 0)::float8 AS index_scans,
        (pg_catalog.pg_stat_get_tuples_inserted(c.oid) + pg_catalog.pg_stat_get_tuples_updated(c.oid)
         + pg_catalog.pg_stat_get_tuples_deleted(c.oid))::float8 AS tuples_written,
@@ -54,7 +54,7 @@ SELECT n.nspname AS schema,
        totals.*
 FROM totals  -- one row with NULL names when no table is chosen, so the counts still arrive
 LEFT JOIN (chosen
-           JOIN pg_class c ON c.oid = chosen.oid
-           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_catalog.pg_class c ON c.oid = chosen.oid
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
            LEFT JOIN locked l ON l.relation = c.oid) ON true
 ORDER BY n.nspname, c.relname

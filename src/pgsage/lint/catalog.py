@@ -23,28 +23,28 @@ WITH q(key, schema_name, rel_name) AS (
 SELECT q.key, r.oid
 FROM q
 LEFT JOIN LATERAL (
-  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relname = q.rel_name
-    AND CASE WHEN q.schema_name IS NULL THEN n.nspname = ANY (current_schemas(true))
+    AND CASE WHEN q.schema_name IS NULL THEN n.nspname = ANY (pg_catalog.current_schemas(true))
              ELSE n.nspname = q.schema_name END
-  ORDER BY array_position(current_schemas(true), n.nspname)
+  ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(true), n.nspname)
   LIMIT 1
 ) r ON true
 """
 _SIZES = """
-SELECT q.key, c.oid IS NOT NULL, coalesce(pg_total_relation_size(c.oid), 0),
-       coalesce(pg_relation_size(c.oid), 0), coalesce(c.reltuples, 0)::bigint,
+SELECT q.key, c.oid IS NOT NULL, coalesce(pg_catalog.pg_total_relation_size(c.oid), 0),
+       coalesce(pg_catalog.pg_relation_size(c.oid), 0), coalesce(c.reltuples, 0)::bigint,
        c.relkind = 'p' AS partitioned,
-       (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)
-        FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions_bytes
+       (SELECT coalesce(pg_catalog.sum(pg_catalog.pg_total_relation_size(i.inhrelid)), 0)
+        FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid) AS partitions_bytes
 FROM unnest(%(keys)s::text[], %(oids)s::oid[]) AS q(key, oid)
-LEFT JOIN pg_class c ON c.oid = q.oid
+LEFT JOIN pg_catalog.pg_class c ON c.oid = q.oid
 """
 _COLUMNS = """
 SELECT q.key, a.attname, t.typname, a.atttypmod
 FROM unnest(%(keys)s::text[], %(oids)s::oid[]) AS q(key, oid)
-JOIN pg_attribute a ON a.attrelid = q.oid AND a.attnum > 0 AND NOT a.attisdropped
-JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_attribute a ON a.attrelid = q.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 ORDER BY 1, a.attnum
 """
 

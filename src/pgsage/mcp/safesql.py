@@ -337,43 +337,48 @@ def _truthy(arg: Any) -> bool:
 _FUNCTIONS = """
 SELECT n.nspname, p.proname,
        p.provolatile = 'v'
-       OR EXISTS (SELECT 1 FROM pg_aggregate a
-                  JOIN pg_proc f ON f.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn)
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_aggregate a
+                  JOIN pg_catalog.pg_proc f
+                    ON f.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn)
                   WHERE a.aggfnoid = p.oid AND f.provolatile = 'v')
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE p.proname = ANY(%s)
 """
 _OPERATORS = """
 SELECT n.nspname, o.oprname, p.proname, p.provolatile = 'v'
-FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-JOIN pg_proc p ON p.oid = o.oprcode
+FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
 WHERE o.oprname = ANY(%s)
 """
 _RELATIONS = """
-SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT c.oid, n.nspname, c.relname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relname = ANY(%s)
 """
 # The functions user views (not the system's, not an extension's) call, through views on views.
 _VIEW_FUNCTIONS = """
 WITH RECURSIVE rels(oid) AS (
-    SELECT unnest(%s::oid[])
+    SELECT pg_catalog.unnest(%s::oid[])
     UNION
     SELECT d.refobjid FROM rels
-    JOIN pg_rewrite r ON r.ev_class = rels.oid
-    JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-        AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> rels.oid
+    JOIN pg_catalog.pg_rewrite r ON r.ev_class = rels.oid
+    JOIN pg_catalog.pg_depend d
+        ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+        AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> rels.oid
 )
 SELECT DISTINCT vn.nspname, v.relname, pn.nspname, p.proname, p.provolatile = 'v'
 FROM rels
-JOIN pg_class v ON v.oid = rels.oid AND v.relkind = 'v'
-JOIN pg_namespace vn ON vn.oid = v.relnamespace
-JOIN pg_rewrite r ON r.ev_class = v.oid
-JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-    AND d.refclassid = 'pg_proc'::regclass
-JOIN pg_proc p ON p.oid = d.refobjid
-JOIN pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_catalog.pg_class v ON v.oid = rels.oid AND v.relkind = 'v'
+JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace
+JOIN pg_catalog.pg_rewrite r ON r.ev_class = v.oid
+JOIN pg_catalog.pg_depend d
+    ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+    AND d.refclassid = 'pg_catalog.pg_proc'::regclass
+JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
 WHERE vn.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                  WHERE e.classid = 'pg_catalog.pg_class'::regclass
                   AND e.objid = v.oid AND e.deptype = 'e')
 """
 
@@ -590,14 +595,14 @@ class RoleCheck:
 
 _ROLE = """
 SELECT current_user, r.rolsuper,
-       pg_has_role(current_user, 'pg_monitor', 'USAGE')
-         OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
-       EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_read_all_data')
-         AND pg_has_role(current_user, 'pg_read_all_data', 'USAGE'),
-       EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_write_all_data')
-         AND pg_has_role(current_user, 'pg_write_all_data', 'USAGE'),
+       pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE')
+         OR pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
+       EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'pg_read_all_data')
+         AND pg_catalog.pg_has_role(current_user, 'pg_read_all_data', 'USAGE'),
+       EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'pg_write_all_data')
+         AND pg_catalog.pg_has_role(current_user, 'pg_write_all_data', 'USAGE'),
        r.rolcreaterole OR r.rolcreatedb
-FROM pg_roles r WHERE r.rolname = current_user
+FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
 """
 
 
@@ -706,7 +711,7 @@ def explain(
             if not indexes:
                 return Plan(checked.text, without, _total_cost(without), analyze)
             row = conn.execute(
-                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                "SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
                 "ON n.oid = e.extnamespace WHERE e.extname = 'hypopg'"
             ).fetchone()
             if row is None:

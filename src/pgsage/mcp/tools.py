@@ -283,14 +283,15 @@ class Result:
 
 # -- catalog listings (fixed, parameterised statements) ---------------------------------------
 _SCHEMAS = """
-SELECT n.nspname, pg_get_userbyid(n.nspowner),
-       count(*) FILTER (WHERE c.relkind IN ('r', 'p')),
-       count(*) FILTER (WHERE c.relkind IN ('v', 'm')),
-       count(*) FILTER (WHERE c.relkind IN ('i', 'I')),
-       count(*) FILTER (WHERE c.relkind = 'S'),
-       coalesce(sum(c.relpages::bigint) FILTER (WHERE c.relkind IN ('r', 'm', 'i', 't')), 0)
-         * current_setting('block_size')::bigint
-FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
+SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner),
+       pg_catalog.count(*) FILTER (WHERE c.relkind IN ('r', 'p')),
+       pg_catalog.count(*) FILTER (WHERE c.relkind IN ('v', 'm')),
+       pg_catalog.count(*) FILTER (WHERE c.relkind IN ('i', 'I')),
+       pg_catalog.count(*) FILTER (WHERE c.relkind = 'S'),
+       coalesce(pg_catalog.sum(c.relpages::bigint)
+                  FILTER (WHERE c.relkind IN ('r', 'm', 'i', 't')), 0)
+         * pg_catalog.current_setting('block_size')::bigint
+FROM pg_catalog.pg_namespace n LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
 WHERE n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp%%'
   AND (%(system)s OR n.nspname NOT IN ('pg_catalog', 'information_schema'))
 GROUP BY n.oid, n.nspname ORDER BY n.nspname
@@ -309,10 +310,10 @@ _OBJECTS = """
 SELECT n.nspname, c.relname, c.relkind::text, t.relname,
        CASE WHEN c.relkind IN ('r', 'p', 'm', 'i') THEN c.reltuples::float8 END,
        CASE WHEN c.relkind IN ('r', 'm', 'i', 'S') THEN c.relpages::bigint
-            * current_setting('block_size')::bigint END
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_index x ON x.indexrelid = c.oid
-LEFT JOIN pg_class t ON t.oid = x.indrelid
+            * pg_catalog.current_setting('block_size')::bigint END
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = c.oid
+LEFT JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
 WHERE n.nspname = %(schema)s AND c.relkind = ANY(%(kinds)s)
   AND (%(pattern)s::text IS NULL OR c.relname ILIKE %(pattern)s)
 ORDER BY c.relkind, c.relname

@@ -23,156 +23,179 @@ from pgsage.db.connect import SessionOptions, connect
 # Only user schemas, never objects that belong to an extension (pg_depend deptype 'e').
 # Each query returns (key, table-or-NULL, attribute columns...); the names follow in QUERIES.
 RELATIONS = """
-SELECT 'table ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relname,
+SELECT 'table ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(c.relname), c.relname,
        CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
             WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END,
        CASE c.relpersistence WHEN 'u' THEN 'unlogged' ELSE 'logged' END,
-       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
-       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 COLUMNS = """
-SELECT 'column ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.'
-         || quote_ident(a.attname), c.relname,
-       format_type(a.atttypid, a.atttypmod),
+SELECT 'column ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(c.relname) || '.'
+         || pg_catalog.quote_ident(a.attname), c.relname,
+       pg_catalog.format_type(a.atttypid, a.atttypmod),
        CASE WHEN a.attnotnull THEN 'not null' ELSE 'null' END,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
-       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_collation co ON co.oid = a.attcollation
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 CONSTRAINTS = """
-SELECT 'constraint ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.'
-         || quote_ident(con.conname), c.relname,
+SELECT 'constraint ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(c.relname) || '.'
+         || pg_catalog.quote_ident(con.conname), c.relname,
        CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN
             'foreign key' WHEN 'c' THEN 'check' WHEN 'x' THEN 'exclusion' END,
-       pg_get_constraintdef(con.oid, true),
+       pg_catalog.pg_get_constraintdef(con.oid, true),
        CASE WHEN con.convalidated THEN NULL ELSE 'not valid' END
-FROM pg_constraint con
-JOIN pg_class c ON c.oid = con.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
+FROM pg_catalog.pg_constraint con
+JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 INDEXES = """
-SELECT 'index ' || quote_ident(n.nspname) || '.' || quote_ident(ci.relname), c.relname,
-       pg_get_indexdef(i.indexrelid),
+SELECT 'index ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(ci.relname), c.relname,
+       pg_catalog.pg_get_indexdef(i.indexrelid),
        CASE WHEN i.indisvalid THEN NULL ELSE 'invalid' END
-FROM pg_index i
-JOIN pg_class ci ON ci.oid = i.indexrelid
-JOIN pg_class c ON c.oid = i.indrelid
-JOIN pg_namespace n ON n.oid = ci.relnamespace
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 ENUMS = """
-SELECT 'enum ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname), NULL,
-       array_to_string(array_agg(quote_literal(e.enumlabel) ORDER BY e.enumsortorder), ', ')
-FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-JOIN pg_enum e ON e.enumtypid = t.oid
+SELECT 'enum ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(t.typname), NULL,
+       pg_catalog.array_to_string(
+         pg_catalog.array_agg(pg_catalog.quote_literal(e.enumlabel) ORDER BY e.enumsortorder), ', ')
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
 GROUP BY n.nspname, t.typname
 """
 
 DOMAINS = """
-SELECT 'domain ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname), NULL,
-       format_type(t.typbasetype, t.typtypmod),
+SELECT 'domain ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(t.typname), NULL,
+       pg_catalog.format_type(t.typbasetype, t.typtypmod),
        CASE WHEN t.typnotnull THEN 'not null' ELSE 'null' END, t.typdefault,
-       (SELECT string_agg(pg_get_constraintdef(con.oid, true), ' ' ORDER BY con.conname)
-        FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c')
-FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       (SELECT pg_catalog.string_agg(pg_catalog.pg_get_constraintdef(con.oid, true), ' '
+                                     ORDER BY con.conname)
+        FROM pg_catalog.pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c')
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'd'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_type'::regclass
                   AND d.objid = t.oid AND d.deptype = 'e')
 """
 
 SEQUENCES = """
-SELECT 'sequence ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname), NULL,
-       format_type(s.seqtypid, NULL), s.seqstart::text, s.seqincrement::text, s.seqmin::text,
+SELECT 'sequence ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(c.relname), NULL,
+       pg_catalog.format_type(s.seqtypid, NULL), s.seqstart::text, s.seqincrement::text,
+       s.seqmin::text,
        s.seqmax::text, s.seqcache::text, CASE WHEN s.seqcycle THEN 'cycle' END,
-       (SELECT quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) || '.'
-               || quote_ident(ta.attname)
-        FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid
-        JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-        JOIN pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid
-        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-          AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)
-FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
+       (SELECT pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(tc.relname)
+               || '.'
+               || pg_catalog.quote_ident(ta.attname)
+        FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class tc ON tc.oid = d.refobjid
+        JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+        JOIN pg_catalog.pg_attribute ta ON ta.attrelid = d.refobjid AND ta.attnum = d.refobjsubid
+        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+          AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)
+FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 FUNCTIONS = """
-SELECT 'function ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '('
-         || pg_get_function_identity_arguments(p.oid) || ')', NULL,
-       pg_get_functiondef(p.oid)
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+SELECT 'function ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(p.proname) || '('
+         || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', NULL,
+       pg_catalog.pg_get_functiondef(p.oid)
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_proc'::regclass
                   AND d.objid = p.oid AND d.deptype = 'e')
 """
 
 TRIGGERS = """
-SELECT 'trigger ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.'
-         || quote_ident(t.tgname), c.relname, pg_get_triggerdef(t.oid, true)
-FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT 'trigger ' || pg_catalog.quote_ident(n.nspname)
+         || '.' || pg_catalog.quote_ident(c.relname) || '.'
+         || pg_catalog.quote_ident(t.tgname), c.relname, pg_catalog.pg_get_triggerdef(t.oid, true)
+FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 """
 
 EXTENSIONS = """
-SELECT 'extension ' || quote_ident(e.extname), NULL, n.nspname
-FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+SELECT 'extension ' || pg_catalog.quote_ident(e.extname), NULL, n.nspname
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 WHERE e.extname <> 'plpgsql'
 """
 
 SCHEMAS = """
-SELECT 'schema ' || quote_ident(n.nspname), NULL, 'schema'
-FROM pg_namespace n
+SELECT 'schema ' || pg_catalog.quote_ident(n.nspname), NULL, 'schema'
+FROM pg_catalog.pg_namespace n
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
   AND n.nspname <> 'public'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                  WHERE d.classid = 'pg_catalog.pg_namespace'::regclass
                   AND d.objid = n.oid AND d.deptype = 'e')
 """
 

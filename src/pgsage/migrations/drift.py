@@ -137,8 +137,8 @@ def _reflected(dsn: str, dump: SchemaDump) -> sa.MetaData | str:
 
 EXTENSION_RELATIONS = """
 SELECT DISTINCT c.relname
-FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
-WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e'
+FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e'
 """
 
 

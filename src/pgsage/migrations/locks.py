@@ -45,18 +45,19 @@ FIRST_NORMAL_OID = 16384
 
 LOCKS_QUERY = """
 SELECT l.relation::bigint, l.mode
-FROM pg_locks l
-WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+FROM pg_catalog.pg_locks l
+WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND l.relation >= 16384::oid
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.database = (SELECT oid FROM pg_catalog.pg_database
+                    WHERE datname = pg_catalog.current_database())
 """
 
 RELATIONS_QUERY = """
 SELECT c.oid::bigint, c.relfilenode::bigint, n.nspname, c.relname, c.relkind::text,
        COALESCE(s.seq_scan, 0)
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = c.oid
 WHERE c.oid >= 16384::oid
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
 """
@@ -183,7 +184,7 @@ def _one_per_mode(taken: list[LockTaken]) -> list[LockTaken]:
 
 SAMPLE_QUERY = """
 SELECT l.relation::bigint, l.mode, l.granted, l.locktype
-FROM pg_locks l
+FROM pg_catalog.pg_locks l
 WHERE l.pid = %s AND (NOT l.granted OR (l.locktype = 'relation' AND l.relation >= 16384::oid))
 """
 # Waiting for another transaction to end: the phase where the statement holds all its locks.

@@ -31,15 +31,17 @@ OPERATOR_NAMES = {
 ANN_INDEXES = """
 SELECT n.nspname, t.relname, i.relname, am.amname, a.attname, ty.typname, a.atttypmod,
        oc.opcname, coalesce(i.reloptions, '{}'), greatest(t.reltuples, 0)::float8,
-       pg_relation_size(i.oid), pg_get_indexdef(i.oid), pg_get_expr(x.indpred, x.indrelid)
-FROM pg_index x
-JOIN pg_class i ON i.oid = x.indexrelid
-JOIN pg_class t ON t.oid = x.indrelid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-JOIN pg_am am ON am.oid = i.relam
-JOIN pg_opclass oc ON oc.oid = x.indclass[0]
-LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] AND x.indkey[0] <> 0
-LEFT JOIN pg_type ty ON ty.oid = a.atttypid
+       pg_catalog.pg_relation_size(i.oid), pg_catalog.pg_get_indexdef(i.oid),
+       pg_catalog.pg_get_expr(x.indpred, x.indrelid)
+FROM pg_catalog.pg_index x
+JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid
+JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = i.relam
+JOIN pg_catalog.pg_opclass oc ON oc.oid = x.indclass[0]
+LEFT JOIN pg_catalog.pg_attribute a
+  ON a.attrelid = t.oid AND a.attnum = x.indkey[0] AND x.indkey[0] <> 0
+LEFT JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
 WHERE am.amname IN ('hnsw', 'ivfflat') AND x.indisvalid AND x.indisready
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1, 2, 3

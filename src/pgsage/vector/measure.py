@@ -91,7 +91,7 @@ class Probe:
 
 
 def set_local(conn: Conn, name: str, value: str) -> None:
-    conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+    conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", (name, value))
 
 
 def begin_read_only(conn: Conn) -> None:
@@ -100,7 +100,9 @@ def begin_read_only(conn: Conn) -> None:
 
 def load_pgvector(conn: Conn) -> str:
     """The installed pgvector version; loads the library so its settings are known."""
-    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    row = conn.execute(
+        "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'vector'"
+    ).fetchone()
     if row is None:
         raise MissingExtension("pgvector (the vector extension) is not installed in this database")
     conn.execute("SELECT '[1]'::vector")
@@ -223,7 +225,9 @@ def matching_fraction(conn: Conn, target: Target, condition: str) -> float | Non
     """The share of the table's rows (a sample of them) that a filter keeps."""
     ix = target.index
     pct = min(100.0, 100.0 * 20_000 / max(ix.rows, 1.0))
-    query = sql.SQL("SELECT avg(({})::int)::float8 FROM {} TABLESAMPLE SYSTEM ({})").format(
+    query = sql.SQL(
+        "SELECT pg_catalog.avg(({})::int)::float8 FROM {} TABLESAMPLE SYSTEM ({})"
+    ).format(
         sql.SQL(condition),
         sql.Identifier(ix.schema, ix.table),
         sql.Literal(pct),
@@ -236,10 +240,10 @@ def matching_fraction(conn: Conn, target: Target, condition: str) -> float | Non
 
 def session_info(conn: Conn, names: Sequence[str]) -> tuple[str, str, dict[str, str]]:
     """The role, the database and the session's own value of each setting."""
-    row = conn.execute("SELECT current_user, current_database()").fetchone()
+    row = conn.execute("SELECT current_user, pg_catalog.current_database()").fetchone()
     assert row is not None
     values = {}
     for name in names:
-        found = conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
+        found = conn.execute("SELECT pg_catalog.current_setting(%s, true)", (name,)).fetchone()
         values[name] = str(found[0]) if found and found[0] is not None else ""
     return str(row[0]), str(row[1]), values

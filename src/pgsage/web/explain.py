@@ -62,7 +62,7 @@ def _with_values(
 ) -> tuple[str, tuple[str, ...]]:
     conn.execute(sql.SQL("PREPARE {} AS {}").format(sql.Identifier(PREPARED), sql.SQL(query)))
     row = conn.execute(
-        "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s",
+        "SELECT parameter_types::text[] FROM pg_catalog.pg_prepared_statements WHERE name = %s",
         (PREPARED,),
     ).fetchone()
     values = tuple(neutral_value(t) for t in (row[0] if row and row[0] else []))

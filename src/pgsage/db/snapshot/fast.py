@@ -144,7 +144,7 @@ class _SecondSession:
         opener: SessionOpener | None = None,
     ) -> None:
         self.info = reader.info
-        snapshot_id = main.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
+        snapshot_id = main.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
         self._lease: AbstractContextManager[psycopg.Connection[TupleRow]] | None = None
         if opener is not None:
             # A session with the first one's settings from where the first came from (a
@@ -201,8 +201,9 @@ def _like(main: psycopg.Connection[TupleRow]) -> psycopg.Connection[TupleRow]:
     """A new session with the first one's conninfo (password included, not the masked dsn)
     and its timeouts, application name and read-only default."""
     settings = main.execute(
-        "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
-        "current_setting('application_name')"
+        "SELECT pg_catalog.current_setting('statement_timeout'), "
+        "pg_catalog.current_setting('lock_timeout'), "
+        "pg_catalog.current_setting('application_name')"
     ).fetchone()
     assert settings is not None
     params = {
@@ -215,7 +216,7 @@ def _like(main: psycopg.Connection[TupleRow]) -> psycopg.Connection[TupleRow]:
         for name, value in zip(
             ("statement_timeout", "lock_timeout", "application_name"), settings, strict=True
         ):
-            conn.execute("SELECT set_config(%s, %s, false)", [name, value])
+            conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", [name, value])
         conn.execute("SET default_transaction_read_only = on")
     except BaseException:
         conn.close()

@@ -36,8 +36,9 @@ class Quoting:
     @classmethod
     def of(cls, conn: psycopg.Connection[TupleRow]) -> Quoting:
         row = conn.execute(
-            "SELECT array_agg(word) FILTER (WHERE catcode <> 'U'), "
-            "current_setting('quote_all_identifiers') = 'on' FROM pg_get_keywords()"
+            "SELECT pg_catalog.array_agg(word) FILTER (WHERE catcode <> 'U'), "
+            "pg_catalog.current_setting('quote_all_identifiers') = 'on' "
+            "FROM pg_catalog.pg_get_keywords()"
         ).fetchone()
         assert row is not None
         return cls(frozenset(row[0] or ()), bool(row[1]))

@@ -163,7 +163,7 @@ def end(conn: psycopg.Connection[TupleRow]) -> None:
 
 
 def collected_at(conn: psycopg.Connection[TupleRow]) -> datetime:
-    row = conn.execute("SELECT now()").fetchone()
+    row = conn.execute("SELECT pg_catalog.now()").fetchone()
     assert row is not None
     value: datetime = row[0]
     return value
@@ -273,7 +273,8 @@ def read_statements(
 
     def run() -> tuple[list[Statement], StatementsInfo]:
         schema_row = c.conn.execute(
-            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "SELECT n.nspname FROM pg_catalog.pg_extension e "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
             "WHERE e.extname = 'pg_stat_statements'"
         ).fetchone()
         assert schema_row is not None
@@ -282,7 +283,8 @@ def read_statements(
         present = {
             str(r[0])
             for r in c.conn.execute(
-                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                "SELECT attname FROM pg_catalog.pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0",
                 [f'"{schema}".pg_stat_statements'],
             ).fetchall()
         }
@@ -307,8 +309,9 @@ def read_statements(
         )
         order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
         query = sql.SQL(
-            "SELECT {fields} FROM {view} s LEFT JOIN pg_roles r ON r.oid = s.userid "
-            "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "SELECT {fields} FROM {view} s LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid "
+            "WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
+            "WHERE datname = pg_catalog.current_database()) "
             "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
         ).format(
             fields=sql.SQL(", ").join(fields),
@@ -326,14 +329,14 @@ def read_statements(
         rows = fetch(c.conn, ordered, Statement)
         total = c.conn.execute(
             sql.SQL(
-                "SELECT count(*) FROM {} WHERE dbid = "
-                "(SELECT oid FROM pg_database WHERE datname = "
-                "current_database())"
+                "SELECT pg_catalog.count(*) FROM {} WHERE dbid = "
+                "(SELECT oid FROM pg_catalog.pg_database WHERE datname = "
+                "pg_catalog.current_database())"
             ).format(view)
         ).fetchone()
         dealloc = reset = None
         if c.conn.execute(
-            "SELECT to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
+            "SELECT pg_catalog.to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
         ).fetchone() != (None,):
             info_row = c.conn.execute(
                 sql.SQL("SELECT dealloc, stats_reset FROM {}").format(

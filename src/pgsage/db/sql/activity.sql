@@ -14,6 +14,6 @@ SELECT a.pid,
        a.backend_start,
        pg_catalog.pg_blocking_pids(a.pid) AS blocked_by,
        pg_catalog.left(a.query, 1000) AS query
-FROM pg_stat_activity a
+FROM pg_catalog.pg_stat_activity a
 WHERE a.pid <> pg_catalog.pg_backend_pid()
 ORDER BY a.pid

@@ -2,10 +2,10 @@
 WITH locked AS (
     -- Relations another session holds or awaits an ACCESS EXCLUSIVE lock on (an ALTER TABLE,
     -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
-    SELECT DISTINCT l.relation FROM pg_locks l
+    SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
       AND l.pid <> pg_catalog.pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 )
 SELECT c.oid::bigint AS table_oid,
        n.nspname AS schema,
@@ -27,20 +27,20 @@ SELECT c.oid::bigint AS table_oid,
        s.n_distinct::float8 AS n_distinct,
        s.correlation::float8 AS correlation,
        s.avg_width::int AS avg_width
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
                     AND s.attname = a.attname AND s.inherited = (c.relkind = 'p')
 WHERE c.relkind IN ('r', 'p', 'm')
   AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   -- extension members, found from the extensions' side (a few rows, one hashed look-up)
-  AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
-                     WHERE d.refclassid = 'pg_extension'::regclass
-                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
+  AND c.oid NOT IN (SELECT d.objid FROM pg_catalog.pg_depend d
+                     WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass
+                       AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e')
   AND c.oid NOT IN (SELECT relation FROM locked)
 -- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)

@@ -3,7 +3,7 @@ SELECT d.datname AS name,
        -- The pages of every relation as VACUUM/ANALYZE last counted them: pg_database_size
        -- stats every file of the database (0.1 s at 35,000 files), and no check needs more.
        -- The exporter measures the database with pg_database_size.
-       (SELECT pg_catalog.sum(relpages)::bigint FROM pg_class)
+       (SELECT pg_catalog.sum(relpages)::bigint FROM pg_catalog.pg_class)
            * pg_catalog.current_setting('block_size')::bigint AS size_bytes,
        pg_catalog.age(d.datfrozenxid)::bigint AS frozenxid_age,
        pg_catalog.mxid_age(d.datminmxid)::bigint AS minmxid_age,
@@ -12,9 +12,9 @@ SELECT d.datname AS name,
        s.conflicts, s.temp_files, s.temp_bytes, s.deadlocks,
        s.stats_reset,
        pg_catalog.pg_postmaster_start_time() AS postmaster_start_time,
-       (SELECT setting::int FROM pg_settings WHERE name = 'max_connections') AS max_connections,
-       (SELECT setting::int FROM pg_settings WHERE name = 'superuser_reserved_connections')
+       (SELECT setting::int FROM pg_catalog.pg_settings WHERE name = 'max_connections') AS max_connections,
+       (SELECT setting::int FROM pg_catalog.pg_settings WHERE name = 'superuser_reserved_connections')
            AS superuser_reserved_connections
-FROM pg_database d
-JOIN pg_stat_database s ON s.datid = d.oid
+FROM pg_catalog.pg_database d
+JOIN pg_catalog.pg_stat_database s ON s.datid = d.oid
 WHERE d.datname = pg_catalog.current_database()

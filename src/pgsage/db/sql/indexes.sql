@@ -9,15 +9,15 @@
 --    no expression, predicate or storage option; btree, hash or GIN) is left NULL here and
 --    written by the snapshot the way pg_get_indexdef prints it (db/snapshot/indexdef.py, tested against
 --    it); any other index is deparsed by the server;
---  * usage counters come from the pg_stat_get_* functions, not the views that join pg_class
---    and pg_index once more.
+--  * usage counters come from the pg_stat_get_* functions, not the views that join pg_catalog.pg_class
+--    and pg_catalog.pg_index once more.
 WITH locked AS (
     -- Relations another session holds or awaits an ACCESS EXCLUSIVE lock on (an ALTER TABLE,
     -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
-    SELECT DISTINCT l.relation FROM pg_locks l
+    SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
       AND l.pid <> pg_catalog.pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 )
 SELECT ic.oid::bigint AS oid,
        tc.oid::bigint AS table_oid,
@@ -62,11 +62,11 @@ SELECT ic.oid::bigint AS oid,
            AS idx_blks_read,
        pg_catalog.pg_stat_get_blocks_hit(i.indexrelid) AS idx_blks_hit,
        fresh.yes AND i.indisvalid AS size_estimated
-FROM pg_index i
-JOIN pg_class ic ON ic.oid = i.indexrelid
-JOIN pg_class tc ON tc.oid = i.indrelid
-JOIN pg_namespace n ON n.oid = tc.relnamespace
-JOIN pg_am am ON am.oid = ic.relam
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 CROSS JOIN (SELECT pg_catalog.current_setting('block_size')::bigint AS block_size) bs
 -- After a reset of the database's statistics a zero counter proves nothing (see tables.sql).
 CROSS JOIN (
@@ -107,22 +107,22 @@ CROSS JOIN LATERAL (
     -- a LATERAL look-up, so that each column is one index probe on (attrelid, attnum); as a
     -- join the planner hashed all of the table's columns once per index
     LEFT JOIN LATERAL (
-        SELECT a.attname, a.atttypid, a.attcollation FROM pg_attribute a
+        SELECT a.attname, a.atttypid, a.attcollation FROM pg_catalog.pg_attribute a
         WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1] AND i.indkey[k.n - 1] <> 0
         OFFSET 0  -- keeps the planner from flattening this into the join it replaces
     ) a ON true
-    LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k.n - 1] AND k.n <= i.indnkeyatts
-    LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.n - 1] AND k.n <= i.indnkeyatts
+    LEFT JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[k.n - 1] AND k.n <= i.indnkeyatts
+    LEFT JOIN pg_catalog.pg_collation co ON co.oid = i.indcollation[k.n - 1] AND k.n <= i.indnkeyatts
 ) cols
-LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                            AND con.contype IN ('p', 'u', 'x')
 WHERE tc.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   -- extension members, found from the extensions' side (a few rows, one hashed look-up)
-  AND tc.oid NOT IN (SELECT d.objid FROM pg_depend d
-                     WHERE d.refclassid = 'pg_extension'::regclass
-                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
+  AND tc.oid NOT IN (SELECT d.objid FROM pg_catalog.pg_depend d
+                     WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass
+                       AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e')
   AND tc.oid NOT IN (SELECT relation FROM locked)
   AND i.indexrelid NOT IN (SELECT relation FROM locked)
 -- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)

@@ -6,5 +6,5 @@ SELECT r.pid, r.application_name, pg_catalog.host(r.client_addr) AS client_addr,
        extract(epoch FROM r.write_lag)::float8 AS write_lag_s,
        extract(epoch FROM r.flush_lag)::float8 AS flush_lag_s,
        extract(epoch FROM r.replay_lag)::float8 AS replay_lag_s
-FROM pg_stat_replication r
+FROM pg_catalog.pg_stat_replication r
 ORDER BY r.application_name, r.pid

@@ -1,4 +1,4 @@
 -- Every server setting, for checks that judge configuration.
 SELECT name, setting, unit, source, vartype, boot_val, reset_val, pending_restart
-FROM pg_settings
+FROM pg_catalog.pg_settings
 ORDER BY name

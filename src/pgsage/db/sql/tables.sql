@@ -3,10 +3,10 @@
 WITH locked AS (
     -- Relations another session holds or awaits an ACCESS EXCLUSIVE lock on (an ALTER TABLE,
     -- a VACUUM FULL): reading their definitions or sizes would queue behind it.
-    SELECT DISTINCT l.relation FROM pg_locks l
+    SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
       AND l.pid <> pg_catalog.pg_backend_pid()
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = pg_catalog.current_database())
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 )
 SELECT c.oid::bigint AS oid,
        n.nspname AS schema,
@@ -15,8 +15,8 @@ SELECT c.oid::bigint AS oid,
        c.relpersistence::text AS persistence,
        c.relispartition AS is_partition,
        (SELECT pn.nspname || '.' || pc.relname
-          FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
-          JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+          FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
          WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
        coalesce(c.reloptions, '{}') AS reloptions,
@@ -27,7 +27,7 @@ SELECT c.oid::bigint AS oid,
        sz.table_bytes + sz.toast_bytes AS total_bytes,  -- + index_bytes, likewise
        sz.toast_bytes,
        c.relhasindex AS has_index,
-       EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')
+       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p')
            AS has_primary_key,
        CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.age(c.relfrozenxid)::bigint END AS frozenxid_age,
        CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.mxid_age(c.relminmxid)::bigint END AS minmxid_age,
@@ -58,23 +58,23 @@ SELECT c.oid::bigint AS oid,
        pg_catalog.pg_stat_get_blocks_fetched(t.oid) - pg_catalog.pg_stat_get_blocks_hit(t.oid) AS toast_blks_read,
        pg_catalog.pg_stat_get_blocks_hit(t.oid) AS toast_blks_hit,
        NOT sz.exact AS size_estimated
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
 CROSS JOIN (
     SELECT pg_catalog.pg_stat_get_db_stat_reset_time(d.oid) IS NULL AS counters_whole
     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
 ) stats
 -- The columns pg_stat_all_tables and pg_statio_all_tables add up over the table's indexes
 -- (NULL for a table without one, as there), read from the pg_stat_get_* functions: the views
--- join pg_class and group once more.
+-- join pg_catalog.pg_class and group once more.
 LEFT JOIN LATERAL (
     SELECT pg_catalog.sum(pg_catalog.pg_stat_get_numscans(x.indexrelid))::bigint AS idx_scan,
            pg_catalog.sum(pg_catalog.pg_stat_get_tuples_fetched(x.indexrelid))::bigint AS idx_tup_fetch,
            pg_catalog.sum(pg_catalog.pg_stat_get_blocks_fetched(x.indexrelid)
                - pg_catalog.pg_stat_get_blocks_hit(x.indexrelid))::bigint AS idx_blks_read,
            pg_catalog.sum(pg_catalog.pg_stat_get_blocks_hit(x.indexrelid))::bigint AS idx_blks_hit
-    FROM pg_index x WHERE x.indrelid = c.oid
+    FROM pg_catalog.pg_index x WHERE x.indrelid = c.oid
 ) ix ON c.relhasindex
 -- Sizes: the main fork and the TOAST table with its index (the indexes' sizes are read by the
 -- indexes section and added up per table by the snapshot). Measuring a relation opens it (a
@@ -94,7 +94,7 @@ LEFT JOIN LATERAL (
     SELECT pg_catalog.sum(tic.relpages)::bigint AS relpages,
            pg_catalog.bool_and(tic.reltuples >= 0
                     AND pg_catalog.abs(tic.reltuples - t.reltuples) <= 0.1 * t.reltuples) AS counted
-    FROM pg_index ti JOIN pg_class tic ON tic.oid = ti.indexrelid
+    FROM pg_catalog.pg_index ti JOIN pg_catalog.pg_class tic ON tic.oid = ti.indexrelid
     WHERE ti.indrelid = t.oid
 ) tix ON t.oid IS NOT NULL
 CROSS JOIN LATERAL (
@@ -116,7 +116,7 @@ CROSS JOIN LATERAL (
                 ELSE c.relpages::bigint * fresh.block_size END AS table_bytes,
            CASE WHEN t.oid IS NULL THEN 0
                 WHEN fresh.toast_exact THEN pg_catalog.pg_relation_size(t.oid) + coalesce((
-                    SELECT pg_catalog.sum(pg_catalog.pg_relation_size(ti.indexrelid)) FROM pg_index ti
+                    SELECT pg_catalog.sum(pg_catalog.pg_relation_size(ti.indexrelid)) FROM pg_catalog.pg_index ti
                      WHERE ti.indrelid = t.oid), 0)::bigint
                 ELSE (t.relpages::bigint + coalesce(tix.relpages, 0)) * fresh.block_size
            END AS toast_bytes
@@ -125,8 +125,8 @@ WHERE c.relkind IN ('r', 'p', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   -- extension members, found from the extensions' side (a few rows, one hashed look-up)
-  AND c.oid NOT IN (SELECT d.objid FROM pg_depend d
-                     WHERE d.refclassid = 'pg_extension'::regclass
-                       AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')
+  AND c.oid NOT IN (SELECT d.objid FROM pg_catalog.pg_depend d
+                     WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass
+                       AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e')
   AND c.oid NOT IN (SELECT relation FROM locked)
 -- unsorted: the snapshot sorts these rows (SORTED_BY in db/snapshot/sections.py)
