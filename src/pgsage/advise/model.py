@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pgsage.fixes.index import CreateIndex, IndexKey
-from pgsage.fixes.quoting import ident
+from pgsage.fixes.quoting import ident_as_server
 from pgsage.fixes.table import Analyze
 
 
@@ -76,7 +76,9 @@ _SOURCES = {
 
 
 def _path_text(schemas: tuple[str, ...]) -> str:
-    return ", ".join(ident(s) for s in schemas)
+    # a search_path value is split on commas, not parsed as SQL: only names that are not
+    # plain lower case need quotes (keywords do not)
+    return ", ".join(ident_as_server(s) for s in schemas)
 
 
 @dataclass(frozen=True)
