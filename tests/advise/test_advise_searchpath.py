@@ -327,3 +327,31 @@ def test_functions_named_like_builtins_earlier_on_the_path_are_never_called(
         f.seek(start)
         log = f.read().decode(errors="replace")
     assert HIJACKED not in log, [line for line in log.splitlines() if HIJACKED in line][:5]
+
+
+def test_queries_keep_the_session_path_unless_search_path_is_given(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    """A --queries file is planned under the session's path (public.orders here), as before;
+    --search-path plans it under the given one (app.orders), and says so."""
+    if hypopg(db):
+        db.execute("CREATE EXTENSION hypopg")
+    db.execute(SCHEMA)
+    db.execute("VACUUM ANALYZE")
+    path = tmp_path / "workload.sql"
+    path.write_text("SELECT id FROM orders WHERE customer_id = 5;\n")
+    plain = advise(db, "--queries", str(path), "--format", "json")
+    assert plain.returncode == 0, plain.stderr
+    data = json.loads(plain.stdout)
+    assert recommended(data) == {("public.orders", ("customer_id",))}
+    assert "name_resolution" not in data["queries"][0]
+    given = advise(db, "--queries", str(path), "--search-path", "App", "--format", "json")
+    assert given.returncode == 0, given.stderr
+    data = json.loads(given.stdout)
+    assert recommended(data) == {("app.orders", ("customer_id",))}
+    assert data["queries"][0]["name_resolution"]["source"] == "option"
+    assert data["queries"][0]["name_resolution"]["line"] == 'search_path "app" (--search-path)'
+    bad = advise(db, "--queries", str(path), "--search-path", " , ")
+    assert bad.returncode == 2
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--search-path" in lines[0] and "names no schema" in lines[0]
