@@ -176,6 +176,8 @@ def test_recorded_statements_resolve_on_their_roles_search_path(
             (roles["db"], "SELECT total FROM daily WHERE region = %s", Int4(7)),
             (roles["db"] + ":app", "SELECT id FROM events WHERE device_id = %s", Int4(9)),
             (roles["db"] + ":billing", "SELECT id FROM ledger WHERE entry = %s", Int4(11)),
+            # its path finds public.orders, which has no ext_ref (the session SET app)
+            (roles["db"] + ":app", "SELECT status FROM orders WHERE ext_ref = %s", "ref-3"),
         ],
     )
     result = advise(db, "--format", "json")
@@ -209,8 +211,14 @@ def test_recorded_statements_resolve_on_their_roles_search_path(
     assert "does not exist" in ledger["skipped"]
     assert 'search_path "reporting, public"' in ledger["skipped"]
     assert "ledger in app, billing" in ledger["skipped"]
-    skipped = [q for q in data["queries"] if "skipped" in q]
-    assert [q["query"] for q in skipped] == ["SELECT id FROM ledger WHERE entry = $1"]
+    skipped = {q["query"]: q["skipped"] for q in data["queries"] if "skipped" in q}
+    assert set(skipped) == {
+        "SELECT id FROM ledger WHERE entry = $1",
+        "SELECT status FROM orders WHERE ext_ref = $1",
+    }
+    wrong_table = skipped["SELECT status FROM orders WHERE ext_ref = $1"]
+    assert "does not exist" in wrong_table
+    assert 'planned under search_path "reporting, public"' in wrong_table, wrong_table
 
     text = advise(db)
     assert text.returncode == 0, text.stderr

@@ -339,7 +339,10 @@ def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidat
     before = search.whatif.cost(query, frozenset())
     after = search.whatif.cost(query, final)
     if before is None:
-        return QueryResult(query.query, None, None, skipped=query.skipped or "could not be planned")
+        why = query.skipped or "could not be planned"
+        if query.query.resolution is not None:  # which tables its names meant
+            why += f" (planned under {query.query.resolution.line()})"
+        return QueryResult(query.query, None, None, skipped=why)
     if after is None:
         after = before
     return QueryResult(query.query, before.cost, after.cost, before.nodes, after.nodes)
