@@ -448,7 +448,9 @@ class _Walker:
             parsed = pglast.parse_sql(rel.view_sql or "")
         except (pglast.parser.ParseError, ValueError, RecursionError):
             return _Derived({})
-        inner = _Walker(self.catalog, self.depth + 1)
+        # pg_get_viewdef printed the view for the advisor session's own search_path: its
+        # names are read there, not on the statement's path (advise.searchpath).
+        inner = _Walker(getattr(self.catalog, "session", self.catalog), self.depth + 1)
         outputs = inner.statement(parsed[0].stmt, None) if parsed else {}
         self.accesses += inner.accesses
         return _Derived(outputs)

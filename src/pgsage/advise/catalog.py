@@ -151,6 +151,19 @@ WHERE i.indrelid = ANY(%s::pg_catalog.oid[]) ORDER BY i.indrelid, ic.relname
 """
 
 
+# Every relation of each name, in any schema: where a name resolves on a statement's own
+# search_path (``advise.searchpath``), and whether a name is unique across schemas.
+_PLACEMENTS = """/* pgsage */
+SELECT c.relname, n.nspname, c.oid::bigint
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = ANY(%s::pg_catalog.text[]) AND n.nspname NOT LIKE 'pg\\_temp\\_%%'
+  AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%%'
+ORDER BY c.relname, n.nspname
+"""
+# Schemas no application table lives in: never a "unique name" answer.
+_SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
+
+
 class Catalog:
     """Relations looked up on demand and cached for the run (one advisor session)."""
 
@@ -159,6 +172,7 @@ class Catalog:
         self._by_ref: dict[TableRef, RelInfo | None] = {}
         self._byte_order: bool | None = None
         self._by_oid: dict[int, RelInfo] = {}
+        self._placements: dict[str, dict[str, int]] = {}  # name -> schema -> oid
 
     def lookup(self, ref: TableRef) -> RelInfo | None:
         if ref not in self._by_ref:
@@ -225,6 +239,29 @@ class Catalog:
             self._by_ref[ref] = self._by_oid.get(oid) if oid is not None else None
         for rel in self._by_oid.values():  # as get() names them: schema-qualified
             self._by_ref.setdefault(TableRef(rel.name.schema, rel.name.name), rel)
+
+    # -- names resolved on a statement's own search_path (advise.searchpath) ---------------
+    def preload_placements(self, names: Iterable[str]) -> None:
+        """Where each relation of these names lives, in one query."""
+        wanted = sorted({n for n in names if n not in self._placements})
+        if not wanted:
+            return
+        for name in wanted:
+            self._placements[name] = {}
+        with self.conn.transaction():
+            for name, schema, oid in self.conn.execute(_PLACEMENTS, (wanted,)).fetchall():
+                self._placements[str(name)][str(schema)] = int(oid)
+
+    def on_path(self, schemas: Iterable[str], name: str) -> RelName | None:
+        """The relation ``name`` means under a search_path searching ``schemas`` in order."""
+        self.preload_placements([name])
+        placed = self._placements[name]
+        return next((RelName(s, name) for s in schemas if s in placed), None)
+
+    def holders(self, name: str) -> list[str]:
+        """The schemas (other than the system's) with a relation named ``name``."""
+        self.preload_placements([name])
+        return [s for s in self._placements[name] if s not in _SYSTEM_SCHEMAS]
 
     def _load(self, oid: int) -> RelInfo:
         return self._load_many([oid])[oid]
@@ -302,3 +339,32 @@ def _key_text(key: str) -> str:
     if key.replace("_", "").isalnum() and key == key.lower():
         return key
     return key if key.startswith("(") else f"({key})"
+
+
+class ScopedCatalog:
+    """The catalog as one statement sees it: an unqualified name is the first relation of
+    that name in ``schemas`` (its search order), looked up as the schema-qualified name, so
+    two statements naming ``orders`` under different paths read different tables. A view's
+    text (``pg_get_viewdef``, printed for the session's own path) is read by ``session``."""
+
+    def __init__(self, session: Catalog, schemas: tuple[str, ...]) -> None:
+        self.session = session
+        self.schemas = schemas
+
+    def lookup(self, ref: TableRef) -> RelInfo | None:
+        if ref.schema is not None:
+            return self.session.lookup(ref)
+        found = self.session.on_path(self.schemas, ref.name)
+        return self.session.get(found) if found is not None else None
+
+    def qualified(self, refs: Iterable[TableRef]) -> list[TableRef]:
+        """``refs`` as the schema-qualified names they resolve to (for ``Catalog.preload``)."""
+        found = []
+        for ref in refs:
+            if ref.schema is not None:
+                found.append(ref)
+                continue
+            name = self.session.on_path(self.schemas, ref.name)
+            if name is not None:
+                found.append(TableRef(name.schema, name.name))
+        return found

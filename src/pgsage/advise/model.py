@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pgsage.fixes.index import CreateIndex, IndexKey
+from pgsage.fixes.quoting import ident_as_server
 from pgsage.fixes.table import Analyze
 
 
@@ -17,6 +18,67 @@ class RelName:
 
     def __str__(self) -> str:
         return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class NameResolution:
+    """How a statement's unqualified names are resolved (``pgsage.advise.searchpath``): the
+    search_path it is planned under, and whose it is. ``source`` says where the path comes
+    from: ``role in database``, ``role``, ``database``, ``all roles`` (``ALTER ROLE ALL``),
+    ``server default`` (PostgreSQL's precedence, highest first) or ``option``
+    (``--search-path``). ``unique`` holds the names the path did not resolve that only one
+    schema has: their schemas are searched after the path."""
+
+    schemas: tuple[str, ...]  # the path, ``$user`` expanded to the role's name
+    source: str
+    role: str | None = None
+    unique: tuple[RelName, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """The path as written in SET search_path (each name quoted where it must be)."""
+        return _path_text(self.schemas)
+
+    @property
+    def planned_path(self) -> str:
+        """The path the statement is planned under: the path, then the schemas of ``unique``."""
+        extra = [t.schema for t in self.unique if t.schema not in self.schemas]
+        return _path_text((*self.schemas, *dict.fromkeys(extra)))
+
+    def line(self) -> str:
+        """E.g. ``search_path "app, public" (role app_user)``; ``resolved: unique name
+        app.orders`` follows when a name needed it."""
+        whose = [f"role {self.role}"] if self.role is not None and self.source != "option" else []
+        if self.source != "role" or not whose:
+            whose.append(_SOURCES.get(self.source, self.source))
+        text = f'search_path "{self.path}" ({", ".join(whose)})'
+        if self.unique:
+            text += "; resolved: unique name " + ", ".join(str(t) for t in self.unique)
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "search_path": self.path,
+            "source": self.source,
+            "role": self.role,
+            "unique": [str(t) for t in self.unique],
+        }
+
+
+_SOURCES = {
+    "role in database": "its setting in this database",
+    "role": "its own setting",
+    "database": "the database's setting",
+    "all roles": "the ALTER ROLE ALL setting",
+    "server default": "the server default",
+    "option": "--search-path",
+}
+
+
+def _path_text(schemas: tuple[str, ...]) -> str:
+    # a search_path value is split on commas, not parsed as SQL: only names that are not
+    # plain lower case need quotes (keywords do not)
+    return ", ".join(ident_as_server(s) for s in schemas)
 
 
 @dataclass(frozen=True)
@@ -35,6 +97,8 @@ class WorkloadQuery:
     params: tuple[str | None, ...] = ()
     origin: str | None = None  # "file.sql:12": where a file's statement starts
     varied: bool = False  # a log's calls merged here had different texts (their values varied)
+    # the search_path the statement is planned under (None: the advisor session's own)
+    resolution: NameResolution | None = None
 
     @property
     def mean_ms(self) -> float:

@@ -12,7 +12,7 @@ from psycopg.rows import TupleRow
 
 from pgsage.advise.analysis import analyze_query, parse, relation_names
 from pgsage.advise.candidates import Capabilities, candidates_for
-from pgsage.advise.catalog import Catalog
+from pgsage.advise.catalog import Catalog, ScopedCatalog
 from pgsage.advise.confidence import mark_confidence, table_statistics
 from pgsage.advise.constants import workload_constants
 from pgsage.advise.ddl import candidate_name, candidate_names
@@ -31,6 +31,7 @@ from pgsage.advise.model import (
 from pgsage.advise.partitions import exists_on_every_partition, new_share, reuse_plan
 from pgsage.advise.sampled import DEFAULT_SAMPLE_ROWS, SampleContext, cost_on_sample
 from pgsage.advise.search import Budget, Search, droppable, superseded_by
+from pgsage.advise.searchpath import scope_workload, scoped_catalog, unresolved_reason
 from pgsage.advise.sizing import estimate_size
 from pgsage.advise.uncosted import costing_label
 from pgsage.advise.volatility import not_immutable
@@ -59,6 +60,9 @@ class AdviseOptions:
     # (0: listed as not costed), on the server of ``scratch_dsn`` (None: the embedded server).
     sample_rows: int = DEFAULT_SAMPLE_ROWS
     scratch_dsn: str | None = None
+    # Plan every statement under this search_path (``--search-path``); None: recorded
+    # statements under their role's path, given ones under the session's (advise.searchpath).
+    search_path: str | None = None
 
 
 def recommend(
@@ -155,11 +159,23 @@ def _analyse(
     analysed: list[tuple[WorkloadQuery, QueryShape]] = []
     # Each statement parsed once; the relations they name loaded in one go, not one by one.
     parsed = [None if _hidden(query) else parse(query.text) for query in workload]
-    catalog.preload(ref for tree in parsed if tree for ref in relation_names(tree))
-    for query, tree in zip(workload, parsed, strict=True):
+    # Recorded statements resolve their names on their role's search_path (advise.searchpath).
+    workload = scope_workload(workload, parsed, catalog)
+    views = [scoped_catalog(catalog, query) for query in workload]
+    catalog.preload(
+        ref
+        for view, tree in zip(views, parsed, strict=True)
+        if tree
+        for ref in (
+            view.qualified(relation_names(tree))
+            if isinstance(view, ScopedCatalog)
+            else relation_names(tree)
+        )
+    )
+    for query, tree, view in zip(workload, parsed, views, strict=True):
         hidden = _hidden(query)
-        shape = None if hidden else analyze_query(query.text, catalog, tree)
-        why = hidden_texts_hint(user) if hidden else _not_planned(query, shape)
+        shape = None if hidden else analyze_query(query.text, view, tree)
+        why = hidden_texts_hint(user) if hidden else _not_planned(query, shape, catalog)
         if why is not None:
             skipped.append(QueryResult(query, None, None, skipped=why))
         elif shape is None or shape.kind == "other" or not shape.accesses:
@@ -323,7 +339,10 @@ def _query_result(query: PlannedQuery, search: Search, final: frozenset[Candidat
     before = search.whatif.cost(query, frozenset())
     after = search.whatif.cost(query, final)
     if before is None:
-        return QueryResult(query.query, None, None, skipped=query.skipped or "could not be planned")
+        why = query.skipped or "could not be planned"
+        if query.query.resolution is not None:  # which tables its names meant
+            why += f" (planned under {query.query.resolution.line()})"
+        return QueryResult(query.query, None, None, skipped=why)
     if after is None:
         after = before
     return QueryResult(query.query, before.cost, after.cost, before.nodes, after.nodes)
@@ -409,14 +428,13 @@ def _exists(conn: psycopg.Connection[TupleRow], query: str, params: tuple[str, .
     return conn.execute((MARK + query).encode(), params).fetchone() is not None
 
 
-def _not_planned(query: WorkloadQuery, shape: QueryShape | None) -> str | None:
+def _not_planned(query: WorkloadQuery, shape: QueryShape | None, catalog: Catalog) -> str | None:
     """Why a statement of the workload cannot be planned, or None."""
     if shape is None:
         at = f" ({query.origin})" if query.origin else ""
         return f"cannot be parsed{at}: {parse_error(query.text)}"
     if shape.kind != "other" and shape.missing:
-        missing = ", ".join(f'"{name}"' for name in shape.missing)
-        return f"relation {missing} does not exist"
+        return unresolved_reason(query, shape.missing, catalog)
     return None
 
 

@@ -62,6 +62,16 @@ def to_json(advice: Advice) -> dict[str, Any]:
                 "cost_before": q.cost_before,
                 "cost_after": q.cost_after,
                 **({"skipped": q.skipped} if q.skipped is not None else {}),
+                **(
+                    {
+                        "name_resolution": {
+                            **q.query.resolution.to_json(),
+                            "line": q.query.resolution.line(),
+                        }
+                    }
+                    if q.query.resolution is not None
+                    else {}
+                ),
             }
             for q in advice.queries
         ],
@@ -174,6 +184,8 @@ def render_text(advice: Advice) -> str:
             f"   {_cost(result.cost_before)} -> {_cost(result.cost_after)}  "
             f"{_plan(result.plan_after)}  {_short(result.query.text, 70)}"
         )
+        if result.query.resolution is not None:  # recorded statements: which tables it names
+            lines.append(f"      {result.query.resolution.line()}")
     if skipped:
         lines.append("")
         lines.append("Skipped statements:")

@@ -35,6 +35,11 @@ def advice_report(advice: Advice) -> Report:
     planned = [q for q in advice.queries if q.skipped is None]
     skipped = [q for q in advice.queries if q.skipped is not None]
     notes = [f"skipped: {short(q.query.text)} — {q.skipped}" for q in skipped]
+    notes += [
+        f"names: {short(q.query.text)} — {q.query.resolution.line()}"
+        for q in planned
+        if q.query.resolution is not None
+    ]
     notes += [f"not costed: {item.line()}" for item in uncosted(advice)]
     for m in advice.verified:
         notes.append(

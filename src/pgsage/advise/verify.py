@@ -44,6 +44,7 @@ from pgsage.advise.model import (
     Unconfirmed,
     WorkloadQuery,
 )
+from pgsage.advise.searchpath import scoped_catalog
 from pgsage.advise.whatif import PlannedQuery, WhatIf
 from pgsage.db.connect import SessionOptions, connect, normalize_dsn, one_line, translate
 from pgsage.db.scratchmark import mark, sweep
@@ -253,7 +254,7 @@ def _verify(
     catalog = Catalog(conn)
     shaped: list[tuple[WorkloadQuery, QueryShape]] = []
     for query in job.queries:
-        shape = analyze_query(query.text, catalog)
+        shape = analyze_query(query.text, scoped_catalog(catalog, query))  # its search_path
         if shape is not None and shape.accesses:
             shaped.append((query, shape))
     progress(f"building {len(job.recommendations)} index(es)")
@@ -356,6 +357,7 @@ def _measure(whatif: WhatIf, query: PlannedQuery, owners: dict[str, str]) -> _Ru
     for _ in range(RUNS):
         try:
             with whatif.conn.transaction():
+                whatif.use_path(query)  # rolled back with the statement
                 row = whatif.conn.execute(query.explain).fetchone()
                 raise _Undo(row[0] if row else None)
         except _Undo as done:

@@ -70,6 +70,12 @@ class PlannedQuery:
     explain: sql.Composed | None = None
     skipped: str | None = None
 
+    @property
+    def search_path(self) -> str | None:
+        """The search_path the statement is planned under (None: the session's own)."""
+        resolution = self.query.resolution
+        return resolution.planned_path if resolution is not None else None
+
 
 @dataclass(frozen=True)
 class SampledIndex:
@@ -125,6 +131,7 @@ class WhatIf:
         )
         self._create = sql.Identifier(schema or "", "hypopg_create_index")
         self._pipeline = psycopg.Pipeline.is_supported()
+        self._own_path: str | None = None  # the session's search_path, read when first needed
         # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
         # ignore the indexes created since and make costs depend on the evaluation order.
         conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -145,6 +152,34 @@ class WhatIf:
             planned.append(item)
         return planned
 
+    # -- search_path (advise.searchpath) -------------------------------------------------------
+    # A statement with a resolution of its names is planned under its own search_path, set
+    # just around its EXPLAIN (or PREPARE) and set back right after: the advisor's own SQL
+    # (HypoPG's calls, the catalog reads) always runs under the session's path.
+    @staticmethod
+    def _path_of(query: WorkloadQuery) -> str | None:
+        return query.resolution.planned_path if query.resolution is not None else None
+
+    def _session_path(self) -> str:
+        if self._own_path is None:
+            row = self.conn.execute(
+                "/* pgsage */ SELECT pg_catalog.current_setting('search_path')"
+            ).fetchone()
+            self._own_path = str(row[0]) if row else "public"
+        return self._own_path
+
+    def _set_path(self, path: str) -> None:
+        self.conn.execute(
+            "/* pgsage */ SELECT pg_catalog.set_config('search_path', %s, true)", (path,)
+        )
+
+    def use_path(self, query: PlannedQuery) -> None:
+        """Set ``query``'s search_path for the rest of the caller's (sub)transaction, which
+        the caller rolls back (``--verify``'s measurements)."""
+        if query.search_path is not None:
+            self._session_path()
+            self._set_path(query.search_path)
+
     def _explain_statement(
         self, number: int, query: WorkloadQuery, shape: QueryShape, analyze: bool
     ) -> sql.Composed:
@@ -161,8 +196,14 @@ class WhatIf:
                 sql.SQL(text)
             )
         name = sql.Identifier(f"pgsage_advise_{number}")
-        with self._savepoint():
+        path = self._path_of(query)
+        session = self._session_path() if path is not None else None
+        with self._savepoint():  # a PREPARE that fails takes its SET back with it
+            if path is not None:
+                self._set_path(path)
             self.conn.execute(sql.SQL("/* pgsage */ PREPARE {} AS {}").format(name, sql.SQL(text)))
+            if session is not None:
+                self._set_path(session)
         row = self.conn.execute(
             "/* pgsage */ SELECT parameter_types::pg_catalog.text[] FROM pg_catalog.pg_prepared_statements "
             "WHERE name = %s",
@@ -308,7 +349,7 @@ class WhatIf:
             self.start()
         # HypoPG only: nothing to undo but the hypothetical indexes, so no savepoint.
         try:
-            names, row = self._explain_with(hypos, query.explain)
+            names, row = self._explain_with(hypos, query.explain, query.search_path)
             self.last_document = row[0] if row else None
         except psycopg.Error as exc:
             self._recover()
@@ -320,24 +361,40 @@ class WhatIf:
         return _plan_cost(row[0] if row else None, names)
 
     def _explain_with(
-        self, hypos: list[Candidate], explain: sql.Composed
+        self, hypos: list[Candidate], explain: sql.Composed, path: str | None = None
     ) -> tuple[dict[str, str], Any]:
         """EXPLAIN with ``hypos`` made (and reset after): the three statements go in one
-        pipeline, one round trip instead of three (the search's most repeated step)."""
+        pipeline, one round trip instead of three (the search's most repeated step). With a
+        ``path``, the EXPLAIN alone runs under it (set and set back in the same pipeline)."""
         self.explains += 1
-        if not hypos:
+        if not hypos and path is None:
             return {}, self.conn.execute(explain).fetchone()
+        session = self._session_path() if path is not None else None
         if not self._pipeline:
             try:
                 names = self._create_hypos(hypos)
-                return names, self.conn.execute(explain).fetchone()
+                return names, self._explain_on(explain, path, session).fetchone()
             finally:
-                self.conn.execute(self._reset)
+                if hypos:
+                    self.conn.execute(self._reset)
         with self.conn.pipeline():
-            created = self._send_create(hypos)
-            explained = self.conn.execute(explain)
-            self.conn.execute(self._reset)
-        return self._created_names(created, hypos), explained.fetchone()
+            created = self._send_create(hypos) if hypos else None
+            explained = self._explain_on(explain, path, session)
+            if hypos:
+                self.conn.execute(self._reset)
+        names = self._created_names(created, hypos) if created is not None else {}
+        return names, explained.fetchone()
+
+    def _explain_on(
+        self, explain: sql.Composed, path: str | None, session: str | None
+    ) -> psycopg.Cursor[TupleRow]:
+        """EXPLAIN under ``path`` (when given), the session's path set back after it."""
+        if path is None or session is None:
+            return self.conn.execute(explain)
+        self._set_path(path)
+        explained = self.conn.execute(explain)
+        self._set_path(session)
+        return explained
 
     def _evaluate_sampled(
         self, query: PlannedQuery, rest: frozenset[Candidate], sampled: frozenset[Candidate]
@@ -398,6 +455,7 @@ class WhatIf:
                     )
                 names = self._create_hypos(hypos)
                 self.explains += 1
+                self.use_path(query)  # undone with the savepoint
                 row = self.conn.execute(query.explain).fetchone()
                 raise _Rollback(row[0] if row else None)
         except _Rollback as done:

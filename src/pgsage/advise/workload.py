@@ -27,6 +27,7 @@ from psycopg.rows import TupleRow
 
 from pgsage.advise.defaults import DEFAULT_TOP
 from pgsage.advise.model import WorkloadQuery
+from pgsage.advise.searchpath import RolePaths
 from pgsage.db.connect import one_line
 from pgsage.errors import MissingExtension, MissingPrivilege, UsageError
 
@@ -62,14 +63,21 @@ def from_statements(
     }
     total = sql.Identifier("total_exec_time" if "total_exec_time" in columns else "total_time")
     toplevel = sql.SQL(" AND s.toplevel") if "toplevel" in columns else sql.SQL("")
+    # Per statement and role (the role's search_path decides which tables it names), for the
+    # statements heaviest in all; the --min-calls/--min-mean-ms filters weigh all roles' calls.
     query = sql.SQL(
-        "SELECT s.query, pg_catalog.sum(s.calls)::bigint AS calls, pg_catalog.sum(s.{total})::float8 AS total_ms "
+        "WITH per AS (SELECT s.query, s.userid, pg_catalog.sum(s.calls)::bigint AS calls, "
+        "pg_catalog.sum(s.{total})::float8 AS total_ms "
         "FROM {view} s WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
         "WHERE datname = pg_catalog.current_database()){toplevel} "
-        "AND s.query NOT LIKE '/* pgsage */%%' "
-        "GROUP BY s.query HAVING pg_catalog.sum(s.calls) >= %s "
-        "AND pg_catalog.sum(s.{total}) / greatest(pg_catalog.sum(s.calls), 1) >= %s "
-        "ORDER BY total_ms DESC, s.query LIMIT %s"
+        "AND s.query NOT LIKE '/* pgsage */%%' GROUP BY s.query, s.userid), "
+        "top AS (SELECT query FROM per GROUP BY query HAVING pg_catalog.sum(calls) >= %s "
+        "AND pg_catalog.sum(total_ms) / greatest(pg_catalog.sum(calls), 1) >= %s "
+        "ORDER BY pg_catalog.sum(total_ms) DESC, query LIMIT %s) "
+        "SELECT per.query, per.userid::bigint, r.rolname::text, per.calls, per.total_ms "
+        "FROM per JOIN top ON top.query = per.query "
+        "LEFT JOIN pg_catalog.pg_roles r ON r.oid = per.userid "
+        "ORDER BY per.total_ms DESC, per.query, per.userid"
     ).format(total=total, view=view, toplevel=toplevel)
     try:
         with conn.transaction():
@@ -78,16 +86,35 @@ def from_statements(
             ).fetchall()
     except psycopg.Error as exc:
         raise MissingExtension(f"cannot read pg_stat_statements: {one_line(str(exc))}") from None
-    queries = [
-        WorkloadQuery(
-            text=str(text), calls=int(calls), total_ms=float(total_ms), source="pg_stat_statements"
-        )
-        for text, calls, total_ms in rows
-        if not _TRANSACTION_CONTROL.match(str(text))
-    ]
+    paths = RolePaths.load(conn)
+    merged: dict[tuple[str, tuple[str, ...] | None], WorkloadQuery] = {}
+    for text, userid, role, calls, total_ms in rows:
+        if _TRANSACTION_CONTROL.match(str(text)):
+            continue
+        hidden = str(text) == HIDDEN_TEXT
+        resolution = None if hidden else paths.of(int(userid), role)
+        key = (str(text), resolution.schemas if resolution else None)
+        found = merged.get(key)
+        if found is None:  # the heaviest role's resolution names the statement's path
+            merged[key] = WorkloadQuery(
+                text=str(text),
+                calls=int(calls),
+                total_ms=float(total_ms),
+                source="pg_stat_statements",
+                resolution=resolution,
+            )
+        else:
+            merged[key] = replace(
+                found, calls=found.calls + int(calls), total_ms=found.total_ms + float(total_ms)
+            )
+    queries = sorted(merged.values(), key=lambda q: (-q.total_ms, q.text, _path_key(q)))
     if queries and all(q.text == HIDDEN_TEXT for q in queries):
         raise MissingPrivilege(hidden_texts_hint(conn.info.user))
     return queries
+
+
+def _path_key(query: WorkloadQuery) -> str:
+    return query.resolution.path if query.resolution is not None else ""
 
 
 # What pg_stat_statements shows a role without pg_read_all_stats instead of another role's

@@ -125,6 +125,16 @@ def advise_cmd(
             show_default=False,
         ),
     ] = None,
+    search_path: Annotated[
+        str | None,
+        typer.Option(
+            "--search-path",
+            help="Plan every statement under this search_path (e.g. 'app, public'). Default: "
+            "statements from pg_stat_statements under the search_path their role runs with, "
+            "--queries/--log statements under the session's.",
+            show_default=False,
+        ),
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -209,6 +219,7 @@ def advise_cmd(
             strict=strict,
             sample_rows=sample_rows,
             scratch_dsn=scratch_dsn,
+            search_path=search_path,
         ),
         verify=verify_flag,
         verify_dsn=verify_dsn,

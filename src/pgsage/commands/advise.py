@@ -24,6 +24,7 @@ from pgsage.advise.apply import apply
 from pgsage.advise.model import Advice, RelName, WorkloadQuery
 from pgsage.advise.pipeline import AdviseOptions, recommend
 from pgsage.advise.report import advice_report
+from pgsage.advise.searchpath import parse_search_path, with_search_path
 from pgsage.advise.verify import Verification, VerifyJob, confirm, verify
 from pgsage.advise.workload import from_file, from_log, from_statements
 from pgsage.commands.audit import resolve_dsn, session_options
@@ -72,6 +73,13 @@ class AdviseResult:
 
 
 def workload_of(conn: psycopg.Connection[TupleRow], options: AdviseOptions) -> list[WorkloadQuery]:
+    workload = _workload(conn, options)
+    if options.search_path is None:
+        return workload
+    return with_search_path(workload, options.search_path, str(conn.info.user))
+
+
+def _workload(conn: psycopg.Connection[TupleRow], options: AdviseOptions) -> list[WorkloadQuery]:
     if options.queries_file is not None and options.log_file is not None:
         raise UsageError("give the workload with either --queries or --log, not both")
     if options.workload is not None:
@@ -115,6 +123,8 @@ def run_advise(settings: Settings, run: AdviseRun, progress: Progress = _silent)
         validate_dsn(run.verify_dsn)
     if run.options.scratch_dsn:
         validate_dsn(run.options.scratch_dsn)
+    if run.options.search_path is not None and not parse_search_path(run.options.search_path):
+        raise UsageError(f"--search-path {run.options.search_path!r} names no schema")
     if run.alembic is not None:
         check_versions(run.alembic)
     embedded = not settings.dsn
