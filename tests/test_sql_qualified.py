@@ -50,15 +50,6 @@ REWRITTEN_BEFORE_SENDING = {
     ("pgsage/advise/whatif.py", "show_trgm"): "qualified by pg_trgm's schema at run time",
 }
 
-# Found in advise/ while another change to the advisor was under way: qualify them there and
-# delete the entries (file, name).
-PENDING = {
-    ("pgsage/advise/apply.py", "pg_class"),
-    ("pgsage/advise/apply.py", "pg_index"),
-    ("pgsage/advise/apply.py", "pg_namespace"),
-    ("pgsage/advise/sample.py", "pg_class"),
-}
-
 # The names a placeholder (``{}``, ``{name}``) is replaced with: an identifier that stands for a
 # name pgsage composes at run time (an extension's schema, a table), never a built-in.
 PLACEHOLDER = "pgsage_composed"
@@ -265,7 +256,7 @@ def findings_in_python(path: Path, root: Path = SRC.parent) -> Iterator[Bare]:
         statements, shift = parsed
         wrapped_text = " " * shift + text
         for location, kind, name in bare_names(statements):
-            if (rel, name) in REWRITTEN_BEFORE_SENDING or (rel, name) in PENDING:
+            if (rel, name) in REWRITTEN_BEFORE_SENDING:
                 continue
             offset = line + wrapped_text.encode()[:location].count(b"\n")
             yield Bare(f"{rel}:{offset}", name, kind)

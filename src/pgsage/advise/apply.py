@@ -128,8 +128,9 @@ def _is_invalid(
     conn: psycopg.Connection[TupleRow], schema: str, name: str, kind: str = "i"
 ) -> bool:
     row = conn.execute(
-        "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
+        "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i "
+        "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
         "AND c.relkind = %s",
         (schema, name, kind),
     ).fetchone()

@@ -42,14 +42,15 @@ DECLARE r record; top numeric;
 BEGIN
   FOR r IN
     SELECT s.seqrelid::regclass AS seq, d.refobjid::regclass AS tbl, a.attname
-    FROM pg_sequence s
-    JOIN pg_depend d ON d.objid = s.seqrelid AND d.classid = 'pg_class'::regclass
-     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+    FROM pg_catalog.pg_sequence s
+    JOIN pg_catalog.pg_depend d ON d.objid = s.seqrelid
+     AND d.classid = 'pg_catalog.pg_class'::regclass
+     AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
   LOOP
-    EXECUTE format('SELECT max(%I)::numeric FROM %s', r.attname, r.tbl) INTO top;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.max(%I)::numeric FROM %s', r.attname, r.tbl) INTO top;
     IF top IS NOT NULL THEN
-      PERFORM setval(r.seq, top::bigint);
+      PERFORM pg_catalog.setval(r.seq, top::bigint);
     END IF;
   END LOOP;
 END
@@ -162,9 +163,9 @@ def _copy_sample(
     ident = sql.Identifier(table.schema, table.name)
     row = source.execute(
         "SELECT CASE WHEN c.relkind = 'p' THEN (SELECT pg_catalog.sum(greatest(l.reltuples, 0)) "
-        "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid "
+        "FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l ON l.oid = t.relid "
         "WHERE t.isleaf) "
-        "ELSE greatest(c.reltuples, 0) END FROM pg_class c WHERE c.oid = %s::regclass",
+        "ELSE greatest(c.reltuples, 0) END FROM pg_catalog.pg_class c WHERE c.oid = %s::regclass",
         (ident.as_string(source),),
     ).fetchone()
     estimated = float(row[0] or 0) if row else 0.0
