@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -38,6 +39,9 @@ from pgsage.advise.whatif import HYPOPG_METHODS, PlannedQuery, WhatIf
 from pgsage.advise.workload import HIDDEN_TEXT, StatementFilter, hidden_texts_hint, parse_error
 from pgsage.errors import MissingExtension
 
+if TYPE_CHECKING:
+    from pgsage.advise.samplestore import SampleStore
+
 NO_TRIGRAM = "pg_trgm is not installed: CREATE EXTENSION pg_trgm; then create this index"
 HELPED_MIN_GAIN = 0.01  # a query is "helped" when its plan gets at least 1 % cheaper
 
@@ -59,6 +63,9 @@ class AdviseOptions:
     # (0: listed as not costed), on the server of ``scratch_dsn`` (None: the embedded server).
     sample_rows: int = DEFAULT_SAMPLE_ROWS
     scratch_dsn: str | None = None
+    # A long-lived process's sampled copies kept between calls (advise.samplestore); None:
+    # each call makes its own and drops it.
+    sample_store: SampleStore | None = field(default=None, compare=False)
 
 
 def recommend(
@@ -263,7 +270,7 @@ def _cost_on_sample(
     )
     if not pending:
         return
-    context = SampleContext(conn, catalog, names, options.sample_rows)
+    context = SampleContext(conn, catalog, names, options.sample_rows, options.sample_store)
     outcome = cost_on_sample(context, planned, pending, options.scratch_dsn, progress)
     whatif.adopt_sampled(outcome.costed)
     for candidate, why in outcome.failed.items():

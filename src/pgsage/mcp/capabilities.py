@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from pgsage.advise.model import Advice
+    from pgsage.advise.samplestore import SampleStore
     from pgsage.db.rows import Statement, StatementsInfo
     from pgsage.db.snapshot import Snapshot
     from pgsage.instrument.findings import CapturedEvents
@@ -75,8 +76,11 @@ class AdviseRequest:
     max_per_table: int | None = None
 
 
-def advise(dsn: str, settings: Settings, request: AdviseRequest) -> Advice:
-    """The index advisor on HypoPG, read-only, never with real indexes."""
+def advise(
+    dsn: str, settings: Settings, request: AdviseRequest, samples: SampleStore | None = None
+) -> Advice:
+    """The index advisor on HypoPG, read-only, never with real indexes; ``samples``: the
+    server's sampled copies kept between calls (pgsage.advise.samplestore)."""
     from pgsage.advise.search import Budget
     from pgsage.advise.workload import StatementFilter
     from pgsage.commands.advise import AdviseOptions
@@ -95,7 +99,11 @@ def advise(dsn: str, settings: Settings, request: AdviseRequest) -> Advice:
                 "".join(q.strip().rstrip(";") + ";\n" for q in request.queries), encoding="utf-8"
             )
         options = AdviseOptions(
-            queries_file=queries_file, filters=filters, budget=budget, allow_real_indexes=False
+            queries_file=queries_file,
+            filters=filters,
+            budget=budget,
+            allow_real_indexes=False,
+            sample_store=samples,
         )
         return advise_command(dsn, options, session_options(settings))
 
