@@ -191,13 +191,13 @@ class SampleStore:
                 self.hits += 1
                 progress(f"{len(pending)} candidate(s) costed on the kept sampled copy before")
                 return _renumbered(known, {n: q.index for n, q in enumerate(relevant)})
-            kept = self._database(scratch_dsn, source)
             progress(
                 f"costing {len(pending)} candidate(s) HypoPG cannot simulate on a sampled copy "
                 f"(at most {context.rows:,} rows a table; kept between calls)"
             )
+            kept, scratch = self._connect(scratch_dsn, source)
             try:
-                with open_scratch(kept.dsn) as scratch:
+                with scratch:
                     start_session(scratch, source.search_path)
                     copied = _refresh(context, scratch, kept, prints)
                     outcome = measure(context, scratch, relevant, pending, copied)
@@ -209,6 +209,23 @@ class SampleStore:
             while len(self._outcomes) > self._max_outcomes:
                 self._outcomes.popitem(last=False)
             return outcome
+
+    def _connect(
+        self, scratch_dsn: str | None, source: _Source
+    ) -> tuple[_Kept, psycopg.Connection[TupleRow]]:
+        """The kept database and a session on it; one gone since the last call (a restarted
+        server, another host's sweep) is made anew."""
+        kept = self._database(scratch_dsn, source)
+        try:
+            return kept, open_scratch(kept.dsn)
+        except psycopg.OperationalError:
+            self._forget(scratch_dsn, source)
+        kept = self._database(scratch_dsn, source)
+        try:
+            return kept, open_scratch(kept.dsn)
+        except psycopg.OperationalError:
+            self._forget(scratch_dsn, source)
+            raise
 
     def _database(self, scratch_dsn: str | None, source: _Source) -> _Kept:
         slot = (scratch_dsn, source.identity)

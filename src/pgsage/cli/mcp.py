@@ -121,7 +121,8 @@ def mcp_command(
         str | None,
         typer.Option(
             "--scratch-dsn",
-            help="check_migrations: a server where pgsage may create scratch databases "
+            help="check_migrations, and advise_indexes' sampled copies (GIN and other kinds "
+            "HypoPG cannot simulate): a server where pgsage may create scratch databases "
             "[default: the embedded server]",
             show_default=False,
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -531,6 +531,7 @@ class Tools:
         dsn = self.config.dsn(target)
         for query in request.queries:
             check_sql(query, self.config.policy, "plan")
+        request = replace(request, scratch_dsn=self.config.scratch_dsn)
         advice = capabilities.advise(
             dsn, self.config.settings_for(dsn), request, self.config.samples
         )
