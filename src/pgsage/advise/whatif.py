@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from pgsage.advise.workload import typed_placeholders
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
+PREFETCH_BATCH = 40  # evaluations sent in one message by WhatIf.prefetch
 # HypoPG names an index "<oid>" + its method and relation and column names, which may hold any
 # character (spaces, quotes, non-ASCII): the plan's "Index Name" field is that name whole.
 _HYPO_NAME = re.compile(r"<(\d+)>.*", re.DOTALL)
@@ -124,7 +125,6 @@ class WhatIf:
             sql.Identifier(schema or "", "hypopg_reset")
         )
         self._create = sql.Identifier(schema or "", "hypopg_create_index")
-        self._pipeline = psycopg.Pipeline.is_supported()
         # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
         # ignore the indexes created since and make costs depend on the evaluation order.
         conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -322,22 +322,91 @@ class WhatIf:
     def _explain_with(
         self, hypos: list[Candidate], explain: sql.Composed
     ) -> tuple[dict[str, str], Any]:
-        """EXPLAIN with ``hypos`` made (and reset after): the three statements go in one
-        pipeline, one round trip instead of three (the search's most repeated step)."""
-        self.explains += 1
+        """EXPLAIN with ``hypos`` made (and reset after): the three statements in one message,
+        one round trip instead of three (the search's most repeated step)."""
         if not hypos:
+            self.explains += 1
             return {}, self.conn.execute(explain).fetchone()
-        if not self._pipeline:
+        return self._explain_many([(explain, hypos)])[0]
+
+    def prefetch(self, pairs: Iterable[tuple[PlannedQuery, frozenset[Candidate]]]) -> None:
+        """Cost ``pairs`` ahead, up to PREFETCH_BATCH evaluations in one round trip: what
+        ``cost`` would find one by one (the search asks for every statement alone and with
+        each candidate before it chooses). HypoPG evaluations only; a batch that fails leaves
+        its pairs to ``cost``, which says which statement failed and why."""
+        if self.backend.real:
+            return
+        todo: dict[tuple[int, frozenset[Candidate]], PlannedQuery] = {}
+        for query, config in pairs:
+            relevant = frozenset(c for c in config if c.table in query.shape.tables)
+            key = (query.index, relevant)
+            if (
+                query.explain is None
+                or key in self._cache
+                or any(c not in self.backend.hypo for c in relevant)
+            ):
+                continue
+            todo.setdefault(key, query)
+        if not todo:
+            return
+        if not self._based:
+            self.start()
+        keys = list(todo)
+        for first in range(0, len(keys), PREFETCH_BATCH):
+            chunk = keys[first : first + PREFETCH_BATCH]
+            items = []
+            for index, config in chunk:
+                explain = todo[(index, config)].explain
+                assert explain is not None
+                items.append((explain, sorted(config, key=lambda c: c.sort_key)))
             try:
-                names = self._create_hypos(hypos)
-                return names, self.conn.execute(explain).fetchone()
-            finally:
+                answers = self._explain_many(items)
+            except psycopg.Error:
+                self._recover()
                 self.conn.execute(self._reset)
-        with self.conn.pipeline():
-            created = self._send_create(hypos)
-            explained = self.conn.execute(explain)
-            self.conn.execute(self._reset)
-        return self._created_names(created, hypos), explained.fetchone()
+                continue
+            for key, (names, row) in zip(chunk, answers, strict=True):
+                self._cache[key] = _plan_cost(row[0] if row else None, names)
+
+    def _explain_many(
+        self, items: list[tuple[sql.Composed, list[Candidate]]]
+    ) -> list[tuple[dict[str, str], Any]]:
+        """Each EXPLAIN with its hypothetical indexes made before and reset after, all in one
+        message (the simple query protocol runs them in order and stops at an error, which
+        is raised); per item, the indexes' oid -> our name and the EXPLAIN's row."""
+        parts: list[sql.Composable] = []
+        for explain, hypos in items:
+            if hypos:
+                parts.append(self._create_sql(hypos))
+            parts.append(explain)
+            if hypos:
+                parts.append(self._reset)
+        self.explains += len(items)
+        with self.conn.cursor() as cur:
+            cur.execute(sql.SQL("; ").join(parts))
+            answers = []
+            for _explain, hypos in items:
+                names: dict[str, str] = {}
+                if hypos:
+                    created = cur.fetchall()
+                    names = {
+                        str(row[0]): self.backend.hypo[c]
+                        for row, c in zip(created, hypos, strict=False)
+                    }
+                    cur.nextset()
+                answers.append((names, cur.fetchone()))
+                cur.nextset()
+                if hypos:
+                    cur.nextset()  # past the reset
+        return answers
+
+    def _create_sql(self, hypos: list[Candidate]) -> sql.Composed:
+        """Make ``hypos`` in one statement, their oids in order (the DDL as literals)."""
+        ddl = sql.SQL(", ").join(sql.Literal(self._ddl(c, self.backend.hypo[c])) for c in hypos)
+        return sql.SQL(
+            "/* pgsage */ SELECT h.indexrelid FROM pg_catalog.unnest(ARRAY[{}]::pg_catalog.text[]) "
+            "WITH ORDINALITY AS d(ddl, n), LATERAL {}(d.ddl) AS h ORDER BY d.n"
+        ).format(ddl, self._create)
 
     def _evaluate_sampled(
         self, query: PlannedQuery, rest: frozenset[Candidate], sampled: frozenset[Candidate]
