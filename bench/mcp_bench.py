@@ -118,6 +118,7 @@ class Timing:
     error: str | None = None
     checks: int | None = None
     advice: str = ""  # advice calls: "N indexes for M statements" of the last answer
+    warmup: float | None = None  # the untimed first call's seconds (cold caches, copies made)
     sample: str = ""  # the start of the last answer's text, to see what was measured
 
 
@@ -168,6 +169,8 @@ async def time_calls(server: str, session: ClientSession, runs: int) -> dict[str
                 break
             if number:
                 timing.runs.append(round(seconds, 4))
+            else:
+                timing.warmup = round(seconds, 4)
             timing.sample = text_of(result)[:300]
             if call.label == "health":
                 timing.checks = checks_run(server, result)
@@ -246,6 +249,10 @@ def build(cluster: LocalCluster, scale: float, rounds: int) -> str:
     return dsn
 
 
+def ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.1f}"
+
+
 def cell(timing: Timing) -> str:
     if timing.seconds is None:
         return f"error: {timing.error}" if timing.error else "-"
@@ -268,6 +275,10 @@ def report(results: dict[str, dict[str, Timing]]) -> None:
             print(
                 f"{call.label:<14} pgsage {mine.advice or '-'}; postgres-mcp {theirs.advice or '-'}"
             )
+    print("\nwarm-up calls (not in the medians), ms")
+    for call in CALLS:
+        mine, theirs = ours[call.label], peer.get(call.label, Timing())
+        print(f"{call.label:<14} pgsage {ms(mine.warmup)}; postgres-mcp {ms(theirs.warmup)}")
     health, peer_health = ours["health"], peer.get("health", Timing())
     print(
         f"\nchecks per health call: pgsage audit {health.checks}, "
