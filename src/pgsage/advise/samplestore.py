@@ -20,8 +20,8 @@ database):
   A changed fingerprint copies the table again. Writes that autovacuum has not yet noticed do
   not: the planner behind the HypoPG costing does not see them either.
 - **the outcome** (``SampleOutcome``) of the last calls, keyed by everything it is made of: the
-  fingerprints, the sample size, the search_path, the statements (text and sample values) and
-  the candidates with their index names. The sample is drawn with ``REPEATABLE`` and ANALYZE of
+  fingerprints, the sample size, the search_path and extensions, the statements (text and sample
+  values) and the candidates with their index names. The sample is drawn with ``REPEATABLE`` and ANALYZE of
   a copy this small reads every row, so an unchanged key gives the outcome a fresh copy would;
   the tests compare the two paths on a real server.
 
@@ -127,6 +127,7 @@ class _OutcomeKey:
     scratch: str | None
     source: tuple[str, str, str, int]
     search_path: str
+    extensions: tuple[tuple[str, str], ...]
     tables: tuple[tuple[RelName, Fingerprint | None], ...]
     statements: tuple[tuple[str, tuple[str | None, ...]], ...]  # in the order planned
     candidates: tuple[tuple[Candidate, str], ...]
@@ -143,6 +144,7 @@ class SampleStore:
         self._outcomes: OrderedDict[_OutcomeKey, SampleOutcome] = OrderedDict()
         self._max_outcomes = max_outcomes
         self.hits = 0  # outcomes served from the store (tests and the bench read it)
+        self._closed = False  # a call still running when the process stops makes nothing
         self._finalizer = weakref.finalize(self, _drop_all, self._kept)
 
     def __enter__(self) -> SampleStore:
@@ -159,6 +161,7 @@ class SampleStore:
     def close(self) -> None:
         """Drop every kept database (quietly: a server gone meanwhile has nothing to drop)."""
         with self._lock:
+            self._closed = True
             _drop_all(self._kept)
             self._outcomes.clear()
 
@@ -181,6 +184,7 @@ class SampleStore:
                 scratch=scratch_dsn,
                 source=source.identity,
                 search_path=source.search_path,
+                extensions=source.extensions,
                 tables=tuple((t, prints.get(t)) for t in tables),
                 statements=tuple((q.query.text, q.query.params) for q in relevant),
                 candidates=tuple((c, context.names[c]) for c in pending),
@@ -228,6 +232,8 @@ class SampleStore:
             raise
 
     def _database(self, scratch_dsn: str | None, source: _Source) -> _Kept:
+        if self._closed:
+            raise PgsageError("the server is stopping")
         slot = (scratch_dsn, source.identity)
         kept = self._kept.get(slot)
         if kept is not None and kept.extensions == source.extensions:
