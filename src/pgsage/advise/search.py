@@ -216,6 +216,7 @@ class Search:
             if not self.fits(candidate, chosen):
                 continue
             config = frozenset(chosen)
+            self.ahead([config | {candidate}])  # its statements in one round trip
             gain = current - self.objective(config | {candidate})
             if gain <= threshold:
                 continue
