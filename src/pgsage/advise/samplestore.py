@@ -177,9 +177,12 @@ class SampleStore:
         does (psycopg.Error, PgsageError, OSError), having dropped a kept database that
         failed."""
         with self._lock:
-            source = _read_source(context.source)
             tables = sorted({t for q in relevant for t in q.shape.tables})
-            prints = _fingerprints(context.source, tables, context.rows)
+            # a savepoint: a failure (a locked partition tree) must not end the advisor's
+            # transaction
+            with context.source.transaction():
+                source = _read_source(context.source)
+                prints = _fingerprints(context.source, tables, context.rows)
             key = _OutcomeKey(
                 scratch=scratch_dsn,
                 source=source.identity,
