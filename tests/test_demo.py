@@ -211,6 +211,11 @@ def test_building_twice_gives_the_same_database(db: TestDatabase) -> None:
     assert db.execute("SELECT count(*) FROM app_owned") == [(1,)]  # not a demo table: kept
     # The workload alone, for more rounds: the same mix again, with fresh parameters.
     assert run_workload(db.dsn, scale=SCALE, rounds=2) > 1.8 * first.statements
+    # Units left out do not run (bench/mcp_bench.py replays the workload without one).
+    others = [unit.__name__ for unit, _ in MIX if unit.__name__ != "news_admin"]
+    assert run_workload(db.dsn, scale=SCALE, rounds=2, leave_out=others) == 2 * 10
+    with pytest.raises(ValueError, match="no such workload unit: nope"):
+        run_workload(db.dsn, scale=SCALE, leave_out=["nope"])
 
 
 def test_bad_arguments_are_pgsage_errors() -> None:

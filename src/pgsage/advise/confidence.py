@@ -48,6 +48,26 @@ WHERE c.oid = %(oid)s
 ORDER BY c.relkind <> 'p', n.nspname, c.relname
 """
 _OID = "/* pgsage */ SELECT pg_catalog.to_regclass(%s)::oid"
+# Every table of the workload at once, each with its leaf partitions, numbered as given.
+_TABLES_MANY = """/* pgsage */
+SELECT r.n, n.nspname, c.relname, c.relkind::text, c.reltuples::float8, c.relpages::bigint,
+       (pg_catalog.pg_relation_size(c.oid)
+        / pg_catalog.current_setting('block_size')::int)::bigint,
+       coalesce(s.n_mod_since_analyze, 0)::bigint,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_stats st
+               WHERE st.schemaname = n.nspname AND st.tablename = c.relname),
+       c.relkind = 'p' AND EXISTS (
+           SELECT 1 FROM pg_catalog.pg_partition_tree(c.oid) t
+           JOIN pg_catalog.pg_class l ON l.oid = t.relid
+           WHERE t.isleaf AND pg_catalog.pg_relation_size(l.oid) > 0)
+FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS r(name, n)
+JOIN pg_catalog.pg_class top ON top.oid = pg_catalog.to_regclass(r.name)
+JOIN pg_catalog.pg_class c ON c.oid = top.oid
+   OR c.oid IN (SELECT t.relid FROM pg_catalog.pg_partition_tree(top.oid) t WHERE t.isleaf)
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
+ORDER BY r.n, c.relkind <> 'p', n.nspname, c.relname
+"""
 
 
 @dataclass(frozen=True)
@@ -67,17 +87,39 @@ def table_statistics(
 ) -> tuple[TableStatistics, ...]:
     """The workload's tables (and their partitions) whose statistics are missing or stale."""
     found: list[TableStatistics] = []
-    for table in sorted(set(tables)):
-        try:
-            with conn.transaction():  # a savepoint: a locked table must not end the run
-                rows = _rows(conn, table)
-        except psycopg.errors.LockNotAvailable:
-            continue  # its statements are reported as locked by another session
+    ordered = sorted(set(tables))
+    try:
+        with conn.transaction():  # a savepoint: a locked table must not end the run
+            every = _rows_of_all(conn, ordered)
+    except psycopg.errors.LockNotAvailable:
+        every = None  # one is locked: each on its own, the locked one left out
+    for table in ordered:
+        if every is not None:
+            rows = every.get(table, [])
+        else:
+            try:
+                with conn.transaction():
+                    rows = _rows(conn, table)
+            except psycopg.errors.LockNotAvailable:
+                continue  # its statements are reported as locked by another session
         for row in rows:
             judged = _judge(row)
             if judged is not None:
                 found.append(TableStatistics(table, row.relation, *judged))
     return tuple(found)
+
+
+def _rows_of_all(
+    conn: psycopg.Connection[TupleRow], tables: list[RelName]
+) -> dict[RelName, list[_Row]]:
+    """``_rows`` of every table in one query."""
+    names = [sql.Identifier(t.schema, t.name).as_string(conn) for t in tables]
+    found: dict[RelName, list[_Row]] = {}
+    for r in conn.execute(_TABLES_MANY, (names,)).fetchall():
+        found.setdefault(tables[int(r[0]) - 1], []).append(
+            _Row(RelName(r[1], r[2]), r[3], r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
+        )
+    return found
 
 
 def _rows(conn: psycopg.Connection[TupleRow], table: RelName) -> list[_Row]:

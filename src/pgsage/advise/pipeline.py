@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -39,6 +40,9 @@ from pgsage.advise.whatif import HYPOPG_METHODS, PlannedQuery, WhatIf
 from pgsage.advise.workload import HIDDEN_TEXT, StatementFilter, hidden_texts_hint, parse_error
 from pgsage.errors import MissingExtension
 
+if TYPE_CHECKING:
+    from pgsage.advise.samplestore import SampleStore
+
 NO_TRIGRAM = "pg_trgm is not installed: CREATE EXTENSION pg_trgm; then create this index"
 HELPED_MIN_GAIN = 0.01  # a query is "helped" when its plan gets at least 1 % cheaper
 
@@ -63,6 +67,9 @@ class AdviseOptions:
     # Plan every statement under this search_path (``--search-path``); None: recorded
     # statements under their role's path, given ones under the session's (advise.searchpath).
     search_path: str | None = None
+    # A long-lived process's sampled copies kept between calls (advise.samplestore); None:
+    # each call makes its own and drops it.
+    sample_store: SampleStore | None = field(default=None, compare=False)
 
 
 def recommend(
@@ -279,7 +286,7 @@ def _cost_on_sample(
     )
     if not pending:
         return
-    context = SampleContext(conn, catalog, names, options.sample_rows)
+    context = SampleContext(conn, catalog, names, options.sample_rows, options.sample_store)
     outcome = cost_on_sample(context, planned, pending, options.scratch_dsn, progress)
     whatif.adopt_sampled(outcome.costed)
     for candidate, why in outcome.failed.items():

@@ -20,15 +20,22 @@ descent and the sampling error of the selectivity. That error is measured: each 
 under EXPLAIN ANALYZE on the sample with the index; the rows its index scans returned over the
 rows sampled is the measured selectivity, and its 95 % binomial interval is the error stated
 with the recommendation. The index's size is its size on the sample scaled to the table's rows.
+
+The sample is drawn with ``REPEATABLE`` (a fixed seed): the same table gives the same rows, so
+the same database gives the same advice. A long-lived process (``pgsage mcp``) passes a
+``SampleStore`` (``pgsage.advise.samplestore``, the speed box): it keeps the scratch database
+and its copies between calls and reuses an outcome while the tables are unchanged; this module's
+``cost_on_sample`` without one is the plain reference path (a database made and dropped per
+call), and the tests compare both.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
@@ -40,6 +47,9 @@ from pgsage.advise.whatif import PlannedQuery, SampledIndex, WhatIf
 from pgsage.db.connect import one_line
 from pgsage.errors import PgsageError
 
+if TYPE_CHECKING:
+    from pgsage.advise.samplestore import SampleStore
+
 DEFAULT_SAMPLE_ROWS = 10_000
 SCRATCH_ENV = "PGSAGE_SCRATCH_DSN"  # the server for the copy when none is given (--scratch-dsn)
 METHOD = "sampled copy"
@@ -49,18 +59,19 @@ SCRATCH_TIMEOUT = "20s"  # one statement on the sample: a runaway join of sample
 # scratch database when its server has them (the source's own extensions are made too).
 WANTED_EXTENSIONS = ("pg_trgm", "btree_gin", "btree_gist", "vector")
 Z95 = 1.96
+SAMPLE_SEED = 42  # TABLESAMPLE ... REPEATABLE: the same table, the same sample
 
 # A column as the scratch table declares it: domains as their base type, enums, composites and
 # ranges as text (their literals copy as text; the candidates' operators are on other types).
-COLUMNS = """
-/* pgsage */ SELECT a.attname,
-  CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
+COLUMN_TYPE = """CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
        WHEN t.typtype IN ('e', 'c', 'r', 'm') THEN 'text'
-       ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END
+       ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END"""
+COLUMNS = sql.SQL("""
+/* pgsage */ SELECT a.attname, {column_type}
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid = %s::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
-"""
+""").format(column_type=sql.SQL(COLUMN_TYPE))
 EXTENSIONS = """
 /* pgsage */ SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e
 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
@@ -83,6 +94,9 @@ class SampleContext:
     catalog: Catalog
     names: dict[Candidate, str]
     rows: int = DEFAULT_SAMPLE_ROWS
+    # a long-lived process's copies kept between calls (advise.samplestore); None: the plain
+    # path, a scratch database made and dropped by this call
+    store: SampleStore | None = None
 
 
 def cost_on_sample(
@@ -92,15 +106,19 @@ def cost_on_sample(
     scratch_dsn: str | None,
     progress: Callable[[str], None],
 ) -> SampleOutcome:
-    """Cost ``pending`` on a sampled copy; what cannot be costed comes back with the reason."""
+    """Cost ``pending`` on a sampled copy; what cannot be costed comes back with the reason.
+    With ``context.store``, on the copies kept between calls (``advise.samplestore``)."""
     tables_of = {c.table for c in pending}
     relevant = [q for q in planned if q.explain is not None and q.shape.tables & tables_of]
     if not relevant:
         return SampleOutcome({}, {})
-    from pgsage.migrations.scratch import ScratchServer  # starts a server: only when needed
-
+    scratch_dsn = scratch_dsn or os.environ.get(SCRATCH_ENV) or None
     try:
-        server = ScratchServer.choose(scratch_dsn or os.environ.get(SCRATCH_ENV) or None)
+        if context.store is not None:
+            return context.store.cost(context, relevant, pending, scratch_dsn, progress)
+        from pgsage.migrations.scratch import ScratchServer  # starts a server: only when needed
+
+        server = ScratchServer.choose(scratch_dsn)
         progress(
             f"costing {len(pending)} candidate(s) HypoPG cannot simulate on a sampled copy "
             f"(at most {context.rows:,} rows a table)"
@@ -117,37 +135,68 @@ def _cost(
 ) -> SampleOutcome:
     source = context.source
     tables = sorted({t for q in relevant for t in q.shape.tables})
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as scratch:
-        scratch.prepare_threshold = None
-        _extensions(source, scratch)
-        path = source.execute("SHOW search_path").fetchone()
-        scratch.execute(
-            sql.SQL("SELECT pg_catalog.set_config('search_path', {}, false)").format(
-                sql.Literal(str(path[0]) if path else "public")
-            )
-        )
-        scratch.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(SCRATCH_TIMEOUT)))
+    with open_scratch(dsn) as scratch:
+        make_extensions(scratch, source_extensions(source))
+        start_session(scratch, search_path(source))
         copied: dict[RelName, int] = {}
         for table in tables:
             try:
-                copied[table] = _copy_table(context, scratch, table)
+                copied[table] = copy_table(context, scratch, table)
             except psycopg.Error:
                 # (a view, a type the scratch server lacks): the statements that read it do not
                 # plan on the copy, and the candidates they alone would use stay uncosted
                 continue
         scratch.execute("ANALYZE")
-        scratch.autocommit = False
-        try:
-            return _measure(context, scratch, relevant, pending, copied)
-        finally:
-            scratch.rollback()
+        return measure(context, scratch, relevant, pending, copied)
 
 
-def _extensions(
-    source: psycopg.Connection[TupleRow], scratch: psycopg.Connection[TupleRow]
+def open_scratch(dsn: str) -> psycopg.Connection[TupleRow]:
+    scratch = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+    scratch.prepare_threshold = None
+    return scratch
+
+
+def search_path(source: psycopg.Connection[TupleRow]) -> str:
+    row = source.execute("SHOW search_path").fetchone()
+    return str(row[0]) if row else "public"
+
+
+def start_session(scratch: psycopg.Connection[TupleRow], path: str) -> None:
+    """The source's search_path (statements name tables as they do there) and a timeout."""
+    scratch.execute(
+        sql.SQL("SELECT pg_catalog.set_config('search_path', {}, false)").format(sql.Literal(path))
+    )
+    scratch.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(SCRATCH_TIMEOUT)))
+
+
+def measure(
+    context: SampleContext,
+    scratch: psycopg.Connection[TupleRow],
+    relevant: list[PlannedQuery],
+    pending: list[Candidate],
+    copied: dict[RelName, int],
+) -> SampleOutcome:
+    """Build and plan in a transaction rolled back: the scratch database keeps only the
+    copies (and the session's prepared statements, gone with it)."""
+    scratch.autocommit = False
+    try:
+        return _measure(context, scratch, relevant, pending, copied)
+    finally:
+        scratch.rollback()
+        scratch.autocommit = True
+
+
+def source_extensions(source: psycopg.Connection[TupleRow]) -> list[tuple[str, str]]:
+    """The source's extensions and the schema each is in."""
+    return [(str(n), str(s)) for n, s in source.execute(EXTENSIONS).fetchall()]
+
+
+def make_extensions(
+    scratch: psycopg.Connection[TupleRow], extensions: Sequence[tuple[str, str]]
 ) -> None:
-    """The source's extensions, each in the schema it has there, and the ones candidates use."""
-    wanted = [(str(n), str(s)) for n, s in source.execute(EXTENSIONS).fetchall()]
+    """The source's ``extensions``, each in the schema it has there, and the ones candidates
+    use."""
+    wanted = list(extensions)
     have = {name for name, _ in wanted}
     wanted += [(name, "public") for name in WANTED_EXTENSIONS if name not in have]
     available = {
@@ -170,13 +219,18 @@ def _extensions(
             continue  # a table that needs it fails to copy, and says why
 
 
-def _copy_table(
-    context: SampleContext, scratch: psycopg.Connection[TupleRow], table: RelName
+def copy_table(
+    context: SampleContext,
+    scratch: psycopg.Connection[TupleRow],
+    table: RelName,
+    columns: Sequence[tuple[str, str]] | None = None,
 ) -> int:
-    """Create ``table`` on the scratch database and fill it with a sample; the rows copied."""
+    """Create ``table`` on the scratch database and fill it with a sample; the rows copied.
+    ``columns``: (name, type as the copy declares it), read here when not given."""
     source, catalog, rows = context.source, context.catalog, context.rows
     ident = sql.Identifier(table.schema, table.name)
-    columns = source.execute(COLUMNS, (ident.as_string(source),)).fetchall()
+    if columns is None:
+        columns = [(str(n), str(t)) for n, t in source.execute(COLUMNS, (ident.as_string(source),))]
     scratch.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)))
     scratch.execute(
         sql.SQL("CREATE TABLE {} ({})").format(
@@ -195,8 +249,15 @@ def _copy_table(
     # otherwise be as likely as one a few rows over.
     percent = min(100.0, max(0.0001, 110.0 * rows / estimated))
     sample = sql.SQL(
-        "/* pgsage */ COPY (SELECT * FROM {} TABLESAMPLE {} ({}) LIMIT {}) TO STDOUT"
-    ).format(ident, sql.SQL(method), sql.Literal(round(percent, 4)), sql.Literal(rows))
+        "/* pgsage */ COPY (SELECT * FROM {} TABLESAMPLE {} ({}) REPEATABLE ({}) LIMIT {}) "
+        "TO STDOUT"
+    ).format(
+        ident,
+        sql.SQL(method),
+        sql.Literal(round(percent, 4)),
+        sql.Literal(SAMPLE_SEED),
+        sql.Literal(rows),
+    )
     copied = 0
     with (
         source.transaction(),  # a failure must not end the audited session's transaction

@@ -39,7 +39,7 @@ last VACUUM still cost their heap read.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pgsage.advise.catalog import ExistingIndex
@@ -81,6 +81,7 @@ class Search:
         self.helpful: list[Candidate] = []
         self.ties: dict[Candidate, str] = {}  # a chosen index's win on rows read, explained
         self.base: dict[int, float] = {}
+        self.whatif.prefetch((query, frozenset()) for query in self.queries)
         for query in self.queries:
             cost = self.whatif.cost(query, frozenset())
             if cost is not None:  # an INSERT plans at cost 0 and still weighs its write
@@ -110,6 +111,12 @@ class Search:
         changes (a report reading whole tables) would otherwise price out the indexes of every
         cheap statement they do change (an FK join 20x faster)."""
         found = []
+        self.whatif.prefetch(
+            (query, frozenset([c]))
+            for query in self.live
+            for c in self.candidates
+            if c.table in query.shape.tables
+        )
         for query in self.live:
             tables = query.shape.tables
             if any(
@@ -209,6 +216,7 @@ class Search:
             if not self.fits(candidate, chosen):
                 continue
             config = frozenset(chosen)
+            self.ahead([config | {candidate}])  # its statements in one round trip
             gain = current - self.objective(config | {candidate})
             if gain <= threshold:
                 continue
@@ -394,10 +402,16 @@ class Search:
             )
         return result
 
+    def ahead(self, configs: Iterable[frozenset[Candidate]]) -> None:
+        """Cost every statement under each of ``configs`` ahead, in a few round trips (the
+        loops below then find them costed)."""
+        self.whatif.prefetch((query, config) for config in configs for query in self.live)
+
     def fill(self, chosen: list[Candidate], threshold: float) -> list[Candidate]:
         """Add, best gain first, what fits the budget now and still pays."""
         while True:
             config = frozenset(chosen)
+            self.ahead([config, *(config | {other} for other in self.helpful)])
             current = self.objective(config)
             best: tuple[float, Candidate] | None = None
             for other in self.helpful:
@@ -412,6 +426,7 @@ class Search:
 
     def improve(self, chosen: list[Candidate], threshold: float) -> list[Candidate]:
         # Drop what the others made useless (a later composite serving an earlier single).
+        self.ahead([frozenset(chosen), *(frozenset(chosen) - {c} for c in chosen)])
         for candidate in list(chosen):
             config = frozenset(chosen)
             without = config - {candidate}
@@ -420,6 +435,17 @@ class Search:
         # Same-table swaps: a smaller or better candidate in place of a chosen one.
         for candidate in list(chosen):
             config = frozenset(chosen)
+            self.ahead(
+                [
+                    config,
+                    config - {candidate},
+                    *(
+                        (config - {candidate}) | {other}
+                        for other in self.helpful
+                        if other not in config and other.table == candidate.table
+                    ),
+                ]
+            )
             current = self.objective(config)
             # "Equal" within a tenth of the minimum gain, or a hundredth of what the chosen
             # index saves: a difference too small to weigh against size or rows read.

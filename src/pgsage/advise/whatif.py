@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from pgsage.advise.workload import typed_placeholders
 from pgsage.db.connect import one_line
 
 HYPOPG_METHODS = frozenset({"btree"})
+PREFETCH_BATCH = 40  # evaluations sent in one message by WhatIf.prefetch
 # HypoPG names an index "<oid>" + its method and relation and column names, which may hold any
 # character (spaces, quotes, non-ASCII): the plan's "Index Name" field is that name whole.
 _HYPO_NAME = re.compile(r"<(\d+)>.*", re.DOTALL)
@@ -130,7 +131,6 @@ class WhatIf:
             sql.Identifier(schema or "", "hypopg_reset")
         )
         self._create = sql.Identifier(schema or "", "hypopg_create_index")
-        self._pipeline = psycopg.Pipeline.is_supported()
         self._own_path: str | None = None  # the session's search_path, read when first needed
         # EXPLAIN EXECUTE must plan with the values every time: a cached generic plan would
         # ignore the indexes created since and make costs depend on the evaluation order.
@@ -363,38 +363,107 @@ class WhatIf:
     def _explain_with(
         self, hypos: list[Candidate], explain: sql.Composed, path: str | None = None
     ) -> tuple[dict[str, str], Any]:
-        """EXPLAIN with ``hypos`` made (and reset after): the three statements go in one
-        pipeline, one round trip instead of three (the search's most repeated step). With a
-        ``path``, the EXPLAIN alone runs under it (set and set back in the same pipeline)."""
-        self.explains += 1
+        """EXPLAIN with ``hypos`` made (and reset after): the statements in one message, one
+        round trip instead of three (the search's most repeated step). With a ``path``, the
+        EXPLAIN alone runs under it (set and set back in the same message)."""
         if not hypos and path is None:
+            self.explains += 1
             return {}, self.conn.execute(explain).fetchone()
-        session = self._session_path() if path is not None else None
-        if not self._pipeline:
-            try:
-                names = self._create_hypos(hypos)
-                return names, self._explain_on(explain, path, session).fetchone()
-            finally:
-                if hypos:
-                    self.conn.execute(self._reset)
-        with self.conn.pipeline():
-            created = self._send_create(hypos) if hypos else None
-            explained = self._explain_on(explain, path, session)
-            if hypos:
-                self.conn.execute(self._reset)
-        names = self._created_names(created, hypos) if created is not None else {}
-        return names, explained.fetchone()
+        return self._explain_many([(explain, hypos, path)])[0]
 
-    def _explain_on(
-        self, explain: sql.Composed, path: str | None, session: str | None
-    ) -> psycopg.Cursor[TupleRow]:
-        """EXPLAIN under ``path`` (when given), the session's path set back after it."""
-        if path is None or session is None:
-            return self.conn.execute(explain)
-        self._set_path(path)
-        explained = self.conn.execute(explain)
-        self._set_path(session)
-        return explained
+    def prefetch(self, pairs: Iterable[tuple[PlannedQuery, frozenset[Candidate]]]) -> None:
+        """Cost ``pairs`` ahead, up to PREFETCH_BATCH evaluations in one round trip: what
+        ``cost`` would find one by one (the search asks for every statement alone and with
+        each candidate before it chooses). HypoPG evaluations only; a batch that fails leaves
+        its pairs to ``cost``, which says which statement failed and why."""
+        if self.backend.real:
+            return
+        todo: dict[tuple[int, frozenset[Candidate]], PlannedQuery] = {}
+        for query, config in pairs:
+            relevant = frozenset(c for c in config if c.table in query.shape.tables)
+            key = (query.index, relevant)
+            if (
+                query.explain is None
+                or key in self._cache
+                or any(c not in self.backend.hypo for c in relevant)
+            ):
+                continue
+            todo.setdefault(key, query)
+        if not todo:
+            return
+        if not self._based:
+            self.start()
+        keys = list(todo)
+        for first in range(0, len(keys), PREFETCH_BATCH):
+            chunk = keys[first : first + PREFETCH_BATCH]
+            items = []
+            for index, config in chunk:
+                explain = todo[(index, config)].explain
+                assert explain is not None
+                items.append(
+                    (
+                        explain,
+                        sorted(config, key=lambda c: c.sort_key),
+                        todo[(index, config)].search_path,
+                    )
+                )
+            try:
+                answers = self._explain_many(items)
+            except psycopg.Error:
+                self._recover()
+                self.conn.execute(self._reset)
+                continue
+            for key, (names, row) in zip(chunk, answers, strict=True):
+                self._cache[key] = _plan_cost(row[0] if row else None, names)
+
+    def _explain_many(
+        self, items: list[tuple[sql.Composed, list[Candidate], str | None]]
+    ) -> list[tuple[dict[str, str], Any]]:
+        """Each EXPLAIN with its hypothetical indexes made before and reset after, and under
+        its search_path when it has one (the session's set back after it), all in one message
+        (the simple query protocol runs them in order and stops at an error, which is raised);
+        per item, the indexes' oid -> our name and the EXPLAIN's row."""
+        parts: list[sql.Composable] = []
+        for explain, hypos, path in items:
+            if hypos:
+                parts.append(self._create_sql(hypos))
+            if path is not None:
+                parts.append(_set_path_sql(path))
+            parts.append(explain)
+            if path is not None:
+                parts.append(_set_path_sql(self._session_path()))
+            if hypos:
+                parts.append(self._reset)
+        self.explains += len(items)
+        with self.conn.cursor() as cur:
+            cur.execute(sql.SQL("; ").join(parts))
+            answers = []
+            for _explain, hypos, path in items:
+                names: dict[str, str] = {}
+                if hypos:
+                    created = cur.fetchall()
+                    names = {
+                        str(row[0]): self.backend.hypo[c]
+                        for row, c in zip(created, hypos, strict=False)
+                    }
+                    cur.nextset()
+                if path is not None:
+                    cur.nextset()  # past the path set
+                answers.append((names, cur.fetchone()))
+                cur.nextset()
+                if path is not None:
+                    cur.nextset()  # past the session's path set back
+                if hypos:
+                    cur.nextset()  # past the reset
+        return answers
+
+    def _create_sql(self, hypos: list[Candidate]) -> sql.Composed:
+        """Make ``hypos`` in one statement, their oids in order (the DDL as literals)."""
+        ddl = sql.SQL(", ").join(sql.Literal(self._ddl(c, self.backend.hypo[c])) for c in hypos)
+        return sql.SQL(
+            "/* pgsage */ SELECT h.indexrelid FROM pg_catalog.unnest(ARRAY[{}]::pg_catalog.text[]) "
+            "WITH ORDINALITY AS d(ddl, n), LATERAL {}(d.ddl) AS h ORDER BY d.n"
+        ).format(ddl, self._create)
 
     def _evaluate_sampled(
         self, query: PlannedQuery, rest: frozenset[Candidate], sampled: frozenset[Candidate]
@@ -617,6 +686,14 @@ class _Savepoint:
         else:
             self.conn.execute(sql.SQL("/* pgsage */ ROLLBACK TO SAVEPOINT {}").format(self.name))
             self.conn.execute(sql.SQL("/* pgsage */ RELEASE SAVEPOINT {}").format(self.name))
+
+
+def _set_path_sql(path: str) -> sql.Composed:
+    """``SET LOCAL search_path`` as a statement of a multi-statement message (no parameters
+    there: the value goes as a quoted literal)."""
+    return sql.SQL("/* pgsage */ SELECT pg_catalog.set_config('search_path', {}, true)").format(
+        sql.Literal(path)
+    )
 
 
 def _plan_cost(plan: Any, names: dict[str, str]) -> PlanCost | None:

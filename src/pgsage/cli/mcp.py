@@ -121,7 +121,8 @@ def mcp_command(
         str | None,
         typer.Option(
             "--scratch-dsn",
-            help="check_migrations: a server where pgsage may create scratch databases "
+            help="check_migrations, and advise_indexes' sampled copies (GIN and other kinds "
+            "HypoPG cannot simulate): a server where pgsage may create scratch databases "
             "[default: the embedded server]",
             show_default=False,
         ),
@@ -162,10 +163,13 @@ def mcp_command(
     for folder in roots:
         if not folder.is_dir():
             raise UsageError(f"--root {folder} is not a folder")
+    from pgsage.advise.samplestore import SampleStore
     from pgsage.db.pool import SessionPool
 
-    # The server keeps its sessions on the targets between calls (reset after each: db/pool.py).
+    # The server keeps its sessions on the targets between calls (reset after each: db/pool.py),
+    # and the advisor's sampled copies (dropped when it stops: advise/samplestore.py).
     pool = SessionPool()
+    samples = SampleStore()
     for target_dsn in targets.values():
         pool.serve(target_dsn)
     server_config = ServerConfig(
@@ -175,6 +179,7 @@ def mcp_command(
         roots=roots,
         scratch_dsn=scratch_dsn,
         sessions=pool,
+        samples=samples,
     )
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="pgsage mcp: %(message)s")
     log = logging.getLogger("pgsage.mcp")
@@ -183,6 +188,7 @@ def mcp_command(
         _serve(server_config, targets, policy, transport, host, port, auth_store, log)
     finally:
         pool.close()
+        samples.close()
 
 
 def _serve(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from pgsage.advise.model import Advice
+    from pgsage.advise.samplestore import SampleStore
     from pgsage.db.rows import Statement, StatementsInfo
     from pgsage.db.snapshot import Snapshot
     from pgsage.instrument.findings import CapturedEvents
@@ -73,10 +74,15 @@ class AdviseRequest:
     min_mean_ms: float = 0.0
     max_indexes: int | None = None
     max_per_table: int | None = None
+    scratch_dsn: str | None = None  # where sampled copies are made (pgsage mcp --scratch-dsn)
 
 
-def advise(dsn: str, settings: Settings, request: AdviseRequest) -> Advice:
-    """The index advisor on HypoPG, read-only, never with real indexes."""
+def advise(
+    dsn: str, settings: Settings, request: AdviseRequest, samples: SampleStore | None = None
+) -> Advice:
+    """The index advisor on HypoPG, read-only, never with real indexes; ``samples``: the
+    server's sampled copies kept between calls (pgsage.advise.samplestore), made on
+    ``request.scratch_dsn`` (None: PGSAGE_SCRATCH_DSN, else the embedded server)."""
     from pgsage.advise.search import Budget
     from pgsage.advise.workload import StatementFilter
     from pgsage.commands.advise import AdviseOptions
@@ -95,7 +101,12 @@ def advise(dsn: str, settings: Settings, request: AdviseRequest) -> Advice:
                 "".join(q.strip().rstrip(";") + ";\n" for q in request.queries), encoding="utf-8"
             )
         options = AdviseOptions(
-            queries_file=queries_file, filters=filters, budget=budget, allow_real_indexes=False
+            queries_file=queries_file,
+            filters=filters,
+            budget=budget,
+            allow_real_indexes=False,
+            scratch_dsn=request.scratch_dsn,
+            sample_store=samples,
         )
         return advise_command(dsn, options, session_options(settings))
 

@@ -177,12 +177,24 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
         min_calls: Annotated[int, Field(ge=1)] = 1,
         max_indexes: Annotated[int | None, Field(ge=1)] = None,
         target: Target = None,
+        min_mean_ms: Annotated[
+            float, Field(ge=0, description="Workload: statements at least this slow on average.")
+        ] = 0.0,
     ) -> Annotated[CallToolResult, AdviseOut]:
         """Recommend indexes for the recorded workload or given queries, costed with HypoPG
         and chosen under a budget; returns the DDL (CONCURRENTLY, lock_timeout), the queries
         each index helps with costs before/after, and an Alembic revision. Needs HypoPG. Use it when queries lack indexes."""
         return _call(
-            lambda: tools.advise_indexes(queries or [], top, min_calls, max_indexes, target)
+            lambda: tools.advise_indexes(
+                capabilities.AdviseRequest(
+                    queries=tuple(queries or ()),
+                    top=top,
+                    min_calls=min_calls,
+                    min_mean_ms=min_mean_ms,
+                    max_indexes=max_indexes,
+                ),
+                target,
+            )
         )
 
     @server.tool(annotations=READ_ONLY)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,9 @@ from pgsage.mcp import capabilities
 from pgsage.mcp.safesql import SqlPolicy, catalog_rows, explain, run_sql
 from pgsage.model import Status
 from pgsage.settings import Settings
+
+if TYPE_CHECKING:
+    from pgsage.advise.samplestore import SampleStore
 
 
 class ToolFailure(PgsageError):
@@ -41,6 +44,8 @@ class ServerConfig:
     scratch_dsn: str | None = None
     # The sessions kept between calls (pgsage mcp's pool): told each target served.
     sessions: SessionPool | None = None
+    # The advisor's sampled copies kept between calls (closed with the server).
+    samples: SampleStore | None = None
     _embedded: str | None = None
 
     def dsn(self, target: str | None) -> str:
@@ -521,25 +526,15 @@ class Tools:
             summary,
         )
 
-    def advise_indexes(
-        self,
-        queries: list[str],
-        top: int,
-        min_calls: int,
-        max_indexes: int | None,
-        target: str | None,
-    ) -> Result:
+    def advise_indexes(self, request: capabilities.AdviseRequest, target: str | None) -> Result:
         from pgsage.mcp.safesql import check_sql
 
         dsn = self.config.dsn(target)
-        for query in queries:
+        for query in request.queries:
             check_sql(query, self.config.policy, "plan")
+        request = replace(request, scratch_dsn=self.config.scratch_dsn)
         advice = capabilities.advise(
-            dsn,
-            self.config.settings_for(dsn),
-            capabilities.AdviseRequest(
-                queries=tuple(queries), top=top, min_calls=min_calls, max_indexes=max_indexes
-            ),
+            dsn, self.config.settings_for(dsn), request, self.config.samples
         )
         document = capabilities.advice_json(advice)
         ddl = "\n".join(r["ddl"] for r in document["recommendations"])

@@ -120,7 +120,7 @@ class ScratchServer:
     @contextmanager
     def database(self, purpose: str) -> Iterator[str]:
         """A fresh empty database for the duration of the block; its DSN is yielded."""
-        name = f"{SCRATCH_PREFIX}_{purpose}_{os.getpid()}_{next(_counter)}_{secrets.token_hex(3)}"
+        name = new_name(purpose)
         # The drop is in the same try as the creation: an interrupt (SIGINT, SIGTERM) that lands
         # between CREATE DATABASE and the block still drops it (IF EXISTS: the name is ours).
         try:
@@ -130,6 +130,19 @@ class ScratchServer:
             # while another error unwinds, a failing drop must not hide it (the sweep of a
             # later run removes what is left, by its mark)
             self._drop(name, quiet=sys.exc_info()[0] is not None)
+
+    def create_database(self, name: str) -> str:
+        """Create (and mark) ``name`` (see ``new_name``) for a caller that drops it itself
+        with ``drop_database`` (a database kept between calls); its DSN."""
+        try:
+            self._create(name)
+        except BaseException:
+            self._drop(name, quiet=True)  # an interrupt between CREATE and COMMENT
+            raise
+        return self.dsn_for(name)
+
+    def drop_database(self, name: str, *, quiet: bool = False) -> None:
+        self._drop(name, quiet=quiet)
 
     def _drop(self, name: str, *, quiet: bool) -> None:
         try:
@@ -158,6 +171,11 @@ class ScratchServer:
                 raise ConnectionFailed(
                     f"cannot create a scratch database: {one_line(str(exc))}"
                 ) from None
+
+
+def new_name(purpose: str) -> str:
+    """A scratch database name no other run uses: purpose, pid, a counter and a random tail."""
+    return f"{SCRATCH_PREFIX}_{purpose}_{os.getpid()}_{next(_counter)}_{secrets.token_hex(3)}"
 
 
 def _has_extensions(bindir: Path, needs: frozenset[str]) -> bool:

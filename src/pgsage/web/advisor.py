@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from pgsage.advise.model import WorkloadQuery
+from pgsage.advise.samplestore import SampleStore
 from pgsage.commands.advise import AdviseOptions, AdviseResult, advise
 from pgsage.commands.lint import LintRequest, lint
 from pgsage.db.connect import SessionOptions, one_line, scrub_secrets
@@ -109,8 +110,11 @@ def _failed(exc: PgsageError) -> AdvisorRun:
     return AdvisorRun(None, scrub_secrets(one_line(str(exc))))
 
 
-def _advise(config: WebConfig, dsn: str, options: AdviseOptions) -> AdvisorRun:
+def _advise(
+    config: WebConfig, dsn: str, options: AdviseOptions, samples: SampleStore | None
+) -> AdvisorRun:
     started = time.perf_counter()
+    options = replace(options, sample_store=samples)
     try:
         advice = advise(dsn, options, _session(config))
     except PgsageError as exc:
@@ -132,24 +136,30 @@ def workload_source(recorded: list[tuple[str, int, float]]) -> str:
 
 
 def workload_advice(
-    config: WebConfig, dsn: str, recorded: list[tuple[str, int, float]]
+    config: WebConfig,
+    dsn: str,
+    recorded: list[tuple[str, int, float]],
+    samples: SampleStore | None = None,
 ) -> AdvisorRun:
     """Recommendations for the target's workload: the store's recorded statements (calls and
-    time summed over the samples) when there are any, else pg_stat_statements."""
+    time summed over the samples) when there are any, else pg_stat_statements. ``samples``:
+    the app's sampled copies kept between runs (advise.samplestore)."""
     workload = tuple(
         WorkloadQuery(text=query, calls=calls, total_ms=total_ms, source="recorded")
         for query, calls, total_ms in recorded
     )
-    run = _advise(config, dsn, AdviseOptions(workload=workload or None))
+    run = _advise(config, dsn, AdviseOptions(workload=workload or None), samples)
     return replace(run, notes=(f"workload: {workload_source(recorded)}", *run.notes))
 
 
-def query_advice(config: WebConfig, dsn: str, query: str) -> AdvisorRun:
+def query_advice(
+    config: WebConfig, dsn: str, query: str, samples: SampleStore | None = None
+) -> AdvisorRun:
     """ "What if" indexes for one statement (the statement is the whole workload)."""
     with tempfile.TemporaryDirectory(prefix="pgsage-web-") as folder:
         path = Path(folder) / "query.sql"
         path.write_text(query.strip().rstrip(";") + ";\n", encoding="utf-8")
-        return _advise(config, dsn, AdviseOptions(queries_file=path))
+        return _advise(config, dsn, AdviseOptions(queries_file=path), samples)
 
 
 def migrations_lint(config: WebConfig) -> AdvisorRun:

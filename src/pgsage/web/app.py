@@ -65,6 +65,7 @@ def _lifespan(
             state.targets.close()
             for cache in (state.advice, state.whatif, state.lints):
                 cache.close()
+            state.samples.close()
             state.store.dispose()
             logger.info("pgsage web stopped: pools closed")
 

@@ -114,7 +114,7 @@ def query_page(state: WebState, target: str, key: str, analyze: bool) -> QueryPa
         _budgeted(
             state.whatif,
             f"{target}\0{key}",
-            lambda: advisor.query_advice(config, dsn, query),
+            lambda: advisor.query_advice(config, dsn, query, state.samples),
             config.compute_wait_s,
         )
         if explain.explainable(query)
@@ -154,7 +154,7 @@ def advisor_run(state: WebState, target: str) -> advisor.AdvisorRun:
 
     def compute() -> advisor.AdvisorRun:
         recorded = state.store.recorded_workload(target, advisor.RECORDED_DAYS)
-        return advisor.workload_advice(state.config, dsn, recorded)
+        return advisor.workload_advice(state.config, dsn, recorded, state.samples)
 
     return _budgeted(state.advice, target, compute, state.config.compute_wait_s)
 

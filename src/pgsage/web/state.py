@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import CollectorRegistry, Histogram
 
+from pgsage.advise.samplestore import SampleStore
 from pgsage.web import charts
 from pgsage.web.advisor import AdvisorRun, TtlCache
 from pgsage.web.auth import Authenticator, Principal
@@ -108,6 +109,8 @@ class WebState:
         self.advice: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
         self.whatif: TtlCache[AdvisorRun] = TtlCache(config.advisor_ttl_s)
         self.lints: TtlCache[AdvisorRun] = TtlCache(60.0)
+        # the advisor's sampled copies kept between runs (dropped when the app stops)
+        self.samples = SampleStore()
         self.pages: SingleFlight[Any] = SingleFlight(config.page_ttl_s)
         # renderings of a cached page model, keyed by it: they live as long as it does
         self.renders: SingleFlight[Any] = SingleFlight(float("inf"), max_keys=128)
