@@ -23,8 +23,10 @@ from pgsage.commands.advise import AdviseOptions, advise
 # 30,000 rows: more than the 10,000-row sample, so the sample is a real TABLESAMPLE.
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS hypopg;
+-- autovacuum off: the tests compare runs, and an autoanalyze between two of them would give
+-- the second other statistics (and, for the store, a changed table)
 CREATE TABLE docs (id int PRIMARY KEY, account_id int NOT NULL, kind text NOT NULL,
-    payload jsonb NOT NULL);
+    payload jsonb NOT NULL) WITH (autovacuum_enabled = off);
 INSERT INTO docs
 SELECT g, g % 900, (ARRAY['invoice', 'receipt', 'order', 'note'])[1 + g % 4],
        jsonb_build_object('customer', 'c' || (g * 7919) % 6000, 'n', g)
