@@ -105,6 +105,12 @@ Fetch = Callable[[psycopg.Connection[TupleRow], Query, type[Row]], list[Row]]
 StatementsHook = Callable[[list[Statement]], object]
 
 
+def section_sql(name: str, info: ServerInfo) -> str:
+    """A section's SQL for this server and session: a superuser's reads the statistics from
+    pg_statistic, where pg_stats shows it the same rows (sqlfiles.py, columns.sql)."""
+    return load_sql(name, info.major, superuser=info.is_superuser)
+
+
 def call_hook(hook: StatementsHook, statements: list[Statement]) -> None:
     try:
         hook(statements)
@@ -365,34 +371,46 @@ def read_statements(
 def read_key_maxima(c: SessionReader) -> list[KeyMaximum]:
     """The integer keys no sequence fills (key_maxima.sql finds them, with the largest value
     pg_stats saw) and, for those that may be near their limit, ``max(key)``: one index probe
-    each, in the snapshot's transaction. Both collectors read this section the same way."""
+    each, in the snapshot's transaction, in the same section."""
 
     def run() -> list[KeyMaximum]:
-        keys = c.conn.execute(load_sql("key_maxima", c.info.major).encode()).fetchall()
-        found = []
-        for schema, table, column, type_name, stats_max, probe in keys:
-            value = None
-            if probe:
-                row = c.conn.execute(
-                    sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
-                        sql.Identifier(column), sql.Identifier(schema, table)
-                    )
-                ).fetchone()
-                value = row[0] if row is not None else None
-            found.append(
-                KeyMaximum(
-                    schema,
-                    table,
-                    column,
-                    type_name,
-                    None if stats_max is None else int(stats_max),
-                    None if value is None else int(value),
-                    bool(probe),
-                )
-            )
-        return found
+        keys = c.conn.execute(section_sql("key_maxima", c.info).encode()).fetchall()
+        return _probed(c.conn, keys)
 
     return c.section("key_maxima", run, [])
+
+
+def key_maxima_of(c: SessionReader, keys: list[tuple[Any, ...]]) -> list[KeyMaximum]:
+    """``read_key_maxima`` for the keys key_maxima.sql returned (read already): the probes,
+    when there are any, in a section of their own (a failed one leaves the section empty)."""
+    if not any(key[5] for key in keys):
+        return _probed(c.conn, keys)  # nothing to ask the server
+    return c.section("key_maxima", lambda: _probed(c.conn, keys), [])
+
+
+def _probed(conn: psycopg.Connection[TupleRow], keys: list[tuple[Any, ...]]) -> list[KeyMaximum]:
+    found = []
+    for schema, table, column, type_name, stats_max, probe in keys:
+        value = None
+        if probe:
+            row = conn.execute(
+                sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
+                    sql.Identifier(column), sql.Identifier(schema, table)
+                )
+            ).fetchone()
+            value = row[0] if row is not None else None
+        found.append(
+            KeyMaximum(
+                schema,
+                table,
+                column,
+                type_name,
+                None if stats_max is None else int(stats_max),
+                None if value is None else int(value),
+                bool(probe),
+            )
+        )
+    return found
 
 
 def _statement_field_names() -> list[str]:
