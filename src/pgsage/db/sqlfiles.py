@@ -23,6 +23,7 @@ def _raw(package: str, path: str) -> str:
     return resources.files(package).joinpath(path).read_text(encoding="utf-8")
 
 
+@cache
 def load_sql(name: str, major: int, *, superuser: bool = False) -> str:
     """The snapshot's ``db/sql/<name>.sql`` for a server of version ``major``, for a session
     that is (or is not) a superuser's."""

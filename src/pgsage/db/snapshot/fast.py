@@ -134,15 +134,16 @@ _QUOTING = "index definitions' quoting"  # the pipelined read of indexdef.Quotin
 
 
 def fetch_all(
-    reader: SessionReader, sections: Sequence[tuple[str, type[Any]]]
+    reader: SessionReader, sections: Sequence[tuple[str, type[Any]]], prelude: Sequence[bytes] = ()
 ) -> dict[str, Fetched[Any]]:
-    """The sections' rows as the server sent them, in one round trip (pipelined.py); the
-    ones that could not be read are left out (their errors are in ``reader.errors``)."""
+    """The sections' rows as the server sent them, in one round trip (pipelined.py, which
+    says what ``prelude`` is); the ones that could not be read are left out (their errors are
+    in ``reader.errors``)."""
     queries = [(name, section_sql(name, reader.info).encode()) for name, _ in sections]
     types = dict(sections)
     if "indexes" in types:  # the server's identifier quoting, for the index definitions
         queries.append((_QUOTING, Quoting.SQL.encode()))
-    raw = read_pipelined(reader, queries)
+    raw = read_pipelined(reader, queries, prelude)
     quoting = None
     if "indexes" in types:
         if _QUOTING in raw:
@@ -176,10 +177,14 @@ class _SecondSession:
             self.conn.autocommit = False
             self.conn.read_only = True
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            self.conn.execute(
-                sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id))
+            # The transaction's first statements: the first session's snapshot, then this
+            # session's settings (sent with the sections, in the same round trip).
+            self._prelude = (
+                sql.SQL("SET TRANSACTION SNAPSHOT {}")
+                .format(sql.Literal(snapshot_id))
+                .as_bytes(self.conn),
+                _SET_LOCAL.as_bytes(self.conn),
             )
-            self.conn.execute(_SET_LOCAL)
         except BaseException:
             self.close()
             raise
@@ -189,7 +194,7 @@ class _SecondSession:
         waiting for the builds, the session closed (or handed back)."""
         try:
             reader = SessionReader(self.conn, info)
-            fetched = fetch_all(reader, SECOND_SESSION)
+            fetched = fetch_all(reader, SECOND_SESSION, self._prelude)
             building = {name: run.submit(rows.build) for name, rows in fetched.items()}
             return _SecondRead(self.pid, building, reader.errors)
         finally:

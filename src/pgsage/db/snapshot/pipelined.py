@@ -7,7 +7,8 @@ fails makes the server skip everything after it up to that Sync: the transaction
 back to the failed section's savepoint, its error recorded as ``SessionReader.section`` does
 (a lock timeout gets one retry), and the sections after it are sent again. So a snapshot whose
 sections all succeed pays one round trip for them instead of three per section; a failing
-section costs one more.
+section costs one more. Nothing is prepared (psycopg would after a few runs on a session kept
+between calls): a statement skipped after an error would leave its preparation half done.
 """
 
 from __future__ import annotations
@@ -29,15 +30,21 @@ _ROLLBACK = b"ROLLBACK TO SAVEPOINT pgsage_section"
 Raw = tuple[list[str], list[tuple[Any, ...]]]
 
 
-def read_pipelined(reader: SessionReader, queries: Sequence[tuple[str, bytes]]) -> dict[str, Raw]:
+def read_pipelined(
+    reader: SessionReader, queries: Sequence[tuple[str, bytes]], prelude: Sequence[bytes] = ()
+) -> dict[str, Raw]:
     """Each named query's rows (the ones that failed are left out and their errors are in
-    ``reader.errors``), read in the snapshot's transaction on the reader's session."""
+    ``reader.errors``), read in the snapshot's transaction on the reader's session.
+
+    ``prelude``: statements sent first in the same round trip, outside any savepoint (the
+    transaction's own settings); when one of them fails, that error is raised."""
     conn = reader.conn
     found: dict[str, Raw] = {}
     pending = list(queries)
     retried: set[str] = set()
     while pending:
-        failure, answered = _send(conn, pending, found)
+        failure, answered = _send(conn, prelude, pending, found)
+        prelude = ()
         if failure is None:
             break
         if not conn.broken and not conn.closed and _roll_back(conn):
@@ -60,22 +67,38 @@ def read_pipelined(reader: SessionReader, queries: Sequence[tuple[str, bytes]]) 
 
 
 def _send(
-    conn: psycopg.Connection[TupleRow], pending: list[tuple[str, bytes]], found: dict[str, Raw]
+    conn: psycopg.Connection[TupleRow],
+    prelude: Sequence[bytes],
+    pending: list[tuple[str, bytes]],
+    found: dict[str, Raw],
 ) -> tuple[psycopg.Error | None, int]:
-    """One pipeline of ``pending``'s sections: the answered ones added to ``found`` in order;
-    the error that stopped the pipeline (None when none did) and how many were answered."""
+    """One pipeline of the prelude and ``pending``'s sections: the answered ones added to
+    ``found`` in order; the error that stopped the pipeline (None when none did) and how many
+    sections were answered. Raises the error when it stopped the prelude."""
     cursors: list[psycopg.Cursor[TupleRow]] = []
+    first: list[psycopg.Cursor[TupleRow]] = []
     failure: psycopg.Error | None = None
     try:
         with conn.pipeline():
-            for _name, query in pending:
-                conn.execute(_SAVEPOINT)
-                cursor = conn.cursor()
-                cursor.execute(query)
-                cursors.append(cursor)
-                conn.execute(_RELEASE)
+            # An answer read while sending may already be an error: sending stops there, and
+            # the block ends normally (psycopg logs a warning when it ends on an exception).
+            try:
+                for statement in prelude:
+                    first.append(conn.execute(statement, prepare=False))
+                for _name, query in pending:
+                    conn.execute(_SAVEPOINT, prepare=False)
+                    cursor = conn.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(query, prepare=False)
+                    conn.execute(_RELEASE, prepare=False)
+            except psycopg.Error as exc:
+                failure = exc
     except psycopg.Error as exc:  # the first error; everything after it was skipped
-        failure = exc
+        failure = failure or exc
+    if failure is not None and (
+        len(first) < len(prelude) or any(c.pgresult is None for c in first)
+    ):
+        raise failure
     answered = 0
     for (name, _), cursor in zip(pending, cursors, strict=False):
         if cursor.pgresult is None:  # failed, or skipped after a failure
@@ -88,8 +111,8 @@ def _send(
 def _roll_back(conn: psycopg.Connection[TupleRow]) -> bool:
     """The transaction back to before the failed section (False when that failed too)."""
     try:
-        conn.execute(_ROLLBACK)
-        conn.execute(_RELEASE)
+        conn.execute(_ROLLBACK, prepare=False)
+        conn.execute(_RELEASE, prepare=False)
     except psycopg.Error:
         return False
     return True
