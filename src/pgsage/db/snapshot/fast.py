@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, Generic
 
@@ -31,11 +32,11 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from pgsage.db.connect import one_line
-from pgsage.db.rows import Constraint, Index, KeyMaximum, ValueShape
+from pgsage.db.rows import Constraint, Index, KeyMaximum
 from pgsage.db.serverinfo import ServerInfo
 from pgsage.db.snapshot.indexdef import PlainDefinitions, Quoting
 from pgsage.db.snapshot.model import Snapshot
-from pgsage.db.snapshot.pipelined import read_pipelined
+from pgsage.db.snapshot.pipelined import read_pipelined, with_begin
 from pgsage.db.snapshot.run import SessionOpener, SnapshotRun
 from pgsage.db.snapshot.sections import (
     BIG_SECTIONS,
@@ -48,7 +49,6 @@ from pgsage.db.snapshot.sections import (
     assemble,
     begin,
     call_hook,
-    collected_at,
     end,
     key_maxima_of,
     read_statements,
@@ -124,7 +124,6 @@ class Fetched(Generic[Row]):
 SECOND_SESSION: tuple[tuple[str, type[Any]], ...] = (
     *BIG_SECTIONS,
     ("constraints", Constraint),
-    ("value_shapes", ValueShape),
 )
 FIRST_SESSION: tuple[tuple[str, type[Any]], ...] = (
     *((name, row_type) for name, row_type in SECTIONS if name not in dict(SECOND_SESSION)),
@@ -246,19 +245,26 @@ def _like(main: psycopg.Connection[TupleRow]) -> SessionOpener:
 
 def _start_second_session(
     conn: psycopg.Connection[TupleRow], reader: SessionReader, run: SnapshotRun
-) -> Future[_SecondRead | None] | None:
-    """Export the snapshot as the first statement of the (implicit) transaction — it cannot be
-    exported from a savepoint — and open the second session on it on a worker, while this one
-    reads on; None when the export is refused (the next statement starts a fresh
-    transaction). The future's None: the second session could not be had."""
+) -> tuple[datetime | None, Future[_SecondRead | None] | None]:
+    """Export the snapshot as the first statement of the transaction — it cannot be exported
+    from a savepoint — and open the second session on it on a worker, while this one reads
+    on. Returns the transaction's start (read with the export) and the second session's
+    reads (their None: the session could not be had); (None, None) when the export is
+    refused (rolled back: the next statement starts a fresh transaction)."""
     try:
-        snapshot_id = str(conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        exported = with_begin(conn, _EXPORT)
+        assert exported is not None
+        snapshot_id, at = str(exported[0]), exported[1]
         opener = run.second_session or _like(conn)
     except (psycopg.Error, OSError, PgsageError) as exc:
         logger.debug("snapshot: reading on one session (%s)", one_line(str(exc)))
         conn.rollback()
-        return None
-    return run.submit(_read_on_second, opener, snapshot_id, reader.info, run)
+        return None, None
+    return at, run.submit(_read_on_second, opener, snapshot_id, reader.info, run)
+
+
+_EXPORT = b"SELECT pg_catalog.pg_export_snapshot(), pg_catalog.now()"
+_NOW = b"SELECT pg_catalog.now()"
 
 
 def _read_on_second(
@@ -282,25 +288,26 @@ def collect_fast(
     """Collect a snapshot with the fast path, on the run's workers (see the module's doc)."""
     begun = begin(conn)
     reader = SessionReader(conn, begun.info)
-    reading: Future[_SecondRead | None] | None = None
     hooked: Future[None] | None = None
+    at, reading = _start_second_session(conn, reader, run) if parallel else (None, None)
     try:
-        reading = _start_second_session(conn, reader, run) if parallel else None
-        # Inside the transaction the second session's export began, this block is a savepoint.
-        with conn.transaction():
-            at = collected_at(conn)
-            statements = read_statements(reader, fetch_rows)
-            if on_statements is not None and statements[0]:
-                hooked = run.submit(call_hook, on_statements, statements[0])
-            here = FIRST_SESSION if reading is not None else (*FIRST_SESSION, *SECOND_SESSION)
-            fetched = fetch_all(reader, here)
-            keys = fetched.pop("key_maxima", None)
-            tables = fetched.pop("tables", None)  # built once the index sizes are known
-            rows: dict[str, list[Any]] = {name: [] for name, _ in (*SECTIONS, *BIG_SECTIONS)}
-            rows.update((name, section.build()) for name, section in fetched.items())
-            rows["key_maxima"] = key_maxima_of(reader, keys.tuples) if keys is not None else []
-            second, reading = _second_sections(reader, reading), None
-            rows.update(second[0])
+        if at is None:  # no export: the transaction starts here
+            started = with_begin(conn, _NOW)
+            assert started is not None
+            at = started[0]
+        # Every read below is in this one transaction, each section under its own savepoint.
+        statements = read_statements(reader, fetch_rows)
+        if on_statements is not None and statements[0]:
+            hooked = run.submit(call_hook, on_statements, statements[0])
+        here = FIRST_SESSION if reading is not None else (*FIRST_SESSION, *SECOND_SESSION)
+        fetched = fetch_all(reader, here)
+        keys = fetched.pop("key_maxima", None)
+        tables = fetched.pop("tables", None)  # built once the index sizes are known
+        rows: dict[str, list[Any]] = {name: [] for name, _ in (*SECTIONS, *BIG_SECTIONS)}
+        rows.update((name, section.build()) for name, section in fetched.items())
+        rows["key_maxima"] = key_maxima_of(reader, keys.tuples) if keys is not None else []
+        second, reading = _second_sections(reader, reading), None
+        rows.update(second[0])
     finally:
         if reading is not None and not reading.cancel():
             wait([reading])  # the second session closes itself when its reads end

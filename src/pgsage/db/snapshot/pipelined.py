@@ -116,3 +116,22 @@ def _roll_back(conn: psycopg.Connection[TupleRow]) -> bool:
     except psycopg.Error:
         return False
     return True
+
+
+def with_begin(conn: psycopg.Connection[TupleRow], query: bytes) -> tuple[Any, ...] | None:
+    """The first row of ``query``, the first statement of a transaction: sent with its BEGIN
+    in one round trip (psycopg waits for the BEGIN's answer otherwise)."""
+    failure: psycopg.Error | None = None
+    cursor = None
+    try:
+        with conn.pipeline():
+            try:
+                cursor = conn.execute(query, prepare=False)
+            except psycopg.Error as exc:  # answered already (see _send)
+                failure = exc
+    except psycopg.Error as exc:
+        failure = failure or exc
+    if failure is not None:
+        raise failure
+    assert cursor is not None
+    return cursor.fetchone()

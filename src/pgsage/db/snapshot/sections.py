@@ -264,6 +264,19 @@ _STATEMENT_PLAIN = (
 )
 
 
+_STATEMENTS_LAYOUT = """
+SELECT n.nspname,
+       ARRAY(SELECT a.attname FROM pg_catalog.pg_class v
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = v.oid
+             WHERE v.relnamespace = n.oid AND v.relname = 'pg_stat_statements'
+               AND a.attnum > 0 AND NOT a.attisdropped),
+       EXISTS (SELECT FROM pg_catalog.pg_class v
+               WHERE v.relnamespace = n.oid AND v.relname = 'pg_stat_statements_info')
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname = 'pg_stat_statements'
+"""
+
+
 def read_statements(
     c: SessionReader, fetch: Fetch[Statement]
 ) -> tuple[list[Statement], StatementsInfo]:
@@ -278,20 +291,12 @@ def read_statements(
         return [], StatementsInfo(status="not-preloaded", extension_version=version)
 
     def run() -> tuple[list[Statement], StatementsInfo]:
-        schema_row = c.conn.execute(
-            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-            "WHERE e.extname = 'pg_stat_statements'"
-        ).fetchone()
-        assert schema_row is not None
-        schema = str(schema_row[0])
+        # Where the extension lives, the view's columns and whether its bookkeeping view
+        # exists (1.9+): one round trip.
+        layout = c.conn.execute(_STATEMENTS_LAYOUT).fetchone()
+        assert layout is not None
+        schema, present, has_info = str(layout[0]), {str(col) for col in layout[1]}, layout[2]
         view = sql.Identifier(schema, "pg_stat_statements")
-        present = {
-            str(r[0])
-            for r in c.conn.execute(
-                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-                [f'"{schema}".pg_stat_statements'],
-            ).fetchall()
-        }
         fields: list[sql.Composable] = [
             sql.SQL("s.queryid"),
             sql.SQL("r.rolname AS username"),
@@ -330,24 +335,25 @@ def read_statements(
             inner=query,
         )
         rows = fetch(c.conn, ordered, Statement)
+        # The statements of this database it holds, and its bookkeeping: one round trip.
+        bookkeeping = (
+            sql.SQL("LEFT JOIN {} i ON true").format(
+                sql.Identifier(schema, "pg_stat_statements_info")
+            )
+            if has_info
+            else sql.SQL(
+                "LEFT JOIN (SELECT NULL::bigint, NULL::timestamptz) i(dealloc, stats_reset) ON true"
+            )
+        )
         total = c.conn.execute(
             sql.SQL(
-                "SELECT count(*) FROM {} WHERE dbid = "
-                "(SELECT oid FROM pg_database WHERE datname = "
-                "current_database())"
-            ).format(view)
+                "SELECT (SELECT pg_catalog.count(*) FROM {view} WHERE dbid = "
+                "(SELECT oid FROM pg_catalog.pg_database "
+                "WHERE datname = pg_catalog.current_database())), i.dealloc, i.stats_reset "
+                "FROM (SELECT) AS one {bookkeeping}"
+            ).format(view=view, bookkeeping=bookkeeping)
         ).fetchone()
-        dealloc = reset = None
-        if c.conn.execute(
-            "SELECT to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
-        ).fetchone() != (None,):
-            info_row = c.conn.execute(
-                sql.SQL("SELECT dealloc, stats_reset FROM {}").format(
-                    sql.Identifier(schema, "pg_stat_statements_info")
-                )
-            ).fetchone()
-            if info_row:
-                dealloc, reset = info_row
+        dealloc, reset = (total[1], total[2]) if total else (None, None)
         count = int(total[0]) if total else 0
         return rows, StatementsInfo(
             status="ok",
