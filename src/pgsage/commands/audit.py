@@ -80,6 +80,7 @@ def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
         # this thread imports the checks (0.1 s of a CLI audit that is not spent twice); the
         # workload's statement texts are parsed while the server reads the catalogs.
         pending = run.submit(take_snapshot, settings, snapshot_file, parse, run)
+        run.start_workers()  # the collection's other workers, ready when it needs them
         from pgsage.checks.runner import run_checks, select_checks
 
         checks = select_checks(settings.select, settings.ignore)  # a UsageError leaves at once
