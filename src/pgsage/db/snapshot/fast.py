@@ -32,7 +32,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from pgsage.db.connect import one_line
-from pgsage.db.rows import Constraint, Index, KeyMaximum
+from pgsage.db.rows import ColumnValues, Constraint, Index, KeyMaximum, ValueShape
 from pgsage.db.serverinfo import ServerInfo
 from pgsage.db.snapshot.indexdef import PlainDefinitions, Quoting
 from pgsage.db.snapshot.model import Snapshot
@@ -120,10 +120,14 @@ class Fetched(Generic[Row]):
 
 
 # Read on the second session: the biggest sections, and enough of the others that both
-# sessions take about as long. The first reads the rest, after pg_stat_statements.
+# sessions take about as long (on the demo; the first also reads pg_stat_statements and the
+# server facts, and starts earlier). The first reads the rest, settings among them: they must
+# be the server's, not the second session's (SNAPSHOT_SETTINGS).
 SECOND_SESSION: tuple[tuple[str, type[Any]], ...] = (
     *BIG_SECTIONS,
     ("constraints", Constraint),
+    ("column_values", ColumnValues),
+    ("value_shapes", ValueShape),
 )
 FIRST_SESSION: tuple[tuple[str, type[Any]], ...] = (
     *((name, row_type) for name, row_type in SECTIONS if name not in dict(SECOND_SESSION)),
