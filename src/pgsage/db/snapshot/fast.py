@@ -32,7 +32,15 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 from pgsage.db.connect import one_line
-from pgsage.db.rows import ColumnValues, Constraint, Index, KeyMaximum, ValueShape
+from pgsage.db.rows import (
+    ColumnValues,
+    Constraint,
+    Index,
+    KeyMaximum,
+    Statement,
+    StatementsInfo,
+    ValueShape,
+)
 from pgsage.db.serverinfo import ServerInfo
 from pgsage.db.snapshot.indexdef import PlainDefinitions, Quoting
 from pgsage.db.snapshot.model import Snapshot
@@ -42,7 +50,7 @@ from pgsage.db.snapshot.sections import (
     BIG_SECTIONS,
     SECTIONS,
     SORTED_BY,
-    Query,
+    STATEMENTS_LAYOUT,
     Row,
     SessionReader,
     StatementsHook,
@@ -51,8 +59,11 @@ from pgsage.db.snapshot.sections import (
     call_hook,
     end,
     key_maxima_of,
-    read_statements,
     section_sql,
+    statements_failed,
+    statements_info,
+    statements_queries,
+    statements_unread,
     with_index_sizes,
 )
 from pgsage.errors import PgsageError
@@ -91,12 +102,6 @@ def build_rows(row_type: type[Row], names: list[str], tuples: list[tuple[Any, ..
             rows.append(row)
         return rows
     return [row_type(**dict(zip(names, values, strict=True))) for values in tuples]
-
-
-def fetch_rows(conn: psycopg.Connection[TupleRow], query: Query, row_type: type[Row]) -> list[Row]:
-    with conn.cursor() as cur:
-        cur.execute(query)
-        return build_rows(row_type, [c.name for c in cur.description or ()], cur.fetchall())
 
 
 @dataclass
@@ -158,6 +163,30 @@ def fetch_all(
         name: Fetched(name, types[name], names, tuples, quoting if types[name] is Index else None)
         for name, (names, tuples) in raw.items()
     }
+
+
+_TOTALS = "statements' totals"  # the pipelined read of statements_queries' second query
+
+
+def read_statements_pipelined(reader: SessionReader) -> tuple[list[Statement], StatementsInfo]:
+    """sections.read_statements in two round trips (the layout, then the rows with the
+    totals) instead of five: the same section, its errors handled the same way."""
+    unread = statements_unread(reader.info)
+    if unread is not None:
+        return unread
+    raw = read_pipelined(reader, [("statements", STATEMENTS_LAYOUT.encode())])
+    if "statements" in raw:
+        rows, totals = statements_queries(raw["statements"][1][0])
+        raw = read_pipelined(
+            reader,
+            [("statements", rows.as_bytes(reader.conn)), (_TOTALS, totals.as_bytes(reader.conn))],
+        )
+        if _TOTALS in reader.errors:  # one section: what failed in it fails all of it
+            reader.errors.setdefault("statements", reader.errors.pop(_TOTALS))
+    if "statements" in reader.errors:
+        return statements_failed(reader)
+    names, tuples = raw["statements"]
+    return build_rows(Statement, names, tuples), statements_info(reader.info, raw[_TOTALS][1][0])
 
 
 @dataclass
@@ -300,7 +329,7 @@ def collect_fast(
             assert started is not None
             at = started[0]
         # Every read below is in this one transaction, each section under its own savepoint.
-        statements = read_statements(reader, fetch_rows)
+        statements = read_statements_pipelined(reader)
         if on_statements is not None and statements[0]:
             hooked = run.submit(call_hook, on_statements, statements[0])
         here = FIRST_SESSION if reading is not None else (*FIRST_SESSION, *SECOND_SESSION)
