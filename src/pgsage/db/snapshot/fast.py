@@ -74,7 +74,15 @@ logger = logging.getLogger(__name__)
 # show the server's values, not ours). Its queries hash and materialize tens of thousands of
 # wide rows on a big schema (25,000 indexes: about 6 MB), which spills to disk with the default
 # 4 MB. Parallel workers only add start-up costs: the snapshot already keeps two sessions busy.
-SNAPSHOT_SETTINGS = {"work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
+# Its queries' joins are planned in the order they are written (the collapse limits): their
+# join search was most of their planning time (indexes.sql: 1.8 ms of planning, 0.7 without),
+# and their plans do as well in that order, on the demo and on 10,000 tables (bench/README.md).
+SNAPSHOT_SETTINGS = {
+    "work_mem": "64MB",
+    "max_parallel_workers_per_gather": "0",
+    "join_collapse_limit": "1",
+    "from_collapse_limit": "1",
+}
 _SET_LOCAL = sql.SQL("SELECT {}").format(
     sql.SQL(", ").join(
         sql.SQL("pg_catalog.set_config({}, {}, true)").format(sql.Literal(name), sql.Literal(value))
