@@ -8,8 +8,9 @@
   same moment and the server works on two cores; that session is opened on a worker while the
   first reads on, and its sections' rows are built on workers. When it cannot be had (a
   connection limit, a pooler, a standby that refuses), everything is read on the first.
-- Each session sends its sections in one pipeline (pipelined.py): one round trip for all of
-  them, each still under its own savepoint.
+- Sections are sent in pipelines (pipelined.py), each still under its own savepoint: the
+  first session's in one round trip, the second's one each (so that a section's rows are
+  built while the server reads the next).
 
 The plain collector (plain.py) reads the same snapshot without any of this; the tests run the
 same assertions on both. Figures: bench/README.md.
