@@ -143,9 +143,17 @@ SECOND_SESSION: tuple[tuple[str, type[Any]], ...] = (
     ("column_values", ColumnValues),
     ("value_shapes", ValueShape),
 )
+# Last, the sections only a superuser may read: where they fail, nothing after them is sent
+# again (pipelined.py).
+_SUPERUSER_ONLY = ("role_passwords", "hba_rules")
 FIRST_SESSION: tuple[tuple[str, type[Any]], ...] = (
-    *((name, row_type) for name, row_type in SECTIONS if name not in dict(SECOND_SESSION)),
+    *(
+        (name, row_type)
+        for name, row_type in SECTIONS
+        if name not in dict(SECOND_SESSION) and name not in _SUPERUSER_ONLY
+    ),
     ("key_maxima", KeyMaximum),  # its keys: the probes follow (sections.key_maxima_of)
+    *((name, row_type) for name, row_type in SECTIONS if name in _SUPERUSER_ONLY),
 )
 _QUOTING = "index definitions' quoting"  # the pipelined read of indexdef.Quoting's SQL
 
@@ -347,7 +355,7 @@ def collect_fast(
         statements = read_statements_pipelined(reader)
         if on_statements is not None and statements[0]:
             hooked = run.submit(call_hook, on_statements, statements[0])
-        here = FIRST_SESSION if reading is not None else (*FIRST_SESSION, *SECOND_SESSION)
+        here = FIRST_SESSION if reading is not None else (*SECOND_SESSION, *FIRST_SESSION)
         fetched = fetch_all(reader, here)
         keys = fetched.pop("key_maxima", None)
         tables = fetched.pop("tables", None)  # built once the index sizes are known
