@@ -341,8 +341,9 @@ def statements_queries(layout: tuple[Any, ...]) -> tuple[Query, Query]:
     )
     order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
     query = sql.SQL(
-        "SELECT {fields} FROM {view} s LEFT JOIN pg_roles r ON r.oid = s.userid "
-        "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "SELECT {fields} FROM {view} s LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid "
+        "WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = pg_catalog.current_database()) "
         "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
     ).format(
         fields=sql.SQL(", ").join(fields),
