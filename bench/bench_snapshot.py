@@ -277,10 +277,15 @@ def time_sections(dsn: str) -> list[tuple[str, float, int]]:
     timings = []
     with connect(dsn) as conn:
         major = conn.info.server_version // 10000
+        # as the snapshot reads them: a superuser's session reads pg_statistic (sqlfiles.py)
+        row = conn.execute(
+            "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        superuser = bool(row and row[0])
         conn.autocommit = False
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         for name in section_order():
-            query = load_sql(name, major).encode()
+            query = load_sql(name, major, superuser=superuser).encode()
             started = time.perf_counter()
             try:
                 with conn.transaction():

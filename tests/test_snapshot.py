@@ -291,3 +291,31 @@ def test_a_refused_second_session_falls_back_to_one(db: TestDatabase) -> None:
     assert set(snap.errors) <= {"hba_rules", "role_passwords"}  # superuser-only views
     assert {i.name for i in snap.indexes} == {"t_pkey", "t_id"}
     assert snap.columns and snap.constraints
+
+
+def test_a_failed_section_in_a_pipeline_leaves_the_others_read(db: TestDatabase) -> None:
+    # The fast collector sends many sections in one pipeline (db/snapshot/pipelined.py): one
+    # that fails is recorded, and the ones before and after it are read in the same transaction.
+    from pgsage.db.serverinfo import fetch_server_info
+    from pgsage.db.snapshot.pipelined import read_pipelined
+    from pgsage.db.snapshot.sections import SessionReader
+
+    queries = [
+        ("first", b"SELECT 1 AS one"),
+        ("broken", b"SELECT 1 / 0"),
+        ("missing", b"SELECT * FROM no_such_table"),
+        ("last", b"SELECT 'x' AS two, 2 AS three"),
+    ]
+    with connect(db.dsn) as conn:
+        reader = SessionReader(conn, fetch_server_info(conn))
+        conn.autocommit = False
+        with conn.transaction():
+            found = read_pipelined(reader, queries)
+            assert conn.execute("SELECT 42").fetchone() == (42,)  # the transaction lives on
+            with pytest.raises(psycopg.errors.UndefinedObject):  # a failed prelude is raised
+                read_pipelined(
+                    reader, queries[:1], prelude=(b"SELECT set_config('no_such', '', true)",)
+                )
+    assert found == {"first": (["one"], [(1,)]), "last": (["two", "three"], [("x", 2)])}
+    assert set(reader.errors) == {"broken", "missing"}
+    assert "division by zero" in reader.errors["broken"]

@@ -397,3 +397,57 @@ def test_both_collectors_read_the_same_snapshot(db: TestDatabase) -> None:
     for part in dataclasses.fields(Snapshot):
         if part.name not in moments:
             assert getattr(fast, part.name) == getattr(plain, part.name), part.name
+
+
+STATISTICS = """
+CREATE SCHEMA "Stats Schema";
+CREATE TABLE "Stats Schema"."Orders" (
+    id smallint PRIMARY KEY, "Status" text, amount numeric, placed date, gone int, flag boolean
+);
+INSERT INTO "Stats Schema"."Orders"
+SELECT g, (ARRAY['new', 'paid', 'shipped'])[g % 3 + 1], g * 1.5, DATE '2025-01-01' + g,
+       g, g % 7 = 0
+FROM generate_series(1, 9000) g;
+ALTER TABLE "Stats Schema"."Orders" DROP COLUMN gone;
+CREATE TABLE parent (code int UNIQUE, kind text);
+CREATE TABLE child () INHERITS (parent);
+INSERT INTO parent SELECT g, 'p' || g % 2 FROM generate_series(1, 500) g;
+INSERT INTO child SELECT g, 'c' || g % 3 FROM generate_series(501, 900) g;
+CREATE TABLE measures (at date NOT NULL, v int, tag text) PARTITION BY RANGE (at);
+CREATE TABLE measures_2025 PARTITION OF measures
+    FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO measures SELECT DATE '2025-01-01' + g % 365, g, 't' || g % 4
+FROM generate_series(1, 3000) g;
+CREATE MATERIALIZED VIEW totals AS SELECT "Status", count(*) AS n
+FROM "Stats Schema"."Orders" GROUP BY 1;
+ANALYZE
+"""
+
+
+@pytest.mark.parametrize("section", ["columns", "column_values", "key_maxima"])
+def test_a_superuser_reads_pg_statistic_as_pg_stats_shows_it(
+    db: TestDatabase, section: str
+) -> None:
+    # A superuser's session reads pg_statistic directly (the view checks a privilege on every
+    # column of the database): the same rows as through pg_stats, which shows it everything.
+    from pgsage.db.sqlfiles import load_sql
+
+    db.execute(STATISTICS)
+    with connect(db.dsn) as conn:
+        (superuser,) = conn.execute(
+            "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user"
+        ).fetchone() or (False,)
+        assert superuser, "the test servers connect as a superuser"
+        read = {
+            form: sorted(
+                conn.execute(load_sql(section, db.major, superuser=form).encode()).fetchall(),
+                key=repr,
+            )
+            for form in (True, False)
+        }
+    assert read[True] == read[False]
+    assert len(read[True]) >= {"columns": 15, "column_values": 4, "key_maxima": 2}[section]
+    if section == "columns":  # statistics, and a correlation, for most of them
+        assert sum(row[13] is not None and row[15] is not None for row in read[True]) >= 12
+    if section == "key_maxima":  # one near its type's limit by the statistics, one far
+        assert {(row[1], row[5]) for row in read[True]} >= {("Orders", True), ("parent", False)}

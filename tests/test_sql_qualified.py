@@ -21,6 +21,7 @@ as it is; PL/pgSQL bodies (``DO $$ … $$``) are not read.
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from typing import Any
 
 from pglast.parser import ParseError, parse_sql_json
 
-from pgsage.db.sqlfiles import for_version
+from pgsage.db.sqlfiles import for_role, for_version
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "pgsage"
 
@@ -269,11 +270,11 @@ MAJORS = range(13, 19)
 def findings_in_sql_file(path: Path) -> Iterator[Bare]:
     rel = path.relative_to(SRC.parent).as_posix()
     lines = path.read_text().splitlines()
-    for major in MAJORS:
-        # one version's text, excluded lines left empty so that line numbers still hold
-        text = _template("\n".join(for_version(line, major) for line in lines))
+    for major, superuser in itertools.product(MAJORS, (False, True)):
+        # one version's and role's text, excluded lines left empty so that line numbers hold
+        text = _template("\n".join(for_role(for_version(line, major), superuser) for line in lines))
         statements = _parse(text)
-        assert statements is not None, f"{rel} does not parse for PostgreSQL {major}"
+        assert statements is not None, f"{rel} does not parse for PostgreSQL {major} ({superuser=})"
         for location, kind, name in bare_names(statements):
             line = 1 + text.encode()[:location].count(b"\n")
             yield Bare(f"{rel}:{line}", name, kind)

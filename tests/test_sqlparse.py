@@ -253,3 +253,14 @@ def test_reads_pg_stat_statements_texts(db: TestDatabase) -> None:
 def test_statements_without_tables(text: str) -> None:
     info = parse(text)
     assert info.tables == frozenset()
+
+
+def test_a_parser_starts_with_what_an_earlier_one_read() -> None:
+    # pgsage mcp audits again and again: the last audit's texts are not parsed again.
+    earlier = StatementParser()
+    text = "SELECT * FROM orders WHERE status = $1"
+    known = earlier.known([text])
+    assert known == {text: analyze(text)}
+    later = StatementParser(known)
+    assert later.analyze(text) is known[text]  # the same object: not parsed again
+    assert later.analyze("SELECT 1 FROM other") == analyze("SELECT 1 FROM other")

@@ -14,7 +14,7 @@ from pgsage.db.rows import Statement
 from pgsage.db.snapshot import Snapshot, SnapshotRun, StatementsHook, collect_snapshot
 from pgsage.model import Report
 from pgsage.settings import Settings
-from pgsage.sql.analysis import StatementParser
+from pgsage.sql.analysis import StatementInfo, StatementParser
 
 
 def session_options(settings: Settings) -> SessionOptions:
@@ -59,17 +59,28 @@ def snapshot(settings: Settings, out: Path) -> Snapshot:
     return taken
 
 
+class _Parsed:
+    """What the last audit of this process read in its workload's statement texts: a process
+    that audits again and again (``pgsage mcp``, the web app) mostly sees the same
+    pg_stat_statements texts, and what a text says depends on the text alone (nothing to
+    invalidate). Only the last audit's texts are kept (at most STATEMENTS_LIMIT)."""
+
+    last: dict[str, StatementInfo | None] = {}
+
+
 def audit(settings: Settings, snapshot_file: Path | None = None) -> Report:
-    parser = StatementParser()  # the run's parses, handed to the checks' AuditContext
+    # The run's parses, handed to the checks' AuditContext.
+    parser = StatementParser(_Parsed.last)
 
     def parse(statements: list[Statement]) -> None:
-        parser.analyze_all(statement.query for statement in statements)
+        _Parsed.last = parser.known(statement.query for statement in statements)
 
     with SnapshotRun() as run:  # its workers and its GC policy, for the checks too
         # The snapshot is collected on a worker, which mostly waits for the server, while
         # this thread imports the checks (0.1 s of a CLI audit that is not spent twice); the
         # workload's statement texts are parsed while the server reads the catalogs.
         pending = run.submit(take_snapshot, settings, snapshot_file, parse, run)
+        run.start_workers()  # the collection's other workers, ready when it needs them
         from pgsage.checks.runner import run_checks, select_checks
 
         checks = select_checks(settings.select, settings.ignore)  # a UsageError leaves at once

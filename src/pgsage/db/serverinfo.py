@@ -76,10 +76,15 @@ def check_supported(version_num: int) -> None:
 
 
 def fetch_server_info(conn: psycopg.Connection[TupleRow]) -> ServerInfo:
-    version_num = int(str(conn.execute("SHOW server_version_num").fetchone()[0]))  # type: ignore[index]
-    check_supported(version_num)
-    row = conn.execute(_INFO_SQL).fetchone()
+    """Read on an autocommit session: one round trip (the version is among the values)."""
+    try:
+        row = conn.execute(_INFO_SQL).fetchone()
+    except psycopg.Error:
+        # A server older than the query: say that, rather than what failed in it.
+        check_supported(int(str(conn.execute("SHOW server_version_num").fetchone()[0])))  # type: ignore[index]
+        raise
     assert row is not None
+    check_supported(row[0])
     preload = (
         None
         if row[8] is None

@@ -21,14 +21,15 @@ cursors) are read; other utility statements are of kind ``other``.
 A column written without a table name is attributed to every base table in scope, innermost
 first; ``resolve`` picks the one that has the column using the catalog. A ``StatementParser``
 keeps what it parsed, for one run (an audit's AuditContext holds one), so many checks reading
-the same workload parse each text once; ``analyze`` parses afresh.
+the same workload parse each text once, and may start with what an earlier run read (a process
+that audits again and again); ``analyze`` parses afresh.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -141,8 +142,10 @@ class StatementParser:
     share between threads: two that read the same text at once both get the same answer.
     """
 
-    def __init__(self) -> None:
-        self._texts: dict[str, StatementInfo | None] = {}
+    def __init__(self, known: Mapping[str, StatementInfo | None] | None = None) -> None:
+        # ``known``: texts an earlier parser read (what a text says depends on the text
+        # alone, and a StatementInfo is immutable, so they cannot go stale).
+        self._texts: dict[str, StatementInfo | None] = dict(known or {})
         self._templates: dict[str, StatementInfo | None] = {}
 
     def analyze(self, query: str) -> StatementInfo | None:
@@ -157,6 +160,10 @@ class StatementParser:
         """Read these texts now (ahead of the checks that will ask for them)."""
         for query in queries:
             self.analyze(query)
+
+    def known(self, queries: Iterable[str]) -> dict[str, StatementInfo | None]:
+        """What these texts say, for a later parser to start with (``StatementParser(known)``)."""
+        return {query: self.analyze(query) for query in queries}
 
     def _parse(self, query: str) -> StatementInfo | None:
         # The walk reads libpg_query's JSON tree rather than pglast's AST objects: building

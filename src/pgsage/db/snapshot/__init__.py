@@ -1,7 +1,8 @@
 """One pass over the catalogs into a typed, JSON-serialisable Snapshot.
 
 The box: ``model`` (the Snapshot), ``sections`` (what both collectors share), ``fast`` (the
-collector in use: its speed tricks stay there), ``plain`` (the same snapshot read the obvious
+collector in use: its speed tricks stay there, with ``pipelined``, many sections in one round
+trip), ``plain`` (the same snapshot read the obvious
 way, the fast one's test reference), ``indexdef`` (plain index definitions written in Python)
 and ``run`` (one collection's thread pool and the GC policy).
 """

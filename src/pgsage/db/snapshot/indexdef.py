@@ -33,14 +33,21 @@ class Quoting:
     reserved: frozenset[str]  # keywords that are not UNRESERVED: these need quotes
     quote_all: bool
 
+    # What ``of`` reads; ``from_row`` makes the Quoting of its one row.
+    SQL = (
+        "SELECT pg_catalog.array_agg(word) FILTER (WHERE catcode <> 'U'), "
+        "pg_catalog.current_setting('quote_all_identifiers') = 'on' "
+        "FROM pg_catalog.pg_get_keywords()"
+    )
+
     @classmethod
     def of(cls, conn: psycopg.Connection[TupleRow]) -> Quoting:
-        row = conn.execute(
-            "SELECT pg_catalog.array_agg(word) FILTER (WHERE catcode <> 'U'), "
-            "pg_catalog.current_setting('quote_all_identifiers') = 'on' "
-            "FROM pg_catalog.pg_get_keywords()"
-        ).fetchone()
+        row = conn.execute(cls.SQL).fetchone()
         assert row is not None
+        return cls.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Quoting:
         return cls(frozenset(row[0] or ()), bool(row[1]))
 
     def ident(self, name: str) -> str:

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow, class_row
 
 from pgsage.db.rows import Index, Table
+from pgsage.db.serverinfo import ServerInfo
 from pgsage.db.snapshot.model import Snapshot
 from pgsage.db.snapshot.sections import (
     BIG_SECTIONS,
@@ -31,8 +32,8 @@ from pgsage.db.snapshot.sections import (
     end,
     read_key_maxima,
     read_statements,
+    section_sql,
 )
-from pgsage.db.sqlfiles import load_sql
 
 # What the server says instead of what the section's SQL writes itself (q is its result).
 _DEPARSED = {
@@ -47,9 +48,9 @@ def fetch_rows(conn: psycopg.Connection[TupleRow], query: Query, row_type: type[
         return rows
 
 
-def section_query(name: str, major: int, row_type: type[Any]) -> Query:
+def section_query(name: str, info: ServerInfo, row_type: type[Any]) -> Query:
     """The section's SQL, wrapped: each field by name, the definition the server's, sorted."""
-    query = sql.SQL(load_sql(name, major))
+    query = sql.SQL(section_sql(name, info))
     if name not in _DEPARSED and name not in SORTED_BY:
         return query
     columns = [
@@ -70,7 +71,7 @@ def section_query(name: str, major: int, row_type: type[Any]) -> Query:
 
 
 def read_rows(reader: SessionReader, name: str, row_type: type[Row]) -> list[Row]:
-    query = section_query(name, reader.info.major, row_type)
+    query = section_query(name, reader.info, row_type)
     return reader.section(name, lambda: fetch_rows(reader.conn, query, row_type), [])
 
 

@@ -79,3 +79,15 @@ class SnapshotRun:
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         return self._executor.submit(fn, *args, **kwargs)
+
+    def start_workers(self) -> None:
+        """Start workers now, from a thread that would wait anyway: the pool starts one when a
+        task finds none idle, and the submitter waits until it runs (on a busy machine,
+        milliseconds in the middle of a collection). Best effort: a worker that is done with
+        its empty task already is reused by the next (never more than ``WORKERS``)."""
+        for _ in range(WORKERS):
+            self._executor.submit(_nothing)
+
+
+def _nothing() -> None:
+    pass

@@ -105,6 +105,12 @@ Fetch = Callable[[psycopg.Connection[TupleRow], Query, type[Row]], list[Row]]
 StatementsHook = Callable[[list[Statement]], object]
 
 
+def section_sql(name: str, info: ServerInfo) -> str:
+    """A section's SQL for this server and session: a superuser's reads the statistics from
+    pg_statistic, where pg_stats shows it the same rows (sqlfiles.py, columns.sql)."""
+    return load_sql(name, info.major, superuser=info.is_superuser)
+
+
 def call_hook(hook: StatementsHook, statements: list[Statement]) -> None:
     try:
         hook(statements)
@@ -262,140 +268,176 @@ def read_statements(
     c: SessionReader, fetch: Fetch[Statement]
 ) -> tuple[list[Statement], StatementsInfo]:
     """pg_stat_statements' rows of this database (the heaviest first) and its bookkeeping."""
-    version = c.info.installed_extensions.get("pg_stat_statements")
-    if version is None:
-        status = "not-available"
-        if c.info.extension_available("pg_stat_statements"):
-            status = "not-installed"
-        return [], StatementsInfo(status=status)
-    if c.info.preloaded("pg_stat_statements") is False:
-        return [], StatementsInfo(status="not-preloaded", extension_version=version)
+    unread = statements_unread(c.info)
+    if unread is not None:
+        return unread
 
     def run() -> tuple[list[Statement], StatementsInfo]:
-        schema_row = c.conn.execute(
-            "SELECT n.nspname FROM pg_catalog.pg_extension e "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-            "WHERE e.extname = 'pg_stat_statements'"
-        ).fetchone()
-        assert schema_row is not None
-        schema = str(schema_row[0])
-        view = sql.Identifier(schema, "pg_stat_statements")
-        present = {
-            str(r[0])
-            for r in c.conn.execute(
-                "SELECT attname FROM pg_catalog.pg_attribute "
-                "WHERE attrelid = %s::regclass AND attnum > 0",
-                [f'"{schema}".pg_stat_statements'],
-            ).fetchall()
-        }
-        fields: list[sql.Composable] = [
-            sql.SQL("s.queryid"),
-            sql.SQL("r.rolname AS username"),
-            sql.SQL("s.toplevel") if "toplevel" in present else sql.SQL("NULL::bool AS toplevel"),
-            sql.SQL("coalesce(s.query, '') AS query"),
-        ]
-        for target, candidates in _STATEMENT_COLUMNS.items():
-            source = next((col for col in candidates if col in present), None)
-            fields.append(
-                sql.SQL("s.{}::float8 AS {}").format(sql.Identifier(source), sql.Identifier(target))
-                if source
-                else sql.SQL("0::float8 AS {}").format(sql.Identifier(target))
-            )
-        fields += [sql.SQL("s.{}::bigint").format(sql.Identifier(col)) for col in _STATEMENT_PLAIN]
-        fields.append(
-            sql.SQL("s.wal_bytes::bigint")
-            if "wal_bytes" in present
-            else sql.SQL("NULL::bigint AS wal_bytes")
-        )
-        order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
-        query = sql.SQL(
-            "SELECT {fields} FROM {view} s LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid "
-            "WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
-            "WHERE datname = pg_catalog.current_database()) "
-            "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
-        ).format(
-            fields=sql.SQL(", ").join(fields),
-            view=view,
-            order=sql.Identifier(order_col),
-            limit=STATEMENTS_LIMIT,
-        )
-        ordered = sql.SQL(
-            "SELECT {fields} FROM ({inner}) s ORDER BY s.total_exec_time DESC, "
-            "s.queryid, s.username"
-        ).format(
-            fields=sql.SQL(", ").join(sql.Identifier(f) for f in _statement_field_names()),
-            inner=query,
-        )
-        rows = fetch(c.conn, ordered, Statement)
-        total = c.conn.execute(
-            sql.SQL(
-                "SELECT pg_catalog.count(*) FROM {} WHERE dbid = "
-                "(SELECT oid FROM pg_catalog.pg_database WHERE datname = "
-                "pg_catalog.current_database())"
-            ).format(view)
-        ).fetchone()
-        dealloc = reset = None
-        if c.conn.execute(
-            "SELECT pg_catalog.to_regclass(%s)", [f'"{schema}".pg_stat_statements_info']
-        ).fetchone() != (None,):
-            info_row = c.conn.execute(
-                sql.SQL("SELECT dealloc, stats_reset FROM {}").format(
-                    sql.Identifier(schema, "pg_stat_statements_info")
-                )
-            ).fetchone()
-            if info_row:
-                dealloc, reset = info_row
-        count = int(total[0]) if total else 0
-        return rows, StatementsInfo(
-            status="ok",
-            extension_version=version,
-            dealloc=dealloc,
-            stats_reset=reset,
-            total_statements=count,
-        )
+        layout = c.conn.execute(STATEMENTS_LAYOUT).fetchone()
+        assert layout is not None
+        rows_query, totals_query = statements_queries(layout)
+        rows = fetch(c.conn, rows_query, Statement)
+        return rows, statements_info(c.info, c.conn.execute(totals_query).fetchone())
 
     fallback: tuple[list[Statement], StatementsInfo] = ([], StatementsInfo(status="error"))
     result = c.section("statements", run, fallback)
     if "statements" in c.errors:
-        detail = c.errors.pop("statements")
-        status = "not-preloaded" if "shared_preload_libraries" in detail else "error"
-        if status == "error":
-            c.errors["statements"] = detail
-        return [], StatementsInfo(status=status, detail=detail, extension_version=version)
+        return statements_failed(c)
     return result
+
+
+def statements_unread(info: ServerInfo) -> tuple[list[Statement], StatementsInfo] | None:
+    """What the statements section is when pg_stat_statements cannot be read at all (not
+    available, not installed, not preloaded); None when it can."""
+    version = info.installed_extensions.get("pg_stat_statements")
+    if version is None:
+        status = "not-available"
+        if info.extension_available("pg_stat_statements"):
+            status = "not-installed"
+        return [], StatementsInfo(status=status)
+    if info.preloaded("pg_stat_statements") is False:
+        return [], StatementsInfo(status="not-preloaded", extension_version=version)
+    return None
+
+
+# Where the extension lives, the view's columns and whether its bookkeeping view exists (1.9+).
+STATEMENTS_LAYOUT = """
+SELECT n.nspname,
+       ARRAY(SELECT a.attname FROM pg_catalog.pg_class v
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = v.oid
+             WHERE v.relnamespace = n.oid AND v.relname = 'pg_stat_statements'
+               AND a.attnum > 0 AND NOT a.attisdropped),
+       EXISTS (SELECT FROM pg_catalog.pg_class v
+               WHERE v.relnamespace = n.oid AND v.relname = 'pg_stat_statements_info')
+FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname = 'pg_stat_statements'
+"""
+
+
+def statements_queries(layout: tuple[Any, ...]) -> tuple[Query, Query]:
+    """For STATEMENTS_LAYOUT's row: the query of this database's statements (the heaviest
+    first, the fields of Statement in order), and the one of how many it holds with the
+    bookkeeping (statements_info reads its row)."""
+    schema, present, has_info = str(layout[0]), {str(col) for col in layout[1]}, layout[2]
+    view = sql.Identifier(schema, "pg_stat_statements")
+    fields: list[sql.Composable] = [
+        sql.SQL("s.queryid"),
+        sql.SQL("r.rolname AS username"),
+        sql.SQL("s.toplevel") if "toplevel" in present else sql.SQL("NULL::bool AS toplevel"),
+        sql.SQL("coalesce(s.query, '') AS query"),
+    ]
+    for target, candidates in _STATEMENT_COLUMNS.items():
+        source = next((col for col in candidates if col in present), None)
+        fields.append(
+            sql.SQL("s.{}::float8 AS {}").format(sql.Identifier(source), sql.Identifier(target))
+            if source
+            else sql.SQL("0::float8 AS {}").format(sql.Identifier(target))
+        )
+    fields += [sql.SQL("s.{}::bigint").format(sql.Identifier(col)) for col in _STATEMENT_PLAIN]
+    fields.append(
+        sql.SQL("s.wal_bytes::bigint")
+        if "wal_bytes" in present
+        else sql.SQL("NULL::bigint AS wal_bytes")
+    )
+    order_col = next(col for col in _STATEMENT_COLUMNS["total_exec_time"] if col in present)
+    query = sql.SQL(
+        "SELECT {fields} FROM {view} s LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid "
+        "WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = pg_catalog.current_database()) "
+        "ORDER BY s.{order} DESC, s.queryid, s.userid LIMIT {limit}"
+    ).format(
+        fields=sql.SQL(", ").join(fields),
+        view=view,
+        order=sql.Identifier(order_col),
+        limit=STATEMENTS_LIMIT,
+    )
+    ordered = sql.SQL(
+        "SELECT {fields} FROM ({inner}) s ORDER BY s.total_exec_time DESC, s.queryid, s.username"
+    ).format(
+        fields=sql.SQL(", ").join(sql.Identifier(f) for f in _statement_field_names()),
+        inner=query,
+    )
+    bookkeeping = (
+        sql.SQL("LEFT JOIN {} i ON true").format(sql.Identifier(schema, "pg_stat_statements_info"))
+        if has_info
+        else sql.SQL(
+            "LEFT JOIN (SELECT NULL::bigint, NULL::timestamptz) i(dealloc, stats_reset) ON true"
+        )
+    )
+    totals = sql.SQL(
+        "SELECT (SELECT pg_catalog.count(*) FROM {view} WHERE dbid = "
+        "(SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = pg_catalog.current_database())), i.dealloc, i.stats_reset "
+        "FROM (SELECT) AS one {bookkeeping}"
+    ).format(view=view, bookkeeping=bookkeeping)
+    return ordered, totals
+
+
+def statements_info(info: ServerInfo, totals: tuple[Any, ...] | None) -> StatementsInfo:
+    """The bookkeeping of a section read: the totals query's row (statements_queries)."""
+    return StatementsInfo(
+        status="ok",
+        extension_version=info.installed_extensions.get("pg_stat_statements"),
+        dealloc=totals[1] if totals else None,
+        stats_reset=totals[2] if totals else None,
+        total_statements=int(totals[0]) if totals else 0,
+    )
+
+
+def statements_failed(c: SessionReader) -> tuple[list[Statement], StatementsInfo]:
+    """The statements section when it failed (its error in ``c.errors``): not preloaded after
+    all (the message says so; then it is not an error of the snapshot), or an error."""
+    detail = c.errors.pop("statements")
+    status = "not-preloaded" if "shared_preload_libraries" in detail else "error"
+    if status == "error":
+        c.errors["statements"] = detail
+    version = c.info.installed_extensions.get("pg_stat_statements")
+    return [], StatementsInfo(status=status, detail=detail, extension_version=version)
 
 
 def read_key_maxima(c: SessionReader) -> list[KeyMaximum]:
     """The integer keys no sequence fills (key_maxima.sql finds them, with the largest value
     pg_stats saw) and, for those that may be near their limit, ``max(key)``: one index probe
-    each, in the snapshot's transaction. Both collectors read this section the same way."""
+    each, in the snapshot's transaction, in the same section."""
 
     def run() -> list[KeyMaximum]:
-        keys = c.conn.execute(load_sql("key_maxima", c.info.major).encode()).fetchall()
-        found = []
-        for schema, table, column, type_name, stats_max, probe in keys:
-            value = None
-            if probe:
-                row = c.conn.execute(
-                    sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
-                        sql.Identifier(column), sql.Identifier(schema, table)
-                    )
-                ).fetchone()
-                value = row[0] if row is not None else None
-            found.append(
-                KeyMaximum(
-                    schema,
-                    table,
-                    column,
-                    type_name,
-                    None if stats_max is None else int(stats_max),
-                    None if value is None else int(value),
-                    bool(probe),
-                )
-            )
-        return found
+        keys = c.conn.execute(section_sql("key_maxima", c.info).encode()).fetchall()
+        return _probed(c.conn, keys)
 
     return c.section("key_maxima", run, [])
+
+
+def key_maxima_of(c: SessionReader, keys: list[tuple[Any, ...]]) -> list[KeyMaximum]:
+    """``read_key_maxima`` for the keys key_maxima.sql returned (read already): the probes,
+    when there are any, in a section of their own (a failed one leaves the section empty)."""
+    if not any(key[5] for key in keys):
+        return _probed(c.conn, keys)  # nothing to ask the server
+    return c.section("key_maxima", lambda: _probed(c.conn, keys), [])
+
+
+def _probed(conn: psycopg.Connection[TupleRow], keys: list[tuple[Any, ...]]) -> list[KeyMaximum]:
+    found = []
+    for schema, table, column, type_name, stats_max, probe in keys:
+        value = None
+        if probe:
+            row = conn.execute(
+                sql.SQL("SELECT pg_catalog.max({}) FROM {}").format(
+                    sql.Identifier(column), sql.Identifier(schema, table)
+                )
+            ).fetchone()
+            value = row[0] if row is not None else None
+        found.append(
+            KeyMaximum(
+                schema,
+                table,
+                column,
+                type_name,
+                None if stats_max is None else int(stats_max),
+                None if value is None else int(value),
+                bool(probe),
+            )
+        )
+    return found
 
 
 def _statement_field_names() -> list[str]:

@@ -32,8 +32,21 @@ JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
-                    AND s.attname = a.attname AND s.inherited = (c.relkind = 'p')
+-- The statistics: pg_stats, joined by name, is what any role may read (a column the role
+-- cannot select has none there). A superuser sees every column's in it, which is
+-- pg_statistic's row as it stands: read by the column's number instead (the view checks the
+-- privilege on every column of the database, the catalogs' included, before any join).
+LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname  -- not superuser
+                               AND s.attname = a.attname AND s.inherited = (c.relkind = 'p')  -- not superuser
+LEFT JOIN pg_catalog.pg_statistic st ON st.starelid = a.attrelid AND st.staattnum = a.attnum  -- superuser
+                                    AND st.stainherit = (c.relkind = 'p')  -- superuser
+LEFT JOIN LATERAL (  -- superuser
+    SELECT st.stanullfrac AS null_frac, st.stadistinct AS n_distinct, st.stawidth AS avg_width,  -- superuser
+           -- the statistic of kind 3 (STATISTIC_KIND_CORRELATION), as pg_stats shows it  -- superuser
+           CASE 3 WHEN st.stakind1 THEN st.stanumbers1[1] WHEN st.stakind2 THEN st.stanumbers2[1]  -- superuser
+                  WHEN st.stakind3 THEN st.stanumbers3[1] WHEN st.stakind4 THEN st.stanumbers4[1]  -- superuser
+                  WHEN st.stakind5 THEN st.stanumbers5[1] END AS correlation  -- superuser
+) s ON true  -- superuser
 WHERE c.relkind IN ('r', 'p', 'm')
   AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')

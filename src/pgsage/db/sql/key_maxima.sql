@@ -8,7 +8,8 @@
 -- statement_timeout. Only those: a probe counts as a scan of the table in its statistics,
 -- which the audit reads.
 -- Driven from pg_stats and joined to the catalogs by name through their indexes (as
--- column_values.sql): joining pg_stats to a list of keys by name compares every pair.
+-- column_values.sql): joining pg_stats to a list of keys by name compares every pair. A
+-- superuser's session reads pg_statistic instead, by the key's column (see columns.sql).
 WITH locked AS (
     SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
@@ -21,10 +22,30 @@ WITH locked AS (
            (SELECT pg_catalog.max(v) FROM pg_catalog.unnest(
                 coalesce(s.histogram_bounds::text::int8[], '{}')
                 || coalesce(s.most_common_vals::text::int8[], '{}')) AS v) AS stats_max
-    FROM pg_catalog.pg_stats s
-    JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname
-    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname
+    -- pg_stats for any role; pg_statistic for a superuser (see columns.sql), named so.
+    FROM pg_catalog.pg_stats s  -- not superuser
+    JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname  -- not superuser
+    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename  -- not superuser
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname  -- not superuser
+    FROM pg_catalog.pg_class c  -- superuser
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace  -- superuser
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0  -- superuser
+                                  AND NOT a.attisdropped  -- superuser
+    -- each candidate column's row, once the catalogs have narrowed them (OFFSET 0 keeps the  -- superuser
+    -- conditions on the values out of the scan of every statistics row)  -- superuser
+    CROSS JOIN LATERAL (  -- superuser
+        SELECT n.nspname AS schemaname, c.relname AS tablename, a.attname,  -- superuser
+               st.stainherit AS inherited,  -- superuser
+               CASE 1 WHEN st.stakind1 THEN st.stavalues1 WHEN st.stakind2 THEN st.stavalues2  -- superuser
+                      WHEN st.stakind3 THEN st.stavalues3 WHEN st.stakind4 THEN st.stavalues4  -- superuser
+                      WHEN st.stakind5 THEN st.stavalues5 END AS most_common_vals,  -- superuser
+               CASE 2 WHEN st.stakind1 THEN st.stavalues1 WHEN st.stakind2 THEN st.stavalues2  -- superuser
+                      WHEN st.stakind3 THEN st.stavalues3 WHEN st.stakind4 THEN st.stavalues4  -- superuser
+                      WHEN st.stakind5 THEN st.stavalues5 END AS histogram_bounds  -- superuser
+        FROM pg_catalog.pg_statistic st  -- superuser
+        WHERE st.starelid = a.attrelid AND st.staattnum = a.attnum  -- superuser
+        OFFSET 0  -- superuser
+    ) s  -- superuser
     JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
     WHERE NOT s.inherited

@@ -1,0 +1,137 @@
+"""Many sections in one round trip: psycopg's pipeline mode, each section still under a
+savepoint of its own (sections.py says why).
+
+Each section's three statements (SAVEPOINT, its query, RELEASE) are sent one after another
+without waiting for answers, and the server answers them all after one Sync. A query that
+fails makes the server skip everything after it up to that Sync: the transaction is rolled
+back to the failed section's savepoint, its error recorded as ``SessionReader.section`` does
+(a lock timeout gets one retry), and the sections after it are sent again. So a snapshot whose
+sections all succeed pays one round trip for them instead of three per section; a failing
+section costs one more. Nothing is prepared (psycopg would after a few runs on a session kept
+between calls): a statement skipped after an error would leave its preparation half done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from pgsage.db.connect import one_line
+from pgsage.db.snapshot.sections import SessionReader
+
+_SAVEPOINT = b"SAVEPOINT pgsage_section"
+_RELEASE = b"RELEASE SAVEPOINT pgsage_section"
+_ROLLBACK = b"ROLLBACK TO SAVEPOINT pgsage_section"
+
+# A section's rows as the server sent them: the column names and the tuples.
+Raw = tuple[list[str], list[tuple[Any, ...]]]
+
+
+def read_pipelined(
+    reader: SessionReader, queries: Sequence[tuple[str, bytes]], prelude: Sequence[bytes] = ()
+) -> dict[str, Raw]:
+    """Each named query's rows (the ones that failed are left out and their errors are in
+    ``reader.errors``), read in the snapshot's transaction on the reader's session.
+
+    ``prelude``: statements sent first in the same round trip, outside any savepoint (the
+    transaction's own settings); when one of them fails, that error is raised."""
+    conn = reader.conn
+    found: dict[str, Raw] = {}
+    pending = list(queries)
+    retried: set[str] = set()
+    while pending:
+        failure, answered = _send(conn, prelude, pending, found)
+        prelude = ()
+        if failure is None:
+            break
+        if not conn.broken and not conn.closed and _roll_back(conn):
+            if answered == len(pending):  # a RELEASE failed, after every query answered
+                break
+            name = pending[answered][0]
+            if isinstance(failure, psycopg.errors.LockNotAvailable) and name not in retried:
+                retried.add(name)  # a lock taken after the SQL looked: once more
+                pending = pending[answered:]
+            else:
+                reader.errors[name] = one_line(str(failure))
+                pending = pending[answered + 1 :]
+            continue
+        # The session is lost or its transaction cannot be recovered: what is left fails
+        # (the snapshot's end reports a lost connection).
+        for name, _ in pending[answered:]:
+            reader.errors[name] = one_line(str(failure))
+        break
+    return found
+
+
+def _send(
+    conn: psycopg.Connection[TupleRow],
+    prelude: Sequence[bytes],
+    pending: list[tuple[str, bytes]],
+    found: dict[str, Raw],
+) -> tuple[psycopg.Error | None, int]:
+    """One pipeline of the prelude and ``pending``'s sections: the answered ones added to
+    ``found`` in order; the error that stopped the pipeline (None when none did) and how many
+    sections were answered. Raises the error when it stopped the prelude."""
+    cursors: list[psycopg.Cursor[TupleRow]] = []
+    first: list[psycopg.Cursor[TupleRow]] = []
+    failure: psycopg.Error | None = None
+    try:
+        with conn.pipeline():
+            # An answer read while sending may already be an error: sending stops there, and
+            # the block ends normally (psycopg logs a warning when it ends on an exception).
+            try:
+                for statement in prelude:
+                    first.append(conn.execute(statement, prepare=False))
+                for _name, query in pending:
+                    conn.execute(_SAVEPOINT, prepare=False)
+                    cursor = conn.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(query, prepare=False)
+                    conn.execute(_RELEASE, prepare=False)
+            except psycopg.Error as exc:
+                failure = exc
+    except psycopg.Error as exc:  # the first error; everything after it was skipped
+        failure = failure or exc
+    if failure is not None and (
+        len(first) < len(prelude) or any(c.pgresult is None for c in first)
+    ):
+        raise failure
+    answered = 0
+    for (name, _), cursor in zip(pending, cursors, strict=False):
+        if cursor.pgresult is None:  # failed, or skipped after a failure
+            break
+        found[name] = ([column.name for column in cursor.description or ()], cursor.fetchall())
+        answered += 1
+    return failure, answered
+
+
+def _roll_back(conn: psycopg.Connection[TupleRow]) -> bool:
+    """The transaction back to before the failed section (False when that failed too)."""
+    try:
+        conn.execute(_ROLLBACK, prepare=False)
+        conn.execute(_RELEASE, prepare=False)
+    except psycopg.Error:
+        return False
+    return True
+
+
+def with_begin(conn: psycopg.Connection[TupleRow], query: bytes) -> tuple[Any, ...] | None:
+    """The first row of ``query``, the first statement of a transaction: sent with its BEGIN
+    in one round trip (psycopg waits for the BEGIN's answer otherwise)."""
+    failure: psycopg.Error | None = None
+    cursor = None
+    try:
+        with conn.pipeline():
+            try:
+                cursor = conn.execute(query, prepare=False)
+            except psycopg.Error as exc:  # answered already (see _send)
+                failure = exc
+    except psycopg.Error as exc:
+        failure = failure or exc
+    if failure is not None:
+        raise failure
+    assert cursor is not None
+    return cursor.fetchone()
