@@ -30,8 +30,8 @@ STALE_MODIFIED_MIN = 50
 STALE_GROWTH = 2.0
 STALE_GROWTH_MIN_PAGES = 8
 
-_TABLES = """/* pgsage */
-SELECT n.nspname, c.relname, c.relkind::text, c.reltuples::float8, c.relpages::bigint,
+# What is read of each table: its size now and as last ANALYZEd, changes since, statistics.
+_TABLE_FACTS = """n.nspname, c.relname, c.relkind::text, c.reltuples::float8, c.relpages::bigint,
        (pg_catalog.pg_relation_size(c.oid)
         / pg_catalog.current_setting('block_size')::int)::bigint,
        coalesce(s.n_mod_since_analyze, 0)::bigint,
@@ -41,26 +41,21 @@ SELECT n.nspname, c.relname, c.relkind::text, c.reltuples::float8, c.relpages::b
            SELECT 1 FROM pg_catalog.pg_partition_tree(c.oid) t
            JOIN pg_catalog.pg_class l ON l.oid = t.relid
            WHERE t.isleaf AND pg_catalog.pg_relation_size(l.oid) > 0)
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+"""
+_TABLES = sql.SQL(
+    """/* pgsage */
+SELECT {facts}FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
 WHERE c.oid = %(oid)s
    OR c.oid IN (SELECT t.relid FROM pg_catalog.pg_partition_tree(%(oid)s) t WHERE t.isleaf)
 ORDER BY c.relkind <> 'p', n.nspname, c.relname
 """
+).format(facts=sql.SQL(_TABLE_FACTS))
 _OID = "/* pgsage */ SELECT pg_catalog.to_regclass(%s)::oid"
 # Every table of the workload at once, each with its leaf partitions, numbered as given.
-_TABLES_MANY = """/* pgsage */
-SELECT r.n, n.nspname, c.relname, c.relkind::text, c.reltuples::float8, c.relpages::bigint,
-       (pg_catalog.pg_relation_size(c.oid)
-        / pg_catalog.current_setting('block_size')::int)::bigint,
-       coalesce(s.n_mod_since_analyze, 0)::bigint,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_stats st
-               WHERE st.schemaname = n.nspname AND st.tablename = c.relname),
-       c.relkind = 'p' AND EXISTS (
-           SELECT 1 FROM pg_catalog.pg_partition_tree(c.oid) t
-           JOIN pg_catalog.pg_class l ON l.oid = t.relid
-           WHERE t.isleaf AND pg_catalog.pg_relation_size(l.oid) > 0)
-FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS r(name, n)
+_TABLES_MANY = sql.SQL(
+    """/* pgsage */
+SELECT r.n, {facts}FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS r(name, n)
 JOIN pg_catalog.pg_class top ON top.oid = pg_catalog.to_regclass(r.name)
 JOIN pg_catalog.pg_class c ON c.oid = top.oid
    OR c.oid IN (SELECT t.relid FROM pg_catalog.pg_partition_tree(top.oid) t WHERE t.isleaf)
@@ -68,6 +63,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
 ORDER BY r.n, c.relkind <> 'p', n.nspname, c.relname
 """
+).format(facts=sql.SQL(_TABLE_FACTS))
 
 
 @dataclass(frozen=True)
