@@ -27,6 +27,7 @@ drops everything else a call left behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Iterable
@@ -61,13 +62,19 @@ def forms(conn: psycopg.Connection[TupleRow], query: bytes) -> tuple[bytes | Non
         kept = _kept.get(conn)
         if kept is None:
             return None, query
-        name = _PREFIX + hashlib.sha256(query).hexdigest()[:24]
+        name = _name_of(query)
         execute = b"EXECUTE " + name.encode()
         if name in kept:
             return None, execute
         if len(kept) >= MAX_KEPT:
             return None, query
         return b"PREPARE " + name.encode() + b" AS " + query, execute
+
+
+@functools.lru_cache(maxsize=4 * MAX_KEPT)
+def _name_of(query: bytes) -> str:
+    # cached: the same few dozen texts, several KB each, on every audit
+    return _PREFIX + hashlib.sha256(query).hexdigest()[:24]
 
 
 def prepared(conn: psycopg.Connection[TupleRow], prepare: bytes) -> None:
