@@ -128,3 +128,22 @@ def test_a_plain_pool_keeps_nothing(db: TestDatabase) -> None:
         assert _prepared(db.dsn) == {pid: {} for pid in _prepared(db.dsn)}
     finally:
         plain.close()
+
+
+def test_kept_statements_dropped_during_a_call_are_prepared_again(
+    db: TestDatabase, pool: SessionPool
+) -> None:
+    # The advisor's what-if runs DEALLOCATE ALL on the session it borrows: a snapshot read
+    # after it in the same call finds pgsage's statements gone and prepares them again.
+    db.execute(SCHEMA)
+    pool.install()
+    _take(db.dsn)
+    with connect(db.dsn, OPTIONS) as conn:
+        conn.execute("DEALLOCATE ALL")
+        snap = collect_snapshot(conn, parallel=False)
+        conn.execute("DEALLOCATE ALL")  # and once more, with some of them prepared this call
+        again = collect_snapshot(conn, parallel=False)
+        once_more = collect_snapshot(conn, parallel=False)
+    for taken in (snap, again, once_more):
+        assert set(taken.errors) <= {"hba_rules", "role_passwords"}
+        assert {i.name for i in taken.indexes} == {"p_pkey", "c_pkey", "c_w"}

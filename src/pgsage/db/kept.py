@@ -86,12 +86,13 @@ def prepared(conn: psycopg.Connection[TupleRow], prepare: bytes) -> None:
             kept[name] = prepare
 
 
-def forget(conn: psycopg.Connection[TupleRow]) -> None:
-    """The server may have dropped ``conn``'s statements: prepare them again."""
-    with _lock:
-        kept = _kept.get(conn)
-        if kept is not None:
-            kept.clear()
+def resync(conn: psycopg.Connection[TupleRow]) -> None:
+    """Something dropped some of ``conn``'s statements during a call (an EXECUTE found one
+    missing; the advisor's what-if deallocates everything): kept are the ones the server still
+    lists with pgsage's text, the others are prepared again. ``conn`` must be usable."""
+    row = conn.execute(sql.SQL("SELECT {}").format(LIST_PREPARED), prepare=False).fetchone()
+    assert row is not None
+    _retain(conn, row[0], row[1])
 
 
 LIST_PREPARED = sql.SQL(
@@ -106,7 +107,19 @@ def deallocate_others(
     """Given what the server holds (``LIST_PREPARED``'s two arrays): the DEALLOCATE of every
     statement pgsage did not prepare with that very text (None when there is none), and
     ``conn``'s kept statements made exactly the ones that stay."""
-    others: list[sql.Composable] = []
+    others = [
+        sql.SQL("DEALLOCATE {}").format(sql.Identifier(name))
+        for name in _retain(conn, names, statements)
+    ]
+    return sql.SQL("; ").join(others) if others else None
+
+
+def _retain(
+    conn: psycopg.Connection[TupleRow], names: Iterable[str], statements: Iterable[str]
+) -> list[str]:
+    """``conn``'s kept statements: those of the server's (names, statements) that pgsage
+    prepared with that very text. Returns the names of the others."""
+    others: list[str] = []
     with _lock:
         kept = _kept.get(conn, {})
         staying = {}
@@ -115,7 +128,7 @@ def deallocate_others(
             if ours is not None and ours == statement.encode():
                 staying[name] = ours
             else:
-                others.append(sql.SQL("DEALLOCATE {}").format(sql.Identifier(name)))
+                others.append(name)
         if conn in _kept:
             _kept[conn] = staying
-    return sql.SQL("; ").join(others) if others else None
+    return others

@@ -60,7 +60,12 @@ def read_pipelined(
                 name not in retried
             ):
                 retried.add(name)  # pgsage's kept statements were dropped: prepared again
-                kept.forget(conn)
+                try:
+                    kept.resync(conn)
+                except psycopg.Error:  # the transaction is lost: what is left fails below
+                    reader.errors[name] = one_line(str(failure))
+                    pending = pending[answered + 1 :]
+                    continue
                 pending = pending[answered:]
             else:
                 reader.errors[name] = one_line(str(failure))
