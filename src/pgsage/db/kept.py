@@ -13,6 +13,9 @@ drops everything else a call left behind.
 - The reset keeps a statement only when the server lists it with exactly the text pgsage sent
   (``pg_prepared_statements.statement``); anything else — another name, or pgsage's name with
   other text — is deallocated. What the client believes is kept is then what the server holds.
+  Within a call, a statement dropped meanwhile (the advisor's what-if runs DEALLOCATE ALL)
+  makes its EXECUTE fail: the reader then takes the server's list again (``resync``) and sends
+  the section once more (pipelined.py).
 - Why a kept plan is still right: a prepared statement's plan is checked against the catalog
   before each execution and made again when a table, view, function or type it uses changed
   (PostgreSQL's plan cache); the sections name every catalog and function by schema, so the
