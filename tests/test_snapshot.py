@@ -254,6 +254,39 @@ def test_session_is_read_only_with_timeouts(db: TestDatabase) -> None:
             conn.execute("CREATE TABLE should_not_exist (id int)")
 
 
+def test_preloaded_libraries_are_read_where_pg_settings_shows_them(db: TestDatabase) -> None:
+    # serverinfo reads shared_preload_libraries without scanning pg_settings: a role that
+    # pg_settings hides it from gets None, one with pg_read_all_settings the server's list.
+    from pgsage.db.serverinfo import fetch_server_info
+
+    db.execute(
+        "CREATE ROLE pgsage_plain LOGIN; CREATE ROLE pgsage_settings LOGIN;"
+        "GRANT pg_read_all_settings TO pgsage_settings"
+    )
+    params = conninfo.conninfo_to_dict(db.dsn)
+    seen: dict[str, Any] = {}
+    try:
+        for role in ("pgsage_plain", "pgsage_settings", str(params.get("user") or "")):
+            as_role = {**params, "user": role} if role else params
+            dsn = conninfo.make_conninfo("", **{k: v for k, v in as_role.items() if v})
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                listed = conn.execute(
+                    "SELECT setting FROM pg_catalog.pg_settings"
+                    " WHERE name = 'shared_preload_libraries'"
+                ).fetchone()
+                info = fetch_server_info(conn)
+            seen[role] = (listed, info.shared_preload_libraries)
+    finally:
+        db.execute("DROP ROLE pgsage_plain; DROP ROLE pgsage_settings")
+    assert seen["pgsage_plain"] == (None, None)
+    for listed, libraries in seen.values():
+        if listed is not None:
+            assert libraries == [
+                lib.strip().strip('"') for lib in str(listed[0]).split(",") if lib.strip()
+            ]
+    assert seen["pgsage_settings"][0] is not None
+
+
 def _catalog_parts(snap: Snapshot) -> tuple[Any, ...]:
     return snap.tables, snap.indexes, snap.columns, snap.constraints, snap.errors
 

@@ -7,18 +7,22 @@ what a new one would be, so nothing one call did is seen by the next:
 
 - A session goes back only when the call ended normally. A call that raised (a refused
   statement, a timeout, a broken transaction, a lost connection) closes its session.
-- Going back, the session's transaction is rolled back, then ``DISCARD ALL`` (closes cursors,
-  resets every setting and the role, deallocates prepared statements, stops listening,
-  releases advisory locks, drops temporary objects), HypoPG's hypothetical indexes are reset
-  (they live in the backend, outside any transaction), and pgsage's session settings are
-  applied again (read-only default, statement and lock timeouts). The client side
-  (autocommit, read-only, isolation level, row factory, prepared-statement threshold) is put
-  back as a new session has it. Any failure on the way closes the session instead.
+- Going back, the session's transaction is rolled back, then what ``DISCARD ALL`` does (closes
+  cursors, resets every setting and the role, stops listening, releases advisory locks, drops
+  temporary objects) except for prepared statements: every one is deallocated but pgsage's own
+  snapshot statements, kept so that the next audit does not plan them again (kept.py, which
+  says why that is safe; ``SessionPool(keep_statements=False)``: plain ``DISCARD ALL``).
+  HypoPG's hypothetical indexes are reset (they live in the backend, outside any
+  transaction), and pgsage's session settings are applied again (read-only default, statement
+  and lock timeouts). The client side (autocommit, read-only, isolation level, row factory) is
+  put back as a new session has it; psycopg's own automatic preparation is off in a kept
+  session (its statements' names live on the client, which the reset's deallocations would
+  leave stale). Any failure on the way closes the session instead.
 - The reset runs on the pool's thread once the call has answered; a session idle for a while
   is checked with an empty query before it is lent again, and one idle for more than
   ``max_idle_seconds`` is closed instead.
 
-Nothing is cached but the sessions: every call reads the server afresh.
+Nothing is cached but the sessions and pgsage's query plans: every call reads the server afresh.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from psycopg import pq, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow, tuple_row
 
+from pgsage.db import kept
 from pgsage.db.connect import (
     SessionOptions,
     lend_sessions_from,
@@ -44,8 +49,14 @@ from pgsage.db.connect import (
     validate_dsn,
 )
 
-# psycopg's defaults for a new connection, put back on a session that returns.
+# psycopg's default for a new connection, put back on a session that returns (plain reset).
 _PREPARE_THRESHOLD = 5
+# DISCARD ALL but for DEALLOCATE ALL and DISCARD PLANS (what PostgreSQL's documentation lists
+# it as), in one round trip.
+_DISCARD_ALL_BUT_STATEMENTS = (
+    "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
+    "SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES"
+)
 _HYPOPG_SCHEMA = (
     "SELECT n.nspname FROM pg_catalog.pg_extension e "
     "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'hypopg'"
@@ -77,8 +88,10 @@ class SessionPool:
         max_idle_seconds: float = 300.0,
         check_after_seconds: float = 2.0,
         reset_wait_seconds: float = 2.0,
+        keep_statements: bool = True,
     ) -> None:
         self.max_idle = max_idle
+        self.keep_statements = keep_statements
         self.reset_wait_seconds = reset_wait_seconds
         self.max_idle_seconds = max_idle_seconds
         self.check_after_seconds = check_after_seconds
@@ -141,6 +154,9 @@ class SessionPool:
             return entry.conn
         conn = open_session(*key)
         self.opened += 1
+        if self.keep_statements:
+            conn.prepare_threshold = None
+            kept.keep_statements(conn)
         return conn
 
     def _take(self, key: Key) -> _Idle | None:
@@ -168,7 +184,7 @@ class SessionPool:
             self._done_resetting(key, conn, kept=False)
 
     def _reset_and_keep(self, key: Key, conn: psycopg.Connection[TupleRow]) -> None:
-        self._done_resetting(key, conn, kept=_reset(conn, key[1]))
+        self._done_resetting(key, conn, kept=_reset(conn, key[1], self.keep_statements))
 
     def _done_resetting(self, key: Key, conn: psycopg.Connection[TupleRow], kept: bool) -> None:
         with self._changed:
@@ -202,8 +218,11 @@ def _alive(conn: psycopg.Connection[TupleRow]) -> bool:
     return True
 
 
-def _reset(conn: psycopg.Connection[TupleRow], options: SessionOptions) -> bool:
-    """The session as :func:`open_session` made it; False when it cannot be (close it)."""
+def _reset(
+    conn: psycopg.Connection[TupleRow], options: SessionOptions, keep_statements: bool
+) -> bool:
+    """The session as :func:`open_session` made it (but for pgsage's kept statements when
+    ``keep_statements``); False when it cannot be (close it)."""
     if conn.closed or conn.broken:
         return False
     try:
@@ -214,14 +233,31 @@ def _reset(conn: psycopg.Connection[TupleRow], options: SessionOptions) -> bool:
         conn.isolation_level = None
         conn.deferrable = None
         conn.row_factory = tuple_row
-        conn.prepare_threshold = _PREPARE_THRESHOLD
-        conn.execute("DISCARD ALL")
-        # The settings again, and where HypoPG is (if it is), in one statement.
+        if keep_statements:
+            conn.prepare_threshold = None
+            conn.execute(_DISCARD_ALL_BUT_STATEMENTS)
+            listed: sql.Composable = sql.SQL(", {}").format(kept.LIST_PREPARED)
+        else:
+            conn.prepare_threshold = _PREPARE_THRESHOLD
+            conn.execute("DISCARD ALL")
+            listed = sql.SQL("")
+        # The settings again, where HypoPG is (if it is), and the prepared statements (when
+        # some are kept), in one statement.
         row = conn.execute(
-            sql.SQL("SELECT ({}), {}").format(sql.SQL(_HYPOPG_SCHEMA), session_settings(options))
+            sql.SQL("SELECT ({}), {}{}").format(
+                sql.SQL(_HYPOPG_SCHEMA), session_settings(options), listed
+            )
         ).fetchone()
-        if row is not None and row[0] is not None:
-            conn.execute(sql.SQL("SELECT {}.hypopg_reset()").format(sql.Identifier(str(row[0]))))
+        assert row is not None
+        after: list[sql.Composable] = []
+        if keep_statements:
+            others = kept.deallocate_others(conn, row[-2], row[-1])
+            if others is not None:
+                after.append(others)
+        if row[0] is not None:
+            after.append(sql.SQL("SELECT {}.hypopg_reset()").format(sql.Identifier(str(row[0]))))
+        if after:
+            conn.execute(sql.SQL("; ").join(after))
         return conn.info.transaction_status == pq.TransactionStatus.IDLE
     except Exception:  # psycopg's errors, and anything else: the session is not kept
         return False

@@ -59,7 +59,9 @@ SELECT pg_catalog.current_setting('server_version_num')::int,
        pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE'),
        pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
        pg_catalog.pg_is_in_recovery(),
-       (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'shared_preload_libraries'),
+       -- visible where pg_settings shows it (without reading all of pg_settings)
+       CASE WHEN pg_catalog.pg_has_role(current_user, 'pg_read_all_settings', 'USAGE')
+            THEN pg_catalog.current_setting('shared_preload_libraries') END,
        coalesce((SELECT pg_catalog.json_object_agg(extname, extversion ORDER BY extname)
                  FROM pg_catalog.pg_extension), '{}'::json),
        coalesce((SELECT pg_catalog.json_agg(name ORDER BY name)

@@ -7,8 +7,9 @@ fails makes the server skip everything after it up to that Sync: the transaction
 back to the failed section's savepoint, its error recorded as ``SessionReader.section`` does
 (a lock timeout gets one retry), and the sections after it are sent again. So a snapshot whose
 sections all succeed pays one round trip for them instead of three per section; a failing
-section costs one more. Nothing is prepared (psycopg would after a few runs on a session kept
-between calls): a statement skipped after an error would leave its preparation half done.
+section costs one more. psycopg never prepares them (a statement skipped after an error would
+leave its preparation half done); on a session the pool keeps, pgsage prepares them itself
+(kept.py: an explicit PREPARE, in the section's savepoint, recorded once the server answered it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import TupleRow
 
+from pgsage.db import kept
 from pgsage.db.connect import one_line
 from pgsage.db.snapshot.sections import SessionReader
 
@@ -54,6 +56,17 @@ def read_pipelined(
             if isinstance(failure, psycopg.errors.LockNotAvailable) and name not in retried:
                 retried.add(name)  # a lock taken after the SQL looked: once more
                 pending = pending[answered:]
+            elif isinstance(failure, psycopg.errors.InvalidSqlStatementName) and (
+                name not in retried
+            ):
+                retried.add(name)  # pgsage's kept statements were dropped: prepared again
+                try:
+                    kept.resync(conn)
+                except psycopg.Error:  # the transaction is lost: what is left fails below
+                    reader.errors[name] = one_line(str(failure))
+                    pending = pending[answered + 1 :]
+                    continue
+                pending = pending[answered:]
             else:
                 reader.errors[name] = one_line(str(failure))
                 pending = pending[answered + 1 :]
@@ -77,6 +90,7 @@ def _send(
     sections were answered. Raises the error when it stopped the prelude."""
     cursors: list[psycopg.Cursor[TupleRow]] = []
     first: list[psycopg.Cursor[TupleRow]] = []
+    preparing: list[tuple[bytes, psycopg.Cursor[TupleRow]]] = []
     failure: psycopg.Error | None = None
     try:
         with conn.pipeline():
@@ -86,15 +100,25 @@ def _send(
                 for statement in prelude:
                     first.append(conn.execute(statement, prepare=False))
                 for _name, query in pending:
+                    prepare, statement = kept.forms(conn, query)
                     conn.execute(_SAVEPOINT, prepare=False)
+                    if prepare is not None:
+                        preparing.append((prepare, conn.cursor()))
+                        preparing[-1][1].execute(prepare, prepare=False)
                     cursor = conn.cursor()
                     cursors.append(cursor)
-                    cursor.execute(query, prepare=False)
+                    cursor.execute(statement, prepare=False)
                     conn.execute(_RELEASE, prepare=False)
             except psycopg.Error as exc:
                 failure = exc
     except psycopg.Error as exc:  # the first error; everything after it was skipped
         failure = failure or exc
+    for prepare, cursor in preparing:
+        if (
+            cursor.pgresult is not None
+            and cursor.pgresult.status == psycopg.pq.ExecStatus.COMMAND_OK
+        ):
+            kept.prepared(conn, prepare)
     if failure is not None and (
         len(first) < len(prelude) or any(c.pgresult is None for c in first)
     ):
