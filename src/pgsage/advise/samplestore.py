@@ -20,9 +20,10 @@ database):
   A changed fingerprint copies the table again. Writes that autovacuum has not yet noticed do
   not: the planner behind the HypoPG costing does not see them either.
 - **the outcome** (``SampleOutcome``) of the last calls, keyed by everything it is made of: the
-  fingerprints, the sample size, the search_path and extensions, the statements (text and sample
-  values) and the candidates with their index names. The sample is drawn with ``REPEATABLE`` and ANALYZE of
-  a copy this small reads every row, so an unchanged key gives the outcome a fresh copy would;
+  fingerprints, the sample size, the search_path and extensions, the statements (text, sample
+  values and the search_path each is planned under) and the candidates with their index names.
+  The sample is drawn with ``REPEATABLE`` and ANALYZE of a copy this small reads every row, so
+  an unchanged key gives the outcome a fresh copy would;
   the tests compare the two paths on a real server.
 
 A failure on the kept database drops it (the next call makes a new one) and is reported as the
@@ -129,7 +130,8 @@ class _OutcomeKey:
     search_path: str
     extensions: tuple[tuple[str, str], ...]
     tables: tuple[tuple[RelName, Fingerprint | None], ...]
-    statements: tuple[tuple[str, tuple[str | None, ...]], ...]  # in the order planned
+    # (text, sample values, the search_path it is planned under), in the order planned
+    statements: tuple[tuple[str, tuple[str | None, ...], str | None], ...]
     candidates: tuple[tuple[Candidate, str], ...]
 
 
@@ -189,7 +191,7 @@ class SampleStore:
                 search_path=source.search_path,
                 extensions=source.extensions,
                 tables=tuple((t, prints.get(t)) for t in tables),
-                statements=tuple((q.query.text, q.query.params) for q in relevant),
+                statements=tuple((q.query.text, q.query.params, q.search_path) for q in relevant),
                 candidates=tuple((c, context.names[c]) for c in pending),
             )
             known = self._outcomes.get(key)
