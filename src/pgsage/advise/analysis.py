@@ -58,23 +58,22 @@ def parse(text: str) -> Parsed | None:
 def relation_names(parsed: Parsed) -> list[TableRef]:
     """Every relation name the first statement mentions, as written (a CTE's name too: looking
     it up finds nothing or a table it hides, which only costs a lookup)."""
-    found: list[TableRef] = []
-    if parsed:
-        _relation_names(parsed[0].stmt, found)
-    return found
+    if not parsed:
+        return []
+    return [
+        TableRef(node.schemaname, str(node.relname))
+        for node in _nodes(parsed[0].stmt)
+        if isinstance(node, ast.RangeVar)
+    ]
 
 
-def _relation_names(node: Any, found: list[TableRef]) -> None:
-    if isinstance(node, tuple):
-        for child in node:
-            _relation_names(child, found)
-    elif isinstance(node, ast.RangeVar):
-        found.append(TableRef(node.schemaname, str(node.relname)))
-    elif isinstance(node, ast.Node):
-        for name in node:
-            value = getattr(node, name)
-            if isinstance(value, ast.Node | tuple):
-                _relation_names(value, found)
+def cte_names(parsed: Parsed) -> set[str]:
+    """The names the statements' WITH clauses define."""
+    return {
+        str(node.ctename)
+        for node in _nodes(parsed)
+        if isinstance(node, ast.CommonTableExpr) and node.ctename
+    }
 
 
 def analyze_query(

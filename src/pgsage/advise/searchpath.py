@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import psycopg
-from pglast import ast
 from psycopg.rows import TupleRow
 
-from pgsage.advise.analysis import Parsed, relation_names
+from pgsage.advise.analysis import Parsed, cte_names, relation_names
 from pgsage.advise.catalog import Catalog, ScopedCatalog
 from pgsage.advise.model import NameResolution, RelName, WorkloadQuery
 from pgsage.errors import UsageError
@@ -189,7 +188,7 @@ def scope_workload(
             found.append(query)
             continue
         unique = []
-        ctes = _cte_names(tree)
+        ctes = cte_names(tree)
         for ref in relation_names(tree):
             if (
                 ref.schema is not None
@@ -206,24 +205,6 @@ def scope_workload(
             if unique_names
             else query
         )
-    return found
-
-
-def _cte_names(parsed: Parsed) -> set[str]:
-    """The names the statement's WITH clauses define (never a table to find elsewhere)."""
-    found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, tuple):
-            for child in node:
-                walk(child)
-        elif isinstance(node, ast.Node):
-            if isinstance(node, ast.CommonTableExpr) and node.ctename:
-                found.add(str(node.ctename))
-            for name in node:
-                walk(getattr(node, name))
-
-    walk(parsed)
     return found
 
 
