@@ -8,9 +8,9 @@
   same moment and the server works on two cores; that session is opened on a worker while the
   first reads on, and its sections' rows are built on workers. When it cannot be had (a
   connection limit, a pooler, a standby that refuses), everything is read on the first.
-- Sections are sent in pipelines (pipelined.py), each still under its own savepoint: the
-  first session's in one round trip, the second's one each (so that a section's rows are
-  built while the server reads the next).
+- Sections are sent in pipelines (pipelined.py): the first session's in one round trip; the
+  second's indexes first, then the rest in one more (a small schema) or one each (a big one:
+  a section's rows are built while the server reads the next).
 
 The plain collector (plain.py) reads the same snapshot without any of this; the tests run the
 same assertions on both. Figures: bench/README.md.
@@ -146,6 +146,8 @@ SECOND_SESSION: tuple[tuple[str, type[Any]], ...] = (
 # Last, the sections only a superuser may read: where they fail, nothing after them is sent
 # again (pipelined.py).
 _SUPERUSER_ONLY = ("role_passwords", "hba_rules")
+# Fewer indexes than this: the second session reads its other sections in one round trip.
+SMALL_SCHEMA_INDEXES = 2_000
 FIRST_SESSION: tuple[tuple[str, type[Any]], ...] = (
     *(
         (name, row_type)
@@ -240,17 +242,26 @@ class _SecondSession:
 
     def read(self, info: ServerInfo, run: SnapshotRun) -> _SecondRead:
         """Its sections' rows, each being built on a worker of its own while the server
-        reads the next (a pipeline of its own each: on 10,000 tables, building the indexes'
-        and columns' rows takes about as long as the server reading the next sections);
-        returns without waiting for the builds, the session closed (or handed back)."""
+        reads the next; returns without waiting for the builds, the session closed (or handed
+        back). The indexes come first, in a pipeline of their own. On a big schema each
+        section after them has a pipeline of its own too (on 10,000 tables, building the
+        indexes' and columns' rows takes about as long as the server reading the next
+        sections); below SMALL_SCHEMA_INDEXES indexes there is little to build, and the
+        rest goes in one pipeline (a round trip each cost more than the builds save)."""
         try:
             reader = SessionReader(self.conn, info)
             building: dict[str, Future[list[Any]]] = {}
-            prelude: tuple[bytes, ...] = self._prelude
-            for section in SECOND_SESSION:
-                for name, rows in fetch_all(reader, (section,), prelude).items():
+            first, rest = SECOND_SESSION[:1], SECOND_SESSION[1:]
+            fetched = fetch_all(reader, first, self._prelude)
+            indexes = fetched.get(first[0][0])
+            small = indexes is not None and len(indexes.tuples) < SMALL_SCHEMA_INDEXES
+            groups = [rest] if small else [(section,) for section in rest]
+            for group in groups:
+                for name, rows in fetched.items():
                     building[name] = run.submit(rows.build)
-                prelude = ()
+                fetched = fetch_all(reader, group)
+            for name, rows in fetched.items():
+                building[name] = run.submit(rows.build)
             return _SecondRead(self.pid, building, reader.errors)
         finally:
             self.close()

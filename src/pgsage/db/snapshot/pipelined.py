@@ -1,15 +1,16 @@
-"""Many sections in one round trip: psycopg's pipeline mode, each section still under a
-savepoint of its own (sections.py says why).
+"""Many sections in one round trip: psycopg's pipeline mode, under one savepoint.
 
-Each section's three statements (SAVEPOINT, its query, RELEASE) are sent one after another
-without waiting for answers, and the server answers them all after one Sync. A query that
-fails makes the server skip everything after it up to that Sync: the transaction is rolled
-back to the failed section's savepoint, its error recorded as ``SessionReader.section`` does
-(a lock timeout gets one retry), and the sections after it are sent again. So a snapshot whose
-sections all succeed pays one round trip for them instead of three per section; a failing
-section costs one more. psycopg never prepares them (a statement skipped after an error would
-leave its preparation half done); on a session the pool keeps, pgsage prepares them itself
-(kept.py: an explicit PREPARE, in the section's savepoint, recorded once the server answered it).
+The sections' queries are sent one after another without waiting for answers, between one
+SAVEPOINT and its RELEASE, and the server answers them all after one Sync. A query that fails
+makes the server skip everything after it up to that Sync: the sections answered before it
+keep their rows (they only read), the transaction is rolled back to the savepoint, the failed
+section's error recorded as ``SessionReader.section`` does (a lock timeout gets one retry), and
+the sections after it are sent again under a new savepoint. So a snapshot whose sections all
+succeed pays one round trip and two statements for them instead of three statements per
+section; a failing section costs one more round trip. psycopg never prepares them (a statement
+skipped after an error would leave its preparation half done); on a session the pool keeps,
+pgsage prepares them itself (kept.py: an explicit PREPARE, recorded once the server answered
+it; a prepared statement outlives a rollback).
 """
 
 from __future__ import annotations
@@ -99,16 +100,16 @@ def _send(
             try:
                 for statement in prelude:
                     first.append(conn.execute(statement, prepare=False))
+                conn.execute(_SAVEPOINT, prepare=False)
                 for _name, query in pending:
                     prepare, statement = kept.forms(conn, query)
-                    conn.execute(_SAVEPOINT, prepare=False)
                     if prepare is not None:
                         preparing.append((prepare, conn.cursor()))
                         preparing[-1][1].execute(prepare, prepare=False)
                     cursor = conn.cursor()
                     cursors.append(cursor)
                     cursor.execute(statement, prepare=False)
-                    conn.execute(_RELEASE, prepare=False)
+                conn.execute(_RELEASE, prepare=False)
             except psycopg.Error as exc:
                 failure = exc
     except psycopg.Error as exc:  # the first error; everything after it was skipped
@@ -133,7 +134,7 @@ def _send(
 
 
 def _roll_back(conn: psycopg.Connection[TupleRow]) -> bool:
-    """The transaction back to before the failed section (False when that failed too)."""
+    """The transaction back to before the pipeline (False when that failed too)."""
     try:
         conn.execute(_ROLLBACK, prepare=False)
         conn.execute(_RELEASE, prepare=False)

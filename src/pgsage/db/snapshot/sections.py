@@ -2,8 +2,9 @@
 savepoints, pg_stat_statements, and the Snapshot assembled from the sections' rows.
 
 Everything runs in a single read-only REPEATABLE READ transaction, so all sections see the same
-moment. Each section runs under a savepoint: a section that fails (a missing privilege, a lock
-timeout on a size function) is recorded in ``errors`` and the rest of the snapshot survives.
+moment. Sections run under savepoints (one per pipeline, pipelined.py): a section that fails
+(a missing privilege, a lock timeout on a size function) is recorded in ``errors`` and the rest
+of the snapshot survives.
 """
 
 from __future__ import annotations
