@@ -48,8 +48,10 @@ def take_snapshot(
     with connect(dsn, options) as conn:
         if run is None:
             with SnapshotRun(second_session=opener) as own:
+                own.session_discarded_after = True
                 return collect_snapshot(conn, run=own, on_statements=on_statements)
         run.second_session = opener
+        run.session_discarded_after = True  # closed, or handed back to the pool, below
         return collect_snapshot(conn, run=run, on_statements=on_statements)
 
 

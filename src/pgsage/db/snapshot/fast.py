@@ -267,13 +267,11 @@ class _SecondSession:
             self.close()
 
     def close(self) -> None:
-        try:
-            if self.conn.info.transaction_status in _USABLE:
-                self.conn.rollback()
-        finally:
-            if self.conn.info.transaction_status not in _USABLE:
-                self.conn.close()  # a broken session is never handed back
-            self._lease.__exit__(None, None, None)
+        # Its transaction is not ended here: the session is closed or handed back to a pool,
+        # whose reset rolls back (pool.py), off this snapshot's path.
+        if self.conn.info.transaction_status not in _USABLE:
+            self.conn.close()  # a broken session is never handed back
+        self._lease.__exit__(None, None, None)
 
 
 _USABLE = (psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS)
@@ -378,7 +376,10 @@ def collect_fast(
     finally:
         if reading is not None and not reading.cancel():
             wait([reading])  # the second session closes itself when its reads end
-        end(conn)
+        if not run.session_discarded_after:
+            end(conn)
+        elif conn.broken or conn.closed:
+            end(conn)  # says the connection was lost, in one line
     if tables is not None:
         with_index_sizes(tables.tuples, tables.names, rows["indexes"])
         rows["tables"] = tables.build()

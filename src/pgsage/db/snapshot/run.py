@@ -59,6 +59,11 @@ class SnapshotRun:
     def __init__(self, second_session: SessionOpener | None = None) -> None:
         # Where the fast collector's second session comes from (None: a new one like the first).
         self.second_session = second_session
+        # True: the first session is closed or handed back to a pool (whose reset rolls back)
+        # right after the collection, so the fast collector leaves its read-only transaction
+        # to that instead of ending it in a round trip of its own; False: the session is left
+        # in autocommit, as it came.
+        self.session_discarded_after = False
         self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pgsage")
         self._gc = gc_paused()
 
