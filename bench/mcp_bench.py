@@ -55,6 +55,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from advise_bench import CLUSTER_SETTINGS, PG15, create_database
 from peer_postgres_mcp import SECTIONS
 from pgsage.db.cluster import LocalCluster
+from pgsage.db.embedded import EmbeddedServer
 from pgsage.demo import build_demo, run_workload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,6 +314,10 @@ def main() -> None:
     finally:
         cluster.stop()
         cluster.destroy()
+        # pgsage mcp's scratch server for the advisor's samples (PGSAGE_HOME's embedded server)
+        # outlives the MCP session, as the embedded server does: stopped before its folder goes.
+        if (home / "pgsage-home").exists():
+            EmbeddedServer(home=home / "pgsage-home").stop()
         shutil.rmtree(home, ignore_errors=True)
     report(results)
     print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")

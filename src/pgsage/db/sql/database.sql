@@ -12,8 +12,9 @@ SELECT d.datname AS name,
        s.conflicts, s.temp_files, s.temp_bytes, s.deadlocks,
        s.stats_reset,
        pg_catalog.pg_postmaster_start_time() AS postmaster_start_time,
-       (SELECT setting::int FROM pg_catalog.pg_settings WHERE name = 'max_connections') AS max_connections,
-       (SELECT setting::int FROM pg_catalog.pg_settings WHERE name = 'superuser_reserved_connections')
+       -- current_setting, not pg_settings: the view builds every setting's row to return one
+       pg_catalog.current_setting('max_connections')::int AS max_connections,
+       pg_catalog.current_setting('superuser_reserved_connections')::int
            AS superuser_reserved_connections
 FROM pg_catalog.pg_database d
 JOIN pg_catalog.pg_stat_database s ON s.datid = d.oid
