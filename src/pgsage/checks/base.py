@@ -7,8 +7,10 @@ checks share) and calls ``evaluate`` with the snapshot and the check's parameter
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from pgsage.checks.context import AuditContext
@@ -147,4 +149,10 @@ class Check:
 
     @classmethod
     def default_params(cls) -> dict[str, Any]:
-        return {p.name: p.default for p in cls.params}
+        """A new dict each call (the runner fills it with overrides)."""
+        return dict(_defaults(cls))
+
+
+@functools.cache
+def _defaults(check: type[Check]) -> Mapping[str, Any]:
+    return MappingProxyType({p.name: p.default for p in check.params})

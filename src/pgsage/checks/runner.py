@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -156,8 +157,10 @@ def run_checks(
     return Report(server=server_summary(snapshot), results=results, rules=rules)
 
 
+@functools.cache
 def rule_info(check: type[Check]) -> RuleInfo:
-    """What SARIF and the report artifacts say of a check."""
+    """What SARIF and the report artifacts say of a check (its class's documentation: made
+    once per process, as a long-running one audits again and again)."""
     docs = check.docs
     return RuleInfo(
         id=check.id,

@@ -9,7 +9,7 @@ statements (SET, VACUUM, CREATE INDEX ...) are not the application's workload an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pgsage.checks.context import AuditContext
 from pgsage.db.rows import Statement
@@ -82,22 +82,24 @@ def _workload(context: AuditContext) -> tuple[QueryStats, ...]:
         groups.setdefault(key, []).append(row)
     kept = []
     for rows in groups.values():
-        folded = _fold(rows)
-        if folded.calls > 0:
-            info = context.statement(folded.query)
+        if sum(r.calls for r in rows) > 0:
+            info = context.statement(_first(rows).query)
             if is_workload(info):
-                kept.append(replace(folded, info=info))
+                kept.append(_fold(rows, info))
     return tuple(sorted(kept, key=lambda q: (-q.total_ms, q.queryid or 0, q.query)))
 
 
-def _fold(rows: list[Statement]) -> QueryStats:
+def _first(rows: list[Statement]) -> Statement:
+    """The row whose queryid and text the folded statement shows."""
+    if len(rows) == 1:
+        return rows[0]
+    return min(rows, key=lambda r: (r.username or "", r.toplevel is False))
+
+
+def _fold(rows: list[Statement], info: StatementInfo | None) -> QueryStats:
     # One pass rather than a sum() per counter: most queryids have a single row, and a big
     # database has thousands. The sums start from 0 and add in row order, as sum() does.
-    first = (
-        rows[0]
-        if len(rows) == 1
-        else min(rows, key=lambda r: (r.username or "", r.toplevel is False))
-    )
+    first = _first(rows)
     calls = returned = hit = read = temp_read = temp_written = 0
     total_ms: float = 0
     toplevel_ms: float = 0
@@ -126,6 +128,7 @@ def _fold(rows: list[Statement]) -> QueryStats:
         temp_blks_read=temp_read,
         temp_blks_written=temp_written,
         users=tuple(sorted(users)),
+        info=info,
     )
 
 

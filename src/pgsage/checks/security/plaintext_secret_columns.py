@@ -47,15 +47,21 @@ WEAK_FOR_TOKENS = frozenset({"md5-hex", "sha1-hex", "md5-crypt"})
 
 def words(name: str) -> list[str]:
     """``apiKey`` / ``API_KEY`` / ``api-key`` -> ``["api", "key"]``."""
+    return list(_words(name))
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(name: str) -> tuple[str, ...]:
+    # cached: a long-running process (pgsage mcp, the web app) audits the same names again
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [w for w in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if w]
+    return tuple(w for w in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if w)
 
 
 def secret_word(
     name: str, secrets: list[list[str]], after: set[str], before: set[str]
 ) -> str | None:
     """The secret a column name says it holds, or None."""
-    parts = words(name)
+    parts = list(_words(name))
     for secret in secrets:
         width = len(secret)
         for start in range(len(parts) - width + 1):

@@ -42,7 +42,7 @@ def setting_ref(name: str) -> ObjectRef:
 
 
 def setting_row(snapshot: Snapshot, name: str) -> Setting | None:
-    return next((s for s in snapshot.settings if s.name == name), None)
+    return snapshot.setting_row(name)
 
 
 def default_value(row: Setting) -> str | None:

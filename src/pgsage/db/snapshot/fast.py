@@ -195,17 +195,33 @@ def read_statements_pipelined(reader: SessionReader) -> tuple[list[Statement], S
         return unread
     raw = read_pipelined(reader, [("statements", STATEMENTS_LAYOUT.encode())])
     if "statements" in raw:
-        rows, totals = statements_queries(raw["statements"][1][0])
-        raw = read_pipelined(
-            reader,
-            [("statements", rows.as_bytes(reader.conn)), (_TOTALS, totals.as_bytes(reader.conn))],
-        )
+        rows, totals = _statements_sql(reader.conn, raw["statements"][1][0])
+        raw = read_pipelined(reader, [("statements", rows), (_TOTALS, totals)])
         if _TOTALS in reader.errors:  # one section: what failed in it fails all of it
             reader.errors.setdefault("statements", reader.errors.pop(_TOTALS))
     if "statements" in reader.errors:
         return statements_failed(reader)
     names, tuples = raw["statements"]
     return build_rows(Statement, names, tuples), statements_info(reader.info, raw[_TOTALS][1][0])
+
+
+# statements_queries' two queries as sent, per layout and client encoding: a long-running
+# process reads the same layout on every audit, and composing them costs more than reading.
+_STATEMENTS_SQL: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+
+
+def _statements_sql(
+    conn: psycopg.Connection[TupleRow], layout: tuple[Any, ...]
+) -> tuple[bytes, bytes]:
+    key = (str(layout[0]), tuple(map(str, layout[1])), bool(layout[2]), conn.info.encoding)
+    found = _STATEMENTS_SQL.get(key)
+    if found is None:
+        rows, totals = statements_queries(layout)
+        found = (rows.as_bytes(conn), totals.as_bytes(conn))
+        if len(_STATEMENTS_SQL) >= 16:
+            _STATEMENTS_SQL.clear()
+        _STATEMENTS_SQL[key] = found
+    return found
 
 
 @dataclass

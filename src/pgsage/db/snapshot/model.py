@@ -92,6 +92,9 @@ class Snapshot:
         found = self._settings_by_name.get(name)
         return found.setting if found else None
 
+    def setting_row(self, name: str) -> Setting | None:
+        return self._settings_by_name.get(name)
+
     @cached_property
     def tables_by_name(self) -> dict[tuple[str, str], Table]:
         return {(t.schema, t.name): t for t in self.tables}

@@ -365,12 +365,14 @@ def statements_queries(layout: tuple[Any, ...]) -> tuple[Query, Query]:
             "LEFT JOIN (SELECT NULL::bigint, NULL::timestamptz) i(dealloc, stats_reset) ON true"
         )
     )
+    # Counted from the function without the texts (the view reads every statement's text
+    # from the server's query file, megabytes on a busy server, to count rows).
     totals = sql.SQL(
-        "SELECT (SELECT pg_catalog.count(*) FROM {view} WHERE dbid = "
+        "SELECT (SELECT pg_catalog.count(*) FROM {counted}(false) WHERE dbid = "
         "(SELECT oid FROM pg_catalog.pg_database "
         "WHERE datname = pg_catalog.current_database())), i.dealloc, i.stats_reset "
         "FROM (SELECT) AS one {bookkeeping}"
-    ).format(view=view, bookkeeping=bookkeeping)
+    ).format(counted=view, bookkeeping=bookkeeping)
     return ordered, totals
 
 
