@@ -7,7 +7,6 @@ checks share) and calls ``evaluate`` with the snapshot and the check's parameter
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -150,9 +149,11 @@ class Check:
     @classmethod
     def default_params(cls) -> dict[str, Any]:
         """A new dict each call (the runner fills it with overrides)."""
-        return dict(_defaults(cls))
+        found = _DEFAULTS.get(cls)
+        if found is None:
+            found = _DEFAULTS[cls] = MappingProxyType({p.name: p.default for p in cls.params})
+        return dict(found)
 
 
-@functools.cache
-def _defaults(check: type[Check]) -> Mapping[str, Any]:
-    return MappingProxyType({p.name: p.default for p in check.params})
+# Each check's parameter defaults, made once per process.
+_DEFAULTS: dict[type[Check], Mapping[str, Any]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -157,10 +156,19 @@ def run_checks(
     return Report(server=server_summary(snapshot), results=results, rules=rules)
 
 
-@functools.cache
 def rule_info(check: type[Check]) -> RuleInfo:
     """What SARIF and the report artifacts say of a check (its class's documentation: made
     once per process, as a long-running one audits again and again)."""
+    found = _RULES.get(check)
+    if found is None:
+        found = _RULES[check] = _rule_info(check)
+    return found
+
+
+_RULES: dict[type[Check], RuleInfo] = {}
+
+
+def _rule_info(check: type[Check]) -> RuleInfo:
     docs = check.docs
     return RuleInfo(
         id=check.id,
