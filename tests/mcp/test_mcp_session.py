@@ -120,6 +120,8 @@ def test_every_tool_over_stdio(
         assert result.structured_content is not None, name
         assert text_of(result), name
         assert out["tools"][name].output_schema, name
+        # published inline (pgsage.mcp.schemas), and the client checked the result against it
+        assert "$ref" not in json.dumps(out["tools"][name].output_schema), name
         assert out["tools"][name].description, name
 
     def data(name: str) -> dict[str, Any]:

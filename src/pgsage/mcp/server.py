@@ -19,6 +19,7 @@ from pydantic import Field
 from pgsage import __version__
 from pgsage.errors import PgsageError
 from pgsage.mcp import capabilities, prompts
+from pgsage.mcp.schemas import plain_schema
 from pgsage.mcp.tools import (
     AdviseOut,
     AuditOut,
@@ -265,7 +266,20 @@ def build_server(config: ServerConfig) -> MCPServer[Any]:
 
     _resources(server, tools)
     prompts.register(server)
+    _plain_output_schemas(server)
     return server
+
+
+def _plain_output_schemas(server: MCPServer[Any]) -> None:
+    """Each tool's output schema as published, in its plainest equivalent form (schemas.py:
+    what a client checks on every call). The SDK keeps a tool's metadata on its tool manager;
+    an SDK that keeps it elsewhere leaves the schemas as pydantic wrote them."""
+    manager = getattr(server, "_tool_manager", None)
+    for tool in manager.list_tools() if manager is not None else ():
+        metadata = getattr(tool, "fn_metadata", None)
+        schema = getattr(metadata, "output_schema", None)
+        if isinstance(schema, dict):
+            metadata.output_schema = plain_schema(schema)  # type: ignore[union-attr]
 
 
 def _resources(server: MCPServer[Any], tools: Tools) -> None:
