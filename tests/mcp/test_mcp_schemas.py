@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+# the validator the MCP SDK's client checks results with (a dependency of the SDK; no stubs)
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from pydantic import BaseModel
 
 from pgsage.mcp.schemas import plain_schema
