@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-# the validator the MCP SDK's client checks results with (a dependency of the SDK; no stubs)
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # the SDK's; no stubs
 from pydantic import BaseModel
 
 from pgsage.mcp.schemas import plain_schema
