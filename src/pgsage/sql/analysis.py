@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pglast
@@ -261,6 +261,9 @@ def _analyze_tree(tree: str) -> StatementInfo | None:
     return StatementInfo(statement_kind, frozenset(walker.tables), tuple(walker.uses), has_limit)
 
 
+# Index keys and predicates are parsed by checks on every audit of a long-running process
+# (pgsage mcp, the web app): what a text says depends on the text alone.
+@lru_cache(maxsize=4096)
 def expression_columns(expression: str) -> frozenset[str]:
     """Column names an SQL expression (an index key or predicate) refers to; empty if unreadable."""
     try:
@@ -285,10 +288,15 @@ def _all_column_fields(node: Any) -> Iterator[tuple[str, ...]]:
 
 def predicate_filters(predicate: str) -> list[ColumnUse]:
     """The constant equality filters of an index predicate (``NOT is_admin``, ``status = 'x'``)."""
+    return list(_predicate_filters(predicate))
+
+
+@lru_cache(maxsize=4096)
+def _predicate_filters(predicate: str) -> tuple[ColumnUse, ...]:
     info = analyze(f"SELECT 1 FROM _t WHERE {predicate}")  # noqa: S608 — parsed, never run
     if info is None:
-        return []
-    return [u for u in info.uses if u.is_constant_filter]
+        return ()
+    return tuple(u for u in info.uses if u.is_constant_filter)
 
 
 def like_shape(operand: Operand) -> str:
