@@ -1,8 +1,9 @@
 """pgsage's MCP server beside postgres-mcp's, through the same stdio MCP client, on the demo.
 
 Starts a Debian PostgreSQL 15 cluster (HypoPG, pg_stat_statements), builds the demo database
-and its workload, then times the common calls through each server's own MCP session (one
-session per server, a warm-up call, then --runs timed calls each):
+and its workload, then times the common calls through each server's own MCP session (both
+sessions open at once; each call is made on one server, then on the other, a warm-up call and
+then --runs timed calls each, so that both are timed in the same seconds of the machine):
 
     audit            ~ analyze_db_health (health_type all)
     top_queries      ~ get_top_queries (sort_by total)
@@ -28,7 +29,7 @@ postgres-mcp (goal: <= 0.5), how many checks each health call runs, and the mach
 average before and after (the figures are wall-clock times). postgres-mcp comes from
 .bench-venv (bench/setup_peers.sh).
 
-    .venv/bin/python bench/mcp_bench.py [--scale 0.25] [--rounds 6] [--runs 5] [--json FILE]
+    .venv/bin/python bench/mcp_bench.py [--scale 0.25] [--rounds 6] [--runs 9] [--json FILE]
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,9 @@ from pgsage.db.embedded import EmbeddedServer
 from pgsage.demo import build_demo, run_workload
 
 ROOT = Path(__file__).resolve().parent.parent
+# Between two timed calls: what a server does in the background after answering (pgsage's
+# pool resets its sessions, about a millisecond) ends before the next call starts.
+SETTLE_SECONDS = 0.02
 PEER = ROOT / ".bench-venv" / "bin" / "postgres-mcp"
 EXPLAIN_SQL = (
     "SELECT page_path, count(*) AS views FROM site_visits "
@@ -156,45 +160,49 @@ def advice_counts(server: str, result: Any) -> str:
     return f"{len(recommendations)} for {len(impact)} statements"
 
 
-async def time_calls(server: str, session: ClientSession, runs: int) -> dict[str, Timing]:
-    timings: dict[str, Timing] = {}
+async def time_side_by_side(
+    sessions: dict[str, ClientSession], runs: int
+) -> dict[str, dict[str, Timing]]:
+    """Each call on each server in turn, run after run: both servers are timed in the same
+    seconds, so a machine that slows down for a while (a shared 2-core VM does) slows both.
+    A server's background work after a call (pgsage's pool resets its sessions) is left
+    SETTLE_SECONDS to finish before the other server's call is timed."""
+    timings: dict[str, dict[str, Timing]] = {server: {} for server in sessions}
     for call in CALLS:
-        tool, args = call.pgsage if server == "pgsage" else call.peer
-        timing = timings[call.label] = Timing()
+        live = dict(sessions)
+        for server in sessions:
+            timings[server][call.label] = Timing()
         for number in range(runs + 1):  # the first call warms the caches, untimed
-            started = time.perf_counter()
-            result = await session.call_tool(tool, args)
-            seconds = time.perf_counter() - started
-            if result.is_error:
-                timing.error = text_of(result)[:200]
-                break
-            if number:
-                timing.runs.append(round(seconds, 4))
-            else:
-                timing.warmup = round(seconds, 4)
-            timing.sample = text_of(result)[:300]
-            if call.label == "health":
-                timing.checks = checks_run(server, result)
-            if call.pgsage[0] == "advise_indexes":
-                timing.advice = advice_counts(server, result)
-        if timing.runs:
-            timing.seconds = statistics.median(timing.runs)
+            for server, session in list(live.items()):
+                tool, args = call.pgsage if server == "pgsage" else call.peer
+                timing = timings[server][call.label]
+                started = time.perf_counter()
+                try:
+                    result = await session.call_tool(tool, args)
+                except Exception as exc:  # report a server that fails as data
+                    timing.error = f"{type(exc).__name__}: {exc}"[:200]
+                    del live[server]
+                    continue
+                seconds = time.perf_counter() - started
+                if result.is_error:
+                    timing.error = text_of(result)[:200]
+                    del live[server]
+                    continue
+                if number:
+                    timing.runs.append(round(seconds, 4))
+                else:
+                    timing.warmup = round(seconds, 4)
+                timing.sample = text_of(result)[:300]
+                if call.label == "health":
+                    timing.checks = checks_run(server, result)
+                if call.pgsage[0] == "advise_indexes":
+                    timing.advice = advice_counts(server, result)
+                await anyio.sleep(SETTLE_SECONDS)
+        for server in sessions:
+            timing = timings[server][call.label]
+            if timing.runs and timing.error is None:
+                timing.seconds = statistics.median(timing.runs)
     return timings
-
-
-def with_session(
-    params: StdioServerParameters, body: Callable[[ClientSession], Awaitable[dict[str, Timing]]]
-) -> dict[str, Timing]:
-    async def main() -> dict[str, Timing]:
-        with open(os.devnull, "w") as errlog:
-            async with (
-                stdio_client(params, errlog=errlog) as (read, write),
-                ClientSession(read, write) as session,
-            ):
-                await session.initialize()
-                return await body(session)
-
-    return anyio.run(main)
 
 
 def pgsage_params(dsn: str, home: Path) -> StdioServerParameters:
@@ -214,16 +222,29 @@ def peer_params(dsn: str) -> StdioServerParameters:
     )
 
 
-def measure(server: str, params: StdioServerParameters, runs: int) -> dict[str, Timing]:
-    print(f"== {server}: {len(CALLS)} calls x {runs} (+1 warm-up)", flush=True)
+def measure(servers: dict[str, StdioServerParameters], runs: int) -> dict[str, dict[str, Timing]]:
+    """Both servers' MCP sessions open at once (stdio clients of the same SDK), timed side by
+    side."""
+    print(f"== {', '.join(servers)}: {len(CALLS)} calls x {runs} (+1 warm-up) each", flush=True)
 
-    async def body(session: ClientSession) -> dict[str, Timing]:
-        return await time_calls(server, session, runs)
+    async def main() -> dict[str, dict[str, Timing]]:
+        with open(os.devnull, "w") as errlog:
+            async with AsyncExitStack() as stack:
+                sessions: dict[str, ClientSession] = {}
+                for server, params in servers.items():
+                    read, write = await stack.enter_async_context(
+                        stdio_client(params, errlog=errlog)
+                    )
+                    session = await stack.enter_async_context(ClientSession(read, write))
+                    await session.initialize()
+                    sessions[server] = session
+                return await time_side_by_side(sessions, runs)
 
     try:
-        return with_session(params, body)
-    except Exception as exc:  # report a server that fails as data
-        return {c.label: Timing(error=f"{type(exc).__name__}: {exc}"[:200]) for c in CALLS}
+        return anyio.run(main)
+    except Exception as exc:  # a server that cannot start: its calls are reported as failed
+        error = Timing(error=f"{type(exc).__name__}: {exc}"[:200])
+        return {server: {c.label: error for c in CALLS} for server in servers}
 
 
 # postgres-mcp's workload advisor aborts on this unit's statement (see the docstring)
@@ -293,7 +314,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=6, help="workload rounds replayed after the build's one"
     )
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--peer-missing", default=None)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -306,11 +327,12 @@ def main() -> None:
     try:
         dsn = build(cluster, args.scale, args.rounds)
         load_before = os.getloadavg()[0]
-        results["pgsage"] = measure("pgsage", pgsage_params(dsn, home), args.runs)
+        servers = {"pgsage": pgsage_params(dsn, home)}
         if args.peer_missing or not PEER.exists():
             print(f"== postgres-mcp: {args.peer_missing or 'not installed (setup_peers.sh)'}")
         else:
-            results["postgres-mcp"] = measure("postgres-mcp", peer_params(dsn), args.runs)
+            servers["postgres-mcp"] = peer_params(dsn)
+        results = measure(servers, args.runs)
     finally:
         cluster.stop()
         cluster.destroy()
