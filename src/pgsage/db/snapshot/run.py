@@ -16,8 +16,9 @@ for a command that ends with the process (cli/main.py, ``ends_with_the_process``
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import ParamSpec, TypeVar
@@ -64,7 +65,8 @@ class SnapshotRun:
         # to that instead of ending it in a round trip of its own; False: the session is left
         # in autocommit, as it came.
         self.session_discarded_after = False
-        self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pgsage")
+        self._executor = _idle_executors.take()
+        self._submitted: list[Future[object]] = []
         self._gc = gc_paused()
 
     def __enter__(self) -> SnapshotRun:
@@ -78,12 +80,18 @@ class SnapshotRun:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            self._executor.shutdown(wait=error is None, cancel_futures=error is not None)
+            if error is None:
+                wait(self._submitted)
+                _idle_executors.give_back(self._executor)
+            else:
+                self._executor.shutdown(wait=False, cancel_futures=True)
         finally:
             self._gc.__exit__(kind, error, traceback)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        return self._executor.submit(fn, *args, **kwargs)
+        future = self._executor.submit(fn, *args, **kwargs)
+        self._submitted.append(future)  # type: ignore[arg-type]
+        return future
 
     def start_workers(self) -> None:
         """Start workers now, from a thread that would wait anyway: the pool starts one when a
@@ -96,3 +104,32 @@ class SnapshotRun:
 
 def _nothing() -> None:
     pass
+
+
+class _IdleExecutors:
+    """Thread pools of finished runs, kept for the next ones: a long-running process (pgsage
+    mcp, the web app) audits again and again, and starting and joining a run's threads cost
+    about a millisecond each time. A run has a pool to itself while it is open (its tasks wait
+    for one another; two runs sharing four threads could each hold them all waiting), and a
+    run that ends on an error does not give its pool back (its tasks may still run)."""
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._idle: list[ThreadPoolExecutor] = []
+
+    def take(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pgsage")
+
+    def give_back(self, executor: ThreadPoolExecutor) -> None:
+        with self._lock:
+            if len(self._idle) < self._keep:
+                self._idle.append(executor)
+                return
+        executor.shutdown(wait=False)
+
+
+_idle_executors = _IdleExecutors(keep=4)
