@@ -439,10 +439,10 @@ class Tools:
         if ignore:
             update["ignore"] = [*self.config.settings.ignore, *ignore]
         report = capabilities.audit(self.config.settings_for(dsn, **update))
-        document = report.to_json()
+        fields = FindingOut.model_fields
         findings = [
-            FindingOut(**{k: f[k] for k in FindingOut.model_fields if k in f})
-            for f in document["findings"]
+            FindingOut(**{k: v for k, v in finding.to_json().items() if k in fields})
+            for finding in report.findings
         ]
         not_run = [NotRunOut(**r.to_json()) for r in report.not_run()]
         counts: dict[str, int] = {}
@@ -452,7 +452,7 @@ class Tools:
         return Result(
             AuditOut(
                 target=self._name(target),
-                server=document["server"],
+                server=report.server.to_json() if report.server is not None else None,
                 findings=findings,
                 not_run=not_run,
                 checks_run=sum(1 for r in report.results if r.status.ran),
