@@ -26,7 +26,10 @@ class ServerInfo:
     # None when the role may not read it (it needs pg_read_all_settings).
     shared_preload_libraries: list[str] | None
     installed_extensions: dict[str, str] = field(default_factory=dict)
-    available_extensions: list[str] = field(default_factory=list)
+    # The extensions the server could install. None: not read, as pg_stat_statements is
+    # installed (the one extension whose availability pgsage reports; reading the list parses
+    # every extension's control file on the server, on every call of a long-running process).
+    available_extensions: list[str] | None = field(default_factory=list)
 
     @property
     def major(self) -> int:
@@ -41,7 +44,7 @@ class ServerInfo:
         return name in self.installed_extensions
 
     def extension_available(self, name: str) -> bool:
-        return name in self.available_extensions or name in self.installed_extensions
+        return name in self.installed_extensions or name in (self.available_extensions or ())
 
     def preloaded(self, library: str) -> bool | None:
         """Whether a library is preloaded; None when the setting is not visible to us."""
@@ -64,8 +67,10 @@ SELECT pg_catalog.current_setting('server_version_num')::int,
             THEN pg_catalog.current_setting('shared_preload_libraries') END,
        coalesce((SELECT pg_catalog.json_object_agg(extname, extversion ORDER BY extname)
                  FROM pg_catalog.pg_extension), '{}'::json),
-       coalesce((SELECT pg_catalog.json_agg(name ORDER BY name)
-                 FROM pg_catalog.pg_available_extensions), '[]'::json)
+       CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_extension
+                             WHERE extname = 'pg_stat_statements')
+            THEN coalesce((SELECT pg_catalog.json_agg(name ORDER BY name)
+                           FROM pg_catalog.pg_available_extensions), '[]'::json) END
 """
 
 
@@ -103,5 +108,5 @@ def fetch_server_info(conn: psycopg.Connection[TupleRow]) -> ServerInfo:
         in_recovery=row[7],
         shared_preload_libraries=preload,
         installed_extensions=dict(row[9]),
-        available_extensions=list(row[10]),
+        available_extensions=None if row[10] is None else list(row[10]),
     )
