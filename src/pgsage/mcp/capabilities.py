@@ -47,16 +47,14 @@ def statements(settings: Settings) -> tuple[list[Statement], StatementsInfo]:
     """pg_stat_statements' rows alone (top_queries): one read, not a whole snapshot."""
     from pgsage.commands.audit import resolve_dsn, session_options
     from pgsage.db.connect import connect
-    from pgsage.db.snapshot.plain import fetch_rows
-    from pgsage.db.snapshot.sections import SessionReader, begin, end, read_statements
+    from pgsage.db.snapshot.fast import read_statements_pipelined
+    from pgsage.db.snapshot.sections import SessionReader, begin
 
     with connect(resolve_dsn(settings), session_options(settings)) as conn:
+        # Read as the snapshot reads them (two round trips after the server facts), in a
+        # read-only transaction left to the session's close or the pool's reset.
         begun = begin(conn)
-        try:
-            with conn.transaction():
-                return read_statements(SessionReader(conn, begun.info), fetch_rows)
-        finally:
-            end(conn)
+        return read_statements_pipelined(SessionReader(conn, begun.info))
 
 
 def embedded_dsn(settings: Settings) -> str:
