@@ -746,7 +746,10 @@ def explain(
 
 
 def _explain(conn: psycopg.Connection[TupleRow], statement: str) -> Any:
-    row = conn.execute(sql.SQL(statement)).fetchone()
+    # In a pipeline: the transaction's BEGIN (READ ONLY) goes in the same round trip.
+    with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+        cursor = conn.execute(sql.SQL(statement))
+    row = cursor.fetchone()
     if row is None:
         return None
     document = row[0]
