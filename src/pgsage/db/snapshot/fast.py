@@ -277,7 +277,8 @@ class _SecondSession:
                     building[name] = run.submit(rows.build)
                 fetched = fetch_all(reader, group)
             for name, rows in fetched.items():
-                building[name] = run.submit(rows.build)
+                # the last reads: nothing left to overlap their builds with on a small schema
+                building[name] = _built(rows) if small else run.submit(rows.build)
             return _SecondRead(self.pid, building, reader.errors)
         finally:
             self.close()
@@ -291,6 +292,16 @@ class _SecondSession:
 
 
 _USABLE = (psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS)
+
+
+def _built(rows: Fetched[Any]) -> Future[list[Any]]:
+    """``rows`` built here, as a done future (a worker's hand-off costs more than the build)."""
+    done: Future[list[Any]] = Future()
+    try:
+        done.set_result(rows.build())
+    except Exception as exc:  # raised where the result is read, as a worker's would be
+        done.set_exception(exc)
+    return done
 
 
 def _like(main: psycopg.Connection[TupleRow]) -> SessionOpener:
