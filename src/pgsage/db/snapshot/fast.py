@@ -387,7 +387,7 @@ def collect_fast(
             started = with_begin(conn, _NOW)
             assert started is not None
             at = started[0]
-        # Every read below is in this one transaction, each section under its own savepoint.
+        # Every read below is in this one transaction, under savepoints (pipelined.py).
         statements = read_statements_pipelined(reader)
         if on_statements is not None and statements[0]:
             hooked = run.submit(call_hook, on_statements, statements[0])
