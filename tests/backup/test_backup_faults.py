@@ -45,9 +45,18 @@ def _children(pid: int, name: str) -> list[int]:
             continue
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if ppid == pid and comm == name:
+        if ppid == pid and comm == name and not _version_probe(entry):
             found.append(int(entry.name))
     return found
+
+
+def _version_probe(entry: Path) -> bool:
+    """``pg_dump --version``, which pgsage runs (and which ends) before the dump itself: a test
+    that took it for the dump would kill a process that is already gone."""
+    try:
+        return b"--version" in (entry / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True  # gone already
 
 
 def _wait_for_child(pid: int, name: str, timeout: float = 60) -> int:
