@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import ipaddress
 import logging
 import sys
@@ -220,13 +219,6 @@ def _serve(
 
         authenticator = open_authenticator(auth_store)
     server = build_server(server_config)
-    # What start-up built (modules, the checks, the tools' models and schemas) lives as long
-    # as the process: frozen out of the cyclic collector's way, which otherwise walks all of
-    # it again on every full collection between calls (web/targets.py freezes its snapshots).
-    import pgsage.checks  # noqa: F401 — imported now, to be frozen with the rest
-
-    gc.collect()
-    gc.freeze()
     if transport is Transport.stdio:
         server.run("stdio")
     else:
