@@ -373,7 +373,16 @@ def test_rows_per_table_are_grouped_in_the_snapshots_order(db: TestDatabase, tak
         assert grouped == expected
 
 
-def test_both_collectors_read_the_same_snapshot(db: TestDatabase) -> None:
+@pytest.mark.parametrize("schema_size", ["small", "big"])
+def test_both_collectors_read_the_same_snapshot(
+    db: TestDatabase, schema_size: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fast collector's second session reads a small schema's sections in one round trip
+    # after the indexes, a big one's one pipeline each (fast.SMALL_SCHEMA_INDEXES): both here.
+    from pgsage.db.snapshot import fast as fast_collector
+
+    if schema_size == "big":
+        monkeypatch.setattr(fast_collector, "SMALL_SCHEMA_INDEXES", 0)
     db.execute(INDEXES)
     db.execute("CREATE TABLE r (id int PRIMARY KEY, m int REFERENCES r, CHECK (m <> id)); ANALYZE")
     # value_shapes and key_maxima: digests in a text column, a key no sequence fills
@@ -397,6 +406,10 @@ def test_both_collectors_read_the_same_snapshot(db: TestDatabase) -> None:
     for part in dataclasses.fields(Snapshot):
         if part.name not in moments:
             assert getattr(fast, part.name) == getattr(plain, part.name), part.name
+    # pg_stat_statements is installed here: the installable extensions are not read
+    assert "pg_stat_statements" in fast.server.installed_extensions
+    assert fast.server.available_extensions is None
+    assert fast.server.extension_available("pg_stat_statements")
 
 
 STATISTICS = """
